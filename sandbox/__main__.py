@@ -1,0 +1,5 @@
+"""python -m sandbox serve ..."""
+
+from sandbox.cli import main
+
+main()

@@ -1,0 +1,109 @@
+"""The app factory: one sub-app per vendor and the control plane, all driven by openapi/."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from sandbox import control
+from sandbox.control import fixtures, tenants
+from sandbox.errors import NotFound, render
+from sandbox.http import Vendor, build_routes, json_response
+from sandbox.settings import Settings
+from sandbox.spec import Operation, compile_document, load_document
+from sandbox.store import Store
+from sandbox.vendors import capillary
+
+log = logging.getLogger(__name__)
+
+VENDORS: tuple[Vendor, ...] = (capillary.VENDOR,)
+CONTROL_PREFIX = "/_sandbox"
+
+
+class HandlerMismatch(RuntimeError):
+    """The spec and the handler table disagree: the app refuses to start."""
+
+
+def check_handlers(vendor: Vendor, operations: list[Operation]) -> None:
+    documented = {op.operation_id for op in operations}
+    missing = sorted(documented - set(vendor.handlers))
+    orphans = sorted(set(vendor.handlers) - documented)
+    if missing or orphans:
+        raise HandlerMismatch(
+            f"{vendor.name}: operations without a handler {missing}, handlers without an "
+            f"operation {orphans}"
+        )
+
+
+def load_operations(settings: Settings, vendor: Vendor, document: str) -> list[Operation]:
+    operations = compile_document(load_document(settings.openapi_dir / document), vendor.name)
+    check_handlers(vendor, operations)
+    return operations
+
+
+def ensure_demo_tenant(store: Store, settings: Settings) -> None:
+    """A fresh server holds the `demo` tenant, seeded from fixtures/demo.yaml."""
+    if store.get(settings.demo_tenant) is None:
+        fixture = fixtures.read_file(settings.fixtures_dir / "demo.yaml")
+        tenants.put_tenant(store, settings.demo_tenant, fixture)
+        log.info("created tenant %s from fixtures/demo.yaml", settings.demo_tenant)
+
+
+def _spec_routes(openapi_dir: Path) -> list[BaseRoute]:
+    documents = {path.name: path.read_bytes() for path in sorted(openapi_dir.glob("*.yaml"))}
+
+    async def serve(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in documents:
+            error = NotFound(f"no document {name}; have {', '.join(documents)}", field="name")
+            return json_response(render("sandbox", error), 404)
+        return Response(documents[name], media_type="application/yaml")
+
+    return [Route("/openapi/{name}", serve)]
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    store = Store(settings)
+    ensure_demo_tenant(store, settings)
+    routes: list[BaseRoute] = [
+        Mount(
+            f"/{vendor.name}",
+            routes=build_routes(
+                vendor,
+                load_operations(settings, vendor, f"{vendor.name}.yaml"),
+                store,
+                settings.max_body_bytes,
+            ),
+        )
+        for vendor in VENDORS
+    ]
+    routes.append(
+        Mount(
+            CONTROL_PREFIX,
+            routes=build_routes(
+                control.VENDOR,
+                load_operations(settings, control.VENDOR, "sandbox.yaml"),
+                store,
+                settings.max_body_bytes,
+            ),
+        )
+    )
+    routes.extend(_spec_routes(settings.openapi_dir))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.store = store
+    app.state.settings = settings
+    return app

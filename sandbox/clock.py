@@ -1,0 +1,83 @@
+"""The per-tenant sandbox clock: real time unless a test froze, set or advanced it.
+
+This module is the only place that reads wall time; everything else asks a tenant's clock.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+
+def wall_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def monotonic() -> float:
+    """Monotonic seconds, for measuring durations (never for timestamps)."""
+    return time.monotonic()
+
+
+def iso(moment: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds and a Z: 2026-11-23T10:00:00.000Z."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse ISO 8601; a naive value is taken as UTC. Raises ValueError."""
+    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """A tenant's clock: wall time shifted by an offset, or frozen at an instant."""
+
+    offset_seconds: float = 0.0
+    frozen_at: datetime | None = None
+
+    def now(self) -> datetime:
+        if self.frozen_at is not None:
+            return self.frozen_at
+        return wall_now() + timedelta(seconds=self.offset_seconds)
+
+    def set(self, now: datetime | None = None, frozen: bool | None = None) -> Clock:
+        """Set the time, freeze or unfreeze; time keeps running from wherever it stands."""
+        target = now if now is not None else self.now()
+        stay_frozen = self.frozen_at is not None if frozen is None else frozen
+        if stay_frozen:
+            return Clock(offset_seconds=0.0, frozen_at=target)
+        return Clock(offset_seconds=(target - wall_now()).total_seconds())
+
+    def advance(self, seconds: float) -> Clock:
+        if self.frozen_at is not None:
+            return Clock(frozen_at=self.frozen_at + timedelta(seconds=seconds))
+        return Clock(offset_seconds=self.offset_seconds + seconds)
+
+    @property
+    def frozen(self) -> bool:
+        return self.frozen_at is not None
+
+    def describe(self) -> dict[str, Any]:
+        return {"now": iso(self.now()), "frozen": self.frozen}
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "offset_seconds": self.offset_seconds,
+            "frozen_at": iso(self.frozen_at) if self.frozen_at else None,
+        }
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any] | None) -> Clock:
+        if not doc:
+            return cls()
+        frozen = doc.get("frozen_at")
+        return cls(
+            offset_seconds=float(doc.get("offset_seconds", 0.0)),
+            frozen_at=parse_iso(frozen) if frozen else None,
+        )

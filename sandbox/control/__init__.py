@@ -1,0 +1,20 @@
+"""The control plane under /_sandbox: tenants, fixtures, outbox, clock, request journal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sandbox.control import clock, health, outbox, tenants
+from sandbox.control.handlers import handlers
+from sandbox.errors import Unauthorized
+from sandbox.http import Vendor
+from sandbox.store import Store, TenantData
+
+__all__ = ["VENDOR", "clock", "health", "outbox", "tenants"]
+
+
+def _no_credentials(headers: Mapping[str, str], store: Store) -> TenantData:
+    raise Unauthorized("the control plane takes no credentials")  # no operation is secured
+
+
+VENDOR = Vendor(name="sandbox", handlers=handlers, authenticate=_no_credentials, envelope="sandbox")

@@ -1,0 +1,43 @@
+"""The tenant clock endpoints: read, set/freeze/unfreeze, advance."""
+
+from __future__ import annotations
+
+from sandbox.clock import parse_iso
+from sandbox.control.handlers import handlers, tenant_of
+from sandbox.errors import InvalidInput
+from sandbox.http import Context, Reply
+from sandbox.store import TenantData
+from sandbox.store.collection import Doc
+
+
+@handlers("getClock")
+def get_clock(ctx: Context) -> Reply:
+    return Reply(tenant_of(ctx).clock.describe())
+
+
+@handlers("putClock")
+def put_clock(ctx: Context) -> Reply:
+    data = tenant_of(ctx)
+    now = None
+    if "now" in ctx.body:
+        try:
+            now = parse_iso(ctx.body["now"])
+        except ValueError:
+            raise InvalidInput(
+                f"now: {ctx.body['now']!r} is not an ISO 8601 date-time", field="now"
+            ) from None
+    _save(data, {"id": "clock", **data.clock.set(now, ctx.body.get("frozen")).to_doc()})
+    return Reply(data.clock.describe())
+
+
+@handlers("advanceClock")
+def advance_clock(ctx: Context) -> Reply:
+    data = tenant_of(ctx)
+    _save(data, {"id": "clock", **data.clock.advance(float(ctx.body["seconds"])).to_doc()})
+    return Reply(data.clock.describe())
+
+
+def _save(data: TenantData, doc: Doc) -> None:
+    tx = data.begin()
+    tx.put("meta", doc)
+    tx.commit()

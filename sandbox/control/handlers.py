@@ -1,0 +1,17 @@
+"""The control plane's operationId -> handler table, filled by the modules of this package."""
+
+from __future__ import annotations
+
+from sandbox.errors import NotFound
+from sandbox.http import Context, Handlers
+from sandbox.store import TenantData
+
+handlers = Handlers()
+
+
+def tenant_of(ctx: Context) -> TenantData:
+    name = ctx.path["tenant"]
+    data = ctx.store.get(name)
+    if data is None:
+        raise NotFound(f"no tenant named '{name}'", field="tenant")
+    return data

@@ -1,0 +1,97 @@
+"""Tenants: create, replace, read, delete, reset; their settings and Capillary status labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.clock import wall_now
+from sandbox.control import credentials, fixtures
+from sandbox.control.handlers import handlers, tenant_of
+from sandbox.errors import NotFound
+from sandbox.http import Context, Reply
+from sandbox.store import Store, TenantData
+from sandbox.store.collection import Doc
+
+
+def put_tenant(store: Store, name: str, fixture: dict[str, Any] | None) -> tuple[Doc, bool]:
+    """Create or replace `name` from `fixture`; a replaced tenant keeps its credentials."""
+    existing = store.record(name)
+    record = existing or credentials.record(name, credentials.generate(name))
+    store.put_tenant(record, fixtures.tables(fixture, wall_now()))
+    return record, existing is None
+
+
+@handlers("listTenants")
+def list_tenants(ctx: Context) -> Reply:
+    return Reply({"tenants": sorted(ctx.store.tenants)})
+
+
+@handlers("putTenant")
+def put_tenant_handler(ctx: Context) -> Reply:
+    record, created = put_tenant(ctx.store, ctx.path["tenant"], ctx.body)
+    return Reply(credentials.document(record), 201 if created else 200)
+
+
+@handlers("getTenant")
+def get_tenant(ctx: Context) -> Reply:
+    tenant_of(ctx)
+    return Reply(credentials.document(_record(ctx)))
+
+
+@handlers("deleteTenant")
+def delete_tenant(ctx: Context) -> Reply:
+    tenant_of(ctx)
+    ctx.store.delete_tenant(ctx.path["tenant"])
+    return Reply(None, 204)
+
+
+@handlers("resetTenant")
+def reset_tenant(ctx: Context) -> Reply:
+    data = tenant_of(ctx)
+    fixture = fixtures.stored_fixture(data["meta"].get("fixture"))
+    record, _ = put_tenant(ctx.store, data.name, fixture)
+    return Reply(credentials.document(record))
+
+
+@handlers("getSettings")
+def get_settings(ctx: Context) -> Reply:
+    return Reply(_settings(tenant_of(ctx)))
+
+
+@handlers("putSettings")
+def put_settings(ctx: Context) -> Reply:
+    data = tenant_of(ctx)
+    tx = data.begin()
+    if "outbox_retention" in ctx.body:
+        tx.capacity("messages", ctx.body["outbox_retention"])
+    tx.commit()
+    return Reply(_settings(data))
+
+
+@handlers("putStatusLabel")
+def put_status_label(ctx: Context) -> Reply:
+    data = tenant_of(ctx)
+    name = ctx.path["name"]
+    old = data["status_labels"].get(name) or {"status": "ACTIVE", "block_communications": False}
+    label = {
+        "name": name,
+        "status": ctx.body.get("status", old["status"]),
+        "block_communications": ctx.body.get(
+            "block_communications", old["block_communications"]
+        ),
+    }
+    tx = data.begin()
+    tx.put("status_labels", label)
+    tx.commit()
+    return Reply(label)
+
+
+def _settings(data: TenantData) -> dict[str, Any]:
+    return {"outbox_retention": data["messages"].capacity}
+
+
+def _record(ctx: Context) -> Doc:
+    record = ctx.store.record(ctx.path["tenant"])
+    if record is None:
+        raise NotFound(f"no tenant named '{ctx.path['tenant']}'", field="tenant")
+    return record

@@ -1,0 +1,113 @@
+"""One error system: exceptions carry HTTP status, vendor code, message and field; each vendor
+envelope has one renderer, chosen by the operation that failed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+
+class ApiError(Exception):
+    """An error answered to the client. Subclasses fix status, code and default message."""
+
+    status: ClassVar[int] = 400
+    code: ClassVar[int | str | None] = None
+    default_message: ClassVar[str] = "Bad request"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        field: str | None = None,
+        status: int | None = None,
+        code: int | str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.field = field
+        self.http_status = status if status is not None else type(self).status
+        self.vendor_code = code if code is not None else type(self).code
+        self.headers = headers or {}
+        super().__init__(self.message)
+
+
+class InvalidInput(ApiError):
+    status = 400
+    default_message = "Input is invalid"
+
+
+class Unauthorized(ApiError):
+    status = 401
+    default_message = "Unauthorized: missing or invalid credentials"
+
+
+class NotFound(ApiError):
+    status = 404
+    default_message = "Not found"
+
+
+class MethodNotAllowed(ApiError):
+    status = 405
+    default_message = "Method not allowed"
+
+
+class Conflict(ApiError):
+    status = 409
+    default_message = "Conflict"
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    default_message = "Request body exceeds 1 MiB"
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    default_message = "Content-Type must be application/json"
+
+
+class NotEmulated(ApiError):
+    """An operation the spec documents but the sandbox does not emulate (LocalStack's 501)."""
+
+    status = 501
+    default_message = "This operation is documented but not emulated by comms-sandbox"
+
+
+# envelope name -> renderer(error) -> JSON body
+Renderer = Callable[[ApiError], Any]
+_RENDERERS: dict[str, Renderer] = {}
+
+
+def register_envelope(name: str) -> Callable[[Renderer], Renderer]:
+    def decorate(renderer: Renderer) -> Renderer:
+        _RENDERERS[name] = renderer
+        return renderer
+
+    return decorate
+
+
+def render(envelope: str, error: ApiError) -> Any:
+    return _RENDERERS.get(envelope, _render_sandbox)(error)
+
+
+@register_envelope("sandbox")
+def _render_sandbox(error: ApiError) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "code": error.vendor_code or _SANDBOX_CODES.get(error.http_status, "ERROR"),
+        "message": error.message,
+    }
+    if error.field:
+        body["field"] = error.field
+    return {"error": body}
+
+
+_SANDBOX_CODES = {
+    400: "INVALID_INPUT",
+    401: "UNAUTHORIZED",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    501: "NOT_EMULATED",
+}

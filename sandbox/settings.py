@@ -1,0 +1,54 @@
+"""Typed settings, from CLI flags and the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_openapi_dir() -> Path:
+    return Path(os.environ.get("SANDBOX_OPENAPI_DIR", PROJECT_ROOT / "openapi"))
+
+
+def _default_fixtures_dir() -> Path:
+    return Path(os.environ.get("SANDBOX_FIXTURES_DIR", PROJECT_ROOT / "fixtures"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app factory needs; nothing reads the environment after this."""
+
+    data_dir: Path | None = None  # None: in memory only (tests, respx)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    openapi_dir: Path = field(default_factory=_default_openapi_dir)
+    fixtures_dir: Path = field(default_factory=_default_fixtures_dir)
+    # fsync after every acknowledged write. Off by default: a write() that returned is
+    # already in the kernel and survives kill -9 of this process; fsync adds power-loss safety.
+    fsync: bool = False
+    outbox_retention: int = 10_000
+    # journal bytes after which a tenant's state is compacted into a new TinyDB snapshot
+    compact_bytes: int = 64 * 1024 * 1024
+    max_body_bytes: int = 1024 * 1024
+    request_journal_size: int = 1000
+    demo_tenant: str = "demo"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        env = os.environ
+        values: dict[str, object] = {}
+        if env.get("DATA_DIR"):
+            values["data_dir"] = Path(env["DATA_DIR"])
+        if env.get("HOST"):
+            values["host"] = env["HOST"]
+        if env.get("PORT"):
+            values["port"] = int(env["PORT"])
+        if env.get("SANDBOX_FSYNC"):
+            values["fsync"] = env["SANDBOX_FSYNC"].lower() in {"1", "true", "yes", "always"}
+        if env.get("SANDBOX_OUTBOX_RETENTION"):
+            values["outbox_retention"] = int(env["SANDBOX_OUTBOX_RETENTION"])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

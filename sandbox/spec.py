@@ -1,0 +1,288 @@
+"""Loads the OpenAPI documents once at start-up and compiles everything a request needs.
+
+Each operation gets compiled validators for its parameters and JSON body, the vendor envelope
+its errors are rendered in, and the error codes its schema assigns to fields
+(`x-sandbox-error-code`). Routing is derived from the same documents (see `http.py`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import yaml
+
+from sandbox.errors import ApiError, InvalidInput
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+
+try:  # libyaml parses the documents ~10x faster than the pure-Python loader
+    YAML_LOADER: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    YAML_LOADER = yaml.SafeLoader
+
+
+def load_document(path: Path) -> dict[str, Any]:
+    with path.open("rb") as handle:
+        doc = yaml.load(handle, Loader=YAML_LOADER)  # noqa: S506 - a safe loader
+    if not isinstance(doc, dict) or "paths" not in doc:
+        raise ValueError(f"{path} is not an OpenAPI document")
+    return doc
+
+
+def resolve_refs(node: Any, root: Mapping[str, Any], seen: tuple[str, ...] = ()) -> Any:
+    """Inline every local `$ref` so each schema stands alone (the documents are acyclic)."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            if ref in seen:
+                raise ValueError(f"cyclic $ref {ref}")
+            target: Any = root
+            for part in ref[2:].split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            merged = {k: v for k, v in node.items() if k != "$ref"}
+            resolved = resolve_refs(target, root, (*seen, ref))
+            return {**resolved, **resolve_refs(merged, root, seen)} if merged else resolved
+        return {k: resolve_refs(v, root, seen) for k, v in node.items()}
+    if isinstance(node, list):
+        return [resolve_refs(item, root, seen) for item in node]
+    return node
+
+
+def field_name(path: list[str | int] | tuple[str | int, ...], prefix: str = "") -> str:
+    """['root', 'sms', 0, 'to'] -> 'root.sms[0].to'."""
+    text = prefix
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text or "body"
+
+
+@dataclass
+class Parameter:
+    name: str
+    location: str  # query | path | header
+    required: bool
+    schema: dict[str, Any]
+    validator: Any
+
+    def coerce(self, raw: str) -> Any:
+        """Query strings are text; give the validator the type the schema asks for."""
+        kind = self.schema.get("type")
+        kinds = kind if isinstance(kind, list) else [kind]
+        try:
+            if "integer" in kinds:
+                return int(raw)
+            if "number" in kinds:
+                return float(raw)
+        except ValueError:
+            return raw  # the validator names the type error
+        if "boolean" in kinds and raw.lower() in {"true", "false"}:
+            return raw.lower() == "true"
+        return raw
+
+
+@dataclass
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+    vendor: str
+    envelope: str
+    secured: bool
+    parameters: list[Parameter]
+    body_schema: dict[str, Any] | None
+    body_required: bool
+    body_validator: Any
+    # where per-item results live (v1.1 batches, sendMessage lists): a bad item fails alone
+    item_pointers: tuple[tuple[str, ...], ...]
+    unwrap: str | None  # a wrapper key some of the vendor's own examples add (v2 "root")
+    assumed: bool
+    accepts_yaml: bool
+    spec: dict[str, Any] = field(repr=False)
+
+    # parameters -----------------------------------------------------------------------------
+    def parse_parameters(
+        self, location: str, values: Mapping[str, str], multi: Mapping[str, list[str]] | None
+    ) -> dict[str, Any]:
+        parsed: dict[str, Any] = {}
+        for param in self.parameters:
+            if param.location != location:
+                continue
+            raw = values.get(param.name)
+            if raw is None:
+                if param.required:
+                    raise InvalidInput(
+                        f"{location} parameter '{param.name}' is required", field=param.name
+                    )
+                continue
+            value: Any
+            if param.schema.get("type") == "array" and multi is not None:
+                value = [param.coerce(v) for v in multi.get(param.name, [raw])]
+            else:
+                value = param.coerce(raw)
+            for error in param.validator.iter_errors(value):
+                raise self.schema_error(error, param.schema, prefix=param.name, what=location)
+            parsed[param.name] = value
+        return parsed
+
+    # body -----------------------------------------------------------------------------------
+    def unwrap_body(self, body: Any) -> Any:
+        """`{"root": {...}}` -> `{...}` where the vendor's examples wrap bodies both ways."""
+        if (
+            self.unwrap
+            and isinstance(body, dict)
+            and len(body) == 1
+            and isinstance(body.get(self.unwrap), dict)
+        ):
+            return body[self.unwrap]
+        return body
+
+    def validate_body(self, body: Any) -> dict[tuple[str | int, ...], ApiError]:
+        """Raise for an invalid request; return the errors of single bad items in a batch,
+        keyed by the item's path (e.g. ("root", "request", 2))."""
+        if self.body_validator is None:
+            return {}
+        item_errors: dict[tuple[str | int, ...], ApiError] = {}
+        for error in self.body_validator.iter_errors(body):
+            path = tuple(error.instance_path)
+            item = self._item_of(path)
+            if item is None:
+                raise self.schema_error(error, self.body_schema)
+            item_errors.setdefault(item, self.schema_error(error, self.body_schema))
+        return item_errors
+
+    def _item_of(self, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+        for pointer in self.item_pointers:
+            size = len(pointer)
+            if len(path) > size and path[:size] == pointer and isinstance(path[size], int):
+                return path[: size + 1]
+        return None
+
+    def schema_error(
+        self, error: Any, schema: Any, prefix: str = "", what: str = "body"
+    ) -> InvalidInput:
+        """Turn a validation error into an InvalidInput naming the field and the problem."""
+        path = list(error.instance_path)
+        kind = error.kind
+        name = getattr(kind, "name", "")
+        if name == "required":
+            path.append(kind.property)
+        elif name == "additionalProperties" and kind.unexpected:
+            path.append(kind.unexpected[0])
+        where = field_name(path, prefix)
+        node = _schema_node(schema, list(error.schema_path))
+        code = _error_code(schema, list(error.schema_path))
+        if name == "required":
+            message = f"{where} is required"
+        elif name == "enum":
+            allowed = ", ".join(json.dumps(v) for v in kind.options)
+            message = f"{where}: {_show(error.instance)} is not one of the allowed values {allowed}"
+        elif name == "type":
+            message = f"{where}: {_show(error.instance)} is not of type {' or '.join(kind.types)}"
+        elif name == "additionalProperties":
+            message = f"{where} is not a known field"
+        else:
+            message = f"{where}: {error.message}"
+        if isinstance(node, dict) and node.get("x-sandbox-error-message"):
+            message = f"{node['x-sandbox-error-message']} ({message})"
+        if what != "body" and not prefix:
+            message = f"{what} {message}"
+        return InvalidInput(message, field=where, code=code)
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _walk(schema: Any, schema_path: list[Any]) -> Iterator[Any]:
+    """Yield each schema node along a validator's schema path."""
+    node = schema
+    yield node
+    for part in schema_path:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return
+        yield node
+
+
+def _schema_node(schema: Any, schema_path: list[Any]) -> Any:
+    nodes = list(_walk(schema, schema_path[:-1] if schema_path else []))
+    return nodes[-1] if nodes else None
+
+
+def _error_code(schema: Any, schema_path: list[Any]) -> int | str | None:
+    """The innermost `x-sandbox-error-code` on the way to the failing keyword."""
+    code = None
+    for node in _walk(schema, schema_path):
+        if isinstance(node, dict) and "x-sandbox-error-code" in node:
+            code = node["x-sandbox-error-code"]
+    return code
+
+
+def _compile(schema: dict[str, Any]) -> Any:
+    return jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
+
+
+def compile_document(doc: dict[str, Any], vendor: str) -> list[Operation]:
+    """Every operation of an OpenAPI document, with its validators compiled."""
+    operations: list[Operation] = []
+    default_envelope = doc.get("x-sandbox-envelope", vendor)
+    doc_security = doc.get("security", [])
+    for path, item in doc["paths"].items():
+        shared = item.get("parameters", [])
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if op is None:
+                continue
+            op = resolve_refs(op, doc)
+            params = [resolve_refs(p, doc) for p in shared] + op.get("parameters", [])
+            parameters = [
+                Parameter(
+                    name=p["name"],
+                    location=p["in"],
+                    required=bool(p.get("required", p["in"] == "path")),
+                    schema=p.get("schema", {}),
+                    validator=_compile(p.get("schema", {})),
+                )
+                for p in params
+                if p["in"] in {"query", "path", "header"}
+            ]
+            body = op.get("requestBody")
+            schema = None
+            media = body.get("content", {}) if body is not None else {}
+            if media:
+                schema = media.get("application/json", {}).get("schema")
+            pointers = op.get("x-sandbox-items", [])
+            if isinstance(pointers, str):
+                pointers = [pointers]
+            operations.append(
+                Operation(
+                    operation_id=op["operationId"],
+                    method=method.upper(),
+                    path=path,
+                    vendor=vendor,
+                    envelope=op.get("x-sandbox-envelope", default_envelope),
+                    secured=bool(op.get("security", doc_security)),
+                    parameters=parameters,
+                    body_schema=schema,
+                    body_required=bool(body and body.get("required")),
+                    body_validator=_compile(schema) if schema is not None else None,
+                    item_pointers=tuple(tuple(p.strip("/").split("/")) for p in pointers),
+                    unwrap=op.get("x-sandbox-unwrap"),
+                    assumed=bool(op.get("x-sandbox-assumed")),
+                    accepts_yaml=any("yaml" in media_type for media_type in media),
+                    spec=op,
+                )
+            )
+    return operations

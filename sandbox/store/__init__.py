@@ -1,0 +1,7 @@
+"""The store: the only code that knows TinyDB exists. Tenant-scoped, crash-safe, indexed."""
+
+from sandbox.store.collection import Collection, CollectionSpec, Doc
+from sandbox.store.registry import Store
+from sandbox.store.tenant import TenantData, Tx
+
+__all__ = ["Collection", "CollectionSpec", "Doc", "Store", "TenantData", "Tx"]

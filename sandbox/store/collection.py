@@ -1,0 +1,140 @@
+"""An in-memory collection of JSON documents with unique and multi-valued indexes.
+
+Documents are never mutated after they are stored: a change is a new document put under the
+same key. That makes a put O(1), lets compaction snapshot without copying documents, and keeps
+indexes exact (the old document is still there to un-index).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+Doc = dict[str, Any]
+Key = str | int
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    """What a collection is keyed and indexed by, and whether it keeps only the newest N."""
+
+    name: str
+    key: str = "id"
+    unique: tuple[str, ...] = ()
+    multi: tuple[str, ...] = ()
+    capped: bool = False
+    normalise: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+
+
+class Collection:
+    def __init__(self, spec: CollectionSpec, capacity: int | None = None) -> None:
+        self.spec = spec
+        self.capacity = capacity if spec.capped else None
+        self._docs: dict[Key, Doc] = OrderedDict() if spec.capped else {}
+        self._unique: dict[str, dict[Any, Key]] = {name: {} for name in spec.unique}
+        # multi-valued index: value -> keys in insertion order (a dict used as an ordered set)
+        self._multi: dict[str, dict[Any, dict[Key, None]]] = {name: {} for name in spec.multi}
+
+    # reads -------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._docs
+
+    def get(self, key: Key) -> Doc | None:
+        return self._docs.get(key)
+
+    def by(self, index: str, value: Any) -> Doc | None:
+        """The document whose unique `index` field equals `value` (normalised), if any."""
+        key = self._unique[index].get(self._norm(index, value))
+        return None if key is None else self._docs[key]
+
+    def all_by(self, index: str, value: Any) -> list[Doc]:
+        """Documents whose `index` field equals `value`, oldest first."""
+        keys = self._multi[index].get(self._norm(index, value), {})
+        return [self._docs[k] for k in keys]
+
+    def count_by(self, index: str, value: Any) -> int:
+        return len(self._multi[index].get(self._norm(index, value), {}))
+
+    def newest_by(self, index: str, value: Any) -> Iterator[Doc]:
+        keys = self._multi[index].get(self._norm(index, value), {})
+        return (self._docs[k] for k in reversed(keys))
+
+    def keys(self) -> Iterator[Key]:
+        return iter(self._docs)
+
+    def values(self) -> Iterator[Doc]:
+        return iter(self._docs.values())
+
+    def newest(self) -> Iterator[Doc]:
+        return reversed(self._docs.values())
+
+    def snapshot(self) -> list[Doc]:
+        """A consistent list of the documents (they are immutable, so no deep copy)."""
+        return list(self._docs.values())
+
+    # writes (only TenantData calls these, after journaling) -------------------------------
+    def put(self, doc: Doc) -> None:
+        key = doc[self.spec.key]
+        old = self._docs.get(key)
+        if old is not None:
+            self._unindex(key, old)
+        self._docs[key] = doc
+        self._index(key, doc)
+        if old is None and self.capacity is not None:
+            self._evict()
+
+    def delete(self, key: Key) -> None:
+        old = self._docs.pop(key, None)
+        if old is not None:
+            self._unindex(key, old)
+
+    def clear(self) -> None:
+        self._docs.clear()
+        for unique in self._unique.values():
+            unique.clear()
+        for multi in self._multi.values():
+            multi.clear()
+
+    def set_capacity(self, capacity: int) -> None:
+        if self.spec.capped:
+            self.capacity = capacity
+            self._evict()
+
+    # internals ---------------------------------------------------------------------------
+    def _norm(self, index: str, value: Any) -> Any:
+        normalise = self.spec.normalise.get(index)
+        return normalise(value) if normalise is not None and value is not None else value
+
+    def _evict(self) -> None:
+        assert isinstance(self._docs, OrderedDict) and self.capacity is not None
+        while len(self._docs) > self.capacity:
+            key, old = self._docs.popitem(last=False)
+            self._unindex(key, old)
+
+    def _index(self, key: Key, doc: Doc) -> None:
+        for name, index in self._unique.items():
+            value = self._norm(name, doc.get(name))
+            if value not in (None, ""):
+                index[value] = key
+        for name, multi in self._multi.items():
+            value = self._norm(name, doc.get(name))
+            if value not in (None, ""):
+                multi.setdefault(value, {})[key] = None
+
+    def _unindex(self, key: Key, doc: Doc) -> None:
+        for name, index in self._unique.items():
+            value = self._norm(name, doc.get(name))
+            if value not in (None, "") and index.get(value) == key:
+                del index[value]
+        for name, multi in self._multi.items():
+            value = self._norm(name, doc.get(name))
+            keys = multi.get(value)
+            if keys is not None:
+                keys.pop(key, None)
+                if not keys:
+                    del multi[value]

@@ -1,0 +1,26 @@
+"""The collections every tenant has, with their keys and indexes."""
+
+from __future__ import annotations
+
+from sandbox import normalise
+from sandbox.store.collection import CollectionSpec
+
+META = CollectionSpec("meta")  # clock, fixture, settings, id sequences: a handful of documents
+STATUS_LABELS = CollectionSpec("status_labels", key="name")
+CUSTOMERS = CollectionSpec(
+    "customers",
+    unique=("mobile", "email", "external_id", "wechat"),
+    normalise={
+        "mobile": normalise.phone,
+        "email": normalise.email,
+        "external_id": normalise.text,
+        "wechat": normalise.text,
+    },
+)
+STATUS_LOG = CollectionSpec("status_log", multi=("customer_id",))
+MESSAGES = CollectionSpec("messages", multi=("customer_id",), capped=True)
+INTERACTIONS = CollectionSpec("interactions", key="customer_id")
+REQUESTS = CollectionSpec("requests", multi=("customer_id",))
+OTPS = CollectionSpec("otps", key="subject")
+
+ALL = (META, STATUS_LABELS, CUSTOMERS, STATUS_LOG, MESSAGES, INTERACTIONS, REQUESTS, OTPS)

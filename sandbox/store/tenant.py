@@ -1,0 +1,239 @@
+"""One tenant's state: collections in memory, a journal on disk, TinyDB snapshots.
+
+Every write goes through `Tx.commit()`: its operations are journaled as one line (so they
+land together or not at all) and only then applied in memory. A request that fails before
+committing has changed nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections import deque
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from sandbox.clock import Clock, monotonic
+from sandbox.store.collection import Collection, CollectionSpec, Doc, Key
+from sandbox.store.journal import Journal
+from sandbox.store.snapshot import read_snapshot, write_snapshot
+
+log = logging.getLogger(__name__)
+
+Op = list[Any]  # ["put", coll, doc] | ["delete", coll, key] | ["clear", coll] | ["capacity", coll, n]
+
+
+class TenantData:
+    def __init__(
+        self,
+        name: str,
+        specs: Iterable[CollectionSpec],
+        directory: Path | None,
+        *,
+        capacity: int = 10_000,
+        fsync: bool = False,
+        compact_bytes: int = 64 * 1024 * 1024,
+        request_log_size: int = 1000,
+    ) -> None:
+        self.name = name
+        self.directory = directory
+        self.collections: dict[str, Collection] = {
+            spec.name: Collection(spec, capacity) for spec in specs
+        }
+        self.default_capacity = capacity
+        self.fsync = fsync
+        self.compact_bytes = compact_bytes
+        self.journal: Journal | None = None
+        self.generation = 0
+        self._snapshot_bytes = 0
+        self._explicit_capacity: dict[str, int] = {}
+        # not persisted: the request journal is a diagnostic ring buffer
+        self.requests: deque[dict[str, Any]] = deque(maxlen=request_log_size)
+        self._clock_doc: Doc | None = None
+        self._clock = Clock()
+
+    def __getitem__(self, name: str) -> Collection:
+        return self.collections[name]
+
+    # clock ---------------------------------------------------------------------------------
+    @property
+    def clock(self) -> Clock:
+        doc = self.collections["meta"].get("clock")
+        if doc is not self._clock_doc:  # documents are immutable: identity says "unchanged"
+            self._clock_doc = doc
+            self._clock = Clock.from_doc(doc)
+        return self._clock
+
+    # writes --------------------------------------------------------------------------------
+    def begin(self) -> Tx:
+        return Tx(self)
+
+    def commit(self, ops: list[Op]) -> None:
+        if not ops:
+            return
+        if self.journal is not None:
+            self.journal.append(ops)
+        for op in ops:
+            self._apply(op)
+        if self.journal is not None and self.journal.size > max(
+            self.compact_bytes, 2 * self._snapshot_bytes
+        ):
+            self.compact()
+
+    def _apply(self, op: Op) -> None:
+        kind, coll = op[0], self.collections[op[1]]
+        if kind == "put":
+            coll.put(op[2])
+        elif kind == "delete":
+            coll.delete(op[2])
+        elif kind == "clear":
+            coll.clear()
+        elif kind == "capacity":
+            self._explicit_capacity[op[1]] = int(op[2])
+            coll.set_capacity(int(op[2]))
+        else:
+            raise ValueError(f"unknown journal operation {kind!r}")
+
+    # persistence ---------------------------------------------------------------------------
+    def _paths(self, generation: int) -> tuple[Path, Path]:
+        assert self.directory is not None
+        return (
+            self.directory / f"snapshot.{generation}.json",
+            self.directory / f"journal.{generation}.log",
+        )
+
+    def load(self) -> None:
+        """Read the newest snapshot, replay its journal, then open the journal for appends."""
+        if self.directory is None:
+            return
+        snapshots = sorted(
+            (int(p.name.split(".")[1]), p) for p in self.directory.glob("snapshot.*.json")
+        )
+        if snapshots:
+            self.generation, path = snapshots[-1]
+            self._load_tables(read_snapshot(path))
+            self._snapshot_bytes = path.stat().st_size
+        _, journal_path = self._paths(self.generation)
+        for record in Journal.replay(journal_path):
+            for op in record:
+                self._apply(op)
+        self._remove_stale()
+        self.journal = Journal(journal_path, self.fsync)
+        if self.journal.size > self.compact_bytes:
+            self.compact()  # bound the next start-up's replay
+
+    def initialise(self, tables: Mapping[str, Iterable[Doc]]) -> None:
+        """Replace all state with `tables` and make it durable as a new snapshot."""
+        for coll in self.collections.values():
+            coll.clear()
+            coll.set_capacity(self.default_capacity)
+        self._explicit_capacity.clear()
+        self._load_tables(tables)
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self.compact()
+
+    def compact(self) -> None:
+        """Write the whole state as snapshot N+1 and start journal N+1 (crash-safe order)."""
+        assert self.directory is not None
+        started = monotonic()
+        generation = self.generation + 1
+        snapshot_path, journal_path = self._paths(generation)
+        tables: dict[str, list[Doc]] = {
+            name: coll.snapshot() for name, coll in self.collections.items()
+        }
+        tables["_capacity"] = [
+            {"id": name, "capacity": n} for name, n in self._explicit_capacity.items()
+        ]
+        write_snapshot(snapshot_path, tables)
+        old_journal = self.journal
+        self.journal = Journal(journal_path, self.fsync)
+        self.generation = generation
+        self._snapshot_bytes = snapshot_path.stat().st_size
+        if old_journal is not None:
+            old_journal.close()
+        self._remove_stale()
+        log.info(
+            "tenant %s: snapshot %d written (%d bytes) in %.0f ms",
+            self.name,
+            generation,
+            self._snapshot_bytes,
+            (monotonic() - started) * 1000,
+        )
+
+    def _load_tables(self, tables: Mapping[str, Iterable[Doc]]) -> None:
+        for row in tables.get("_capacity", ()):
+            if row["id"] in self.collections:
+                self._explicit_capacity[row["id"]] = int(row["capacity"])
+                self.collections[row["id"]].set_capacity(int(row["capacity"]))
+        for name, docs in tables.items():
+            coll = self.collections.get(name)
+            if coll is not None:
+                for doc in docs:
+                    coll.put(doc)
+
+    def _remove_stale(self) -> None:
+        assert self.directory is not None
+        keep = {p.name for p in self._paths(self.generation)}
+        for path in self.directory.iterdir():
+            if path.name not in keep:
+                path.unlink()
+
+    def close(self) -> None:
+        if self.journal is not None:
+            self.journal.close()
+            self.journal = None
+
+    def destroy(self) -> None:
+        self.close()
+        if self.directory is not None and self.directory.exists():
+            shutil.rmtree(self.directory)
+
+
+class Tx:
+    """Operations staged for one atomic commit, with id sequences allocated inside it."""
+
+    def __init__(self, data: TenantData) -> None:
+        self.data = data
+        self.ops: list[Op] = []
+        self._sequences: dict[str, int] = {}
+        self._staged: dict[tuple[str, Key], Doc | None] = {}
+
+    def get(self, collection: str, key: Key) -> Doc | None:
+        """Read your own writes: the staged document if this transaction put one."""
+        staged = (collection, key)
+        if staged in self._staged:
+            return self._staged[staged]
+        return self.data[collection].get(key)
+
+    def next_id(self, sequence: str, start: int = 1) -> int:
+        current = self._sequences.get(sequence)
+        if current is None:
+            doc = self.data["meta"].get(f"seq:{sequence}")
+            current = int(doc["value"]) if doc else start - 1
+        self._sequences[sequence] = current + 1
+        return current + 1
+
+    def put(self, collection: str, doc: Doc) -> Doc:
+        self.ops.append(["put", collection, doc])
+        self._staged[(collection, doc[self.data[collection].spec.key])] = doc
+        return doc
+
+    def delete(self, collection: str, key: Key) -> None:
+        self.ops.append(["delete", collection, key])
+        self._staged[(collection, key)] = None
+
+    def clear(self, collection: str) -> None:
+        self.ops.append(["clear", collection])
+
+    def capacity(self, collection: str, capacity: int) -> None:
+        self.ops.append(["capacity", collection, capacity])
+
+    def commit(self) -> None:
+        for name, value in self._sequences.items():
+            self.ops.append(["put", "meta", {"id": f"seq:{name}", "value": value}])
+        self.data.commit(self.ops)
+        self.ops = []
+        self._sequences = {}
+        self._staged = {}

@@ -1,0 +1,34 @@
+"""Capillary Intouch: customers, status labels, the 14 block-communication APIs, OTP,
+subscriptions and interactions (seeds 000, 002, 003)."""
+
+from __future__ import annotations
+
+from sandbox.http import Vendor
+from sandbox.vendors.capillary import (
+    communications,
+    customer_api,
+    interactions,
+    oauth,
+    otp,
+    request_api,
+    status,
+    subscriptions,
+)
+from sandbox.vendors.capillary.auth import authenticate
+from sandbox.vendors.capillary.handlers import handlers
+
+__all__ = [
+    "VENDOR",
+    "communications",
+    "customer_api",
+    "interactions",
+    "oauth",
+    "otp",
+    "request_api",
+    "status",
+    "subscriptions",
+]
+
+VENDOR = Vendor(
+    name="capillary", handlers=handlers, authenticate=authenticate, envelope="capillary-v2"
+)

@@ -1,0 +1,207 @@
+"""The direct communication APIs of seed 000 (#7-#11): email and SMS (v1.1), email (v2),
+sendMessage (SMS, email, WhatsApp, Zalo) and WeChat.
+
+The recipient is matched to a customer by the address on that channel; a blocked customer's
+message is answered exactly like a delivered one and recorded SUPPRESSED.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sandbox.engine import Category, Channel, Priority
+from sandbox.errors import ApiError
+from sandbox.http import Context, Reply
+from sandbox.store import Doc
+from sandbox.vendors.capillary import customers, messaging
+from sandbox.vendors.capillary.envelopes import v11_ok
+from sandbox.vendors.capillary.errors import CapillaryError, NoCommunication, v2_error
+from sandbox.vendors.capillary.handlers import handlers
+
+
+class InvalidRecipient(CapillaryError):
+    pass
+
+
+@dataclass(frozen=True)
+class ListChannel:
+    """How one sendMessage-style list reads and answers."""
+
+    channel: Channel
+    body_list: str  # key of the list in the request
+    result_list: str  # key of the list in the response
+    to_field: str
+    text_field: str
+    invalid_code: int
+    invalid_message: str
+
+
+LISTS = {
+    "sms": ListChannel(Channel.SMS, "sms", "smsList", "to", "body", 4203, "Invalid mobile number"),
+    "email": ListChannel(Channel.EMAIL, "email", "emails", "to", "body", 8055, "Invalid email ID"),
+    "whatsapp": ListChannel(
+        Channel.WHATSAPP, "whatsappMessage", "whatsapp", "receiver", "template", 403,
+        "receiver is invalid",
+    ),
+    "zalo": ListChannel(
+        Channel.ZALO, "zaloMessage", "zalo", "receiver", "template", 403, "receiver is invalid"
+    ),
+}
+WECHAT = ListChannel(
+    Channel.WECHAT, "wechatMessage", "wechat", "receiver", "template", 403, "receiver is invalid"
+)
+
+
+def _category(item: dict[str, Any]) -> tuple[Priority, Category]:
+    """Direct sends are TRANS unless the item says BULK (CONTRACT.md section 4)."""
+    if item.get("priority") == "BULK":
+        return Priority.BULK, Category.PROMOTIONAL
+    return Priority.TRANS, Category.TRANSACTIONAL
+
+
+def _checked_address(channel: Channel, value: Any, code: int, message: str, field: str) -> str:
+    text = str(value).strip()
+    field_name = customers.RECIPIENT_FIELD[channel]
+    valid = {"mobile": customers.valid_mobile, "email": customers.valid_email}.get(field_name)
+    if valid is not None and not valid(text):
+        raise InvalidRecipient(f"{message}: {text}", field=field, code=code)
+    return text
+
+
+def _send_one(ctx: Context, item: dict[str, Any], spec: ListChannel, field: str) -> Doc:
+    to = _checked_address(
+        spec.channel, item[spec.to_field], spec.invalid_code, spec.invalid_message, field
+    )
+    priority, category = _category(item)
+    message = messaging.Outgoing(
+        channel=spec.channel,
+        category=category,
+        priority=priority,
+        to=to,
+        subject=item.get("subject"),
+        body=item.get(spec.text_field),
+        sender=item.get("sender") or item.get("from"),
+    )
+    tx = ctx.data.begin()
+    record = messaging.send(ctx, tx, message, customers.find_recipient(ctx.data, spec.channel, to))
+    tx.commit()
+    return record
+
+
+def _utc(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- v1.1 email / sms, v2 email ---------------------------------------------------------------
+@handlers("sendEmailV11")
+def send_email_v11(ctx: Context) -> Reply:
+    item = ctx.body["root"]["email"][0]
+    spec = replace(LISTS["email"], invalid_code=4208, invalid_message="Invalid email id")
+    record = _send_one(ctx, item, spec, "root.email[0].to")
+    return v11_ok(email=_email_echo(item, record, "scheduled_time"))
+
+
+@handlers("sendSmsV11")
+def send_sms_v11(ctx: Context) -> Reply:
+    item = ctx.body["root"]["sms"][0]
+    spec = replace(LISTS["sms"], invalid_code=4101, invalid_message="Unable to send message")
+    record = _send_one(ctx, item, spec, "root.sms[0].to")
+    return v11_ok(
+        sms={
+            "id": record["id"],
+            "to": record["to"],
+            "status": "Sent",
+            "scheduled_time": item.get("scheduled_time"),
+        }
+    )
+
+
+@handlers("sendEmailV2")
+def send_email_v2(ctx: Context) -> Reply:
+    item = ctx.body["email"][0]
+    record = _send_one(ctx, item, LISTS["email"], "email[0].to")
+    return v11_ok(email=_email_echo(item, record, "scheduledTime"))
+
+
+def _email_echo(item: dict[str, Any], record: Doc, schedule_key: str) -> dict[str, Any]:
+    return {
+        "id": record["id"],
+        "to": record["to"],
+        "cc": item.get("cc"),
+        "bcc": item.get("bcc"),
+        "status": "Queued",
+        "subject": item.get("subject"),
+        "description": item.get("body"),
+        schedule_key: item.get(schedule_key),
+    }
+
+
+# --- v2 sendMessage and WeChat: lists whose items succeed or fail alone -----------------------
+@handlers("sendMessage")
+def send_message(ctx: Context) -> Reply:
+    return _send_list(ctx, LISTS[str(ctx.query.get("channel", "sms")).lower()])
+
+
+@handlers("sendWechat")
+def send_wechat(ctx: Context) -> Reply:
+    return _send_list(ctx, WECHAT)
+
+
+def _send_list(ctx: Context, spec: ListChannel) -> Reply:
+    items = ctx.body.get(spec.body_list)
+    if not items:
+        raise NoCommunication(
+            f"No communication passed or Invalid request body: the {spec.channel.value} "
+            f"channel reads the '{spec.body_list}' list",
+            field=spec.body_list,
+        )
+    results: list[dict[str, Any]] = []
+    succeeded = 0
+    for index, item in enumerate(items):
+        error: ApiError | None = ctx.item_errors.get((spec.body_list, index))
+        if error is None:
+            try:
+                _send_one(ctx, item, spec, f"{spec.body_list}[{index}].{spec.to_field}")
+            except ApiError as exc:
+                error = exc
+        echo = dict(item) if isinstance(item, dict) else {}
+        echo.setdefault("scheduledTime", _utc(ctx.now))
+        results.append(
+            {
+                spec.body_list: echo,
+                "errors": [] if error is None else [v2_error(error)],
+                "warnings": [],
+            }
+        )
+        succeeded += error is None
+    body = _list_status(len(items), succeeded, spec.result_list, results)
+    return Reply(body, _outcome(len(items), succeeded)[0])
+
+
+def _list_status(
+    count: int, succeeded: int, key: str, results: list[dict[str, Any]]
+) -> dict[str, Any]:
+    code, message = _outcome(count, succeeded)
+    return {
+        "status": {
+            "count": count,
+            "statusCode": {"status": succeeded == count, "code": code, "message": message},
+            "successCount": succeeded,
+            "warnings": [],
+            "warningsAsStatusCode": [],
+            "message": message,
+            "code": code,
+            "success": succeeded > 0,
+        },
+        key: results,
+    }
+
+
+def _outcome(count: int, succeeded: int) -> tuple[int, str]:
+    if succeeded == count:
+        return 200, "Success"
+    if succeeded:
+        return 201, "Some requests have failed due to errors"
+    return 400, "All requests have failed due to errors"

@@ -1,0 +1,214 @@
+"""Capillary customers: identifiers, lookups, documents and their v1.1 / v2 renderings."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sandbox import normalise
+from sandbox.clock import iso, parse_iso
+from sandbox.engine import Channel
+from sandbox.store import Doc, TenantData, Tx
+from sandbox.vendors.capillary.errors import CustomerNotFound
+
+CUSTOMER_IDS_START = 565_000_001
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_MOBILE = re.compile(r"^\+?[0-9 ().-]+$")
+
+# identifier names used across Capillary's APIs -> the customer field they address
+IDENTIFIER_FIELDS = {
+    "mobile": "mobile",
+    "email": "email",
+    "external_id": "external_id",
+    "externalId": "external_id",
+    "id": "id",
+    "user_id": "id",
+    "wechat": "wechat",
+}
+
+# which customer identifier a channel's recipient address is compared with
+RECIPIENT_FIELD = {
+    Channel.SMS: "mobile",
+    Channel.WHATSAPP: "mobile",
+    Channel.ZALO: "mobile",
+    Channel.RCS: "mobile",
+    Channel.EMAIL: "email",
+    Channel.WECHAT: "wechat",
+}
+
+
+def valid_mobile(value: Any) -> bool:
+    """Country code and number, 8 to 15 digits; blanks, dashes and a leading + allowed."""
+    text = str(value).strip()
+    return bool(_MOBILE.match(text)) and 8 <= len(normalise.phone(text)) <= 15
+
+
+def valid_email(value: Any) -> bool:
+    return bool(_EMAIL.match(str(value).strip()))
+
+
+def clean_identifier(field: str, value: Any) -> str:
+    """The stored form: mobiles as digits with country code, other identifiers trimmed."""
+    return normalise.phone(value) if field == "mobile" else str(value).strip()
+
+
+def find(source: TenantData | Tx, field: str, value: Any) -> Doc | None:
+    """The customer whose `field` equals `value`, or None (unknown field included)."""
+    data = source.data if isinstance(source, Tx) else source
+    if field == "id":
+        try:
+            key = int(str(value).strip())
+        except ValueError:
+            return None
+        return source.get("customers", key) if isinstance(source, Tx) else data["customers"].get(key)
+    if field not in {"mobile", "email", "external_id", "wechat"} or value in (None, ""):
+        return None
+    found = data["customers"].by(field, value)
+    if found is not None and isinstance(source, Tx):
+        return source.get("customers", found["id"])  # this transaction may have changed it
+    return found
+
+
+def lookup_v2(data: TenantData, name: str, value: str) -> Doc:
+    """identifierName/identifierValue -> the customer, or 8015 as Capillary answers."""
+    customer = find(data, IDENTIFIER_FIELDS.get(name, ""), value)
+    if customer is None:
+        raise CustomerNotFound(
+            f"Customer not found for the given identifiers ({name}={value})",
+            field="identifierValue",
+        )
+    return customer
+
+
+def by_id(data: TenantData, customer_id: int, field: str) -> Doc:
+    customer = data["customers"].get(customer_id)
+    if customer is None:
+        raise CustomerNotFound(
+            f"Customer not found for the given identifiers (id {customer_id})", field=field
+        )
+    return customer
+
+
+def find_recipient(data: TenantData, channel: Channel, to: str) -> Doc | None:
+    return find(data, RECIPIENT_FIELD[channel], to)
+
+
+def new_customer(
+    tx: Tx,
+    now: datetime,
+    *,
+    identifiers: dict[str, str],
+    firstname: str = "",
+    lastname: str = "",
+    status_label: str | None = None,
+    source: str = "INSTORE",
+    customer_id: int | None = None,
+) -> Doc:
+    return {
+        "id": customer_id or tx.next_id("customer", CUSTOMER_IDS_START),
+        "mobile": identifiers.get("mobile"),
+        "email": identifiers.get("email"),
+        "external_id": identifiers.get("external_id"),
+        "wechat": identifiers.get("wechat"),
+        "firstname": firstname,
+        "lastname": lastname,
+        "status_label": status_label,
+        "subscriptions": {},
+        "source": source,
+        "points": 0,
+        "created_at": iso(now),
+        "updated_at": iso(now),
+    }
+
+
+def subscription_key(channel: str, priority: str) -> str:
+    return f"{channel}:{priority}"
+
+
+def subscriptions(customer: Doc) -> dict[tuple[str, str], bool]:
+    """(channel, priority) -> subscribed, for the pairs the customer has set."""
+    result: dict[tuple[str, str], bool] = {}
+    for key, subscribed in customer.get("subscriptions", {}).items():
+        channel, _, priority = key.partition(":")
+        result[(channel, priority)] = bool(subscribed)
+    return result
+
+
+def capillary_time(stamp: str | None) -> str | None:
+    """ISO 8601 -> Capillary's 'YYYY-MM-DD HH:MM:SS' (UTC)."""
+    return parse_iso(stamp).strftime("%Y-%m-%d %H:%M:%S") if stamp else None
+
+
+# --- renderings ----------------------------------------------------------------------------
+def identifiers_v2(customer: Doc) -> list[dict[str, str]]:
+    names = (("mobile", "mobile"), ("email", "email"), ("external_id", "externalId"))
+    found = [{"type": name, "value": customer[field]} for field, name in names if customer[field]]
+    if customer.get("wechat"):
+        found.append({"type": "wechat", "value": customer["wechat"]})
+    return found
+
+
+def render_v2(customer: Doc, embed: set[str]) -> dict[str, Any]:
+    channels = [
+        {
+            "type": identifier["type"],
+            "value": identifier["value"],
+            "primary": True,
+            "verified": False,
+            "meta": {"residence": False, "office": False},
+            "attributes": {},
+        }
+        for identifier in identifiers_v2(customer)
+        if identifier["type"] in {"mobile", "email", "wechat"}
+    ]
+    body: dict[str, Any] = {
+        "id": customer["id"],
+        "profiles": [
+            {
+                "firstName": customer["firstname"],
+                "lastName": customer["lastname"],
+                "identifiers": identifiers_v2(customer),
+                "commChannels": channels,
+                "source": customer["source"],
+                "userId": customer["id"],
+                "accountId": "",
+            }
+        ],
+        "loyaltyInfo": {"loyaltyType": "loyalty"},
+        "extendedFields": {},
+        "warnings": [],
+    }
+    if "subscriptions" in embed:
+        body["subscriptionInfo"] = {"subscriptions": subscription_list_v2(customer)}
+    return body
+
+
+def subscription_list_v2(customer: Doc) -> list[dict[str, str]]:
+    prefs = subscriptions(customer)
+    return [
+        {
+            "channel": "SMS" if channel == "MOBILE" else channel,
+            "priority": priority,
+            "type": "OPTIN" if prefs.get((channel, priority), True) else "OPTOUT",
+        }
+        for priority in ("TRANS", "BULK")
+        for channel in ("EMAIL", "MOBILE")
+    ]
+
+
+def render_v11(customer: Doc) -> dict[str, Any]:
+    return {
+        "user_id": customer["id"],
+        "firstname": customer["firstname"],
+        "lastname": customer["lastname"],
+        "mobile": customer["mobile"],
+        "email": customer["email"],
+        "external_id": customer["external_id"],
+        "lifetime_points": customer.get("points", 0),
+        "loyalty_points": customer.get("points", 0),
+        "registered_on": capillary_time(customer["created_at"]),
+        "updated_on": capillary_time(customer["updated_at"]),
+        "type": "LOYALTY",
+        "source": customer["source"].lower(),
+    }

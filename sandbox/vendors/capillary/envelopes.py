@@ -1,0 +1,38 @@
+"""Capillary's success envelopes: v1.1 batches with per-item status, v2 created/entity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.http import Reply
+
+
+def v11_batch(plural: str, singular: str, items: list[dict[str, Any]], failed: int) -> Reply:
+    """v1.1 batch: status 200 when every item succeeded, 201 when some failed, and
+    'All requests have failed' when all did (documented as 500; the sandbox answers HTTP
+    400 because it never answers 5xx for a client's input)."""
+    total = len(items)
+    succeeded = total - failed
+    if failed == 0:
+        code, http, message = 200, 200, "Success"
+    elif succeeded:
+        code, http, message = 201, 201, "Some requests have failed due to errors"
+    else:
+        code, http, message = 500, 400, "All requests have failed due to errors"
+    status = {
+        "success": "true" if succeeded else "false",
+        "code": code,
+        "message": message,
+        "total": str(total),
+        "success_count": str(succeeded),
+    }
+    return Reply({"response": {"status": status, plural: {singular: items}}}, http)
+
+
+def v11_ok(**entities: Any) -> Reply:
+    status = {"success": "true", "code": 200, "message": "Success"}
+    return Reply({"response": {"status": status, **entities}})
+
+
+def v2_created(created_id: int, warnings: list[dict[str, Any]] | None = None) -> Reply:
+    return Reply({"createdId": created_id, "warnings": warnings or []})

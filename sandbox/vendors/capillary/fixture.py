@@ -1,0 +1,113 @@
+"""The `capillary` section of a fixture document: status labels and customers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sandbox.clock import iso
+from sandbox.errors import InvalidInput
+from sandbox.store import Doc
+from sandbox.vendors.capillary import customers
+from sandbox.vendors.capillary.status import STATUS_LOG_IDS_START
+
+_CHANNELS = {"sms": "MOBILE", "mobile": "MOBILE", "email": "EMAIL"}
+
+
+def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
+    labels = [
+        {
+            "name": label["name"],
+            "status": label.get("status", "ACTIVE"),
+            "block_communications": bool(label.get("block_communications", False)),
+        }
+        for label in section.get("status_labels") or []
+    ]
+    names = {label["name"] for label in labels}
+    people: list[Doc] = []
+    log: list[Doc] = []
+    seen: dict[tuple[str, str], int] = {}
+    explicit_ids = [c["id"] for c in section.get("customers") or [] if "id" in c]
+    next_id = max([customers.CUSTOMER_IDS_START - 1, *explicit_ids]) + 1
+    for index, given in enumerate(section.get("customers") or []):
+        where = f"capillary.customers[{index}]"
+        if "id" in given:
+            customer_id = int(given["id"])
+        else:
+            customer_id, next_id = next_id, next_id + 1
+        identifiers = _identifiers(given, where)
+        for field, value in [("id", str(customer_id)), *identifiers.items()]:
+            key = (field, customers.clean_identifier(field, value).lower())
+            if key in seen:
+                raise InvalidInput(
+                    f"{where}.{field}: {value!r} is already used by customers[{seen[key]}]",
+                    field=f"{where}.{field}",
+                )
+            seen[key] = index
+        label = given.get("status_label")
+        if label is not None and label not in names:
+            raise InvalidInput(
+                f"{where}.status_label: '{label}' is not one of capillary.status_labels "
+                f"({', '.join(sorted(names)) or 'none configured'})",
+                field=f"{where}.status_label",
+            )
+        prefs = {
+            customers.subscription_key(_CHANNELS[s["channel"].lower()], s["priority"].upper()): bool(
+                s["subscribed"]
+            )
+            for s in given.get("subscriptions") or []
+        }
+        people.append(
+            {
+                "id": customer_id,
+                "mobile": identifiers.get("mobile"),
+                "email": identifiers.get("email"),
+                "external_id": identifiers.get("external_id"),
+                "wechat": identifiers.get("wechat"),
+                "firstname": given.get("firstname", ""),
+                "lastname": given.get("lastname", ""),
+                "status_label": label,
+                "subscriptions": prefs,
+                "source": "INSTORE",
+                "points": 0,
+                "created_at": iso(now),
+                "updated_at": iso(now),
+            }
+        )
+        if label is not None:
+            status = next(lbl["status"] for lbl in labels if lbl["name"] == label)
+            log.append(
+                {
+                    "id": STATUS_LOG_IDS_START + len(log),
+                    "customer_id": str(customer_id),
+                    "label": label,
+                    "status": status,
+                    "prevLabel": None,
+                    "reason": "fixture",
+                    "createdOn": iso(now),
+                    "createdByUser": "fixture",
+                }
+            )
+    meta = [{"id": "seq:customer", "value": next_id - 1}]
+    if log:
+        meta.append({"id": "seq:status_log", "value": STATUS_LOG_IDS_START + len(log) - 1})
+    return {"status_labels": labels, "customers": people, "status_log": log, "meta": meta}
+
+
+def _identifiers(given: dict[str, Any], where: str) -> dict[str, str]:
+    identifiers: dict[str, str] = {}
+    for field in ("mobile", "email", "external_id", "wechat"):
+        if given.get(field) in (None, ""):
+            continue
+        value = str(given[field])
+        if field == "mobile" and not customers.valid_mobile(value):
+            raise InvalidInput(
+                f"{where}.mobile: {value!r} is not a mobile number with country code",
+                field=f"{where}.mobile",
+            )
+        if field == "email" and not customers.valid_email(value):
+            raise InvalidInput(
+                f"{where}.email: {value!r} is not an e-mail address", field=f"{where}.email"
+            )
+        identifiers[field] = customers.clean_identifier(field, value)
+    return identifiers

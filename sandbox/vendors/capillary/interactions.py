@@ -1,0 +1,130 @@
+"""Customer interaction history (seed 003): counts per type from the per-customer counters,
+and v2 message lists from the customer's messages in the outbox. Both O(that customer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.clock import parse_iso
+from sandbox.http import Context, Reply
+from sandbox.store import Doc
+from sandbox.vendors.capillary import customers
+from sandbox.vendors.capillary.errors import CustomerNotFoundV11, NoIdentifier
+from sandbox.vendors.capillary.handlers import handlers
+
+# the eight types seed 003 lists for the capillary network, in its order
+V11_TYPES = ("survey", "whatsapp", "line", "zalo", "phone", "missed_call", "email", "sms")
+# v2 lists these; the message types carry messageList
+V2_TYPES = ("survey", "sms", "email", "whatsapp", "zalo", "wechat", "line", "missed_call", "phone")
+MESSAGE_TYPES = {"sms", "email", "whatsapp", "zalo", "wechat", "line"}
+_DIRECT = ("mobile", "email", "external_id", "id")
+
+
+def _capillary_time(stamp: str) -> str:
+    """DD-MM-YYYY HH:mm:ss, as seed 003 documents last_interaction_time (UTC)."""
+    return parse_iso(stamp).strftime("%d-%m-%Y %H:%M:%S")
+
+
+def _counters(ctx: Context, customer: Doc) -> dict[str, Any]:
+    doc = ctx.data["interactions"].get(str(customer["id"]))
+    return doc["types"] if doc else {}
+
+
+@handlers("getCustomerInteractionsV11")
+def get_interactions_v11(ctx: Context) -> Reply:
+    query = ctx.query
+    if "identifierName" in query or "identifierValue" in query:
+        name, value = query.get("identifierName"), query.get("identifierValue")
+        field = "identifierName" if name is None else "identifierValue"
+        if not name or not value:
+            raise NoIdentifier(f"{field} is required with its pair", field=field)
+    else:
+        direct = next(((f, query[f]) for f in _DIRECT if query.get(f)), None)
+        if direct is None:
+            raise NoIdentifier(
+                "Any one of the customer identifiers is required: identifierName and "
+                "identifierValue, or mobile, email, external_id or id",
+                field="identifierName",
+            )
+        name, value = direct
+    customer = customers.find(ctx.data, customers.IDENTIFIER_FIELDS.get(name, ""), value)
+    if customer is None:
+        raise CustomerNotFoundV11(
+            f"All requests have failed due to errors: cannot find customer with {name}={value}",
+            field="identifierValue" if "identifierName" in query else name,
+        )
+    counters = _counters(ctx, customer)
+    kinds = [k for k in V11_TYPES if query.get("type") in (None, k)]
+    offset, limit = query.get("offset", 0), query.get("limit", 50)
+    interaction = [
+        {
+            "last_interaction_time": _capillary_time(counters[k]["last"]) if k in counters else "null",
+            "used_status": False,
+            "count": counters.get(k, {}).get("count", 0),
+            "type": k,
+        }
+        for k in kinds
+    ][offset : offset + limit]
+    network = [] if query.get("network", "capillary") != "capillary" else [
+        {"name": "capillary", "interaction": interaction}
+    ]
+    return Reply(
+        {
+            "response": {
+                "status": {"success": "true", "code": 200, "message": "Success"},
+                "customer": {
+                    "id": str(customer["id"]),
+                    "mobile": customer["mobile"] or "",
+                    "email": customer["email"] or "",
+                    "external_id": customer["external_id"] or "",
+                    "interactions": {"network": network},
+                    "item_status": {
+                        "success": "true",
+                        "code": 1000,
+                        "message": "Customer successfully retrieved",
+                    },
+                },
+            }
+        }
+    )
+
+
+@handlers("getCustomerInteractionsV2")
+def get_interactions_v2(ctx: Context) -> Reply:
+    query = ctx.query
+    name, value = query["identifierName"], query["identifierValue"]
+    customer = customers.find(ctx.data, customers.IDENTIFIER_FIELDS[name], value)
+    if customer is None:
+        raise CustomerNotFoundV11(
+            f"Cannot find customer for provided mobile/external-id/e-mail/id ({name}={value})",
+            field="identifierValue",
+        )
+    counters = _counters(ctx, customer)
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for message in ctx.data["messages"].newest_by("customer_id", str(customer["id"])):
+        kind = message["channel"].lower()
+        by_type.setdefault(kind, []).append(
+            {
+                "id": int(message["id"]),
+                "receiver": message["to"],
+                "subject": message["subject"],
+                "campaignId": None,
+                "status": "DELIVERED" if message["status"] == "DELIVERED" else "NOT-DELIVERED",
+                "sentDate": _capillary_time(message["created_at"]),
+                "userId": customer["id"],
+            }
+        )
+    interaction: list[dict[str, Any]] = []
+    if query.get("network", "capillary") == "capillary":
+        for kind in V2_TYPES:
+            if query.get("type") not in (None, kind):
+                continue
+            entry: dict[str, Any] = {"count": counters.get(kind, {}).get("count", 0), "name": kind}
+            if kind in MESSAGE_TYPES:
+                entry["messageList"] = by_type.get(kind, [])
+            elif kind == "survey":
+                entry["surveys"] = []
+            else:
+                entry["usedStatus"] = False
+            interaction.append(entry)
+    return Reply({"name": "capillary", "interaction": interaction, "warnings": []})

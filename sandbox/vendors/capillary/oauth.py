@@ -1,0 +1,24 @@
+"""POST /v3/oauth/token/generate."""
+
+from __future__ import annotations
+
+import hmac
+
+from sandbox.http import Context, Reply
+from sandbox.vendors.capillary.auth import TOKEN_TTL_SECONDS, issue_token
+from sandbox.vendors.capillary.errors import OAuthFailed
+from sandbox.vendors.capillary.handlers import handlers
+
+
+@handlers("generateOAuthToken")
+def generate_token(ctx: Context) -> Reply:
+    key, secret = ctx.body["key"], ctx.body["secret"]
+    tenant = ctx.store.find_by_credential("capillary_oauth_key", key)
+    record = ctx.store.record(tenant.name) if tenant else None
+    if tenant is None or record is None:
+        raise OAuthFailed("Failed to generate OAuth token: unknown client key", field="key")
+    if not hmac.compare_digest(secret, record["capillary_oauth_secret"]):
+        raise OAuthFailed("Failed to generate OAuth token: wrong client secret", field="secret")
+    ctx.tenant = tenant  # the request journal belongs to this tenant
+    token = issue_token(ctx.store, tenant)
+    return Reply({"data": {"accessToken": token, "ttlSeconds": TOKEN_TTL_SECONDS}, "errors": None})

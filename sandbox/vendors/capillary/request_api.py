@@ -1,0 +1,282 @@
+"""The request APIs of seed 000: v1.1 add/approve (#1, #2), v2 change and goodwill (#3-#6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.errors import ApiError
+from sandbox.http import Context, Reply
+from sandbox.store import Doc, Tx
+from sandbox.vendors.capillary import customers, request_model
+from sandbox.vendors.capillary.envelopes import v11_batch, v2_created
+from sandbox.vendors.capillary.errors import (
+    InvalidBaseType,
+    NoCustomerIdentifiers,
+    RequestNotFound,
+    RequestNotFoundV11,
+    UserNotRegistered,
+    item_status,
+)
+from sandbox.vendors.capillary.handlers import handlers
+
+_ADDED = {"CHANGE_IDENTIFIER": 9000, "GOODWILL": 9100}
+_ADDED_MESSAGE = {
+    "CHANGE_IDENTIFIER": "Change Identifier request added successfully",
+    "GOODWILL": "Goodwill request added successfully",
+}
+_GOODWILL_BASES = {"POINTS", "COUPON", "COUPONS"}
+
+
+# --- v1.1 -----------------------------------------------------------------------------------
+@handlers("addRequest")
+def add_request(ctx: Context) -> Reply:
+    auto_approve = bool(ctx.query.get("client_auto_approve"))
+    results: list[dict[str, Any]] = []
+    failed = 0
+    for index, item in enumerate(ctx.body["root"]["request"]):
+        where = f"root.request[{index}]"
+        error = ctx.item_errors.get(("root", "request", index))
+        request: Doc | None = None
+        customer: Doc | None = None
+        if error is None:
+            tx = ctx.data.begin()
+            try:
+                customer = _customer_of(tx, item.get("customer") or {}, where)
+                request = _add_v11(tx, ctx, item, customer, where)
+                if auto_approve:
+                    request = request_model.decide(tx, ctx, request, "APPROVED", None)
+                else:
+                    request_model.notify_requested(tx, ctx, request, customer)
+                tx.commit()
+            except ApiError as exc:
+                error = exc
+        if error is not None or request is None or customer is None:
+            failed += 1
+            results.append(_failed_item(item, error))
+            continue
+        success = item_status(None, _ADDED[request["type"]], _ADDED_MESSAGE[request["type"]])
+        results.append({**_render_v11(request, customer), "item_status": success})
+    return v11_batch("requests", "request", results, failed)
+
+
+def _customer_of(tx: Tx, given: dict[str, Any], where: str) -> Doc:
+    """The customer an item names by id, mobile, email or external_id."""
+    named = [(f, v) for f in ("id", "mobile", "email", "external_id") if (v := given.get(f))]
+    if not named:
+        raise NoCustomerIdentifiers(
+            "No customer identifiers passed: give customer.mobile, email, external_id or id",
+            field=f"{where}.customer",
+        )
+    for field, value in named:
+        found = customers.find(tx, field, value)
+        if found is not None:
+            return found
+    field, value = named[0]
+    raise UserNotRegistered(f"User is not registered ({field}={value})", field=f"{where}.customer")
+
+
+def _add_v11(tx: Tx, ctx: Context, item: dict[str, Any], customer: Doc, where: str) -> Doc:
+    kind, base = item["type"], item["base_type"]
+    fields: dict[str, Any] = {
+        "type": kind,
+        "base_type": base,
+        "reference_id": None if item.get("reference_id") is None else str(item["reference_id"]),
+        "reason": item.get("reason", ""),
+        "comments": item.get("comments", ""),
+    }
+    if kind == "CHANGE_IDENTIFIER":
+        if base not in request_model.CHANGE_FIELD:
+            raise _bad_base(kind, base, where)
+        field = request_model.CHANGE_FIELD[base]
+        fields["old_value"] = customer.get(field)
+        fields["new_value"] = request_model.checked_new_value(
+            tx, customer, base, item.get("new_value"), f"{where}.new_value"
+        )
+    else:
+        if base not in _GOODWILL_BASES:
+            raise _bad_base(kind, base, where)
+        if base == "POINTS":
+            fields["points"] = request_model.goodwill_points(item.get("points"), f"{where}.points")
+        else:
+            fields["series_id"] = request_model.check_coupon_series(
+                item.get("series_id"), f"{where}.series_id"
+            )
+    return request_model.new_request(tx, ctx, customer, **fields)
+
+
+def _bad_base(kind: str, base: str, where: str) -> ApiError:
+    return InvalidBaseType(
+        f"Request Base Type is invalid: {base} is not a base type of {kind}",
+        field=f"{where}.base_type",
+    )
+
+
+@handlers("approveRequests")
+def approve_requests(ctx: Context) -> Reply:
+    results: list[dict[str, Any]] = []
+    failed = 0
+    for index, item in enumerate(ctx.body["root"]["request"]):
+        where = f"root.request[{index}]"
+        error = ctx.item_errors.get(("root", "request", index))
+        decided: Doc | None = None
+        if error is None:
+            tx = ctx.data.begin()
+            try:
+                decided = _approve_v11(tx, ctx, item, where)
+                tx.commit()
+            except ApiError as exc:
+                error = exc
+        if error is not None or decided is None:
+            failed += 1
+            results.append(
+                {
+                    "id": str(item.get("id")),
+                    "type": item.get("type"),
+                    "base_type": item.get("base_type"),
+                    "status": None,
+                    "item_status": item_status(error, 0, ""),
+                }
+            )
+            continue
+        results.append(
+            {
+                "id": str(decided["id"]),
+                "type": decided["type"],
+                "base_type": decided["base_type"],
+                "status": decided["status"],
+                "old_value": decided["old_value"],
+                "new_value": decided["new_value"],
+                "approved_value": _approved_value(decided),
+                "assoc_id": "0",
+                "reason": decided["reason"],
+                "updated_comments": decided["updated_comments"] or "",
+                "item_status": item_status(None, 9000, "Request updated successfully"),
+            }
+        )
+    return v11_batch("requests", "request", results, failed)
+
+
+def _approve_v11(tx: Tx, ctx: Context, item: dict[str, Any], where: str) -> Doc:
+    request = ctx.data["requests"].get(int(item["id"]))
+    if request is None or request["type"] != item["type"]:
+        raise RequestNotFoundV11(f"Request not found: {item['type']} {item['id']}", field=f"{where}.id")
+    base = item["base_type"]
+    coupons = {"COUPON", "COUPONS"}  # Capillary's documents spell it both ways
+    if base != request["base_type"] and not {base, request["base_type"]} <= coupons:
+        raise _bad_base(request["type"], base, where)
+    if request["base_type"] == "POINTS" and item.get("points") not in (None, ""):
+        points = request_model.goodwill_points(item["points"], f"{where}.points")
+        request = {**request, "points": points}
+    if request["base_type"] in {"COUPON", "COUPONS"} and item.get("series_id") not in (None, ""):
+        request = {**request, "series_id": str(item["series_id"])}
+    return request_model.decide(tx, ctx, request, "APPROVED", item.get("updated_comments"))
+
+
+def _approved_value(request: Doc) -> str | None:
+    if request["type"] != "GOODWILL":
+        return request["new_value"]
+    if request["base_type"] == "POINTS":
+        return f"{request['points']:g}"
+    return str(request["series_id"])
+
+
+def _render_v11(request: Doc, customer: Doc) -> dict[str, Any]:
+    return {
+        "reference_id": request["reference_id"],
+        "id": str(request["id"]),
+        "status": request["status"],
+        "requested_on": customers.capillary_time(request["requested_on"]),
+        "type": request["type"],
+        "base_type": request["base_type"],
+        "customer": {
+            "firstname": customer["firstname"],
+            "lastname": customer["lastname"],
+            "email": customer["email"],
+            "mobile": customer["mobile"],
+            "external_id": customer["external_id"],
+            "id": customer["id"],
+        },
+        "old_value": request["old_value"],
+        "new_value": request["new_value"],
+        "reason": request["reason"],
+        "comments": request["comments"],
+    }
+
+
+def _failed_item(item: Any, error: ApiError | None) -> dict[str, Any]:
+    given = item if isinstance(item, dict) else {}
+    return {
+        "reference_id": given.get("reference_id"),
+        "id": None,
+        "status": None,
+        "type": given.get("type"),
+        "base_type": given.get("base_type"),
+        "customer": given.get("customer"),
+        "item_status": item_status(error, 0, ""),
+    }
+
+
+# --- v2 (assumed shapes, CONTRACT.md section 5) ------------------------------------------------
+@handlers("createChangeRequest")
+def create_change_request(ctx: Context) -> Reply:
+    customer = customers.by_id(ctx.data, ctx.path["customerId"], "customerId")
+    base = ctx.body["baseType"]
+    tx = ctx.data.begin()
+    new_value = request_model.checked_new_value(
+        tx, customer, base, ctx.body["newValue"], "newValue"
+    )
+    request = request_model.new_request(
+        tx,
+        ctx,
+        customer,
+        type="CHANGE_IDENTIFIER",
+        base_type=base,
+        old_value=customer.get(request_model.CHANGE_FIELD[base]),
+        new_value=new_value,
+        comments=ctx.body.get("comments", ""),
+    )
+    request_model.notify_requested(tx, ctx, request, customer)
+    tx.commit()
+    return v2_created(request["id"])
+
+
+@handlers("createGoodwillRequest")
+def create_goodwill_request(ctx: Context) -> Reply:
+    customer = customers.by_id(ctx.data, ctx.path["customerId"], "customerId")
+    body = ctx.body
+    fields: dict[str, Any] = {
+        "type": "GOODWILL",
+        "base_type": body["baseType"],
+        "reason": body.get("reason", ""),
+        "comments": body.get("comments", ""),
+    }
+    if body["baseType"] == "POINTS":
+        fields["points"] = request_model.goodwill_points(body.get("points"), "points")
+    else:
+        fields["series_id"] = request_model.check_coupon_series(body.get("seriesId"), "seriesId")
+    tx = ctx.data.begin()
+    request = request_model.new_request(tx, ctx, customer, **fields)
+    request_model.notify_requested(tx, ctx, request, customer)
+    tx.commit()
+    return v2_created(request["id"])
+
+
+@handlers("updateChangeRequest")
+def update_change_request(ctx: Context) -> Reply:
+    return _decide_v2(ctx, "CHANGE_IDENTIFIER")
+
+
+@handlers("updateGoodwillRequest")
+def update_goodwill_request(ctx: Context) -> Reply:
+    return _decide_v2(ctx, "GOODWILL")
+
+
+def _decide_v2(ctx: Context, kind: str) -> Reply:
+    request = ctx.data["requests"].get(ctx.path["id"])
+    if request is None or request["type"] != kind:
+        noun = "change" if kind == "CHANGE_IDENTIFIER" else "goodwill"
+        raise RequestNotFound(f"Request not found: no {noun} request {ctx.path['id']}", field="id")
+    tx = ctx.data.begin()
+    decided = request_model.decide(tx, ctx, request, ctx.body["status"], ctx.body.get("comments"))
+    tx.commit()
+    return Reply({"id": decided["id"], "status": decided["status"], "warnings": []})

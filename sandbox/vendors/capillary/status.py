@@ -1,0 +1,99 @@
+"""Customer status labels: assignment (PUT /v2/customers/lookup/status) and the status log.
+
+Labels and their *Block communications* restriction are configured in Intouch's UI, so the
+sandbox takes them from the fixture or the control plane; assigning one is an API call.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.clock import iso, parse_iso
+from sandbox.http import Context, Reply
+from sandbox.store import Doc, TenantData, Tx
+from sandbox.vendors.capillary.customers import by_id, lookup_v2
+from sandbox.vendors.capillary.envelopes import v2_created
+from sandbox.vendors.capillary.errors import InvalidStatusLabel
+from sandbox.vendors.capillary.handlers import handlers
+
+STATUS_LOG_IDS_START = 566_000_001
+
+
+def default_label(data: TenantData) -> str | None:
+    """The org default for V2 registrations: the first ACTIVE label configured."""
+    for label in data["status_labels"].values():
+        if label.get("status") == "ACTIVE" and not label.get("block_communications"):
+            return str(label["name"])
+    return None
+
+
+def assign(tx: Tx, ctx: Context, customer: Doc, label: str, reason: str) -> Doc:
+    """Give `customer` the status label `label` and log it; returns the log entry."""
+    configured = ctx.data["status_labels"].get(label) or {"status": "ACTIVE"}
+    entry = {
+        "id": tx.next_id("status_log", STATUS_LOG_IDS_START),
+        "customer_id": str(customer["id"]),
+        "label": label,
+        "status": configured["status"],
+        "prevLabel": customer.get("status_label"),
+        "reason": reason,
+        "createdOn": iso(ctx.now),
+        "createdByUser": _till(ctx),
+    }
+    tx.put("status_log", entry)
+    tx.put("customers", {**customer, "status_label": label, "updated_at": iso(ctx.now)})
+    return entry
+
+
+@handlers("updateCustomerStatus")
+def update_customer_status(ctx: Context) -> Reply:
+    data = ctx.data
+    customer = lookup_v2(data, ctx.query["identifierName"], ctx.query["identifierValue"])
+    label = ctx.body["label"]
+    if data["status_labels"].get(label) is None:
+        configured = ", ".join(str(k) for k in data["status_labels"].keys()) or "none"
+        raise InvalidStatusLabel(
+            f"Status label passed is not valid: '{label}' (configured: {configured})",
+            field="label",
+        )
+    tx = data.begin()
+    entry = assign(tx, ctx, customer, label, ctx.body["reason"])
+    tx.commit()
+    return v2_created(entry["id"])
+
+
+@handlers("getStatusLog")
+def get_status_log(ctx: Context) -> Reply:
+    customer = by_id(ctx.data, ctx.path["userId"], "userId")
+    entries = ctx.data["status_log"].all_by("customer_id", str(customer["id"]))
+    return Reply(
+        {
+            "data": [_render(entry, active=i == len(entries) - 1) for i, entry in enumerate(entries)],
+            "warnings": [],
+            "errors": [],
+        }
+    )
+
+
+def _render(entry: Doc, active: bool) -> dict[str, Any]:
+    created = parse_iso(entry["createdOn"])
+    rendered: dict[str, Any] = {
+        "createdByUser": entry["createdByUser"],
+        "reason": entry["reason"],
+        "createdBy": 75_000_001,
+        "actions": [],
+        "autoUpdateTime": created.strftime("%Y-%m-%d"),
+        "createdOn": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "entityId": int(entry["customer_id"]),
+        "isActive": active,
+        "label": entry["label"],
+        "status": entry["status"],
+    }
+    if entry.get("prevLabel"):
+        rendered["prevLabel"] = entry["prevLabel"]
+    return rendered
+
+
+def _till(ctx: Context) -> str:
+    record = ctx.store.record(ctx.data.name)
+    return str(record["capillary_username"]) if record else "sandbox"
