@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 control.VENDOR,
                 load_operations(settings, control.VENDOR, "sandbox.yaml"),
                 store,
-                settings.max_body_bytes,
+                settings.max_fixture_bytes,
             ),
         )
     )

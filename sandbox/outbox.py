@@ -43,4 +43,3 @@ def record(
     }
     tx.put("messages", message)
     return message, decision
-

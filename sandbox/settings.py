@@ -32,7 +32,8 @@ class Settings:
     outbox_retention: int = 10_000
     # journal bytes after which a tenant's state is compacted into a new TinyDB snapshot
     compact_bytes: int = 64 * 1024 * 1024
-    max_body_bytes: int = 1024 * 1024
+    max_body_bytes: int = 1024 * 1024  # vendor APIs
+    max_fixture_bytes: int = 64 * 1024 * 1024  # control plane: fixtures can be large
     request_journal_size: int = 1000
     demo_tenant: str = "demo"
 

@@ -28,7 +28,7 @@ except AttributeError:  # pragma: no cover - PyYAML built without libyaml
 
 def load_document(path: Path) -> dict[str, Any]:
     with path.open("rb") as handle:
-        doc = yaml.load(handle, Loader=YAML_LOADER)  # noqa: S506 - a safe loader
+        doc = yaml.load(handle, Loader=YAML_LOADER)
     if not isinstance(doc, dict) or "paths" not in doc:
         raise ValueError(f"{path} is not an OpenAPI document")
     return doc
@@ -207,9 +207,9 @@ def _walk(schema: Any, schema_path: list[Any]) -> Iterator[Any]:
     node = schema
     yield node
     for part in schema_path:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if in_dict or in_list:
             node = node[part]
         else:
             return

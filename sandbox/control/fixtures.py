@@ -39,5 +39,5 @@ def stored_fixture(meta_doc: Doc | None) -> dict[str, Any]:
 
 def read_file(path: Path) -> dict[str, Any]:
     with path.open("rb") as handle:
-        document = yaml.load(handle, Loader=YAML_LOADER)  # noqa: S506 - a safe loader
+        document = yaml.load(handle, Loader=YAML_LOADER)
     return document or {}

@@ -76,9 +76,7 @@ def put_status_label(ctx: Context) -> Reply:
     label = {
         "name": name,
         "status": ctx.body.get("status", old["status"]),
-        "block_communications": ctx.body.get(
-            "block_communications", old["block_communications"]
-        ),
+        "block_communications": ctx.body.get("block_communications", old["block_communications"]),
     }
     tx = data.begin()
     tx.put("status_labels", label)

@@ -67,7 +67,9 @@ def contact_temp_block(intent: Intent, facts: Facts) -> RuleResult:
     if facts.now.date() <= until:
         scope = f" ({facts.temp_block_scope})" if facts.temp_block_scope else ""
         return RuleResult(
-            rule, Outcome.SUPPRESS, f"contact is blocked until the end of {until.isoformat()}{scope}"
+            rule,
+            Outcome.SUPPRESS,
+            f"contact is blocked until the end of {until.isoformat()}{scope}",
         )
     ended = until + timedelta(days=1)
     return RuleResult(rule, Outcome.PASS, f"temporary block ended at {ended.isoformat()}T00:00Z")
@@ -88,7 +90,7 @@ def subscription_opt_out(intent: Intent, facts: Facts) -> RuleResult:
         return RuleResult(
             rule,
             Outcome.BYPASS,
-            f"OTPs bypass subscription checks (customer is {state} for {channel} {intent.priority})",
+            f"OTPs bypass subscription checks ({state} for {channel} {intent.priority})",
         )
     if not subscribed:
         return RuleResult(

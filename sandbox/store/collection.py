@@ -64,9 +64,6 @@ class Collection:
         keys = self._multi[index].get(self._norm(index, value), {})
         return (self._docs[k] for k in reversed(keys))
 
-    def keys(self) -> Iterator[Key]:
-        return iter(self._docs)
-
     def values(self) -> Iterator[Doc]:
         return iter(self._docs.values())
 

@@ -24,7 +24,7 @@ def write_snapshot(path: Path, tables: Mapping[str, Iterable[Doc]]) -> None:
     """Atomically replace `path` with a TinyDB database holding `tables`."""
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
-    db = TinyDB(tmp, storage=CachingMiddleware(JSONStorage))
+    db = TinyDB(tmp, storage=CachingMiddleware(JSONStorage))  # type: ignore[no-untyped-call]
     try:
         for name, docs in tables.items():
             rows = list(docs)

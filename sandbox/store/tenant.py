@@ -21,7 +21,9 @@ from sandbox.store.snapshot import read_snapshot, write_snapshot
 
 log = logging.getLogger(__name__)
 
-Op = list[Any]  # ["put", coll, doc] | ["delete", coll, key] | ["clear", coll] | ["capacity", coll, n]
+Op = list[
+    Any
+]  # ["put", coll, doc] | ["delete", coll, key] | ["clear", coll] | ["capacity", coll, n]
 
 
 class TenantData:

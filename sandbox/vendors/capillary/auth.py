@@ -75,7 +75,7 @@ def _from_token(token: str, store: Store) -> TenantData:
         "Authentication failed: X-CAP-API-OAUTH-TOKEN is not a valid token",
         field="X-CAP-API-OAUTH-TOKEN",
     )
-    header, payload, signature = (token.split(".") + ["", "", ""])[:3]
+    header, payload, signature = [*token.split("."), "", "", ""][:3]
     if not hmac.compare_digest(signature, _sign(store, f"{header}.{payload}")):
         raise rejected
     try:

@@ -42,7 +42,12 @@ LISTS = {
     "sms": ListChannel(Channel.SMS, "sms", "smsList", "to", "body", 4203, "Invalid mobile number"),
     "email": ListChannel(Channel.EMAIL, "email", "emails", "to", "body", 8055, "Invalid email ID"),
     "whatsapp": ListChannel(
-        Channel.WHATSAPP, "whatsappMessage", "whatsapp", "receiver", "template", 403,
+        Channel.WHATSAPP,
+        "whatsappMessage",
+        "whatsapp",
+        "receiver",
+        "template",
+        403,
         "receiver is invalid",
     ),
     "zalo": ListChannel(

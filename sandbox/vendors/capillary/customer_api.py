@@ -7,7 +7,7 @@ from typing import Any
 from sandbox.clock import iso
 from sandbox.errors import ApiError
 from sandbox.http import Context, Reply
-from sandbox.store import Doc, TenantData, Tx
+from sandbox.store import Doc, Tx
 from sandbox.vendors.capillary import customers, status
 from sandbox.vendors.capillary.envelopes import v11_batch
 from sandbox.vendors.capillary.errors import (
@@ -95,7 +95,9 @@ def add_customer_v2(ctx: Context) -> Reply:
 
 @handlers("lookupCustomerV2")
 def lookup_customer_v2(ctx: Context) -> Reply:
-    customer = customers.lookup_v2(ctx.data, ctx.query["identifierName"], ctx.query["identifierValue"])
+    customer = customers.lookup_v2(
+        ctx.data, ctx.query["identifierName"], ctx.query["identifierValue"]
+    )
     return Reply({"entity": customer["id"], "warnings": []})
 
 
@@ -180,7 +182,9 @@ def get_customer_v11(ctx: Context) -> Reply:
         if customer is None:
             failed += 1
             error = CustomerNotFoundV11(field=field)
-            items.append({field: value, "item_status": item_status(error, 0, "", customer_api=True)})
+            items.append(
+                {field: value, "item_status": item_status(error, 0, "", customer_api=True)}
+            )
             continue
         found = item_status(None, 1000, "Customer successfully retrieved", customer_api=True)
         items.append({**customers.render_v11(customer), "item_status": found})

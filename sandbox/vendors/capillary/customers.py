@@ -61,7 +61,9 @@ def find(source: TenantData | Tx, field: str, value: Any) -> Doc | None:
             key = int(str(value).strip())
         except ValueError:
             return None
-        return source.get("customers", key) if isinstance(source, Tx) else data["customers"].get(key)
+        return (
+            source.get("customers", key) if isinstance(source, Tx) else data["customers"].get(key)
+        )
     if field not in {"mobile", "email", "external_id", "wechat"} or value in (None, ""):
         return None
     found = data["customers"].by(field, value)

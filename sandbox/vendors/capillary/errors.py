@@ -24,9 +24,7 @@ def render_v11(error: ApiError) -> dict[str, Any]:
     if prefix and prefix not in message:
         message = f"{prefix}: {message}"
     return {
-        "response": {
-            "status": {"success": "false", "code": error.http_status, "message": message}
-        }
+        "response": {"status": {"success": "false", "code": error.http_status, "message": message}}
     }
 
 
@@ -52,7 +50,11 @@ def item_status(
     """A v1.1 `item_status`: the item's own success or failure. The customer APIs' examples
     write the code as a string and add an empty warnings list; the others use a number."""
     if error is None:
-        status: dict[str, Any] = {"success": "true", "code": success_code, "message": success_message}
+        status: dict[str, Any] = {
+            "success": "true",
+            "code": success_code,
+            "message": success_message,
+        }
     else:
         code = error.vendor_code if error.vendor_code is not None else error.http_status
         status = {"success": "false", "code": int(code), "message": error.message}

@@ -52,9 +52,9 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
                 field=f"{where}.status_label",
             )
         prefs = {
-            customers.subscription_key(_CHANNELS[s["channel"].lower()], s["priority"].upper()): bool(
-                s["subscribed"]
-            )
+            customers.subscription_key(
+                _CHANNELS[s["channel"].lower()], s["priority"].upper()
+            ): bool(s["subscribed"])
             for s in given.get("subscriptions") or []
         }
         people.append(

@@ -58,16 +58,20 @@ def get_interactions_v11(ctx: Context) -> Reply:
     offset, limit = query.get("offset", 0), query.get("limit", 50)
     interaction = [
         {
-            "last_interaction_time": _capillary_time(counters[k]["last"]) if k in counters else "null",
+            "last_interaction_time": _capillary_time(counters[k]["last"])
+            if k in counters
+            else "null",
             "used_status": False,
             "count": counters.get(k, {}).get("count", 0),
             "type": k,
         }
         for k in kinds
     ][offset : offset + limit]
-    network = [] if query.get("network", "capillary") != "capillary" else [
-        {"name": "capillary", "interaction": interaction}
-    ]
+    network = (
+        []
+        if query.get("network", "capillary") != "capillary"
+        else [{"name": "capillary", "interaction": interaction}]
+    )
     return Reply(
         {
             "response": {

@@ -82,13 +82,13 @@ def send(ctx: Context, tx: Tx, message: Outgoing, customer: Doc | None) -> Doc:
 
 
 def send_to_customer(
-    ctx: Context, tx: Tx, customer: Doc, channel: Channel, category: Category, text: str
+    ctx: Context, tx: Tx, customer: Doc, channel: Channel, *, category: Category, text: str
 ) -> Doc | None:
     """A notification on the customer's own address for `channel`, if they have one."""
     address = customer.get(customers.RECIPIENT_FIELD[channel])
     if not address:
         return None
-    subject = text.split(".")[0] if channel is Channel.EMAIL else None
+    subject = text.split(".", maxsplit=1)[0] if channel is Channel.EMAIL else None
     return send(ctx, tx, Outgoing(channel, category, address, subject=subject, body=text), customer)
 
 

@@ -72,8 +72,12 @@ def generate_otp(ctx: Context) -> Reply:
         created_id = tx.next_id("otp", OTP_IDS_START)
         tx.put(
             "otps",
-            {"subject": subject, "code": code, "created_id": created_id,
-             "expires_at": iso(now + VALIDITY)},
+            {
+                "subject": subject,
+                "code": code,
+                "created_id": created_id,
+                "expires_at": iso(now + VALIDITY),
+            },
         )
     for channel, to in deliveries:
         if channel is Channel.EMAIL:
@@ -109,7 +113,8 @@ def _deliveries(
             address = (
                 str(given).strip()
                 if given not in (None, "")
-                else str(body["entityValue"]) if wanted == entity_field
+                else str(body["entityValue"])
+                if wanted == entity_field
                 else (customer or {}).get(wanted)
             )
             if not address:

@@ -8,7 +8,7 @@ from sandbox.errors import ApiError
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, Tx
 from sandbox.vendors.capillary import customers, request_model
-from sandbox.vendors.capillary.envelopes import v11_batch, v2_created
+from sandbox.vendors.capillary.envelopes import v2_created, v11_batch
 from sandbox.vendors.capillary.errors import (
     InvalidBaseType,
     NoCustomerIdentifiers,
@@ -159,7 +159,9 @@ def approve_requests(ctx: Context) -> Reply:
 def _approve_v11(tx: Tx, ctx: Context, item: dict[str, Any], where: str) -> Doc:
     request = ctx.data["requests"].get(int(item["id"]))
     if request is None or request["type"] != item["type"]:
-        raise RequestNotFoundV11(f"Request not found: {item['type']} {item['id']}", field=f"{where}.id")
+        raise RequestNotFoundV11(
+            f"Request not found: {item['type']} {item['id']}", field=f"{where}.id"
+        )
     base = item["base_type"]
     coupons = {"COUPON", "COUPONS"}  # Capillary's documents spell it both ways
     if base != request["base_type"] and not {base, request["base_type"]} <= coupons:
@@ -174,7 +176,7 @@ def _approve_v11(tx: Tx, ctx: Context, item: dict[str, Any], where: str) -> Doc:
 
 def _approved_value(request: Doc) -> str | None:
     if request["type"] != "GOODWILL":
-        return request["new_value"]
+        return None if request["new_value"] is None else str(request["new_value"])
     if request["base_type"] == "POINTS":
         return f"{request['points']:g}"
     return str(request["series_id"])

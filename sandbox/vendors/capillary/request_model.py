@@ -119,7 +119,7 @@ def notify_requested(tx: Tx, ctx: Context, request: Doc, customer: Doc) -> None:
     # to the address being replaced; a customer without one is told on the new address
     address = customer.get(field) or request["new_value"]
     text = f"We received your request to change your {field} to {request['new_value']}."
-    _notice(tx, ctx, customer, channel, Category.CHANGE_REQUEST, address, text)
+    _change_notice(tx, ctx, customer, channel, to=address, text=text)
 
 
 def decide(tx: Tx, ctx: Context, request: Doc, status: str, comments: str | None) -> Doc:
@@ -152,7 +152,7 @@ def decide(tx: Tx, ctx: Context, request: Doc, status: str, comments: str | None
     if channel is not None and customer.get(field):
         verb = "changed" if status == "APPROVED" else "not changed (request rejected)"
         text = f"Your {field} was {verb}: {request['new_value']}."
-        _notice(tx, ctx, customer, channel, Category.CHANGE_REQUEST, customer[field], text)
+        _change_notice(tx, ctx, customer, channel, to=customer[field], text=text)
     return decided
 
 
@@ -178,13 +178,14 @@ def _goodwill_text(request: Doc) -> str:
 def _goodwill_notice(tx: Tx, ctx: Context, customer: Doc, text: str) -> None:
     """Goodwill is notified by SMS and by email, on whichever the customer has."""
     for channel in (Channel.SMS, Channel.EMAIL):
-        messaging.send_to_customer(ctx, tx, customer, channel, Category.GOODWILL, text)
+        messaging.send_to_customer(
+            ctx, tx, customer, channel, category=Category.GOODWILL, text=text
+        )
 
 
-def _notice(
-    tx: Tx, ctx: Context, customer: Doc, channel: Channel, category: Category, to: str, text: str
+def _change_notice(
+    tx: Tx, ctx: Context, customer: Doc, channel: Channel, *, to: str, text: str
 ) -> None:
     subject = "Your account" if channel is Channel.EMAIL else None
-    message = messaging.Outgoing(channel, category, to, subject=subject, body=text)
+    message = messaging.Outgoing(channel, Category.CHANGE_REQUEST, to, subject=subject, body=text)
     messaging.send(ctx, tx, message, customer)
-

@@ -51,7 +51,7 @@ def update_customer_status(ctx: Context) -> Reply:
     customer = lookup_v2(data, ctx.query["identifierName"], ctx.query["identifierValue"])
     label = ctx.body["label"]
     if data["status_labels"].get(label) is None:
-        configured = ", ".join(str(k) for k in data["status_labels"].keys()) or "none"
+        configured = ", ".join(lbl["name"] for lbl in data["status_labels"].values()) or "none"
         raise InvalidStatusLabel(
             f"Status label passed is not valid: '{label}' (configured: {configured})",
             field="label",
@@ -68,7 +68,9 @@ def get_status_log(ctx: Context) -> Reply:
     entries = ctx.data["status_log"].all_by("customer_id", str(customer["id"]))
     return Reply(
         {
-            "data": [_render(entry, active=i == len(entries) - 1) for i, entry in enumerate(entries)],
+            "data": [
+                _render(entry, active=i == len(entries) - 1) for i, entry in enumerate(entries)
+            ],
             "warnings": [],
             "errors": [],
         }

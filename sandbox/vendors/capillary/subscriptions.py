@@ -17,7 +17,10 @@ NOTIFY_ON = {"MOBILE": Channel.SMS, "EMAIL": Channel.EMAIL}
 
 def set_subscription(tx: Tx, customer: Doc, channel: str, priority: str, subscribed: bool) -> Doc:
     """Record (channel MOBILE|EMAIL, priority TRANS|BULK) -> subscribed on the customer."""
-    prefs = {**customer.get("subscriptions", {}), customers.subscription_key(channel, priority): subscribed}
+    prefs = {
+        **customer.get("subscriptions", {}),
+        customers.subscription_key(channel, priority): subscribed,
+    }
     return tx.put("customers", {**customer, "subscriptions": prefs})
 
 
@@ -33,7 +36,12 @@ def configure_subscription(ctx: Context) -> Reply:
     text = f"You have been {verb} {body['priority']} {body['channel'].lower()} messages."
     # the change applies first: the notification is decided on the new preferences
     messaging.send_to_customer(
-        ctx, tx, customer, NOTIFY_ON[body["channel"]], Category.SUBSCRIPTION_NOTIFICATION, text
+        ctx,
+        tx,
+        customer,
+        NOTIFY_ON[body["channel"]],
+        category=Category.SUBSCRIPTION_NOTIFICATION,
+        text=text,
     )
     created_id = tx.next_id("subscription_change", SUBSCRIPTION_IDS_START)
     tx.commit()
