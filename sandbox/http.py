@@ -30,6 +30,8 @@ _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 def json_response(
     body: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
+    if status == 204:  # No Content: HTTP forbids a body
+        return Response(status_code=204, headers=headers)
     return Response(_encode(body), status, headers, media_type="application/json")
 
 

@@ -1,0 +1,1 @@
+"""Contract fuzzing: schemathesis runs every operation of openapi/ against the in-process app."""

@@ -1,0 +1,347 @@
+"""Shared machinery of the contract-fuzzing suite.
+
+Each OpenAPI document is loaded from the app itself (`GET /openapi/{name}`) and every generated
+request is sent in-process through schemathesis' ASGI transport: no socket, no server.
+
+Environment:
+    SANDBOX_FUZZ_EXAMPLES   fuzzed examples per operation and mode (default 20; `make fuzz`: 500)
+    SANDBOX_FUZZ_SEED       an integer seed; unset, Hypothesis runs derandomized (the same
+                            requests every run)
+    SANDBOX_FUZZ_REPORT     a path: the session also writes its request counts there as JSON
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import schemathesis
+from schemathesis import Case, CheckContext, Response
+from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
+from schemathesis.python import asgi
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from starlette.applications import Starlette
+
+from sandbox.app import create_app
+from sandbox.settings import Settings
+
+DEFAULT_EXAMPLES = 20
+EXAMPLES = int(os.environ.get("SANDBOX_FUZZ_EXAMPLES") or DEFAULT_EXAMPLES)
+SEED = os.environ.get("SANDBOX_FUZZ_SEED") or None
+REPORT_PATH = os.environ.get("SANDBOX_FUZZ_REPORT") or None
+
+# A fixture like the contract's example: one blocked customer, one active, one opted out.
+FIXTURE: dict[str, Any] = {
+    "capillary": {
+        "status_labels": [
+            {"name": "Active", "status": "ACTIVE", "block_communications": False},
+            {"name": "Suspended", "status": "SUSPENDED", "block_communications": True},
+        ],
+        "customers": [
+            {
+                "id": 565039505,
+                "mobile": "919353491050",
+                "email": "gcr@example.com",
+                "external_id": "EXT-1",
+                "wechat": "oWX-123",
+                "status_label": "Suspended",
+            },
+            {
+                "id": 565039506,
+                "mobile": "919988221100",
+                "email": "tom@example.com",
+                "external_id": "EXT-2",
+                "wechat": "oWX-456",
+                "status_label": "Active",
+            },
+            {
+                "id": 565039507,
+                "mobile": "919876543210",
+                "email": "rita@example.com",
+                "status_label": "Active",
+                "subscriptions": [
+                    {"channel": "sms", "priority": "BULK", "subscribed": False},
+                    {"channel": "sms", "priority": "TRANS", "subscribed": False},
+                    {"channel": "email", "priority": "BULK", "subscribed": False},
+                ],
+            },
+        ],
+    }
+}
+CUSTOMERS: list[dict[str, Any]] = FIXTURE["capillary"]["customers"]
+
+
+def config() -> SchemathesisConfig:
+    """Examples, coverage and fuzzing phases; positive and negative data; reproducible."""
+    generation: dict[str, Any] = {
+        "mode": "all",
+        "max-examples": EXAMPLES,
+        # No example database: a run replays nothing from an earlier one.
+        "database": "none",
+    }
+    data: dict[str, Any] = {
+        "generation": generation,
+        "phases": {
+            # Methods a path does not document are probed once each by test_unexpected_methods,
+            # so one finding there does not hide every other finding of an operation's run.
+            "coverage": {"unexpected-methods": []},
+            "stateful": {"max-steps": 8},
+        },
+        # Hypothesis health checks judge the generator, not the app; the fixture per operation is
+        # deliberate (state carries across one operation's examples).
+        "suppress-health-check": ["all"],
+    }
+    if SEED is not None:
+        data["seed"] = int(SEED)
+    else:
+        generation["deterministic"] = True
+    return SchemathesisConfig.from_dict(data)
+
+
+def new_app() -> Starlette:
+    """A fresh in-memory app (data_dir None) holding only the demo tenant."""
+    return create_app(Settings())
+
+
+def load(app: Starlette, document: str) -> Any:
+    """The document as the app serves it, bound to the app for in-process calls."""
+    return schemathesis.openapi.from_asgi(f"/openapi/{document}", app, config=config())
+
+
+def operation_ids(schema: Any) -> dict[str, str]:
+    """operation label ("POST /v2/customers") -> operationId."""
+    return {
+        operation.label: str(operation.definition.raw["operationId"])
+        for operation in (result.ok() for result in schema.get_all_operations())
+    }
+
+
+@contextmanager
+def client(app: Starlette) -> Iterator[Any]:
+    """A `requests` session into the app, on the same lifespan schemathesis starts."""
+    with asgi.get_client(app) as session:
+        yield session
+
+
+def put_tenant(app: Starlette, name: str, fixture: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Create or replace `name` from `fixture`; its credentials."""
+    with client(app) as session:
+        response = session.put(f"/_sandbox/tenants/{name}", json=fixture or FIXTURE)
+    if response.status_code not in (200, 201):
+        raise AssertionError(f"creating tenant {name}: {response.status_code} {response.text}")
+    credentials: dict[str, Any] = response.json()["credentials"]
+    return credentials
+
+
+def tenant_name(prefix: str, operation_id: str) -> str:
+    """One tenant per fuzzed operation: every operation starts from the fixture, in any order."""
+    return f"{prefix}-{operation_id}".lower()[:64]
+
+
+def pick(value: Any, salt: str, share: int) -> bool:
+    """A deterministic `1 - 1/share` part of generated values: True for those to remap."""
+    return zlib.crc32(f"{salt}:{value!r}".encode()) % share != 0
+
+
+def choose(value: Any, options: list[Any]) -> Any:
+    return options[zlib.crc32(repr(value).encode()) % len(options)]
+
+
+def mode_of(case: Case) -> str:
+    return case.meta.generation.mode.value if case.meta is not None else "explicit"
+
+
+def phase_of(case: Case) -> str:
+    return case.meta.phase.name.value if case.meta is not None else "explicit"
+
+
+def is_positive_at(case: Case, location: str) -> bool:
+    """Whether the component at `location` (path, query, header, body) is schema-valid data."""
+    if case.meta is None:
+        return True
+    for loc, info in case.meta.components.items():
+        if loc.value == location:
+            return not info.mode.is_negative
+    return True
+
+
+# ---------------------------------------------------------------- the vendor error envelopes
+
+
+def envelope_of(case: Case) -> str:
+    """Which error envelope the operation answers in (`x-sandbox-envelope`)."""
+    definition = case.operation.definition.raw
+    own = definition.get("x-sandbox-envelope")
+    if own:
+        return str(own)
+    return str(case.operation.schema.raw_schema.get("x-sandbox-envelope", "sandbox"))
+
+
+def _is_messages(value: Any) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) > 0
+        and all(isinstance(item, dict) and "code" in item and "message" in item for item in value)
+    )
+
+
+def _v2(body: Any) -> bool:
+    return isinstance(body, dict) and _is_messages(body.get("errors"))
+
+
+def _v11(body: Any) -> bool:
+    if not isinstance(body, dict) or not isinstance(body.get("response"), dict):
+        return False
+    status = body["response"].get("status")
+    return isinstance(status, dict) and {"success", "code", "message"} <= status.keys()
+
+
+def _oauth(body: Any) -> bool:
+    return isinstance(body, dict) and body.get("data") is None and _is_messages(body.get("errors"))
+
+
+def _sandbox(body: Any) -> bool:
+    error = body.get("error") if isinstance(body, dict) else None
+    return (
+        isinstance(error, dict)
+        and isinstance(error.get("code"), str)
+        and isinstance(error.get("message"), str)
+    )
+
+
+def _per_item_failure(body: Any) -> bool:
+    """sendMessage / sendWechat: every item failed, each with its own `errors` (documented 400)."""
+    if not isinstance(body, dict) or not isinstance(body.get("status"), dict):
+        return False
+    lists = [v for k, v in body.items() if k != "status" and isinstance(v, list)]
+    return bool(lists) and all(
+        isinstance(item, dict) and _is_messages(item.get("errors"))
+        for items in lists
+        for item in items
+    )
+
+
+def _otp_rejected(body: Any) -> bool:
+    """validateOtp: a wrong or expired code is `{"entity": false}` (Capillary's own 400)."""
+    return isinstance(body, dict) and body.get("entity") is False and "warnings" in body
+
+
+ENVELOPES: dict[str, tuple[str, Callable[[Any], bool]]] = {
+    "capillary-v2": ('{"errors": [{"code", "message"}, ...]}', _v2),
+    "capillary-v1.1": ('{"response": {"status": {"success", "code", "message"}}}', _v11),
+    "capillary-oauth": ('{"data": null, "errors": [{"code", "message"}, ...]}', _oauth),
+    "sandbox": ('{"error": {"code", "message"}}', _sandbox),
+}
+# Documented 400 bodies that are the vendor's own answer rather than its error envelope.
+ALTERNATIVES: dict[str, Callable[[Any], bool]] = {
+    "sendMessage": _per_item_failure,
+    "sendWechat": _per_item_failure,
+    "validateOtp": _otp_rejected,
+}
+
+
+def vendor_error_envelope(ctx: CheckContext, response: Response, case: Case) -> bool | None:
+    """Every 4xx answer is JSON in the vendor's own error envelope (CONTRACT.md sections 2, 6)."""
+    if not 400 <= response.status_code < 500:
+        return None
+    envelope = envelope_of(case)
+    shape, matches = ENVELOPES.get(envelope, ENVELOPES["sandbox"])
+    content_type = response.headers.get("content-type", [""])[0].lower()
+    if "json" not in content_type:
+        raise AssertionError(
+            f"{response.status_code} answered as {content_type or 'no Content-Type'}, not JSON in "
+            f"the {envelope} envelope {shape}"
+        )
+    try:
+        body = json.loads(response.content or b"")
+    except ValueError:
+        raise AssertionError(f"{response.status_code} body is not JSON: {response.text[:200]!r}")
+    if matches(body):
+        return None
+    alternative = ALTERNATIVES.get(case.operation.definition.raw.get("operationId", ""))
+    if alternative is not None and response.status_code == 400 and alternative(body):
+        return None
+    raise AssertionError(
+        f"{response.status_code} body is not in the {envelope} envelope {shape}: "
+        f"{response.text[:300]}"
+    )
+
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    vendor_error_envelope,
+]
+
+
+# ---------------------------------------------------------------- request accounting
+
+
+@dataclass
+class RequestLog:
+    """How many generated requests each run sent, by document, operation, mode and status."""
+
+    counts: Counter[tuple[str, str, str, str, int]] = field(default_factory=Counter)
+
+    def record(self, document: str, case: Case, response: Response) -> None:
+        operation = str(case.operation.definition.raw.get("operationId", case.operation.label))
+        key = (document, operation, phase_of(case), mode_of(case), response.status_code)
+        self.counts[key] += 1
+
+    def as_rows(self) -> list[list[Any]]:
+        return [[*key, count] for key, count in sorted(self.counts.items())]
+
+    def merge_rows(self, rows: list[list[Any]]) -> None:
+        for *key, count in rows:
+            self.counts[(key[0], key[1], key[2], key[3], int(key[4]))] += int(count)
+
+    def summary(self) -> dict[str, Any]:
+        by_document: dict[str, Counter[str]] = {}
+        server_errors: list[dict[str, Any]] = []
+        operations: dict[str, set[str]] = {}
+        for (document, operation, phase, mode, status), count in sorted(self.counts.items()):
+            totals = by_document.setdefault(document, Counter())
+            operations.setdefault(document, set()).add(operation)
+            totals["requests"] += count
+            totals[mode] += count
+            totals[f"phase:{phase}"] += count
+            totals[f"{status // 100}xx"] += count
+            if status >= 500:
+                server_errors.append(
+                    {"document": document, "operation": operation, "status": status, "n": count}
+                )
+        return {
+            "examples_per_operation": EXAMPLES,
+            "seed": SEED if SEED is not None else "derandomized",
+            "requests": sum(self.counts.values()),
+            "server_errors": sum(e["n"] for e in server_errors),
+            "documents": {
+                document: {"operations": len(operations[document]), **dict(totals)}
+                for document, totals in by_document.items()
+            },
+            "server_error_details": server_errors,
+        }
+
+
+LOG = RequestLog()
+
+
+def call_and_check(document: str, case: Case) -> Response:
+    """Send the case in-process, count it, then run every check on the answer."""
+    response = case.call()
+    LOG.record(document, case, response)
+    case.validate_response(response, checks=CHECKS)
+    return response

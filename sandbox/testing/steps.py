@@ -1,0 +1,218 @@
+"""Reusable pytest-bdd steps for acceptance scenarios against comms-sandbox.
+
+Use them in your own project with `pytest_plugins = ["sandbox.testing.steps"]` in your
+top-level conftest.py. Scenarios run in-process by default, or against a running sandbox when
+`SANDBOX_URL` is set; each scenario gets a tenant of its own, so suites run in parallel.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from sandbox.testing import Sandbox, Tenant, in_process, live
+from sandbox.testing.capillary import CALLS, succeeded
+
+
+@pytest.fixture(scope="session")
+def comms_sandbox() -> Iterator[Sandbox]:
+    """The sandbox under test: `SANDBOX_URL` if set, else an in-process app."""
+    if os.environ.get("SANDBOX_URL"):
+        with live() as running:
+            yield running
+    else:
+        with in_process() as running:
+            yield running
+
+
+class World:
+    """What a scenario has set up and observed so far."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.labels: list[dict[str, Any]] = []
+        self.customers: dict[str, dict[str, Any]] = {}
+        self._tenant: Tenant | None = None
+        self.response: httpx.Response | None = None
+
+    @property
+    def tenant(self) -> Tenant:
+        if self._tenant is None:
+            fixture = {
+                "capillary": {
+                    "status_labels": self.labels,
+                    "customers": [
+                        {k: v for k, v in c.items() if k != "name"} for c in self.customers.values()
+                    ],
+                }
+            }
+            self._tenant = self.sandbox.create_tenant(fixture)
+        return self._tenant
+
+    def customer(self, name: str) -> dict[str, Any]:
+        return self.customers[name]
+
+    def triggered(self) -> list[dict[str, Any]]:
+        """The messages the last API call triggered, from the request journal."""
+        tenant = self.tenant
+        journal = tenant.http.get(f"{tenant.control}/requests", params={"limit": 1}).json()
+        ids = journal["items"][0]["message_ids"]
+        return [tenant.http.get(f"{tenant.control}/outbox/{i}").json() for i in ids]
+
+    def close(self) -> None:
+        if self._tenant is not None:
+            self._tenant.delete()
+
+
+@pytest.fixture
+def world(comms_sandbox: Sandbox) -> Iterator[World]:
+    state = World(comms_sandbox)
+    yield state
+    state.close()
+
+
+def _bool(text: str) -> bool:
+    return text.strip().lower() in {"true", "yes", "1"}
+
+
+# --- given ----------------------------------------------------------------------------------
+@given("a Capillary tenant with the status labels")
+def status_labels(world: World, datatable: list[list[str]]) -> None:
+    header, *rows = datatable
+    for row in rows:
+        values = dict(zip(header, row, strict=True))
+        world.labels.append(
+            {
+                "name": values["name"],
+                "status": values["status"],
+                "block_communications": _bool(values["block_communications"]),
+            }
+        )
+
+
+@given("the customers")
+def customers(world: World, datatable: list[list[str]]) -> None:
+    header, *rows = datatable
+    for row in rows:
+        values = {k: v for k, v in zip(header, row, strict=True) if v}
+        if "id" in values:
+            values["id"] = int(values["id"])  # type: ignore[assignment]
+        world.customers[values["name"]] = values
+
+
+@given(parsers.parse('"{name}" opted out of {channel} {priority} messages'))
+def opted_out(world: World, name: str, channel: str, priority: str) -> None:
+    preference = {"channel": channel.lower(), "priority": priority.upper(), "subscribed": False}
+    world.customers[name].setdefault("subscriptions", []).append(preference)
+
+
+@given(parsers.parse('"{name}" is opted in to every channel and priority'))
+def opted_in_everywhere(world: World, name: str) -> None:
+    world.customers[name]["subscriptions"] = [
+        {"channel": channel, "priority": priority, "subscribed": True}
+        for channel in ("sms", "email")
+        for priority in ("TRANS", "BULK")
+    ]
+
+
+# --- when -----------------------------------------------------------------------------------
+@when(parsers.parse('"{api}" triggers its communication for "{name}"'))
+def call_api(world: World, api: str, name: str) -> None:
+    world.response = CALLS[api](world.tenant, world.customer(name))
+
+
+@when(parsers.parse('"{name}" is assigned the status label "{label}"'))
+def assign_label(world: World, name: str, label: str) -> None:
+    tenant = world.tenant
+    response = tenant.http.put(
+        "/capillary/v2/customers/lookup/status",
+        params={
+            "source": "INSTORE",
+            "identifierName": "mobile",
+            "identifierValue": world.customer(name)["mobile"],
+        },
+        json={"reason": "acceptance test", "label": label},
+        headers=tenant.capillary_auth(),
+    )
+    assert response.status_code == 200, response.text
+
+
+@when(parsers.parse('the label "{label}" is configured to block communications'))
+def label_blocks(world: World, label: str) -> None:
+    tenant = world.tenant
+    response = tenant.http.put(
+        f"{tenant.control}/capillary/status-labels/{label}", json={"block_communications": True}
+    )
+    assert response.status_code == 200, response.text
+
+
+# --- then -----------------------------------------------------------------------------------
+@then("the API answers with its normal success")
+def normal_success(world: World) -> None:
+    assert world.response is not None
+    assert succeeded(world.response), f"{world.response.status_code} {world.response.text}"
+
+
+@then(parsers.parse("every communication it triggered is {status} with reason {reason}"))
+def every_triggered(world: World, status: str, reason: str) -> None:
+    messages = world.triggered()
+    assert messages, "the call triggered no communication"
+    expected = None if reason == "none" else reason
+    assert {(m["status"], m["reason"]) for m in messages} == {(status, expected)}, messages
+
+
+@then(parsers.parse("it triggered communications on {channels}"))
+def triggered_channels(world: World, channels: str) -> None:
+    wanted = sorted(c.strip() for c in channels.replace(" and ", ",").split(",") if c.strip())
+    assert sorted(m["channel"] for m in world.triggered()) == wanted
+
+
+@then("no communication was triggered")
+def nothing_triggered(world: World) -> None:
+    assert world.triggered() == []
+
+
+@then(parsers.parse('the decision says "{detail}"'))
+def decision_detail(world: World, detail: str) -> None:
+    details = [r["detail"] for m in world.triggered() for r in m["decision"]]
+    assert detail in details, details
+
+
+@then(parsers.parse('the subscription rule answers "{outcome}"'))
+def subscription_outcome(world: World, outcome: str) -> None:
+    for message in world.triggered():
+        rules = {r["rule"]: r["outcome"] for r in message["decision"]}
+        assert rules["subscription_opt_out"] == outcome, message["decision"]
+
+
+@then(parsers.parse('the interaction history of "{name}" counts {count:d} {kind}'))
+def interaction_count(world: World, name: str, count: int, kind: str) -> None:
+    tenant = world.tenant
+    response = tenant.http.get(
+        "/capillary/v1.1/customer/interaction",
+        params={"mobile": world.customer(name)["mobile"]},
+        headers=tenant.capillary_auth(),
+    )
+    counts = {
+        entry["type"]: entry["count"]
+        for network in response.json()["response"]["customer"]["interactions"]["network"]
+        for entry in network["interaction"]
+    }
+    assert counts[kind] == count, counts
+
+
+@then(parsers.parse('the v2 interaction history of "{name}" lists the {kind} as {status}'))
+def interaction_v2(world: World, name: str, kind: str, status: str) -> None:
+    tenant = world.tenant
+    response = tenant.http.get(
+        "/capillary/v2/customers/interaction",
+        params={"identifierName": "mobile", "identifierValue": world.customer(name)["mobile"]},
+        headers=tenant.capillary_auth(),
+    )
+    entries = {e["name"]: e for e in response.json()["interaction"]}
+    assert {m["status"] for m in entries[kind]["messageList"]} == {status}

@@ -1,0 +1,99 @@
+"""An acknowledged write survives kill -9 of the server and a restart on the same data dir."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from conftest import FIXTURE
+
+from sandbox.testing import Sandbox
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def server(data_dir: Path) -> Iterator[tuple[subprocess.Popen[bytes], httpx.Client]]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sandbox",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if client.get("/_sandbox/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"server did not start: {process.stderr.read()!r}")  # type: ignore[union-attr]
+            time.sleep(0.05)
+        yield process, client
+    finally:
+        client.close()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
+    with server(tmp_path) as (process, client):
+        tenant = Sandbox(client).create_tenant(FIXTURE, name="durable")
+        auth = tenant.capillary_auth()
+        acknowledged = []
+        for number in range(50):
+            response = client.post(
+                "/capillary/v2/communications/sendMessage",
+                json={"sms": [{"to": "919988221100", "body": f"message {number}"}]},
+                headers=auth,
+            )
+            assert response.status_code == 200
+            acknowledged.append(f"message {number}")
+        added = client.post(
+            "/capillary/v2/customers",
+            json={"profiles": [{"identifiers": [{"type": "mobile", "value": "919000000042"}]}]},
+            headers=auth,
+        )
+        new_id = added.json()["createdId"]
+        client.put(f"{tenant.control}/clock", json={"now": "2030-01-01T00:00:00Z", "frozen": True})
+        os.killpg(process.pid, signal.SIGKILL)  # no shutdown hook runs
+        process.wait()
+
+    with server(tmp_path) as (_, client):
+        outbox = client.get(f"{tenant.control}/outbox", params={"limit": 1000}).json()
+        assert sorted(m["body"] for m in outbox["items"]) == sorted(acknowledged)
+        customer = client.get(
+            f"/capillary/v2/customers/{new_id}", params={"source": "INSTORE"}, headers=auth
+        )
+        assert customer.status_code == 200
+        assert client.get(f"{tenant.control}/clock").json() == {
+            "now": "2030-01-01T00:00:00.000Z",
+            "frozen": True,
+        }
+        assert client.get("/_sandbox/tenants/demo").status_code == 200

@@ -1,0 +1,131 @@
+"""The OpenAPI documents drive routing and validation: every operation has a handler and
+every handler an operation; validation errors name the field and carry vendor codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sandbox import control
+from sandbox.app import VENDORS, HandlerMismatch, check_handlers, load_operations
+from sandbox.errors import InvalidInput
+from sandbox.http import Vendor
+from sandbox.settings import Settings
+from sandbox.spec import Operation, compile_document, field_name, resolve_refs
+
+DOCUMENTS = [(vendor, f"{vendor.name}.yaml") for vendor in VENDORS] + [
+    (control.VENDOR, "sandbox.yaml")
+]
+
+
+@pytest.mark.parametrize(("vendor", "document"), DOCUMENTS, ids=lambda v: getattr(v, "name", v))
+def test_every_operation_has_a_handler_and_every_handler_an_operation(
+    vendor: Vendor, document: str
+) -> None:
+    operations = load_operations(Settings(), vendor, document)  # raises on any mismatch
+    assert {op.operation_id for op in operations} == set(vendor.handlers)
+
+
+def test_a_mismatch_stops_the_app_from_starting() -> None:
+    lonely = Vendor("x", {"ghost": lambda ctx: None}, control.VENDOR.authenticate, "sandbox")  # type: ignore[arg-type,return-value]
+    with pytest.raises(HandlerMismatch, match="handlers without an operation \\['ghost'\\]"):
+        check_handlers(lonely, [])
+
+
+def test_the_fourteen_block_communication_apis_are_all_documented() -> None:
+    operations = load_operations(Settings(), VENDORS[0], "capillary.yaml")
+    numbered = sorted(
+        (op.spec["x-block-communication-api"], op.method, op.path)
+        for op in operations
+        if "x-block-communication-api" in op.spec
+    )
+    assert [number for number, _, _ in numbered] == list(range(1, 15))
+    assert numbered[9] == (10, "POST", "/v2/communications/sendMessage")
+    assumed = {path for _, _, path in numbered if "changeRequest" in path or "internal" in path}
+    assert assumed == {
+        "/v2/customer/{customerId}/changeRequest",
+        "/v2/changeRequest/{id}",
+        "/v2/internal/subscription/configuration",
+    }
+
+
+DOC: dict[str, Any] = {
+    "paths": {
+        "/x": {
+            "post": {
+                "operationId": "x",
+                "x-sandbox-items": "/root/item",
+                "parameters": [
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 5}}
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Body"}}
+                    },
+                },
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "Body": {
+                "type": "object",
+                "required": ["root"],
+                "properties": {
+                    "root": {
+                        "type": "object",
+                        "properties": {
+                            "item": {"type": "array", "items": {"$ref": "#/components/schemas/I"}}
+                        },
+                    }
+                },
+            },
+            "I": {
+                "type": "object",
+                "required": ["kind"],
+                "properties": {
+                    "kind": {"type": "string", "enum": ["A", "B"], "x-sandbox-error-code": 77}
+                },
+            },
+        }
+    },
+}
+
+
+def operation() -> Operation:
+    return compile_document(DOC, "test")[0]
+
+
+def test_refs_are_inlined() -> None:
+    resolved = resolve_refs({"$ref": "#/components/schemas/I"}, DOC)
+    assert resolved["properties"]["kind"]["enum"] == ["A", "B"]
+
+
+def test_a_bad_item_fails_alone_with_its_field_and_vendor_code() -> None:
+    errors = operation().validate_body({"root": {"item": [{"kind": "A"}, {"kind": "TANS"}]}})
+    assert list(errors) == [("root", "item", 1)]
+    error = errors[("root", "item", 1)]
+    assert error.field == "root.item[1].kind" and error.vendor_code == 77
+    assert '"TANS" is not one of the allowed values "A", "B"' in error.message
+
+
+def test_an_envelope_error_fails_the_whole_request() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        operation().validate_body({"wrong": 1})
+    assert raised.value.field == "root" and raised.value.message == "root is required"
+
+
+def test_query_parameters_are_coerced_then_validated() -> None:
+    op = operation()
+    assert op.parse_parameters("query", {"limit": "3"}, None) == {"limit": 3}
+    with pytest.raises(InvalidInput, match="limit"):
+        op.parse_parameters("query", {"limit": "9"}, None)
+    with pytest.raises(InvalidInput, match='"many" is not of type integer'):
+        op.parse_parameters("query", {"limit": "many"}, None)
+
+
+def test_field_names_read_like_paths() -> None:
+    assert field_name(["root", "sms", 0, "to"]) == "root.sms[0].to"
+    assert field_name([]) == "body"

@@ -1,0 +1,194 @@
+"""The store: indexes, the capped outbox, journal replay, compaction, crash tolerance."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sandbox.settings import Settings
+from sandbox.store import CollectionSpec, Store
+from sandbox.store.collection import Collection
+from sandbox.store.journal import Journal
+from sandbox.store.registry import DataDirectoryBusy
+from sandbox.store.snapshot import read_snapshot
+
+PEOPLE = CollectionSpec(
+    "people", unique=("email",), multi=("team",), normalise={"email": str.lower}
+)
+
+
+def test_unique_index_follows_changes_and_deletes() -> None:
+    people = Collection(PEOPLE)
+    people.put({"id": 1, "email": "A@x.com", "team": "red"})
+    assert people.by("email", "a@X.COM") == {"id": 1, "email": "A@x.com", "team": "red"}
+    people.put({"id": 1, "email": "b@x.com", "team": "red"})
+    assert people.by("email", "a@x.com") is None
+    assert people.by("email", "b@x.com")["id"] == 1  # type: ignore[index]
+    people.delete(1)
+    assert people.by("email", "b@x.com") is None and len(people) == 0
+
+
+def test_multi_index_keeps_insertion_order_and_follows_moves() -> None:
+    people = Collection(PEOPLE)
+    for key, team in [(1, "red"), (2, "blue"), (3, "red")]:
+        people.put({"id": key, "email": f"{key}@x", "team": team})
+    assert [d["id"] for d in people.all_by("team", "red")] == [1, 3]
+    assert [d["id"] for d in people.newest_by("team", "red")] == [3, 1]
+    people.put({"id": 1, "email": "1@x", "team": "blue"})
+    assert [d["id"] for d in people.all_by("team", "red")] == [3]
+    assert people.count_by("team", "blue") == 2
+
+
+def test_capped_collection_evicts_oldest_and_unindexes_it() -> None:
+    messages = Collection(CollectionSpec("m", multi=("to",), capped=True), capacity=3)
+    for key in range(5):
+        messages.put({"id": key, "to": "a" if key % 2 else "b"})
+    assert [d["id"] for d in messages.newest()] == [4, 3, 2]
+    assert [d["id"] for d in messages.all_by("to", "b")] == [2, 4]
+    messages.set_capacity(1)
+    assert [d["id"] for d in messages.values()] == [4]
+    assert messages.all_by("to", "a") == []
+
+
+def test_replacing_a_document_does_not_evict() -> None:
+    messages = Collection(CollectionSpec("m", capped=True), capacity=2)
+    messages.put({"id": 1})
+    messages.put({"id": 2})
+    messages.put({"id": 1, "status": "changed"})
+    assert len(messages) == 2 and messages.get(1) == {"id": 1, "status": "changed"}
+
+
+def settings(tmp_path: Path, **extra: object) -> Settings:
+    return Settings(data_dir=tmp_path, **extra)  # type: ignore[arg-type]
+
+
+def seeded(store: Store, name: str = "t1") -> None:
+    store.put_tenant(
+        {"name": name, "capillary_username": f"{name}_user"},
+        {"customers": [{"id": 1, "mobile": "919353491050", "email": "a@b.co"}]},
+    )
+
+
+def test_committed_writes_survive_a_restart(tmp_path: Path) -> None:
+    store = Store(settings(tmp_path))
+    seeded(store)
+    tx = store.get("t1").begin()  # type: ignore[union-attr]
+    tx.put("customers", {"id": 2, "mobile": "919000000002", "email": None})
+    tx.put("messages", {"id": "m1", "customer_id": "2"})
+    tx.commit()
+    store.close()
+
+    reopened = Store(settings(tmp_path))
+    data = reopened.get("t1")
+    assert data is not None
+    assert data["customers"].by("mobile", "919000000002")["id"] == 2  # type: ignore[index]
+    assert [m["id"] for m in data["messages"].all_by("customer_id", "2")] == ["m1"]
+    assert reopened.find_by_credential("capillary_username", "t1_user") is data
+    reopened.close()
+
+
+def test_an_uncommitted_transaction_changes_nothing(tmp_path: Path) -> None:
+    store = Store(settings(tmp_path))
+    seeded(store)
+    data = store.get("t1")
+    assert data is not None
+    tx = data.begin()
+    tx.put("customers", {"id": 9, "mobile": "919000000009"})
+    assert tx.get("customers", 9) is not None  # the transaction reads its own write
+    assert data["customers"].get(9) is None
+    store.close()
+    assert Store(settings(tmp_path)).get("t1")["customers"].get(9) is None  # type: ignore[index]
+
+
+def test_a_torn_journal_tail_is_dropped_and_appends_continue(tmp_path: Path) -> None:
+    store = Store(settings(tmp_path))
+    seeded(store)
+    tx = store.get("t1").begin()  # type: ignore[union-attr]
+    tx.put("customers", {"id": 2, "mobile": "919000000002"})
+    tx.commit()
+    journal = store.get("t1").journal  # type: ignore[union-attr]
+    assert journal is not None
+    path = journal.path
+    store.close()
+    with path.open("ab") as handle:  # a crash in the middle of a write
+        handle.write(b'[["put","customers",{"id":3,"mob')
+
+    reopened = Store(settings(tmp_path))
+    data = reopened.get("t1")
+    assert data is not None and data["customers"].get(3) is None and data["customers"].get(2)
+    tx = data.begin()
+    tx.put("customers", {"id": 4, "mobile": "919000000004"})
+    tx.commit()
+    reopened.close()
+    assert Store(settings(tmp_path)).get("t1")["customers"].get(4)  # type: ignore[index]
+
+
+def test_compaction_writes_a_tinydb_snapshot_and_a_fresh_journal(tmp_path: Path) -> None:
+    store = Store(settings(tmp_path, compact_bytes=2_000))
+    seeded(store)
+    data = store.get("t1")
+    assert data is not None
+    first_generation = data.generation
+    for number in range(40):
+        tx = data.begin()
+        tx.put("messages", {"id": f"m{number}", "customer_id": "1", "body": "x" * 50})
+        tx.commit()
+    assert data.generation > first_generation
+    files = sorted(p.name for p in (tmp_path / "tenants" / "t1").iterdir())
+    assert files == [f"journal.{data.generation}.log", f"snapshot.{data.generation}.json"]
+    snapshot = read_snapshot(tmp_path / "tenants" / "t1" / f"snapshot.{data.generation}.json")
+    assert snapshot["customers"][0]["mobile"] == "919353491050"
+    store.close()
+    assert len(Store(settings(tmp_path)).get("t1")["messages"]) == 40  # type: ignore[index]
+
+
+def test_outbox_capacity_is_persisted_per_tenant(tmp_path: Path) -> None:
+    store = Store(settings(tmp_path, outbox_retention=5))
+    seeded(store)
+    data = store.get("t1")
+    assert data is not None
+    tx = data.begin()
+    tx.capacity("messages", 2)
+    for number in range(4):
+        tx.put("messages", {"id": number})
+    tx.commit()
+    assert [m["id"] for m in data["messages"].values()] == [2, 3]
+    store.close()
+    reopened = Store(settings(tmp_path, outbox_retention=5)).get("t1")
+    assert reopened is not None and reopened["messages"].capacity == 2
+
+
+def test_deleting_a_tenant_removes_its_files(tmp_path: Path) -> None:
+    store = Store(settings(tmp_path))
+    seeded(store)
+    assert store.delete_tenant("t1")
+    assert not (tmp_path / "tenants" / "t1").exists()
+    assert store.find_by_credential("capillary_username", "t1_user") is None
+    store.close()
+    assert Store(settings(tmp_path)).get("t1") is None
+
+
+def test_an_orphaned_tenant_directory_is_cleaned_up(tmp_path: Path) -> None:
+    Store(settings(tmp_path)).close()
+    orphan = tmp_path / "tenants" / "half-created"
+    orphan.mkdir(parents=True)
+    (orphan / "snapshot.1.json").write_text("{}")
+    Store(settings(tmp_path)).close()
+    assert not orphan.exists()
+
+
+def test_two_processes_cannot_share_a_data_directory(tmp_path: Path) -> None:
+    store = Store(settings(tmp_path))
+    with pytest.raises(DataDirectoryBusy):
+        Store(settings(tmp_path))
+    store.close()
+
+
+def test_journal_lines_are_json_arrays_of_operations(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "j.log")
+    journal.append([["put", "c", {"id": 1}]])
+    journal.close()
+    assert json.loads((tmp_path / "j.log").read_text()) == [["put", "c", {"id": 1}]]
+    assert list(Journal.replay(tmp_path / "j.log")) == [[["put", "c", {"id": 1}]]]
