@@ -1,0 +1,44 @@
+"""Integrator code keeps the vendor's real base URL; respx routes it to the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+from conftest import BLOCKED, FIXTURE
+
+from sandbox.testing import Sandbox
+from sandbox.testing.respx_routes import vendor_routes
+
+CAPILLARY = "https://eu.api.capillarytech.com"
+
+
+def test_sync_client_on_the_real_host_reaches_the_sandbox(sandbox: Sandbox) -> None:
+    tenant = sandbox.create_tenant(FIXTURE)
+    with vendor_routes(sandbox) as router, httpx.Client(base_url=CAPILLARY) as client:
+        response = client.post(
+            "/v2/communications/sendMessage?channel=sms&format=json",
+            json={"sms": [{"to": "919353491050", "body": "Your order shipped"}]},
+            headers=tenant.capillary_auth(),
+        )
+        assert router.calls.call_count == 1
+    assert response.status_code == 200 and response.json()["status"]["success"] is True
+    [message] = tenant.outbox()
+    assert (message["customer_id"], message["status"]) == (str(BLOCKED), "SUPPRESSED")
+
+
+def test_async_client_and_errors_pass_through_unchanged(sandbox: Sandbox) -> None:
+    tenant = sandbox.create_tenant(FIXTURE)
+
+    async def call() -> httpx.Response:
+        async with httpx.AsyncClient(base_url=CAPILLARY) as client:
+            return await client.get(
+                "/v2/customers/lookup",
+                params={"source": "INSTORE", "identifierName": "mobile", "identifierValue": "1"},
+                headers=tenant.capillary_auth(),
+            )
+
+    with vendor_routes(sandbox):
+        response = asyncio.run(call())
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["code"] == 8015
