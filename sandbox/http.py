@@ -165,13 +165,13 @@ class OperationEndpoint:
             item_errors: dict[tuple[str | int, ...], ApiError] = {}
             if op.body_schema is not None or request.method in {"POST", "PUT", "PATCH"}:
                 raw = await read_body(request, self.max_body)
-                if raw.strip():
+                if raw.strip():  # whatever it parses to, `null` included, is validated
                     body = op.unwrap_body(
                         parse_body(raw, request.headers.get("content-type", ""), op)
                     )
+                    item_errors = op.validate_body(body)
                 elif op.body_required:
                     raise InvalidInput("request body is required", field="body")
-                item_errors = op.validate_body(body) if body is not None else {}
             ctx = Context(op, self.store, tenant, query, path, request.headers, body, item_errors)
             reply = self.vendor.handlers[op.operation_id](ctx)
             status, response = reply.status, json_response(reply.body, reply.status, reply.headers)

@@ -177,8 +177,14 @@ class Operation:
         elif name == "additionalProperties" and kind.unexpected:
             path.append(kind.unexpected[0])
         where = field_name(path, prefix)
-        node = _schema_node(schema, list(error.schema_path))
-        code = _error_code(schema, list(error.schema_path))
+        schema_path = list(error.schema_path)
+        node = _schema_node(schema, schema_path)
+        code = _error_code(schema, schema_path)
+        if name == "required" and isinstance(node, dict):
+            # a missing field answers with the code its own schema declares, if any
+            node = node.get("properties", {}).get(kind.property, node)
+            if isinstance(node, dict) and "x-sandbox-error-code" in node:
+                code = node["x-sandbox-error-code"]
         if name == "required":
             message = f"{where} is required"
         elif name == "enum":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import yaml
-from conftest import ACTIVE, BLOCKED, FIXTURE, basic
+from sandbox_data import ACTIVE, BLOCKED, FIXTURE, basic
 
 from sandbox.testing import Sandbox, Tenant
 

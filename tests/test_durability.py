@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from conftest import FIXTURE
+from sandbox_data import FIXTURE
 
 from sandbox.testing import Sandbox
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from conftest import BLOCKED, FIXTURE
+from sandbox_data import BLOCKED, FIXTURE
 
 from sandbox.testing import Sandbox
 from sandbox.testing.respx_routes import vendor_routes

@@ -54,7 +54,7 @@ def vendor_routes(
     sandbox: Sandbox, router: respx.MockRouter | None = None
 ) -> Iterator[respx.MockRouter]:
     """Route every known vendor host to `sandbox` (in a new respx router unless given one)."""
-    with (router or respx.mock(assert_all_called=False)) as active:
+    with router or respx.mock(assert_all_called=False) as active:
         for vendor, hosts in VENDOR_HOSTS.items():
             for host in hosts:
                 active.route(host=host).mock(side_effect=forward(sandbox, f"/{vendor}"))

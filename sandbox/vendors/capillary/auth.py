@@ -48,9 +48,10 @@ def authenticate(headers: Mapping[str, str], store: Store) -> TenantData:
 
 
 def password_matches(given: str, record: Mapping[str, str]) -> bool:
-    expected = record["capillary_password"]
-    digest = hashlib.md5(expected.encode(), usedforsecurity=False).hexdigest()
-    return hmac.compare_digest(given, expected) or hmac.compare_digest(given.lower(), digest)
+    expected = record["capillary_password"].encode()
+    digest = hashlib.md5(expected, usedforsecurity=False).hexdigest().encode()
+    offered = given.encode()
+    return hmac.compare_digest(offered, expected) or hmac.compare_digest(offered.lower(), digest)
 
 
 def issue_token(store: Store, tenant: TenantData) -> str:
@@ -76,7 +77,8 @@ def _from_token(token: str, store: Store) -> TenantData:
         field="X-CAP-API-OAUTH-TOKEN",
     )
     header, payload, signature = [*token.split("."), "", "", ""][:3]
-    if not hmac.compare_digest(signature, _sign(store, f"{header}.{payload}")):
+    expected = _sign(store, f"{header}.{payload}").encode()
+    if not hmac.compare_digest(signature.encode(), expected):
         raise rejected
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

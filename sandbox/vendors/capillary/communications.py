@@ -71,7 +71,9 @@ def _checked_address(channel: Channel, value: Any, code: int, message: str, fiel
     field_name = customers.RECIPIENT_FIELD[channel]
     valid = {"mobile": customers.valid_mobile, "email": customers.valid_email}.get(field_name)
     if valid is not None and not valid(text):
-        raise InvalidRecipient(f"{message}: {text}", field=field, code=code)
+        raise InvalidRecipient(
+            f"{message}: {field} {text!r} is not a valid {field_name}", field=field, code=code
+        )
     return text
 
 

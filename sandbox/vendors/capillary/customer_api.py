@@ -124,7 +124,8 @@ def add_customer_v11(ctx: Context) -> Reply:
                 error = exc
         if error is not None or customer is None:
             failed += 1
-            echo = {k: item.get(k) for k in ("mobile", "email", "external_id") if item.get(k)}
+            given = item if isinstance(item, dict) else {}
+            echo = {k: given[k] for k in ("mobile", "email", "external_id") if given.get(k)}
             items.append({**echo, "item_status": item_status(error, 0, "", customer_api=True)})
         else:
             status_ = item_status(None, 1000, message, customer_api=True)

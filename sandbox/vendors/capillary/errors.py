@@ -176,6 +176,11 @@ class NewMobileExists(CapillaryError):
     default_message = "Requested new mobile already exists"
 
 
+class OldValueInvalid(CapillaryError):
+    code = 9012
+    default_message = "Old value is invalid"
+
+
 class UserNotRegistered(CapillaryError):
     code = 9011
     default_message = "User is not registered"

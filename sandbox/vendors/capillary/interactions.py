@@ -9,7 +9,7 @@ from sandbox.clock import parse_iso
 from sandbox.http import Context, Reply
 from sandbox.store import Doc
 from sandbox.vendors.capillary import customers
-from sandbox.vendors.capillary.errors import CustomerNotFoundV11, NoIdentifier
+from sandbox.vendors.capillary.errors import CustomerNotFoundV11, NoIdentifier, item_status
 from sandbox.vendors.capillary.handlers import handlers
 
 # the eight types seed 003 lists for the capillary network, in its order
@@ -49,10 +49,7 @@ def get_interactions_v11(ctx: Context) -> Reply:
         name, value = direct
     customer = customers.find(ctx.data, customers.IDENTIFIER_FIELDS.get(name, ""), value)
     if customer is None:
-        raise CustomerNotFoundV11(
-            f"All requests have failed due to errors: cannot find customer with {name}={value}",
-            field="identifierValue" if "identifierName" in query else name,
-        )
+        return _not_found_v11(name, value)
     counters = _counters(ctx, customer)
     kinds = [k for k in V11_TYPES if query.get("type") in (None, k)]
     offset, limit = query.get("offset", 0), query.get("limit", 50)
@@ -91,6 +88,17 @@ def get_interactions_v11(ctx: Context) -> Reply:
             }
         }
     )
+
+
+def _not_found_v11(name: str, value: str) -> Reply:
+    """Seed 003 documents 500 "All requests have failed due to errors" for an unknown or
+    unsupported identifier; the sandbox answers it with HTTP 400 (never 5xx for input)."""
+    missing = CustomerNotFoundV11(
+        f"Cannot find customer with the provided {name}: {value}", field=name
+    )
+    status = {"success": "false", "code": 500, "message": "All requests have failed due to errors"}
+    customer = {name: value, "item_status": item_status(missing, 0, "")}
+    return Reply({"response": {"status": status, "customer": customer}}, 400)
 
 
 @handlers("getCustomerInteractionsV2")

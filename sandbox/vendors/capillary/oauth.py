@@ -17,7 +17,7 @@ def generate_token(ctx: Context) -> Reply:
     record = ctx.store.record(tenant.name) if tenant else None
     if tenant is None or record is None:
         raise OAuthFailed("Failed to generate OAuth token: unknown client key", field="key")
-    if not hmac.compare_digest(secret, record["capillary_oauth_secret"]):
+    if not hmac.compare_digest(secret.encode(), record["capillary_oauth_secret"].encode()):
         raise OAuthFailed("Failed to generate OAuth token: wrong client secret", field="secret")
     ctx.tenant = tenant  # the request journal belongs to this tenant
     token = issue_token(ctx.store, tenant)

@@ -88,6 +88,7 @@ def _add_v11(tx: Tx, ctx: Context, item: dict[str, Any], customer: Doc, where: s
         if base not in request_model.CHANGE_FIELD:
             raise _bad_base(kind, base, where)
         field = request_model.CHANGE_FIELD[base]
+        request_model.checked_old_value(customer, base, item.get("old_value"), f"{where}.old_value")
         fields["old_value"] = customer.get(field)
         fields["new_value"] = request_model.checked_new_value(
             tx, customer, base, item.get("new_value"), f"{where}.new_value"
@@ -128,11 +129,12 @@ def approve_requests(ctx: Context) -> Reply:
                 error = exc
         if error is not None or decided is None:
             failed += 1
+            given = item if isinstance(item, dict) else {}
             results.append(
                 {
-                    "id": str(item.get("id")),
-                    "type": item.get("type"),
-                    "base_type": item.get("base_type"),
+                    "id": None if given.get("id") is None else str(given["id"]),
+                    "type": given.get("type"),
+                    "base_type": given.get("base_type"),
                     "status": None,
                     "item_status": item_status(error, 0, ""),
                 }
@@ -223,6 +225,7 @@ def _failed_item(item: Any, error: ApiError | None) -> dict[str, Any]:
 def create_change_request(ctx: Context) -> Reply:
     customer = customers.by_id(ctx.data, ctx.path["customerId"], "customerId")
     base = ctx.body["baseType"]
+    request_model.checked_old_value(customer, base, ctx.body.get("oldValue"), "oldValue")
     tx = ctx.data.begin()
     new_value = request_model.checked_new_value(
         tx, customer, base, ctx.body["newValue"], "newValue"

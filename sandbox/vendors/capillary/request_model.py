@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox import normalise
 from sandbox.clock import iso
 from sandbox.engine import Category, Channel
 from sandbox.errors import InvalidInput
@@ -23,10 +24,12 @@ from sandbox.vendors.capillary.errors import (
     NewMobileExists,
     NewMobileInvalid,
     NewValueInvalid,
+    OldValueInvalid,
     SameValue,
 )
 
 REQUEST_IDS_START = 13_000_001
+MAX_POINTS = 1_000_000_000
 CHANGE_FIELD = {"MOBILE": "mobile", "EMAIL": "email", "EXTERNAL_ID": "external_id"}
 _EXISTS = {"mobile": NewMobileExists, "email": NewEmailExists, "external_id": NewExternalIdExists}
 # a change of mobile is notified by SMS, of email by email; external ids are not notified
@@ -41,6 +44,24 @@ class DuplicateRequest(CapillaryError):
 class InvalidCouponSeries(CapillaryError):
     code = 9017
     default_message = "Invalid coupon series"
+
+
+def checked_old_value(customer: Doc, base_type: str, old_value: Any, field: str) -> None:
+    """An old value, when given, must be the customer's current one (9012)."""
+    if old_value in (None, ""):
+        return
+    target = CHANGE_FIELD[base_type]
+    current = customer.get(target)
+    same = (
+        normalise.phone(old_value) == normalise.phone(current or "")
+        if target == "mobile"
+        else str(old_value).strip().lower() == str(current or "").strip().lower()
+    )
+    if not same:
+        raise OldValueInvalid(
+            f"Old value is invalid: {old_value} is not the customer's current {target}",
+            field=field,
+        )
 
 
 def checked_new_value(tx: Tx, customer: Doc, base_type: str, new_value: Any, field: str) -> str:
@@ -67,8 +88,11 @@ def goodwill_points(points: Any, field: str) -> float:
         value = float(points)
     except (TypeError, ValueError):
         raise InvalidInput(f"{field}: {points!r} is not a number of points", field=field) from None
-    if not value > 0:
-        raise InvalidInput(f"{field}: points must be positive, got {points!r}", field=field)
+    if not (0 < value <= MAX_POINTS):  # also refuses NaN and infinity
+        raise InvalidInput(
+            f"{field}: points must be a number above 0 and at most {MAX_POINTS:g}, got {points!r}",
+            field=field,
+        )
     return value
 
 
