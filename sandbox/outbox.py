@@ -7,11 +7,20 @@ in the same transaction as the API call's other writes.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sandbox.clock import iso
-from sandbox.engine import Decision, Facts, Intent, decide
+from sandbox.engine import Decision, Facts, Intent, RuleResult, decide
 from sandbox.store import Doc, Tx
 
 MESSAGE_IDS_START = 1_000_001
+
+
+@lru_cache(maxsize=4096)
+def trace_doc(trace: tuple[RuleResult, ...]) -> list[dict[str, str]]:
+    """The stored form of a trace. Most messages repeat a few traces, and documents are never
+    mutated, so equal traces share one list: a full outbox costs a fraction of the memory."""
+    return [result.to_doc() for result in trace]
 
 
 def record(
@@ -38,7 +47,7 @@ def record(
         "body": body,
         "status": decision.status.value,
         "reason": decision.reason.value if decision.reason else None,
-        "decision": [result.to_doc() for result in decision.trace],
+        "decision": trace_doc(decision.trace),
         "created_at": iso(facts.now),
     }
     tx.put("messages", message)

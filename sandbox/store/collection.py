@@ -7,6 +7,7 @@ indexes exact (the old document is still there to un-index).
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ class CollectionSpec:
     multi: tuple[str, ...] = ()
     capped: bool = False
     normalise: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+    # string fields with few distinct values: stored once (sys.intern), not once per document
+    shared: tuple[str, ...] = ()
 
 
 class Collection:
@@ -76,6 +79,10 @@ class Collection:
 
     # writes (only TenantData calls these, after journaling) -------------------------------
     def put(self, doc: Doc) -> None:
+        for name in self.spec.shared:
+            value = doc.get(name)
+            if type(value) is str:
+                doc[name] = sys.intern(value)  # the document is not visible to anyone yet
         key = doc[self.spec.key]
         old = self._docs.get(key)
         if old is not None:

@@ -16,9 +16,15 @@ CUSTOMERS = CollectionSpec(
         "external_id": normalise.text,
         "wechat": normalise.text,
     },
+    shared=("status_label", "source"),
 )
 STATUS_LOG = CollectionSpec("status_log", multi=("customer_id",))
-MESSAGES = CollectionSpec("messages", multi=("customer_id",), capped=True)
+MESSAGES = CollectionSpec(
+    "messages",
+    multi=("customer_id",),
+    capped=True,
+    shared=("vendor", "operation", "channel", "category", "priority", "status", "reason", "from"),
+)
 INTERACTIONS = CollectionSpec("interactions", key="customer_id")
 REQUESTS = CollectionSpec("requests", multi=("customer_id",))
 OTPS = CollectionSpec("otps", key="subject")

@@ -1,43 +1,81 @@
-"""Snapshots of a tenant's state as TinyDB JSON documents, one table per collection.
+"""Snapshots of a tenant's state in TinyDB's JSON layout, one table per collection.
 
 TinyDB rewrites a whole table on every insert, so it is used where that is cheap: a snapshot
-is written in one pass at compaction (every document of a table inserted at once, one file
-write, fsynced by TinyDB's JSONStorage) and read once at start-up. Between snapshots,
-writes go to the append-only journal. A snapshot file can be opened with TinyDB directly.
+is written once per compaction and read once at start-up; between snapshots, writes go to the
+append-only journal. A snapshot is an ordinary TinyDB database (`TinyDB(path)` opens it).
+
+Writing goes through `StreamingJSONStorage`, a TinyDB storage that serialises one document at
+a time: TinyDB's own `insert_multiple` copies every document and `JSONStorage` serialises the
+whole database as one string, which would triple a large tenant's memory at each compaction.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
-from tinydb.middlewares import CachingMiddleware
-from tinydb.storages import JSONStorage
+from tinydb.storages import JSONStorage, Storage
 
 Doc = dict[str, Any]
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+class _Numbered(Mapping[str, Doc]):
+    """A list of documents seen as a TinyDB table: document ids "1", "2", ... in order."""
+
+    def __init__(self, docs: list[Doc]) -> None:
+        self._docs = docs
+
+    def __getitem__(self, key: str) -> Doc:
+        return self._docs[int(key) - 1]
+
+    def __iter__(self) -> Iterator[str]:
+        return (str(number) for number in range(1, len(self._docs) + 1))
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+
+class StreamingJSONStorage(Storage):
+    """A TinyDB storage that writes JSONStorage's format document by document, then fsyncs."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        if not self.path.exists():
+            return None
+        with self.path.open(encoding="utf-8") as handle:
+            data: dict[str, dict[str, Any]] = json.load(handle)
+        return data
+
+    def write(self, data: Mapping[str, Mapping[str, Any]]) -> None:
+        with self.path.open("w", encoding="utf-8") as handle:
+            handle.write("{")
+            for number, (name, table) in enumerate(data.items()):
+                handle.write(("," if number else "") + _dumps(name) + ":{")
+                for position, (doc_id, doc) in enumerate(table.items()):
+                    handle.write(("," if position else "") + _dumps(doc_id) + ":" + _dumps(doc))
+                handle.write("}")
+            handle.write("}")
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
 def write_snapshot(path: Path, tables: Mapping[str, Iterable[Doc]]) -> None:
     """Atomically replace `path` with a TinyDB database holding `tables`."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    db = TinyDB(tmp, storage=CachingMiddleware(JSONStorage))  # type: ignore[no-untyped-call]
-    try:
-        for name, docs in tables.items():
-            rows = list(docs)
-            if rows:
-                db.table(name, cache_size=0).insert_multiple(rows)
-    finally:
-        db.close()  # CachingMiddleware flushes once; JSONStorage flushes and fsyncs
+    StreamingJSONStorage(tmp).write({name: _Numbered(list(docs)) for name, docs in tables.items()})
     os.replace(tmp, path)
     _fsync_dir(path.parent)
 
 
 def read_snapshot(path: Path) -> dict[str, list[Doc]]:
-    """Every table of the snapshot as plain dicts, in insertion order."""
+    """Every table of the snapshot as plain dicts, in insertion order, read by TinyDB."""
     db = TinyDB(path, storage=JSONStorage, access_mode="r")
     try:
         raw = db.storage.read() or {}

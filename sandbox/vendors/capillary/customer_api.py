@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.clock import iso
 from sandbox.errors import ApiError
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, Tx
@@ -157,8 +156,8 @@ def _register_v11(ctx: Context, tx: Tx, item: dict[str, Any]) -> tuple[Doc, str]
     if found:
         existing = next(iter(found.values()))
         blanks = {f: v for f, v in identifiers.items() if not existing.get(f)}
-        updated = {**existing, **names, **blanks, "updated_at": iso(ctx.now)}
-        return tx.put("customers", updated), "Customer successfully updated"
+        updated = customers.save(tx, existing, ctx.now, **names, **blanks)
+        return updated, "Customer successfully updated"
     customer = customers.new_customer(tx, ctx.now, identifiers=identifiers, **names)
     return tx.put("customers", customer), "Customer registration successful"
 

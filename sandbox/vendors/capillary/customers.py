@@ -96,6 +96,26 @@ def find_recipient(data: TenantData, channel: Channel, to: str) -> Doc | None:
     return find(data, RECIPIENT_FIELD[channel], to)
 
 
+# A stored customer omits the fields that hold their default: 100,000 customers fit in a
+# fraction of the memory. Read fields with `customer.get(name, DEFAULTS[name])`.
+DEFAULTS: dict[str, Any] = {
+    "mobile": None,
+    "email": None,
+    "external_id": None,
+    "wechat": None,
+    "firstname": "",
+    "lastname": "",
+    "status_label": None,
+    "subscriptions": {},
+    "source": "INSTORE",
+    "points": 0,
+}
+
+
+def compact(doc: Doc) -> Doc:
+    return {k: v for k, v in doc.items() if k not in DEFAULTS or v != DEFAULTS[k]}
+
+
 def new_customer(
     tx: Tx,
     now: datetime,
@@ -103,25 +123,23 @@ def new_customer(
     identifiers: dict[str, str],
     firstname: str = "",
     lastname: str = "",
-    status_label: str | None = None,
     source: str = "INSTORE",
-    customer_id: int | None = None,
 ) -> Doc:
-    return {
-        "id": customer_id or tx.next_id("customer", CUSTOMER_IDS_START),
-        "mobile": identifiers.get("mobile"),
-        "email": identifiers.get("email"),
-        "external_id": identifiers.get("external_id"),
-        "wechat": identifiers.get("wechat"),
-        "firstname": firstname,
-        "lastname": lastname,
-        "status_label": status_label,
-        "subscriptions": {},
-        "source": source,
-        "points": 0,
-        "created_at": iso(now),
-        "updated_at": iso(now),
-    }
+    return compact(
+        {
+            "id": tx.next_id("customer", CUSTOMER_IDS_START),
+            **identifiers,
+            "firstname": firstname,
+            "lastname": lastname,
+            "source": source,
+            "created_at": iso(now),
+        }
+    )
+
+
+def save(tx: Tx, customer: Doc, now: datetime, **changes: Any) -> Doc:
+    """Stage `customer` with `changes` (None or a default removes a field)."""
+    return tx.put("customers", compact({**customer, **changes, "updated_at": iso(now)}))
 
 
 def subscription_key(channel: str, priority: str) -> str:
@@ -131,7 +149,7 @@ def subscription_key(channel: str, priority: str) -> str:
 def subscriptions(customer: Doc) -> dict[tuple[str, str], bool]:
     """(channel, priority) -> subscribed, for the pairs the customer has set."""
     result: dict[tuple[str, str], bool] = {}
-    for key, subscribed in customer.get("subscriptions", {}).items():
+    for key, subscribed in customer.get("subscriptions", DEFAULTS["subscriptions"]).items():
         channel, _, priority = key.partition(":")
         result[(channel, priority)] = bool(subscribed)
     return result
@@ -145,7 +163,9 @@ def capillary_time(stamp: str | None) -> str | None:
 # --- renderings ----------------------------------------------------------------------------
 def identifiers_v2(customer: Doc) -> list[dict[str, str]]:
     names = (("mobile", "mobile"), ("email", "email"), ("external_id", "externalId"))
-    found = [{"type": name, "value": customer[field]} for field, name in names if customer[field]]
+    found = [
+        {"type": name, "value": customer[field]} for field, name in names if customer.get(field)
+    ]
     if customer.get("wechat"):
         found.append({"type": "wechat", "value": customer["wechat"]})
     return found
@@ -168,11 +188,11 @@ def render_v2(customer: Doc, embed: set[str]) -> dict[str, Any]:
         "id": customer["id"],
         "profiles": [
             {
-                "firstName": customer["firstname"],
-                "lastName": customer["lastname"],
+                "firstName": customer.get("firstname", ""),
+                "lastName": customer.get("lastname", ""),
                 "identifiers": identifiers_v2(customer),
                 "commChannels": channels,
-                "source": customer["source"],
+                "source": customer.get("source", DEFAULTS["source"]),
                 "userId": customer["id"],
                 "accountId": "",
             }
@@ -202,15 +222,15 @@ def subscription_list_v2(customer: Doc) -> list[dict[str, str]]:
 def render_v11(customer: Doc) -> dict[str, Any]:
     return {
         "user_id": customer["id"],
-        "firstname": customer["firstname"],
-        "lastname": customer["lastname"],
-        "mobile": customer["mobile"],
-        "email": customer["email"],
-        "external_id": customer["external_id"],
+        "firstname": customer.get("firstname", ""),
+        "lastname": customer.get("lastname", ""),
+        "mobile": customer.get("mobile"),
+        "email": customer.get("email"),
+        "external_id": customer.get("external_id"),
         "lifetime_points": customer.get("points", 0),
         "loyalty_points": customer.get("points", 0),
         "registered_on": capillary_time(customer["created_at"]),
-        "updated_on": capillary_time(customer["updated_at"]),
+        "updated_on": capillary_time(customer.get("updated_at", customer["created_at"])),
         "type": "LOYALTY",
-        "source": customer["source"].lower(),
+        "source": customer.get("source", DEFAULTS["source"]).lower(),
     }

@@ -75,9 +75,9 @@ def get_interactions_v11(ctx: Context) -> Reply:
                 "status": {"success": "true", "code": 200, "message": "Success"},
                 "customer": {
                     "id": str(customer["id"]),
-                    "mobile": customer["mobile"] or "",
-                    "email": customer["email"] or "",
-                    "external_id": customer["external_id"] or "",
+                    "mobile": customer.get("mobile") or "",
+                    "email": customer.get("email") or "",
+                    "external_id": customer.get("external_id") or "",
                     "interactions": {"network": network},
                     "item_status": {
                         "success": "true",

@@ -181,15 +181,14 @@ def decide(tx: Tx, ctx: Context, request: Doc, status: str, comments: str | None
 
 
 def _apply(tx: Tx, ctx: Context, request: Doc, customer: Doc) -> Doc:
-    now = iso(ctx.now)
     if request["type"] == "GOODWILL":
         points = customer.get("points", 0) + (request.get("points") or 0)
-        return tx.put("customers", {**customer, "points": points, "updated_at": now})
+        return customers.save(tx, customer, ctx.now, points=points)
     field = CHANGE_FIELD[request["base_type"]]
     owner = customers.find(tx, field, request["new_value"])
     if owner is not None and owner["id"] != customer["id"]:
         raise _EXISTS[field](field="new_value")
-    return tx.put("customers", {**customer, field: request["new_value"], "updated_at": now})
+    return customers.save(tx, customer, ctx.now, **{field: request["new_value"]})
 
 
 def _goodwill_text(request: Doc) -> str:

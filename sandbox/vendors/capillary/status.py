@@ -11,6 +11,7 @@ from typing import Any
 from sandbox.clock import iso, parse_iso
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData, Tx
+from sandbox.vendors.capillary import customers
 from sandbox.vendors.capillary.customers import by_id, lookup_v2
 from sandbox.vendors.capillary.envelopes import v2_created
 from sandbox.vendors.capillary.errors import InvalidStatusLabel
@@ -41,7 +42,7 @@ def assign(tx: Tx, ctx: Context, customer: Doc, label: str, reason: str) -> Doc:
         "createdByUser": _till(ctx),
     }
     tx.put("status_log", entry)
-    tx.put("customers", {**customer, "status_label": label, "updated_at": iso(ctx.now)})
+    customers.save(tx, customer, ctx.now, status_label=label)
     return entry
 
 
@@ -65,7 +66,8 @@ def update_customer_status(ctx: Context) -> Reply:
 @handlers("getStatusLog")
 def get_status_log(ctx: Context) -> Reply:
     customer = by_id(ctx.data, ctx.path["userId"], "userId")
-    entries = ctx.data["status_log"].all_by("customer_id", str(customer["id"]))
+    logged = ctx.data["status_log"].all_by("customer_id", str(customer["id"]))
+    entries = _initial_entry(ctx, customer, logged) + logged
     return Reply(
         {
             "data": [
@@ -75,6 +77,26 @@ def get_status_log(ctx: Context) -> Reply:
             "errors": [],
         }
     )
+
+
+def _initial_entry(ctx: Context, customer: Doc, logged: list[Doc]) -> list[Doc]:
+    """The label a customer got from the fixture, which is not stored as a log entry: it is
+    the customer's label if nothing was logged since, else the first logged entry's prevLabel."""
+    label = logged[0]["prevLabel"] if logged else customer.get("status_label")
+    if not label:
+        return []
+    configured = ctx.data["status_labels"].get(label) or {"status": "ACTIVE"}
+    return [
+        {
+            "customer_id": str(customer["id"]),
+            "label": label,
+            "status": configured["status"],
+            "prevLabel": None,
+            "reason": "fixture",
+            "createdOn": customer["created_at"],
+            "createdByUser": "fixture",
+        }
+    ]
 
 
 def _render(entry: Doc, active: bool) -> dict[str, Any]:

@@ -3,7 +3,8 @@ applies a change and sends a subscription notification on that channel."""
 
 from __future__ import annotations
 
-from sandbox.clock import iso
+from datetime import datetime
+
 from sandbox.engine import Category, Channel
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, Tx
@@ -15,13 +16,15 @@ SUBSCRIPTION_IDS_START = 20_000_001
 NOTIFY_ON = {"MOBILE": Channel.SMS, "EMAIL": Channel.EMAIL}
 
 
-def set_subscription(tx: Tx, customer: Doc, channel: str, priority: str, subscribed: bool) -> Doc:
+def set_subscription(
+    tx: Tx, customer: Doc, now: datetime, *, channel: str, priority: str, subscribed: bool
+) -> Doc:
     """Record (channel MOBILE|EMAIL, priority TRANS|BULK) -> subscribed on the customer."""
     prefs = {
         **customer.get("subscriptions", {}),
         customers.subscription_key(channel, priority): subscribed,
     }
-    return tx.put("customers", {**customer, "subscriptions": prefs})
+    return customers.save(tx, customer, now, subscriptions=prefs)
 
 
 @handlers("configureSubscription")
@@ -30,8 +33,14 @@ def configure_subscription(ctx: Context) -> Reply:
     customer = customers.by_id(ctx.data, body["userId"], "userId")
     subscribed = body["type"] == "OPTIN"
     tx = ctx.data.begin()
-    customer = set_subscription(tx, customer, body["channel"], body["priority"], subscribed)
-    customer = tx.put("customers", {**customer, "updated_at": iso(ctx.now)})
+    customer = set_subscription(
+        tx,
+        customer,
+        ctx.now,
+        channel=body["channel"],
+        priority=body["priority"],
+        subscribed=subscribed,
+    )
     verb = "subscribed to" if subscribed else "unsubscribed from"
     text = f"You have been {verb} {body['priority']} {body['channel'].lower()} messages."
     # the change applies first: the notification is decided on the new preferences
