@@ -49,9 +49,16 @@ def recipient_index(customers: int) -> int:
     return customers // 2
 
 
-def fixture(customers: int) -> dict[str, Any]:
-    """A Capillary fixture: every tenth customer Suspended (blocked), the rest Active."""
+def fixture(customers: int, labelled: bool = True) -> dict[str, Any]:
+    """A Capillary fixture: every tenth customer Suspended (blocked), the rest Active; with
+    `labelled` false no customer has a status label (and none is blocked)."""
     chosen = recipient_index(customers)
+
+    def label(i: int) -> dict[str, str]:
+        if not labelled:
+            return {}
+        return {"status_label": "Suspended" if i % 10 == 9 and i != chosen else "Active"}
+
     return {
         "capillary": {
             "status_labels": [
@@ -65,7 +72,7 @@ def fixture(customers: int) -> dict[str, Any]:
                     "external_id": f"BENCH-{i}",
                     "firstname": "Bench",
                     "lastname": f"Customer {i}",
-                    "status_label": "Suspended" if i % 10 == 9 and i != chosen else "Active",
+                    **label(i),
                 }
                 for i in range(customers)
             ],
@@ -73,13 +80,15 @@ def fixture(customers: int) -> dict[str, Any]:
     }
 
 
-def seed(data_dir: Path, customers: int, messages: int, retention: int) -> Seeded:
+def seed(
+    data_dir: Path, customers: int, messages: int, retention: int, *, labelled: bool = True
+) -> Seeded:
     """Create tenant `bench` in `data_dir` and store `messages` sendMessage SMS messages,
     each to a seeded customer in turn, as the API would (decision trace, interactions)."""
     started = time.perf_counter()
     store = Store(Settings(data_dir=data_dir, outbox_retention=retention))
     try:
-        record, _ = put_tenant(store, TENANT, fixture(customers))
+        record, _ = put_tenant(store, TENANT, fixture(customers, labelled))
         data = store.get(TENANT)
         assert data is not None
         people: list[Doc] = list(data["customers"].values())
@@ -138,8 +147,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--customers", type=int, required=True)
     parser.add_argument("--messages", type=int, default=0)
     parser.add_argument("--retention", type=int, default=Settings.outbox_retention)
+    parser.add_argument("--no-labels", action="store_true", help="give no customer a status label")
     args = parser.parse_args(argv)
-    seeded = seed(args.data_dir, args.customers, args.messages, args.retention)
+    seeded = seed(
+        args.data_dir, args.customers, args.messages, args.retention, labelled=not args.no_labels
+    )
     print(json.dumps(asdict(seeded)))
 
 

@@ -32,6 +32,18 @@ class Server:
     port: int
     log_path: Path
     started_at: float  # time.perf_counter() just before spawning
+    ready_s: float | None = None  # seconds from the spawn to the first 200 from the health check
+    data_dir: Path | None = None
+
+    def snapshot_generations(self) -> int:
+        """Sum over tenants of the newest snapshot generation: +1 per compaction."""
+        if self.data_dir is None:
+            return 0
+        newest: dict[str, int] = {}
+        for path in self.data_dir.glob("tenants/*/snapshot.*.json"):
+            generation = int(path.name.split(".")[1])
+            newest[path.parent.name] = max(generation, newest.get(path.parent.name, 0))
+        return sum(newest.values())
 
     @property
     def base_url(self) -> str:
@@ -40,6 +52,14 @@ class Server:
     @property
     def pid(self) -> int:
         return self.proc.pid
+
+    def native_stack(self) -> list[str]:
+        """Which of uvloop and httptools the server process has loaded (from its memory map)."""
+        try:
+            maps = Path(f"/proc/{self.pid}/maps").read_text()
+        except OSError:
+            return []
+        return [name for name in ("uvloop", "httptools") if f"/{name}/" in maps]
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -134,7 +154,8 @@ def wait_healthy(server: Server, timeout: float = 60.0, interval: float = 0.002)
         with contextlib.suppress(OSError, http.client.HTTPException):
             status, _ = request(server, "GET", HEALTH_PATH, timeout=1.0)
             if status == 200:
-                return time.perf_counter() - server.started_at
+                server.ready_s = time.perf_counter() - server.started_at
+                return server.ready_s
         if time.perf_counter() > deadline:
             raise ServerFailed(
                 f"{server.name} did not answer {HEALTH_PATH} within {timeout:.0f} s:"

@@ -59,10 +59,17 @@ def version(wrk: str) -> str:
 
 
 def _lua_string(text: str) -> str:
-    level = 0
-    while f"]{'=' * level}]" in text:
-        level += 1
-    return f"[{'=' * level}[{text}]{'=' * level}]"
+    """A double-quoted Lua string literal; bytes outside printable ASCII as \\ddd escapes."""
+    out = []
+    for byte in text.encode():
+        char = chr(byte)
+        if char in {'"', "\\"}:
+            out.append("\\" + char)
+        elif 32 <= byte < 127:
+            out.append(char)
+        else:
+            out.append(f"\\{byte:03d}")
+    return '"' + "".join(out) + '"'
 
 
 def write_script(
@@ -88,6 +95,20 @@ class WrkResult:
     socket_errors: dict[str, int] = field(default_factory=dict)
     command: list[str] = field(default_factory=list)
     output: str = ""
+    # CPUs used by the server, by wrk and by other processes during the run (bench.noise)
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def other_cpus(self) -> float:
+        return self.cpu.get("other_cpus", 0.0)
+
+    @property
+    def server_cpu_us_per_request(self) -> float:
+        """Server CPU time per answered request: less sensitive to a busy machine than req/s."""
+        server = self.cpu.get("server_cpus")
+        if server is None or not self.requests_per_s:
+            return float("nan")
+        return server / self.requests_per_s * 1e6
 
     @property
     def ok_responses(self) -> int:
@@ -109,6 +130,7 @@ class WrkResult:
     def to_json(self) -> dict[str, Any]:
         doc = asdict(self)
         doc["ok_responses"] = self.ok_responses
+        doc["server_cpu_us_per_request"] = self.server_cpu_us_per_request
         return doc
 
 

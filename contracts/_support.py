@@ -5,22 +5,25 @@ request is sent in-process through schemathesis' ASGI transport: no socket, no s
 
 Environment:
     SANDBOX_FUZZ_EXAMPLES   fuzzed examples per operation and mode (default 20; `make fuzz`: 500)
-    SANDBOX_FUZZ_SEED       an integer seed; unset, Hypothesis runs derandomized (the same
-                            requests every run)
+    SANDBOX_FUZZ_SEED       an integer seed for the per-operation runs; unset, Hypothesis runs
+                            derandomized (the same requests every run). The stateful runs are
+                            always derandomized.
     SANDBOX_FUZZ_REPORT     a path: the session also writes its request counts there as JSON
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import hypothesis
 import schemathesis
 from schemathesis import Case, CheckContext, Response
 from schemathesis.checks import not_a_server_error
@@ -40,6 +43,7 @@ DEFAULT_EXAMPLES = 20
 EXAMPLES = int(os.environ.get("SANDBOX_FUZZ_EXAMPLES") or DEFAULT_EXAMPLES)
 SEED = os.environ.get("SANDBOX_FUZZ_SEED") or None
 REPORT_PATH = os.environ.get("SANDBOX_FUZZ_REPORT") or None
+STATEFUL_STEPS = 8
 
 # A fixture like the contract's example: one blocked customer, one active, one opted out.
 FIXTURE: dict[str, Any] = {
@@ -93,10 +97,10 @@ def config() -> SchemathesisConfig:
     data: dict[str, Any] = {
         "generation": generation,
         "phases": {
-            # Methods a path does not document are probed once each by test_unexpected_methods,
+            # Methods a path does not document are probed by test_contract_methods.py instead,
             # so one finding there does not hide every other finding of an operation's run.
             "coverage": {"unexpected-methods": []},
-            "stateful": {"max-steps": 8},
+            "stateful": {"max-steps": STATEFUL_STEPS},
         },
         # Hypothesis health checks judge the generator, not the app; the fixture per operation is
         # deliberate (state carries across one operation's examples).
@@ -144,6 +148,12 @@ def put_tenant(app: Starlette, name: str, fixture: dict[str, Any] | None = None)
     return credentials
 
 
+def basic_auth(capillary: dict[str, Any]) -> dict[str, str]:
+    """The Authorization header of a tenant's Capillary credentials."""
+    token = base64.b64encode(f"{capillary['username']}:{capillary['password']}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
 def tenant_name(prefix: str, operation_id: str) -> str:
     """One tenant per fuzzed operation: every operation starts from the fixture, in any order."""
     return f"{prefix}-{operation_id}".lower()[:64]
@@ -154,7 +164,8 @@ def pick(value: Any, salt: str, share: int) -> bool:
     return zlib.crc32(f"{salt}:{value!r}".encode()) % share != 0
 
 
-def choose(value: Any, options: list[Any]) -> Any:
+def choose(value: Any, options: Sequence[Any]) -> Any:
+    """One of `options`, always the same for the same generated value."""
     return options[zlib.crc32(repr(value).encode()) % len(options)]
 
 
@@ -179,13 +190,11 @@ def is_positive_at(case: Case, location: str) -> bool:
 # ---------------------------------------------------------------- the vendor error envelopes
 
 
-def envelope_of(case: Case) -> str:
-    """Which error envelope the operation answers in (`x-sandbox-envelope`)."""
-    definition = case.operation.definition.raw
-    own = definition.get("x-sandbox-envelope")
-    if own:
-        return str(own)
-    return str(case.operation.schema.raw_schema.get("x-sandbox-envelope", "sandbox"))
+def envelope_of(definition: dict[str, Any], document: dict[str, Any]) -> str:
+    """Which error envelope an operation answers in (`x-sandbox-envelope`, else the document's)."""
+    return str(
+        definition.get("x-sandbox-envelope") or document.get("x-sandbox-envelope", "sandbox")
+    )
 
 
 def _is_messages(value: Any) -> bool:
@@ -251,31 +260,43 @@ ALTERNATIVES: dict[str, Callable[[Any], bool]] = {
 }
 
 
+def envelope_problem(
+    status: int, content_type: str, content: bytes, envelope: str, operation_id: str = ""
+) -> str | None:
+    """Why a 4xx answer is not JSON in `envelope`, or None when it is."""
+    shape, matches = ENVELOPES.get(envelope, ENVELOPES["sandbox"])
+    if "json" not in content_type.lower():
+        return (
+            f"{status} answered as {content_type or 'no Content-Type'}, not JSON in the "
+            f"{envelope} envelope {shape}: {content[:200]!r}"
+        )
+    try:
+        body = json.loads(content or b"")
+    except ValueError:
+        return f"{status} body is not JSON: {content[:200]!r}"
+    if matches(body):
+        return None
+    alternative = ALTERNATIVES.get(operation_id)
+    if alternative is not None and status == 400 and alternative(body):
+        return None
+    text = content[:300].decode(errors="replace")
+    return f"{status} body is not in the {envelope} envelope {shape}: {text}"
+
+
 def vendor_error_envelope(ctx: CheckContext, response: Response, case: Case) -> bool | None:
     """Every 4xx answer is JSON in the vendor's own error envelope (CONTRACT.md sections 2, 6)."""
     if not 400 <= response.status_code < 500:
         return None
-    envelope = envelope_of(case)
-    shape, matches = ENVELOPES.get(envelope, ENVELOPES["sandbox"])
-    content_type = response.headers.get("content-type", [""])[0].lower()
-    if "json" not in content_type:
-        raise AssertionError(
-            f"{response.status_code} answered as {content_type or 'no Content-Type'}, not JSON in "
-            f"the {envelope} envelope {shape}"
-        )
-    try:
-        body = json.loads(response.content or b"")
-    except ValueError:
-        raise AssertionError(f"{response.status_code} body is not JSON: {response.text[:200]!r}")
-    if matches(body):
-        return None
-    alternative = ALTERNATIVES.get(case.operation.definition.raw.get("operationId", ""))
-    if alternative is not None and response.status_code == 400 and alternative(body):
-        return None
-    raise AssertionError(
-        f"{response.status_code} body is not in the {envelope} envelope {shape}: "
-        f"{response.text[:300]}"
+    problem = envelope_problem(
+        response.status_code,
+        response.headers.get("content-type", [""])[0],
+        response.content,
+        envelope_of(case.operation.definition.raw, case.operation.schema.raw_schema),
+        str(case.operation.definition.raw.get("operationId", "")),
     )
+    if problem is not None:
+        raise AssertionError(problem)
+    return None
 
 
 CHECKS = [
@@ -297,9 +318,14 @@ class RequestLog:
     counts: Counter[tuple[str, str, str, str, int]] = field(default_factory=Counter)
 
     def record(self, document: str, case: Case, response: Response) -> None:
+        self.record_status(document, case, response.status_code)
+
+    def record_status(self, document: str, case: Case, status: int) -> None:
         operation = str(case.operation.definition.raw.get("operationId", case.operation.label))
-        key = (document, operation, phase_of(case), mode_of(case), response.status_code)
-        self.counts[key] += 1
+        self.count(document, operation, phase_of(case), mode_of(case), status)
+
+    def count(self, document: str, operation: str, phase: str, mode: str, status: int) -> None:
+        self.counts[(document, operation, phase, mode, status)] += 1
 
     def as_rows(self) -> list[list[Any]]:
         return [[*key, count] for key, count in sorted(self.counts.items())]
@@ -308,13 +334,25 @@ class RequestLog:
         for *key, count in rows:
             self.counts[(key[0], key[1], key[2], key[3], int(key[4]))] += int(count)
 
+    def per_operation(self) -> list[str]:
+        """One line per operation: requests by mode and status (shown with -v)."""
+        table: dict[tuple[str, str], Counter[str]] = {}
+        for (document, operation, _phase, mode, status), count in self.counts.items():
+            table.setdefault((document, operation), Counter())[f"{mode} {status}"] += count
+        return [
+            f"{document} {operation}: "
+            + ", ".join(f"{key} x{value}" for key, value in sorted(counter.items()))
+            for (document, operation), counter in sorted(table.items())
+        ]
+
     def summary(self) -> dict[str, Any]:
         by_document: dict[str, Counter[str]] = {}
         server_errors: list[dict[str, Any]] = []
         operations: dict[str, set[str]] = {}
         for (document, operation, phase, mode, status), count in sorted(self.counts.items()):
             totals = by_document.setdefault(document, Counter())
-            operations.setdefault(document, set()).add(operation)
+            if phase != "unexpected-method":
+                operations.setdefault(document, set()).add(operation)
             totals["requests"] += count
             totals[mode] += count
             totals[f"phase:{phase}"] += count
@@ -329,7 +367,7 @@ class RequestLog:
             "requests": sum(self.counts.values()),
             "server_errors": sum(e["n"] for e in server_errors),
             "documents": {
-                document: {"operations": len(operations[document]), **dict(totals)}
+                document: {"operations": len(operations.get(document, ())), **dict(totals)}
                 for document, totals in by_document.items()
             },
             "server_error_details": server_errors,
@@ -339,9 +377,36 @@ class RequestLog:
 LOG = RequestLog()
 
 
+class UnhandledError(AssertionError):
+    """The app raised instead of answering: a server would have answered 500."""
+
+
+def send(document: str, case: Case, **kwargs: Any) -> Response:
+    """Send the case in-process and count it; an exception the app raised counts as a 500."""
+    try:
+        response = case.call(**kwargs)
+    except Exception as exc:
+        # Starlette's ServerErrorMiddleware answers 500 and re-raises into the in-process client.
+        LOG.record_status(document, case, 500)
+        raise UnhandledError(f"500: {type(exc).__name__}: {exc}\n{case.as_curl_command()}") from exc
+    LOG.record(document, case, response)
+    return response
+
+
 def call_and_check(document: str, case: Case) -> Response:
     """Send the case in-process, count it, then run every check on the answer."""
-    response = case.call()
-    LOG.record(document, case, response)
+    response = send(document, case)
     case.validate_response(response, checks=CHECKS)
     return response
+
+
+def stateful_settings() -> hypothesis.settings:
+    """Scenario count and length for the link-following runs; always derandomized."""
+    return hypothesis.settings(
+        max_examples=EXAMPLES,
+        stateful_step_count=STATEFUL_STEPS,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(hypothesis.HealthCheck),
+    )

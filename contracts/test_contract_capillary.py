@@ -6,7 +6,6 @@ requests and answers do not depend on which operations ran before it (or on whic
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,38 +20,48 @@ SCHEMA = _support.load(APP, "capillary.yaml")
 DOCUMENT = "capillary"
 OPERATION_IDS = _support.operation_ids(SCHEMA)
 
-# The credentials of the tenant the running operation is fuzzed as.
-ACTIVE: dict[str, Any] = {}
+# One tenant per operation, created now: schemathesis builds the examples and coverage cases
+# (auth included) while pytest collects, before any fixture runs. Replacing a tenant keeps its
+# credentials, so each operation's run starts again from the FIXTURE with the same ones.
+TENANTS = {
+    operation_id: _support.tenant_name("fuzz-cap", operation_id)
+    for operation_id in OPERATION_IDS.values()
+}
+CREDENTIALS: dict[str, dict[str, Any]] = {
+    operation_id: _support.put_tenant(APP, name)["capillary"]
+    for operation_id, name in TENANTS.items()
+}
+
+
+# While the stateful test runs, every operation is sent as its one tenant instead.
+STATEFUL: dict[str, Any] = {}
 
 
 @SCHEMA.auth(refresh_interval=None)
 class CapillaryBasicAuth:
     """The fuzz tenant's till credentials, as HTTP Basic, on every secured Capillary request."""
 
-    def get(self, case: Case, context: Any) -> tuple[str, str] | None:
-        if not ACTIVE or not case.operation.definition.raw.get("security", True):
+    def get(self, case: Case, context: Any) -> dict[str, str] | None:
+        definition = case.operation.definition.raw
+        if definition.get("security") == []:
             return None
-        return ACTIVE["username"], ACTIVE["password"]
+        return _support.basic_auth(STATEFUL or CREDENTIALS[definition["operationId"]])
 
-    def set(self, case: Case, data: tuple[str, str], context: Any) -> None:
-        from requests.auth import _basic_auth_str
-
+    def set(self, case: Case, data: dict[str, str], context: Any) -> None:
         # The sandbox reads a token before Basic credentials; a generated token would only be
         # rejected (401), so the valid Basic credentials replace any generated alternative.
         for name in [name for name in case.headers if name.lower() == "x-cap-api-oauth-token"]:
             del case.headers[name]
-        case.headers["Authorization"] = _basic_auth_str(*data)
+        case.headers.update(data)
 
 
 @pytest.fixture
-def fuzz_tenant(request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
-    """A fresh tenant for this operation; its Capillary credentials become the active ones."""
-    name = _support.tenant_name("fuzz-cap", OPERATION_IDS[request.node.operation_label])
-    credentials = _support.put_tenant(APP, name)
-    ACTIVE.clear()
-    ACTIVE.update(credentials["capillary"])
-    yield credentials
-    ACTIVE.clear()
+def fuzz_tenant(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """This operation's tenant, reset to the FIXTURE (same credentials) before its run."""
+    operation_id = OPERATION_IDS[request.node.operation_label]
+    credentials = _support.put_tenant(APP, TENANTS[operation_id])
+    assert credentials["capillary"] == CREDENTIALS[operation_id]
+    return credentials
 
 
 # Identifiers of the fixture's customers, so positive requests also reach existing ones.
@@ -64,10 +73,13 @@ IDENTIFIERS = {
     "externalId": ["EXT-1", "EXT-2"],
     "external_id": ["EXT-1", "EXT-2"],
 }
+V11_QUERY_IDENTIFIERS = ("mobile", "email", "external_id", "id")
+LABELS = [label["name"] for label in _support.FIXTURE["capillary"]["status_labels"]]
 
 
 def aim_at_fixture(case: Case) -> None:
-    """Point most schema-valid identifiers at the fixture's customers (3 in 4, by value)."""
+    """Point most schema-valid identifiers at the fixture's customers (3 in 4, by value), so
+    positive runs reach the success answers too, not only "customer not found"."""
     if _support.is_positive_at(case, "path"):
         for name in ("customerId", "userId"):
             value = case.path_parameters.get(name)
@@ -78,9 +90,112 @@ def aim_at_fixture(case: Case) -> None:
         value = case.query.get("identifierValue")
         if kind in IDENTIFIERS and value is not None and _support.pick(value, "identifier", 4):
             case.query["identifierValue"] = _support.choose(value, IDENTIFIERS[kind])
+        if case.operation.definition.raw["operationId"] in (
+            "getCustomerV11",
+            "getCustomerInteractionsV11",
+        ):
+            for name in V11_QUERY_IDENTIFIERS:
+                value = case.query.get(name)
+                if value is not None and _support.pick(value, name, 4):
+                    case.query[name] = _support.choose(value, IDENTIFIERS[name])
+    if _support.is_positive_at(case, "body"):
+        shape_body(case)
+
+
+def shape_body(case: Case) -> None:
+    """Bodies whose free-form fields the sandbox reads more narrowly than the schema says."""
+    body, operation_id = case.body, case.operation.definition.raw["operationId"]
+    if not isinstance(body, dict) or not _support.pick(body, operation_id, 4):
+        return
+    if operation_id == "generateOAuthToken":
+        credentials = CREDENTIALS[operation_id]
+        body.update(key=credentials["oauth_key"], secret=credentials["oauth_secret"])
+    elif operation_id == "addCustomerV2":
+        # identifier types are free strings in the schema; the sandbox registers mobile,
+        # email, externalId and wechat ones, and labels must exist in the tenant
+        unique = _support.choose(body, range(10**9))
+        body["profiles"][0]["identifiers"] = [{"type": "externalId", "value": f"FUZZ-{unique}"}]
+        if "statusLabel" in body:
+            body["statusLabel"] = _support.choose(body["statusLabel"], LABELS)
+    elif operation_id == "updateCustomerStatus" and "label" in body:
+        body["label"] = _support.choose(body["label"], LABELS)
 
 
 @SCHEMA.parametrize()
 def test_capillary_operation(case: Case, fuzz_tenant: dict[str, Any]) -> None:
     aim_at_fixture(case)
     _support.call_and_check(DOCUMENT, case)
+
+
+# ---------------------------------------------------------------- stateful: following links
+# The links of capillary.yaml, split in two state machines because schemathesis only starts
+# scenarios from the operations it judges "reliable roots" of the operations it is given.
+WORKFLOWS = {
+    # addCustomerV2 -> getCustomerV2 -> getCustomerInteractionsV2, addCustomerV2 ->
+    # updateCustomerStatus -> sendMessage, addCustomerV2 -> getStatusLog / configureSubscription,
+    # lookupCustomerV2 -> getCustomerV2
+    "customer-journey": [
+        "addCustomerV2",
+        "lookupCustomerV2",
+        "getCustomerV2",
+        "getStatusLog",
+        "updateCustomerStatus",
+        "configureSubscription",
+        "getCustomerInteractionsV2",
+        "sendMessage",
+    ],
+    # addCustomerV2 -> createChangeRequest -> updateChangeRequest, the same for goodwill,
+    # generateOtp -> validateOtp
+    "requests-and-otp": [
+        "addCustomerV2",
+        "createChangeRequest",
+        "updateChangeRequest",
+        "createGoodwillRequest",
+        "updateGoodwillRequest",
+        "generateOtp",
+        "validateOtp",
+    ],
+}
+
+
+def workflow(name: str) -> Any:
+    """The state machine over one workflow's operations, as one tenant reset per scenario."""
+    tenant = _support.tenant_name("fuzz-cap-stateful", name)
+    machine = SCHEMA.include(operation_id=WORKFLOWS[name]).as_state_machine()
+
+    class Workflow(machine):  # type: ignore[valid-type, misc]
+        def setup(self) -> None:
+            _support.put_tenant(APP, tenant)
+
+        def step(self, input: Any) -> Any:
+            # A scenario's first call has no link to fill it: aim it like the fuzzing does.
+            if input.transition is None:
+                aim_at_fixture(input.case)
+            elif _support.is_positive_at(input.case, "body"):
+                shape_body(input.case)
+            return super().step(input)
+
+        def call(self, case: Case, **kwargs: Any) -> Any:
+            return _support.send(DOCUMENT, case, **kwargs)
+
+        def validate_response(
+            self, response: Any, case: Case, additional_checks: Any = None, **kwargs: Any
+        ) -> None:
+            case.validate_response(
+                response, checks=_support.CHECKS, transport_kwargs=kwargs or None
+            )
+
+    Workflow.__name__ = f"Workflow[{name}]"
+    return Workflow, tenant
+
+
+@pytest.mark.parametrize("name", sorted(WORKFLOWS))
+def test_capillary_stateful(name: str) -> None:
+    """SANDBOX_FUZZ_EXAMPLES scenarios of 2 to 8 calls each, following the links."""
+    machine, tenant = workflow(name)
+    assert machine.root_rules, f"no operation of {name} can start a scenario"
+    STATEFUL.update(_support.put_tenant(APP, tenant)["capillary"])
+    try:
+        machine.run(settings=_support.stateful_settings())
+    finally:
+        STATEFUL.clear()

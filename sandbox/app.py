@@ -10,12 +10,12 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Route
 
 from sandbox import control
 from sandbox.control import fixtures, tenants
 from sandbox.errors import NotFound, render
-from sandbox.http import Vendor, build_routes, json_response
+from sandbox.http import OperationRouter, PrefixDispatcher, Vendor, json_response
 from sandbox.settings import Settings
 from sandbox.spec import Operation, compile_document, load_document
 from sandbox.store import Store
@@ -24,7 +24,7 @@ from sandbox.vendors import capillary
 log = logging.getLogger(__name__)
 
 VENDORS: tuple[Vendor, ...] = (capillary.VENDOR,)
-CONTROL_PREFIX = "/_sandbox"
+CONTROL_PREFIX = "_sandbox"
 
 
 class HandlerMismatch(RuntimeError):
@@ -73,37 +73,32 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     store = Store(settings)
     ensure_demo_tenant(store, settings)
-    routes: list[BaseRoute] = [
-        Mount(
-            f"/{vendor.name}",
-            routes=build_routes(
-                vendor,
-                load_operations(settings, vendor, f"{vendor.name}.yaml"),
-                store,
-                settings.max_body_bytes,
-            ),
+    routers = {
+        vendor.name: OperationRouter(
+            vendor,
+            load_operations(settings, vendor, f"{vendor.name}.yaml"),
+            store,
+            settings.max_body_bytes,
         )
         for vendor in VENDORS
-    ]
-    routes.append(
-        Mount(
-            CONTROL_PREFIX,
-            routes=build_routes(
-                control.VENDOR,
-                load_operations(settings, control.VENDOR, "sandbox.yaml"),
-                store,
-                settings.max_fixture_bytes,
-            ),
-        )
+    }
+    routers[CONTROL_PREFIX] = OperationRouter(
+        control.VENDOR,
+        load_operations(settings, control.VENDOR, "sandbox.yaml"),
+        store,
+        settings.max_fixture_bytes,
     )
-    routes.extend(_spec_routes(settings.openapi_dir))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         store.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=_spec_routes(settings.openapi_dir), lifespan=lifespan)
+    # Vendor and control-plane paths are dispatched from the documents' operations by a
+    # dict lookup on the prefix (no regex per route), so unknown paths, odd characters and
+    # undocumented methods are all answered in the right vendor's envelope.
+    app.router.default = PrefixDispatcher(routers, "sandbox")
     app.state.store = store
     app.state.settings = settings
     return app

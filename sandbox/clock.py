@@ -22,16 +22,36 @@ def monotonic() -> float:
 
 def iso(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds and a Z: 2026-11-23T10:00:00.000Z."""
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    utc = moment if moment.tzinfo is UTC else moment.astimezone(UTC)
+    return utc.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+# A tenant's clock stays within these bounds, so that adding days, minutes or a token's
+# lifetime to "now" can never leave the calendar.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+class OutOfRange(ValueError):
+    pass
 
 
 def parse_iso(text: str) -> datetime:
     """Parse ISO 8601; a naive value is taken as UTC. Raises ValueError."""
-    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-23:59 is past year 9999 in UTC
+        raise OutOfRange(f"{text!r} is outside the calendar") from None
+
+
+def checked(moment: datetime) -> datetime:
+    """`moment` if a tenant clock may show it, else OutOfRange."""
+    if not EARLIEST <= moment <= LATEST:
+        raise OutOfRange(f"the clock must stay between {iso(EARLIEST)} and {iso(LATEST)}")
+    return moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +68,18 @@ class Clock:
 
     def set(self, now: datetime | None = None, frozen: bool | None = None) -> Clock:
         """Set the time, freeze or unfreeze; time keeps running from wherever it stands."""
-        target = now if now is not None else self.now()
+        target = checked(now) if now is not None else self.now()
         stay_frozen = self.frozen_at is not None if frozen is None else frozen
         if stay_frozen:
             return Clock(offset_seconds=0.0, frozen_at=target)
         return Clock(offset_seconds=(target - wall_now()).total_seconds())
 
     def advance(self, seconds: float) -> Clock:
+        """Move forward by `seconds`; OutOfRange if that leaves the clock's bounds."""
+        try:
+            checked(self.now() + timedelta(seconds=seconds))
+        except OverflowError:
+            raise OutOfRange(f"advancing {seconds} s leaves the calendar") from None
         if self.frozen_at is not None:
             return Clock(frozen_at=self.frozen_at + timedelta(seconds=seconds))
         return Clock(offset_seconds=self.offset_seconds + seconds)

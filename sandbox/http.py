@@ -1,30 +1,32 @@
-"""Turns compiled operations into Starlette routes: one generic request path for every vendor.
+"""Turns compiled operations into ASGI endpoints: one generic request path for every vendor.
 
-request -> body limit -> JSON parse -> credentials -> parameter and body validation
-        -> vendor handler -> JSON reply; any ApiError is rendered in the operation's envelope.
+request -> operation (O(1) for literal paths) -> body limit -> JSON parse -> credentials
+        -> parameter and body validation -> vendor handler -> JSON reply;
+any ApiError is rendered in the operation's envelope.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
+import orjson
 import yaml
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from sandbox import errors
-from sandbox.clock import iso, monotonic, wall_now
+from sandbox.clock import monotonic, wall_now
 from sandbox.errors import ApiError, InvalidInput, MethodNotAllowed, NotFound, PayloadTooLarge
-from sandbox.spec import YAML_LOADER, Operation
+from sandbox.spec import YAML_LOADER, Operation, field_name
 from sandbox.store import Store, TenantData
-
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def json_response(
@@ -32,7 +34,7 @@ def json_response(
 ) -> Response:
     if status == 204:  # No Content: HTTP forbids a body
         return Response(status_code=204, headers=headers)
-    return Response(_encode(body), status, headers, media_type="application/json")
+    return Response(orjson.dumps(body), status, headers, media_type="application/json")
 
 
 @dataclass
@@ -61,8 +63,9 @@ class Context:
         assert self.tenant is not None, f"{self.op.operation_id} needs an authenticated tenant"
         return self.tenant
 
-    @property
+    @cached_property
     def now(self) -> datetime:
+        """The tenant's time, read once per request: everything a request writes shares it."""
         return self.tenant.clock.now() if self.tenant is not None else wall_now()
 
 
@@ -92,17 +95,23 @@ class Vendor:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
+    """The body, straight from ASGI `receive`, refused as soon as it passes `limit`."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"request body exceeds {limit} bytes", field="body")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise PayloadTooLarge(f"request body exceeds {limit} bytes", field="body")
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def parse_body(raw: bytes, content_type: str, op: Operation) -> Any:
@@ -121,20 +130,43 @@ def parse_yaml(raw: bytes) -> Any:
 
 
 def parse_json(raw: bytes) -> Any:
+    """RFC 8259 JSON: no NaN or Infinity, numbers that fit a double, nesting up to 1024."""
     try:
-        return json.loads(raw)
-    except UnicodeDecodeError:
-        raise InvalidInput("request body is not UTF-8 encoded JSON", field="body") from None
-    except json.JSONDecodeError as exc:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        where = _out_of_range(raw)
+        if where is not None:
+            raise InvalidInput(f"{where}: number out of range", field=where) from None
         raise InvalidInput(
             f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
             field="body",
         ) from None
-    except RecursionError:
-        raise InvalidInput("request body is nested too deeply", field="body") from None
 
 
-class OperationEndpoint:
+def _out_of_range(raw: bytes) -> str | None:
+    """The field holding a number too large for a double (e.g. 1e999), if that is what
+    made the body unparseable; the slow path runs only for bodies already refused."""
+    try:
+        document = json.loads(raw, parse_constant=_refuse)
+    except (ValueError, RecursionError):
+        return None
+    stack: list[tuple[Any, list[str | int]]] = [(document, [])]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            return field_name(path)
+        if isinstance(node, dict):
+            stack.extend((value, [*path, key]) for key, value in node.items())
+        elif isinstance(node, list):
+            stack.extend((value, [*path, index]) for index, value in enumerate(node))
+    return None
+
+
+def _refuse(constant: str) -> Any:
+    raise ValueError(constant)  # NaN and Infinity literals are not JSON
+
+
+class PathEndpoint:
     """Serves every method of one path of one vendor."""
 
     def __init__(
@@ -142,25 +174,27 @@ class OperationEndpoint:
     ) -> None:
         self.vendor = vendor
         self.by_method = {op.method: op for op in operations}
+        self.allowed = ", ".join(sorted(self.by_method))
+        self.envelope = operations[0].envelope  # a path's operations share one API version
         self.store = store
         self.max_body = max_body
 
-    async def handle(self, request: Request) -> Response:
+    async def handle(self, request: Request, path_params: dict[str, str]) -> Response:
         started = monotonic()
         op = self.by_method.get(request.method)
         if op is None:
-            allowed = ", ".join(sorted(self.by_method))
-            error = MethodNotAllowed(f"{request.method} is not allowed here; use {allowed}")
-            return json_response(
-                errors.render(self.vendor.envelope, error), 405, {"Allow": allowed}
-            )
+            error = MethodNotAllowed(f"{request.method} is not allowed here; use {self.allowed}")
+            rendered = errors.render(self.envelope, error)
+            return json_response(rendered, 405, {"Allow": self.allowed})
         tenant: TenantData | None = None
         ctx: Context | None = None
         try:
             if op.secured:
                 tenant = self.vendor.authenticate(request.headers, self.store)
-            query = op.parse_parameters("query", request.query_params, _multi(request))
-            path = op.parse_parameters("path", request.path_params, None)
+            query_params = request.query_params
+            multi = _multi(request) if op.array_query else None
+            query = op.parse_parameters("query", query_params, multi)
+            path = op.parse_parameters("path", path_params, None)
             body: Any = None
             item_errors: dict[tuple[str | int, ...], ApiError] = {}
             if op.body_schema is not None or request.method in {"POST", "PUT", "PATCH"}:
@@ -180,15 +214,17 @@ class OperationEndpoint:
             response = json_response(errors.render(op.envelope, error), status, error.headers)
         tenant = ctx.tenant if ctx is not None else tenant
         if tenant is not None:
+            # kept raw; the control plane formats entries when they are read
+            scope = request.scope
             tenant.requests.append(
                 {
-                    "method": request.method,
-                    "path": request.url.path,
-                    "query": request.url.query,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "query": scope["query_string"],
                     "status": status,
                     "operationId": op.operation_id,
                     "vendor": self.vendor.name,
-                    "time": iso(tenant.clock.now()),
+                    "time": tenant.clock.now(),
                     "duration_ms": round((monotonic() - started) * 1000, 3),
                     "message_ids": ctx.message_ids if ctx is not None else [],
                 }
@@ -203,38 +239,88 @@ def _multi(request: Request) -> dict[str, list[str]]:
     return multi
 
 
-_PARAM = re.compile(r"\{[^}]+\}")
+_PARAM = re.compile(r"\{([^}]+)\}")
 
 
-def build_routes(
-    vendor: Vendor, operations: Sequence[Operation], store: Store, max_body: int
-) -> list[BaseRoute]:
-    """One route per path; literal paths before templated ones so /lookup beats /{id}."""
-    by_path: dict[str, list[Operation]] = {}
-    for op in operations:
-        by_path.setdefault(op.path, []).append(op)
-    ordered = sorted(by_path, key=lambda p: (len(_PARAM.findall(p)), p))
-    routes: list[BaseRoute] = [
-        Route(
-            path,
-            OperationEndpoint(vendor, by_path[path], store, max_body).handle,
-            methods=["GET", "PUT", "POST", "DELETE", "PATCH"],
-        )
-        for path in ordered
-    ]
-    routes.append(
-        Route(
-            "/{rest:path}",
-            _not_found(vendor.envelope),
-            methods=["GET", "PUT", "POST", "DELETE", "PATCH"],
-        )
-    )
-    return routes
+class OperationRouter:
+    """Dispatches one vendor's paths: literal paths from a dict, templated paths through
+    compiled patterns (literal segments first), anything else a 404 in the envelope of the
+    API version the path names (/v1.1/... answers like v1.1)."""
 
+    def __init__(
+        self, vendor: Vendor, operations: Sequence[Operation], store: Store, max_body: int
+    ) -> None:
+        self.vendor = vendor
+        by_path: dict[str, list[Operation]] = {}
+        for op in operations:
+            by_path.setdefault(op.path, []).append(op)
+        self.literal: dict[str, PathEndpoint] = {}
+        self.templated: list[tuple[re.Pattern[str], PathEndpoint]] = []
+        for path in sorted(by_path, key=lambda p: (len(_PARAM.findall(p)), p)):
+            endpoint = PathEndpoint(vendor, by_path[path], store, max_body)
+            if _PARAM.search(path):
+                self.templated.append((_compile_template(path), endpoint))
+            else:
+                self.literal[path] = endpoint
+        self.version_envelopes = _version_envelopes(operations)
 
-def _not_found(envelope: str) -> Callable[[Request], Awaitable[Response]]:
-    async def not_found(request: Request) -> Response:
+    async def dispatch(self, request: Request, path: str) -> Response:
+        endpoint = self.literal.get(path)
+        params: dict[str, str] = {}
+        if endpoint is None:
+            for pattern, candidate in self.templated:
+                match = pattern.match(path)
+                if match:
+                    endpoint, params = candidate, match.groupdict()
+                    break
+        if endpoint is not None:
+            return await endpoint.handle(request, params)
+        version = path.lstrip("/").split("/", 1)[0]
+        envelope = self.version_envelopes.get(version, self.vendor.envelope)
         error = NotFound(f"no operation at {request.method} {request.url.path}", field="path")
         return json_response(errors.render(envelope, error), 404)
 
-    return not_found
+
+def _version_envelopes(operations: Sequence[Operation]) -> dict[str, str]:
+    """First path segment (e.g. "v1.1") -> the envelope most of its operations answer in."""
+    counts: dict[str, dict[str, int]] = {}
+    for op in operations:
+        version = op.path.lstrip("/").split("/", 1)[0]
+        tally = counts.setdefault(version, {})
+        tally[op.envelope] = tally.get(op.envelope, 0) + 1
+    return {version: max(tally, key=tally.__getitem__) for version, tally in counts.items()}
+
+
+class PrefixDispatcher:
+    """Sends /<prefix>/... to that prefix's OperationRouter by a dict lookup. Installed as
+    the Starlette router's default, so every path a route does not claim (a newline in a
+    path segment included) is answered in the right vendor's envelope."""
+
+    def __init__(self, routers: Mapping[str, OperationRouter], envelope: str) -> None:
+        self.routers = routers
+        self.envelope = envelope
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1000})
+            return
+        request = Request(scope, receive)
+        prefix, _, rest = scope["path"].lstrip("/").partition("/")
+        router = self.routers.get(prefix)
+        if router is not None:
+            response = await router.dispatch(request, f"/{rest}")
+        else:
+            error = NotFound(f"no API at {scope['path']}", field="path")
+            response = json_response(errors.render(self.envelope, error), 404)
+        await response(scope, receive, send)
+
+
+def _compile_template(path: str) -> re.Pattern[str]:
+    """/v2/customers/{customerId}/log -> a pattern whose group customerId is one segment."""
+    pieces = _PARAM.split(path)  # literal, name, literal, name, ..., literal
+    regex = "".join(
+        re.escape(piece) if index % 2 == 0 else f"(?P<{piece}>[^/]+)"
+        for index, piece in enumerate(pieces)
+    )
+    return re.compile(f"^{regex}\\Z")  # not $, which also matches before a final newline

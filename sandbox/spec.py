@@ -105,6 +105,7 @@ class Operation:
     unwrap: str | None  # a wrapper key some of the vendor's own examples add (v2 "root")
     assumed: bool
     accepts_yaml: bool
+    array_query: bool  # has array query parameters (repeated ?x=1&x=2)
     spec: dict[str, Any] = field(repr=False)
 
     # parameters -----------------------------------------------------------------------------
@@ -288,6 +289,10 @@ def compile_document(doc: dict[str, Any], vendor: str) -> list[Operation]:
                     unwrap=op.get("x-sandbox-unwrap"),
                     assumed=bool(op.get("x-sandbox-assumed")),
                     accepts_yaml=any("yaml" in media_type for media_type in media),
+                    array_query=any(
+                        p.location == "query" and p.schema.get("type") == "array"
+                        for p in parameters
+                    ),
                     spec=op,
                 )
             )

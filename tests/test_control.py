@@ -212,3 +212,28 @@ def test_openapi_documents_are_served(http: httpx.Client) -> None:
 def test_unknown_control_path_is_a_404_in_the_control_envelope(http: httpx.Client) -> None:
     response = http.get("/_sandbox/nope")
     assert response.status_code == 404 and response.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_every_path_is_answered_in_its_vendors_envelope(http: httpx.Client) -> None:
+    newline = http.get("/_sandbox/tenants/a%0Ab/clock")
+    assert newline.status_code in (400, 404) and "error" in newline.json()
+    v11 = http.get("/capillary/v1.1/customer/add")  # a POST-only path
+    assert v11.status_code == 405 and v11.headers["allow"] == "POST"
+    assert v11.json()["response"]["status"]["code"] == 405
+    unknown_v11 = http.get("/capillary/v1.1/nothing/here")
+    assert unknown_v11.status_code == 404 and "response" in unknown_v11.json()
+    trace = http.request("TRACE", "/_sandbox/health")
+    assert trace.status_code == 405 and trace.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    elsewhere = http.get("/nowhere")
+    assert elsewhere.status_code == 404 and elsewhere.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_the_clock_stays_within_the_calendar(tenant: Tenant) -> None:
+    early = tenant.http.put(f"{tenant.control}/clock", json={"now": "0999-06-01T00:00:00Z"})
+    assert early.status_code == 400 and early.json()["error"]["field"] == "now"
+    edge = tenant.http.put(f"{tenant.control}/clock", json={"now": "9999-12-31T23:59:59-23:59"})
+    assert edge.status_code == 400
+    tenant.set_clock(now="9000-12-31T00:00:00Z", frozen=True)
+    far = tenant.http.post(f"{tenant.control}/clock/advance", json={"seconds": 3153600000})
+    assert far.status_code == 400 and far.json()["error"]["field"] == "seconds"
+    assert tenant.http.get(f"{tenant.control}/clock").json()["now"] == "9000-12-31T00:00:00.000Z"

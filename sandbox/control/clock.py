@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.clock import parse_iso
+from sandbox.clock import OutOfRange, parse_iso
 from sandbox.control.handlers import handlers, tenant_of
 from sandbox.errors import InvalidInput
 from sandbox.http import Context, Reply
@@ -22,18 +22,27 @@ def put_clock(ctx: Context) -> Reply:
     if "now" in ctx.body:
         try:
             now = parse_iso(ctx.body["now"])
+            clock = data.clock.set(now, ctx.body.get("frozen"))
+        except OutOfRange as exc:
+            raise InvalidInput(f"now: {exc}", field="now") from None
         except ValueError:
             raise InvalidInput(
                 f"now: {ctx.body['now']!r} is not an ISO 8601 date-time", field="now"
             ) from None
-    _save(data, {"id": "clock", **data.clock.set(now, ctx.body.get("frozen")).to_doc()})
+    else:
+        clock = data.clock.set(None, ctx.body.get("frozen"))
+    _save(data, {"id": "clock", **clock.to_doc()})
     return Reply(data.clock.describe())
 
 
 @handlers("advanceClock")
 def advance_clock(ctx: Context) -> Reply:
     data = tenant_of(ctx)
-    _save(data, {"id": "clock", **data.clock.advance(float(ctx.body["seconds"])).to_doc()})
+    try:
+        clock = data.clock.advance(float(ctx.body["seconds"]))
+    except OutOfRange as exc:
+        raise InvalidInput(f"seconds: {exc}", field="seconds") from None
+    _save(data, {"id": "clock", **clock.to_doc()})
     return Reply(data.clock.describe())
 
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from itertools import islice
 
 from sandbox import normalise
+from sandbox.clock import iso
 from sandbox.control.handlers import handlers, tenant_of
 from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
@@ -62,4 +63,8 @@ def clear_outbox(ctx: Context) -> Reply:
 def list_requests(ctx: Context) -> Reply:
     journal = tenant_of(ctx).requests
     limit = ctx.query.get("limit", 100)
-    return Reply({"items": list(islice(reversed(journal), limit)), "total": len(journal)})
+    items = [
+        {**entry, "query": entry["query"].decode("latin-1"), "time": iso(entry["time"])}
+        for entry in islice(reversed(journal), limit)
+    ]
+    return Reply({"items": items, "total": len(journal)})

@@ -14,9 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 log = logging.getLogger(__name__)
 
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+def _line(record: Any) -> bytes:
+    try:
+        return orjson.dumps(record) + b"\n"
+    except TypeError:  # an integer beyond 64 bits: the json module writes any integer
+        return (json.dumps(record, separators=(",", ":")) + "\n").encode()
 
 
 class Journal:
@@ -27,7 +34,7 @@ class Journal:
         self.size = os.fstat(self._fd).st_size
 
     def append(self, record: Any) -> None:
-        data = (_dumps(record) + "\n").encode()
+        data = _line(record)
         view = memoryview(data)
         while view:
             written = os.write(self._fd, view)
@@ -52,8 +59,8 @@ class Journal:
                 if not line.endswith(b"\n"):
                     break
                 try:
-                    record = json.loads(line)
-                except ValueError:
+                    record = orjson.loads(line)
+                except ValueError:  # a torn line (or a line no one could have written)
                     break
                 good += len(line)
                 yield record

@@ -57,6 +57,8 @@ class Store:
             (self.root / "registry").mkdir(exist_ok=True)
         self.registry.load()
         self.tenants: dict[str, TenantData] = {}
+        # credentials already verified -> tenant name; cleared whenever tenants change
+        self.verified: dict[str, str] = {}
         for doc in self.registry["tenants"].values():
             data = self._new_tenant_data(doc["name"])
             data.load()
@@ -88,6 +90,7 @@ class Store:
     def put_tenant(self, record: Doc, tables: Mapping[str, Iterable[Doc]]) -> TenantData:
         """Create or replace a tenant: its state becomes `tables`, its record `record`."""
         name = record["name"]
+        self.verified.clear()
         old = self.tenants.pop(name, None)
         if old is not None:
             old.close()
@@ -105,6 +108,7 @@ class Store:
         data = self.tenants.pop(name, None)
         if data is None:
             return False
+        self.verified.clear()
         tx = self.registry.begin()
         tx.delete("tenants", name)
         tx.commit()

@@ -26,7 +26,11 @@ def authenticate(headers: Mapping[str, str], store: Store) -> TenantData:
     token = headers.get(TOKEN_HEADER)
     if token:
         return _from_token(token, store)
-    scheme, _, encoded = headers.get("authorization", "").partition(" ")
+    header = headers.get("authorization", "")
+    known = store.verified.get(header)
+    if known is not None and (tenant := store.get(known)) is not None:
+        return tenant  # the same Basic credentials were checked before (O(1) per request)
+    scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded:
         raise CredentialsRejected(
             "Authentication failed: send Authorization: Basic base64(username:password) "
@@ -44,6 +48,7 @@ def authenticate(headers: Mapping[str, str], store: Store) -> TenantData:
     record = store.record(tenant.name) if tenant else None
     if tenant is None or record is None or not password_matches(password, record):
         raise CredentialsRejected(field="Authorization")
+    store.verified[header] = tenant.name
     return tenant
 
 

@@ -1,0 +1,123 @@
+"""`python -m bench.run`: measure comms-sandbox against its performance targets.
+
+Prints a table of figures with PASS/FAIL per target and writes bench/results/latest.json.
+Measurements: startup, throughput, recovery, write-cost, memory (all by default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from bench import measure, procs, report, wrk
+from bench.model import Config, Env, Measurement
+
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+NAMES = ("startup", "throughput", "recovery", "write-cost", "memory")
+
+
+def _names(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(NAMES))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown {unknown}; choose from {', '.join(NAMES)}")
+    return names
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument(
+        "--only",
+        type=_names,
+        action="extend",
+        metavar="NAME[,NAME]",
+        help=f"run only these measurements ({', '.join(NAMES)}); repeatable",
+    )
+    parser.add_argument("--quick", action="store_true", help="short runs and fewer repeats")
+    parser.add_argument("--duration", type=float, help="seconds of each measured wrk run")
+    parser.add_argument("--connections", type=int, help="wrk connections (default 32)")
+    parser.add_argument("--large", type=int, help="customers/messages of the large write case")
+    parser.add_argument("--output", type=Path, default=RESULTS, help="the JSON results file")
+    parser.add_argument("--keep", action="store_true", help="keep data directories and logs")
+    parser.add_argument(
+        "--fail-on-miss", action="store_true", help="exit 1 when a target is missed, too"
+    )
+    return parser.parse_args(argv)
+
+
+def config_from(args: argparse.Namespace) -> Config:
+    config = Config.quick() if args.quick else Config()
+    if args.duration is not None:
+        config = replace(config, duration_s=args.duration)
+    if args.connections is not None:
+        config = replace(config, connections=args.connections)
+    if args.large is not None:
+        config = replace(config, large=args.large)
+    return config
+
+
+def plan(env: Env, wanted: set[str]) -> list[tuple[str, Callable[[], list[Measurement]]]]:
+    steps: list[tuple[str, Callable[[], list[Measurement]]]] = []
+    if "startup" in wanted:
+        steps.append(("startup", lambda: measure.startup(env)))
+    if wanted & {"throughput", "recovery"}:
+        steps.append(
+            (
+                "throughput",
+                lambda: measure.throughput_and_recovery(
+                    env, throughput="throughput" in wanted, recovery="recovery" in wanted
+                ),
+            )
+        )
+    if "write-cost" in wanted:
+        steps.append(("write-cost", lambda: measure.write_cost(env)))
+    if "memory" in wanted:
+        steps.append(("memory", lambda: measure.memory(env)))
+    return steps
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    procs.install_cleanup()
+    try:
+        wrk_path = wrk.ensure_wrk()
+    except wrk.WrkError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    server_cpus, client_cpus, cpu_note = procs.cpu_plan()
+    workdir = Path(tempfile.mkdtemp(prefix="comms-bench-"))
+    env = Env(config_from(args), workdir, wrk_path, server_cpus, client_cpus, cpu_note)
+    print(f"{cpu_note}\nwork directory: {workdir}", flush=True)
+    measurements: list[Measurement] = []
+    try:
+        for name, step in plan(env, set(args.only or NAMES)):
+            try:
+                measurements += step()
+            except Exception as exc:  # one broken measurement must not hide the others
+                traceback.print_exc()
+                measurements.append(Measurement.failed(name, f"{type(exc).__name__}: {exc}"))
+            finally:
+                procs.kill_all()
+    finally:
+        procs.kill_all()
+        if args.keep:
+            print(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print(report.summary(measurements, env))
+    argv_used = list(argv if argv is not None else sys.argv[1:])
+    report.write(args.output, report.document(measurements, env, wrk.version(wrk_path), argv_used))
+    print(f"results: {args.output}")
+    if any(m.verdict in {"ERROR", "INVALID"} for m in measurements):
+        return 1
+    return 1 if args.fail_on_miss and any(m.verdict == "FAIL" for m in measurements) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
