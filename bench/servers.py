@@ -135,7 +135,9 @@ def start_sandbox(
     outbox_retention: int | None = None,
     name: str = "sandbox",
 ) -> Server:
-    return start(name, lambda port: sandbox_argv(port, data_dir, outbox_retention), log_dir, cpus)
+    server = start(name, lambda port: sandbox_argv(port, data_dir, outbox_retention), log_dir, cpus)
+    server.data_dir = data_dir
+    return server
 
 
 def start_bare(log_dir: Path, cpus: frozenset[int] | None) -> Server:

@@ -8,14 +8,16 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from sandbox import control
 from sandbox.control import fixtures, tenants
 from sandbox.errors import NotFound, render
-from sandbox.http import OperationRouter, PrefixDispatcher, Vendor, json_response
+from sandbox.http import OperationRouter, PrefixDispatcher, Vendor, json_response, send_json
 from sandbox.settings import Settings
 from sandbox.spec import Operation, compile_document, load_document
 from sandbox.store import Store
@@ -69,6 +71,12 @@ def _spec_routes(openapi_dir: Path) -> list[BaseRoute]:
     return [Route("/openapi/{name}", serve)]
 
 
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "http":
+        error = NotFound(f"no API at {scope['path']}", field="path")
+        await send_json(send, 404, render("sandbox", error))
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     store = Store(settings)
@@ -94,11 +102,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         yield
         store.close()
 
-    app = Starlette(routes=_spec_routes(settings.openapi_dir), lifespan=lifespan)
     # Vendor and control-plane paths are dispatched from the documents' operations by a
-    # dict lookup on the prefix (no regex per route), so unknown paths, odd characters and
-    # undocumented methods are all answered in the right vendor's envelope.
-    app.router.default = PrefixDispatcher(routers, "sandbox")
+    # dict lookup on the prefix (see http.PrefixDispatcher); Starlette serves the rest.
+    app = Starlette(
+        routes=_spec_routes(settings.openapi_dir),
+        middleware=[Middleware(PrefixDispatcher, routers=routers)],
+        lifespan=lifespan,
+    )
+    app.router.default = _not_found
     app.state.store = store
     app.state.settings = settings
     return app

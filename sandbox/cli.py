@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -41,6 +42,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     from sandbox.app import create_app
 
     app = create_app(settings)
+    tune_gc()
     uvicorn.run(
         app,
         host=settings.host,
@@ -49,6 +51,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         access_log=False,
         lifespan="on",
     )
+
+
+def tune_gc() -> None:
+    """State loaded at start-up lives as long as the server: move it out of the cyclic
+    collector's sight (gc.freeze), and collect the young generation less often. Stored
+    documents hold no reference cycles; without this, full collections over a large tenant
+    pause requests and cost ~10% of throughput (measured with bench/)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 10)
 
 
 if __name__ == "__main__":

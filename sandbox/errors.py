@@ -66,11 +66,11 @@ class UnsupportedMediaType(ApiError):
     default_message = "Content-Type must be application/json"
 
 
-class NotEmulated(ApiError):
-    """An operation the spec documents but the sandbox does not emulate (LocalStack's 501)."""
+class InternalError(ApiError):
+    """A bug in the sandbox, answered in the vendor's envelope; the traceback is logged."""
 
-    status = 501
-    default_message = "This operation is documented but not emulated by comms-sandbox"
+    status = 500
+    default_message = "comms-sandbox internal error (a bug: the server log has the traceback)"
 
 
 # envelope name -> renderer(error) -> JSON body
@@ -109,5 +109,5 @@ _SANDBOX_CODES = {
     409: "CONFLICT",
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
-    501: "NOT_EMULATED",
+    500: "INTERNAL_ERROR",
 }

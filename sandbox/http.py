@@ -8,6 +8,7 @@ any ApiError is rendered in the operation's envelope.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -15,18 +16,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any
+from urllib.parse import parse_qsl
 
 import orjson
 import yaml
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox import errors
-from sandbox.clock import monotonic, wall_now
-from sandbox.errors import ApiError, InvalidInput, MethodNotAllowed, NotFound, PayloadTooLarge
+from sandbox.clock import iso, monotonic, wall_now
+from sandbox.errors import (
+    ApiError,
+    InternalError,
+    InvalidInput,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+)
 from sandbox.spec import YAML_LOADER, Operation, field_name
 from sandbox.store import Store, TenantData
+
+log = logging.getLogger(__name__)
 
 
 def json_response(
@@ -68,6 +79,11 @@ class Context:
         """The tenant's time, read once per request: everything a request writes shares it."""
         return self.tenant.clock.now() if self.tenant is not None else wall_now()
 
+    @cached_property
+    def stamp(self) -> str:
+        """`now` in ISO 8601, formatted once per request."""
+        return iso(self.now)
+
 
 Handler = Callable[[Context], Reply]
 Authenticator = Callable[[Mapping[str, str], Store], TenantData]
@@ -94,15 +110,46 @@ class Vendor:
     envelope: str  # for errors outside any operation (unknown path, wrong method)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+class Incoming:
+    """The parts of an ASGI HTTP request the sandbox reads, taken straight from the scope
+    (no Starlette Request: on the hot path every object counts)."""
+
+    __slots__ = ("headers", "method", "path", "query_string", "receive")
+
+    def __init__(self, scope: Scope, receive: Receive) -> None:
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        self.query_string: bytes = scope["query_string"]
+        self.receive = receive
+        # header names arrive lower-cased; the first of repeated headers wins
+        self.headers: dict[str, str] = {
+            name.decode("latin-1"): value.decode("latin-1")
+            for name, value in reversed(scope["headers"])
+        }
+
+    def query(self) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """(last value of each parameter, every value of each parameter)."""
+        if not self.query_string:
+            return {}, {}
+        text = self.query_string.decode("latin-1")
+        if not any(c in text for c in "&%+;"):  # the common ?channel=sms: no parsing needed
+            key, _, value = text.partition("=")
+            return {key: value}, {key: [value]}
+        multi: dict[str, list[str]] = {}
+        for key, value in parse_qsl(text, keep_blank_values=True):
+            multi.setdefault(key, []).append(value)
+        return {key: values[-1] for key, values in multi.items()}, multi
+
+
+async def read_body(incoming: Incoming, limit: int) -> bytes:
     """The body, straight from ASGI `receive`, refused as soon as it passes `limit`."""
-    declared = request.headers.get("content-length")
+    declared = incoming.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"request body exceeds {limit} bytes", field="body")
     chunks: list[bytes] = []
     size = 0
     while True:
-        message = await request.receive()
+        message = await incoming.receive()
         if message["type"] == "http.disconnect":
             raise ClientDisconnect
         chunk = message.get("body", b"")
@@ -112,6 +159,23 @@ async def read_body(request: Request, limit: int) -> bytes:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def send_json(
+    send: Send, status: int, body: Any, headers: Mapping[str, str] | None = None
+) -> None:
+    """A JSON answer as two ASGI messages (a 204 carries no body, as HTTP requires)."""
+    raw = b"" if status == 204 else orjson.dumps(body)
+    fields = [] if status == 204 else [_JSON, (b"content-length", b"%d" % len(raw))]
+    if headers:
+        fields.extend(
+            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
+        )
+    await send({"type": "http.response.start", "status": status, "headers": fields})
+    await send({"type": "http.response.body", "body": raw})
+
+
+_JSON = (b"content-type", b"application/json")
 
 
 def parse_body(raw: bytes, content_type: str, op: Operation) -> Any:
@@ -179,64 +243,64 @@ class PathEndpoint:
         self.store = store
         self.max_body = max_body
 
-    async def handle(self, request: Request, path_params: dict[str, str]) -> Response:
+    async def handle(self, incoming: Incoming, path_params: dict[str, str], send: Send) -> None:
         started = monotonic()
-        op = self.by_method.get(request.method)
+        op = self.by_method.get(incoming.method)
         if op is None:
-            error = MethodNotAllowed(f"{request.method} is not allowed here; use {self.allowed}")
+            error = MethodNotAllowed(f"{incoming.method} is not allowed here; use {self.allowed}")
             rendered = errors.render(self.envelope, error)
-            return json_response(rendered, 405, {"Allow": self.allowed})
+            await send_json(send, 405, rendered, {"Allow": self.allowed})
+            return
         tenant: TenantData | None = None
         ctx: Context | None = None
+        headers = incoming.headers
         try:
-            if op.secured:
-                tenant = self.vendor.authenticate(request.headers, self.store)
-            query_params = request.query_params
-            multi = _multi(request) if op.array_query else None
-            query = op.parse_parameters("query", query_params, multi)
-            path = op.parse_parameters("path", path_params, None)
-            body: Any = None
-            item_errors: dict[tuple[str | int, ...], ApiError] = {}
-            if op.body_schema is not None or request.method in {"POST", "PUT", "PATCH"}:
-                raw = await read_body(request, self.max_body)
-                if raw.strip():  # whatever it parses to, `null` included, is validated
-                    body = op.unwrap_body(
-                        parse_body(raw, request.headers.get("content-type", ""), op)
-                    )
-                    item_errors = op.validate_body(body)
-                elif op.body_required:
-                    raise InvalidInput("request body is required", field="body")
-            ctx = Context(op, self.store, tenant, query, path, request.headers, body, item_errors)
-            reply = self.vendor.handlers[op.operation_id](ctx)
-            status, response = reply.status, json_response(reply.body, reply.status, reply.headers)
-        except ApiError as error:
-            status = error.http_status
-            response = json_response(errors.render(op.envelope, error), status, error.headers)
+            try:
+                if op.secured:
+                    tenant = self.vendor.authenticate(headers, self.store)
+                last, multi = incoming.query()
+                query = op.parse_parameters("query", last, multi)
+                path = op.parse_parameters("path", path_params, None)
+                body: Any = None
+                item_errors: dict[tuple[str | int, ...], ApiError] = {}
+                if op.body_schema is not None or incoming.method in _BODY_METHODS:
+                    raw = await read_body(incoming, self.max_body)
+                    if raw.strip():  # whatever it parses to, `null` included, is validated
+                        body = op.unwrap_body(parse_body(raw, headers.get("content-type", ""), op))
+                        item_errors = op.validate_body(body)
+                    elif op.body_required:
+                        raise InvalidInput("request body is required", field="body")
+                ctx = Context(op, self.store, tenant, query, path, headers, body, item_errors)
+                reply = self.vendor.handlers[op.operation_id](ctx)
+                status, answer, extra = reply.status, reply.body, reply.headers
+            except ApiError as error:
+                status, extra = error.http_status, error.headers
+                answer = errors.render(op.envelope, error)
+        except ClientDisconnect:
+            raise
+        except Exception:  # a bug: answer in the vendor's envelope, log the traceback
+            log.exception("%s %s failed", incoming.method, incoming.path)
+            status, extra = 500, {}
+            answer = errors.render(op.envelope, InternalError())
+        await send_json(send, status, answer, extra)
         tenant = ctx.tenant if ctx is not None else tenant
-        if tenant is not None:
-            # kept raw; the control plane formats entries when they are read
-            scope = request.scope
+        if tenant is not None:  # kept raw; the control plane formats entries when read
             tenant.requests.append(
                 {
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "query": scope["query_string"],
+                    "method": incoming.method,
+                    "path": incoming.path,
+                    "query": incoming.query_string,
                     "status": status,
                     "operationId": op.operation_id,
                     "vendor": self.vendor.name,
-                    "time": tenant.clock.now(),
+                    "time": ctx.now if ctx is not None else tenant.clock.now(),
                     "duration_ms": round((monotonic() - started) * 1000, 3),
                     "message_ids": ctx.message_ids if ctx is not None else [],
                 }
             )
-        return response
 
 
-def _multi(request: Request) -> dict[str, list[str]]:
-    multi: dict[str, list[str]] = {}
-    for key, value in request.query_params.multi_items():
-        multi.setdefault(key, []).append(value)
-    return multi
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 _PARAM = re.compile(r"\{([^}]+)\}")
@@ -264,7 +328,7 @@ class OperationRouter:
                 self.literal[path] = endpoint
         self.version_envelopes = _version_envelopes(operations)
 
-    async def dispatch(self, request: Request, path: str) -> Response:
+    async def dispatch(self, incoming: Incoming, path: str, send: Send) -> None:
         endpoint = self.literal.get(path)
         params: dict[str, str] = {}
         if endpoint is None:
@@ -274,11 +338,12 @@ class OperationRouter:
                     endpoint, params = candidate, match.groupdict()
                     break
         if endpoint is not None:
-            return await endpoint.handle(request, params)
+            await endpoint.handle(incoming, params, send)
+            return
         version = path.lstrip("/").split("/", 1)[0]
         envelope = self.version_envelopes.get(version, self.vendor.envelope)
-        error = NotFound(f"no operation at {request.method} {request.url.path}", field="path")
-        return json_response(errors.render(envelope, error), 404)
+        error = NotFound(f"no operation at {incoming.method} {incoming.path}", field="path")
+        await send_json(send, 404, errors.render(envelope, error))
 
 
 def _version_envelopes(operations: Sequence[Operation]) -> dict[str, str]:
@@ -292,28 +357,23 @@ def _version_envelopes(operations: Sequence[Operation]) -> dict[str, str]:
 
 
 class PrefixDispatcher:
-    """Sends /<prefix>/... to that prefix's OperationRouter by a dict lookup. Installed as
-    the Starlette router's default, so every path a route does not claim (a newline in a
-    path segment included) is answered in the right vendor's envelope."""
+    """ASGI middleware: /<prefix>/... goes to that prefix's OperationRouter by a dict lookup,
+    anything else to the wrapped Starlette app. Placed first, so vendor requests skip the
+    router and exception layers they do not need; every vendor path (a newline in a segment
+    included) is answered in that vendor's envelope."""
 
-    def __init__(self, routers: Mapping[str, OperationRouter], envelope: str) -> None:
+    def __init__(self, app: ASGIApp, routers: Mapping[str, OperationRouter]) -> None:
+        self.app = app
         self.routers = routers
-        self.envelope = envelope
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 1000})
-            return
-        request = Request(scope, receive)
-        prefix, _, rest = scope["path"].lstrip("/").partition("/")
-        router = self.routers.get(prefix)
-        if router is not None:
-            response = await router.dispatch(request, f"/{rest}")
-        else:
-            error = NotFound(f"no API at {scope['path']}", field="path")
-            response = json_response(errors.render(self.envelope, error), 404)
-        await response(scope, receive, send)
+        if scope["type"] == "http":
+            prefix, _, rest = scope["path"].lstrip("/").partition("/")
+            router = self.routers.get(prefix)
+            if router is not None:
+                await router.dispatch(Incoming(scope, receive), f"/{rest}", send)
+                return
+        await self.app(scope, receive, send)
 
 
 def _compile_template(path: str) -> re.Pattern[str]:

@@ -30,6 +30,7 @@ def record(
     *,
     subject: str | None = None,
     body: str | None = None,
+    stamp: str | None = None,
 ) -> tuple[Doc, Decision]:
     """Decide `intent` against `facts` and stage the message; returns it and the decision."""
     decision = decide(intent, facts)
@@ -49,7 +50,7 @@ def record(
         "status": decision.status,
         "reason": decision.reason,
         "decision": trace_doc(decision.trace),
-        "created_at": iso(facts.now),
+        "created_at": stamp or iso(facts.now),
     }
     tx.put("messages", message)
     return message, decision

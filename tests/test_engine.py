@@ -35,7 +35,7 @@ def intent(
 
 
 def customer(label: StatusLabel | None = ACTIVE, **subscriptions: bool) -> Facts:
-    prefs = {tuple(key.split("_")): value for key, value in subscriptions.items()}
+    prefs = {key.replace("_", ":"): value for key, value in subscriptions.items()}
     return Facts(now=NOW, customer_id="1", status_label=label, subscriptions=prefs)
 
 

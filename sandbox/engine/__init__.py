@@ -20,7 +20,7 @@ from sandbox.engine.rules import RULES
 
 def decide(intent: Intent, facts: Facts) -> Decision:
     """Consult every rule in order; the first that suppresses gives the reason."""
-    trace = tuple(rule(intent, facts) for rule, _ in RULES)
+    trace = tuple([rule(intent, facts) for rule, _ in RULES])
     for result, (_, reason) in zip(trace, RULES, strict=True):
         if result.outcome is Outcome.SUPPRESS:
             return Decision(Status.SUPPRESSED, reason, trace)

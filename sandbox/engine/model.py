@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Channel(StrEnum):
@@ -50,8 +50,9 @@ class Reason(StrEnum):
     SUBSCRIPTION_OPTED_OUT = "SUBSCRIPTION_OPTED_OUT"
 
 
-@dataclass(frozen=True, slots=True)
-class Intent:
+# NamedTuples, not frozen dataclasses: immutable and hashable too, and several times cheaper
+# to create, which matters on the path of every message.
+class Intent(NamedTuple):
     """A communication some vendor API wants to send."""
 
     vendor: str
@@ -63,15 +64,13 @@ class Intent:
     sender: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class StatusLabel:
+class StatusLabel(NamedTuple):
     name: str
     status: str
     block_communications: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
+class Facts(NamedTuple):
     """What the store knows about the recipient, gathered before deciding.
 
     `customer_id` is None when the address belongs to no known customer: customer rules then
@@ -81,8 +80,8 @@ class Facts:
     now: datetime
     customer_id: str | None = None
     status_label: StatusLabel | None = None
-    # (subscription channel, priority) -> subscribed; an absent pair means subscribed
-    subscriptions: Mapping[tuple[str, str], bool] | None = None
+    # "CHANNEL:PRIORITY" (e.g. "MOBILE:BULK") -> subscribed; an absent pair means subscribed
+    subscriptions: Mapping[str, bool] | None = None
     # sender blocklist: None when the vendor has no sender blocklist
     sender_blocklisted: bool | None = None
     # temporary block: the last day (UTC) of the block, None when not blocked / no concept
@@ -90,8 +89,7 @@ class Facts:
     temp_block_scope: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RuleResult:
+class RuleResult(NamedTuple):
     rule: str
     outcome: Outcome
     detail: str
@@ -100,11 +98,10 @@ class RuleResult:
         return {"rule": self.rule, "outcome": self.outcome.value, "detail": self.detail}
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     status: Status
     reason: Reason | None
-    trace: tuple[RuleResult, ...] = field(default_factory=tuple)
+    trace: tuple[RuleResult, ...] = ()
 
     @property
     def delivered(self) -> bool:

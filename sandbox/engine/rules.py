@@ -1,9 +1,14 @@
-"""The suppression rules, one pure function each, in the precedence of CONTRACT.md section 4."""
+"""The suppression rules, one pure function each, in the precedence of CONTRACT.md section 4.
+
+Most results repeat (the same label, the same subscription state), so each rule builds them
+through a small memo: a message costs a few dictionary lookups, not four new sentences.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
+from functools import lru_cache
 
 from sandbox.engine.model import (
     Category,
@@ -11,6 +16,7 @@ from sandbox.engine.model import (
     Facts,
     Intent,
     Outcome,
+    Priority,
     Reason,
     RuleResult,
 )
@@ -19,84 +25,133 @@ Rule = Callable[[Intent, Facts], RuleResult]
 
 # Capillary subscriptions exist for two channels only (seed 002: sms, email; v2: MOBILE, EMAIL).
 SUBSCRIPTION_CHANNEL = {Channel.SMS: "MOBILE", Channel.EMAIL: "EMAIL"}
+# (message channel, priority) -> the key of that preference in Facts.subscriptions
+SUBSCRIPTION_KEY = {
+    (channel, priority): f"{subscription}:{priority}"
+    for channel, subscription in SUBSCRIPTION_CHANNEL.items()
+    for priority in Priority
+}
 
 
 def customer_status_block(intent: Intent, facts: Facts) -> RuleResult:
-    rule = "customer_status_block"
     if facts.customer_id is None:
-        return RuleResult(rule, Outcome.NOT_APPLICABLE, f"{intent.to} is not a known customer")
+        return RuleResult(
+            "customer_status_block",
+            Outcome.NOT_APPLICABLE,
+            f"{intent.to} is not a known customer",
+        )
     label = facts.status_label
     if label is None:
+        return _label_result(None, False)
+    return _label_result(label.name, label.block_communications)
+
+
+@lru_cache(maxsize=256)
+def _label_result(name: str | None, blocks: bool) -> RuleResult:
+    rule = "customer_status_block"
+    if name is None:
         return RuleResult(rule, Outcome.PASS, "customer has no status label")
-    if label.block_communications:
+    if blocks:
         return RuleResult(
-            rule,
-            Outcome.SUPPRESS,
-            f"status label '{label.name}' has block communications enabled",
+            rule, Outcome.SUPPRESS, f"status label '{name}' has block communications enabled"
         )
-    return RuleResult(
-        rule, Outcome.PASS, f"status label '{label.name}' does not block communications"
-    )
+    return RuleResult(rule, Outcome.PASS, f"status label '{name}' does not block communications")
 
 
 def sender_blocklist(intent: Intent, facts: Facts) -> RuleResult:
-    rule = "sender_blocklist"
     if facts.sender_blocklisted is None:
-        return RuleResult(rule, Outcome.NOT_APPLICABLE, f"{intent.vendor} has no sender blocklist")
+        return _no_blocklist(intent.vendor)
     if facts.sender_blocklisted:
         return RuleResult(
-            rule,
+            "sender_blocklist",
             Outcome.SUPPRESS,
             f"{intent.to} is on the {intent.channel} blocklist of sender {intent.sender}",
         )
     return RuleResult(
-        rule,
+        "sender_blocklist",
         Outcome.PASS,
         f"{intent.to} is not on the {intent.channel} blocklist of sender {intent.sender}",
     )
 
 
+@lru_cache(maxsize=16)
+def _no_blocklist(vendor: str) -> RuleResult:
+    return RuleResult(
+        "sender_blocklist", Outcome.NOT_APPLICABLE, f"{vendor} has no sender blocklist"
+    )
+
+
 def contact_temp_block(intent: Intent, facts: Facts) -> RuleResult:
-    rule = "contact_temp_block"
     until = facts.temp_block_until
     if until is None:
-        if intent.vendor == "symplify":
-            return RuleResult(rule, Outcome.PASS, "contact has no temporary block")
-        return RuleResult(rule, Outcome.NOT_APPLICABLE, f"{intent.vendor} has no temporary blocks")
+        return _no_temp_block(intent.vendor)
     # a block lasts through the end of its blockUntil day (UTC)
     if facts.now.date() <= until:
         scope = f" ({facts.temp_block_scope})" if facts.temp_block_scope else ""
         return RuleResult(
-            rule,
+            "contact_temp_block",
             Outcome.SUPPRESS,
             f"contact is blocked until the end of {until.isoformat()}{scope}",
         )
+    return _temp_block_ended(until)
+
+
+@lru_cache(maxsize=16)
+def _no_temp_block(vendor: str) -> RuleResult:
+    if vendor == "symplify":
+        return RuleResult("contact_temp_block", Outcome.PASS, "contact has no temporary block")
+    return RuleResult(
+        "contact_temp_block", Outcome.NOT_APPLICABLE, f"{vendor} has no temporary blocks"
+    )
+
+
+@lru_cache(maxsize=256)
+def _temp_block_ended(until: date) -> RuleResult:
     ended = until + timedelta(days=1)
-    return RuleResult(rule, Outcome.PASS, f"temporary block ended at {ended.isoformat()}T00:00Z")
+    return RuleResult(
+        "contact_temp_block", Outcome.PASS, f"temporary block ended at {ended.isoformat()}T00:00Z"
+    )
 
 
 def subscription_opt_out(intent: Intent, facts: Facts) -> RuleResult:
-    rule = "subscription_opt_out"
     if facts.customer_id is None or facts.subscriptions is None:
-        return RuleResult(rule, Outcome.NOT_APPLICABLE, "no subscription preferences apply")
-    channel = SUBSCRIPTION_CHANNEL.get(intent.channel)
+        return _subscription_result(None, intent.priority, False, True)
+    key = SUBSCRIPTION_KEY.get((intent.channel, intent.priority))
+    if key is None:
+        return _no_subscription(intent.channel)
+    subscribed = facts.subscriptions.get(key, True)
+    otp = intent.category is Category.OTP
+    return _subscription_result(
+        SUBSCRIPTION_CHANNEL[intent.channel], intent.priority, otp, subscribed
+    )
+
+
+@lru_cache(maxsize=64)
+def _subscription_result(
+    channel: str | None, priority: Priority, otp: bool, subscribed: bool
+) -> RuleResult:
+    rule = "subscription_opt_out"
     if channel is None:
-        return RuleResult(
-            rule, Outcome.NOT_APPLICABLE, f"{intent.channel} has no subscription preference"
-        )
-    subscribed = facts.subscriptions.get((channel, intent.priority.value), True)
-    if intent.category is Category.OTP:
+        return RuleResult(rule, Outcome.NOT_APPLICABLE, "no subscription preferences apply")
+    if otp:
         state = "subscribed" if subscribed else "opted out"
         return RuleResult(
             rule,
             Outcome.BYPASS,
-            f"OTPs bypass subscription checks ({state} for {channel} {intent.priority})",
+            f"OTPs bypass subscription checks ({state} for {channel} {priority})",
         )
     if not subscribed:
         return RuleResult(
-            rule, Outcome.SUPPRESS, f"customer opted out of {channel} {intent.priority} messages"
+            rule, Outcome.SUPPRESS, f"customer opted out of {channel} {priority} messages"
         )
-    return RuleResult(rule, Outcome.PASS, f"customer is subscribed to {channel} {intent.priority}")
+    return RuleResult(rule, Outcome.PASS, f"customer is subscribed to {channel} {priority}")
+
+
+@lru_cache(maxsize=16)
+def _no_subscription(channel: Channel) -> RuleResult:
+    return RuleResult(
+        "subscription_opt_out", Outcome.NOT_APPLICABLE, f"{channel} has no subscription preference"
+    )
 
 
 # (rule, the reason it gives when it suppresses), in precedence order

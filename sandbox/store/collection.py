@@ -27,7 +27,7 @@ class CollectionSpec:
     multi: tuple[str, ...] = ()
     capped: bool = False
     normalise: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
-    # string fields with few distinct values: stored once (sys.intern), not once per document
+    # string fields with few distinct values: one object each when read from disk
     shared: tuple[str, ...] = ()
 
 
@@ -78,11 +78,16 @@ class Collection:
         return list(self._docs.values())
 
     # writes (only TenantData calls these, after journaling) -------------------------------
-    def put(self, doc: Doc) -> None:
+    def load(self, doc: Doc) -> None:
+        """Put a document read from disk: its `shared` strings become one object each (the
+        code that writes documents at run time already shares them)."""
         for name in self.spec.shared:
             value = doc.get(name)
             if type(value) is str:
                 doc[name] = sys.intern(value)  # the document is not visible to anyone yet
+        self.put(doc)
+
+    def put(self, doc: Doc) -> None:
         key = doc[self.spec.key]
         old = self._docs.get(key)
         if old is not None:

@@ -13,15 +13,25 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import orjson
 from tinydb import TinyDB
 from tinydb.storages import JSONStorage, Storage
 
 Doc = dict[str, Any]
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+PAUSE_SECONDS = 0.0005
+_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _dumps(value: Any) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # an integer beyond 64 bits
+        return _json(value)
 
 
 class _Numbered(Mapping[str, Doc]):
@@ -41,10 +51,16 @@ class _Numbered(Mapping[str, Doc]):
 
 
 class StreamingJSONStorage(Storage):
-    """A TinyDB storage that writes JSONStorage's format document by document, then fsyncs."""
+    """A TinyDB storage that writes JSONStorage's format document by document, then fsyncs.
 
-    def __init__(self, path: Path) -> None:
+    With `pause_every`, it sleeps briefly after that many documents: run from a background
+    thread, it then holds the GIL in short slices and the server's event loop keeps serving
+    (without pauses the thread would take the GIL for 5 ms each time the loop made a syscall).
+    """
+
+    def __init__(self, path: Path, pause_every: int | None = None) -> None:
         self.path = path
+        self.pause_every = pause_every
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         if not self.path.exists():
@@ -56,20 +72,27 @@ class StreamingJSONStorage(Storage):
     def write(self, data: Mapping[str, Mapping[str, Any]]) -> None:
         with self.path.open("w", encoding="utf-8") as handle:
             handle.write("{")
+            written = 0
             for number, (name, table) in enumerate(data.items()):
                 handle.write(("," if number else "") + _dumps(name) + ":{")
                 for position, (doc_id, doc) in enumerate(table.items()):
                     handle.write(("," if position else "") + _dumps(doc_id) + ":" + _dumps(doc))
+                    written += 1
+                    if self.pause_every and written % self.pause_every == 0:
+                        time.sleep(PAUSE_SECONDS)
                 handle.write("}")
             handle.write("}")
             handle.flush()
             os.fsync(handle.fileno())
 
 
-def write_snapshot(path: Path, tables: Mapping[str, Iterable[Doc]]) -> None:
+def write_snapshot(
+    path: Path, tables: Mapping[str, Iterable[Doc]], pause_every: int | None = None
+) -> None:
     """Atomically replace `path` with a TinyDB database holding `tables`."""
     tmp = path.with_name(path.name + ".tmp")
-    StreamingJSONStorage(tmp).write({name: _Numbered(list(docs)) for name, docs in tables.items()})
+    storage = StreamingJSONStorage(tmp, pause_every)
+    storage.write({name: _Numbered(list(docs)) for name, docs in tables.items()})
     os.replace(tmp, path)
     _fsync_dir(path.parent)
 

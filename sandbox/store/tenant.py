@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -21,9 +22,10 @@ from sandbox.store.snapshot import read_snapshot, write_snapshot
 
 log = logging.getLogger(__name__)
 
-Op = list[
-    Any
-]  # ["put", coll, doc] | ["delete", coll, key] | ["clear", coll] | ["capacity", coll, n]
+# ["put", coll, doc] | ["delete", coll, key] | ["clear", coll] | ["capacity", coll, n]
+Op = list[Any]
+# documents a background snapshot writes between two short sleeps (see snapshot.py)
+BACKGROUND_SLICE = 64
 
 
 class TenantData:
@@ -50,6 +52,7 @@ class TenantData:
         self.generation = 0
         self._snapshot_bytes = 0
         self._explicit_capacity: dict[str, int] = {}
+        self._compaction: threading.Thread | None = None
         # not persisted: the request journal is a diagnostic ring buffer
         self.requests: deque[dict[str, Any]] = deque(maxlen=request_log_size)
         self._clock_doc: Doc | None = None
@@ -78,15 +81,20 @@ class TenantData:
             self.journal.append(ops)
         for op in ops:
             self._apply(op)
-        if self.journal is not None and self.journal.size > max(
-            self.compact_bytes, 2 * self._snapshot_bytes
+        if (
+            self.journal is not None
+            and self.journal.size > max(self.compact_bytes, 2 * self._snapshot_bytes)
+            and not self.compacting
         ):
-            self.compact()
+            self.compact(background=True)
 
-    def _apply(self, op: Op) -> None:
+    def _apply(self, op: Op, loading: bool = False) -> None:
         kind, coll = op[0], self.collections[op[1]]
         if kind == "put":
-            coll.put(op[2])
+            if loading:
+                coll.load(op[2])
+            else:
+                coll.put(op[2])
         elif kind == "delete":
             coll.delete(op[2])
         elif kind == "clear":
@@ -98,31 +106,51 @@ class TenantData:
             raise ValueError(f"unknown journal operation {kind!r}")
 
     # persistence ---------------------------------------------------------------------------
-    def _paths(self, generation: int) -> tuple[Path, Path]:
+    #
+    # Files: snapshot.S.json (TinyDB) and journal.J.log for J >= S. State = snapshot S, then
+    # journals S, S+1, ... replayed in order. Compaction opens journal J+1 for new writes at
+    # once, then writes snapshot J+1 (the state at that instant) in a background thread and
+    # only then deletes older files: a crash at any point loses no acknowledged write.
+
+    def _snapshot_path(self, generation: int) -> Path:
         assert self.directory is not None
-        return (
-            self.directory / f"snapshot.{generation}.json",
-            self.directory / f"journal.{generation}.log",
-        )
+        return self.directory / f"snapshot.{generation}.json"
+
+    def _journal_path(self, generation: int) -> Path:
+        assert self.directory is not None
+        return self.directory / f"journal.{generation}.log"
+
+    def _generations(self, pattern: str) -> list[int]:
+        assert self.directory is not None
+        found = []
+        for path in self.directory.glob(pattern):
+            number = path.name.split(".")[1]
+            if number.isdigit():
+                found.append(int(number))
+        return sorted(found)
 
     def load(self) -> None:
-        """Read the newest snapshot, replay its journal, then open the journal for appends."""
+        """Read the newest complete snapshot, replay every journal since, append to the last."""
         if self.directory is None:
             return
-        snapshots = sorted(
-            (int(p.name.split(".")[1]), p) for p in self.directory.glob("snapshot.*.json")
-        )
+        snapshots = self._generations("snapshot.*.json")
+        base = snapshots[-1] if snapshots else 0
         if snapshots:
-            self.generation, path = snapshots[-1]
+            path = self._snapshot_path(base)
             self._load_tables(read_snapshot(path))
             self._snapshot_bytes = path.stat().st_size
-        _, journal_path = self._paths(self.generation)
-        for record in Journal.replay(journal_path):
-            for op in record:
-                self._apply(op)
-        self._remove_stale()
-        self.journal = Journal(journal_path, self.fsync)
-        if self.journal.size > self.compact_bytes:
+        journals = [g for g in self._generations("journal.*.log") if g >= base]
+        replayed = 0
+        for generation in journals:
+            path = self._journal_path(generation)
+            for record in Journal.replay(path):
+                for op in record:
+                    self._apply(op, loading=True)
+            replayed += path.stat().st_size
+        self.generation = max([base, *journals])
+        self._remove_older_than(base)
+        self.journal = Journal(self._journal_path(self.generation), self.fsync)
+        if replayed > self.compact_bytes:
             self.compact()  # bound the next start-up's replay
 
     def initialise(self, tables: Mapping[str, Iterable[Doc]]) -> None:
@@ -136,26 +164,51 @@ class TenantData:
             self.directory.mkdir(parents=True, exist_ok=True)
             self.compact()
 
-    def compact(self) -> None:
-        """Write the whole state as snapshot N+1 and start journal N+1 (crash-safe order)."""
+    @property
+    def compacting(self) -> bool:
+        return self._compaction is not None and self._compaction.is_alive()
+
+    def compact(self, background: bool = False) -> None:
+        """Start journal N+1 now and write snapshot N+1: the state at this instant."""
         assert self.directory is not None
-        started = monotonic()
+        self.wait_for_compaction()  # one at a time
         generation = self.generation + 1
-        snapshot_path, journal_path = self._paths(generation)
+        # documents are immutable: lists of the current ones are a consistent view
         tables: dict[str, list[Doc]] = {
             name: coll.snapshot() for name, coll in self.collections.items()
         }
         tables["_capacity"] = [
             {"id": name, "capacity": n} for name, n in self._explicit_capacity.items()
         ]
-        write_snapshot(snapshot_path, tables)
         old_journal = self.journal
-        self.journal = Journal(journal_path, self.fsync)
+        self.journal = Journal(self._journal_path(generation), self.fsync)
         self.generation = generation
-        self._snapshot_bytes = snapshot_path.stat().st_size
         if old_journal is not None:
             old_journal.close()
-        self._remove_stale()
+        if background:
+            self._compaction = threading.Thread(
+                target=self._write_snapshot,
+                args=(generation, tables, BACKGROUND_SLICE),
+                name=f"compact-{self.name}",
+                daemon=True,  # a kill mid-write leaves an ignored .tmp, nothing else
+            )
+            self._compaction.start()
+        else:
+            self._write_snapshot(generation, tables)
+
+    def wait_for_compaction(self) -> None:
+        if self._compaction is not None:
+            self._compaction.join()
+            self._compaction = None
+
+    def _write_snapshot(
+        self, generation: int, tables: dict[str, list[Doc]], pause_every: int | None = None
+    ) -> None:
+        started = monotonic()
+        path = self._snapshot_path(generation)
+        write_snapshot(path, tables, pause_every)
+        self._snapshot_bytes = path.stat().st_size
+        self._remove_older_than(generation)
         log.info(
             "tenant %s: snapshot %d written (%d bytes) in %.0f ms",
             self.name,
@@ -173,16 +226,19 @@ class TenantData:
             coll = self.collections.get(name)
             if coll is not None:
                 for doc in docs:
-                    coll.put(doc)
+                    coll.load(doc)
 
-    def _remove_stale(self) -> None:
+    def _remove_older_than(self, generation: int) -> None:
+        """Snapshots and journals a newer snapshot has made redundant, and stray .tmp files."""
         assert self.directory is not None
-        keep = {p.name for p in self._paths(self.generation)}
         for path in self.directory.iterdir():
-            if path.name not in keep:
-                path.unlink()
+            number = path.name.split(".")[1] if path.name.count(".") >= 2 else ""
+            stale = number.isdigit() and int(number) < generation
+            if stale or path.suffix == ".tmp":
+                path.unlink(missing_ok=True)
 
     def close(self) -> None:
+        self.wait_for_compaction()
         if self.journal is not None:
             self.journal.close()
             self.journal = None

@@ -98,7 +98,8 @@ def _send_one(ctx: Context, item: dict[str, Any], spec: ListChannel, field: str)
 
 
 def _utc(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """2026-11-23T10:00:00Z, as Capillary echoes scheduledTime."""
+    return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 # --- v1.1 email / sms, v2 email ---------------------------------------------------------------

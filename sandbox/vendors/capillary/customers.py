@@ -146,15 +146,6 @@ def subscription_key(channel: str, priority: str) -> str:
     return f"{channel}:{priority}"
 
 
-def subscriptions(customer: Doc) -> dict[tuple[str, str], bool]:
-    """(channel, priority) -> subscribed, for the pairs the customer has set."""
-    result: dict[tuple[str, str], bool] = {}
-    for key, subscribed in customer.get("subscriptions", DEFAULTS["subscriptions"]).items():
-        channel, _, priority = key.partition(":")
-        result[(channel, priority)] = bool(subscribed)
-    return result
-
-
 def capillary_time(stamp: str | None) -> str | None:
     """ISO 8601 -> Capillary's 'YYYY-MM-DD HH:MM:SS' (UTC)."""
     return parse_iso(stamp).strftime("%Y-%m-%d %H:%M:%S") if stamp else None
@@ -207,12 +198,12 @@ def render_v2(customer: Doc, embed: set[str]) -> dict[str, Any]:
 
 
 def subscription_list_v2(customer: Doc) -> list[dict[str, str]]:
-    prefs = subscriptions(customer)
+    prefs = customer.get("subscriptions", DEFAULTS["subscriptions"])
     return [
         {
             "channel": "SMS" if channel == "MOBILE" else channel,
             "priority": priority,
-            "type": "OPTIN" if prefs.get((channel, priority), True) else "OPTOUT",
+            "type": "OPTIN" if prefs.get(subscription_key(channel, priority), True) else "OPTOUT",
         }
         for priority in ("TRANS", "BULK")
         for channel in ("EMAIL", "MOBILE")

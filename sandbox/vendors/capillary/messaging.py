@@ -7,11 +7,10 @@ block (seed 000): the API's own answer never changes, whatever the decision.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sandbox import outbox
-from sandbox.clock import iso
 from sandbox.engine import Category, Channel, Facts, Intent, Priority, StatusLabel
 from sandbox.http import Context
 from sandbox.store import Doc, TenantData, Tx
@@ -28,8 +27,7 @@ INTERACTION_TYPE = {
 }
 
 
-@dataclass(frozen=True)
-class Outgoing:
+class Outgoing(NamedTuple):
     channel: Channel
     category: Category
     to: str
@@ -55,7 +53,7 @@ def facts_for(data: TenantData, customer: Doc | None, now: datetime) -> Facts:
         now=now,
         customer_id=str(customer["id"]),
         status_label=label,
-        subscriptions=customers.subscriptions(customer),
+        subscriptions=customer.get("subscriptions", customers.DEFAULTS["subscriptions"]),
     )
 
 
@@ -73,10 +71,15 @@ def send(ctx: Context, tx: Tx, message: Outgoing, customer: Doc | None) -> Doc:
         sender=message.sender,
     )
     record, _ = outbox.record(
-        tx, intent, facts_for(data, customer, now), subject=message.subject, body=message.body
+        tx,
+        intent,
+        facts_for(data, customer, now),
+        subject=message.subject,
+        body=message.body,
+        stamp=ctx.stamp,
     )
     if customer is not None:
-        _count_interaction(tx, customer["id"], INTERACTION_TYPE[message.channel], now)
+        _count_interaction(tx, customer["id"], INTERACTION_TYPE[message.channel], ctx.stamp)
     ctx.message_ids.append(record["id"])
     return record
 
@@ -92,9 +95,9 @@ def send_to_customer(
     return send(ctx, tx, Outgoing(channel, category, address, subject=subject, body=text), customer)
 
 
-def _count_interaction(tx: Tx, customer_id: int, kind: str, now: datetime) -> None:
+def _count_interaction(tx: Tx, customer_id: int, kind: str, stamp: str) -> None:
     key = str(customer_id)
     old = tx.get("interactions", key) or {"customer_id": key, "types": {}}
     previous = old["types"].get(kind, {"count": 0})
-    types = {**old["types"], kind: {"count": previous["count"] + 1, "last": iso(now)}}
+    types = {**old["types"], kind: {"count": previous["count"] + 1, "last": stamp}}
     tx.put("interactions", {"customer_id": key, "types": types})

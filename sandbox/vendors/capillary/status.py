@@ -42,7 +42,8 @@ def assign(tx: Tx, ctx: Context, customer: Doc, label: str, reason: str) -> Doc:
         "createdByUser": _till(ctx),
     }
     tx.put("status_log", entry)
-    customers.save(tx, customer, ctx.now, status_label=label)
+    # the configured label's own name object: every customer with it shares one string
+    customers.save(tx, customer, ctx.now, status_label=configured.get("name", label))
     return entry
 
 
