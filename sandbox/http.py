@@ -11,10 +11,9 @@ import json
 import logging
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -55,7 +54,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class Context:
     """Everything a vendor handler may use; handlers never touch the Starlette request."""
 
@@ -68,21 +67,27 @@ class Context:
     body: Any
     item_errors: dict[tuple[str | int, ...], ApiError]
     message_ids: list[str] = field(default_factory=list)
+    _now: datetime | None = None
+    _stamp: str | None = None
 
     @property
     def data(self) -> TenantData:
         assert self.tenant is not None, f"{self.op.operation_id} needs an authenticated tenant"
         return self.tenant
 
-    @cached_property
+    @property
     def now(self) -> datetime:
         """The tenant's time, read once per request: everything a request writes shares it."""
-        return self.tenant.clock.now() if self.tenant is not None else wall_now()
+        if self._now is None:
+            self._now = self.tenant.clock.now() if self.tenant is not None else wall_now()
+        return self._now
 
-    @cached_property
+    @property
     def stamp(self) -> str:
         """`now` in ISO 8601, formatted once per request."""
-        return iso(self.now)
+        if self._stamp is None:
+            self._stamp = iso(self.now)
+        return self._stamp
 
 
 Handler = Callable[[Context], Reply]
@@ -110,6 +115,29 @@ class Vendor:
     envelope: str  # for errors outside any operation (unknown path, wrong method)
 
 
+class RawHeaders(Mapping[str, str]):
+    """ASGI headers, decoded only when read (a request reads three or four of them). Names
+    arrive lower-cased; the first of repeated headers wins."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self._raw = dict(raw[::-1])
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self._raw.get(name.encode("latin-1"))
+        return default if value is None else value.decode("latin-1")
+
+    def __getitem__(self, name: str) -> str:
+        return self._raw[name.encode("latin-1")].decode("latin-1")
+
+    def __iter__(self) -> Iterator[str]:
+        return (name.decode("latin-1") for name in self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
 class Incoming:
     """The parts of an ASGI HTTP request the sandbox reads, taken straight from the scope
     (no Starlette Request: on the hot path every object counts)."""
@@ -121,11 +149,7 @@ class Incoming:
         self.path: str = scope["path"]
         self.query_string: bytes = scope["query_string"]
         self.receive = receive
-        # header names arrive lower-cased; the first of repeated headers wins
-        self.headers: dict[str, str] = {
-            name.decode("latin-1"): value.decode("latin-1")
-            for name, value in reversed(scope["headers"])
-        }
+        self.headers = RawHeaders(scope["headers"])
 
     def query(self) -> tuple[dict[str, str], dict[str, list[str]]]:
         """(last value of each parameter, every value of each parameter)."""
@@ -259,8 +283,10 @@ class PathEndpoint:
                 if op.secured:
                     tenant = self.vendor.authenticate(headers, self.store)
                 last, multi = incoming.query()
-                query = op.parse_parameters("query", last, multi)
-                path = op.parse_parameters("path", path_params, None)
+                query = (
+                    op.parse_parameters("query", last, multi) if last or op.query_required else {}
+                )
+                path = op.parse_parameters("path", path_params, None) if path_params else {}
                 body: Any = None
                 item_errors: dict[tuple[str | int, ...], ApiError] = {}
                 if op.body_schema is not None or incoming.method in _BODY_METHODS:
@@ -286,17 +312,17 @@ class PathEndpoint:
         tenant = ctx.tenant if ctx is not None else tenant
         if tenant is not None:  # kept raw; the control plane formats entries when read
             tenant.requests.append(
-                {
-                    "method": incoming.method,
-                    "path": incoming.path,
-                    "query": incoming.query_string,
-                    "status": status,
-                    "operationId": op.operation_id,
-                    "vendor": self.vendor.name,
-                    "time": ctx.now if ctx is not None else tenant.clock.now(),
-                    "duration_ms": round((monotonic() - started) * 1000, 3),
-                    "message_ids": ctx.message_ids if ctx is not None else [],
-                }
+                (
+                    incoming.method,
+                    incoming.path,
+                    incoming.query_string,
+                    status,
+                    op.operation_id,
+                    self.vendor.name,
+                    ctx.now if ctx is not None else tenant.clock.now(),
+                    monotonic() - started,
+                    ctx.message_ids if ctx is not None else [],
+                )
             )
 
 

@@ -106,6 +106,7 @@ class Operation:
     assumed: bool
     accepts_yaml: bool
     array_query: bool  # has array query parameters (repeated ?x=1&x=2)
+    query_required: bool  # some query parameter is required
     spec: dict[str, Any] = field(repr=False)
 
     # parameters -----------------------------------------------------------------------------
@@ -293,6 +294,7 @@ def compile_document(doc: dict[str, Any], vendor: str) -> list[Operation]:
                         p.location == "query" and p.schema.get("type") == "array"
                         for p in parameters
                     ),
+                    query_required=any(p.location == "query" and p.required for p in parameters),
                     spec=op,
                 )
             )

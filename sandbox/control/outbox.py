@@ -64,7 +64,19 @@ def list_requests(ctx: Context) -> Reply:
     journal = tenant_of(ctx).requests
     limit = ctx.query.get("limit", 100)
     items = [
-        {**entry, "query": entry["query"].decode("latin-1"), "time": iso(entry["time"])}
-        for entry in islice(reversed(journal), limit)
+        {
+            "method": method,
+            "path": path,
+            "query": query.decode("latin-1"),
+            "status": status,
+            "operationId": operation_id,
+            "vendor": vendor,
+            "time": iso(moment),
+            "duration_ms": round(seconds * 1000, 3),
+            "message_ids": message_ids,
+        }
+        for method, path, query, status, operation_id, vendor, moment, seconds, message_ids in (
+            islice(reversed(journal), limit)
+        )
     ]
     return Reply({"items": items, "total": len(journal)})

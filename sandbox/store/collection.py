@@ -39,6 +39,7 @@ class Collection:
         self._unique: dict[str, dict[Any, Key]] = {name: {} for name in spec.unique}
         # multi-valued index: value -> keys in insertion order (a dict used as an ordered set)
         self._multi: dict[str, dict[Any, dict[Key, None]]] = {name: {} for name in spec.multi}
+        self._plain = not (spec.unique or spec.multi or spec.capped)
 
     # reads -------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -89,6 +90,9 @@ class Collection:
 
     def put(self, doc: Doc) -> None:
         key = doc[self.spec.key]
+        if self._plain:  # no index, no cap: nothing else to maintain
+            self._docs[key] = doc
+            return
         old = self._docs.get(key)
         if old is not None:
             self._unindex(key, old)

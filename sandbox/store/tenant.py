@@ -53,8 +53,9 @@ class TenantData:
         self._snapshot_bytes = 0
         self._explicit_capacity: dict[str, int] = {}
         self._compaction: threading.Thread | None = None
-        # not persisted: the request journal is a diagnostic ring buffer
-        self.requests: deque[dict[str, Any]] = deque(maxlen=request_log_size)
+        # not persisted: the request journal is a diagnostic ring buffer of tuples
+        # (method, path, query, status, operationId, vendor, time, seconds, message ids)
+        self.requests: deque[tuple[Any, ...]] = deque(maxlen=request_log_size)
         self._clock_doc: Doc | None = None
         self._clock = Clock()
 

@@ -26,8 +26,8 @@ def _capillary_time(stamp: str) -> str:
 
 
 def _counters(ctx: Context, customer: Doc) -> dict[str, Any]:
-    doc = ctx.data["interactions"].get(str(customer["id"]))
-    return doc["types"] if doc else {}
+    """{"sms": 3, "sms_last": "<ISO time>", ...} (see messaging._count_interaction)."""
+    return ctx.data["interactions"].get(str(customer["id"])) or {}
 
 
 @handlers("getCustomerInteractionsV11")
@@ -55,11 +55,11 @@ def get_interactions_v11(ctx: Context) -> Reply:
     offset, limit = query.get("offset", 0), query.get("limit", 50)
     interaction = [
         {
-            "last_interaction_time": _capillary_time(counters[k]["last"])
-            if k in counters
-            else "null",
+            "last_interaction_time": (
+                _capillary_time(counters[f"{k}_last"]) if f"{k}_last" in counters else "null"
+            ),
             "used_status": False,
-            "count": counters.get(k, {}).get("count", 0),
+            "count": counters.get(k, 0),
             "type": k,
         }
         for k in kinds
@@ -131,7 +131,7 @@ def get_interactions_v2(ctx: Context) -> Reply:
         for kind in V2_TYPES:
             if query.get("type") not in (None, kind):
                 continue
-            entry: dict[str, Any] = {"count": counters.get(kind, {}).get("count", 0), "name": kind}
+            entry: dict[str, Any] = {"count": counters.get(kind, 0), "name": kind}
             if kind in MESSAGE_TYPES:
                 entry["messageList"] = by_type.get(kind, [])
             elif kind == "survey":

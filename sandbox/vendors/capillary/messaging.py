@@ -16,6 +16,8 @@ from sandbox.http import Context
 from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.capillary import customers
 
+# interaction type -> the field of its last interaction time
+LAST = {kind: f"{kind}_last" for kind in ("sms", "email", "whatsapp", "zalo", "wechat", "rcs")}
 # message channel -> the v1.1 interaction type it is counted under
 INTERACTION_TYPE = {
     Channel.SMS: "sms",
@@ -96,8 +98,7 @@ def send_to_customer(
 
 
 def _count_interaction(tx: Tx, customer_id: int, kind: str, stamp: str) -> None:
+    """One flat document per customer: {"sms": 3, "sms_last": "<ISO time>", ...}."""
     key = str(customer_id)
-    old = tx.get("interactions", key) or {"customer_id": key, "types": {}}
-    previous = old["types"].get(kind, {"count": 0})
-    types = {**old["types"], kind: {"count": previous["count"] + 1, "last": stamp}}
-    tx.put("interactions", {"customer_id": key, "types": types})
+    old = tx.get("interactions", key) or {"customer_id": key}
+    tx.put("interactions", {**old, kind: old.get(kind, 0) + 1, LAST[kind]: stamp})
