@@ -64,6 +64,8 @@ class Clock:
     def now(self) -> datetime:
         if self.frozen_at is not None:
             return self.frozen_at
+        if not self.offset_seconds:  # the common case: real time
+            return wall_now()
         return wall_now() + timedelta(seconds=self.offset_seconds)
 
     def set(self, now: datetime | None = None, frozen: bool | None = None) -> Clock:

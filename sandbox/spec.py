@@ -129,7 +129,8 @@ class Operation:
                 value = [param.coerce(v) for v in multi.get(param.name, [raw])]
             else:
                 value = param.coerce(raw)
-            for error in param.validator.iter_errors(value):
+            if not param.validator.is_valid(value):  # the fast check; errors only when invalid
+                error = next(iter(param.validator.iter_errors(value)))
                 raise self.schema_error(error, param.schema, prefix=param.name, what=location)
             parsed[param.name] = value
         return parsed
@@ -149,7 +150,7 @@ class Operation:
     def validate_body(self, body: Any) -> dict[tuple[str | int, ...], ApiError]:
         """Raise for an invalid request; return the errors of single bad items in a batch,
         keyed by the item's path (e.g. ("root", "request", 2))."""
-        if self.body_validator is None:
+        if self.body_validator is None or self.body_validator.is_valid(body):
             return {}
         item_errors: dict[tuple[str | int, ...], ApiError] = {}
         for error in self.body_validator.iter_errors(body):

@@ -122,3 +122,17 @@ def test_temp_block_lasts_through_the_end_of_its_day() -> None:
     assert decide(symplify, same_day).reason is Reason.CONTACT_TEMP_BLOCKED
     assert decide(symplify, next_day).status is Status.DELIVERED
     assert "ended at 2026-11-24T00:00Z" in decide(symplify, next_day).trace[2].detail
+
+
+@pytest.mark.parametrize("label", [None, ACTIVE, BLOCKING])
+@pytest.mark.parametrize("subscribed", [True, False])
+def test_memoised_decisions_equal_the_rules(label: StatusLabel | None, subscribed: bool) -> None:
+    """decide() memoises known customers' decisions; they must be exactly the rules' own."""
+    from sandbox.engine import _decide
+
+    for channel in Channel:
+        for category in Category:
+            for priority in Priority:
+                message = intent(channel, category, priority)
+                facts = customer(label, MOBILE_TRANS=subscribed, MOBILE_BULK=subscribed)
+                assert decide(message, facts) == _decide(message, facts)

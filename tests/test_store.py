@@ -220,3 +220,33 @@ def test_a_crash_during_compaction_loses_nothing(tmp_path: Path) -> None:
     assert data.generation == generation + 1
     assert not list(directory.glob("*.tmp"))
     reopened.close()
+
+
+def test_tallies_survive_eviction_clearing_restart_and_compaction(tmp_path: Path) -> None:
+    """Interaction history is a tally of messages ever inserted: the outbox's retention and
+    clearing do not erase it, replay rebuilds it, snapshots keep it."""
+    store = Store(settings(tmp_path, outbox_retention=2, compact_bytes=10**9))
+    seeded(store)
+    data = store.get("t1")
+    assert data is not None
+    for number in range(5):
+        tx = data.begin()
+        stamp = f"2026-11-23T10:00:0{number}.000Z"
+        tx.put(
+            "messages",
+            {"id": f"m{number}", "customer_id": "1", "channel": "SMS", "created_at": stamp},
+        )
+        tx.commit()
+    tx = data.begin()
+    tx.clear("messages")
+    tx.commit()
+    expected = {"SMS": (5, "2026-11-23T10:00:04.000Z")}
+    assert len(data["messages"]) == 0 and data["messages"].tally("1") == expected
+    store.close()
+    replayed = Store(settings(tmp_path, outbox_retention=2))
+    data = replayed.get("t1")
+    assert data is not None and data["messages"].tally("1") == expected
+    data.compact()
+    replayed.close()
+    from_snapshot = Store(settings(tmp_path, outbox_retention=2)).get("t1")
+    assert from_snapshot is not None and from_snapshot["messages"].tally("1") == expected

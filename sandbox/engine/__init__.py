@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from functools import lru_cache
+
 from sandbox.engine.model import (
     Category,
     Channel,
@@ -15,16 +18,46 @@ from sandbox.engine.model import (
     Status,
     StatusLabel,
 )
-from sandbox.engine.rules import RULES
+from sandbox.engine.rules import RULES, SUBSCRIPTION_KEY
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the memoised rules do not read the time
 
 
 def decide(intent: Intent, facts: Facts) -> Decision:
     """Consult every rule in order; the first that suppresses gives the reason."""
+    if (
+        facts.customer_id is not None
+        and facts.sender_blocklisted is None
+        and facts.temp_block_until is None
+    ):
+        # a known customer with no vendor-specific facts: every rule's answer depends only on
+        # the kind of message, the label and one subscription preference, so it is memoised
+        label = facts.status_label
+        key = SUBSCRIPTION_KEY.get((intent.channel, intent.priority))
+        subscribed = facts.subscriptions.get(key, True) if key and facts.subscriptions else True
+        return _known_customer(
+            intent._replace(to="", sender=None), label, subscribed, facts.subscriptions is None
+        )
+    return _decide(intent, facts)
+
+
+def _decide(intent: Intent, facts: Facts) -> Decision:
     trace = tuple([rule(intent, facts) for rule, _ in RULES])
     for result, (_, reason) in zip(trace, RULES, strict=True):
         if result.outcome is Outcome.SUPPRESS:
             return Decision(Status.SUPPRESSED, reason, trace)
     return Decision(Status.DELIVERED, None, trace)
+
+
+@lru_cache(maxsize=1024)
+def _known_customer(
+    kind: Intent, label: StatusLabel | None, subscribed: bool, no_preferences: bool
+) -> Decision:
+    key = SUBSCRIPTION_KEY.get((kind.channel, kind.priority))
+    preferences = None if no_preferences else ({key: subscribed} if key else {})
+    return _decide(
+        kind, Facts(now=_EPOCH, customer_id="known", status_label=label, subscriptions=preferences)
+    )
 
 
 __all__ = [

@@ -29,6 +29,9 @@ class CollectionSpec:
     normalise: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
     # string fields with few distinct values: one object each when read from disk
     shared: tuple[str, ...] = ()
+    # (group field, kind field, time field): a running count and latest time per group and
+    # kind of every document ever inserted; eviction and clearing do not undo it
+    tally: tuple[str, str, str] | None = None
 
 
 class Collection:
@@ -39,7 +42,10 @@ class Collection:
         self._unique: dict[str, dict[Any, Key]] = {name: {} for name in spec.unique}
         # multi-valued index: value -> keys in insertion order (a dict used as an ordered set)
         self._multi: dict[str, dict[Any, dict[Key, None]]] = {name: {} for name in spec.multi}
-        self._plain = not (spec.unique or spec.multi or spec.capped)
+        self._plain = not (spec.unique or spec.multi or spec.capped or spec.tally)
+        # tally: group -> {kind: (count, latest time)}; each group's dict is replaced, never
+        # changed in place, so a snapshot can take the current ones as they are
+        self.tallies: dict[Any, dict[Any, tuple[int, Any]]] = {}
 
     # reads -------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -55,6 +61,10 @@ class Collection:
         """The document whose unique `index` field equals `value` (normalised), if any."""
         key = self._unique[index].get(self._norm(index, value))
         return None if key is None else self._docs[key]
+
+    def tally(self, group: Any) -> dict[Any, tuple[int, Any]]:
+        """kind -> (count, latest time) of the documents ever inserted for `group`."""
+        return self.tallies.get(group, {})
 
     def all_by(self, index: str, value: Any) -> list[Doc]:
         """Documents whose `index` field equals `value`, oldest first."""
@@ -79,16 +89,17 @@ class Collection:
         return list(self._docs.values())
 
     # writes (only TenantData calls these, after journaling) -------------------------------
-    def load(self, doc: Doc) -> None:
+    def load(self, doc: Doc, tally: bool = True) -> None:
         """Put a document read from disk: its `shared` strings become one object each (the
-        code that writes documents at run time already shares them)."""
+        code that writes documents at run time already shares them). A snapshot's documents
+        are already in the snapshot's tallies (tally=False); a journal's are not."""
         for name in self.spec.shared:
             value = doc.get(name)
             if type(value) is str:
                 doc[name] = sys.intern(value)  # the document is not visible to anyone yet
-        self.put(doc)
+        self.put(doc, tally)
 
-    def put(self, doc: Doc) -> None:
+    def put(self, doc: Doc, tally: bool = True) -> None:
         key = doc[self.spec.key]
         if self._plain:  # no index, no cap: nothing else to maintain
             self._docs[key] = doc
@@ -96,17 +107,31 @@ class Collection:
         old = self._docs.get(key)
         if old is not None:
             self._unindex(key, old)
+        elif tally and self.spec.tally is not None:
+            self._count(doc)
         self._docs[key] = doc
         self._index(key, doc)
         if old is None and self.capacity is not None:
             self._evict()
+
+    def _count(self, doc: Doc) -> None:
+        group_field, kind_field, time_field = self.spec.tally  # type: ignore[misc]
+        group, kind = doc.get(group_field), doc.get(kind_field)
+        if group is None or kind is None:
+            return
+        kinds = self.tallies.get(group, {})
+        count = kinds[kind][0] + 1 if kind in kinds else 1
+        self.tallies[group] = {**kinds, kind: (count, doc.get(time_field))}
 
     def delete(self, key: Key) -> None:
         old = self._docs.pop(key, None)
         if old is not None:
             self._unindex(key, old)
 
-    def clear(self) -> None:
+    def clear(self, tallies: bool = False) -> None:
+        """Remove every document (and the tallies too when `tallies`: a reset)."""
+        if tallies:
+            self.tallies.clear()
         self._docs.clear()
         for unique in self._unique.values():
             unique.clear()

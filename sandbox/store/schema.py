@@ -24,9 +24,10 @@ MESSAGES = CollectionSpec(
     multi=("customer_id",),
     capped=True,
     shared=("vendor", "operation", "channel", "category", "priority", "status", "reason", "from"),
+    # interaction history: every message counted per customer and channel, for good
+    tally=("customer_id", "channel", "created_at"),
 )
-INTERACTIONS = CollectionSpec("interactions", key="customer_id")
 REQUESTS = CollectionSpec("requests", multi=("customer_id",))
 OTPS = CollectionSpec("otps", key="subject")
 
-ALL = (META, STATUS_LABELS, CUSTOMERS, STATUS_LOG, MESSAGES, INTERACTIONS, REQUESTS, OTPS)
+ALL = (META, STATUS_LABELS, CUSTOMERS, STATUS_LOG, MESSAGES, REQUESTS, OTPS)

@@ -23,6 +23,7 @@ from sandbox.store.snapshot import read_snapshot, write_snapshot
 log = logging.getLogger(__name__)
 
 # ["put", coll, doc] | ["delete", coll, key] | ["clear", coll] | ["capacity", coll, n]
+# | ["seq", sequence, last id given]
 Op = list[Any]
 # documents a background snapshot writes between two short sleeps (see snapshot.py)
 BACKGROUND_SLICE = 64
@@ -53,6 +54,7 @@ class TenantData:
         self._snapshot_bytes = 0
         self._explicit_capacity: dict[str, int] = {}
         self._compaction: threading.Thread | None = None
+        self.sequences: dict[str, int] = {}  # id sequence -> the last id it gave
         # not persisted: the request journal is a diagnostic ring buffer of tuples
         # (method, path, query, status, operationId, vendor, time, seconds, message ids)
         self.requests: deque[tuple[Any, ...]] = deque(maxlen=request_log_size)
@@ -90,7 +92,12 @@ class TenantData:
             self.compact(background=True)
 
     def _apply(self, op: Op, loading: bool = False) -> None:
-        kind, coll = op[0], self.collections[op[1]]
+        kind = op[0]
+        if kind == "seq":  # ["seq", name, value]: an id sequence moved on
+            if op[2] > self.sequences.get(op[1], 0):
+                self.sequences[op[1]] = op[2]
+            return
+        coll = self.collections[op[1]]
         if kind == "put":
             if loading:
                 coll.load(op[2])
@@ -157,9 +164,10 @@ class TenantData:
     def initialise(self, tables: Mapping[str, Iterable[Doc]]) -> None:
         """Replace all state with `tables` and make it durable as a new snapshot."""
         for coll in self.collections.values():
-            coll.clear()
+            coll.clear(tallies=True)
             coll.set_capacity(self.default_capacity)
         self._explicit_capacity.clear()
+        self.sequences.clear()
         self._load_tables(tables)
         if self.directory is not None:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -181,6 +189,12 @@ class TenantData:
         tables["_capacity"] = [
             {"id": name, "capacity": n} for name, n in self._explicit_capacity.items()
         ]
+        tables["_sequences"] = [{"id": name, "value": n} for name, n in self.sequences.items()]
+        for name, coll in self.collections.items():
+            if coll.spec.tally is not None:
+                tables[f"_tally.{name}"] = [
+                    {"id": group, "kinds": kinds} for group, kinds in coll.tallies.items()
+                ]
         old_journal = self.journal
         self.journal = Journal(self._journal_path(generation), self.fsync)
         self.generation = generation
@@ -219,15 +233,22 @@ class TenantData:
         )
 
     def _load_tables(self, tables: Mapping[str, Iterable[Doc]]) -> None:
+        """State from a snapshot or a fixture: its documents are already in its tallies."""
         for row in tables.get("_capacity", ()):
             if row["id"] in self.collections:
                 self._explicit_capacity[row["id"]] = int(row["capacity"])
                 self.collections[row["id"]].set_capacity(int(row["capacity"]))
+        for row in tables.get("_sequences", ()):
+            self.sequences[row["id"]] = int(row["value"])
         for name, docs in tables.items():
             coll = self.collections.get(name)
             if coll is not None:
                 for doc in docs:
-                    coll.load(doc)
+                    coll.load(doc, tally=False)
+            elif name.startswith("_tally.") and name[7:] in self.collections:
+                target = self.collections[name[7:]]
+                for row in docs:
+                    target.tallies[row["id"]] = {k: tuple(v) for k, v in row["kinds"].items()}
 
     def _remove_older_than(self, generation: int) -> None:
         """Snapshots and journals a newer snapshot has made redundant, and stray .tmp files."""
@@ -269,8 +290,7 @@ class Tx:
     def next_id(self, sequence: str, start: int = 1) -> int:
         current = self._sequences.get(sequence)
         if current is None:
-            doc = self.data["meta"].get(f"seq:{sequence}")
-            current = int(doc["value"]) if doc else start - 1
+            current = self.data.sequences.get(sequence, start - 1)
         self._sequences[sequence] = current + 1
         return current + 1
 
@@ -291,7 +311,7 @@ class Tx:
 
     def commit(self) -> None:
         for name, value in self._sequences.items():
-            self.ops.append(["put", "meta", {"id": f"seq:{name}", "value": value}])
+            self.ops.append(["seq", name, value])
         self.data.commit(self.ops)
         self.ops = []
         self._sequences = {}

@@ -66,21 +66,26 @@ def _category(item: dict[str, Any]) -> tuple[Priority, Category]:
     return Priority.TRANS, Category.TRANSACTIONAL
 
 
-def _checked_address(channel: Channel, value: Any, code: int, message: str, field: str) -> str:
-    text = str(value).strip()
-    field_name = customers.RECIPIENT_FIELD[channel]
-    valid = {"mobile": customers.valid_mobile, "email": customers.valid_email}.get(field_name)
+_VALIDATORS = {"mobile": customers.valid_mobile, "email": customers.valid_email}
+
+
+def _checked_address(spec: ListChannel, value: Any, where: str) -> str:
+    text = value.strip() if type(value) is str else str(value).strip()
+    kind = customers.RECIPIENT_FIELD[spec.channel]
+    valid = _VALIDATORS.get(kind)
     if valid is not None and not valid(text):
+        field = f"{where}.{spec.to_field}"
         raise InvalidRecipient(
-            f"{message}: {field} {text!r} is not a valid {field_name}", field=field, code=code
+            f"{spec.invalid_message}: {field} {text!r} is not a valid {kind}",
+            field=field,
+            code=spec.invalid_code,
         )
     return text
 
 
-def _send_one(ctx: Context, item: dict[str, Any], spec: ListChannel, field: str) -> Doc:
-    to = _checked_address(
-        spec.channel, item[spec.to_field], spec.invalid_code, spec.invalid_message, field
-    )
+def _send_one(ctx: Context, item: dict[str, Any], spec: ListChannel, where: str) -> Doc:
+    """Send one item; `where` names it in errors (e.g. "sms[0]")."""
+    to = _checked_address(spec, item[spec.to_field], where)
     priority, category = _category(item)
     message = messaging.Outgoing(
         channel=spec.channel,
@@ -107,7 +112,7 @@ def _utc(moment: datetime) -> str:
 def send_email_v11(ctx: Context) -> Reply:
     item = ctx.body["root"]["email"][0]
     spec = replace(LISTS["email"], invalid_code=4208, invalid_message="Invalid email id")
-    record = _send_one(ctx, item, spec, "root.email[0].to")
+    record = _send_one(ctx, item, spec, "root.email[0]")
     return v11_ok(email=_email_echo(item, record, "scheduled_time"))
 
 
@@ -115,7 +120,7 @@ def send_email_v11(ctx: Context) -> Reply:
 def send_sms_v11(ctx: Context) -> Reply:
     item = ctx.body["root"]["sms"][0]
     spec = replace(LISTS["sms"], invalid_code=4101, invalid_message="Unable to send message")
-    record = _send_one(ctx, item, spec, "root.sms[0].to")
+    record = _send_one(ctx, item, spec, "root.sms[0]")
     return v11_ok(
         sms={
             "id": record["id"],
@@ -129,7 +134,7 @@ def send_sms_v11(ctx: Context) -> Reply:
 @handlers("sendEmailV2")
 def send_email_v2(ctx: Context) -> Reply:
     item = ctx.body["email"][0]
-    record = _send_one(ctx, item, LISTS["email"], "email[0].to")
+    record = _send_one(ctx, item, LISTS["email"], "email[0]")
     return v11_ok(email=_email_echo(item, record, "scheduledTime"))
 
 
@@ -171,7 +176,7 @@ def _send_list(ctx: Context, spec: ListChannel) -> Reply:
         error: ApiError | None = ctx.item_errors.get((spec.body_list, index))
         if error is None:
             try:
-                _send_one(ctx, item, spec, f"{spec.body_list}[{index}].{spec.to_field}")
+                _send_one(ctx, item, spec, f"{spec.body_list}[{index}]")
             except ApiError as exc:
                 error = exc
         echo = dict(item) if isinstance(item, dict) else {}

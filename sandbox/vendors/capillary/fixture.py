@@ -74,7 +74,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
     return {
         "status_labels": labels,
         "customers": people,
-        "meta": [{"id": "seq:customer", "value": next_id - 1}],
+        "_sequences": [{"id": "customer", "value": next_id - 1}],
     }
 
 

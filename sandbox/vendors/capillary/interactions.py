@@ -25,9 +25,23 @@ def _capillary_time(stamp: str) -> str:
     return parse_iso(stamp).strftime("%d-%m-%Y %H:%M:%S")
 
 
-def _counters(ctx: Context, customer: Doc) -> dict[str, Any]:
-    """{"sms": 3, "sms_last": "<ISO time>", ...} (see messaging._count_interaction)."""
-    return ctx.data["interactions"].get(str(customer["id"])) or {}
+# message channel -> the interaction type it is counted under
+INTERACTION_TYPE = {
+    "SMS": "sms",
+    "EMAIL": "email",
+    "WHATSAPP": "whatsapp",
+    "ZALO": "zalo",
+    "WECHAT": "wechat",
+    "RCS": "rcs",
+}
+
+
+def _counters(ctx: Context, customer: Doc) -> dict[str, tuple[int, str]]:
+    """Interaction type -> (count, last time) of every message ever sent to the customer,
+    delivered or suppressed, kept by the store as messages are recorded (the outbox's
+    retention and clearing do not erase history)."""
+    tally = ctx.data["messages"].tally(str(customer["id"]))
+    return {INTERACTION_TYPE[channel]: entry for channel, entry in tally.items()}
 
 
 @handlers("getCustomerInteractionsV11")
@@ -55,11 +69,9 @@ def get_interactions_v11(ctx: Context) -> Reply:
     offset, limit = query.get("offset", 0), query.get("limit", 50)
     interaction = [
         {
-            "last_interaction_time": (
-                _capillary_time(counters[f"{k}_last"]) if f"{k}_last" in counters else "null"
-            ),
+            "last_interaction_time": _capillary_time(counters[k][1]) if k in counters else "null",
             "used_status": False,
-            "count": counters.get(k, 0),
+            "count": counters[k][0] if k in counters else 0,
             "type": k,
         }
         for k in kinds
@@ -131,7 +143,8 @@ def get_interactions_v2(ctx: Context) -> Reply:
         for kind in V2_TYPES:
             if query.get("type") not in (None, kind):
                 continue
-            entry: dict[str, Any] = {"count": counters.get(kind, 0), "name": kind}
+            count = counters[kind][0] if kind in counters else 0
+            entry: dict[str, Any] = {"count": count, "name": kind}
             if kind in MESSAGE_TYPES:
                 entry["messageList"] = by_type.get(kind, [])
             elif kind == "survey":

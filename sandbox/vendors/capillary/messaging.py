@@ -16,18 +16,6 @@ from sandbox.http import Context
 from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.capillary import customers
 
-# interaction type -> the field of its last interaction time
-LAST = {kind: f"{kind}_last" for kind in ("sms", "email", "whatsapp", "zalo", "wechat", "rcs")}
-# message channel -> the v1.1 interaction type it is counted under
-INTERACTION_TYPE = {
-    Channel.SMS: "sms",
-    Channel.EMAIL: "email",
-    Channel.WHATSAPP: "whatsapp",
-    Channel.ZALO: "zalo",
-    Channel.WECHAT: "wechat",
-    Channel.RCS: "rcs",
-}
-
 
 class Outgoing(NamedTuple):
     channel: Channel
@@ -80,8 +68,6 @@ def send(ctx: Context, tx: Tx, message: Outgoing, customer: Doc | None) -> Doc:
         body=message.body,
         stamp=ctx.stamp,
     )
-    if customer is not None:
-        _count_interaction(tx, customer["id"], INTERACTION_TYPE[message.channel], ctx.stamp)
     ctx.message_ids.append(record["id"])
     return record
 
@@ -95,10 +81,3 @@ def send_to_customer(
         return None
     subject = text.split(".", maxsplit=1)[0] if channel is Channel.EMAIL else None
     return send(ctx, tx, Outgoing(channel, category, address, subject=subject, body=text), customer)
-
-
-def _count_interaction(tx: Tx, customer_id: int, kind: str, stamp: str) -> None:
-    """One flat document per customer: {"sms": 3, "sms_last": "<ISO time>", ...}."""
-    key = str(customer_id)
-    old = tx.get("interactions", key) or {"customer_id": key}
-    tx.put("interactions", {**old, kind: old.get(kind, 0) + 1, LAST[kind]: stamp})
