@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -77,7 +76,7 @@ async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
         await send_json(send, 404, render("sandbox", error))
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
+def create_app(settings: Settings | None = None) -> PrefixDispatcher:
     settings = settings or Settings.from_env()
     store = Store(settings)
     ensure_demo_tenant(store, settings)
@@ -102,14 +101,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         yield
         store.close()
 
-    # Vendor and control-plane paths are dispatched from the documents' operations by a
-    # dict lookup on the prefix (see http.PrefixDispatcher); Starlette serves the rest.
-    app = Starlette(
-        routes=_spec_routes(settings.openapi_dir),
-        middleware=[Middleware(PrefixDispatcher, routers=routers)],
-        lifespan=lifespan,
-    )
-    app.router.default = _not_found
-    app.state.store = store
-    app.state.settings = settings
-    return app
+    shell = Starlette(routes=_spec_routes(settings.openapi_dir), lifespan=lifespan)
+    shell.router.default = _not_found
+    # Vendor and control-plane paths are dispatched from the documents' operations by a dict
+    # lookup on the prefix, in front of Starlette (their request path answers any error in
+    # the vendor's envelope itself); Starlette serves lifespan, /openapi and the rest.
+    return PrefixDispatcher(shell, routers, store)

@@ -24,6 +24,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--outbox-retention", type=int, help="messages kept per tenant (default 10000)"
     )
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--proxy-headers",
+        action="store_true",
+        help="trust X-Forwarded-For/-Proto (when served behind a reverse proxy)",
+    )
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
@@ -50,6 +55,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         log_level=args.log_level,
         access_log=False,
         lifespan="on",
+        # a local sandbox is reached directly; X-Forwarded-* handling costs every request
+        proxy_headers=args.proxy_headers,
     )
 
 

@@ -383,14 +383,15 @@ def _version_envelopes(operations: Sequence[Operation]) -> dict[str, str]:
 
 
 class PrefixDispatcher:
-    """ASGI middleware: /<prefix>/... goes to that prefix's OperationRouter by a dict lookup,
-    anything else to the wrapped Starlette app. Placed first, so vendor requests skip the
-    router and exception layers they do not need; every vendor path (a newline in a segment
+    """The sandbox's ASGI application: /<prefix>/... goes to that prefix's OperationRouter by
+    a dict lookup, anything else (lifespan, /openapi) to the wrapped Starlette app. Vendor
+    requests skip the layers they do not need; every vendor path (a newline in a segment
     included) is answered in that vendor's envelope."""
 
-    def __init__(self, app: ASGIApp, routers: Mapping[str, OperationRouter]) -> None:
+    def __init__(self, app: ASGIApp, routers: Mapping[str, OperationRouter], store: Store) -> None:
         self.app = app
         self.routers = routers
+        self.store = store
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -172,6 +172,7 @@ def _send_list(ctx: Context, spec: ListChannel) -> Reply:
         )
     results: list[dict[str, Any]] = []
     succeeded = 0
+    sent_at = ""  # the echoed scheduledTime of items without one, formatted once
     for index, item in enumerate(items):
         error: ApiError | None = ctx.item_errors.get((spec.body_list, index))
         if error is None:
@@ -180,7 +181,8 @@ def _send_list(ctx: Context, spec: ListChannel) -> Reply:
             except ApiError as exc:
                 error = exc
         echo = dict(item) if isinstance(item, dict) else {}
-        echo.setdefault("scheduledTime", _utc(ctx.now))
+        if "scheduledTime" not in echo:
+            echo["scheduledTime"] = sent_at = sent_at or _utc(ctx.now)
         results.append(
             {
                 spec.body_list: echo,

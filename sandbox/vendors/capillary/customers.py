@@ -93,7 +93,8 @@ def by_id(data: TenantData, customer_id: int, field: str) -> Doc:
 
 
 def find_recipient(data: TenantData, channel: Channel, to: str) -> Doc | None:
-    return find(data, RECIPIENT_FIELD[channel], to)
+    field = RECIPIENT_FIELD[channel]
+    return data["customers"].by(field, to) if to else None
 
 
 # A stored customer omits the fields that hold their default: 100,000 customers fit in a
