@@ -267,17 +267,28 @@ class PathEndpoint:
         self.store = store
         self.max_body = max_body
 
-    async def handle(self, incoming: Incoming, path_params: dict[str, str], send: Send) -> None:
-        started = monotonic()
+    def reads_body(self, method: str) -> bool:
+        op = self.by_method.get(method)
+        return op is not None and (op.body_schema is not None or method in _BODY_METHODS)
+
+    def answer(
+        self,
+        incoming: Incoming,
+        path_params: dict[str, str],
+        raw: bytes,
+        too_large: ApiError | None,
+        started: float,
+    ) -> Answer:
+        """Everything between reading the body and writing the answer, synchronously: one
+        request is one uninterrupted step of the event loop, so handlers need no locking."""
         op = self.by_method.get(incoming.method)
         if op is None:
             error = MethodNotAllowed(f"{incoming.method} is not allowed here; use {self.allowed}")
-            rendered = errors.render(self.envelope, error)
-            await send_json(send, 405, rendered, {"Allow": self.allowed})
-            return
+            return 405, errors.render(self.envelope, error), {"Allow": self.allowed}
         tenant: TenantData | None = None
         ctx: Context | None = None
         headers = incoming.headers
+        extra: Mapping[str, str] | None
         try:
             try:
                 if op.secured:
@@ -289,26 +300,23 @@ class PathEndpoint:
                 path = op.parse_parameters("path", path_params, None) if path_params else {}
                 body: Any = None
                 item_errors: dict[tuple[str | int, ...], ApiError] = {}
-                if op.body_schema is not None or incoming.method in _BODY_METHODS:
-                    raw = await read_body(incoming, self.max_body)
-                    if raw.strip():  # whatever it parses to, `null` included, is validated
-                        body = op.unwrap_body(parse_body(raw, headers.get("content-type", ""), op))
-                        item_errors = op.validate_body(body)
-                    elif op.body_required:
-                        raise InvalidInput("request body is required", field="body")
+                if too_large is not None:
+                    raise too_large
+                if raw.strip():  # whatever it parses to, `null` included, is validated
+                    body = op.unwrap_body(parse_body(raw, headers.get("content-type", ""), op))
+                    item_errors = op.validate_body(body)
+                elif op.body_required:
+                    raise InvalidInput("request body is required", field="body")
                 ctx = Context(op, self.store, tenant, query, path, headers, body, item_errors)
                 reply = self.vendor.handlers[op.operation_id](ctx)
                 status, answer, extra = reply.status, reply.body, reply.headers
             except ApiError as error:
                 status, extra = error.http_status, error.headers
                 answer = errors.render(op.envelope, error)
-        except ClientDisconnect:
-            raise
         except Exception:  # a bug: answer in the vendor's envelope, log the traceback
             log.exception("%s %s failed", incoming.method, incoming.path)
-            status, extra = 500, {}
+            status, extra = 500, None
             answer = errors.render(op.envelope, InternalError())
-        await send_json(send, status, answer, extra)
         tenant = ctx.tenant if ctx is not None else tenant
         if tenant is not None:  # kept raw; the control plane formats entries when read
             tenant.requests.append(
@@ -324,8 +332,10 @@ class PathEndpoint:
                     ctx.message_ids if ctx is not None else [],
                 )
             )
+        return status, answer, extra
 
 
+Answer = tuple[int, Any, Mapping[str, str] | None]  # status, JSON body, extra headers
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -354,22 +364,21 @@ class OperationRouter:
                 self.literal[path] = endpoint
         self.version_envelopes = _version_envelopes(operations)
 
-    async def dispatch(self, incoming: Incoming, path: str, send: Send) -> None:
+    def resolve(self, path: str) -> tuple[PathEndpoint, dict[str, str]] | None:
         endpoint = self.literal.get(path)
-        params: dict[str, str] = {}
-        if endpoint is None:
-            for pattern, candidate in self.templated:
-                match = pattern.match(path)
-                if match:
-                    endpoint, params = candidate, match.groupdict()
-                    break
         if endpoint is not None:
-            await endpoint.handle(incoming, params, send)
-            return
+            return endpoint, {}
+        for pattern, candidate in self.templated:
+            match = pattern.match(path)
+            if match:
+                return candidate, match.groupdict()
+        return None
+
+    def not_found(self, incoming: Incoming, path: str) -> Answer:
         version = path.lstrip("/").split("/", 1)[0]
         envelope = self.version_envelopes.get(version, self.vendor.envelope)
         error = NotFound(f"no operation at {incoming.method} {incoming.path}", field="path")
-        await send_json(send, 404, errors.render(envelope, error))
+        return 404, errors.render(envelope, error), None
 
 
 def _version_envelopes(operations: Sequence[Operation]) -> dict[str, str]:
@@ -398,7 +407,24 @@ class PrefixDispatcher:
             prefix, _, rest = scope["path"].lstrip("/").partition("/")
             router = self.routers.get(prefix)
             if router is not None:
-                await router.dispatch(Incoming(scope, receive), f"/{rest}", send)
+                started = monotonic()
+                incoming = Incoming(scope, receive)
+                path = f"/{rest}"
+                route = router.resolve(path)
+                if route is None:
+                    status, answer, headers = router.not_found(incoming, path)
+                else:
+                    endpoint, params = route
+                    raw, too_large = b"", None
+                    if endpoint.reads_body(incoming.method):
+                        try:
+                            raw = await read_body(incoming, endpoint.max_body)
+                        except PayloadTooLarge as exc:
+                            too_large = exc
+                    status, answer, headers = endpoint.answer(
+                        incoming, params, raw, too_large, started
+                    )
+                await send_json(send, status, answer, headers)
                 return
         await self.app(scope, receive, send)
 
