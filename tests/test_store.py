@@ -250,3 +250,13 @@ def test_tallies_survive_eviction_clearing_restart_and_compaction(tmp_path: Path
     replayed.close()
     from_snapshot = Store(settings(tmp_path, outbox_retention=2)).get("t1")
     assert from_snapshot is not None and from_snapshot["messages"].tally("1") == expected
+
+
+def test_the_fixture_is_kept_on_disk_for_resets(tmp_path: Path) -> None:
+    store = Store(settings(tmp_path))
+    fixture = {"capillary": {"customers": [{"mobile": "919353491050"}]}}
+    store.put_tenant({"name": "t1"}, {}, fixture)
+    store.close()
+    data = Store(settings(tmp_path)).get("t1")
+    assert data is not None and data.fixture() == fixture
+    assert (tmp_path / "tenants" / "t1" / "fixture.json").exists()

@@ -24,17 +24,13 @@ LOADERS: dict[str, Loader] = {"capillary": capillary_fixture.tables}
 
 
 def tables(fixture: dict[str, Any] | None, now: datetime) -> dict[str, list[Doc]]:
-    result: dict[str, list[Doc]] = {"meta": [{"id": "fixture", "document": fixture or {}}]}
+    result: dict[str, list[Doc]] = {}
     for section, loader in LOADERS.items():
         content = (fixture or {}).get(section)
         if content:
             for name, docs in loader(content, now).items():
                 result.setdefault(name, []).extend(docs)
     return result
-
-
-def stored_fixture(meta_doc: Doc | None) -> dict[str, Any]:
-    return dict(meta_doc["document"]) if meta_doc else {}
 
 
 def read_file(path: Path) -> dict[str, Any]:

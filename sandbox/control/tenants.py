@@ -17,7 +17,7 @@ def put_tenant(store: Store, name: str, fixture: dict[str, Any] | None) -> tuple
     """Create or replace `name` from `fixture`; a replaced tenant keeps its credentials."""
     existing = store.record(name)
     record = existing or credentials.record(name, credentials.generate(name))
-    store.put_tenant(record, fixtures.tables(fixture, wall_now()))
+    store.put_tenant(record, fixtures.tables(fixture, wall_now()), fixture or {})
     return record, existing is None
 
 
@@ -48,8 +48,7 @@ def delete_tenant(ctx: Context) -> Reply:
 @handlers("resetTenant")
 def reset_tenant(ctx: Context) -> Reply:
     data = tenant_of(ctx)
-    fixture = fixtures.stored_fixture(data["meta"].get("fixture"))
-    record, _ = put_tenant(ctx.store, data.name, fixture)
+    record, _ = put_tenant(ctx.store, data.name, data.fixture())
     return Reply(credentials.document(record))
 
 

@@ -87,8 +87,11 @@ class Store:
         return None if doc is None else self.tenants.get(doc["name"])
 
     # writes --------------------------------------------------------------------------------
-    def put_tenant(self, record: Doc, tables: Mapping[str, Iterable[Doc]]) -> TenantData:
-        """Create or replace a tenant: its state becomes `tables`, its record `record`."""
+    def put_tenant(
+        self, record: Doc, tables: Mapping[str, Iterable[Doc]], fixture: Doc | None = None
+    ) -> TenantData:
+        """Create or replace a tenant: its state becomes `tables`, its record `record`;
+        `fixture` is kept (on disk) for resets."""
         name = record["name"]
         self.verified.clear()
         old = self.tenants.pop(name, None)
@@ -97,7 +100,7 @@ class Store:
         data = self._new_tenant_data(name)
         if old is not None:
             data.generation = old.generation  # the new snapshot supersedes the old one
-        data.initialise(tables)  # durable snapshot first: a crash leaves an orphan, not a hole
+        data.initialise(tables, fixture or {})  # durable first: a crash leaves an orphan
         tx = self.registry.begin()
         tx.put("tenants", record)
         tx.commit()

@@ -8,12 +8,15 @@ committing has changed nothing.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from sandbox.clock import Clock, monotonic
 from sandbox.store.collection import Collection, CollectionSpec, Doc, Key
@@ -54,6 +57,7 @@ class TenantData:
         self._snapshot_bytes = 0
         self._explicit_capacity: dict[str, int] = {}
         self._compaction: threading.Thread | None = None
+        self._fixture: Doc | None = {}  # in memory only for in-memory tenants
         self.sequences: dict[str, int] = {}  # id sequence -> the last id it gave
         # not persisted: the request journal is a diagnostic ring buffer of tuples
         # (method, path, query, status, operationId, vendor, time, seconds, message ids)
@@ -161,8 +165,15 @@ class TenantData:
         if replayed > self.compact_bytes:
             self.compact()  # bound the next start-up's replay
 
-    def initialise(self, tables: Mapping[str, Iterable[Doc]]) -> None:
-        """Replace all state with `tables` and make it durable as a new snapshot."""
+    def initialise(self, tables: Mapping[str, Iterable[Doc]], fixture: Doc | None = None) -> None:
+        """Replace all state with `tables` and make it durable as a new snapshot; keep the
+        `fixture` it came from for resets: in a file, not in memory (it can be as large as
+        the tenant itself)."""
+        self._fixture = fixture or {}
+        if self.directory is not None:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            _write_atomically(self.directory / "fixture.json", orjson.dumps(self._fixture))
+            self._fixture = None
         for coll in self.collections.values():
             coll.clear(tallies=True)
             coll.set_capacity(self.default_capacity)
@@ -172,6 +183,15 @@ class TenantData:
         if self.directory is not None:
             self.directory.mkdir(parents=True, exist_ok=True)
             self.compact()
+
+    def fixture(self) -> Doc:
+        """The fixture document the tenant was created from."""
+        if self._fixture is not None:
+            return self._fixture
+        assert self.directory is not None
+        path = self.directory / "fixture.json"
+        loaded: Doc = orjson.loads(path.read_bytes()) if path.exists() else {}
+        return loaded
 
     @property
     def compacting(self) -> bool:
@@ -269,6 +289,15 @@ class TenantData:
         self.close()
         if self.directory is not None and self.directory.exists():
             shutil.rmtree(self.directory)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
 
 
 class Tx:
