@@ -138,7 +138,11 @@ def test_compaction_writes_a_tinydb_snapshot_and_a_fresh_journal(tmp_path: Path)
     assert data.generation > first_generation
     data.wait_for_compaction()  # it runs in the background, off the request path
     files = sorted(p.name for p in (tmp_path / "tenants" / "t1").iterdir())
-    assert files == [f"journal.{data.generation}.log", f"snapshot.{data.generation}.json"]
+    assert files == [
+        "fixture.json",
+        f"journal.{data.generation}.log",
+        f"snapshot.{data.generation}.json",
+    ]
     snapshot = read_snapshot(tmp_path / "tenants" / "t1" / f"snapshot.{data.generation}.json")
     assert snapshot["customers"][0]["mobile"] == "919353491050"
     store.close()

@@ -57,7 +57,8 @@ class TenantData:
         self._snapshot_bytes = 0
         self._explicit_capacity: dict[str, int] = {}
         self._compaction: threading.Thread | None = None
-        self._fixture: Doc | None = {}  # in memory only for in-memory tenants
+        # the fixture: in memory only for in-memory tenants, else in fixture.json
+        self._fixture: Doc | None = {} if directory is None else None
         self.sequences: dict[str, int] = {}  # id sequence -> the last id it gave
         # not persisted: the request journal is a diagnostic ring buffer of tuples
         # (method, path, query, status, operationId, vendor, time, seconds, message ids)
