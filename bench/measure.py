@@ -29,7 +29,7 @@ def _compaction_note(label: str, compactions: int) -> list[str]:
         return []
     return [
         f"{label}: the server compacted its journal into a snapshot {compactions} time(s) "
-        "during the load; the request path waits for it"
+        "during the load (in a background thread, in short slices)"
     ]
 
 

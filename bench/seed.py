@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from sandbox import outbox
-from sandbox.clock import iso
 from sandbox.control.tenants import put_tenant
 from sandbox.engine import Category, Channel, Intent, Priority
 from sandbox.settings import Settings
@@ -84,7 +83,8 @@ def seed(
     data_dir: Path, customers: int, messages: int, retention: int, *, labelled: bool = True
 ) -> Seeded:
     """Create tenant `bench` in `data_dir` and store `messages` sendMessage SMS messages,
-    each to a seeded customer in turn, as the API would (decision trace, interactions)."""
+    each to a seeded customer in turn, as the API would (decision trace; the store counts
+    them in the customers' interaction history as it records them)."""
     started = time.perf_counter()
     store = Store(Settings(data_dir=data_dir, outbox_retention=retention))
     try:
@@ -92,7 +92,6 @@ def seed(
         data = store.get(TENANT)
         assert data is not None
         people: list[Doc] = list(data["customers"].values())
-        counts: dict[str, int] = {}
         now = data.clock.now()
         for start in range(0, messages, BATCH):
             tx = data.begin()
@@ -109,11 +108,7 @@ def seed(
                 )
                 facts = messaging.facts_for(data, customer, now)
                 outbox.record(tx, intent, facts, body=f"seeded message {n}")
-                if customer is not None:
-                    key = str(customer["id"])
-                    counts[key] = counts.get(key, 0) + 1
             tx.commit()
-        _store_interactions(store, counts, iso(now))
         data.compact()  # a snapshot, as the store itself makes when its journal grows
     finally:
         store.close()
@@ -126,19 +121,6 @@ def seed(
         messages=messages,
         seconds=time.perf_counter() - started,
     )
-
-
-def _store_interactions(store: Store, counts: dict[str, int], last: str) -> None:
-    """Each customer's SMS interaction count, in the shape the messaging module keeps it."""
-    data = store.get(TENANT)
-    assert data is not None
-    keys = list(counts)
-    for start in range(0, len(keys), BATCH):
-        tx = data.begin()
-        for key in keys[start : start + BATCH]:
-            types = {"sms": {"count": counts[key], "last": last}}
-            tx.put("interactions", {"customer_id": key, "types": types})
-        tx.commit()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
