@@ -38,6 +38,7 @@ from starlette.applications import Starlette
 
 from sandbox.app import create_app
 from sandbox.settings import Settings
+from sandbox.testing.example import EXAMPLE_FIXTURE
 
 DEFAULT_EXAMPLES = 20
 EXAMPLES = int(os.environ.get("SANDBOX_FUZZ_EXAMPLES") or DEFAULT_EXAMPLES)
@@ -45,44 +46,7 @@ SEED = os.environ.get("SANDBOX_FUZZ_SEED") or None
 REPORT_PATH = os.environ.get("SANDBOX_FUZZ_REPORT") or None
 STATEFUL_STEPS = 8
 
-# A fixture like the contract's example: one blocked customer, one active, one opted out.
-FIXTURE: dict[str, Any] = {
-    "capillary": {
-        "status_labels": [
-            {"name": "Active", "status": "ACTIVE", "block_communications": False},
-            {"name": "Suspended", "status": "SUSPENDED", "block_communications": True},
-        ],
-        "customers": [
-            {
-                "id": 565039505,
-                "mobile": "919353491050",
-                "email": "gcr@example.com",
-                "external_id": "EXT-1",
-                "wechat": "oWX-123",
-                "status_label": "Suspended",
-            },
-            {
-                "id": 565039506,
-                "mobile": "919988221100",
-                "email": "tom@example.com",
-                "external_id": "EXT-2",
-                "wechat": "oWX-456",
-                "status_label": "Active",
-            },
-            {
-                "id": 565039507,
-                "mobile": "919876543210",
-                "email": "rita@example.com",
-                "status_label": "Active",
-                "subscriptions": [
-                    {"channel": "sms", "priority": "BULK", "subscribed": False},
-                    {"channel": "sms", "priority": "TRANS", "subscribed": False},
-                    {"channel": "email", "priority": "BULK", "subscribed": False},
-                ],
-            },
-        ],
-    }
-}
+FIXTURE = EXAMPLE_FIXTURE
 CUSTOMERS: list[dict[str, Any]] = FIXTURE["capillary"]["customers"]
 
 

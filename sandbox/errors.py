@@ -51,19 +51,9 @@ class MethodNotAllowed(ApiError):
     default_message = "Method not allowed"
 
 
-class Conflict(ApiError):
-    status = 409
-    default_message = "Conflict"
-
-
 class PayloadTooLarge(ApiError):
     status = 413
     default_message = "Request body exceeds 1 MiB"
-
-
-class UnsupportedMediaType(ApiError):
-    status = 415
-    default_message = "Content-Type must be application/json"
 
 
 class InternalError(ApiError):
@@ -106,8 +96,6 @@ _SANDBOX_CODES = {
     401: "UNAUTHORIZED",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
-    409: "CONFLICT",
     413: "PAYLOAD_TOO_LARGE",
-    415: "UNSUPPORTED_MEDIA_TYPE",
     500: "INTERNAL_ERROR",
 }

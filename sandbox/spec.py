@@ -103,7 +103,6 @@ class Operation:
     # where per-item results live (v1.1 batches, sendMessage lists): a bad item fails alone
     item_pointers: tuple[tuple[str, ...], ...]
     unwrap: str | None  # a wrapper key some of the vendor's own examples add (v2 "root")
-    assumed: bool
     accepts_yaml: bool
     array_query: bool  # has array query parameters (repeated ?x=1&x=2)
     query_required: bool  # some query parameter is required
@@ -289,7 +288,6 @@ def compile_document(doc: dict[str, Any], vendor: str) -> list[Operation]:
                     body_validator=_compile(schema) if schema is not None else None,
                     item_pointers=tuple(tuple(p.strip("/").split("/")) for p in pointers),
                     unwrap=op.get("x-sandbox-unwrap"),
-                    assumed=bool(op.get("x-sandbox-assumed")),
                     accepts_yaml=any("yaml" in media_type for media_type in media),
                     array_query=any(
                         p.location == "query" and p.schema.get("type") == "array"

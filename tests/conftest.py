@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sandbox_data import FIXTURE
 
 from sandbox.testing import Sandbox, Tenant, in_process
+from sandbox.testing.example import EXAMPLE_FIXTURE as FIXTURE
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+
 import httpx
 import yaml
-from sandbox_data import ACTIVE, BLOCKED, FIXTURE, basic
 
 from sandbox.testing import Sandbox, Tenant
+from sandbox.testing.example import ACTIVE, BLOCKED
+from sandbox.testing.example import EXAMPLE_FIXTURE as FIXTURE
+
+
+def basic(username: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
 
 SEND = "/capillary/v2/communications/sendMessage"
 

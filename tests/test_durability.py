@@ -13,9 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from sandbox_data import FIXTURE
 
 from sandbox.testing import Sandbox
+from sandbox.testing.example import EXAMPLE_FIXTURE as FIXTURE
 
 
 def free_port() -> int:

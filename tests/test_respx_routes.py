@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from sandbox_data import BLOCKED, FIXTURE
 
 from sandbox.testing import Sandbox
+from sandbox.testing.example import BLOCKED
+from sandbox.testing.example import EXAMPLE_FIXTURE as FIXTURE
 from sandbox.testing.respx_routes import vendor_routes
 
 CAPILLARY = "https://eu.api.capillarytech.com"

@@ -102,7 +102,3 @@ class Decision(NamedTuple):
     status: Status
     reason: Reason | None
     trace: tuple[RuleResult, ...] = ()
-
-    @property
-    def delivered(self) -> bool:
-        return self.status is Status.DELIVERED

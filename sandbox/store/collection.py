@@ -71,9 +71,6 @@ class Collection:
         keys = self._multi[index].get(self._norm(index, value), {})
         return [self._docs[k] for k in keys]
 
-    def count_by(self, index: str, value: Any) -> int:
-        return len(self._multi[index].get(self._norm(index, value), {}))
-
     def newest_by(self, index: str, value: Any) -> Iterator[Doc]:
         keys = self._multi[index].get(self._norm(index, value), {})
         return (self._docs[k] for k in reversed(keys))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-import re
 import secrets
 import shutil
 from collections.abc import Iterable, Mapping
@@ -18,8 +17,6 @@ from sandbox.store.collection import CollectionSpec, Doc
 from sandbox.store.tenant import TenantData
 
 log = logging.getLogger(__name__)
-
-TENANT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 # A tenant's registry document carries its credentials, flattened into fields that are
 # indexed so a vendor request finds its tenant in O(1).

@@ -1,0 +1,47 @@
+"""An example tenant like CONTRACT.md's: a blocked customer, an active one, an opted-out one.
+
+sandbox.create_tenant(EXAMPLE_FIXTURE)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+EXAMPLE_FIXTURE: dict[str, Any] = {
+    "capillary": {
+        "status_labels": [
+            {"name": "Active", "status": "ACTIVE", "block_communications": False},
+            {"name": "Suspended", "status": "SUSPENDED", "block_communications": True},
+        ],
+        "customers": [
+            {
+                "id": 565039505,
+                "mobile": "919353491050",
+                "email": "gcr@example.com",
+                "external_id": "EXT-1",
+                "wechat": "oWX-123",
+                "status_label": "Suspended",
+            },
+            {
+                "id": 565039506,
+                "mobile": "919988221100",
+                "email": "tom@example.com",
+                "external_id": "EXT-2",
+                "wechat": "oWX-456",
+                "status_label": "Active",
+            },
+            {
+                "id": 565039507,
+                "mobile": "919876543210",
+                "email": "rita@example.com",
+                "status_label": "Active",
+                "subscriptions": [
+                    {"channel": "sms", "priority": "BULK", "subscribed": False},
+                    {"channel": "sms", "priority": "TRANS", "subscribed": False},
+                    {"channel": "email", "priority": "BULK", "subscribed": False},
+                ],
+            },
+        ],
+    }
+}
+BLOCKED, ACTIVE, OPTED_OUT = 565039505, 565039506, 565039507
