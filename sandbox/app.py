@@ -16,7 +16,8 @@ from starlette.types import Receive, Scope, Send
 from sandbox import control
 from sandbox.control import fixtures, tenants
 from sandbox.errors import NotFound, render
-from sandbox.http import OperationRouter, PrefixDispatcher, Vendor, json_response, send_json
+from sandbox.http import Vendor, json_response, send_json
+from sandbox.routing import OperationRouter, PrefixDispatcher
 from sandbox.settings import Settings
 from sandbox.spec import Operation, compile_document, load_document
 from sandbox.store import Store
