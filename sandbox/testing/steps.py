@@ -7,6 +7,7 @@ top-level conftest.py. Scenarios run in-process by default, or against a running
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -216,3 +217,91 @@ def interaction_v2(world: World, name: str, kind: str, status: str) -> None:
     )
     entries = {e["name"]: e for e in response.json()["interaction"]}
     assert {m["status"] for m in entries[kind]["messageList"]} == {status}
+
+
+# --- generic requests and answers ----------------------------------------------------------
+def _at(document: Any, pointer: str) -> Any:
+    """`response.status.code` or `errors[0].message` inside a JSON document."""
+    node = document
+    for part in pointer.replace("[", ".[").split("."):
+        if not part:
+            continue
+        node = node[int(part[1:-1])] if part.startswith("[") else node[part]
+    return node
+
+
+def _send(world: World, method: str, path: str, body: str | None, auth: bool = True) -> None:
+    tenant = world.tenant
+    headers = tenant.capillary_auth() if auth else {"Authorization": "Basic bm9ib2R5Ong="}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    world.response = tenant.http.request(
+        method, path, content=None if body is None else body.encode(), headers=headers
+    )
+
+
+@when(parsers.re(r"the client sends (?P<method>[A-Z]+) (?P<path>\S+)$"))
+def client_sends(world: World, method: str, path: str, docstring: str | None = None) -> None:
+    _send(world, method, path, docstring)
+
+
+@when(parsers.re(r"the client sends (?P<method>[A-Z]+) (?P<path>\S+) with wrong credentials$"))
+def client_sends_unauthenticated(
+    world: World, method: str, path: str, docstring: str | None = None
+) -> None:
+    _send(world, method, path, docstring, auth=False)
+
+
+@given(parsers.parse('the tenant clock is frozen at "{moment}"'))
+def frozen_clock(world: World, moment: str) -> None:
+    world.tenant.set_clock(now=moment, frozen=True)
+
+
+@when(parsers.parse('"{name}" is sent a {kind} {channel} message'))
+def send_kind(world: World, name: str, kind: str, channel: str) -> None:
+    """A direct send whose priority follows its kind: promotional is BULK, else TRANS."""
+    customer = world.customer(name)
+    priority = "BULK" if kind == "promotional" else "TRANS"
+    if channel.lower() == "sms":
+        body: dict[str, Any] = {"sms": [{"to": customer["mobile"], "body": kind}]}
+    else:
+        body = {"email": [{"to": customer["email"], "subject": kind, "body": kind}]}
+    next(iter(body.values()))[0]["priority"] = priority
+    tenant = world.tenant
+    world.response = tenant.http.post(
+        "/capillary/v2/communications/sendMessage",
+        params={"channel": channel.lower()},
+        json=body,
+        headers=tenant.capillary_auth(),
+    )
+
+
+@then(parsers.parse("the answer is HTTP {status:d}"))
+def answer_status(world: World, status: int) -> None:
+    assert world.response is not None
+    assert world.response.status_code == status, world.response.text
+
+
+@then(parsers.parse("the answer has {pointer} = {value}"))
+def answer_value(world: World, pointer: str, value: str) -> None:
+    assert world.response is not None
+    assert _at(world.response.json(), pointer) == json.loads(value), world.response.text
+
+
+@then(parsers.parse('the answer has {pointer} mentioning "{text}"'))
+def answer_mentions(world: World, pointer: str, text: str) -> None:
+    assert world.response is not None
+    assert text in str(_at(world.response.json(), pointer)), world.response.text
+
+
+@then(parsers.parse('the last message to "{name}" is {status} with reason {reason}'))
+def last_message(world: World, name: str, status: str, reason: str) -> None:
+    messages = world.tenant.outbox(customer_id=str(world.customer(name)["id"]), limit=1)
+    assert messages, f"no message to {name}"
+    expected = None if reason == "none" else reason
+    assert (messages[0]["status"], messages[0]["reason"]) == (status, expected), messages[0]
+
+
+@then(parsers.parse('"{name}" has no message'))
+def no_message(world: World, name: str) -> None:
+    assert world.tenant.outbox(customer_id=str(world.customer(name)["id"])) == []

@@ -12,6 +12,7 @@ from sandbox.vendors.capillary import (
     otp,
     request_api,
     status,
+    subscription_api,
     subscriptions,
 )
 from sandbox.vendors.capillary.auth import authenticate
@@ -26,6 +27,7 @@ __all__ = [
     "otp",
     "request_api",
     "status",
+    "subscription_api",
     "subscriptions",
 ]
 

@@ -8,7 +8,7 @@ from sandbox.errors import ApiError
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, Tx
 from sandbox.vendors.capillary import customers, status
-from sandbox.vendors.capillary.envelopes import v11_batch
+from sandbox.vendors.capillary.envelopes import v11_batch, v11_each
 from sandbox.vendors.capillary.errors import (
     CapillaryError,
     CustomerExists,
@@ -109,27 +109,16 @@ def get_customer_v2(ctx: Context) -> Reply:
 
 @handlers("addCustomerV11")
 def add_customer_v11(ctx: Context) -> Reply:
-    items: list[dict[str, Any]] = []
-    failed = 0
-    for index, item in enumerate(ctx.body["root"]["customer"]):
-        error = ctx.item_errors.get(("root", "customer", index))
-        customer, message = None, ""
-        if error is None:
-            tx = ctx.data.begin()
-            try:
-                customer, message = _register_v11(ctx, tx, item)
-                tx.commit()
-            except ApiError as exc:
-                error = exc
-        if error is not None or customer is None:
-            failed += 1
-            given = item if isinstance(item, dict) else {}
-            echo = {k: given[k] for k in ("mobile", "email", "external_id") if given.get(k)}
-            items.append({**echo, "item_status": item_status(error, 0, "", customer_api=True)})
-        else:
-            status_ = item_status(None, 1000, message, customer_api=True)
-            items.append({**customers.render_v11(customer), "item_status": status_})
-    return v11_batch("customers", "customer", items, failed)
+    def process(tx: Tx, item: dict[str, Any], where: str) -> dict[str, Any]:
+        customer, message = _register_v11(ctx, tx, item)
+        done = item_status(None, 1000, message, customer_api=True)
+        return {**customers.render_v11(customer), "item_status": done}
+
+    def failure(item: dict[str, Any], error: ApiError | None) -> dict[str, Any]:
+        echo = {k: item[k] for k in ("mobile", "email", "external_id") if item.get(k)}
+        return {**echo, "item_status": item_status(error, 0, "", customer_api=True)}
+
+    return v11_each(ctx, "customers", "customer", process, failure)
 
 
 def _register_v11(ctx: Context, tx: Tx, item: dict[str, Any]) -> tuple[Doc, str]:

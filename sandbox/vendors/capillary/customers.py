@@ -72,6 +72,21 @@ def find(source: TenantData | Tx, field: str, value: Any) -> Doc | None:
     return found
 
 
+def named_by(source: TenantData | Tx, given: Any) -> tuple[Doc | None, dict[str, Any]]:
+    """The customer a v1.1 item names by any one of id, mobile, email or external_id (the
+    first that finds someone), and the identifiers it gave."""
+    named = {
+        field: given[field]
+        for field in ("id", "mobile", "email", "external_id")
+        if isinstance(given, dict) and given.get(field) not in (None, "")
+    }
+    for field, value in named.items():
+        found = find(source, field, value)
+        if found is not None:
+            return found, named
+    return None, named
+
+
 def lookup_v2(data: TenantData, name: str, value: str) -> Doc:
     """identifierName/identifierValue -> the customer, or 8015 as Capillary answers."""
     customer = find(data, IDENTIFIER_FIELDS.get(name, ""), value)

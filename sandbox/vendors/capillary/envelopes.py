@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sandbox.http import Reply
+from sandbox.errors import ApiError
+from sandbox.http import Context, Reply
+from sandbox.store import Tx
 
 
 def v11_batch(plural: str, singular: str, items: list[dict[str, Any]], failed: int) -> Reply:
@@ -27,6 +30,36 @@ def v11_batch(plural: str, singular: str, items: list[dict[str, Any]], failed: i
         "success_count": str(succeeded),
     }
     return Reply({"response": {"status": status, plural: {singular: items}}}, http)
+
+
+Item = dict[str, Any]
+
+
+def v11_each(
+    ctx: Context,
+    plural: str,
+    singular: str,
+    process: Callable[[Tx, Any, str], Item],
+    failure: Callable[[Any, ApiError | None], Item],
+) -> Reply:
+    """A v1.1 batch (`root.<singular>[]`): each item in its own transaction, so a bad item
+    fails alone (schema errors included) and the good ones apply. `process(tx, item, where)`
+    returns the item's answer; `failure(item, error)` the answer of one that failed."""
+    results: list[Item] = []
+    failed = 0
+    for index, item in enumerate(ctx.body["root"][singular]):
+        error = ctx.item_errors.get(("root", singular, index))
+        if error is None:
+            tx = ctx.data.begin()
+            try:
+                results.append(process(tx, item, f"root.{singular}[{index}]"))
+                tx.commit()
+                continue
+            except ApiError as exc:
+                error = exc
+        failed += 1
+        results.append(failure(item if isinstance(item, dict) else {}, error))
+    return v11_batch(plural, singular, results, failed)
 
 
 def v11_ok(**entities: Any) -> Reply:

@@ -8,7 +8,7 @@ from sandbox.errors import ApiError
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, Tx
 from sandbox.vendors.capillary import customers, request_model
-from sandbox.vendors.capillary.envelopes import v2_created, v11_batch
+from sandbox.vendors.capillary.envelopes import v2_created, v11_each
 from sandbox.vendors.capillary.errors import (
     InvalidBaseType,
     NoCustomerIdentifiers,
@@ -31,48 +31,34 @@ _GOODWILL_BASES = {"POINTS", "COUPON", "COUPONS"}
 @handlers("addRequest")
 def add_request(ctx: Context) -> Reply:
     auto_approve = bool(ctx.query.get("client_auto_approve"))
-    results: list[dict[str, Any]] = []
-    failed = 0
-    for index, item in enumerate(ctx.body["root"]["request"]):
-        where = f"root.request[{index}]"
-        error = ctx.item_errors.get(("root", "request", index))
-        request: Doc | None = None
-        customer: Doc | None = None
-        if error is None:
-            tx = ctx.data.begin()
-            try:
-                customer = _customer_of(tx, item.get("customer") or {}, where)
-                request = _add_v11(tx, ctx, item, customer, where)
-                if auto_approve:
-                    request = request_model.decide(tx, ctx, request, "APPROVED", None)
-                else:
-                    request_model.notify_requested(tx, ctx, request, customer)
-                tx.commit()
-            except ApiError as exc:
-                error = exc
-        if error is not None or request is None or customer is None:
-            failed += 1
-            results.append(_failed_item(item, error))
-            continue
-        success = item_status(None, _ADDED[request["type"]], _ADDED_MESSAGE[request["type"]])
-        results.append({**_render_v11(request, customer), "item_status": success})
-    return v11_batch("requests", "request", results, failed)
+
+    def process(tx: Tx, item: dict[str, Any], where: str) -> dict[str, Any]:
+        customer = _customer_of(tx, item.get("customer") or {}, where)
+        request = _add_v11(tx, ctx, item, customer, where)
+        if auto_approve:
+            request = request_model.decide(tx, ctx, request, "APPROVED", None)
+        else:
+            request_model.notify_requested(tx, ctx, request, customer)
+        done = item_status(None, _ADDED[request["type"]], _ADDED_MESSAGE[request["type"]])
+        return {**_render_v11(request, customer), "item_status": done}
+
+    return v11_each(ctx, "requests", "request", process, _failed_item)
 
 
 def _customer_of(tx: Tx, given: dict[str, Any], where: str) -> Doc:
     """The customer an item names by id, mobile, email or external_id."""
-    named = [(f, v) for f in ("id", "mobile", "email", "external_id") if (v := given.get(f))]
+    found, named = customers.named_by(tx, given)
     if not named:
         raise NoCustomerIdentifiers(
             "No customer identifiers passed: give customer.mobile, email, external_id or id",
             field=f"{where}.customer",
         )
-    for field, value in named:
-        found = customers.find(tx, field, value)
-        if found is not None:
-            return found
-    field, value = named[0]
-    raise UserNotRegistered(f"User is not registered ({field}={value})", field=f"{where}.customer")
+    if found is None:
+        field, value = next(iter(named.items()))
+        raise UserNotRegistered(
+            f"User is not registered ({field}={value})", field=f"{where}.customer"
+        )
+    return found
 
 
 def _add_v11(tx: Tx, ctx: Context, item: dict[str, Any], customer: Doc, where: str) -> Doc:
@@ -114,48 +100,32 @@ def _bad_base(kind: str, base: str, where: str) -> ApiError:
 
 @handlers("approveRequests")
 def approve_requests(ctx: Context) -> Reply:
-    results: list[dict[str, Any]] = []
-    failed = 0
-    for index, item in enumerate(ctx.body["root"]["request"]):
-        where = f"root.request[{index}]"
-        error = ctx.item_errors.get(("root", "request", index))
-        decided: Doc | None = None
-        if error is None:
-            tx = ctx.data.begin()
-            try:
-                decided = _approve_v11(tx, ctx, item, where)
-                tx.commit()
-            except ApiError as exc:
-                error = exc
-        if error is not None or decided is None:
-            failed += 1
-            given = item if isinstance(item, dict) else {}
-            results.append(
-                {
-                    "id": None if given.get("id") is None else str(given["id"]),
-                    "type": given.get("type"),
-                    "base_type": given.get("base_type"),
-                    "status": None,
-                    "item_status": item_status(error, 0, ""),
-                }
-            )
-            continue
-        results.append(
-            {
-                "id": str(decided["id"]),
-                "type": decided["type"],
-                "base_type": decided["base_type"],
-                "status": decided["status"],
-                "old_value": decided["old_value"],
-                "new_value": decided["new_value"],
-                "approved_value": _approved_value(decided),
-                "assoc_id": "0",
-                "reason": decided["reason"],
-                "updated_comments": decided["updated_comments"] or "",
-                "item_status": item_status(None, 9000, "Request updated successfully"),
-            }
-        )
-    return v11_batch("requests", "request", results, failed)
+    def process(tx: Tx, item: dict[str, Any], where: str) -> dict[str, Any]:
+        decided = _approve_v11(tx, ctx, item, where)
+        return {
+            "id": str(decided["id"]),
+            "type": decided["type"],
+            "base_type": decided["base_type"],
+            "status": decided["status"],
+            "old_value": decided["old_value"],
+            "new_value": decided["new_value"],
+            "approved_value": _approved_value(decided),
+            "assoc_id": "0",
+            "reason": decided["reason"],
+            "updated_comments": decided["updated_comments"] or "",
+            "item_status": item_status(None, 9000, "Request updated successfully"),
+        }
+
+    def failure(item: dict[str, Any], error: ApiError | None) -> dict[str, Any]:
+        return {
+            "id": None if item.get("id") is None else str(item["id"]),
+            "type": item.get("type"),
+            "base_type": item.get("base_type"),
+            "status": None,
+            "item_status": item_status(error, 0, ""),
+        }
+
+    return v11_each(ctx, "requests", "request", process, failure)
 
 
 def _approve_v11(tx: Tx, ctx: Context, item: dict[str, Any], where: str) -> Doc:
@@ -207,15 +177,14 @@ def _render_v11(request: Doc, customer: Doc) -> dict[str, Any]:
     }
 
 
-def _failed_item(item: Any, error: ApiError | None) -> dict[str, Any]:
-    given = item if isinstance(item, dict) else {}
+def _failed_item(item: dict[str, Any], error: ApiError | None) -> dict[str, Any]:
     return {
-        "reference_id": given.get("reference_id"),
+        "reference_id": item.get("reference_id"),
         "id": None,
         "status": None,
-        "type": given.get("type"),
-        "base_type": given.get("base_type"),
-        "customer": given.get("customer"),
+        "type": item.get("type"),
+        "base_type": item.get("base_type"),
+        "customer": item.get("customer"),
         "item_status": item_status(error, 0, ""),
     }
 

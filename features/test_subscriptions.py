@@ -1,0 +1,5 @@
+"""Seed 002: subscriptions, scenario by scenario."""
+
+from pytest_bdd import scenarios
+
+scenarios("subscriptions.feature")

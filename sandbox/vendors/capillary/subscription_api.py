@@ -1,0 +1,200 @@
+"""The subscription APIs of seed 002: opt-in and opt-out per channel (SMS/MOBILE, EMAIL) and
+priority (TRANS: personalised, BULK: campaigns and promotions), v1.1 and v2, and reading
+them back. Changes take effect on the next message; they send no notification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox.errors import ApiError
+from sandbox.http import Context, Reply
+from sandbox.store import Doc, Tx
+from sandbox.vendors.capillary import customers
+from sandbox.vendors.capillary.envelopes import v11_batch, v11_each
+from sandbox.vendors.capillary.errors import (
+    CapillaryError,
+    CustomerNotFoundV11,
+    item_status,
+)
+from sandbox.vendors.capillary.handlers import handlers
+from sandbox.vendors.capillary.subscriptions import set_subscription
+
+# v1.1 names the mobile channel "sms"; v2 and the store call it MOBILE, v2 reads show SMS
+_V11_CHANNEL = {"sms": "MOBILE", "email": "EMAIL"}
+_SHOWN = {"MOBILE": "SMS", "EMAIL": "EMAIL"}
+_IDENTIFIERS = ("mobile", "email", "external_id", "id")
+
+
+class NoSubscriptionIdentifier(CapillaryError):
+    code = 1104
+    default_message = "Invalid identifier or no identifier passed"
+
+
+# --- v1.1 -------------------------------------------------------------------------------------
+@handlers("updateSubscriptionsV11")
+def update_subscriptions_v11(ctx: Context) -> Reply:
+    def process(tx: Tx, item: dict[str, Any], where: str) -> dict[str, Any]:
+        customer, named = customers.named_by(tx, item)
+        if not named:
+            raise NoSubscriptionIdentifier(
+                "Invalid identifier or no identifier passed: give one of mobile, email, "
+                "external_id or id",
+                field=where,
+            )
+        if customer is None:
+            field, value = next(iter(named.items()))
+            raise CustomerNotFoundV11(
+                f"Cannot find customer with the provided {field}: {value}", field=f"{where}.{field}"
+            )
+        channel = _V11_CHANNEL[item["channel"].lower()]
+        priority = item["priority"].upper()
+        subscribed = str(item["is_subscribed"]) == "1"
+        customer = set_subscription(
+            tx, customer, ctx.now, channel=channel, priority=priority, subscribed=subscribed
+        )
+        return {
+            "user_id": str(customer["id"]),
+            **{k: v for k, v in named.items() if k != "id"},
+            "channel": _SHOWN[channel],
+            "priority": priority,
+            "scope": "ALL",
+            "is_subscribed": "1" if subscribed else "0",
+            "item_status": item_status(None, 1000, "Subscription successfully updated"),
+        }
+
+    def failure(item: dict[str, Any], error: ApiError | None) -> dict[str, Any]:
+        echo = {k: item[k] for k in _IDENTIFIERS if item.get(k) not in (None, "")}
+        return {"user_id": None, **echo, "item_status": item_status(error, 0, "")}
+
+    return v11_each(ctx, "subscriptions", "subscription", process, failure)
+
+
+@handlers("getSubscriptionsV11")
+def get_subscriptions_v11(ctx: Context) -> Reply:
+    query = ctx.query
+    wanted = [
+        (field, value.strip())
+        for field in _IDENTIFIERS
+        for value in str(query.get(field, "")).split(",")
+        if value.strip()
+    ]
+    if not wanted:
+        raise NoSubscriptionIdentifier(
+            "Invalid identifier or no identifier passed: give mobile, email, external_id or id",
+            field="mobile",
+        )
+    channels = [
+        c for c in ("MOBILE", "EMAIL") if query.get("channel", "").upper() in ("", _SHOWN[c])
+    ]
+    priorities = [p for p in ("TRANS", "BULK") if query.get("priority", "").upper() in ("", p)]
+    results: list[dict[str, Any]] = []
+    failed = 0
+    for field, value in wanted[: query.get("limit", 10)]:
+        customer = customers.find(ctx.data, field, value)
+        if customer is None:
+            failed += 1
+            missing = CustomerNotFoundV11(field=field)
+            results.append({field: value, "item_status": item_status(missing, 0, "")})
+            continue
+        results.append(
+            {
+                "user_id": str(customer["id"]),
+                **{k: customer[k] for k in ("mobile", "email", "external_id") if customer.get(k)},
+                "channel": [_channel_v11(customer, c, priorities) for c in channels],
+                "orgUnitSubscriptions": [],
+                "item_status": item_status(None, 1000, "Subscription successfully retrieved"),
+            }
+        )
+    return v11_batch("subscriptions", "subscription", results, failed)
+
+
+def _channel_v11(customer: Doc, channel: str, priorities: list[str]) -> dict[str, Any]:
+    preferences = customer.get("subscriptions", customers.DEFAULTS["subscriptions"])
+    shown = []
+    for priority in priorities:
+        state = preferences.get(customers.subscription_key(channel, priority))
+        shown.append(
+            {
+                "name": priority,
+                "subscribed": "" if state is False else "ALL",
+                "unsubscribed": "ALL" if state is False else "",
+                "user_preference": {None: "NOT_SET", True: "SUBSCRIBED", False: "UNSUBSCRIBED"}[
+                    state
+                ],
+            }
+        )
+    return {"name": _SHOWN[channel], "priority": shown}
+
+
+# --- v2 ---------------------------------------------------------------------------------------
+@handlers("updateSubscriptionsV2")
+def update_subscriptions_v2(ctx: Context) -> Reply:
+    return _update_v2(ctx, _by_user_id(ctx))
+
+
+@handlers("updateSubscriptionsLookupV2")
+def update_subscriptions_lookup_v2(ctx: Context) -> Reply:
+    return _update_v2(ctx, _looked_up(ctx))
+
+
+@handlers("getSubscriptionsV2")
+def get_subscriptions_v2(ctx: Context) -> Reply:
+    return _read_v2(_by_user_id(ctx))
+
+
+@handlers("getSubscriptionsLookupV2")
+def get_subscriptions_lookup_v2(ctx: Context) -> Reply:
+    return _read_v2(_looked_up(ctx))
+
+
+def _looked_up(ctx: Context) -> Doc:
+    return customers.lookup_v2(ctx.data, ctx.query["identifierName"], ctx.query["identifierValue"])
+
+
+def _by_user_id(ctx: Context) -> Doc:
+    user_id = ctx.path["userId"]
+    customer = ctx.data["customers"].get(user_id)
+    if customer is None:
+        raise CustomerNotFoundV11(
+            f"Cannot find customer for provided mobile/external-id/e-mail/id ({user_id})",
+            field="userId",
+        )
+    return customer
+
+
+def _update_v2(ctx: Context, customer: Doc) -> Reply:
+    """Every entry applies, in order, or none: the schema has refused the request already if
+    any entry is invalid (seed 002's own example, with priority TANS, changes nothing)."""
+    body = ctx.body
+    tx = ctx.data.begin()
+    for entry in body["subscriptions"]:
+        customer = set_subscription(
+            tx,
+            customer,
+            ctx.now,
+            channel=entry["channel"],
+            priority=entry["priority"],
+            subscribed=entry["type"] == "OPTIN",
+        )
+    tx.commit()
+    return Reply(
+        {
+            "scope": body.get("scope", {"scope": "USER", "subScope": "NONE"}),
+            "subscriptions": body["subscriptions"],
+            "campaignId": body.get("campaignId", -1),
+            "communicationId": body.get("communicationId", -1),
+            "reason": body.get("reason"),
+            "warnings": [],
+        }
+    )
+
+
+def _read_v2(customer: Doc) -> Reply:
+    return Reply(
+        {
+            "subscriptions": customers.subscription_list_v2(customer),
+            "campaignId": 0,
+            "communicationId": 0,
+            "warnings": [],
+        }
+    )
