@@ -1,7 +1,8 @@
 """`python -m bench.run`: measure comms-sandbox against its performance targets.
 
 Prints a table of figures with PASS/FAIL per target and writes bench/results/latest.json.
-Measurements: startup, throughput, recovery, write-cost, memory (all by default).
+Measurements: startup, throughput, recovery, write-cost, memory, subscription-batch (all by
+default).
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from bench import measure, procs, report, wrk
+from bench import batch, measure, procs, report, wrk
 from bench.model import Config, Env, Measurement
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
-NAMES = ("startup", "throughput", "recovery", "write-cost", "memory")
+NAMES = ("startup", "throughput", "recovery", "write-cost", "memory", "subscription-batch")
 
 
 def _names(text: str) -> list[str]:
@@ -79,6 +80,8 @@ def plan(env: Env, wanted: set[str]) -> list[tuple[str, Callable[[], list[Measur
         steps.append(("write-cost", lambda: measure.write_cost(env)))
     if "memory" in wanted:
         steps.append(("memory", lambda: measure.memory(env)))
+    if "subscription-batch" in wanted:
+        steps.append(("subscription-batch", lambda: batch.subscription_batch(env)))
     return steps
 
 
