@@ -54,7 +54,8 @@ def update_subscriptions_v11(ctx: Context) -> Reply:
         )
         return {
             "user_id": str(customer["id"]),
-            **{k: v for k, v in named.items() if k != "id"},
+            # the identifiers the item named, as Capillary holds them (mobile: 91xxxxxxxxxx)
+            **{k: customer[k] for k in named if k != "id" and customer.get(k)},
             "channel": _SHOWN[channel],
             "priority": priority,
             "scope": "ALL",
