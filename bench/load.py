@@ -1,4 +1,5 @@
-"""The benchmarked request: Capillary sendMessage (SMS) with Basic auth, driven by wrk."""
+"""The benchmarked requests, driven by wrk: Capillary sendMessage (SMS) with Basic auth, or
+any other `Load` (a path, a wrk script, a check by hand)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from bench import noise, wrk
 from bench.model import Env
@@ -16,6 +18,17 @@ from bench.servers import Server, ServerFailed, request
 
 SEND_PATH = "/capillary/v2/communications/sendMessage?channel=sms"
 DEMO_USER, DEMO_PASSWORD, DEMO_RECIPIENT = "demo_till", "demo-password", "919988221100"
+
+
+class Load(Protocol):
+    """One request, repeated by wrk."""
+
+    @property
+    def path(self) -> str: ...
+
+    def script(self, directory: Path) -> Path: ...
+
+    def check(self, server: Server) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,10 @@ class SendMessage:
     @classmethod
     def seeded(cls, seeded: Seeded) -> SendMessage:
         return cls(seeded.username, seeded.password, seeded.recipient)
+
+    @property
+    def path(self) -> str:
+        return SEND_PATH
 
     @property
     def body(self) -> str:
@@ -70,12 +87,12 @@ class Driven:
         return sum(run.errors for run in self.runs)
 
 
-def drive(env: Env, server: Server, send: SendMessage, duration_s: float | None = None) -> Driven:
-    """A warm-up run, then the measured run, of the same sendMessage load; both again (up to
+def drive(env: Env, server: Server, send: Load, duration_s: float | None = None) -> Driven:
+    """A warm-up run, then the measured run, of the same load; both again (up to
     `config.attempts` times) when other processes took CPU during the measured run."""
     config = env.config
     script = send.script(env.workdir / "scripts")
-    url = server.base_url + SEND_PATH
+    url = server.base_url + send.path
 
     def one(seconds: float) -> wrk.WrkResult:
         return wrk.run(

@@ -1,8 +1,8 @@
 """`python -m bench.run`: measure comms-sandbox against its performance targets.
 
 Prints a table of figures with PASS/FAIL per target and writes bench/results/latest.json.
-Measurements: startup, throughput, recovery, write-cost, memory, subscription-batch (all by
-default).
+Measurements: startup, throughput, recovery, write-cost, memory, subscription-batch,
+blocklist (all by default).
 """
 
 from __future__ import annotations
@@ -16,11 +16,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from bench import batch, measure, procs, report, wrk
+from bench import batch, blocklist, measure, procs, report, wrk
 from bench.model import Config, Env, Measurement
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
-NAMES = ("startup", "throughput", "recovery", "write-cost", "memory", "subscription-batch")
+NAMES = (
+    "startup",
+    "throughput",
+    "recovery",
+    "write-cost",
+    "memory",
+    "subscription-batch",
+    "blocklist",
+)
 
 
 def _names(text: str) -> list[str]:
@@ -82,6 +90,8 @@ def plan(env: Env, wanted: set[str]) -> list[tuple[str, Callable[[], list[Measur
         steps.append(("memory", lambda: measure.memory(env)))
     if "subscription-batch" in wanted:
         steps.append(("subscription-batch", lambda: batch.subscription_batch(env)))
+    if "blocklist" in wanted:
+        steps.append(("blocklist", lambda: blocklist.blocklist_lookup(env)))
     return steps
 
 

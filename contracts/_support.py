@@ -210,11 +210,24 @@ def _otp_rejected(body: Any) -> bool:
     return isinstance(body, dict) and body.get("entity") is False and "warnings" in body
 
 
+def _messangi(body: Any) -> bool:
+    """`{"meta": {"timestamp", "transactionId", "explain"}, "data": null}`."""
+    meta = body.get("meta") if isinstance(body, dict) else None
+    return (
+        isinstance(meta, dict)
+        and isinstance(meta.get("timestamp"), int)
+        and isinstance(meta.get("transactionId"), str)
+        and isinstance(meta.get("explain"), str)
+        and body.get("data", "absent") is None
+    )
+
+
 ENVELOPES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "capillary-v2": ('{"errors": [{"code", "message"}, ...]}', _v2),
     "capillary-v1.1": ('{"response": {"status": {"success", "code", "message"}}}', _v11),
     "capillary-oauth": ('{"data": null, "errors": [{"code", "message"}, ...]}', _oauth),
     "sandbox": ('{"error": {"code", "message"}}', _sandbox),
+    "messangi": ('{"meta": {"timestamp", "transactionId", "explain"}, "data": null}', _messangi),
 }
 # Documented 400 bodies that are the vendor's own answer rather than its error envelope.
 ALTERNATIVES: dict[str, Callable[[Any], bool]] = {
@@ -362,6 +375,82 @@ def call_and_check(document: str, case: Case) -> Response:
     response = send(document, case)
     case.validate_response(response, checks=CHECKS)
     return response
+
+
+class OperationTenants:
+    """One tenant per fuzzed operation of a document, so every operation starts from the
+    FIXTURE in any order and on any xdist worker.
+
+    The tenants are created at import: schemathesis builds the examples and coverage cases
+    (auth included) while pytest collects, before any fixture runs. Replacing a tenant keeps its
+    credentials, so `reset` gives an operation's run the fixture again with the same ones.
+    While a stateful run is under way, every operation is sent as its one tenant instead.
+    """
+
+    def __init__(self, app: Starlette, schema: Any, document: str, prefix: str) -> None:
+        self.app = app
+        self.schema = schema
+        self.document = document  # also the vendor: its credentials and its request counts
+        self.vendor = document
+        self.labels = operation_ids(schema)
+        self.names = {op: tenant_name(prefix, op) for op in self.labels.values()}
+        self.credentials: dict[str, dict[str, Any]] = {
+            op: put_tenant(app, name)[document] for op, name in self.names.items()
+        }
+        self.stateful: dict[str, Any] = {}
+
+    def of(self, case: Case) -> dict[str, Any]:
+        """The vendor credentials a case is sent with."""
+        return self.stateful or self.credentials[case.operation.definition.raw["operationId"]]
+
+    def reset(self, operation_label: str) -> dict[str, Any]:
+        """The operation's tenant, back to the FIXTURE (same credentials)."""
+        operation_id = self.labels[operation_label]
+        credentials = put_tenant(self.app, self.names[operation_id])
+        assert credentials[self.vendor] == self.credentials[operation_id]
+        return credentials
+
+
+Step = Callable[[Case], None]
+
+
+def run_links(
+    tenants: OperationTenants,
+    operations: Sequence[str],
+    tenant: str,
+    first: Step,
+    later: Step | None = None,
+) -> None:
+    """SANDBOX_FUZZ_EXAMPLES scenarios over `operations`, following the document's links, as one
+    tenant reset before each scenario. `first` aims a scenario's first call (no link fills it);
+    `later` shapes the others."""
+    machine = tenants.schema.include(operation_id=list(operations)).as_state_machine()
+
+    class Workflow(machine):  # type: ignore[valid-type, misc]
+        def setup(self) -> None:
+            put_tenant(tenants.app, tenant)
+
+        def step(self, input: Any) -> Any:
+            if input.transition is None:
+                first(input.case)
+            elif later is not None and is_positive_at(input.case, "body"):
+                later(input.case)
+            return super().step(input)
+
+        def call(self, case: Case, **kwargs: Any) -> Any:
+            return send(tenants.document, case, **kwargs)
+
+        def validate_response(
+            self, response: Any, case: Case, additional_checks: Any = None, **kwargs: Any
+        ) -> None:
+            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs or None)
+
+    assert Workflow.root_rules, f"no operation of {list(operations)} can start a scenario"
+    tenants.stateful.update(put_tenant(tenants.app, tenant)[tenants.vendor])
+    try:
+        Workflow.run(settings=stateful_settings())
+    finally:
+        tenants.stateful.clear()
 
 
 def stateful_settings() -> hypothesis.settings:

@@ -1,8 +1,5 @@
-"""Fuzz every operation of openapi/capillary.yaml in-process, authenticated as a fuzz tenant.
-
-Each operation gets its own tenant, created from the FIXTURE before its run, so a run's
-requests and answers do not depend on which operations ran before it (or on which xdist worker).
-"""
+"""Fuzz every operation of openapi/capillary.yaml in-process, authenticated as a tenant of its
+own (see _support.OperationTenants), and follow the document's links in stateful runs."""
 
 from __future__ import annotations
 
@@ -18,23 +15,7 @@ pytestmark = pytest.mark.contract
 APP = _support.new_app()
 SCHEMA = _support.load(APP, "capillary.yaml")
 DOCUMENT = "capillary"
-OPERATION_IDS = _support.operation_ids(SCHEMA)
-
-# One tenant per operation, created now: schemathesis builds the examples and coverage cases
-# (auth included) while pytest collects, before any fixture runs. Replacing a tenant keeps its
-# credentials, so each operation's run starts again from the FIXTURE with the same ones.
-TENANTS = {
-    operation_id: _support.tenant_name("fuzz-cap", operation_id)
-    for operation_id in OPERATION_IDS.values()
-}
-CREDENTIALS: dict[str, dict[str, Any]] = {
-    operation_id: _support.put_tenant(APP, name)["capillary"]
-    for operation_id, name in TENANTS.items()
-}
-
-
-# While the stateful test runs, every operation is sent as its one tenant instead.
-STATEFUL: dict[str, Any] = {}
+TENANTS = _support.OperationTenants(APP, SCHEMA, DOCUMENT, "fuzz-cap")
 
 
 @SCHEMA.auth(refresh_interval=None)
@@ -42,10 +23,9 @@ class CapillaryBasicAuth:
     """The fuzz tenant's till credentials, as HTTP Basic, on every secured Capillary request."""
 
     def get(self, case: Case, context: Any) -> dict[str, str] | None:
-        definition = case.operation.definition.raw
-        if definition.get("security") == []:
+        if case.operation.definition.raw.get("security") == []:
             return None
-        return _support.basic_auth(STATEFUL or CREDENTIALS[definition["operationId"]])
+        return _support.basic_auth(TENANTS.of(case))
 
     def set(self, case: Case, data: dict[str, str], context: Any) -> None:
         # The sandbox reads a token before Basic credentials; a generated token would only be
@@ -58,10 +38,7 @@ class CapillaryBasicAuth:
 @pytest.fixture
 def fuzz_tenant(request: pytest.FixtureRequest) -> dict[str, Any]:
     """This operation's tenant, reset to the FIXTURE (same credentials) before its run."""
-    operation_id = OPERATION_IDS[request.node.operation_label]
-    credentials = _support.put_tenant(APP, TENANTS[operation_id])
-    assert credentials["capillary"] == CREDENTIALS[operation_id]
-    return credentials
+    return TENANTS.reset(request.node.operation_label)
 
 
 # Identifiers of the fixture's customers, so positive requests also reach existing ones.
@@ -108,7 +85,7 @@ def shape_body(case: Case) -> None:
     if not isinstance(body, dict) or not _support.pick(body, operation_id, 4):
         return
     if operation_id == "generateOAuthToken":
-        credentials = CREDENTIALS[operation_id]
+        credentials = TENANTS.of(case)
         body.update(key=credentials["oauth_key"], secret=credentials["oauth_secret"])
     elif operation_id == "addCustomerV2":
         # identifier types are free strings in the schema; the sandbox registers mobile,
@@ -158,44 +135,8 @@ WORKFLOWS = {
 }
 
 
-def workflow(name: str) -> Any:
-    """The state machine over one workflow's operations, as one tenant reset per scenario."""
-    tenant = _support.tenant_name("fuzz-cap-stateful", name)
-    machine = SCHEMA.include(operation_id=WORKFLOWS[name]).as_state_machine()
-
-    class Workflow(machine):  # type: ignore[valid-type, misc]
-        def setup(self) -> None:
-            _support.put_tenant(APP, tenant)
-
-        def step(self, input: Any) -> Any:
-            # A scenario's first call has no link to fill it: aim it like the fuzzing does.
-            if input.transition is None:
-                aim_at_fixture(input.case)
-            elif _support.is_positive_at(input.case, "body"):
-                shape_body(input.case)
-            return super().step(input)
-
-        def call(self, case: Case, **kwargs: Any) -> Any:
-            return _support.send(DOCUMENT, case, **kwargs)
-
-        def validate_response(
-            self, response: Any, case: Case, additional_checks: Any = None, **kwargs: Any
-        ) -> None:
-            case.validate_response(
-                response, checks=_support.CHECKS, transport_kwargs=kwargs or None
-            )
-
-    Workflow.__name__ = f"Workflow[{name}]"
-    return Workflow, tenant
-
-
 @pytest.mark.parametrize("name", sorted(WORKFLOWS))
 def test_capillary_stateful(name: str) -> None:
     """SANDBOX_FUZZ_EXAMPLES scenarios of 2 to 8 calls each, following the links."""
-    machine, tenant = workflow(name)
-    assert machine.root_rules, f"no operation of {name} can start a scenario"
-    STATEFUL.update(_support.put_tenant(APP, tenant)["capillary"])
-    try:
-        machine.run(settings=_support.stateful_settings())
-    finally:
-        STATEFUL.clear()
+    tenant = _support.tenant_name("fuzz-cap-stateful", name)
+    _support.run_links(TENANTS, WORKFLOWS[name], tenant, aim_at_fixture, shape_body)

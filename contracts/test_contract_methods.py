@@ -19,7 +19,7 @@ pytestmark = pytest.mark.contract
 
 # schemathesis' default set of unexpected methods (config: phases.coverage.unexpected-methods)
 METHODS = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "PATCH", "TRACE", "QUERY"]
-DOCUMENTS = {"capillary": "/capillary", "sandbox": "/_sandbox"}
+DOCUMENTS = {"capillary": "/capillary", "messangi": "/messangi", "sandbox": "/_sandbox"}
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace", "query"}
 
 APP = _support.new_app()
@@ -39,7 +39,10 @@ def concrete(path: str) -> str:
 @pytest.mark.parametrize("document", sorted(DOCUMENTS))
 def test_undocumented_method(document: str, method: str) -> None:
     spec = SPECS[document]
-    headers = _support.basic_auth(CREDENTIALS["capillary"]) if document == "capillary" else {}
+    headers = {
+        "capillary": _support.basic_auth(CREDENTIALS["capillary"]),
+        "messangi": {"Authorization": CREDENTIALS["messangi"]["value"]},
+    }.get(document, {})
     problems: list[str] = []
     with _support.client(APP) as session:
         for path, item in spec["paths"].items():

@@ -4,6 +4,7 @@ envelope has one renderer, chosen by the operation that failed."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, ClassVar
 
 
@@ -63,8 +64,9 @@ class InternalError(ApiError):
     default_message = "comms-sandbox internal error (a bug: the server log has the traceback)"
 
 
-# envelope name -> renderer(error) -> JSON body
-Renderer = Callable[[ApiError], Any]
+# envelope name -> renderer(error, now) -> JSON body; `now` is the tenant's time when the
+# request reached a tenant (None before that), for envelopes that carry a timestamp
+Renderer = Callable[[ApiError, datetime | None], Any]
 _RENDERERS: dict[str, Renderer] = {}
 
 
@@ -76,12 +78,12 @@ def register_envelope(name: str) -> Callable[[Renderer], Renderer]:
     return decorate
 
 
-def render(envelope: str, error: ApiError) -> Any:
-    return _RENDERERS.get(envelope, _render_sandbox)(error)
+def render(envelope: str, error: ApiError, now: datetime | None = None) -> Any:
+    return _RENDERERS.get(envelope, _render_sandbox)(error, now)
 
 
 @register_envelope("sandbox")
-def _render_sandbox(error: ApiError) -> dict[str, Any]:
+def _render_sandbox(error: ApiError, now: datetime | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
         "code": error.vendor_code or _SANDBOX_CODES.get(error.http_status, "ERROR"),
         "message": error.message,

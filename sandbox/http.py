@@ -176,9 +176,15 @@ async def read_body(incoming: Incoming, limit: int) -> bytes:
 async def send_json(
     send: Send, status: int, body: Any, headers: Mapping[str, str] | None = None
 ) -> None:
-    """A JSON answer as two ASGI messages (a 204 carries no body, as HTTP requires)."""
-    raw = b"" if status == 204 else orjson.dumps(body)
-    fields = [] if status == 204 else [_JSON, (b"content-length", b"%d" % len(raw))]
+    """A JSON answer as two ASGI messages (a 204 carries no body, as HTTP requires; a
+    `bytes` body is sent as it is, e.g. the empty body of a login that answers in a header)."""
+    if status == 204:
+        raw, fields = b"", []
+    elif type(body) is bytes:
+        raw, fields = body, [(b"content-length", b"%d" % len(body))]
+    else:
+        raw = orjson.dumps(body)
+        fields = [_JSON, (b"content-length", b"%d" % len(raw))]
     if headers:
         fields.extend(
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()

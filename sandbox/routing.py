@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -90,11 +91,11 @@ class PathEndpoint:
                 status, answer, extra = reply.status, reply.body, reply.headers
             except ApiError as error:
                 status, extra = error.http_status, error.headers
-                answer = errors.render(op.envelope, error)
+                answer = errors.render(op.envelope, error, _now(ctx, tenant))
         except Exception:  # a bug: answer in the vendor's envelope, log the traceback
             log.exception("%s %s failed", incoming.method, incoming.path)
             status, extra = 500, None
-            answer = errors.render(op.envelope, InternalError())
+            answer = errors.render(op.envelope, InternalError(), _now(ctx, tenant))
         tenant = ctx.tenant if ctx is not None else tenant
         if tenant is not None:  # kept raw; the control plane formats entries when read
             tenant.requests.append(
@@ -113,7 +114,15 @@ class PathEndpoint:
         return status, answer, extra
 
 
-Answer = tuple[int, Any, Mapping[str, str] | None]  # status, JSON body, extra headers
+def _now(ctx: Context | None, tenant: TenantData | None) -> datetime | None:
+    """The tenant's time for an error's envelope, when the request reached a tenant."""
+    if ctx is not None and ctx.tenant is not None:
+        return ctx.now
+    return tenant.clock.now() if tenant is not None else None
+
+
+# status, body (JSON, or raw bytes), extra headers
+Answer = tuple[int, Any, Mapping[str, str] | None]
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 

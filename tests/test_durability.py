@@ -1,4 +1,5 @@
-"""An acknowledged write survives kill -9 of the server and a restart on the same data dir."""
+"""An acknowledged write survives kill -9 of the server and a restart on the same data dir;
+so do signed keys (Capillary tokens, Messangi login keys)."""
 
 from __future__ import annotations
 
@@ -81,7 +82,17 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
             headers=auth,
         )
         new_id = added.json()["createdId"]
+        messangi = tenant.messangi_auth()
+        entry = {"to": "+14155550100", "reason": "UNSUBSCRIBED", "type": "SMS", "from": "528811"}
+        entry_id = client.post("/messangi/subscribers", json=entry, headers=messangi).json()
+        removed = client.delete("/messangi/subscribers/000000000000000000000001", headers=messangi)
+        assert removed.status_code == 200
         client.put(f"{tenant.control}/clock", json={"now": "2030-01-01T00:00:00Z", "frozen": True})
+        login = client.post(  # a key valid for 24 hours of the (frozen) tenant clock
+            "/messangi/kingslanding/login",
+            json={k: tenant.credentials["messangi"][k] for k in ("username", "password")},
+        )
+        login_key = {"Authorization": login.headers["authorization"]}
         os.killpg(process.pid, signal.SIGKILL)  # no shutdown hook runs
         process.wait()
 
@@ -92,6 +103,13 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
             f"/capillary/v2/customers/{new_id}", params={"source": "INSTORE"}, headers=auth
         )
         assert customer.status_code == 200
+        lookup = {"type": "SMS", "from": "528811", "listType": "BLACK", "to": "14155550100"}
+        found = client.get("/messangi/subscribers", params=lookup, headers=login_key)
+        assert found.json()["data"]["id"] == entry_id["data"]["id"]  # the login key survives too
+        lookup.update({"from": "141555549", "to": "+525500000000"})
+        assert (
+            client.get("/messangi/subscribers", params=lookup, headers=login_key).status_code == 404
+        )
         assert client.get(f"{tenant.control}/clock").json() == {
             "now": "2030-01-01T00:00:00.000Z",
             "frozen": True,

@@ -43,3 +43,23 @@ def test_async_client_and_errors_pass_through_unchanged(sandbox: Sandbox) -> Non
         response = asyncio.run(call())
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == 8015
+
+
+def test_messangi_login_header_and_blocklist_through_the_real_host(sandbox: Sandbox) -> None:
+    tenant = sandbox.create_tenant(FIXTURE)
+    creds = tenant.credentials["messangi"]
+    with vendor_routes(sandbox), httpx.Client(base_url="https://elastic.messangi.me") as client:
+        login = client.post(
+            "/kingslanding/login",
+            json={"username": creds["username"], "password": creds["password"]},
+        )
+        key = {"Authorization": login.headers["authorization"]}
+        sent = client.post(
+            "/raven/v2/messages",
+            json={"from": "141555549", "to": "525500000000", "text": "hi", "type": "MT"},
+            headers=key,
+        )
+    assert login.status_code == 200 and login.content == b""
+    assert sent.json()["data"]["status"] == "ACCEPTED"
+    [message] = tenant.outbox()
+    assert (message["vendor"], message["reason"]) == ("messangi", "SENDER_BLOCKLISTED")

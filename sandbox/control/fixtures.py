@@ -16,11 +16,15 @@ import yaml
 from sandbox.spec import YAML_LOADER
 from sandbox.store.collection import Doc
 from sandbox.vendors.capillary import fixture as capillary_fixture
+from sandbox.vendors.messangi import fixture as messangi_fixture
 
 Loader = Callable[[dict[str, Any], datetime], dict[str, list[Doc]]]
 
 # Sections whose vendor is emulated; the others are validated and kept with the fixture.
-LOADERS: dict[str, Loader] = {"capillary": capillary_fixture.tables}
+LOADERS: dict[str, Loader] = {
+    "capillary": capillary_fixture.tables,
+    "messangi": messangi_fixture.tables,
+}
 
 
 def tables(fixture: dict[str, Any] | None, now: datetime) -> dict[str, list[Doc]]:

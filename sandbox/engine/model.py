@@ -59,7 +59,7 @@ class Intent(NamedTuple):
     operation: str
     channel: Channel
     category: Category
-    priority: Priority
+    priority: Priority | None  # None where the vendor has no priorities (Messangi, Symplify)
     to: str
     sender: str | None = None
 

@@ -26,15 +26,21 @@ Rule = Callable[[Intent, Facts], RuleResult]
 # Capillary subscriptions exist for two channels only (seed 002: sms, email; v2: MOBILE, EMAIL).
 SUBSCRIPTION_CHANNEL = {Channel.SMS: "MOBILE", Channel.EMAIL: "EMAIL"}
 # (message channel, priority) -> the key of that preference in Facts.subscriptions
-SUBSCRIPTION_KEY = {
+SUBSCRIPTION_KEY: dict[tuple[Channel, Priority | None], str] = {
     (channel, priority): f"{subscription}:{priority}"
     for channel, subscription in SUBSCRIPTION_CHANNEL.items()
     for priority in Priority
 }
 
 
+# Vendors whose recipients can be customers with status labels and subscription preferences.
+CUSTOMER_VENDORS = frozenset({"capillary"})
+
+
 def customer_status_block(intent: Intent, facts: Facts) -> RuleResult:
     if facts.customer_id is None:
+        if intent.vendor not in CUSTOMER_VENDORS:
+            return _without_customers("customer_status_block", intent.vendor, "status labels")
         return RuleResult(
             "customer_status_block",
             Outcome.NOT_APPLICABLE,
@@ -113,7 +119,14 @@ def _temp_block_ended(until: date) -> RuleResult:
     )
 
 
+@lru_cache(maxsize=16)
+def _without_customers(rule: str, vendor: str, concept: str) -> RuleResult:
+    return RuleResult(rule, Outcome.NOT_APPLICABLE, f"{vendor} has no customer {concept}")
+
+
 def subscription_opt_out(intent: Intent, facts: Facts) -> RuleResult:
+    if intent.vendor not in CUSTOMER_VENDORS:
+        return _without_customers("subscription_opt_out", intent.vendor, "subscriptions")
     if facts.customer_id is None or facts.subscriptions is None:
         return _subscription_result(None, intent.priority, False, True)
     key = SUBSCRIPTION_KEY.get((intent.channel, intent.priority))
@@ -128,7 +141,7 @@ def subscription_opt_out(intent: Intent, facts: Facts) -> RuleResult:
 
 @lru_cache(maxsize=64)
 def _subscription_result(
-    channel: str | None, priority: Priority, otp: bool, subscribed: bool
+    channel: str | None, priority: Priority | None, otp: bool, subscribed: bool
 ) -> RuleResult:
     rule = "subscription_opt_out"
     if channel is None:

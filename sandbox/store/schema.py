@@ -29,5 +29,9 @@ MESSAGES = CollectionSpec(
 )
 REQUESTS = CollectionSpec("requests", multi=("customer_id",))
 OTPS = CollectionSpec("otps", key="subject")
+# Messangi's per-sender blocklists: one entry per (channel type, recipient, sender) key
+MESSANGI_BLOCKLIST = CollectionSpec(
+    "messangi_blocklist", unique=("key",), shared=("type", "from", "reason", "source")
+)
 
-ALL = (META, STATUS_LABELS, CUSTOMERS, STATUS_LOG, MESSAGES, REQUESTS, OTPS)
+ALL = (META, STATUS_LABELS, CUSTOMERS, STATUS_LOG, MESSAGES, REQUESTS, OTPS, MESSANGI_BLOCKLIST)

@@ -1,4 +1,5 @@
-"""An example tenant like CONTRACT.md's: a blocked customer, an active one, an opted-out one.
+"""An example tenant like CONTRACT.md's: a blocked customer, an active one, an opted-out one;
+a Messangi number blocklisted on one sender of two.
 
 sandbox.create_tenant(EXAMPLE_FIXTURE)
 """
@@ -42,6 +43,18 @@ EXAMPLE_FIXTURE: dict[str, Any] = {
                 ],
             },
         ],
-    }
+    },
+    "messangi": {
+        "senders": [
+            {"from": "141555549", "type": "SMS"},
+            {"from": "528811", "type": "SMS"},
+            {"from": "news@example.com", "type": "EMAIL"},
+        ],
+        # blocked on sender 141555549 only: sender 528811 still reaches the number
+        "blocklist": [
+            {"to": "+525500000000", "from": "141555549", "type": "SMS", "reason": "UNSUBSCRIBED"},
+            {"to": "blocked@example.com", "from": "news@example.com", "type": "EMAIL"},
+        ],
+    },
 }
 BLOCKED, ACTIVE, OPTED_OUT = 565039505, 565039506, 565039507

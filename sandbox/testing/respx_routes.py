@@ -1,7 +1,8 @@
 """Run the sandbox in-process behind the vendors' real hosts with respx.
 
-Integrator code keeps calling `https://eu.api.capillarytech.com/v2/...`; respx hands each
-request to an in-process sandbox under `/capillary/v2/...` and returns its answer:
+Integrator code keeps calling `https://eu.api.capillarytech.com/v2/...` or
+`https://elastic.messangi.me/raven/v2/...`; respx hands each request to an in-process sandbox
+under `/capillary/v2/...` or `/messangi/raven/v2/...` and returns its answer:
 
     with in_process() as sandbox, vendor_routes(sandbox) as router:
         tenant = sandbox.create_tenant(fixture)
@@ -30,6 +31,7 @@ VENDOR_HOSTS: dict[str, tuple[str, ...]] = {
         "apac.api.capillarytech.com",
         "apac2.api.capillarytech.com",
     ),
+    "messangi": ("elastic.messangi.me", "staging-aws.messangi.me"),
 }
 
 

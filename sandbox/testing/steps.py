@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +17,7 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from sandbox.testing import Sandbox, Tenant, in_process, live
+from sandbox.testing import Sandbox, Tenant, in_process, live, messangi
 from sandbox.testing.capillary import CALLS, succeeded
 
 
@@ -38,11 +39,13 @@ class World:
         self.sandbox = sandbox
         self.labels: list[dict[str, Any]] = []
         self.customers: dict[str, dict[str, Any]] = {}
+        self.blocklist: list[dict[str, Any]] = []  # the fixture's Messangi blocklist
         self._tenant: Tenant | None = None
         self.response: httpx.Response | None = None
 
     @property
     def tenant(self) -> Tenant:
+        """The scenario's tenant, created from what the Given steps set up, on first use."""
         if self._tenant is None:
             fixture = {
                 "capillary": {
@@ -50,7 +53,8 @@ class World:
                     "customers": [
                         {k: v for k, v in c.items() if k != "name"} for c in self.customers.values()
                     ],
-                }
+                },
+                "messangi": {"blocklist": self.blocklist},
             }
             self._tenant = self.sandbox.create_tenant(fixture)
         return self._tenant
@@ -121,7 +125,35 @@ def opted_in_everywhere(world: World, name: str) -> None:
     ]
 
 
+@given("the Messangi blocklist")
+def messangi_blocklist(world: World, datatable: list[list[str]]) -> None:
+    """Rows of to, from, type and optionally reason: the tenant's starting blocklist."""
+    header, *rows = datatable
+    world.blocklist.extend({k: v for k, v in zip(header, row, strict=True) if v} for row in rows)
+
+
 # --- when -----------------------------------------------------------------------------------
+@given(parsers.parse('"{to}" is blocklisted on sender "{sender}" for {channel}'))
+@when(parsers.parse('"{to}" is blocklisted on sender "{sender}" for {channel}'))
+def blocklisted_by_api(world: World, to: str, sender: str, channel: str) -> None:
+    response = messangi.blocklist(world.tenant, channel, sender, to)
+    assert response.status_code == 200, response.text
+
+
+_SEND = r'sender "(?P<sender>[^"]+)" sends an? (?P<channel>[A-Z]+) message to "(?P<to>[^"]+)"'
+
+
+@when(parsers.re(_SEND + "$"))
+def messangi_send(world: World, sender: str, channel: str, to: str) -> None:
+    world.response = messangi.send(world.tenant, channel, sender, to)
+
+
+@when(parsers.re(_SEND + " with a login key$"))
+def messangi_send_with_login_key(world: World, sender: str, channel: str, to: str) -> None:
+    key = messangi.login_key(world.tenant)
+    world.response = messangi.send(world.tenant, channel, sender, to, headers=key)
+
+
 @when(parsers.parse('"{api}" triggers its communication for "{name}"'))
 def call_api(world: World, api: str, name: str) -> None:
     world.response = CALLS[api](world.tenant, world.customer(name))
@@ -230,9 +262,16 @@ def _at(document: Any, pointer: str) -> Any:
     return node
 
 
+def _credentials(tenant: Tenant, path: str, valid: bool) -> dict[str, str]:
+    """The vendor's own credentials for `path`, or wrong ones of the same scheme."""
+    if path.startswith("/messangi/"):
+        return tenant.messangi_auth() if valid else {"Authorization": "Bearer wrong-key"}
+    return tenant.capillary_auth() if valid else {"Authorization": "Basic bm9ib2R5Ong="}
+
+
 def _send(world: World, method: str, path: str, body: str | None, auth: bool = True) -> None:
     tenant = world.tenant
-    headers = tenant.capillary_auth() if auth else {"Authorization": "Basic bm9ib2R5Ong="}
+    headers = _credentials(tenant, path, auth)
     if body is not None:
         headers["Content-Type"] = "application/json"
     world.response = tenant.http.request(
@@ -286,6 +325,33 @@ def answer_status(world: World, status: int) -> None:
 def answer_value(world: World, pointer: str, value: str) -> None:
     assert world.response is not None
     assert _at(world.response.json(), pointer) == json.loads(value), world.response.text
+
+
+@then(parsers.parse('the answer has {pointer} matching "{pattern}"'))
+def answer_matches(world: World, pointer: str, pattern: str) -> None:
+    assert world.response is not None
+    assert re.search(pattern, str(_at(world.response.json(), pointer))), world.response.text
+
+
+@then(parsers.parse("the message is {status} with reason {reason}"))
+def the_message(world: World, status: str, reason: str) -> None:
+    """The one message the last API call triggered."""
+    [message] = world.triggered()
+    expected = None if reason == "none" else reason
+    assert (message["status"], message["reason"]) == (status, expected), message
+
+
+@then(parsers.parse("Messangi reports the message status {status}"))
+def messangi_status(world: World, status: str) -> None:
+    """GET /raven/v2/messages/{id} of the message the last send answered with."""
+    assert world.response is not None
+    message_id = world.response.json()["data"]["id"]
+    tenant = world.tenant
+    answer = tenant.http.get(
+        f"/messangi/raven/v2/messages/{message_id}", headers=tenant.messangi_auth()
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["data"]["status"] == status, answer.text
 
 
 @then(parsers.parse('the answer has {pointer} mentioning "{text}"'))

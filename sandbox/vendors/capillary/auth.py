@@ -1,8 +1,5 @@
 """Capillary credentials: HTTP Basic (password or its MD5 hex, as Capillary's clients send it)
-and `X-CAP-API-OAUTH-TOKEN` tokens from /v3/oauth/token/generate.
-
-Tokens are signed with the server's secret and expire on the tenant clock, so they survive a
-restart and advancing a tenant's clock past `ttlSeconds` expires them.
+and `X-CAP-API-OAUTH-TOKEN` tokens from /v3/oauth/token/generate (see sandbox/tokens.py).
 """
 
 from __future__ import annotations
@@ -11,10 +8,9 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
-import secrets
 from collections.abc import Mapping
 
+from sandbox import tokens
 from sandbox.store import Store, TenantData
 from sandbox.vendors.capillary.errors import CredentialsRejected, TokenExpired
 
@@ -60,52 +56,20 @@ def password_matches(given: str, record: Mapping[str, str]) -> bool:
 
 
 def issue_token(store: Store, tenant: TenantData) -> str:
-    """A JWT-shaped token naming the tenant, valid for TOKEN_TTL_SECONDS of its clock."""
-    now = int(tenant.clock.now().timestamp())
-    header = _b64({"alg": "HS256", "typ": "JWT"})
-    payload = _b64(
-        {
-            "iss": "comms-sandbox",
-            "sub": tenant.name,
-            "iat": now,
-            "exp": now + TOKEN_TTL_SECONDS,
-            "jti": secrets.token_urlsafe(12),
-        }
-    )
-    signing_input = f"{header}.{payload}"
-    return f"{signing_input}.{_sign(store, signing_input)}"
+    """A token naming the tenant, valid for TOKEN_TTL_SECONDS of its clock."""
+    return tokens.issue(store, tenant, "capillary", TOKEN_TTL_SECONDS)
 
 
 def _from_token(token: str, store: Store) -> TenantData:
-    rejected = CredentialsRejected(
-        "Authentication failed: X-CAP-API-OAUTH-TOKEN is not a valid token",
-        field="X-CAP-API-OAUTH-TOKEN",
-    )
-    header, payload, signature = [*token.split("."), "", "", ""][:3]
-    expected = _sign(store, f"{header}.{payload}").encode()
-    if not hmac.compare_digest(signature.encode(), expected):
-        raise rejected
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        tenant = store.get(str(claims["sub"]))
-        expires = int(claims["exp"])
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise rejected from None
-    if tenant is None:
-        raise rejected
-    if tenant.clock.now().timestamp() >= expires:
+    found = tokens.verify(store, token, "capillary")
+    if found is tokens.Verdict.EXPIRED:
         raise TokenExpired(
             "Token expired: generate a new one with POST /v3/oauth/token/generate",
             field="X-CAP-API-OAUTH-TOKEN",
         )
-    return tenant
-
-
-def _b64(claims: Mapping[str, object]) -> str:
-    raw = json.dumps(claims, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _sign(store: Store, signing_input: str) -> str:
-    mac = hmac.new(store.secret, signing_input.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+    if found is tokens.Verdict.INVALID:
+        raise CredentialsRejected(
+            "Authentication failed: X-CAP-API-OAUTH-TOKEN is not a valid token",
+            field="X-CAP-API-OAUTH-TOKEN",
+        )
+    return found

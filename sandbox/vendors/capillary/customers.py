@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -13,8 +12,6 @@ from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.capillary.errors import CustomerNotFound
 
 CUSTOMER_IDS_START = 565_000_001
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_MOBILE = re.compile(r"^\+?[0-9 ().-]+$")
 
 # identifier names used across Capillary's APIs -> the customer field they address
 IDENTIFIER_FIELDS = {
@@ -38,14 +35,8 @@ RECIPIENT_FIELD = {
 }
 
 
-def valid_mobile(value: Any) -> bool:
-    """Country code and number, 8 to 15 digits; blanks, dashes and a leading + allowed."""
-    text = str(value).strip()
-    return bool(_MOBILE.match(text)) and 8 <= len(normalise.phone(text)) <= 15
-
-
-def valid_email(value: Any) -> bool:
-    return bool(_EMAIL.match(str(value).strip()))
+valid_mobile = normalise.is_phone
+valid_email = normalise.is_email
 
 
 def clean_identifier(field: str, value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sandbox.errors import ApiError, Unauthorized, register_envelope
@@ -17,7 +18,7 @@ V11_MESSAGES = {
 
 
 @register_envelope("capillary-v1.1")
-def render_v11(error: ApiError) -> dict[str, Any]:
+def render_v11(error: ApiError, now: datetime | None = None) -> dict[str, Any]:
     """`{"response": {"status": {...}}}`; the message names the field."""
     message = error.message
     prefix = V11_MESSAGES.get(error.http_status)
@@ -29,13 +30,13 @@ def render_v11(error: ApiError) -> dict[str, Any]:
 
 
 @register_envelope("capillary-v2")
-def render_v2(error: ApiError) -> dict[str, Any]:
+def render_v2(error: ApiError, now: datetime | None = None) -> dict[str, Any]:
     """`{"errors": [{"status": false, "code", "message"}], "warnings": []}`."""
     return {"errors": [v2_error(error)], "warnings": []}
 
 
 @register_envelope("capillary-oauth")
-def render_oauth(error: ApiError) -> dict[str, Any]:
+def render_oauth(error: ApiError, now: datetime | None = None) -> dict[str, Any]:
     return {"data": None, "errors": [{"code": error.http_status, "message": error.message}]}
 
 

@@ -1,0 +1,13 @@
+"""Messangi: the per-sender Blocklisted Subscriber API and the SMS, e-mail, WhatsApp and RCS
+sends it applies to (seed 001)."""
+
+from __future__ import annotations
+
+from sandbox.http import Vendor
+from sandbox.vendors.messangi import auth, blocklist, envelope, sends
+from sandbox.vendors.messangi.auth import authenticate
+from sandbox.vendors.messangi.handlers import handlers
+
+__all__ = ["VENDOR", "auth", "blocklist", "envelope", "sends"]
+
+VENDOR = Vendor(name="messangi", handlers=handlers, authenticate=authenticate, envelope="messangi")

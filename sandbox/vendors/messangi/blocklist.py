@@ -1,0 +1,128 @@
+"""The Blocklisted Subscriber API (seed 001): each sender has its own blocklist per channel
+type, and every message sent from that sender passes through it.
+
+An entry is keyed by (channel type, sender, recipient). Recipients are compared normalised:
+a phone number by its digits (`+52 55 0000 0000` is `+525500000000` is `525500000000`), an
+e-mail address case-insensitively; senders exactly (`528811` and `52881` are two senders).
+The entry keeps `to` as it was sent, as Messangi echoes it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sandbox import normalise
+from sandbox.engine import Channel
+from sandbox.errors import InvalidInput, NotFound
+from sandbox.http import Context, Reply
+from sandbox.store import Doc, TenantData
+from sandbox.vendors.messangi.envelope import nanos, ok
+from sandbox.vendors.messangi.handlers import handlers
+
+COLLECTION = "messangi_blocklist"
+SEQUENCE = "messangi_subscriber"
+
+
+def canonical(channel: str, to: str, field: str = "to") -> str:
+    """The recipient as the blocklist compares it; a phone on an EMAIL list (or the other
+    way round) is refused, naming `field`."""
+    if channel == Channel.EMAIL:
+        if not normalise.is_email(to):
+            raise InvalidInput(
+                f"{field}: {to!r} is not an e-mail address; EMAIL blocklists and sends take "
+                "e-mail addresses",
+                field=field,
+            )
+        return normalise.email(to)
+    if not normalise.is_phone(to):
+        raise InvalidInput(
+            f"{field}: {to!r} is not a phone number; {channel} blocklists and sends take "
+            "E.164 numbers (country code and up to 15 digits)",
+            field=field,
+        )
+    return normalise.e164(to)
+
+
+def entry_key(channel: str, sender: str, recipient: str) -> str:
+    """One string per (type, recipient, sender); neither type nor a canonical recipient holds
+    a newline, so the sender goes last and the key is unambiguous."""
+    return f"{channel}\n{recipient}\n{sender}"
+
+
+def is_blocklisted(data: TenantData, channel: str, sender: str, recipient: str) -> bool:
+    """O(1): one lookup in the unique index, whatever the list's size."""
+    return data[COLLECTION].by("key", entry_key(channel, sender, recipient)) is not None
+
+
+def object_id(moment: datetime, serial: int) -> str:
+    """24 hex digits like a MongoDB ObjectId: seconds since the epoch, then a serial."""
+    return f"{int(moment.timestamp()) & 0xFFFFFFFF:08x}{serial:016x}"
+
+
+def make_entry(
+    entry_id: str, given: dict[str, Any], recipient: str, source: str, stamp: str
+) -> Doc:
+    """An entry from a request or fixture item (`to`, `type`, `from`, optional `reason`);
+    `source` is where it came from (API or FIXTURE), as Messangi's UI shows it."""
+    return {
+        "id": entry_id,
+        "key": entry_key(given["type"], given["from"], recipient),
+        "to": given["to"],
+        "reason": given.get("reason") or "UNSUBSCRIBED",
+        "type": given["type"],
+        "from": given["from"],
+        "source": source,
+        "date": stamp,
+    }
+
+
+def public(entry: Doc) -> dict[str, Any]:
+    """The entry as Messangi answers it: id, to, reason, date."""
+    return {
+        "id": entry["id"],
+        "to": entry["to"],
+        "reason": entry["reason"],
+        "date": nanos(entry["date"]),
+    }
+
+
+@handlers("addSubscriber")
+def add_subscriber(ctx: Context) -> Reply:
+    """Adding an entry that exists answers that entry: nothing is added twice."""
+    body = ctx.body
+    recipient = canonical(body["type"], body["to"])
+    data = ctx.data
+    existing = data[COLLECTION].by("key", entry_key(body["type"], body["from"], recipient))
+    if existing is not None:
+        return ok(ctx, public(existing))
+    tx = data.begin()
+    entry_id = object_id(ctx.now, tx.next_id(SEQUENCE))
+    entry = tx.put(COLLECTION, make_entry(entry_id, body, recipient, "API", ctx.stamp))
+    tx.commit()
+    return ok(ctx, public(entry))
+
+
+@handlers("getSubscriber")
+def get_subscriber(ctx: Context) -> Reply:
+    query = ctx.query
+    recipient = canonical(query["type"], query["to"])
+    entry = ctx.data[COLLECTION].by("key", entry_key(query["type"], query["from"], recipient))
+    if entry is None:
+        raise NotFound(
+            f"to: {query['to']} is not on the {query['type']} blocklist of sender {query['from']}",
+            field="to",
+        )
+    return ok(ctx, public(entry))
+
+
+@handlers("deleteSubscriber")
+def delete_subscriber(ctx: Context) -> Reply:
+    data = ctx.data
+    entry = data[COLLECTION].get(ctx.path["id"])
+    if entry is None:
+        raise NotFound(f"id: no blocklist entry '{ctx.path['id']}'", field="id")
+    tx = data.begin()
+    tx.delete(COLLECTION, entry["id"])
+    tx.commit()
+    return ok(ctx, public(entry))

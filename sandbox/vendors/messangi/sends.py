@@ -1,0 +1,116 @@
+"""The sends every sender's blocklist applies to: SMS (/raven/v2/messages), e-mail
+(/crowsnest/v2/emails), WhatsApp (/balerion/v3/messages) and RCS (/rcs/v1/messages).
+
+Messangi accepts a send to a blocklisted recipient like any other (`status: ACCEPTED`) and the
+message then ends BLACKLISTED: "If the number is in the list, the message is not sent." The
+sandbox records it SUPPRESSED with reason SENDER_BLOCKLISTED; GET /raven/v2/messages/{id}
+shows BLACKLISTED. The message id Messangi answers is the outbox message's id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sandbox import outbox
+from sandbox.engine import Category, Channel, Facts, Intent, Status
+from sandbox.errors import InvalidInput, NotFound
+from sandbox.http import Context, Reply
+from sandbox.store import Doc
+from sandbox.vendors.messangi import blocklist
+from sandbox.vendors.messangi.envelope import nanos, ok
+from sandbox.vendors.messangi.handlers import handlers
+
+
+@dataclass(frozen=True)
+class SendApi:
+    """How one send API reads its request and answers it."""
+
+    channel: Channel
+    # the request's fields the answer echoes (besides id, from, to, status, date)
+    echoed: tuple[str, ...]
+    # (subject, body) of the outbox message, from the request
+    content: Callable[[dict[str, Any]], tuple[str | None, str | None]]
+    fixed: tuple[tuple[str, str], ...] = ()  # fields the answer always carries
+
+
+def _whatsapp_content(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    kind = body.get("type", "text")
+    if kind == "text" and not body.get("body"):
+        raise InvalidInput("body: a text WhatsApp message needs a body", field="body")
+    if kind == "template" and not body.get("templateName"):
+        raise InvalidInput(
+            "templateName: a template WhatsApp message needs a templateName", field="templateName"
+        )
+    return None, body.get("body") if kind == "text" else f"template {body['templateName']}"
+
+
+SEND_APIS = {
+    "sendSms": SendApi(
+        Channel.SMS, ("text",), lambda b: (None, b["text"]), fixed=(("type", "MT"),)
+    ),
+    "sendEmail": SendApi(
+        Channel.EMAIL, ("subject",), lambda b: (b["subject"], b.get("text") or b.get("html"))
+    ),
+    "sendWhatsapp": SendApi(Channel.WHATSAPP, (), _whatsapp_content),
+    "sendRcs": SendApi(Channel.RCS, ("text",), lambda b: (None, b["text"])),
+}
+_STATUS = {Status.DELIVERED: "DELIVERED", Status.SUPPRESSED: "BLACKLISTED"}
+
+
+def send(ctx: Context) -> Reply:
+    api = SEND_APIS[ctx.op.operation_id]
+    body = ctx.body
+    sender = body["from"]
+    recipient = blocklist.canonical(api.channel, body["to"])
+    subject, text = api.content(body)
+    data = ctx.data
+    to = recipient if api.channel != Channel.EMAIL else body["to"].strip()
+    intent = Intent(
+        vendor="messangi",
+        operation=ctx.op.operation_id,
+        channel=api.channel,
+        category=Category.TRANSACTIONAL,
+        priority=None,
+        to=to,
+        sender=sender,
+    )
+    facts = Facts(
+        now=ctx.now,
+        sender_blocklisted=blocklist.is_blocklisted(data, api.channel, sender, recipient),
+    )
+    tx = data.begin()
+    message, _ = outbox.record(tx, intent, facts, subject=subject, body=text, stamp=ctx.stamp)
+    tx.commit()
+    ctx.message_ids.append(message["id"])
+    answer = _answer(message, api, body)
+    answer["status"] = "ACCEPTED"  # either way: the blocklist stops it after acceptance
+    return ok(ctx, answer)
+
+
+for _operation in SEND_APIS:
+    handlers(_operation)(send)
+
+
+@handlers("getMessage")
+def get_message(ctx: Context) -> Reply:
+    """A sent message's status: DELIVERED, or BLACKLISTED when the blocklist stopped it."""
+    message = ctx.data["messages"].get(ctx.path["id"])
+    if message is None or message["vendor"] != "messangi":
+        raise NotFound(f"id: no message '{ctx.path['id']}'", field="id")
+    api = SEND_APIS[message["operation"]]
+    return ok(ctx, _answer(message, api, None))
+
+
+def _answer(message: Doc, api: SendApi, request: dict[str, Any] | None) -> dict[str, Any]:
+    """The message as Messangi answers it; from the request when there is one (it echoes
+    what was sent), else from the outbox."""
+    stored = {"text": message["body"], "subject": message["subject"], "body": message["body"]}
+    answer: dict[str, Any] = {"id": message["id"], "from": message["from"], "to": message["to"]}
+    for name in api.echoed:
+        answer[name] = request[name] if request is not None else stored[name]
+    answer.update(api.fixed)
+    answer["status"] = _STATUS[message["status"]]
+    answer["date"] = nanos(message["created_at"])
+    return answer

@@ -1,0 +1,64 @@
+"""The `messangi` section of a fixture: blocklist entries, checked, and restored by a reset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sandbox.testing import Sandbox
+
+from .helpers import BLOCKED, FIRST_ENTRY, FREE, Msg, entry, lookup
+
+
+def test_reset_restores_the_fixture_blocklist(msg: Msg) -> None:
+    msg.call("DELETE", f"/subscribers/{FIRST_ENTRY}")
+    msg.add(entry(FREE))
+    reset = msg.http.post(f"{msg.tenant.control}/reset")
+    assert reset.status_code == 200
+    assert msg.find(**lookup()).json()["data"]["id"] == FIRST_ENTRY
+    assert msg.find(**lookup(FREE)).status_code == 404
+
+
+def test_fixture_entries_are_numbered_in_order_and_repeats_collapse(sandbox: Sandbox) -> None:
+    blocklist = [
+        {"to": "+1 415 555 0100", "from": "A", "type": "SMS"},
+        {"to": "14155550100", "from": "A", "type": "SMS", "reason": "again"},
+        {"to": "x@example.com", "from": "A", "type": "EMAIL", "reason": "COMPLAINED"},
+    ]
+    tenant = sandbox.create_tenant({"messangi": {"blocklist": blocklist}})
+    try:
+        client = Msg(sandbox.http, tenant, tenant.messangi_auth())
+        first = client.find(**lookup("+14155550100", "A")).json()["data"]
+        assert (first["id"], first["to"], first["reason"]) == (
+            FIRST_ENTRY,
+            "+1 415 555 0100",
+            "UNSUBSCRIBED",  # the default reason
+        )
+        second = client.find(**lookup("X@example.com", "A", "EMAIL")).json()["data"]
+        assert (second["id"], second["reason"]) == (f"{2:024x}", "COMPLAINED")
+        added = client.add(entry(BLOCKED, "A")).json()["data"]
+        assert added["id"] not in (FIRST_ENTRY, f"{2:024x}")
+    finally:
+        tenant.delete()
+
+
+@pytest.mark.parametrize(
+    ("item", "field"),
+    [
+        ({"to": "+525500000000", "from": "A", "type": "EMAIL"}, "messangi.blocklist[0].to"),
+        ({"to": "a@example.com", "from": "A", "type": "SMS"}, "messangi.blocklist[0].to"),
+        ({"to": "+525500000000", "from": "A", "type": "FAX"}, "messangi.blocklist[0].type"),
+        ({"to": "+525500000000", "type": "SMS"}, "messangi.blocklist[0]"),
+        ({"to": "+525500000000", "from": "A", "type": "SMS", "colour": 1}, "colour"),
+    ],
+)
+def test_a_bad_fixture_entry_is_a_400_naming_its_path(
+    sandbox: Sandbox, item: dict[str, Any], field: str
+) -> None:
+    response = sandbox.http.put(
+        "/_sandbox/tenants/bad-messangi", json={"messangi": {"blocklist": [item]}}
+    )
+    assert response.status_code == 400, response.text
+    assert field in response.text
+    assert sandbox.http.get("/_sandbox/tenants/bad-messangi").status_code == 404
