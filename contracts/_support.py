@@ -210,6 +210,15 @@ def _otp_rejected(body: Any) -> bool:
     return isinstance(body, dict) and body.get("entity") is False and "warnings" in body
 
 
+def _symplify(body: Any) -> bool:
+    """`{"error": "...", "status": N[, "field": "..."]}`."""
+    return (
+        isinstance(body, dict)
+        and isinstance(body.get("error"), str)
+        and isinstance(body.get("status"), int)
+    )
+
+
 def _messangi(body: Any) -> bool:
     """`{"meta": {"timestamp", "transactionId", "explain"}, "data": null}`."""
     meta = body.get("meta") if isinstance(body, dict) else None
@@ -228,6 +237,7 @@ ENVELOPES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "capillary-oauth": ('{"data": null, "errors": [{"code", "message"}, ...]}', _oauth),
     "sandbox": ('{"error": {"code", "message"}}', _sandbox),
     "messangi": ('{"meta": {"timestamp", "transactionId", "explain"}, "data": null}', _messangi),
+    "symplify": ('{"error": "...", "status": N}', _symplify),
 }
 # Documented 400 bodies that are the vendor's own answer rather than its error envelope.
 ALTERNATIVES: dict[str, Callable[[Any], bool]] = {

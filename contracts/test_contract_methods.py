@@ -19,7 +19,12 @@ pytestmark = pytest.mark.contract
 
 # schemathesis' default set of unexpected methods (config: phases.coverage.unexpected-methods)
 METHODS = ["GET", "PUT", "POST", "DELETE", "OPTIONS", "PATCH", "TRACE", "QUERY"]
-DOCUMENTS = {"capillary": "/capillary", "messangi": "/messangi", "sandbox": "/_sandbox"}
+DOCUMENTS = {
+    "capillary": "/capillary",
+    "messangi": "/messangi",
+    "symplify": "/symplify",
+    "sandbox": "/_sandbox",
+}
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace", "query"}
 
 APP = _support.new_app()
@@ -42,6 +47,7 @@ def test_undocumented_method(document: str, method: str) -> None:
     headers = {
         "capillary": _support.basic_auth(CREDENTIALS["capillary"]),
         "messangi": {"Authorization": CREDENTIALS["messangi"]["value"]},
+        "symplify": {"X-Carma-Authentication-Token": CREDENTIALS["symplify"]["value"]},
     }.get(document, {})
     problems: list[str] = []
     with _support.client(APP) as session:

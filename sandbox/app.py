@@ -21,11 +21,11 @@ from sandbox.routing import OperationRouter, PrefixDispatcher
 from sandbox.settings import Settings
 from sandbox.spec import Operation, compile_document, load_document
 from sandbox.store import Store
-from sandbox.vendors import capillary, messangi
+from sandbox.vendors import capillary, messangi, symplify
 
 log = logging.getLogger(__name__)
 
-VENDORS: tuple[Vendor, ...] = (capillary.VENDOR, messangi.VENDOR)
+VENDORS: tuple[Vendor, ...] = (capillary.VENDOR, messangi.VENDOR, symplify.VENDOR)
 CONTROL_PREFIX = "_sandbox"
 
 

@@ -32,6 +32,14 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Milliseconds since 1970-01-01T00:00Z (the vendors' numeric timestamps)."""
+    return (moment - EARLIEST) // _MILLISECOND
+
+
 class OutOfRange(ValueError):
     pass
 

@@ -42,6 +42,11 @@ class Unauthorized(ApiError):
     default_message = "Unauthorized: missing or invalid credentials"
 
 
+class Forbidden(ApiError):
+    status = 403
+    default_message = "Forbidden: these credentials have no access to this resource"
+
+
 class NotFound(ApiError):
     status = 404
     default_message = "Not found"
@@ -50,6 +55,11 @@ class NotFound(ApiError):
 class MethodNotAllowed(ApiError):
     status = 405
     default_message = "Method not allowed"
+
+
+class Conflict(ApiError):
+    status = 409
+    default_message = "Conflict: the resource already exists"
 
 
 class PayloadTooLarge(ApiError):
@@ -96,8 +106,10 @@ def _render_sandbox(error: ApiError, now: datetime | None = None) -> dict[str, A
 _SANDBOX_CODES = {
     400: "INVALID_INPUT",
     401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
     413: "PAYLOAD_TOO_LARGE",
     500: "INTERNAL_ERROR",
 }

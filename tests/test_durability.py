@@ -93,6 +93,17 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
             json={k: tenant.credentials["messangi"][k] for k in ("username", "password")},
         )
         login_key = {"Authorization": login.headers["authorization"]}
+        blocked = client.put(  # until the end of 2030-01-02 on the frozen tenant clock
+            "/symplify/1234/lists/contacts/tempblock",
+            json={
+                "findBy": "ORIGINALID",
+                "listId": "42",
+                "searchValue": "111",
+                "blockUntil": "2030-01-02",
+            },
+            headers=tenant.symplify_auth(),
+        )
+        assert blocked.status_code == 200
         os.killpg(process.pid, signal.SIGKILL)  # no shutdown hook runs
         process.wait()
 
@@ -114,4 +125,10 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
             "now": "2030-01-01T00:00:00.000Z",
             "frozen": True,
         }
+        status = client.get(
+            "/symplify/1234/lists/contacts/tempblock",
+            params={"findBy": "ORIGINALID", "listId": "42", "searchValue": "111"},
+            headers=tenant.symplify_auth(),
+        )
+        assert status.json()["blockUntil"] == "2030-01-02"
         assert client.get("/_sandbox/tenants/demo").status_code == 200

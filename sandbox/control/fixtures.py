@@ -17,13 +17,15 @@ from sandbox.spec import YAML_LOADER
 from sandbox.store.collection import Doc
 from sandbox.vendors.capillary import fixture as capillary_fixture
 from sandbox.vendors.messangi import fixture as messangi_fixture
+from sandbox.vendors.symplify import fixture as symplify_fixture
 
 Loader = Callable[[dict[str, Any], datetime], dict[str, list[Doc]]]
 
-# Sections whose vendor is emulated; the others are validated and kept with the fixture.
+# Each vendor's section of a fixture, loaded by that vendor.
 LOADERS: dict[str, Loader] = {
     "capillary": capillary_fixture.tables,
     "messangi": messangi_fixture.tables,
+    "symplify": symplify_fixture.tables,
 }
 
 

@@ -27,6 +27,10 @@ class CollectionSpec:
     multi: tuple[str, ...] = ()
     capped: bool = False
     normalise: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+    # index name -> the value a document is indexed under, computed from the whole document
+    # (e.g. a tuple of several fields); None leaves the document out of that index. Names
+    # here are also listed in `unique` or `multi`; lookups pass the computed value.
+    derived: dict[str, Callable[[Doc], Any]] = field(default_factory=dict)
     # string fields with few distinct values: one object each when read from disk
     shared: tuple[str, ...] = ()
     # (group field, kind field, time field): a running count and latest time per group and
@@ -56,6 +60,10 @@ class Collection:
 
     def get(self, key: Key) -> Doc | None:
         return self._docs.get(key)
+
+    def count_by(self, index: str, value: Any) -> int:
+        """How many documents a multi-valued index holds under `value`, in O(1)."""
+        return len(self._multi[index].get(self._norm(index, value), ()))
 
     def by(self, index: str, value: Any) -> Doc | None:
         """The document whose unique `index` field equals `value` (normalised), if any."""
@@ -151,23 +159,27 @@ class Collection:
             key, old = self._docs.popitem(last=False)
             self._unindex(key, old)
 
+    def _indexed_as(self, name: str, doc: Doc) -> Any:
+        derive = self.spec.derived.get(name)
+        return derive(doc) if derive is not None else self._norm(name, doc.get(name))
+
     def _index(self, key: Key, doc: Doc) -> None:
         for name, index in self._unique.items():
-            value = self._norm(name, doc.get(name))
+            value = self._indexed_as(name, doc)
             if value not in (None, ""):
                 index[value] = key
         for name, multi in self._multi.items():
-            value = self._norm(name, doc.get(name))
+            value = self._indexed_as(name, doc)
             if value not in (None, ""):
                 multi.setdefault(value, {})[key] = None
 
     def _unindex(self, key: Key, doc: Doc) -> None:
         for name, index in self._unique.items():
-            value = self._norm(name, doc.get(name))
+            value = self._indexed_as(name, doc)
             if value not in (None, "") and index.get(value) == key:
                 del index[value]
         for name, multi in self._multi.items():
-            value = self._norm(name, doc.get(name))
+            value = self._indexed_as(name, doc)
             keys = multi.get(value)
             if keys is not None:
                 keys.pop(key, None)

@@ -33,5 +33,34 @@ OTPS = CollectionSpec("otps", key="subject")
 MESSANGI_BLOCKLIST = CollectionSpec(
     "messangi_blocklist", unique=("key",), shared=("type", "from", "reason", "source")
 )
+# Symplify: the accounts a tenant's token reaches, their lists ("1234/42") and contacts. A
+# contact is found by originalId on a list, by originalId or e-mail on every list (a -1
+# block), and a list send walks the list's contacts.
+SYMPLIFY_ACCOUNTS = CollectionSpec("symplify_accounts")
+SYMPLIFY_LISTS = CollectionSpec("symplify_lists", multi=("account",), shared=("account",))
+SYMPLIFY_CONTACTS = CollectionSpec(
+    "symplify_contacts",
+    unique=("on_list",),
+    multi=("list", "original", "email"),
+    derived={
+        "on_list": lambda c: (c["account"], c["list_id"], c["original_id"]),
+        "list": lambda c: (c["account"], c["list_id"]),
+        "original": lambda c: (c["account"], c["original_id"]),
+        "email": lambda c: (c["account"], normalise.email(c["email"])) if c.get("email") else None,
+    },
+    shared=("account",),
+)
 
-ALL = (META, STATUS_LABELS, CUSTOMERS, STATUS_LOG, MESSAGES, REQUESTS, OTPS, MESSANGI_BLOCKLIST)
+ALL = (
+    META,
+    STATUS_LABELS,
+    CUSTOMERS,
+    STATUS_LOG,
+    MESSAGES,
+    REQUESTS,
+    OTPS,
+    MESSANGI_BLOCKLIST,
+    SYMPLIFY_ACCOUNTS,
+    SYMPLIFY_LISTS,
+    SYMPLIFY_CONTACTS,
+)

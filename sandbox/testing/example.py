@@ -1,5 +1,5 @@
 """An example tenant like CONTRACT.md's: a blocked customer, an active one, an opted-out one;
-a Messangi number blocklisted on one sender of two.
+a Messangi number blocklisted on one sender of two; a Symplify account with two lists.
 
 sandbox.create_tenant(EXAMPLE_FIXTURE)
 """
@@ -55,6 +55,20 @@ EXAMPLE_FIXTURE: dict[str, Any] = {
             {"to": "+525500000000", "from": "141555549", "type": "SMS", "reason": "UNSUBSCRIBED"},
             {"to": "blocked@example.com", "from": "news@example.com", "type": "EMAIL"},
         ],
+    },
+    "symplify": {
+        "accounts": [
+            {
+                "customer_id": "1234",
+                "lists": [
+                    {
+                        "id": "42",
+                        "contacts": [{"original_id": "111", "email": "lady_gaga@example.com"}],
+                    },
+                    {"id": 43},
+                ],
+            }
+        ]
     },
 }
 BLOCKED, ACTIVE, OPTED_OUT = 565039505, 565039506, 565039507

@@ -40,6 +40,8 @@ class World:
         self.labels: list[dict[str, Any]] = []
         self.customers: dict[str, dict[str, Any]] = {}
         self.blocklist: list[dict[str, Any]] = []  # the fixture's Messangi blocklist
+        # the fixture's Symplify accounts: customer id -> list id -> contacts
+        self.accounts: dict[str, dict[str, list[dict[str, Any]]]] = {}
         self._tenant: Tenant | None = None
         self.response: httpx.Response | None = None
 
@@ -55,6 +57,18 @@ class World:
                     ],
                 },
                 "messangi": {"blocklist": self.blocklist},
+                "symplify": {
+                    "accounts": [
+                        {
+                            "customer_id": account,
+                            "lists": [
+                                {"id": list_id, "contacts": contacts}
+                                for list_id, contacts in lists.items()
+                            ],
+                        }
+                        for account, lists in self.accounts.items()
+                    ]
+                },
             }
             self._tenant = self.sandbox.create_tenant(fixture)
         return self._tenant
@@ -132,7 +146,33 @@ def messangi_blocklist(world: World, datatable: list[list[str]]) -> None:
     world.blocklist.extend({k: v for k, v in zip(header, row, strict=True) if v} for row in rows)
 
 
+@given(parsers.parse('the Symplify account "{account}" with the contacts'))
+def symplify_contacts(world: World, account: str, datatable: list[list[str]]) -> None:
+    """Rows of list, original_id and optionally email, mobile: the account's lists."""
+    header, *rows = datatable
+    lists = world.accounts.setdefault(account, {})
+    for row in rows:
+        values = {k: v for k, v in zip(header, row, strict=True) if v}
+        lists.setdefault(values.pop("list"), []).append(values)
+
+
 # --- when -----------------------------------------------------------------------------------
+@when(parsers.parse('a message is sent to list {list_id:d} of account "{account}"'))
+def symplify_list_send(world: World, list_id: int, account: str) -> None:
+    tenant = world.tenant
+    world.response = tenant.http.post(
+        f"/symplify/{account}/lists/{list_id}/send",
+        json={"subject": "Spring sale", "body": "Everything must go"},
+        headers=tenant.symplify_auth(),
+    )
+    assert world.response.status_code == 200, world.response.text
+
+
+@when(parsers.re(r"the tenant clock advances (?P<days>\d+) days?$"))
+def advance_days(world: World, days: str) -> None:
+    world.tenant.advance_clock(int(days) * 86400)
+
+
 @given(parsers.parse('"{to}" is blocklisted on sender "{sender}" for {channel}'))
 @when(parsers.parse('"{to}" is blocklisted on sender "{sender}" for {channel}'))
 def blocklisted_by_api(world: World, to: str, sender: str, channel: str) -> None:
@@ -266,6 +306,8 @@ def _credentials(tenant: Tenant, path: str, valid: bool) -> dict[str, str]:
     """The vendor's own credentials for `path`, or wrong ones of the same scheme."""
     if path.startswith("/messangi/"):
         return tenant.messangi_auth() if valid else {"Authorization": "Bearer wrong-key"}
+    if path.startswith("/symplify/"):
+        return tenant.symplify_auth() if valid else {"X-Carma-Authentication-Token": "wrong"}
     return tenant.capillary_auth() if valid else {"Authorization": "Basic bm9ib2R5Ong="}
 
 
@@ -339,6 +381,15 @@ def the_message(world: World, status: str, reason: str) -> None:
     [message] = world.triggered()
     expected = None if reason == "none" else reason
     assert (message["status"], message["reason"]) == (status, expected), message
+
+
+@then(parsers.parse('the message to "{address}" is {status} with reason {reason}'))
+def message_to(world: World, address: str, status: str, reason: str) -> None:
+    """The message the last API call triggered to `address`."""
+    found = [m for m in world.triggered() if m["to"] == address]
+    assert len(found) == 1, f"{len(found)} messages to {address}: {world.triggered()}"
+    expected = None if reason == "none" else reason
+    assert (found[0]["status"], found[0]["reason"]) == (status, expected), found[0]
 
 
 @then(parsers.parse("Messangi reports the message status {status}"))

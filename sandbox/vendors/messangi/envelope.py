@@ -7,18 +7,16 @@ an error carries its reason in `meta.explain` and `data: null`.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sandbox.clock import EARLIEST, wall_now
+from sandbox.clock import epoch_ms, wall_now
 from sandbox.errors import ApiError, register_envelope
 from sandbox.http import Context, Reply
 
-_MILLISECOND = timedelta(milliseconds=1)
-
 
 def meta(now: datetime) -> dict[str, Any]:
-    return {"timestamp": (now - EARLIEST) // _MILLISECOND, "transactionId": str(uuid.uuid4())}
+    return {"timestamp": epoch_ms(now), "transactionId": str(uuid.uuid4())}
 
 
 def ok(ctx: Context, data: Any) -> Reply:

@@ -1,0 +1,236 @@
+@seed-004
+Feature: Symplify temporary contact blocking, on the tenant's clock
+  Source: seeds/004 (help.symplify.com, "Temporary contact blocking"). Statements:
+    004-01 "If you want to temporary block a contact from receiving messages you can do so by
+           using the blocking feature managed by our API"
+    004-02 "When you block a contact you'll set an end date and until that date, no messages
+           will be sent"
+    004-03 "You can release a block if necessary"
+    004-04 "You can also use the Event Hub for blocking contacts" (not emulated: no Event Hub)
+    004-05 "To block a contact use the following method: PUT /{customerid}/lists/contacts/tempblock"
+    004-06 "You can find a contact by: ORIGINALID, EMAILADDRESS" (the examples spell EMAILADRESS)
+    004-07 "specify where the contact is be stored: <listId> (a specific list), -1 (any list)"
+    004-08 "add the unique search value (the contact's original ID or email address) and the end
+           date for the block"
+    004-09..004-12 Example DTOs 1 to 4
+    004-13 "To release a block you simply POST one of the DTOs above and leave blockUntil empty"
+    004-14 "To get information about the blocked status of a contact ... GET
+           /{customerid}/lists/contacts/tempblock and one of the above DTOs but remove blockUntil"
+  The seed's dates are in 2020: scenarios freeze the tenant clock before them.
+
+  Background:
+    Given the Symplify account "1234" with the contacts
+      | list | original_id | email                 |
+      | 42   | 111         | lady_gaga@example.com |
+      | 42   | 222         | tom@example.com       |
+      | 43   | 111         | lady_gaga@example.com |
+    And the tenant clock is frozen at "2020-01-15T09:00:00Z"
+
+  @stmt-004-01 @stmt-004-02 @stmt-004-05 @stmt-004-10
+  Scenario: Example DTO 2: "until that date, no messages will be sent" to the contact on list 42
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "ORIGINALID", "listId": "42", "searchValue": "111", "blockUntil": "2020-02-01"}
+      """
+    Then the answer is HTTP 200
+    And the answer has blocked = true
+    And the answer has blockUntil = "2020-02-01"
+    When a message is sent to list 42 of account "1234"
+    Then the message to "lady_gaga@example.com" is SUPPRESSED with reason CONTACT_TEMP_BLOCKED
+    And the message to "tom@example.com" is DELIVERED with reason none
+    And the decision says "contact is blocked until the end of 2020-02-01 (list 42)"
+
+  @stmt-004-02
+  Scenario: The block lasts through its last day and ends by itself when the clock passes it
+    Given the tenant clock is frozen at "2020-01-31T12:00:00Z"
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "ORIGINALID", "listId": "42", "searchValue": "111", "blockUntil": "2020-02-01"}
+      """
+    And the tenant clock advances 1 day
+    And a message is sent to list 42 of account "1234"
+    Then the message to "lady_gaga@example.com" is SUPPRESSED with reason CONTACT_TEMP_BLOCKED
+    When the tenant clock advances 1 day
+    And a message is sent to list 42 of account "1234"
+    Then the message to "lady_gaga@example.com" is DELIVERED with reason none
+    And the decision says "temporary block ended at 2020-02-02T00:00Z"
+
+  @stmt-004-07
+  Scenario: A block on one list does not affect the contact on another list
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "ORIGINALID", "listId": "42", "searchValue": "111", "blockUntil": "2020-02-01"}
+      """
+    And a message is sent to list 43 of account "1234"
+    Then the message to "lady_gaga@example.com" is DELIVERED with reason none
+
+  @stmt-004-07 @stmt-004-09
+  Scenario: Example DTO 1: "-1 (any list)" blocks the contact on every list
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "ORIGINALID", "listId": "-1", "searchValue": "111", "blockUntil": "2020-02-01"}
+      """
+    Then the answer is HTTP 200
+    And the answer has contacts[0].blocked = true
+    And the answer has contacts[1].blocked = true
+    When a message is sent to list 42 of account "1234"
+    Then the message to "lady_gaga@example.com" is SUPPRESSED with reason CONTACT_TEMP_BLOCKED
+    And the decision says "contact is blocked until the end of 2020-02-01 (all lists)"
+    When a message is sent to list 43 of account "1234"
+    Then the message to "lady_gaga@example.com" is SUPPRESSED with reason CONTACT_TEMP_BLOCKED
+
+  @stmt-004-06 @stmt-004-11 @stmt-004-12
+  Scenario Outline: Example DTOs 3 and 4: find by e-mail address (<findBy>, list <listId>)
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "<findBy>", "listId": "<listId>", "searchValue": "lady_gaga@example.com", "blockUntil": "2020-02-01"}
+      """
+    Then the answer is HTTP 200
+    When a message is sent to list 42 of account "1234"
+    Then the message to "lady_gaga@example.com" is SUPPRESSED with reason CONTACT_TEMP_BLOCKED
+    And the message to "tom@example.com" is DELIVERED with reason none
+    When a message is sent to list 43 of account "1234"
+    Then the message to "lady_gaga@example.com" is <on_43> with reason <reason_43>
+
+    Examples:
+      | findBy       | listId | on_43      | reason_43            |
+      | EMAILADRESS  | -1     | SUPPRESSED | CONTACT_TEMP_BLOCKED |
+      | EMAILADRESS  | 42     | DELIVERED  | none                 |
+      | EMAILADDRESS | -1     | SUPPRESSED | CONTACT_TEMP_BLOCKED |
+      | EMAILADDRESS | 42     | DELIVERED  | none                 |
+
+  @stmt-004-06 @stmt-004-08
+  Scenario: The e-mail address is found in any letter case
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "EMAILADRESS", "listId": "42", "searchValue": "Lady_Gaga@Example.com", "blockUntil": "2020-02-01"}
+      """
+    Then the answer is HTTP 200
+    And the answer has contacts[0].originalId = "111"
+
+  @stmt-004-08
+  Scenario Outline: A bad DTO is refused, naming its field, and blocks nobody (<case>)
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "<findBy>", "listId": "42", "searchValue": "111", "blockUntil": "<blockUntil>"}
+      """
+    Then the answer is HTTP 400
+    And the answer has field = "<field>"
+    When a message is sent to list 42 of account "1234"
+    Then the message to "lady_gaga@example.com" is DELIVERED with reason none
+
+    Examples:
+      | case                 | findBy     | blockUntil | field      |
+      | unknown findBy       | PHONE      | 2020-02-01 | findBy     |
+      | not YYYY-MM-DD       | ORIGINALID | 01/02/2020 | blockUntil |
+      | not a real date      | ORIGINALID | 2020-02-30 | blockUntil |
+      | a day in the past    | ORIGINALID | 2020-01-14 | blockUntil |
+      | no end date to block | ORIGINALID |            | blockUntil |
+
+  @stmt-004-08
+  Scenario: Blocking a contact nobody has, or on a list the account does not have, is a 404
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "ORIGINALID", "listId": "-1", "searchValue": "999", "blockUntil": "2020-02-01"}
+      """
+    Then the answer is HTTP 404
+    And the answer has field = "searchValue"
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "ORIGINALID", "listId": "77", "searchValue": "111", "blockUntil": "2020-02-01"}
+      """
+    Then the answer is HTTP 404
+    And the answer has field = "listId"
+
+  @stmt-004-08
+  Scenario: The last day of the block may be today
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "ORIGINALID", "listId": "42", "searchValue": "111", "blockUntil": "2020-01-15"}
+      """
+    Then the answer is HTTP 200
+    When a message is sent to list 42 of account "1234"
+    Then the message to "lady_gaga@example.com" is SUPPRESSED with reason CONTACT_TEMP_BLOCKED
+
+  @stmt-004-03 @stmt-004-13
+  Scenario: "To release a block you simply POST one of the DTOs above and leave blockUntil empty"
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "EMAILADRESS", "listId": "42", "searchValue": "lady_gaga@example.com", "blockUntil": "2020-02-01"}
+      """
+    And the client sends POST /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "EMAILADRESS", "listId": "42", "searchValue": "lady_gaga@example.com", "blockUntil": ""}
+      """
+    Then the answer is HTTP 200
+    And the answer has blocked = false
+    When a message is sent to list 42 of account "1234"
+    Then the message to "lady_gaga@example.com" is DELIVERED with reason none
+
+  @stmt-004-13
+  Scenario: A POST with an end date is not a release, and changes nothing
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "ORIGINALID", "listId": "42", "searchValue": "111", "blockUntil": "2020-02-01"}
+      """
+    And the client sends POST /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "ORIGINALID", "listId": "42", "searchValue": "111", "blockUntil": "2020-03-01"}
+      """
+    Then the answer is HTTP 400
+    And the answer has field = "blockUntil"
+    When a message is sent to list 42 of account "1234"
+    Then the message to "lady_gaga@example.com" is SUPPRESSED with reason CONTACT_TEMP_BLOCKED
+
+  @stmt-004-14
+  Scenario: "Get a blocked status" with the DTO without blockUntil, as the body of the GET
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "EMAILADRESS", "listId": "42", "searchValue": "lady_gaga@example.com", "blockUntil": "2020-02-01"}
+      """
+    And the client sends GET /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "EMAILADRESS", "listId": "42", "searchValue": "lady_gaga@example.com"}
+      """
+    Then the answer is HTTP 200
+    And the answer has blocked = true
+    And the answer has blockUntil = "2020-02-01"
+    And the answer has contacts[0].blockedUntil = 1580601599999
+    When the tenant clock advances 18 days
+    And the client sends GET /symplify/1234/lists/contacts/tempblock?findBy=EMAILADRESS&listId=42&searchValue=lady_gaga%40example.com
+    Then the answer is HTTP 200
+    And the answer has blocked = false
+
+  @stmt-004-14
+  Scenario: The seed's GET example ends with a trailing comma, which is not JSON
+    When the client sends GET /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "EMAILADRESS", "listId": "42", "searchValue": "lady_gaga@example.com", }
+      """
+    Then the answer is HTTP 400
+    And the answer has field = "body"
+
+  @stmt-004-14
+  Scenario: A GET with no DTO at all names the first missing field
+    When the client sends GET /symplify/1234/lists/contacts/tempblock
+    Then the answer is HTTP 400
+    And the answer has field = "findBy"
+
+  @contract
+  Scenario: A list send answers the same whoever is blocked
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "ORIGINALID", "listId": "42", "searchValue": "111", "blockUntil": "2020-02-01"}
+      """
+    And a message is sent to list 42 of account "1234"
+    Then the answer has recipients = 2
+    And the answer has message = "Message queued for 2 contacts"
+
+  @contract
+  Scenario: Wrong token: 401 in Symplify's body; another account's customerid: 403
+    When the client sends GET /symplify/1234/lists with wrong credentials
+    Then the answer is HTTP 401
+    And the answer has field = "X-Carma-Authentication-Token"
+    When the client sends GET /symplify/9999/lists
+    Then the answer is HTTP 403
+    And the answer has field = "customerid"

@@ -1,0 +1,17 @@
+"""Symplify's error body. Symplify publishes none; its Go client decodes `{"error": "..."}`,
+so the sandbox answers that, with the HTTP status and the field it names."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sandbox.errors import ApiError, register_envelope
+
+
+@register_envelope("symplify")
+def render(error: ApiError, now: datetime | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": error.message, "status": error.http_status}
+    if error.field:
+        body["field"] = error.field
+    return body

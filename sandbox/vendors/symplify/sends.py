@@ -1,0 +1,65 @@
+"""The list send (CONTRACT.md section 5, assumed): a message to every contact of a list with an
+address on the channel; contacts under a temporary block are recorded SUPPRESSED with reason
+CONTACT_TEMP_BLOCKED. The answer does not say which: "no messages will be sent" (seed 004) is
+a promise about delivery, not an error.
+
+One transaction for the whole list; each contact costs one look at its own block (O(1)).
+"""
+
+from __future__ import annotations
+
+from sandbox import outbox
+from sandbox.engine import Category, Channel, Facts, Intent
+from sandbox.errors import InvalidInput
+from sandbox.http import Context, Reply
+from sandbox.vendors.symplify.accounts import CONTACTS, path_list
+from sandbox.vendors.symplify.contacts import day
+from sandbox.vendors.symplify.handlers import handlers
+
+_ADDRESS = {Channel.EMAIL: "email", Channel.SMS: "mobile"}
+
+
+@handlers("sendToList")
+def send_to_list(ctx: Context) -> Reply:
+    customer_id, listed = path_list(ctx)
+    list_id = listed["list_id"]
+    body = ctx.body
+    channel = Channel(body.get("channel", "EMAIL"))
+    subject = body.get("subject")
+    if channel is Channel.EMAIL and not subject:
+        raise InvalidInput("subject: an EMAIL send needs a subject", field="subject")
+    address, text = _ADDRESS[channel], body["body"]
+    now, stamp, operation = ctx.now, ctx.stamp, ctx.op.operation_id
+    scope = {True: "all lists", False: f"list {list_id}"}
+    data = ctx.data
+    tx = data.begin()
+    sent = 0
+    for contact in data[CONTACTS].all_by("list", (customer_id, list_id)):
+        to = contact.get(address)
+        if not to:
+            continue
+        block = contact.get("block")
+        facts = Facts(
+            now=now,
+            temp_block_until=day(block["until"]) if block is not None else None,
+            temp_block_scope=scope[block["all"]] if block is not None else None,
+        )
+        intent = Intent(
+            vendor="symplify",
+            operation=operation,
+            channel=channel,
+            category=Category.PROMOTIONAL,
+            priority=None,
+            to=to,
+        )
+        message, _ = outbox.record(tx, intent, facts, subject=subject, body=text, stamp=stamp)
+        ctx.message_ids.append(message["id"])
+        sent += 1
+    tx.commit()
+    return Reply(
+        {
+            "message": f"Message queued for {sent} contact{'' if sent == 1 else 's'}",
+            "listId": list_id,
+            "recipients": sent,
+        }
+    )

@@ -1,0 +1,100 @@
+"""A small client for the Symplify API tests, bound to one tenant, and its fixture."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from sandbox.testing import Tenant
+
+ACCOUNT = "1234"
+# the same person on lists 42 and 43; Tom on 42 only; Ann has a mobile and no e-mail
+FIXTURE: dict[str, Any] = {
+    "symplify": {
+        "accounts": [
+            {
+                "customer_id": ACCOUNT,
+                "lists": [
+                    {
+                        "id": "42",
+                        "name": "Newsletter",
+                        "contacts": [
+                            {"original_id": "111", "email": "lady_gaga@example.com"},
+                            {"original_id": "222", "email": "tom@example.com"},
+                            {"original_id": "333", "mobile": "+46701234567"},
+                        ],
+                    },
+                    {
+                        "id": 43,
+                        "contacts": [{"original_id": "111", "email": "Lady_Gaga@example.com"}],
+                    },
+                ],
+            },
+            {"customer_id": "5678", "lists": [{"id": 42}]},
+        ]
+    }
+}
+GAGA, TOM, ANN = "lady_gaga@example.com", "tom@example.com", "+46701234567"
+FIRST_CONTACT = 2_047_800_001
+TEMPBLOCK = f"/{ACCOUNT}/lists/contacts/tempblock"
+
+
+def dto(
+    find_by: str = "ORIGINALID",
+    list_id: Any = "42",
+    value: str = "111",
+    until: Any = "2020-02-01",
+) -> dict[str, Any]:
+    body = {"findBy": find_by, "listId": list_id, "searchValue": value}
+    if until is not ...:
+        body["blockUntil"] = until
+    return body
+
+
+@dataclass
+class Sym:
+    http: httpx.Client
+    tenant: Tenant
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return self.tenant.symplify_auth()
+
+    def call(self, method: str, path: str, body: Any = None, **params: Any) -> httpx.Response:
+        return self.http.request(
+            method, f"/symplify{path}", json=body, params=params or None, headers=self.auth
+        )
+
+    def block(self, **fields: Any) -> httpx.Response:
+        return self.call("PUT", TEMPBLOCK, dto(**fields))
+
+    def release(self, **fields: Any) -> httpx.Response:
+        return self.call("POST", TEMPBLOCK, dto(until="", **fields))
+
+    def status(self, **fields: Any) -> httpx.Response:
+        return self.call("GET", TEMPBLOCK, dto(until=..., **fields))
+
+    def send(self, list_id: int = 42, **body: Any) -> httpx.Response:
+        request = {k: v for k, v in {"subject": "Sale", "body": "Hi", **body}.items() if v}
+        return self.call("POST", f"/{ACCOUNT}/lists/{list_id}/send", request)
+
+    def delivered(self, list_id: int = 42, **body: Any) -> dict[str, tuple[str, str | None]]:
+        """to -> (status, reason) of the messages one list send triggered."""
+        response = self.send(list_id, **body)
+        assert response.status_code == 200, response.text
+        journal = self.http.get(f"{self.tenant.control}/requests", params={"limit": 1}).json()
+        ids = journal["items"][0]["message_ids"]
+        messages = [self.http.get(f"{self.tenant.control}/outbox/{i}").json() for i in ids]
+        return {m["to"]: (m["status"], m["reason"]) for m in messages}
+
+
+def error(response: httpx.Response, status: int) -> str:
+    """The field an error names, checked to be in Symplify's error body."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) <= {"error", "status", "field"} and body["status"] == status, body
+    assert body.get("field", "") in body["error"], body  # the message names it too
+    field: str = body.get("field", "")
+    return field
