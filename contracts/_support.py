@@ -34,10 +34,11 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from starlette.applications import Starlette
 
 from sandbox.app import create_app
+from sandbox.routing import PrefixDispatcher
 from sandbox.settings import Settings
+from sandbox.store import TenantData
 from sandbox.testing.example import EXAMPLE_FIXTURE
 
 DEFAULT_EXAMPLES = 20
@@ -64,7 +65,9 @@ def config() -> SchemathesisConfig:
             # Methods a path does not document are probed by test_contract_methods.py instead,
             # so one finding there does not hide every other finding of an operation's run.
             "coverage": {"unexpected-methods": []},
-            "stateful": {"max-steps": STATEFUL_STEPS},
+            # follow the documents' own links only: inferred ones chain unrelated operations
+            # (and made Hypothesis report its data generation as flaky on long runs)
+            "stateful": {"max-steps": STATEFUL_STEPS, "inference": {"algorithms": []}},
         },
         # Hypothesis health checks judge the generator, not the app; the fixture per operation is
         # deliberate (state carries across one operation's examples).
@@ -77,12 +80,12 @@ def config() -> SchemathesisConfig:
     return SchemathesisConfig.from_dict(data)
 
 
-def new_app() -> Starlette:
+def new_app() -> PrefixDispatcher:
     """A fresh in-memory app (data_dir None) holding only the demo tenant."""
     return create_app(Settings())
 
 
-def load(app: Starlette, document: str) -> Any:
+def load(app: PrefixDispatcher, document: str) -> Any:
     """The document as the app serves it, bound to the app for in-process calls."""
     return schemathesis.openapi.from_asgi(f"/openapi/{document}", app, config=config())
 
@@ -96,13 +99,15 @@ def operation_ids(schema: Any) -> dict[str, str]:
 
 
 @contextmanager
-def client(app: Starlette) -> Iterator[Any]:
+def client(app: PrefixDispatcher) -> Iterator[Any]:
     """A `requests` session into the app, on the same lifespan schemathesis starts."""
     with asgi.get_client(app) as session:
         yield session
 
 
-def put_tenant(app: Starlette, name: str, fixture: dict[str, Any] | None = None) -> dict[str, Any]:
+def put_tenant(
+    app: PrefixDispatcher, name: str, fixture: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Create or replace `name` from `fixture`; its credentials."""
     with client(app) as session:
         response = session.put(f"/_sandbox/tenants/{name}", json=fixture or FIXTURE)
@@ -303,6 +308,9 @@ class RequestLog:
     """How many generated requests each run sent, by document, operation, mode and status."""
 
     counts: Counter[tuple[str, str, str, str, int]] = field(default_factory=Counter)
+    # per document: 4xx answers whose tenant was watched, and those after which it had changed
+    refusals: Counter[str] = field(default_factory=Counter)
+    state_changes: Counter[str] = field(default_factory=Counter)
 
     def record(self, document: str, case: Case, response: Response) -> None:
         self.record_status(document, case, response.status_code)
@@ -314,12 +322,18 @@ class RequestLog:
     def count(self, document: str, operation: str, phase: str, mode: str, status: int) -> None:
         self.counts[(document, operation, phase, mode, status)] += 1
 
-    def as_rows(self) -> list[list[Any]]:
-        return [[*key, count] for key, count in sorted(self.counts.items())]
+    def as_rows(self) -> dict[str, Any]:
+        return {
+            "counts": [[*key, count] for key, count in sorted(self.counts.items())],
+            "refusals": dict(self.refusals),
+            "state_changes": dict(self.state_changes),
+        }
 
-    def merge_rows(self, rows: list[list[Any]]) -> None:
-        for *key, count in rows:
+    def merge_rows(self, rows: dict[str, Any]) -> None:
+        for *key, count in rows["counts"]:
             self.counts[(key[0], key[1], key[2], key[3], int(key[4]))] += int(count)
+        self.refusals.update(rows["refusals"])
+        self.state_changes.update(rows["state_changes"])
 
     def per_operation(self) -> list[str]:
         """One line per operation: requests by mode and status (shown with -v)."""
@@ -335,11 +349,13 @@ class RequestLog:
     def summary(self) -> dict[str, Any]:
         by_document: dict[str, Counter[str]] = {}
         server_errors: list[dict[str, Any]] = []
-        operations: dict[str, set[str]] = {}
+        operations: dict[str, dict[str, Counter[str]]] = {}
         for (document, operation, phase, mode, status), count in sorted(self.counts.items()):
             totals = by_document.setdefault(document, Counter())
             if phase != "unexpected-method":
-                operations.setdefault(document, set()).add(operation)
+                tally = operations.setdefault(document, {}).setdefault(operation, Counter())
+                tally["requests"] += count
+                tally[f"{status // 100}xx"] += count
             totals["requests"] += count
             totals[mode] += count
             totals[f"phase:{phase}"] += count
@@ -354,8 +370,17 @@ class RequestLog:
             "requests": sum(self.counts.values()),
             "server_errors": sum(e["n"] for e in server_errors),
             "documents": {
-                document: {"operations": len(operations.get(document, ())), **dict(totals)}
+                document: {
+                    "operations": len(operations.get(document, ())),
+                    **dict(totals),
+                    "refused_4xx_watched": self.refusals[document],
+                    "state_changed_on_4xx": self.state_changes[document],
+                }
                 for document, totals in by_document.items()
+            },
+            "per_operation": {
+                document: {name: dict(tally) for name, tally in sorted(ops.items())}
+                for document, ops in operations.items()
             },
             "server_error_details": server_errors,
         }
@@ -368,8 +393,14 @@ class UnhandledError(AssertionError):
     """The app raised instead of answering: a server would have answered 500."""
 
 
-def send(document: str, case: Case, **kwargs: Any) -> Response:
-    """Send the case in-process and count it; an exception the app raised counts as a 500."""
+class StateChangedOnError(AssertionError):
+    """A request answered 4xx changed the tenant's state: a refused request must change nothing."""
+
+
+def send(document: str, case: Case, watch: TenantData | None = None, **kwargs: Any) -> Response:
+    """Send the case in-process and count it; an exception the app raised counts as a 500.
+    With `watch`, a 4xx answer after which that tenant committed a write is a failure."""
+    before = watch.commits if watch is not None else 0
     try:
         response = case.call(**kwargs)
     except Exception as exc:
@@ -377,12 +408,20 @@ def send(document: str, case: Case, **kwargs: Any) -> Response:
         LOG.record_status(document, case, 500)
         raise UnhandledError(f"500: {type(exc).__name__}: {exc}\n{case.as_curl_command()}") from exc
     LOG.record(document, case, response)
+    if watch is not None and 400 <= response.status_code < 500:
+        LOG.refusals[document] += 1
+        if watch.commits != before:
+            LOG.state_changes[document] += 1
+            raise StateChangedOnError(
+                f"{response.status_code} answer, yet the tenant committed "
+                f"{watch.commits - before} write(s)\n{case.as_curl_command()}"
+            )
     return response
 
 
-def call_and_check(document: str, case: Case) -> Response:
+def call_and_check(document: str, case: Case, watch: TenantData | None = None) -> Response:
     """Send the case in-process, count it, then run every check on the answer."""
-    response = send(document, case)
+    response = send(document, case, watch)
     case.validate_response(response, checks=CHECKS)
     return response
 
@@ -397,7 +436,7 @@ class OperationTenants:
     While a stateful run is under way, every operation is sent as its one tenant instead.
     """
 
-    def __init__(self, app: Starlette, schema: Any, document: str, prefix: str) -> None:
+    def __init__(self, app: PrefixDispatcher, schema: Any, document: str, prefix: str) -> None:
         self.app = app
         self.schema = schema
         self.document = document  # also the vendor: its credentials and its request counts
@@ -408,10 +447,18 @@ class OperationTenants:
             op: put_tenant(app, name)[document] for op, name in self.names.items()
         }
         self.stateful: dict[str, Any] = {}
+        self.stateful_tenant: str | None = None
 
     def of(self, case: Case) -> dict[str, Any]:
         """The vendor credentials a case is sent with."""
         return self.stateful or self.credentials[case.operation.definition.raw["operationId"]]
+
+    def data_of(self, case: Case) -> TenantData:
+        """The state of the tenant a case is sent as (watched for changes on a refusal)."""
+        name = self.stateful_tenant or self.names[case.operation.definition.raw["operationId"]]
+        data = self.app.store.get(name)
+        assert data is not None, f"no tenant {name}"
+        return data
 
     def reset(self, operation_label: str) -> dict[str, Any]:
         """The operation's tenant, back to the FIXTURE (same credentials)."""
@@ -448,7 +495,7 @@ def run_links(
             return super().step(input)
 
         def call(self, case: Case, **kwargs: Any) -> Any:
-            return send(tenants.document, case, **kwargs)
+            return send(tenants.document, case, tenants.data_of(case), **kwargs)
 
         def validate_response(
             self, response: Any, case: Case, additional_checks: Any = None, **kwargs: Any
@@ -457,10 +504,12 @@ def run_links(
 
     assert Workflow.root_rules, f"no operation of {list(operations)} can start a scenario"
     tenants.stateful.update(put_tenant(tenants.app, tenant)[tenants.vendor])
+    tenants.stateful_tenant = tenant
     try:
         Workflow.run(settings=stateful_settings())
     finally:
         tenants.stateful.clear()
+        tenants.stateful_tenant = None
 
 
 def stateful_settings() -> hypothesis.settings:

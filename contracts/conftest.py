@@ -51,8 +51,16 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             if key.startswith("phase:")
         )
         statuses = ", ".join(
-            f"{key} {value}" for key, value in sorted(totals.items()) if key.endswith("xx")
+            f"{key} {value}"
+            for key, value in sorted(totals.items())
+            if len(key) == 3 and key.endswith("xx")
         )
+        watched = totals.get("refused_4xx_watched", 0)
+        if watched:
+            statuses += (
+                f" | 4xx with tenant state watched {watched}, of which changed state "
+                f"{totals.get('state_changed_on_4xx', 0)}"
+            )
         write(
             f"  {document}: {totals['requests']} requests over {totals['operations']} operations"
             f" | positive {totals.get('positive', 0)}, negative {totals.get('negative', 0)}"
@@ -64,5 +72,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for error in summary["server_error_details"]:
         write(f"  5xx: {error['document']} {error['operation']} -> {error['status']} x{error['n']}")
     if _support.REPORT_PATH:
+        Path(_support.REPORT_PATH).parent.mkdir(parents=True, exist_ok=True)
         Path(_support.REPORT_PATH).write_text(json.dumps(summary, indent=2) + "\n")
         write(f"  written to {_support.REPORT_PATH}")

@@ -70,6 +70,7 @@ def aim_at_fixture(case: Case) -> None:
         if case.operation.definition.raw["operationId"] in (
             "getCustomerV11",
             "getCustomerInteractionsV11",
+            "getSubscriptionsV11",
         ):
             for name in V11_QUERY_IDENTIFIERS:
                 value = case.query.get(name)
@@ -96,12 +97,20 @@ def shape_body(case: Case) -> None:
             body["statusLabel"] = _support.choose(body["statusLabel"], LABELS)
     elif operation_id == "updateCustomerStatus" and "label" in body:
         body["label"] = _support.choose(body["label"], LABELS)
+    elif operation_id == "updateSubscriptionsV11":
+        # items name a customer by one identifier; point them at the fixture's
+        items = body.get("root", body).get("subscription")
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict):
+                for name in V11_QUERY_IDENTIFIERS:
+                    item.pop(name, None)
+                item["mobile"] = _support.choose(repr(item), IDENTIFIERS["mobile"])
 
 
 @SCHEMA.parametrize()
 def test_capillary_operation(case: Case, fuzz_tenant: dict[str, Any]) -> None:
     aim_at_fixture(case)
-    _support.call_and_check(DOCUMENT, case)
+    _support.call_and_check(DOCUMENT, case, TENANTS.data_of(case))
 
 
 # ---------------------------------------------------------------- stateful: following links

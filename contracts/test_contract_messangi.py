@@ -85,11 +85,11 @@ def aim(case: Case) -> None:
 @SCHEMA.parametrize()
 def test_messangi_operation(case: Case, fuzz_tenant: dict[str, Any]) -> None:
     aim(case)
-    _support.call_and_check(DOCUMENT, case)
+    _support.call_and_check(DOCUMENT, case, TENANTS.data_of(case))
 
 
 def test_messangi_stateful() -> None:
-    """Scenarios following the links: add -> get / delete, send -> status."""
+    """Scenarios following the links: add -> get / delete / send to it, send -> status."""
     operations = ["addSubscriber", "getSubscriber", "deleteSubscriber", "sendSms", "getMessage"]
     tenant = _support.tenant_name("fuzz-msg-stateful", "links")
     _support.run_links(TENANTS, operations, tenant, aim)

@@ -76,11 +76,19 @@ def aim_search(dto: dict[str, Any], operation_id: str) -> None:
 @SCHEMA.parametrize()
 def test_symplify_operation(case: Case, fuzz_tenant: dict[str, Any]) -> None:
     aim(case)
-    _support.call_and_check(DOCUMENT, case)
+    _support.call_and_check(DOCUMENT, case, TENANTS.data_of(case))
 
 
 def test_symplify_stateful() -> None:
-    """Scenarios following the links: create a list, add a contact, read, block, send."""
-    operations = ["createList", "addContact", "getContact", "blockContact", "sendToList"]
+    """Scenarios following the links: create a list, add a contact, read it, block it, send to
+    the list, release the block."""
+    operations = [
+        "createList",
+        "addContact",
+        "getContact",
+        "blockContact",
+        "sendToList",
+        "releaseContactBlock",
+    ]
     tenant = _support.tenant_name("fuzz-sym-stateful", "links")
     _support.run_links(TENANTS, operations, tenant, aim)

@@ -1,15 +1,26 @@
-"""The acceptance suite uses the same reusable steps integrators import."""
+"""The acceptance suite uses the same reusable steps integrators import.
+
+It also records, for features/trace.py and contracts/coverage.py, each scenario's result and
+the vendor operations it called, in `.trace/scenarios.json`.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pytest_bdd.scenario import scenario_wrapper_template_registry
 
 from sandbox.testing.steps import *  # noqa: F403 - pytest-bdd steps are fixtures
 
 _TAG = re.compile(r"@([\w.-]+)")
+RESULTS = Path(__file__).resolve().parent.parent / ".trace" / "scenarios.json"
+
+# (feature file, scenario name) -> {"runs", "failed", "operations"}
+_SCENARIOS: dict[tuple[str, str], dict[str, Any]] = {}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -22,3 +33,33 @@ def pytest_configure(config: pytest.Config) -> None:
                 tags.update(_TAG.findall(line))
     for tag in sorted(tags):
         config.addinivalue_line("markers", f"{tag}: Gherkin tag")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
+        if template is not None:
+            feature = Path(template.feature.filename).name
+            item.user_properties.append(("scenario", [feature, template.name]))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    properties = dict(report.user_properties)
+    if "scenario" not in properties:
+        return
+    feature, name = properties["scenario"]
+    entry = _SCENARIOS.setdefault((feature, name), {"runs": 0, "failed": 0, "operations": []})
+    if report.when == "call":
+        entry["runs"] += 1
+    if report.failed:
+        entry["failed"] += 1
+    entry["operations"] = sorted({*entry["operations"], *properties.get("operations", [])})
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Written by the process that saw every report: the only one, or xdist's controller
+    (this conftest is loaded there too, and workers hand it their reports)."""
+    if getattr(session.config, "workerinput", None) is None and _SCENARIOS:
+        rows = [{"feature": f, "scenario": s, **e} for (f, s), e in sorted(_SCENARIOS.items())]
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text(json.dumps(rows, indent=1) + "\n")

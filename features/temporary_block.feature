@@ -234,3 +234,30 @@ Feature: Symplify temporary contact blocking, on the tenant's clock
     When the client sends GET /symplify/9999/lists
     Then the answer is HTTP 403
     And the answer has field = "customerid"
+
+  @contract
+  Scenario: A list and a contact made through the API are blocked and sent to like the fixture's
+    When the client sends POST /symplify/1234/lists
+      """
+      {"name": "VIP"}
+      """
+    Then the answer has id = 100
+    When the client sends POST /symplify/1234/lists/100/contacts
+      """
+      {"originalId": "777", "emailAddress": "vip@example.com"}
+      """
+    Then the answer is HTTP 200
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "ORIGINALID", "listId": "100", "searchValue": "777", "blockUntil": "2020-01-20"}
+      """
+    And the client sends GET /symplify/1234/lists/100/contacts/777
+    Then the answer has blockedUntil = 1579564799999
+    When the client sends GET /symplify/1234/lists
+    Then the answer has [2].contacts = 1
+    When the client sends GET /symplify/1234/lists/100
+    Then the answer has name = "VIP"
+    When the client sends GET /symplify/1234/lists/100/contacts/all
+    Then the answer has [0].originalId = "777"
+    When a message is sent to list 100 of account "1234"
+    Then the message to "vip@example.com" is SUPPRESSED with reason CONTACT_TEMP_BLOCKED

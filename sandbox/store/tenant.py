@@ -60,6 +60,7 @@ class TenantData:
         # the fixture: in memory only for in-memory tenants, else in fixture.json
         self._fixture: Doc | None = {} if directory is None else None
         self.sequences: dict[str, int] = {}  # id sequence -> the last id it gave
+        self.commits = 0  # transactions that changed something since load (a diagnostic)
         # not persisted: the request journal is a diagnostic ring buffer of tuples
         # (method, path, query, status, operationId, vendor, time, seconds, message ids)
         self.requests: deque[tuple[Any, ...]] = deque(maxlen=request_log_size)
@@ -85,6 +86,7 @@ class TenantData:
     def commit(self, ops: list[Op]) -> None:
         if not ops:
             return
+        self.commits += 1
         if self.journal is not None:
             self.journal.append(ops)
         for op in ops:

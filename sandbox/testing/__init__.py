@@ -81,21 +81,20 @@ class Sandbox:
 
 @contextmanager
 def in_process(**settings: Any) -> Iterator[Sandbox]:
-    """A sandbox app in this process (in memory unless `data_dir` is given)."""
-    import warnings
-
+    """A sandbox app in this process (in memory unless `data_dir` is given), called directly
+    in this thread: no socket, no worker thread."""
     from sandbox.app import create_app
     from sandbox.settings import Settings
+    from sandbox.testing.transport import InProcessTransport
 
-    with warnings.catch_warnings():
-        # Starlette 1.x suggests httpx2 for its TestClient; httpx is what respx and
-        # integrators use, and it works the same here.
-        warnings.simplefilter("ignore")
-        from starlette.testclient import TestClient
-
-        client = TestClient(create_app(Settings(**settings)))
-    with client:
-        yield Sandbox(client)
+    app = create_app(Settings(**settings))
+    transport = InProcessTransport(app)
+    try:
+        with httpx.Client(transport=transport, base_url="http://testserver") as client:
+            yield Sandbox(client)
+    finally:
+        transport.close()
+        app.store.close()
 
 
 @contextmanager

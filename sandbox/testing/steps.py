@@ -83,15 +83,26 @@ class World:
         ids = journal["items"][0]["message_ids"]
         return [tenant.http.get(f"{tenant.control}/outbox/{i}").json() for i in ids]
 
+    def operations(self) -> list[str]:
+        """`vendor:operationId` of every vendor call the scenario made (its request journal)."""
+        if self._tenant is None:
+            return []
+        tenant = self._tenant
+        journal = tenant.http.get(f"{tenant.control}/requests", params={"limit": 1000}).json()
+        return sorted({f"{e['vendor']}:{e['operationId']}" for e in journal["items"]})
+
     def close(self) -> None:
         if self._tenant is not None:
             self._tenant.delete()
 
 
 @pytest.fixture
-def world(comms_sandbox: Sandbox) -> Iterator[World]:
+def world(comms_sandbox: Sandbox, request: pytest.FixtureRequest) -> Iterator[World]:
+    """The scenario's state; its tenant is deleted afterwards. The vendor operations it called
+    are left in the test's `user_properties` (features/trace.py reports them)."""
     state = World(comms_sandbox)
     yield state
+    request.node.user_properties.append(("operations", state.operations()))
     state.close()
 
 
