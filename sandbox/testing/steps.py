@@ -99,7 +99,7 @@ class World:
 @pytest.fixture
 def world(comms_sandbox: Sandbox, request: pytest.FixtureRequest) -> Iterator[World]:
     """The scenario's state; its tenant is deleted afterwards. The vendor operations it called
-    are left in the test's `user_properties` (features/trace.py reports them)."""
+    are left in the test's `user_properties` (contracts/coverage.py reports them)."""
     state = World(comms_sandbox)
     yield state
     request.node.user_properties.append(("operations", state.operations()))
