@@ -21,11 +21,11 @@ from sandbox.routing import OperationRouter, PrefixDispatcher
 from sandbox.settings import Settings
 from sandbox.spec import Operation, compile_document, load_document
 from sandbox.store import Store
-from sandbox.vendors import capillary, messangi, symplify
+from sandbox.vendors import VENDORS
 
 log = logging.getLogger(__name__)
 
-VENDORS: tuple[Vendor, ...] = (capillary.VENDOR, messangi.VENDOR, symplify.VENDOR)
+__all__ = ["CONTROL_PREFIX", "VENDORS", "create_app"]
 CONTROL_PREFIX = "_sandbox"
 
 

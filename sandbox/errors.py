@@ -67,6 +67,11 @@ class PayloadTooLarge(ApiError):
     default_message = "Request body exceeds 1 MiB"
 
 
+class TooManyRequests(ApiError):
+    status = 429
+    default_message = "Too many requests"
+
+
 class InternalError(ApiError):
     """A bug in the sandbox, answered in the vendor's envelope; the traceback is logged."""
 
@@ -111,5 +116,6 @@ _SANDBOX_CODES = {
     405: "METHOD_NOT_ALLOWED",
     409: "CONFLICT",
     413: "PAYLOAD_TOO_LARGE",
+    429: "TOO_MANY_REQUESTS",
     500: "INTERNAL_ERROR",
 }

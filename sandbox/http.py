@@ -3,6 +3,7 @@ JSON, the answer as written to ASGI, and the handler's view of a request (Contex
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from collections.abc import Callable, Iterator, Mapping
@@ -194,6 +195,17 @@ async def send_json(
 
 
 _JSON = (b"content-type", b"application/json")
+
+
+async def drop_connection(send: Send) -> None:
+    """Close the connection without answering (an injected fault with status 0). Under
+    uvicorn, `send` is a method of the request's cycle, which holds the connection's transport.
+    Elsewhere (the in-process transport included) the app returns without answering, which
+    the caller sees as a server that hung up."""
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is not None and hasattr(transport, "is_closing"):  # asyncio's or uvloop's
+        transport.close()
+        await asyncio.sleep(0)  # the server notes the lost connection before the app returns
 
 
 def parse_body(raw: bytes, content_type: str, op: Operation) -> Any:

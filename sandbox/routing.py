@@ -8,6 +8,7 @@ any ApiError is rendered in the operation's envelope.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -16,7 +17,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sandbox import errors
+from sandbox import errors, faults
 from sandbox.clock import monotonic
 from sandbox.errors import (
     ApiError,
@@ -26,7 +27,15 @@ from sandbox.errors import (
     NotFound,
     PayloadTooLarge,
 )
-from sandbox.http import Context, Incoming, Vendor, parse_body, read_body, send_json
+from sandbox.http import (
+    Context,
+    Incoming,
+    Vendor,
+    drop_connection,
+    parse_body,
+    read_body,
+    send_json,
+)
 from sandbox.spec import Operation
 from sandbox.store import Store, TenantData
 
@@ -57,21 +66,26 @@ class PathEndpoint:
         raw: bytes,
         too_large: ApiError | None,
         started: float,
-    ) -> Answer:
+    ) -> Delayed:
         """Everything between reading the body and writing the answer, synchronously: one
-        request is one uninterrupted step of the event loop, so handlers need no locking."""
+        request is one uninterrupted step of the event loop, so handlers need no locking.
+        Only the wait of an injected latency (`delay`, seconds) is left to the caller."""
         op = self.by_method.get(incoming.method)
         if op is None:
             error = MethodNotAllowed(f"{incoming.method} is not allowed here; use {self.allowed}")
-            return 405, errors.render(self.envelope, error), {"Allow": self.allowed}
+            return 405, errors.render(self.envelope, error), {"Allow": self.allowed}, 0.0
         tenant: TenantData | None = None
         ctx: Context | None = None
         headers = incoming.headers
         extra: Mapping[str, str] | None
+        stop: faults.Stop | None = None
         try:
             try:
                 if op.secured:
                     tenant = self.vendor.authenticate(headers, self.store)
+                    stop = faults.check(tenant, self.vendor.name, op.operation_id)
+                    if stop is not None:
+                        stop.enforce()
                 last, multi = incoming.query()
                 query = (
                     op.parse_parameters("query", last, multi) if last or op.query_required else {}
@@ -89,6 +103,14 @@ class PathEndpoint:
                 ctx = Context(op, self.store, tenant, query, path, headers, body, item_errors)
                 reply = self.vendor.handlers[op.operation_id](ctx)
                 status, answer, extra = reply.status, reply.body, reply.headers
+                if not op.secured and ctx.tenant is not None:
+                    # a login or token call: its tenant is known only now, from credentials
+                    # in its body; such handlers write nothing, so dropping the reply is safe
+                    stop = faults.check(ctx.tenant, self.vendor.name, op.operation_id)
+                    if stop is not None:
+                        stop.enforce()
+            except faults.Dropped:  # no answer at all: the connection is closed
+                status, answer, extra = 0, None, None
             except ApiError as error:
                 status, extra = error.http_status, error.headers
                 answer = errors.render(op.envelope, error, _now(ctx, tenant))
@@ -111,7 +133,7 @@ class PathEndpoint:
                     ctx.message_ids if ctx is not None else [],
                 )
             )
-        return status, answer, extra
+        return status, answer, extra, stop.delay if stop is not None else 0.0
 
 
 def _now(ctx: Context | None, tenant: TenantData | None) -> datetime | None:
@@ -123,6 +145,8 @@ def _now(ctx: Context | None, tenant: TenantData | None) -> datetime | None:
 
 # status, body (JSON, or raw bytes), extra headers
 Answer = tuple[int, Any, Mapping[str, str] | None]
+# the same, then seconds to wait before answering; status 0: drop the connection instead
+Delayed = tuple[int, Any, Mapping[str, str] | None, float]
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -198,6 +222,7 @@ class PrefixDispatcher:
                 incoming = Incoming(scope, receive)
                 path = f"/{rest}"
                 route = router.resolve(path)
+                delay = 0.0
                 if route is None:
                     status, answer, headers = router.not_found(incoming, path)
                 else:
@@ -208,10 +233,15 @@ class PrefixDispatcher:
                             raw = await read_body(incoming, endpoint.max_body)
                         except PayloadTooLarge as exc:
                             too_large = exc
-                    status, answer, headers = endpoint.answer(
+                    status, answer, headers, delay = endpoint.answer(
                         incoming, params, raw, too_large, started
                     )
-                await send_json(send, status, answer, headers)
+                if delay:
+                    await asyncio.sleep(delay)
+                if status == 0:
+                    await drop_connection(send)
+                else:
+                    await send_json(send, status, answer, headers)
                 return
         await self.app(scope, receive, send)
 

@@ -203,7 +203,7 @@ def test_request_journal(tenant: Tenant) -> None:
 
 def test_outbox_retention_setting(tenant: Tenant) -> None:
     settings = tenant.http.put(f"{tenant.control}/settings", json={"outbox_retention": 2})
-    assert settings.json() == {"outbox_retention": 2}
+    assert settings.json() == {"outbox_retention": 2, "rate_limits": {}}
     for _ in range(3):
         send_sms(tenant, "919988221100")
     assert len(tenant.outbox()) == 2

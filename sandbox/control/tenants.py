@@ -72,6 +72,9 @@ def put_settings(ctx: Context) -> Reply:
     tx = data.begin()
     if "outbox_retention" in ctx.body:
         tx.capacity("messages", ctx.body["outbox_retention"])
+    if "rate_limits" in ctx.body:  # replaces them all; a vendor left out or null: no limit
+        limits = {v: n for v, n in (ctx.body["rate_limits"] or {}).items() if n is not None}
+        tx.put("meta", {"id": "settings", "rate_limits": limits})
     tx.commit()
     return Reply(_settings(data))
 
@@ -93,7 +96,11 @@ def put_status_label(ctx: Context) -> Reply:
 
 
 def _settings(data: TenantData) -> dict[str, Any]:
-    return {"outbox_retention": data["messages"].capacity}
+    stored = data["meta"].get("settings")
+    return {
+        "outbox_retention": data["messages"].capacity,
+        "rate_limits": stored["rate_limits"] if stored is not None else {},
+    }
 
 
 def _record(ctx: Context) -> Doc:

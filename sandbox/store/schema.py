@@ -5,7 +5,7 @@ from __future__ import annotations
 from sandbox import normalise
 from sandbox.store.collection import CollectionSpec
 
-META = CollectionSpec("meta")  # clock, fixture, settings, id sequences: a handful of documents
+META = CollectionSpec("meta")  # clock, settings: a handful of documents
 STATUS_LABELS = CollectionSpec("status_labels", key="name")
 CUSTOMERS = CollectionSpec(
     "customers",
@@ -51,8 +51,12 @@ SYMPLIFY_CONTACTS = CollectionSpec(
     shared=("account",),
 )
 
+# injected faults (CONTRACT.md section 7), one per vendor operationId
+FAULTS = CollectionSpec("faults", key="operationId")
+
 ALL = (
     META,
+    FAULTS,
     STATUS_LABELS,
     CUSTOMERS,
     STATUS_LOG,

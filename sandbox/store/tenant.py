@@ -13,6 +13,7 @@ import shutil
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,8 @@ class TenantData:
         # not persisted: the request journal is a diagnostic ring buffer of tuples
         # (method, path, query, status, operationId, vendor, time, seconds, message ids)
         self.requests: deque[tuple[Any, ...]] = deque(maxlen=request_log_size)
+        # not persisted: vendor -> (start, requests) of its current rate-limit window
+        self.rate_windows: dict[str, tuple[datetime, int]] = {}
         self._clock_doc: Doc | None = None
         self._clock = Clock()
 

@@ -43,7 +43,7 @@ class InProcessTransport(httpx.BaseTransport):
             "state": {},
         }
         sent_body = False
-        status = 500
+        status: int | None = None
         headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
 
@@ -66,6 +66,10 @@ class InProcessTransport(httpx.BaseTransport):
             await self.app(scope, receive, send)
 
         self._run(handle())
+        if status is None:  # the app hung up (an injected fault), as a server closing would
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            )
         return httpx.Response(status, headers=headers, content=b"".join(chunks), request=request)
 
     def _run(self, call: Coroutine[Any, Any, None]) -> None:

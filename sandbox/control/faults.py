@@ -1,0 +1,83 @@
+"""Injected faults per vendor operation: set, read, list, clear (CONTRACT.md section 7).
+What a fault does to a call is sandbox/faults.py."""
+
+from __future__ import annotations
+
+from sandbox.control.handlers import handlers, tenant_of
+from sandbox.errors import NotFound
+from sandbox.http import Context, Reply
+from sandbox.store.collection import Doc
+from sandbox.vendors import OPERATIONS
+
+
+@handlers("putFault")
+def put_fault(ctx: Context) -> Reply:
+    data = tenant_of(ctx)
+    operation_id = _operation(ctx)
+    spec = ctx.body
+    times = spec.get("times")
+    fault = {
+        "operationId": operation_id,
+        "vendor": OPERATIONS[operation_id],
+        "status": spec["status"],
+        "times": times,
+        "latency_ms": spec.get("latency_ms", 0),
+        "probability": spec.get("probability", 1.0),
+        "seed": spec.get("seed", 0),
+        "remaining": times,
+        "calls": 0,
+        "faulted": 0,
+    }
+    created = operation_id not in data["faults"]
+    tx = data.begin()
+    tx.put("faults", fault)
+    tx.commit()
+    return Reply(fault, 201 if created else 200)
+
+
+@handlers("getFault")
+def get_fault(ctx: Context) -> Reply:
+    data = tenant_of(ctx)
+    operation_id = _operation(ctx)
+    fault: Doc | None = data["faults"].get(operation_id)
+    if fault is None:
+        raise NotFound(f"{operation_id} has no fault", field="operationId")
+    return Reply(fault)
+
+
+@handlers("listFaults")
+def list_faults(ctx: Context) -> Reply:
+    data = tenant_of(ctx)
+    return Reply({"faults": sorted(data["faults"].values(), key=lambda f: f["operationId"])})
+
+
+@handlers("deleteFault")
+def delete_fault(ctx: Context) -> Reply:
+    data = tenant_of(ctx)
+    operation_id = _operation(ctx)
+    if operation_id in data["faults"]:
+        tx = data.begin()
+        tx.delete("faults", operation_id)
+        tx.commit()
+    return Reply(None, 204)
+
+
+@handlers("clearFaults")
+def clear_faults(ctx: Context) -> Reply:
+    data = tenant_of(ctx)
+    if len(data["faults"]):
+        tx = data.begin()
+        tx.clear("faults")
+        tx.commit()
+    return Reply(None, 204)
+
+
+def _operation(ctx: Context) -> str:
+    operation_id: str = ctx.path["operationId"]
+    if operation_id not in OPERATIONS:
+        raise NotFound(
+            f"no vendor operation {operation_id!r}: use an operationId of "
+            "/openapi/capillary.yaml, messangi.yaml or symplify.yaml",
+            field="operationId",
+        )
+    return operation_id

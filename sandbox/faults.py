@@ -1,0 +1,120 @@
+"""Rate limits and injected faults (CONTRACT.md section 7): whether a vendor call is stopped
+before it does anything, decided once the call's tenant is known.
+
+Rate limits: `settings.rate_limits[vendor]` requests per minute. A tenant holds one credential
+per vendor (tokens from its login or OAuth are that credential), so the count is per tenant
+and vendor. Windows are fixed, 60 s on the tenant's clock, each starting with the first
+request after the previous one ended; past the limit the call answers 429 with `Retry-After`,
+the whole seconds until the window ends. Windows live in memory: a restart forgets them.
+
+Faults: one per operationId. It applies to the next `times` calls of that operation (every
+call when `times` is null); each of them is stopped with probability `probability`, drawn
+from (`seed`, the call's number), so a seeded run repeats exactly. A stopped call waits
+`latency_ms`, then answers `status` in the vendor's envelope, or drops the connection when
+`status` is 0. The fault's counters are stored (a restart does not re-arm it); a spent fault
+stays listed, with `remaining` 0, until cleared.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from http import HTTPStatus
+
+from sandbox.errors import ApiError, TooManyRequests
+from sandbox.store import TenantData
+from sandbox.store.collection import Doc
+
+RATE_WINDOW = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """A call stopped before its handler: wait `delay` seconds, then answer `error` in the
+    vendor's envelope, or drop the connection when `error` is None."""
+
+    error: ApiError | None
+    delay: float = 0.0
+
+    def enforce(self) -> None:
+        """Raise what the call answers instead of going ahead."""
+        raise self.error if self.error is not None else Dropped
+
+
+class Dropped(Exception):
+    """The call is answered by closing its connection."""
+
+
+def check(tenant: TenantData, vendor: str, operation_id: str) -> Stop | None:
+    """The rate limit first (a gateway refuses before the service is reached), then the
+    operation's fault. O(1); None for a call that goes ahead."""
+    settings = tenant["meta"].get("settings")
+    if settings is not None:
+        limit = settings["rate_limits"].get(vendor)
+        if limit is not None:
+            stop = _rate_limited(tenant, vendor, limit)
+            if stop is not None:
+                return stop
+    fault = tenant["faults"].get(operation_id)
+    if fault is None or fault["remaining"] == 0:
+        return None
+    return _apply_fault(tenant, fault)
+
+
+def _rate_limited(tenant: TenantData, vendor: str, limit: int) -> Stop | None:
+    now = tenant.clock.now()
+    start, count = tenant.rate_windows.get(vendor, (now, 0))
+    if not start <= now < start + RATE_WINDOW:  # the window ended, or the clock went back
+        start, count = now, 0
+    if count >= limit:
+        retry = max(1, math.ceil((start + RATE_WINDOW - now).total_seconds()))
+        return Stop(
+            TooManyRequests(
+                f"Rate limit exceeded: {limit} requests per minute for these {vendor} "
+                f"credentials; retry after {retry} s",
+                headers={"Retry-After": str(retry)},
+            )
+        )
+    tenant.rate_windows[vendor] = (start, count + 1)
+    return None
+
+
+def _apply_fault(tenant: TenantData, fault: Doc) -> Stop | None:
+    calls = fault["calls"]
+    probability = fault["probability"]
+    hit = probability >= 1 or draw(fault["seed"], calls) < probability
+    remaining = fault["remaining"]
+    tx = tenant.begin()
+    tx.put(
+        "faults",
+        {
+            **fault,
+            "calls": calls + 1,
+            "faulted": fault["faulted"] + hit,
+            "remaining": None if remaining is None else remaining - 1,
+        },
+    )
+    tx.commit()
+    if not hit:
+        return None
+    status = fault["status"]
+    delay = fault["latency_ms"] / 1000
+    if status == 0:
+        return Stop(None, delay)
+    return Stop(ApiError(_message(status, fault["operationId"]), status=status), delay)
+
+
+def draw(seed: int, call: int) -> float:
+    """A number in [0, 1) fixed by the seed and the call's number (0 for the first call the
+    fault saw): the same on every run, platform and restart."""
+    return random.Random(f"{seed}:{call}").random()
+
+
+def _message(status: int, operation_id: str) -> str:
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = f"HTTP {status}"
+    return f"{phrase} (fault injected into {operation_id} by the sandbox's control plane)"
