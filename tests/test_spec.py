@@ -13,6 +13,7 @@ from sandbox.errors import InvalidInput
 from sandbox.http import Vendor
 from sandbox.settings import Settings
 from sandbox.spec import Operation, compile_document, field_name, resolve_refs
+from sandbox.vendors import OPERATIONS
 
 DOCUMENTS = [(vendor, f"{vendor.name}.yaml") for vendor in VENDORS] + [
     (control.VENDOR, "sandbox.yaml")
@@ -25,6 +26,14 @@ def test_every_operation_has_a_handler_and_every_handler_an_operation(
 ) -> None:
     operations = load_operations(Settings(), vendor, document)  # raises on any mismatch
     assert {op.operation_id for op in operations} == set(vendor.handlers)
+
+
+def test_operation_ids_are_unique_across_vendors() -> None:
+    """A fault is set by operationId alone (PUT /_sandbox/tenants/{t}/faults/{operationId})."""
+    ids = [op for vendor in VENDORS for op in vendor.handlers]
+    assert len(ids) == len(set(ids))
+    assert set(ids).isdisjoint(control.VENDOR.handlers)
+    assert len(OPERATIONS) == len(ids)
 
 
 def test_a_mismatch_stops_the_app_from_starting() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -44,6 +44,8 @@ class World:
         self.accounts: dict[str, dict[str, list[dict[str, Any]]]] = {}
         self._tenant: Tenant | None = None
         self.response: httpx.Response | None = None
+        self.answers: list[httpx.Response | None] = []  # of the last `sends ... N times`
+        self.dropped = False  # the last call's connection closed without an answer
 
     @property
     def tenant(self) -> Tenant:
@@ -72,6 +74,14 @@ class World:
             }
             self._tenant = self.sandbox.create_tenant(fixture)
         return self._tenant
+
+    def call(self, request: Callable[[], httpx.Response]) -> None:
+        """Make a vendor call and keep its answer, or note that its connection was dropped
+        (an injected fault with status 0)."""
+        try:
+            self.response, self.dropped = request(), False
+        except httpx.RemoteProtocolError:
+            self.response, self.dropped = None, True
 
     def customer(self, name: str) -> dict[str, Any]:
         return self.customers[name]
@@ -179,9 +189,12 @@ def symplify_list_send(world: World, list_id: int, account: str) -> None:
     assert world.response.status_code == 200, world.response.text
 
 
-@when(parsers.re(r"the tenant clock advances (?P<days>\d+) days?$"))
-def advance_days(world: World, days: str) -> None:
-    world.tenant.advance_clock(int(days) * 86400)
+_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+@when(parsers.re(r"the tenant clock advances (?P<amount>\d+) (?P<unit>second|minute|hour|day)s?$"))
+def advance_clock(world: World, amount: str, unit: str) -> None:
+    world.tenant.advance_clock(int(amount) * _SECONDS[unit])
 
 
 @given(parsers.parse('"{to}" is blocklisted on sender "{sender}" for {channel}'))
@@ -196,13 +209,13 @@ _SEND = r'sender "(?P<sender>[^"]+)" sends an? (?P<channel>[A-Z]+) message to "(
 
 @when(parsers.re(_SEND + "$"))
 def messangi_send(world: World, sender: str, channel: str, to: str) -> None:
-    world.response = messangi.send(world.tenant, channel, sender, to)
+    world.call(lambda: messangi.send(world.tenant, channel, sender, to))
 
 
 @when(parsers.re(_SEND + " with a login key$"))
 def messangi_send_with_login_key(world: World, sender: str, channel: str, to: str) -> None:
     key = messangi.login_key(world.tenant)
-    world.response = messangi.send(world.tenant, channel, sender, to, headers=key)
+    world.call(lambda: messangi.send(world.tenant, channel, sender, to, headers=key))
 
 
 @when(parsers.parse('"{api}" triggers its communication for "{name}"'))
@@ -327,9 +340,8 @@ def _send(world: World, method: str, path: str, body: str | None, auth: bool = T
     headers = _credentials(tenant, path, auth)
     if body is not None:
         headers["Content-Type"] = "application/json"
-    world.response = tenant.http.request(
-        method, path, content=None if body is None else body.encode(), headers=headers
-    )
+    content = None if body is None else body.encode()
+    world.call(lambda: tenant.http.request(method, path, content=content, headers=headers))
 
 
 @when(parsers.re(r"the client sends (?P<method>[A-Z]+) (?P<path>\S+)$"))
@@ -342,6 +354,60 @@ def client_sends_unauthenticated(
     world: World, method: str, path: str, docstring: str | None = None
 ) -> None:
     _send(world, method, path, docstring, auth=False)
+
+
+@when(parsers.re(r"the client sends (?P<method>[A-Z]+) (?P<path>\S+) (?P<times>\d+) times$"))
+def client_sends_repeatedly(
+    world: World, method: str, path: str, times: str, docstring: str | None = None
+) -> None:
+    world.answers = []
+    for _ in range(int(times)):
+        _send(world, method, path, docstring)
+        world.answers.append(world.response)
+
+
+@then(parsers.parse("every answer was HTTP {status:d}"))
+def every_answer(world: World, status: int) -> None:
+    assert world.answers, "no repeated call was made"
+    seen = [a.status_code if a is not None else "dropped" for a in world.answers]
+    assert set(seen) == {status}, seen
+
+
+# --- faults and rate limits (CONTRACT.md section 7) ----------------------------------------
+@given(parsers.parse("the {vendor} rate limit is {limit:d} requests per minute"))
+@when(parsers.parse("the {vendor} rate limit is {limit:d} requests per minute"))
+def rate_limit(world: World, vendor: str, limit: int) -> None:
+    tenant = world.tenant
+    answer = tenant.http.put(
+        f"{tenant.control}/settings", json={"rate_limits": {vendor.lower(): limit}}
+    )
+    assert answer.status_code == 200, answer.text
+
+
+_FAULT = r'the operation "(?P<operation>\w+)" (?P<effect>fails with HTTP \d+|drops the connection)'
+
+
+@given(parsers.re(_FAULT + r" the next (?P<times>\d+) times?$"))
+@when(parsers.re(_FAULT + r" the next (?P<times>\d+) times?$"))
+def fault(world: World, operation: str, effect: str, times: str) -> None:
+    """An injected fault on the next calls of a vendor operation (by its operationId)."""
+    status = 0 if effect == "drops the connection" else int(effect.rsplit(" ", 1)[1])
+    tenant = world.tenant
+    answer = tenant.http.put(
+        f"{tenant.control}/faults/{operation}", json={"status": status, "times": int(times)}
+    )
+    assert answer.status_code in (200, 201), answer.text
+
+
+@then("the connection was dropped")
+def connection_dropped(world: World) -> None:
+    assert world.dropped, f"the call was answered: {world.response!r}"
+
+
+@then(parsers.parse('the answer carries the header "{name}: {value}"'))
+def answer_header(world: World, name: str, value: str) -> None:
+    assert world.response is not None
+    assert world.response.headers.get(name) == value, dict(world.response.headers)
 
 
 @given(parsers.parse('the tenant clock is frozen at "{moment}"'))
@@ -360,11 +426,13 @@ def send_kind(world: World, name: str, kind: str, channel: str) -> None:
         body = {"email": [{"to": customer["email"], "subject": kind, "body": kind}]}
     next(iter(body.values()))[0]["priority"] = priority
     tenant = world.tenant
-    world.response = tenant.http.post(
-        "/capillary/v2/communications/sendMessage",
-        params={"channel": channel.lower()},
-        json=body,
-        headers=tenant.capillary_auth(),
+    world.call(
+        lambda: tenant.http.post(
+            "/capillary/v2/communications/sendMessage",
+            params={"channel": channel.lower()},
+            json=body,
+            headers=tenant.capillary_auth(),
+        )
     )
 
 
