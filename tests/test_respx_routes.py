@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
 from sandbox.testing import Sandbox
 from sandbox.testing.example import BLOCKED
@@ -63,3 +64,22 @@ def test_messangi_login_header_and_blocklist_through_the_real_host(sandbox: Sand
     assert sent.json()["data"]["status"] == "ACCEPTED"
     [message] = tenant.outbox()
     assert (message["vendor"], message["reason"]) == ("messangi", "SENDER_BLOCKLISTED")
+
+
+def test_injected_faults_reach_code_on_the_real_host(sandbox: Sandbox) -> None:
+    tenant = sandbox.create_tenant(FIXTURE)
+    faults = f"{tenant.control}/faults/sendMessage"
+    body = {"sms": [{"to": "919988221100", "body": "Your order shipped"}]}
+    with vendor_routes(sandbox), httpx.Client(base_url=CAPILLARY) as client:
+        tenant.http.put(faults, json={"status": 503, "times": 1})
+        refused = client.post(
+            "/v2/communications/sendMessage", json=body, headers=tenant.capillary_auth()
+        )
+        assert refused.status_code == 503
+        tenant.http.put(faults, json={"status": 0, "times": 1})
+        with pytest.raises(httpx.RemoteProtocolError) as dropped:
+            client.post(
+                "/v2/communications/sendMessage", json=body, headers=tenant.capillary_auth()
+            )
+        assert dropped.value.request.url.host == "eu.api.capillarytech.com"
+    assert tenant.outbox() == []

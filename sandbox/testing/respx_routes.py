@@ -40,12 +40,15 @@ def forward(sandbox: Sandbox, prefix: str) -> Callable[[httpx.Request], httpx.Re
 
     def side_effect(request: httpx.Request) -> httpx.Response:
         path = request.url.raw_path.decode()  # path and query string, as sent
-        answer = sandbox.http.request(
-            request.method,
-            f"{prefix}{path}",
-            content=request.content,
-            headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
-        )
+        try:
+            answer = sandbox.http.request(
+                request.method,
+                f"{prefix}{path}",
+                content=request.content,
+                headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
+            )
+        except httpx.TransportError as exc:  # e.g. an injected fault dropped the connection
+            raise type(exc)(str(exc), request=request) from None
         return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
 
     return side_effect
