@@ -26,6 +26,7 @@ from sandbox.vendors import VENDORS
 log = logging.getLogger(__name__)
 
 __all__ = ["CONTROL_PREFIX", "VENDORS", "create_app"]
+
 CONTROL_PREFIX = "_sandbox"
 
 

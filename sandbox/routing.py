@@ -2,8 +2,10 @@
 for every vendor:
 
 request -> prefix (dict) -> operation (dict for literal paths) -> body limit -> credentials
-        -> parameters -> JSON body and validation -> vendor handler -> JSON answer;
-any ApiError is rendered in the operation's envelope.
+        -> rate limit and injected fault (faults.py) -> parameters -> JSON body and validation
+        -> vendor handler -> JSON answer;
+any ApiError is rendered in the operation's envelope. (Login and token operations carry their
+credentials in the body: their rate limit and fault are checked after the handler.)
 """
 
 from __future__ import annotations
