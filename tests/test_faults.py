@@ -207,8 +207,7 @@ def test_reset_clears_faults_and_rate_limits(tenant: Tenant) -> None:
 
 def test_rate_limit_per_minute_on_the_tenant_clock(tenant: Tenant) -> None:
     tenant.set_clock(now="2026-11-23T10:00:00Z", frozen=True)
-    settings = tenant.http.put(f"{tenant.control}/settings", json={"rate_limits": {"capillary": 3}})
-    assert settings.json()["rate_limits"] == {"capillary": 3}
+    assert tenant.set_rate_limits(capillary=3)["rate_limits"] == {"capillary": 3}
     answers = [send_sms(tenant) for _ in range(4)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     refused = answers[-1]
@@ -254,5 +253,8 @@ def test_faults_survive_a_restart_and_drop_real_connections(tmp_path: Path) -> N
 def test_in_process_sandbox_keeps_faults_per_app() -> None:
     with in_process() as first, in_process() as second:
         a, b = first.create_tenant(FIXTURE, name="same"), second.create_tenant(FIXTURE, name="same")
-        put_fault(a, "sendMessage", status=503)
+        a.set_fault("sendMessage", 503)
         assert send_sms(b).status_code == 200
+        assert send_sms(a).status_code == 503
+        a.clear_faults()
+        assert send_sms(a).status_code == 200

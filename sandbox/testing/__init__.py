@@ -50,19 +50,34 @@ class Tenant:
         return items
 
     def set_clock(self, **body: Any) -> dict[str, Any]:
-        response = self.http.put(f"{self.control}/clock", json=body)
-        response.raise_for_status()
-        result: dict[str, Any] = response.json()
-        return result
+        return _json(self.http.put(f"{self.control}/clock", json=body))
 
     def advance_clock(self, seconds: float) -> dict[str, Any]:
-        response = self.http.post(f"{self.control}/clock/advance", json={"seconds": seconds})
-        response.raise_for_status()
-        result: dict[str, Any] = response.json()
-        return result
+        return _json(self.http.post(f"{self.control}/clock/advance", json={"seconds": seconds}))
+
+    def set_fault(self, operation_id: str, status: int, **spec: Any) -> dict[str, Any]:
+        """Make the next calls of a vendor operation (its operationId) answer `status`, or drop
+        the connection when it is 0; `spec`: times, latency_ms, probability, seed."""
+        body = {"status": status, **spec}
+        return _json(self.http.put(f"{self.control}/faults/{operation_id}", json=body))
+
+    def clear_faults(self) -> None:
+        self.http.delete(f"{self.control}/faults").raise_for_status()
+
+    def set_rate_limits(self, **per_vendor: int | None) -> dict[str, Any]:
+        """Requests per minute per vendor credential, e.g. `set_rate_limits(capillary=1000)`;
+        replaces the previous limits (none given: no limit)."""
+        settings = {"rate_limits": per_vendor}
+        return _json(self.http.put(f"{self.control}/settings", json=settings))
 
     def delete(self) -> None:
         self.http.delete(self.control)
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    response.raise_for_status()
+    result: dict[str, Any] = response.json()
+    return result
 
 
 @dataclass

@@ -377,11 +377,7 @@ def every_answer(world: World, status: int) -> None:
 @given(parsers.parse("the {vendor} rate limit is {limit:d} requests per minute"))
 @when(parsers.parse("the {vendor} rate limit is {limit:d} requests per minute"))
 def rate_limit(world: World, vendor: str, limit: int) -> None:
-    tenant = world.tenant
-    answer = tenant.http.put(
-        f"{tenant.control}/settings", json={"rate_limits": {vendor.lower(): limit}}
-    )
-    assert answer.status_code == 200, answer.text
+    world.tenant.set_rate_limits(**{vendor.lower(): limit})
 
 
 _FAULT = r'the operation "(?P<operation>\w+)" (?P<effect>fails with HTTP \d+|drops the connection)'
@@ -392,11 +388,7 @@ _FAULT = r'the operation "(?P<operation>\w+)" (?P<effect>fails with HTTP \d+|dro
 def fault(world: World, operation: str, effect: str, times: str) -> None:
     """An injected fault on the next calls of a vendor operation (by its operationId)."""
     status = 0 if effect == "drops the connection" else int(effect.rsplit(" ", 1)[1])
-    tenant = world.tenant
-    answer = tenant.http.put(
-        f"{tenant.control}/faults/{operation}", json={"status": status, "times": int(times)}
-    )
-    assert answer.status_code in (200, 201), answer.text
+    world.tenant.set_fault(operation, status, times=int(times))
 
 
 @then("the connection was dropped")
