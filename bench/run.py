@@ -2,7 +2,7 @@
 
 Prints a table of figures with PASS/FAIL per target and writes bench/results/latest.json.
 Measurements: startup, throughput, recovery, write-cost, memory, subscription-batch,
-blocklist, list-send, bdd (all by default).
+blocklist, list-send, limits, bdd (all by default).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from bench import batch, bdd, blocklist, listsend, measure, procs, report, wrk
+from bench import batch, bdd, blocklist, limits, listsend, measure, procs, report, wrk
 from bench.model import Config, Env, Measurement
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -29,6 +29,7 @@ NAMES = (
     "subscription-batch",
     "blocklist",
     "list-send",
+    "limits",
     "bdd",
 )
 
@@ -94,6 +95,8 @@ def plan(env: Env, wanted: set[str]) -> list[tuple[str, Callable[[], list[Measur
         steps.append(("subscription-batch", lambda: batch.subscription_batch(env)))
     if "blocklist" in wanted:
         steps.append(("blocklist", lambda: blocklist.blocklist_lookup(env)))
+    if "limits" in wanted:
+        steps.append(("limits", lambda: limits.limits_overhead(env)))
     if "list-send" in wanted:
         steps.append(("list-send", lambda: listsend.list_send(env)))
     if "bdd" in wanted:
