@@ -4,6 +4,7 @@ bodies, a small client bound to one tenant, and assertions on outbox messages.""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -227,42 +228,28 @@ def assert_delivered(message: dict[str, Any]) -> None:
     assert "suppress" not in outcomes(message).values(), message["decision"]
 
 
+def _values(node: Any, key: str, wanted: Callable[[Any], bool]) -> Iterator[Any]:
+    """Every value under `key` anywhere in a JSON document that `wanted` accepts; the others
+    are searched in turn."""
+    if isinstance(node, dict):
+        for name, value in node.items():
+            if name == key and wanted(value):
+                yield value
+            else:
+                yield from _values(value, key, wanted)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _values(item, key, wanted)
+
+
 def messages_of(body: Any) -> str:
     """Every `message` string anywhere in a response body, joined: where errors are told."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "message" and isinstance(value, str):
-                    found.append(value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(body)
-    return " | ".join(found)
+    return " | ".join(_values(body, "message", lambda v: isinstance(v, str)))
 
 
 def codes_of(body: Any) -> set[int]:
     """Every error `code` in an error body (v2 errors[], v1.1 status and item_status)."""
-    found: set[int] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "code" and str(value).isdigit():
-                    found.add(int(value))
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(body)
-    return found
+    return {int(v) for v in _values(body, "code", lambda v: str(v).isdigit())}
 
 
 def v11_status(response: httpx.Response) -> dict[str, Any]:
