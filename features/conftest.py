@@ -1,4 +1,5 @@
-"""The acceptance suite uses the same reusable steps integrators import.
+"""The acceptance suite uses the same reusable steps integrators get: the comms-sandbox pytest
+plugin registers them (sandbox.testing.steps), as it does in any project with pytest-bdd.
 
 It also records, for features/trace.py and contracts/coverage.py, each scenario's result and
 the vendor operations it called, in `.trace/scenarios.json`.
@@ -8,13 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-from sandbox.testing.steps import *  # noqa: F403 - pytest-bdd steps are fixtures
+if TYPE_CHECKING:  # imported by the plugin, after this conftest: as a plugin, not a module
+    from sandbox.testing.steps import World
 
 _TAG = re.compile(r"@([\w.-]+)")
 RESULTS = Path(__file__).resolve().parent.parent / ".trace" / "scenarios.json"
@@ -33,6 +36,30 @@ def pytest_configure(config: pytest.Config) -> None:
                 tags.update(_TAG.findall(line))
     for tag in sorted(tags):
         config.addinivalue_line("markers", f"{tag}: Gherkin tag")
+
+
+@pytest.fixture(autouse=True)
+def snapshot_recreates_the_scenario(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After every scenario, its tenant's snapshot recreates it exactly in a new tenant
+    (CONTRACT.md section 8): the new tenant's own snapshot is the same document."""
+    if "world" not in request.fixturenames:
+        yield
+        return
+    world: World = request.getfixturevalue("world")  # set up first, so torn down after this
+    yield
+    if world._tenant is None:  # the scenario never needed a tenant
+        return
+    taken = world.tenant.snapshot()
+    copy = world.sandbox.create_tenant(taken)
+    try:
+        again = copy.snapshot()
+    finally:
+        copy.delete()
+    for document in (taken, again):
+        document.pop("snapshot")
+        if not document["clock"]["frozen"]:
+            document["clock"].pop("now")  # a running clock has moved on
+    assert again == taken
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -1,20 +1,34 @@
-"""`comms-sandbox serve --host H --port P --data-dir D`."""
+"""comms-sandbox: a local, stateful sandbox of messaging APIs (Capillary, Messangi, Symplify)
+that shows who must not receive a message, and why.
+
+`comms-sandbox serve` runs it; `tenants`, `outbox` and `snapshot` talk to a running one."""
 
 from __future__ import annotations
 
 import argparse
 import gc
 import logging
+import os
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from sandbox import __version__
 from sandbox.settings import Settings
+
+DEFAULT_URL = "http://127.0.0.1:8000"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="comms-sandbox", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="comms-sandbox",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"comms-sandbox {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+    _client_commands(commands)
     serve = commands.add_parser("serve", help="serve the sandbox over HTTP")
     serve.add_argument("--host", help="bind address (default 127.0.0.1, env HOST)")
     serve.add_argument("--port", type=int, help="port (default 8000, env PORT)")
@@ -30,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="trust X-Forwarded-For/-Proto (when served behind a reverse proxy)",
     )
     args = parser.parse_args(argv)
+    if args.command != "serve":
+        sys.exit(_run_client(args))
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(
@@ -58,6 +74,80 @@ def main(argv: Sequence[str] | None = None) -> None:
         # a local sandbox is reached directly; X-Forwarded-* handling costs every request
         proxy_headers=args.proxy_headers,
     )
+
+
+def _client_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The commands that talk to a running sandbox's control plane."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--url",
+        default=os.environ.get("SANDBOX_URL") or DEFAULT_URL,
+        help=f"the running sandbox (default $SANDBOX_URL, else {DEFAULT_URL})",
+    )
+    common.add_argument(
+        "--control-token",
+        default=os.environ.get("SANDBOX_CONTROL_TOKEN"),
+        help="the control plane's token, if the server requires one (env SANDBOX_CONTROL_TOKEN)",
+    )
+    listing = commands.add_parser("tenants", parents=[common], help="list the tenants")
+    listing.add_argument("--json", action="store_true", help="as a JSON array")
+    outbox = commands.add_parser(
+        "outbox",
+        parents=[common],
+        help="a tenant's outbox, a line per message with its status and reason",
+    )
+    outbox.add_argument("--tenant", default="demo", help="the tenant (default demo)")
+    outbox.add_argument(
+        "-f", "--follow", action="store_true", help="print new messages as they come"
+    )
+    outbox.add_argument("-n", "--lines", type=int, default=10, help="how many to show first (10)")
+    outbox.add_argument("--json", action="store_true", help="one JSON message per line")
+    for name in ("vendor", "channel", "status", "reason", "to", "customer_id", "operation"):
+        outbox.add_argument(f"--{name.replace('_', '-')}", dest=name, help=f"only this {name}")
+    snapshot = commands.add_parser(
+        "snapshot", help="save a tenant's whole state to a file, or load one into a tenant"
+    )
+    actions = snapshot.add_subparsers(dest="action", required=True)
+    save = actions.add_parser("save", parents=[common], help="write TENANT's snapshot to FILE")
+    save.add_argument("--tenant", required=True)
+    save.add_argument("file", help="a .yaml/.yml (YAML) or other (JSON) path; - for stdout")
+    load = actions.add_parser("load", parents=[common], help="create TENANT from FILE")
+    load.add_argument("--tenant", required=True, help="created, or replaced if it exists")
+    load.add_argument("file", help="a snapshot or fixture document (YAML or JSON); - for stdin")
+
+
+def _run_client(args: argparse.Namespace) -> int:
+    from sandbox import remote
+
+    client = remote.Remote(args.url, args.control_token)
+    try:
+        if args.command == "tenants":
+            remote.tenants(client, sys.stdout, args.json)
+        elif args.command == "outbox":
+            names = ("vendor", "channel", "status", "reason", "to", "customer_id", "operation")
+            filters = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+            remote.outbox(
+                client,
+                args.tenant,
+                sys.stdout,
+                last=args.lines,
+                follow=args.follow,
+                as_json=args.json,
+                filters=filters,
+            )
+        elif args.action == "save":
+            remote.snapshot_save(client, args.tenant, args.file, sys.stdout)
+        else:
+            remote.snapshot_load(client, args.tenant, args.file, sys.stdout)
+    except remote.Unreachable as exc:
+        print(f"comms-sandbox: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        print(f"comms-sandbox: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def tune_gc() -> None:

@@ -62,6 +62,20 @@ def checked(moment: datetime) -> datetime:
     return moment
 
 
+def valid_time(value: Any, field: str) -> str:
+    """`value` if it is an ISO 8601 time a tenant clock can show, else a 400 naming `field`
+    (for timestamps a tenant document carries)."""
+    from sandbox.errors import InvalidInput
+
+    try:
+        checked(parse_iso(str(value)))
+    except (ValueError, OutOfRange):
+        raise InvalidInput(
+            f"{field}: {value!r} is not an ISO 8601 date-time", field=field
+        ) from None
+    return str(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Clock:
     """A tenant's clock: wall time shifted by an offset, or frozen at an instant."""

@@ -6,15 +6,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from sandbox import resources
 
 
 def _default_openapi_dir() -> Path:
-    return Path(os.environ.get("SANDBOX_OPENAPI_DIR", PROJECT_ROOT / "openapi"))
+    override = os.environ.get("SANDBOX_OPENAPI_DIR")
+    return Path(override) if override else resources.openapi_dir()
 
 
 def _default_fixtures_dir() -> Path:
-    return Path(os.environ.get("SANDBOX_FIXTURES_DIR", PROJECT_ROOT / "fixtures"))
+    override = os.environ.get("SANDBOX_FIXTURES_DIR")
+    return Path(override) if override else resources.fixtures_dir()
 
 
 @dataclass(frozen=True)

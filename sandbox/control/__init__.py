@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sandbox.control import clock, faults, health, outbox, tenants
+from sandbox.control import clock, faults, health, outbox, snapshots, tenants
 from sandbox.control.handlers import handlers
 from sandbox.errors import Unauthorized
 from sandbox.http import Vendor
 from sandbox.store import Store, TenantData
 
-__all__ = ["VENDOR", "clock", "faults", "health", "outbox", "tenants"]
+__all__ = ["VENDOR", "clock", "faults", "health", "outbox", "snapshots", "tenants"]
 
 
 def _no_credentials(headers: Mapping[str, str], store: Store) -> TenantData:

@@ -1,7 +1,9 @@
-"""Fixture documents (CONTRACT.md section 3) turned into a tenant's starting tables.
+"""Tenant documents (CONTRACT.md sections 3 and 8): fixtures and snapshots are one format with
+one loader. A fixture is a snapshot with most sections left out.
 
-The shape is validated by `openapi/sandbox.yaml` before this runs; each vendor section is
-then loaded by that vendor's own fixture module, which checks cross-references.
+The shape is validated by `openapi/sandbox.yaml` before this runs; each vendor section is then
+loaded by that vendor's own fixture module, which checks cross-references, and the sections
+that belong to no vendor by `tenant_state`. `snapshot` writes the whole document back out.
 """
 
 from __future__ import annotations
@@ -13,30 +15,79 @@ from typing import Any
 
 import yaml
 
+from sandbox import __version__
+from sandbox.clock import iso
+from sandbox.control import tenant_state
+from sandbox.errors import InvalidInput
 from sandbox.spec import YAML_LOADER
-from sandbox.store.collection import Doc
+from sandbox.store import Doc, TenantData
 from sandbox.vendors.capillary import fixture as capillary_fixture
 from sandbox.vendors.messangi import fixture as messangi_fixture
 from sandbox.vendors.symplify import fixture as symplify_fixture
 
 Loader = Callable[[dict[str, Any], datetime], dict[str, list[Doc]]]
+Writer = Callable[[TenantData], dict[str, Any]]
 
-# Each vendor's section of a fixture, loaded by that vendor.
-LOADERS: dict[str, Loader] = {
-    "capillary": capillary_fixture.tables,
-    "messangi": messangi_fixture.tables,
-    "symplify": symplify_fixture.tables,
+# Each vendor's section of a document, loaded and written by that vendor.
+SECTIONS: dict[str, tuple[Loader, Writer]] = {
+    "capillary": (capillary_fixture.tables, capillary_fixture.section),
+    "messangi": (messangi_fixture.tables, messangi_fixture.section),
+    "symplify": (symplify_fixture.tables, symplify_fixture.section),
 }
 
+# the snapshot format this sandbox writes; it reads this one and every older one
+SNAPSHOT_FORMAT = 1
 
-def tables(fixture: dict[str, Any] | None, now: datetime) -> dict[str, list[Doc]]:
+
+def tables(document: dict[str, Any] | None, now: datetime) -> dict[str, list[Doc]]:
+    """The store documents a tenant starts with; id sequences merged by their highest value."""
+    document = document or {}
+    _check_format(document)
+    stamp = tenant_state.now_of(document, now)
+    parts = [
+        loader(document[section], stamp)
+        for section, (loader, _) in SECTIONS.items()
+        if document.get(section)
+    ]
+    parts.append(tenant_state.tables(document))
     result: dict[str, list[Doc]] = {}
-    for section, loader in LOADERS.items():
-        content = (fixture or {}).get(section)
-        if content:
-            for name, docs in loader(content, now).items():
+    sequences: dict[str, int] = {}
+    for part in parts:
+        for name, docs in part.items():
+            if name == "_sequences":
+                for row in docs:
+                    sequences[row["id"]] = max(sequences.get(row["id"], 0), int(row["value"]))
+            else:
                 result.setdefault(name, []).extend(docs)
+    if sequences:
+        result["_sequences"] = [{"id": k, "value": v} for k, v in sequences.items()]
     return result
+
+
+def snapshot(data: TenantData, now: datetime) -> dict[str, Any]:
+    """The tenant's whole state as a document `tables` recreates it from (no credentials)."""
+    document: dict[str, Any] = {
+        "snapshot": {
+            "format": SNAPSHOT_FORMAT,
+            "tenant": data.name,
+            "taken_at": iso(now),
+            "sandbox_version": __version__,
+        },
+    }
+    for section, (_, writer) in SECTIONS.items():
+        document[section] = writer(data)
+    document.update(tenant_state.sections(data))
+    return document
+
+
+def _check_format(document: dict[str, Any]) -> None:
+    given = (document.get("snapshot") or {}).get("format", SNAPSHOT_FORMAT)
+    if given > SNAPSHOT_FORMAT:
+        raise InvalidInput(
+            f"snapshot.format: {given} is newer than this sandbox ({__version__}) reads "
+            f"(up to {SNAPSHOT_FORMAT}); take the snapshot with the same or an older release",
+            field="snapshot.format",
+        )
 
 
 def read_file(path: Path) -> dict[str, Any]:

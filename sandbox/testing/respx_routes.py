@@ -1,55 +1,167 @@
-"""Run the sandbox in-process behind the vendors' real hosts with respx.
+"""The vendors' real hosts, routed into the sandbox with respx.
 
-Integrator code keeps calling `https://eu.api.capillarytech.com/v2/...` or
-`https://elastic.messangi.me/raven/v2/...`; respx hands each request to an in-process sandbox
-under `/capillary/v2/...` or `/messangi/raven/v2/...` and returns its answer:
+Integrator code keeps calling `https://eu.api.capillarytech.com/v2/...`,
+`https://elastic.messangi.me/raven/v2/...` or `https://eu-proxy-1.symplifymail.com/rest/1234/...`;
+respx hands each request to the sandbox under `/capillary/v2/...`, `/messangi/raven/v2/...` or
+`/symplify/1234/...` and returns its answer:
 
     with in_process() as sandbox, vendor_routes(sandbox) as router:
         tenant = sandbox.create_tenant(fixture)
         my_code_that_uses_httpx(base_url="https://eu.api.capillarytech.com")
         assert tenant.outbox(status="SUPPRESSED")
 
-Works for sync and async httpx clients; requests to other hosts still need their own routes
-(respx's `assert_all_mocked` is left to you).
+In-process, a request is handed to the app once (`transport.AppCaller`): awaited in the caller's
+loop for async clients, run in the caller's thread for sync ones. Against a live sandbox
+(`live()`), it is forwarded over HTTP. Requests to any other host go out as usual, unless
+another respx router is active: then that router decides, as respx does with several routers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+import re
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 import httpx
 import respx
+from respx.mocks import Mocker
+from respx.models import AllMockedAssertionError
 
-from sandbox.testing import Sandbox
+from sandbox.testing.client import Sandbox
 
-# documented production hosts of each emulated vendor
-VENDOR_HOSTS: dict[str, tuple[str, ...]] = {
-    "capillary": (
-        "eu.api.capillarytech.com",
-        "us.api.capillarytech.com",
-        "apac.api.capillarytech.com",
-        "apac2.api.capillarytech.com",
+
+@dataclass(frozen=True)
+class VendorHosts:
+    """Where a vendor's real API lives: its hosts, and the path its base URL adds before the
+    documented paths (Symplify's `/rest`, or `/{server}/rest` on the legacy Carma hosts)."""
+
+    vendor: str
+    hosts: re.Pattern[str]
+    base_path: re.Pattern[str] | None = None
+
+    def path_start(self, path: str) -> int:
+        """Where the documented path begins in the URL's path."""
+        if self.base_path is None:
+            return 0
+        match = self.base_path.match(path)
+        return match.end() if match else 0
+
+
+VENDOR_HOSTS: tuple[VendorHosts, ...] = (
+    VendorHosts("capillary", re.compile(r"(?:[a-z0-9-]+\.)+api\.capillarytech\.com")),
+    VendorHosts("messangi", re.compile(r"(?:elastic|staging-aws)\.messangi\.me")),
+    VendorHosts(
+        "symplify",
+        re.compile(r"(?:[a-z0-9-]+\.)+(?:symplifymail|carmamail)\.com"),
+        re.compile(r"(?:/[^/]+)??/rest(?=/|$)"),
     ),
-    "messangi": ("elastic.messangi.me", "staging-aws.messangi.me"),
-}
+)
+
+# True while respx resolves a sync client's request (the answer must be made synchronously),
+# False for an async client's; None under a router that is not a SandboxRouter
+_SYNC: ContextVar[bool | None] = ContextVar("comms_sandbox_sync", default=None)
+
+SideEffect = Callable[[httpx.Request], "httpx.Response | Awaitable[httpx.Response]"]
 
 
-def forward(sandbox: Sandbox, prefix: str) -> Callable[[httpx.Request], httpx.Response]:
-    """A respx side effect that replays the request against the sandbox under `prefix`."""
+class SandboxRouter(respx.MockRouter):
+    """A respx router that tells its side effects whether the client was sync or async."""
 
-    def side_effect(request: httpx.Request) -> httpx.Response:
-        path = request.url.raw_path.decode()  # path and query string, as sent
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        token = _SYNC.set(True)
         try:
-            answer = sandbox.http.request(
-                request.method,
-                f"{prefix}{path}",
-                content=request.content,
-                headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
-            )
+            return super().handler(request)
+        finally:
+            _SYNC.reset(token)
+
+    async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        token = _SYNC.set(False)
+        try:
+            return await super().async_handler(request)
+        finally:
+            _SYNC.reset(token)
+
+
+def _is_sync() -> bool:
+    known = _SYNC.get()
+    if known is not None:
+        return known
+    try:  # another router: a running loop in this thread most likely means an async client
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return True
+    return False
+
+
+def to_sandbox(sandbox: Sandbox, hosts: VendorHosts) -> SideEffect:
+    """A respx side effect that answers a request to `hosts` from the sandbox."""
+    prefix = f"/{hosts.vendor}"
+    caller = sandbox.caller
+
+    def side_effect(request: httpx.Request) -> httpx.Response | Awaitable[httpx.Response]:
+        start = hosts.path_start(request.url.path)
+        if caller is not None:
+            if start:
+                request = _rebased(request, start)
+            if _is_sync():
+                return caller.call_sync(request, prefix)
+            return caller.call(request, prefix)
+        return _forward(sandbox, request, prefix + request.url.raw_path.decode()[start:])
+
+    return side_effect
+
+
+def _rebased(request: httpx.Request, start: int) -> httpx.Request:
+    """The request with its vendor base path (the first `start` characters) removed."""
+    raw = request.url.raw_path
+    return httpx.Request(
+        request.method,
+        request.url.copy_with(raw_path=raw[start:] or b"/"),
+        headers=request.headers,
+        content=request.read(),
+    )
+
+
+def _forward(
+    sandbox: Sandbox, request: httpx.Request, target: str
+) -> httpx.Response | Awaitable[httpx.Response]:
+    """Send the request to a live sandbox at `target` (path and query)."""
+    headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
+    content = request.read()
+    if _is_sync():
+        try:
+            answer = sandbox.http.request(request.method, target, content=content, headers=headers)
         except httpx.TransportError as exc:  # e.g. an injected fault dropped the connection
             raise type(exc)(str(exc), request=request) from None
         return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+
+    async def forward() -> httpx.Response:
+        async with httpx.AsyncClient(base_url=sandbox.http.base_url, timeout=30) as client:
+            try:
+                answer = await client.request(
+                    request.method, target, content=content, headers=headers
+                )
+            except httpx.TransportError as exc:
+                raise type(exc)(str(exc), request=request) from None
+        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+
+    return forward()
+
+
+def _everything_else(router: respx.MockRouter) -> Callable[[httpx.Request], httpx.Request]:
+    """Other hosts: through to the network, unless another respx router is active, which
+    then decides (a router that does not match lets the next one try)."""
+
+    def side_effect(request: httpx.Request) -> httpx.Request:
+        others = any(
+            active is not router for mocker in Mocker.registry.values() for active in mocker.routers
+        )
+        if others:
+            raise AllMockedAssertionError(f"comms-sandbox does not route {request.url.host}")
+        return request  # respx: returning the request passes it through
 
     return side_effect
 
@@ -58,9 +170,19 @@ def forward(sandbox: Sandbox, prefix: str) -> Callable[[httpx.Request], httpx.Re
 def vendor_routes(
     sandbox: Sandbox, router: respx.MockRouter | None = None
 ) -> Iterator[respx.MockRouter]:
-    """Route every known vendor host to `sandbox` (in a new respx router unless given one)."""
-    with router or respx.mock(assert_all_called=False) as active:
-        for vendor, hosts in VENDOR_HOSTS.items():
-            for host in hosts:
-                active.route(host=host).mock(side_effect=forward(sandbox, f"/{vendor}"))
+    """Route every vendor's real hosts to `sandbox` while the block runs, in a new router
+    (other hosts pass through) or in `router` (which then decides about other hosts)."""
+    own = router is None
+    active_router = router or SandboxRouter(assert_all_called=False, assert_all_mocked=True)
+    with active_router as active:
+        if sandbox.caller is None:  # a live sandbox: the calls to it go out unchanged
+            active.route(url__startswith=str(sandbox.http.base_url)).pass_through()
+        for hosts in VENDOR_HOSTS:
+            active.route(host__regex=f"^{hosts.hosts.pattern}$").mock(
+                side_effect=to_sandbox(sandbox, hosts)
+            )
+        if own:
+            active.route(name="comms-sandbox: other hosts").mock(
+                side_effect=_everything_else(active)
+            )
         yield active

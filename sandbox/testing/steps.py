@@ -1,14 +1,14 @@
 """Reusable pytest-bdd steps for acceptance scenarios against comms-sandbox.
 
-Use them in your own project with `pytest_plugins = ["sandbox.testing.steps"]` in your
-top-level conftest.py. Scenarios run in-process by default, or against a running sandbox when
-`SANDBOX_URL` is set; each scenario gets a tenant of its own, so suites run in parallel.
+The pytest plugin registers them when pytest-bdd is installed (or name them yourself with
+`pytest_plugins = ["sandbox.testing.steps"]`). Scenarios run in-process by default, or against a
+running sandbox given by `--sandbox-url` or `SANDBOX_URL`; each scenario gets a tenant of its
+own, so suites run in parallel.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -17,19 +17,9 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from sandbox.testing import Sandbox, Tenant, in_process, live, messangi
+from sandbox.testing import Sandbox, Tenant, messangi
 from sandbox.testing.capillary import CALLS, succeeded
-
-
-@pytest.fixture(scope="session")
-def comms_sandbox() -> Iterator[Sandbox]:
-    """The sandbox under test: `SANDBOX_URL` if set, else an in-process app."""
-    if os.environ.get("SANDBOX_URL"):
-        with live() as running:
-            yield running
-    else:
-        with in_process() as running:
-            yield running
+from sandbox.testing.plugin import comms_sandbox_server  # noqa: F401 - the steps' sandbox
 
 
 class World:
@@ -107,10 +97,10 @@ class World:
 
 
 @pytest.fixture
-def world(comms_sandbox: Sandbox, request: pytest.FixtureRequest) -> Iterator[World]:
+def world(comms_sandbox_server: Sandbox, request: pytest.FixtureRequest) -> Iterator[World]:  # noqa: F811
     """The scenario's state; its tenant is deleted afterwards. The vendor operations it called
     are left in the test's `user_properties` (contracts/coverage.py reports them)."""
-    state = World(comms_sandbox)
+    state = World(comms_sandbox_server)
     yield state
     request.node.user_properties.append(("operations", state.operations()))
     state.close()

@@ -1,9 +1,12 @@
-"""An httpx transport that hands each request straight to an ASGI app in this thread.
+"""Hand an httpx request straight to the sandbox's ASGI app in this process, and its answer back.
 
 Starlette's TestClient runs the app in a worker thread behind an anyio portal: every request
 crosses threads twice. The sandbox's request path never waits on anything, so here a request
-is one run of the app's coroutine on an event loop this transport owns, in the caller's thread:
-several times cheaper, which is what makes in-process suites faster than a live server.
+is one run of the app's coroutine: awaited in the caller's own event loop for async clients,
+run on a loop this object owns for sync ones, always in the caller's thread. The same call
+serves the in-process client (`InProcessTransport`) and the vendors' real hosts routed by respx
+(`respx_routes`): the request is turned into an ASGI scope once, never re-sent through a
+second client.
 """
 
 from __future__ import annotations
@@ -18,13 +21,16 @@ import httpx
 from starlette.types import ASGIApp, Message
 
 
-class InProcessTransport(httpx.BaseTransport):
+class AppCaller:
+    """Calls one ASGI app with httpx requests, optionally under a path prefix."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.loop = asyncio.new_event_loop()
         self._helper: ThreadPoolExecutor | None = None
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    async def call(self, request: httpx.Request, prefix: str = "") -> httpx.Response:
+        """The app's answer to `request`, its path put under `prefix` (e.g. "/capillary")."""
         url = request.url
         body = request.read()
         scope: dict[str, Any] = {
@@ -33,8 +39,8 @@ class InProcessTransport(httpx.BaseTransport):
             "http_version": "1.1",
             "method": request.method,
             "scheme": url.scheme,
-            "path": unquote(url.path),
-            "raw_path": url.raw_path.split(b"?", 1)[0],
+            "path": prefix + unquote(url.path),
+            "raw_path": prefix.encode() + url.raw_path.split(b"?", 1)[0],
             "query_string": url.query,
             "root_path": "",
             "headers": [(k.lower(), v) for k, v in request.headers.raw],
@@ -58,34 +64,48 @@ class InProcessTransport(httpx.BaseTransport):
             nonlocal status, headers
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", []))
+                headers = message.get("headers", [])
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        async def handle() -> None:
-            await self.app(scope, receive, send)
-
-        self._run(handle())
+        await self.app(scope, receive, send)
         if status is None:  # the app hung up (an injected fault), as a server closing would
             raise httpx.RemoteProtocolError(
                 "Server disconnected without sending a response.", request=request
             )
-        return httpx.Response(status, headers=headers, content=b"".join(chunks), request=request)
+        content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return httpx.Response(status, headers=headers, content=content, request=request)
 
-    def _run(self, call: Coroutine[Any, Any, None]) -> None:
+    def call_sync(self, request: httpx.Request, prefix: str = "") -> httpx.Response:
+        """`call`, for a caller that cannot await (a sync httpx client)."""
+        return self._run(self.call(request, prefix))
+
+    def _run(self, call: Coroutine[Any, Any, httpx.Response]) -> httpx.Response:
         try:
             asyncio.get_running_loop()
         except RuntimeError:  # the usual case: a sync client, no loop running in this thread
-            self.loop.run_until_complete(call)
-            return
-        # called from inside a running loop (e.g. respx handing an async client's request to a
-        # sync side effect): that loop cannot be re-entered, so a helper thread runs the app
+            return self.loop.run_until_complete(call)
+        # a sync client used inside a running loop (e.g. in an async test): that loop cannot
+        # be re-entered, so a helper thread runs the app on a loop of its own
         if self._helper is None:
             self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-app")
-        self._helper.submit(asyncio.run, call).result()
+        return self._helper.submit(asyncio.run, call).result()
 
     def close(self) -> None:
         if self._helper is not None:
             self._helper.shutdown()
         if not self.loop.is_closed():
             self.loop.close()
+
+
+class InProcessTransport(httpx.BaseTransport):
+    """An httpx transport whose every request is answered by the app in this thread."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.caller = AppCaller(app)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.caller.call_sync(request)
+
+    def close(self) -> None:
+        self.caller.close()

@@ -1,16 +1,26 @@
-"""The `capillary` section of a fixture document: status labels and customers."""
+"""The `capillary` section of a tenant document: status labels and customers (what a fixture
+declares), and the records a snapshot carries too: status log, customer requests and OTPs.
+`tables` loads a section, `section` writes one from a tenant; they are inverses."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sandbox.clock import iso
+from sandbox.clock import iso, valid_time
 from sandbox.errors import InvalidInput
-from sandbox.store import Doc
+from sandbox.store import Doc, TenantData
 from sandbox.vendors.capillary import customers
 
 _CHANNELS = {"sms": "MOBILE", "mobile": "MOBILE", "email": "EMAIL"}
+# a customer's fields a document may give beyond its identifiers, with their defaults
+_PROFILE = {"firstname": "", "lastname": "", "source": "INSTORE", "points": 0}
+# records stored as the API wrote them: collection -> its timestamp fields
+_RECORDS = {
+    "status_log": ("createdOn",),
+    "requests": ("requested_on", "decided_on"),
+    "otps": ("expires_at",),
+}
 
 
 def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
@@ -58,24 +68,64 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
             ): bool(s["subscribed"])
             for s in given.get("subscriptions") or []
         }
+        stamps = {
+            name: valid_time(given[name], f"{where}.{name}")
+            for name in ("created_at", "updated_at")
+            if given.get(name) is not None
+        }
         people.append(
             customers.compact(
                 {
                     "id": customer_id,
                     **identifiers,
-                    "firstname": given.get("firstname", ""),
-                    "lastname": given.get("lastname", ""),
+                    **{name: given.get(name, default) for name, default in _PROFILE.items()},
                     "status_label": names.get(label) if label else None,
                     "subscriptions": prefs,
                     "created_at": created,
+                    **stamps,
                 }
             )
         )
-    return {
+    result: dict[str, list[Doc]] = {
         "status_labels": labels,
         "customers": people,
         "_sequences": [{"id": "customer", "value": next_id - 1}],
     }
+    for name, stamped in _RECORDS.items():
+        records = section.get(name) or []
+        for index, record in enumerate(records):
+            for field in stamped:
+                if record.get(field) is not None:
+                    valid_time(record[field], f"capillary.{name}[{index}].{field}")
+        if records:
+            result[name] = [dict(record) for record in records]
+    return result
+
+
+def section(data: TenantData) -> dict[str, Any]:
+    """The tenant's `capillary` section, as `tables` reads it."""
+    result: dict[str, Any] = {
+        "status_labels": data["status_labels"].snapshot(),
+        "customers": [_customer(doc) for doc in data["customers"].values()],
+    }
+    for name in _RECORDS:
+        records = data[name].snapshot()
+        if records:
+            result[name] = records
+    return result
+
+
+def _customer(doc: Doc) -> dict[str, Any]:
+    """A stored customer in the fixture's words (subscriptions as a list, defaults left out)."""
+    given = {k: v for k, v in doc.items() if k != "subscriptions" and v is not None}
+    prefs = doc.get("subscriptions") or {}
+    if prefs:
+        given["subscriptions"] = [
+            {"channel": channel, "priority": priority, "subscribed": subscribed}
+            for key, subscribed in prefs.items()
+            for channel, priority in [key.split(":", 1)]
+        ]
+    return given
 
 
 def _identifiers(given: dict[str, Any], where: str) -> dict[str, str]:

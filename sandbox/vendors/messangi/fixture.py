@@ -1,13 +1,15 @@
-"""The `messangi` section of a fixture document: blocklist entries (and senders, which are
-declarative: the sandbox sends from any sender, see README)."""
+"""The `messangi` section of a tenant document: blocklist entries (and senders, which are
+declarative: the sandbox sends from any sender, see README). `tables` loads a section,
+`section` writes one from a tenant (a snapshot's entries carry their id, source and date)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sandbox.clock import EARLIEST, iso
-from sandbox.store import Doc
+from sandbox.clock import EARLIEST, iso, valid_time
+from sandbox.errors import InvalidInput
+from sandbox.store import Doc, TenantData
 from sandbox.vendors.messangi import blocklist
 
 
@@ -17,15 +19,33 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
     reset: the first is 000000000000000000000001 (API-added entries start with the time)."""
     stamp = iso(now)
     entries: dict[str, Doc] = {}
+    ids: set[str] = set()
     for index, given in enumerate(section.get("blocklist") or []):
-        field = f"messangi.blocklist[{index}].to"
-        recipient = blocklist.canonical(given["type"], given["to"], field)
+        where = f"messangi.blocklist[{index}]"
+        recipient = blocklist.canonical(given["type"], given["to"], f"{where}.to")
         key = blocklist.entry_key(given["type"], given["from"], recipient)
-        if key not in entries:
-            # ids the fixture decides: entry n is 0000000000000000000000n (in hex)
-            entry_id = blocklist.object_id(EARLIEST, len(entries) + 1)
-            entries[key] = blocklist.make_entry(entry_id, given, recipient, "FIXTURE", stamp)
+        if key in entries:
+            continue
+        # ids the fixture decides: entry n is 0000000000000000000000n (in hex)
+        entry_id = given.get("id") or blocklist.object_id(EARLIEST, len(entries) + 1)
+        if entry_id in ids:
+            raise InvalidInput(f"{where}.id: {entry_id!r} is repeated", field=f"{where}.id")
+        ids.add(entry_id)
+        date = valid_time(given["date"], f"{where}.date") if given.get("date") else stamp
+        entries[key] = blocklist.make_entry(
+            entry_id, given, recipient, given.get("source", "FIXTURE"), date
+        )
     return {
         blocklist.COLLECTION: list(entries.values()),
         "_sequences": [{"id": blocklist.SEQUENCE, "value": len(entries)}],
+    }
+
+
+def section(data: TenantData) -> dict[str, Any]:
+    """The tenant's `messangi` section, as `tables` reads it."""
+    return {
+        "blocklist": [
+            {k: v for k, v in entry.items() if k != "key"}
+            for entry in data[blocklist.COLLECTION].values()
+        ]
     }

@@ -1,13 +1,15 @@
-"""The `symplify` section of a fixture document: accounts, their lists and contacts."""
+"""The `symplify` section of a tenant document: accounts, their lists and contacts, each
+contact with its temporary block. `tables` loads a section, `section` writes one from a tenant
+(a snapshot's contacts carry their ids and times too)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sandbox.clock import epoch_ms
 from sandbox.errors import InvalidInput
-from sandbox.store import Doc
+from sandbox.store import Doc, TenantData
 from sandbox.vendors.symplify import contacts, lists
 from sandbox.vendors.symplify.accounts import ACCOUNTS, CONTACTS, LISTS
 
@@ -19,6 +21,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
     list_docs: list[Doc] = []
     people: list[Doc] = []
     next_contact = contacts.CONTACT_IDS_START
+    contact_ids: set[int] = set()
     max_list = lists.LIST_IDS_START - 1
     for a, given in enumerate(section.get("accounts") or []):
         customer_id = str(given["customer_id"]).strip()
@@ -35,12 +38,29 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
             list_id = _list_id(listed["id"], f"{here}.id", seen_lists)
             max_list = max(max_list, list_id)
             name = str(listed.get("name") or f"List {list_id}")
-            list_docs.append(lists.new_list(customer_id, list_id, name, "", 1))
+            list_docs.append(
+                lists.new_list(
+                    customer_id,
+                    list_id,
+                    name,
+                    listed.get("description", ""),
+                    listed.get("type", 1),
+                )
+            )
             originals: set[str] = set()
             for c, person in enumerate(listed.get("contacts") or []):
                 spot = f"{here}.contacts[{c}]"
                 email, mobile = contacts.checked(person, "email", "mobile")
-                contact_id, next_contact = next_contact, next_contact + 1
+                if "id" in person:
+                    contact_id = int(person["id"])
+                    if contact_id in contact_ids:
+                        raise InvalidInput(
+                            f"{spot}.id: {contact_id} is repeated", field=f"{spot}.id"
+                        )
+                else:  # past every id so far, given or not
+                    contact_id = next_contact
+                next_contact = max(next_contact, contact_id + 1)
+                contact_ids.add(contact_id)
                 original = str(person.get("original_id", contact_id)).strip()
                 if not original or original in originals:
                     raise InvalidInput(
@@ -55,9 +75,11 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
                     "firstname": person.get("firstname"),
                     "lastname": person.get("lastname"),
                 }
-                people.append(
-                    contacts.new_contact(contact_id, customer_id, list_id, fields, created)
-                )
+                contact = contacts.new_contact(contact_id, customer_id, list_id, fields, created)
+                contact.update({k: person[k] for k in ("created", "modified") if k in person})
+                if person.get("temp_block"):
+                    contact["block"] = _block(person["temp_block"], f"{spot}.temp_block")
+                people.append(contact)
     return {
         ACCOUNTS: accounts,
         LISTS: list_docs,
@@ -67,6 +89,53 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
             {"id": lists.SEQUENCE, "value": max_list},
         ],
     }
+
+
+def _block(given: dict[str, Any], where: str) -> dict[str, Any]:
+    """A declared temporary block: its last day, and whether it covers every list."""
+    try:
+        until = date.fromisoformat(str(given["until"])).isoformat()
+    except ValueError:
+        raise InvalidInput(
+            f"{where}.until: {given['until']!r} is not a date as YYYY-MM-DD", field=f"{where}.until"
+        ) from None
+    return {"until": until, "all": bool(given.get("all_lists", False))}
+
+
+def section(data: TenantData) -> dict[str, Any]:
+    """The tenant's `symplify` section, as `tables` reads it."""
+    accounts = []
+    for account in data[ACCOUNTS].values():
+        owned = sorted(data[LISTS].all_by("account", account["id"]), key=lambda d: d["list_id"])
+        accounts.append(
+            {
+                "customer_id": account["id"],
+                "lists": [
+                    {
+                        "id": listed["list_id"],
+                        "name": listed["name"],
+                        "description": listed["description"],
+                        "type": listed["type"],
+                        "contacts": [
+                            _contact(c)
+                            for c in data[CONTACTS].all_by(
+                                "list", (account["id"], listed["list_id"])
+                            )
+                        ],
+                    }
+                    for listed in owned
+                ],
+            }
+        )
+    return {"accounts": accounts}
+
+
+def _contact(doc: Doc) -> dict[str, Any]:
+    given = {k: v for k, v in doc.items() if k not in {"account", "list_id", "block"}}
+    block = doc.get("block")
+    if block is not None:
+        given["temp_block"] = {"until": block["until"], "all_lists": block["all"]}
+    return given
 
 
 def _list_id(value: Any, field: str, seen: set[int]) -> int:

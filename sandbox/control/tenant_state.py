@@ -1,0 +1,152 @@
+"""The sections of a tenant document that belong to no vendor: the clock, settings, faults, the
+outbox, the interaction history and the id sequences (CONTRACT.md sections 3 and 8).
+
+A fixture may declare any of them; a snapshot writes them all. `tables` turns them into store
+documents, `sections` reads them back out of a tenant, and the two are inverses: a tenant made
+from `sections(data)` shows the same clock, settings, faults, outbox (same ids, same order) and
+interaction history, and gives the same next ids.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sandbox.clock import Clock, OutOfRange, checked, parse_iso, valid_time
+from sandbox.errors import InvalidInput
+from sandbox.store import Doc, TenantData
+from sandbox.vendors import OPERATIONS
+
+# the outbox collection, and the fields of a message its interaction history counts by
+MESSAGES = "messages"
+
+
+def tables(document: dict[str, Any]) -> dict[str, list[Doc]]:
+    """Store documents for the core sections a document declares."""
+    result: dict[str, list[Doc]] = {}
+    meta: list[Doc] = []
+    if document.get("clock") is not None:
+        meta.append({"id": "clock", **_clock(document["clock"]).to_doc()})
+    settings = document.get("settings") or {}
+    if settings.get("rate_limits"):
+        limits = {v: n for v, n in settings["rate_limits"].items() if n is not None}
+        meta.append({"id": "settings", "rate_limits": limits})
+    if settings.get("outbox_retention") is not None:
+        result["_capacity"] = [{"id": MESSAGES, "capacity": settings["outbox_retention"]}]
+    if meta:
+        result["meta"] = meta
+    if document.get("faults"):
+        result["faults"] = [_fault(f, f"faults[{i}]") for i, f in enumerate(document["faults"])]
+    messages = [_message(m, f"outbox[{i}]") for i, m in enumerate(document.get("outbox") or [])]
+    if messages:
+        result[MESSAGES] = messages
+        last = max(int(m["id"]) for m in messages if str(m["id"]).isdigit()) if messages else 0
+        result["_sequences"] = [{"id": "message", "value": last}]
+    history = document.get("interaction_history")
+    rows = _history(history) if history is not None else _counted(messages)
+    if rows:
+        result[f"_tally.{MESSAGES}"] = rows
+    for name, value in (document.get("sequences") or {}).items():
+        result.setdefault("_sequences", []).append({"id": name, "value": value})
+    return result
+
+
+def sections(data: TenantData) -> dict[str, Any]:
+    """The core sections of `data`, as `tables` reads them."""
+    clock = data.clock
+    stored = data["meta"].get("settings")
+    tallies = data[MESSAGES].tallies
+    return {
+        "clock": {**clock.describe(), "offset_seconds": clock.offset_seconds},
+        "settings": {
+            "outbox_retention": data[MESSAGES].capacity,
+            "rate_limits": stored["rate_limits"] if stored is not None else {},
+        },
+        "faults": sorted(data["faults"].values(), key=lambda f: f["operationId"]),
+        "outbox": data[MESSAGES].snapshot(),  # oldest first: the order they were recorded in
+        "interaction_history": [
+            {"customer_id": group, "channel": str(kind), "count": count, "last_at": last}
+            for group, kinds in tallies.items()
+            for kind, (count, last) in kinds.items()
+        ],
+        "sequences": dict(sorted(data.sequences.items())),
+    }
+
+
+def _clock(given: dict[str, Any]) -> Clock:
+    """A frozen clock stops at `now`; a running one keeps its distance from real time
+    (`offset_seconds`), or starts at `now` when only that is given."""
+    try:
+        if given.get("frozen"):
+            if "now" not in given:
+                raise InvalidInput("clock.now: a frozen clock needs the time", field="clock.now")
+            return Clock(frozen_at=checked(parse_iso(str(given["now"]))))
+        if given.get("offset_seconds") is not None:
+            return Clock(offset_seconds=float(given["offset_seconds"]))
+        if given.get("now") is not None:
+            return Clock().set(parse_iso(str(given["now"])), frozen=False)
+    except (ValueError, OutOfRange) as exc:
+        raise InvalidInput(f"clock: {exc}", field="clock.now") from None
+    return Clock()
+
+
+def _fault(given: dict[str, Any], where: str) -> Doc:
+    operation_id = given["operationId"]
+    if operation_id not in OPERATIONS:
+        raise InvalidInput(
+            f"{where}.operationId: no vendor operation {operation_id!r}",
+            field=f"{where}.operationId",
+        )
+    times = given.get("times")
+    return {
+        "operationId": operation_id,
+        "vendor": OPERATIONS[operation_id],
+        "status": given["status"],
+        "times": times,
+        "latency_ms": given.get("latency_ms", 0),
+        "probability": given.get("probability", 1.0),
+        "seed": given.get("seed", 0),
+        "remaining": given.get("remaining", times),
+        "calls": given.get("calls", 0),
+        "faulted": given.get("faulted", 0),
+    }
+
+
+def _message(given: dict[str, Any], where: str) -> Doc:
+    valid_time(given["created_at"], f"{where}.created_at")
+    return dict(given)
+
+
+def _history(rows: list[dict[str, Any]]) -> list[Doc]:
+    """Interaction history rows -> the store's tally: customer -> channel -> (count, last)."""
+    groups: dict[str, dict[str, tuple[int, str | None]]] = {}
+    for index, row in enumerate(rows):
+        last = row.get("last_at")
+        if last is not None:
+            valid_time(last, f"interaction_history[{index}].last_at")
+        groups.setdefault(str(row["customer_id"]), {})[row["channel"]] = (row["count"], last)
+    return [{"id": group, "kinds": kinds} for group, kinds in groups.items()]
+
+
+def _counted(messages: list[Doc]) -> list[Doc]:
+    """The history of a document that declares an outbox but no history: its messages."""
+    groups: dict[str, dict[str, tuple[int, str | None]]] = {}
+    for message in messages:
+        group = message.get("customer_id")
+        if group is None:
+            continue
+        kinds = groups.setdefault(group, {})
+        count, _ = kinds.get(message["channel"], (0, None))
+        kinds[message["channel"]] = (count + 1, message["created_at"])
+    return [{"id": group, "kinds": kinds} for group, kinds in groups.items()]
+
+
+def now_of(document: dict[str, Any], fallback: datetime) -> datetime:
+    """The time a document's own records are stamped with: its frozen clock, else `fallback`."""
+    clock = document.get("clock")
+    if clock and clock.get("frozen") and clock.get("now"):
+        try:
+            return checked(parse_iso(str(clock["now"])))
+        except (ValueError, OutOfRange):
+            return fallback
+    return fallback

@@ -1,0 +1,96 @@
+"""The package works outside this repository, as a new user meets it: the wheel, installed
+with `[testing]` into a throw-away virtual environment, serves the demo tenant from any working
+directory, answers a Capillary send, and runs an integrator's tests without a conftest.py."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from integrator import copy_project, run_pytest
+from live_server import server
+
+from sandbox import __version__
+
+ROOT = Path(__file__).resolve().parent.parent
+# what the wheel is built from: the package and the top-level sources its resources link to
+SOURCES = ("pyproject.toml", "README.md", "sandbox", "openapi", "fixtures")
+
+
+def _run(*argv: str | Path, cwd: Path) -> str:
+    done = subprocess.run(
+        [str(a) for a in argv], cwd=cwd, capture_output=True, text=True, check=False, timeout=600
+    )
+    assert done.returncode == 0, f"{argv}: {done.stdout[-2000:]}{done.stderr[-3000:]}"
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A virtual environment holding only the built wheel and its [testing] dependencies."""
+    root = tmp_path_factory.mktemp("installed")
+    source = root / "source"  # a copy, so the build leaves nothing in the checkout
+    for name in SOURCES:
+        if (ROOT / name).is_dir():
+            shutil.copytree(
+                ROOT / name,
+                source / name,
+                symlinks=True,
+                ignore=shutil.ignore_patterns("__pycache__"),
+            )
+        else:
+            source.mkdir(exist_ok=True)
+            shutil.copy(ROOT / name, source / name)
+    dist = root / "dist"
+    pip = (sys.executable, "-m", "pip")
+    _run(*pip, "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", dist, source, cwd=root)
+    [wheel] = dist.glob("comms_sandbox-*.whl")
+    venv = root / "venv"
+    _run(sys.executable, "-m", "venv", venv, cwd=root)
+    _run(venv / "bin" / "python", "-m", "pip", "install", "-q", f"{wheel}[testing]", cwd=root)
+    yield venv
+
+
+def test_the_wheel_carries_the_documents_and_the_demo_fixture(installed: Path) -> None:
+    where = _run(
+        installed / "bin" / "python",
+        "-c",
+        "import sandbox, sandbox.resources as r; print(sandbox.__file__); "
+        "print(sorted(p.name for p in r.openapi_dir().iterdir())); "
+        "print((r.fixtures_dir() / 'demo.yaml').is_file())",
+        cwd=installed,
+    ).splitlines()
+    assert where[0].startswith(str(installed))  # not the checkout
+    assert where[1] == "['capillary.yaml', 'messangi.yaml', 'sandbox.yaml', 'symplify.yaml']"
+    assert where[2] == "True"
+
+
+def test_the_command_serves_the_demo_tenant_from_any_directory(
+    installed: Path, tmp_path: Path
+) -> None:
+    command = installed / "bin" / "comms-sandbox"
+    assert _run(command, "--version", cwd=tmp_path).strip() == f"comms-sandbox {__version__}"
+    with server(tmp_path / "data", command=(str(command),), cwd=tmp_path) as (_, client):
+        sent = client.post(
+            "/capillary/v2/communications/sendMessage?channel=sms",
+            json={"sms": [{"to": "919353491050", "body": "Your order has shipped"}]},
+            auth=("demo_till", "demo-password"),
+        )
+        assert sent.status_code == 200 and sent.json()["status"]["success"] is True
+        [message] = client.get("/_sandbox/tenants/demo/outbox").json()["items"]
+        assert (message["status"], message["reason"]) == ("SUPPRESSED", "CUSTOMER_STATUS_BLOCKED")
+        assert client.get("/openapi/capillary.yaml").status_code == 200
+        listing = _run(command, "tenants", "--url", str(client.base_url), cwd=tmp_path)
+        assert listing.split() == ["demo"]
+
+
+def test_an_integrators_tests_pass_with_only_the_package_installed(
+    installed: Path, tmp_path: Path
+) -> None:
+    done = run_pytest(installed / "bin" / "python", copy_project(tmp_path / "project"))
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "8 passed" in done.stdout
