@@ -2,7 +2,7 @@
 
 Prints a table of figures with PASS/FAIL per target and writes bench/results/latest.json.
 Measurements: startup, throughput, recovery, write-cost, memory, subscription-batch,
-blocklist, list-send, limits, bdd (all by default).
+blocklist, list-send, limits, bdd, inprocess (all by default).
 """
 
 from __future__ import annotations
@@ -16,7 +16,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from bench import batch, bdd, blocklist, limits, listsend, measure, procs, report, wrk
+from bench import (
+    batch,
+    bdd,
+    blocklist,
+    inprocess,
+    limits,
+    listsend,
+    measure,
+    procs,
+    report,
+    wrk,
+)
 from bench.model import Config, Env, Measurement
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -31,6 +42,7 @@ NAMES = (
     "list-send",
     "limits",
     "bdd",
+    "inprocess",
 )
 
 
@@ -101,6 +113,8 @@ def plan(env: Env, wanted: set[str]) -> list[tuple[str, Callable[[], list[Measur
         steps.append(("list-send", lambda: listsend.list_send(env)))
     if "bdd" in wanted:
         steps.append(("bdd", lambda: bdd.bdd_targets(env)))
+    if "inprocess" in wanted:
+        steps.append(("inprocess", lambda: inprocess.inprocess_routes(env)))
     return steps
 
 

@@ -89,6 +89,15 @@ def _client_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
         default=os.environ.get("SANDBOX_CONTROL_TOKEN"),
         help="the control plane's token, if the server requires one (env SANDBOX_CONTROL_TOKEN)",
     )
+    health = commands.add_parser(
+        "health",
+        help="exit 0 when the sandbox answers its health check (for container HEALTHCHECKs)",
+    )
+    health.add_argument(
+        "--url",
+        default=None,
+        help="default http://127.0.0.1:$PORT (PORT from the environment, else 8000)",
+    )
     listing = commands.add_parser("tenants", parents=[common], help="list the tenants")
     listing.add_argument("--json", action="store_true", help="as a JSON array")
     outbox = commands.add_parser(
@@ -117,6 +126,8 @@ def _client_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
 
 
 def _run_client(args: argparse.Namespace) -> int:
+    if args.command == "health":
+        return _health(args.url or f"http://127.0.0.1:{os.environ.get('PORT') or 8000}")
     from sandbox import remote
 
     client = remote.Remote(args.url, args.control_token)
@@ -146,6 +157,20 @@ def _run_client(args: argparse.Namespace) -> int:
         return 130
     except OSError as exc:
         print(f"comms-sandbox: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _health(url: str) -> int:
+    """0 when `url` answers GET /_sandbox/health with 200, else 1 (and says why on stderr).
+    A container runs this every few seconds: the standard library only, no httpx import."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/_sandbox/health", timeout=3) as answer:
+            answer.read()
+    except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
+        print(f"comms-sandbox: unhealthy: {url}: {exc}", file=sys.stderr)
         return 1
     return 0
 

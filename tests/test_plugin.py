@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -119,3 +120,26 @@ def test_a_sync_client_inside_a_running_loop_still_gets_its_answer() -> None:
         tenant = sandbox.create_tenant(EXAMPLE_FIXTURE)
         status = asyncio.run(handler_that_blocks(tenant.messangi_auth()))
     assert status == 400  # the documented query parameters are missing: the sandbox's answer
+
+
+def test_an_injected_latency_waits_for_sync_and_async_clients_alike() -> None:
+    """A call that really waits (an injected latency) goes on from where it stopped."""
+    url = "https://eu.api.capillarytech.com/v2/communications/sendMessage"
+    body = {"sms": [{"to": "919988221100", "body": "late"}]}
+    with in_process() as sandbox, vendor_routes(sandbox):
+        tenant = sandbox.create_tenant(EXAMPLE_FIXTURE)
+        tenant.set_fault("sendMessage", 503, times=2, latency_ms=150)
+
+        async def async_send() -> httpx.Response:
+            async with httpx.AsyncClient() as client:
+                return await client.post(url, json=body, headers=tenant.capillary_auth())
+
+        for send in (
+            lambda: httpx.post(url, json=body, headers=tenant.capillary_auth()),
+            lambda: asyncio.run(async_send()),
+        ):
+            started = time.monotonic()
+            assert send().status_code == 503
+            assert time.monotonic() - started >= 0.15
+        assert httpx.post(url, json=body, headers=tenant.capillary_auth()).status_code == 200
+        tenant.assert_delivered(to="919988221100")

@@ -12,6 +12,7 @@ Every tenant gets a unique name unless given one, so tests can run in parallel o
 from __future__ import annotations
 
 import base64
+import gc
 import os
 import uuid
 from collections.abc import Iterator
@@ -183,6 +184,10 @@ def in_process(**settings: Any) -> Iterator[Sandbox]:
     from sandbox.settings import Settings
 
     app = create_app(Settings(**settings))
+    # What the app loaded lives as long as it does: out of the cyclic collector's sight, as the
+    # server does it (cli.tune_gc), or every full collection of the test process walks it.
+    gc.collect()
+    gc.freeze()
     transport = InProcessTransport(app)
     try:
         with httpx.Client(transport=transport, base_url="http://testserver") as client:
