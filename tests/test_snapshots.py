@@ -303,6 +303,15 @@ BAD_DOCUMENTS = [
         "messangi.blocklist[0].date",
     ),
     ({"sequences": {"Message": 3}}, "sequences"),
+    (
+        {
+            "faults": [
+                {"operationId": "sendMessage", "status": 503},
+                {"operationId": "sendMessage", "status": 500},
+            ]
+        },
+        "faults[1].operationId",
+    ),
 ]
 
 

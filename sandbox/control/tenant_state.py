@@ -17,8 +17,7 @@ from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
 from sandbox.vendors import OPERATIONS
 
-# the outbox collection, and the fields of a message its interaction history counts by
-MESSAGES = "messages"
+MESSAGES = "messages"  # the outbox's collection
 
 
 def tables(document: dict[str, Any]) -> dict[str, list[Doc]]:
@@ -36,12 +35,12 @@ def tables(document: dict[str, Any]) -> dict[str, list[Doc]]:
     if meta:
         result["meta"] = meta
     if document.get("faults"):
-        result["faults"] = [_fault(f, f"faults[{i}]") for i, f in enumerate(document["faults"])]
+        faults = [_fault(f, f"faults[{i}]") for i, f in enumerate(document["faults"])]
+        result["faults"] = _once(faults, "operationId", "faults")
     messages = [_message(m, f"outbox[{i}]") for i, m in enumerate(document.get("outbox") or [])]
     if messages:
-        result[MESSAGES] = messages
-        last = max(int(m["id"]) for m in messages if str(m["id"]).isdigit()) if messages else 0
-        result["_sequences"] = [{"id": "message", "value": last}]
+        result[MESSAGES] = _once(messages, "id", "outbox")
+        result["_sequences"] = [{"id": "message", "value": max(int(m["id"]) for m in messages)}]
     history = document.get("interaction_history")
     rows = _history(history) if history is not None else _counted(messages)
     if rows:
@@ -71,6 +70,17 @@ def sections(data: TenantData) -> dict[str, Any]:
         ],
         "sequences": dict(sorted(data.sequences.items())),
     }
+
+
+def _once(docs: list[Doc], key: str, where: str) -> list[Doc]:
+    """`docs`, refused when two share `key` (the second would silently replace the first)."""
+    seen: set[Any] = set()
+    for index, doc in enumerate(docs):
+        if doc[key] in seen:
+            field = f"{where}[{index}].{key}"
+            raise InvalidInput(f"{field}: {doc[key]!r} is repeated", field=field)
+        seen.add(doc[key])
+    return docs
 
 
 def _clock(given: dict[str, Any]) -> Clock:
