@@ -53,7 +53,7 @@ def load_operations(settings: Settings, vendor: Vendor, document: str) -> list[O
 
 def ensure_demo_tenant(store: Store, settings: Settings) -> None:
     """A fresh server holds the `demo` tenant, seeded from fixtures/demo.yaml."""
-    if store.get(settings.demo_tenant) is None:
+    if not store.exists(settings.demo_tenant):
         fixture = fixtures.read_file(settings.fixtures_dir / "demo.yaml")
         tenants.put_tenant(store, settings.demo_tenant, fixture)
         log.info("created tenant %s from fixtures/demo.yaml", settings.demo_tenant)

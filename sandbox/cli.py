@@ -60,8 +60,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     import uvicorn
 
+    from sandbox import guarded_http
     from sandbox.app import create_app
 
+    files = raise_open_file_limit()
     app = create_app(settings)
     tune_gc()
     uvicorn.run(
@@ -73,6 +75,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         lifespan="on",
         # a local sandbox is reached directly; X-Forwarded-* handling costs every request
         proxy_headers=args.proxy_headers,
+        http=guarded_http.protocol(
+            settings.max_head_bytes,
+            settings.head_timeout,
+            settings.body_timeout,
+            max_connections=max(64, files - 2 * RESERVED_FILES),
+        ),
+        timeout_keep_alive=int(settings.keep_alive_timeout),
     )
 
 
@@ -173,6 +182,29 @@ def _health(url: str) -> int:
         print(f"comms-sandbox: unhealthy: {url}: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+# file descriptors kept for journals, snapshots and the listening socket (see guarded_http)
+RESERVED_FILES = 128
+
+
+def raise_open_file_limit() -> int:
+    """Raise this process's open-file limit to its hard limit (often 1,024 -> 1,048,576),
+    and say so: connections and tenant journals share it. Returns the limit now in force."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if target > soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            logging.getLogger("sandbox").info(
+                "raised the open-file limit from %d to %d", soft, target
+            )
+            return target
+        except (ValueError, OSError) as exc:
+            logging.getLogger("sandbox").warning("could not raise the open-file limit: %s", exc)
+    return soft
 
 
 def tune_gc() -> None:

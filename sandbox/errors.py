@@ -72,6 +72,14 @@ class TooManyRequests(ApiError):
     default_message = "Too many requests"
 
 
+class StorageUnavailable(ApiError):
+    """A write could not be made durable (disk full, read-only, I/O error), or a tenant's
+    files are damaged: nothing changed, and the message says what failed."""
+
+    status = 503
+    default_message = "storage unavailable"
+
+
 class InternalError(ApiError):
     """A bug in the sandbox, answered in the vendor's envelope; the traceback is logged."""
 
@@ -118,4 +126,5 @@ _SANDBOX_CODES = {
     413: "PAYLOAD_TOO_LARGE",
     429: "TOO_MANY_REQUESTS",
     500: "INTERNAL_ERROR",
+    503: "STORAGE_UNAVAILABLE",
 }

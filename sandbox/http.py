@@ -13,18 +13,18 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
-import yaml
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from sandbox import yaml_documents
 from sandbox.clock import iso, wall_now
 from sandbox.errors import (
     ApiError,
     InvalidInput,
     PayloadTooLarge,
 )
-from sandbox.spec import YAML_LOADER, Operation, field_name
+from sandbox.spec import Operation, field_name
 from sandbox.store import Store, TenantData
 
 
@@ -215,18 +215,19 @@ def parse_body(raw: bytes, content_type: str, op: Operation) -> Any:
 
 
 def parse_yaml(raw: bytes) -> Any:
-    try:
-        return yaml.load(raw, Loader=YAML_LOADER)
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"request body is not valid YAML: {exc}", field="body") from None
-    except RecursionError:
-        raise InvalidInput("request body is nested too deeply", field="body") from None
+    return yaml_documents.load(raw)
+
+
+# Nesting a body may have: far more than any vendor document uses, and few enough that every
+# answer that echoes part of a body can still be encoded (orjson stops at 255 levels).
+MAX_DEPTH = yaml_documents.MAX_DEPTH
 
 
 def parse_json(raw: bytes) -> Any:
-    """RFC 8259 JSON: no NaN or Infinity, numbers that fit a double, nesting up to 1024."""
+    """RFC 8259 JSON: no NaN or Infinity, numbers that fit a double, nesting up to MAX_DEPTH
+    (refused before anything is stored, so nothing is recorded that cannot be answered)."""
     try:
-        return orjson.loads(raw)
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         where = _out_of_range(raw)
         if where is not None:
@@ -235,6 +236,29 @@ def parse_json(raw: bytes) -> Any:
             f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
             field="body",
         ) from None
+    # fewer brackets than the limit cannot nest past it: most bodies need no walk at all
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
+        _check_depth(value)
+    return value
+
+
+def _check_depth(value: Any) -> None:
+    stack: list[tuple[Any, list[str | int]]] = [(value, [])]
+    while stack:
+        node, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            where = field_name(path[: MAX_DEPTH + 1])
+            raise InvalidInput(f"{where}: nested more than {MAX_DEPTH} levels deep", field=where)
+        if isinstance(node, dict):
+            stack.extend(
+                (item, [*path, key]) for key, item in node.items() if isinstance(item, dict | list)
+            )
+        elif isinstance(node, list):
+            stack.extend(
+                (item, [*path, index])
+                for index, item in enumerate(node)
+                if isinstance(item, dict | list)
+            )
 
 
 def _out_of_range(raw: bytes) -> str | None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from sandbox import errors, faults
+from sandbox import errors, faults, request_log
 from sandbox.clock import monotonic
 from sandbox.errors import (
     ApiError,
@@ -123,16 +123,16 @@ class PathEndpoint:
         tenant = ctx.tenant if ctx is not None else tenant
         if tenant is not None:  # kept raw; the control plane formats entries when read
             tenant.requests.append(
-                (
-                    incoming.method,
-                    incoming.path,
-                    incoming.query_string,
-                    status,
-                    op.operation_id,
-                    self.vendor.name,
-                    ctx.now if ctx is not None else tenant.clock.now(),
-                    monotonic() - started,
-                    ctx.message_ids if ctx is not None else [],
+                request_log.Entry.of(
+                    method=incoming.method,
+                    path=incoming.path,
+                    query=incoming.query_string,
+                    status=status,
+                    operation_id=op.operation_id,
+                    vendor=self.vendor.name,
+                    time=ctx.now if ctx is not None else tenant.clock.now(),
+                    seconds=monotonic() - started,
+                    message_ids=ctx.message_ids if ctx is not None else [],
                 )
             )
         return status, answer, extra, stop.delay if stop is not None else 0.0

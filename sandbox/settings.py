@@ -38,6 +38,11 @@ class Settings:
     max_fixture_bytes: int = 64 * 1024 * 1024  # control plane: fixtures can be large
     request_journal_size: int = 1000
     demo_tenant: str = "demo"
+    # HTTP limits the server sets on purpose (sandbox/guarded_http.py)
+    max_head_bytes: int = 64 * 1024  # request line and headers
+    head_timeout: float = 10.0  # seconds for a request's head to arrive
+    body_timeout: float = 30.0  # seconds for its body to arrive after the head
+    keep_alive_timeout: float = 5.0  # seconds an idle keep-alive connection stays open
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

@@ -3,7 +3,8 @@ that tenant's clock: Capillary's OAuth tokens and Messangi's login keys.
 
 They are signed with the server's secret (kept in the data directory), so they survive a
 restart; advancing a tenant's clock past a token's lifetime expires it. A token issued for
-one vendor is not accepted by another.
+one vendor is not accepted by another, nor by a tenant re-created under the same name (tokens
+carry the tenant's incarnation).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def issue(store: Store, tenant: TenantData, vendor: str, ttl_seconds: int) -> st
             "iss": "comms-sandbox",
             "aud": vendor,
             "sub": tenant.name,
+            "inc": _incarnation(store, tenant.name),
             "iat": now,
             "exp": now + ttl_seconds,
             "jti": secrets.token_urlsafe(12),
@@ -51,16 +53,25 @@ def verify(store: Store, token: str, vendor: str) -> TenantData | Verdict:
         return Verdict.INVALID
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        tenant = store.get(str(claims["sub"]))
+        name = str(claims["sub"])
+        incarnation = claims["inc"]
         expires = int(claims["exp"])
         audience = claims["aud"]
     except (ValueError, KeyError, TypeError, binascii.Error):
         return Verdict.INVALID
-    if tenant is None or audience != vendor:
+    if audience != vendor or incarnation != _incarnation(store, name):
+        return Verdict.INVALID
+    tenant = store.get(name)
+    if tenant is None:
         return Verdict.INVALID
     if tenant.clock.now().timestamp() >= expires:
         return Verdict.EXPIRED
     return tenant
+
+
+def _incarnation(store: Store, name: str) -> str | None:
+    record = store.record(name)
+    return None if record is None else record.get("incarnation")
 
 
 def _b64(claims: Mapping[str, object]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import pytest
@@ -141,7 +142,9 @@ def test_compaction_writes_a_tinydb_snapshot_and_a_fresh_journal(tmp_path: Path)
     assert files == [
         "fixture.json",
         f"journal.{data.generation}.log",
+        f"snapshot.{data.generation}.crc",
         f"snapshot.{data.generation}.json",
+        "tenant.json",
     ]
     snapshot = read_snapshot(tmp_path / "tenants" / "t1" / f"snapshot.{data.generation}.json")
     assert snapshot["customers"][0]["mobile"] == "919353491050"
@@ -175,13 +178,17 @@ def test_deleting_a_tenant_removes_its_files(tmp_path: Path) -> None:
     assert Store(settings(tmp_path)).get("t1") is None
 
 
-def test_an_orphaned_tenant_directory_is_cleaned_up(tmp_path: Path) -> None:
+def test_a_directory_that_is_not_a_tenant_is_left_alone(tmp_path: Path) -> None:
+    """A directory with no tenant.json is not understood: nothing in it is deleted, and it
+    is listed as degraded, not loaded."""
     Store(settings(tmp_path)).close()
-    orphan = tmp_path / "tenants" / "half-created"
-    orphan.mkdir(parents=True)
-    (orphan / "snapshot.1.json").write_text("{}")
-    Store(settings(tmp_path)).close()
-    assert not orphan.exists()
+    stranger = tmp_path / "tenants" / "half-created"
+    stranger.mkdir(parents=True)
+    (stranger / "snapshot.1.json").write_text("{}")
+    store = Store(settings(tmp_path))
+    assert (stranger / "snapshot.1.json").read_text() == "{}"
+    assert store.degraded["half-created"].problem == "no tenant.json: not loaded, left as it is"
+    store.close()
 
 
 def test_two_processes_cannot_share_a_data_directory(tmp_path: Path) -> None:
@@ -191,11 +198,15 @@ def test_two_processes_cannot_share_a_data_directory(tmp_path: Path) -> None:
     store.close()
 
 
-def test_journal_lines_are_json_arrays_of_operations(tmp_path: Path) -> None:
+def test_journal_lines_are_checksummed_json_arrays_of_operations(tmp_path: Path) -> None:
     journal = Journal(tmp_path / "j.log")
     journal.append([["put", "c", {"id": 1}]])
     journal.close()
-    assert json.loads((tmp_path / "j.log").read_text()) == [["put", "c", {"id": 1}]]
+    header, record = (tmp_path / "j.log").read_bytes().splitlines()
+    assert json.loads(header) == {"comms-sandbox": "journal", "format": 2}
+    crc, _, payload = record.partition(b" ")
+    assert json.loads(payload) == [["put", "c", {"id": 1}]]
+    assert crc == b"%08x" % zlib.crc32(payload)
     assert list(Journal.replay(tmp_path / "j.log")) == [[["put", "c", {"id": 1}]]]
 
 

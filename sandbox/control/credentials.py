@@ -36,8 +36,9 @@ def generate(tenant: str) -> dict[str, str]:
 
 
 def record(tenant: str, secrets_: dict[str, str]) -> Doc:
-    """The registry document: the name, and each credential as an indexed field."""
-    return {"name": tenant, **secrets_}
+    """The tenant's record: the name, each credential as an indexed field, and an incarnation
+    that tells this tenant from an earlier one of the same name (tokens name both)."""
+    return {"name": tenant, **secrets_, "incarnation": secrets.token_hex(8)}
 
 
 def document(record: Doc) -> dict[str, Any]:

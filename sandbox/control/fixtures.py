@@ -13,13 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from sandbox import __version__
+from sandbox import __version__, yaml_documents
 from sandbox.clock import iso
 from sandbox.control import tenant_state
 from sandbox.errors import InvalidInput
-from sandbox.spec import YAML_LOADER
 from sandbox.store import Doc, TenantData
 from sandbox.vendors.capillary import fixture as capillary_fixture
 from sandbox.vendors.messangi import fixture as messangi_fixture
@@ -91,6 +88,5 @@ def _check_format(document: dict[str, Any]) -> None:
 
 
 def read_file(path: Path) -> dict[str, Any]:
-    with path.open("rb") as handle:
-        document = yaml.load(handle, Loader=YAML_LOADER)
+    document = yaml_documents.load(path.read_bytes(), what=path.name)
     return document or {}

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from itertools import islice
 
 from sandbox import normalise
-from sandbox.clock import iso
 from sandbox.control.handlers import handlers, tenant_of
 from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
@@ -63,20 +62,5 @@ def clear_outbox(ctx: Context) -> Reply:
 def list_requests(ctx: Context) -> Reply:
     journal = tenant_of(ctx).requests
     limit = ctx.query.get("limit", 100)
-    items = [
-        {
-            "method": method,
-            "path": path,
-            "query": query.decode("latin-1"),
-            "status": status,
-            "operationId": operation_id,
-            "vendor": vendor,
-            "time": iso(moment),
-            "duration_ms": round(seconds * 1000, 3),
-            "message_ids": message_ids,
-        }
-        for method, path, query, status, operation_id, vendor, moment, seconds, message_ids in (
-            islice(reversed(journal), limit)
-        )
-    ]
+    items = [entry.document() for entry in islice(reversed(journal), limit)]
     return Reply({"items": items, "total": len(journal)})

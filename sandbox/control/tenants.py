@@ -21,18 +21,19 @@ LARGE_FIXTURE_DOCS = 10_000
 def put_tenant(store: Store, name: str, fixture: dict[str, Any] | None) -> tuple[Doc, bool]:
     """Create or replace `name` from `fixture`; a replaced tenant keeps its credentials."""
     existing = store.record(name)
+    created = not store.exists(name)
     record = existing or credentials.record(name, credentials.generate(name))
     tables = fixtures.tables(fixture, wall_now())
     store.put_tenant(record, tables, fixture or {})
     if sum(len(docs) for docs in tables.values()) >= LARGE_FIXTURE_DOCS:
         # O(1); stored documents hold no reference cycles, so refcounting still frees them
         gc.freeze()
-    return record, existing is None
+    return record, created
 
 
 @handlers("listTenants")
 def list_tenants(ctx: Context) -> Reply:
-    return Reply({"tenants": sorted(ctx.store.tenants)})
+    return Reply({"tenants": sorted({*ctx.store.tenants, *ctx.store.degraded})})
 
 
 @handlers("putTenant")
@@ -49,8 +50,9 @@ def get_tenant(ctx: Context) -> Reply:
 
 @handlers("deleteTenant")
 def delete_tenant(ctx: Context) -> Reply:
-    tenant_of(ctx)
-    ctx.store.delete_tenant(ctx.path["tenant"])
+    """A damaged tenant can be deleted too: its files are then set aside, not removed."""
+    if not ctx.store.delete_tenant(ctx.path["tenant"]):
+        raise NotFound(f"no tenant named '{ctx.path['tenant']}'", field="tenant")
     return Reply(None, 204)
 
 

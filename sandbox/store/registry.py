@@ -1,25 +1,52 @@
-"""The set of tenants, their credentials, and the data directory that holds them."""
+"""The set of tenants, their credentials, and the data directory that holds them.
+
+    DATA_DIR/
+      LOCK                  the owning process's pid (the lock itself is on the directory)
+      server.json           the server's signing secret
+      tenants/<name>/       one tenant: tenant.json (its name, credentials and incarnation),
+                            fixture.json, snapshot.N.json + snapshot.N.crc, journal.N.log
+      damaged/<name>-<time> a damaged tenant's files, set aside when it was replaced or deleted
+
+A tenant directory describes itself, so there is no registry to lose: the tenants are the
+directories with a readable tenant.json. A tenant is created or replaced by writing a whole
+new directory under a staging name and renaming it into place (a crash leaves the old tenant
+or the new one, never a mix), and deleted by renaming it out of the way first. A tenant whose
+files are damaged is quarantined, not deleted: the server starts, its calls answer 503 naming
+the problem and the file, and `degraded` lists it. A directory that is not understood is left
+exactly as it is and logged. The first release's layout (a `registry/` journal) is migrated at
+start-up and its registry kept as `registry.format-1`.
+"""
 
 from __future__ import annotations
 
 import fcntl
 import logging
 import os
+import resource
 import secrets
 import shutil
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
+from sandbox.errors import StorageUnavailable
 from sandbox.settings import Settings
-from sandbox.store import schema
+from sandbox.store import legacy, schema
 from sandbox.store.collection import CollectionSpec, Doc
+from sandbox.store.journal import OpenJournals
+from sandbox.store.records import (
+    Damaged,
+    fsync_directory,
+    read_record_file,
+    storage_error,
+    write_record_file,
+)
 from sandbox.store.tenant import TenantData
 
 log = logging.getLogger(__name__)
 
-# A tenant's registry document carries its credentials, flattened into fields that are
-# indexed so a vendor request finds its tenant in O(1).
+# A tenant's record carries its credentials as fields indexed for an O(1) lookup by a vendor
+# request; `incarnation` tells a re-created tenant from the one deleted before it.
 CREDENTIAL_FIELDS = (
     "capillary_username",
     "capillary_oauth_key",
@@ -27,12 +54,31 @@ CREDENTIAL_FIELDS = (
     "messangi_username",
     "symplify_token",
 )
-TENANTS = CollectionSpec("tenants", key="name", unique=CREDENTIAL_FIELDS)
-SERVER = CollectionSpec("server")  # the server's own documents, e.g. its signing secret
+# journals kept open at once, at most (a quarter of the server's file descriptors)
+JOURNALS_OPEN = 256
 
 
 class DataDirectoryBusy(RuntimeError):
     pass
+
+
+@dataclass(frozen=True)
+class Degraded:
+    """A tenant that could not be loaded: why, and which file."""
+
+    tenant: str
+    problem: str
+    file: str
+
+    def document(self) -> dict[str, str]:
+        return {"tenant": self.tenant, "problem": self.problem, "file": self.file}
+
+    def error(self) -> StorageUnavailable:
+        return StorageUnavailable(
+            f"tenant {self.tenant} is unavailable: its data is damaged ({self.file}: "
+            f"{self.problem}); other tenants are not affected. Restore the file, or replace "
+            f"or delete the tenant (its files are then set aside under damaged/)"
+        )
 
 
 class Store:
@@ -40,120 +86,292 @@ class Store:
         self.settings = settings
         self.specs = tuple(specs)
         self.root = settings.data_dir
-        self._lock: IO[str] | None = None
+        self.files = OpenJournals(_journals_open())
+        self.tenants: dict[str, TenantData] = {}
+        self.records: dict[str, Doc] = {}
+        self.degraded: dict[str, Degraded] = {}
+        self._index: dict[str, dict[str, str]] = {field: {} for field in CREDENTIAL_FIELDS}
+        # credentials already verified -> tenant name; cleared whenever tenants change
+        self.verified: dict[str, str] = {}
+        self._lock: int | None = None
+        self._secret = secrets.token_bytes(32)
         if self.root is not None:
             self.root.mkdir(parents=True, exist_ok=True)
             self._lock = _lock_directory(self.root)
-        self.registry = TenantData(
-            "_registry",
-            [TENANTS, SERVER],
-            self.root / "registry" if self.root else None,
-            fsync=settings.fsync,
-        )
-        if self.root is not None:
-            (self.root / "registry").mkdir(exist_ok=True)
-        self.registry.load()
-        self.tenants: dict[str, TenantData] = {}
-        # credentials already verified -> tenant name; cleared whenever tenants change
-        self.verified: dict[str, str] = {}
-        for doc in self.registry["tenants"].values():
-            data = self._new_tenant_data(doc["name"])
-            data.load()
-            self.tenants[doc["name"]] = data
-        self._remove_orphans()
+            self._open_directory(self.root)
 
     # reads ---------------------------------------------------------------------------------
     def get(self, name: str) -> TenantData | None:
-        return self.tenants.get(name)
+        """The tenant; StorageUnavailable (503) if it is quarantined."""
+        data = self.tenants.get(name)
+        if data is None and name in self.degraded:
+            raise self.degraded[name].error()
+        return data
+
+    def exists(self, name: str) -> bool:
+        return name in self.tenants or name in self.degraded
 
     def record(self, name: str) -> Doc | None:
-        return self.registry["tenants"].get(name)
+        return self.records.get(name)
 
     @property
     def secret(self) -> bytes:
         """A random key kept in the data directory, so signed tokens survive restarts."""
-        doc = self.registry["server"].get("secret")
-        if doc is None:
-            tx = self.registry.begin()
-            doc = tx.put("server", {"id": "secret", "value": secrets.token_hex(32)})
-            tx.commit()
-        return bytes.fromhex(doc["value"])
+        return self._secret
 
     def find_by_credential(self, field: str, value: str) -> TenantData | None:
-        doc = self.registry["tenants"].by(field, value)
-        return None if doc is None else self.tenants.get(doc["name"])
+        name = self._index[field].get(value)
+        return None if name is None else self.get(name)
 
     # writes --------------------------------------------------------------------------------
     def put_tenant(
         self, record: Doc, tables: Mapping[str, Iterable[Doc]], fixture: Doc | None = None
     ) -> TenantData:
         """Create or replace a tenant: its state becomes `tables`, its record `record`;
-        `fixture` is kept (on disk) for resets."""
+        `fixture` is kept (on disk) for resets. StorageUnavailable leaves everything as it was."""
         name = record["name"]
-        self.verified.clear()
-        old = self.tenants.pop(name, None)
-        if old is not None:
-            old.close()
-        data = self._new_tenant_data(name)
-        if old is not None:
-            data.generation = old.generation  # the new snapshot supersedes the old one
-        data.initialise(tables, fixture or {})  # durable first: a crash leaves an orphan
-        tx = self.registry.begin()
-        tx.put("tenants", record)
-        tx.commit()
-        self.tenants[name] = data
+        if self.root is None:
+            data = self._new_tenant_data(name, None)
+            data.initialise(tables, fixture or {})
+            self._install(record, data)
+            return data
+        tenants = self.root / "tenants"
+        tenants.mkdir(exist_ok=True)
+        staging = tenants / f".staging-{name}-{secrets.token_hex(4)}"
+        data = self._new_tenant_data(name, staging)
+        try:
+            data.initialise(tables, fixture or {})
+            write_record_file(staging / "tenant.json", "tenant", {"record": record})
+        except StorageUnavailable:
+            data.close()
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        self._swap_in(name, staging, data)
+        self._install(record, data)
         return data
 
     def delete_tenant(self, name: str) -> bool:
-        data = self.tenants.pop(name, None)
-        if data is None:
+        if not self.exists(name):
             return False
-        self.verified.clear()
-        tx = self.registry.begin()
-        tx.delete("tenants", name)
-        tx.commit()
-        data.destroy()
+        data = self.tenants.get(name)
+        if data is not None:
+            data.close()
+        if self.root is not None:
+            self._move_out(name, self.root / "tenants" / name)
+        self._uninstall(name)
         return True
 
     def close(self) -> None:
         for data in self.tenants.values():
             data.close()
-        self.registry.close()
         if self._lock is not None:
-            self._lock.close()
+            os.close(self._lock)
             self._lock = None
 
-    # internals -----------------------------------------------------------------------------
-    def _new_tenant_data(self, name: str) -> TenantData:
+    # internals: memory ---------------------------------------------------------------------
+    def _install(self, record: Doc, data: TenantData) -> None:
+        name = record["name"]
+        self._uninstall(name)
+        self.records[name] = record
+        for field in CREDENTIAL_FIELDS:
+            if record.get(field) is not None:
+                self._index[field][record[field]] = name
+        self.tenants[name] = data
+
+    def _uninstall(self, name: str) -> None:
+        self.verified.clear()
+        old = self.tenants.pop(name, None)
+        if old is not None:
+            old.close()
+        self.degraded.pop(name, None)
+        record = self.records.pop(name, None) or {}
+        for field in CREDENTIAL_FIELDS:
+            value = record.get(field)
+            if value is not None and self._index[field].get(value) == name:
+                del self._index[field][value]
+
+    def _new_tenant_data(self, name: str, directory: Path | None) -> TenantData:
         return TenantData(
             name,
             self.specs,
-            self.root / "tenants" / name if self.root else None,
+            directory,
             capacity=self.settings.outbox_retention,
             fsync=self.settings.fsync,
             compact_bytes=self.settings.compact_bytes,
             request_log_size=self.settings.request_journal_size,
+            files=self.files,
         )
 
-    def _remove_orphans(self) -> None:
-        """Tenant directories with no registry record were being created when a crash hit."""
-        if self.root is None or not (self.root / "tenants").exists():
+    # internals: the directory --------------------------------------------------------------
+    def _swap_in(self, name: str, staging: Path, data: TenantData) -> None:
+        """Rename the complete staging directory to the tenant's; the old one (if any) goes
+        first to a name start-up restores from should a crash fall between the two renames."""
+        assert self.root is not None
+        tenants = self.root / "tenants"
+        final = tenants / name
+        old = self.tenants.get(name)
+        if old is not None:  # its files keep their descriptors; the rename does not touch them
+            old.wait_for_compaction()
+        replaced = tenants / f".replaced-{name}-{secrets.token_hex(4)}"
+        try:
+            if final.exists():
+                os.rename(final, replaced)
+            os.rename(staging, final)
+            fsync_directory(tenants)
+        except OSError as exc:
+            if replaced.exists() and not final.exists():
+                os.rename(replaced, final)
+            data.close()
+            shutil.rmtree(staging, ignore_errors=True)
+            raise storage_error(exc, final) from None
+        data.relocate(final)
+        if replaced.exists():
+            self._dispose(name, replaced)
+
+    def _move_out(self, name: str, directory: Path) -> None:
+        if not directory.exists():
             return
-        for path in (self.root / "tenants").iterdir():
-            if path.name not in self.tenants:
-                log.warning("removing orphaned tenant directory %s", path)
-                shutil.rmtree(path, ignore_errors=True)
+        doomed = directory.with_name(f".deleting-{name}-{secrets.token_hex(4)}")
+        try:
+            os.rename(directory, doomed)
+            fsync_directory(directory.parent)
+        except OSError as exc:
+            raise storage_error(exc, directory) from None
+        self._dispose(name, doomed)
+
+    def _dispose(self, name: str, directory: Path) -> None:
+        """Remove a tenant's old directory; a damaged tenant's is set aside, never deleted."""
+        if name in self.degraded:
+            self._set_aside(name, directory)
+        else:
+            shutil.rmtree(directory, ignore_errors=True)
+
+    def _set_aside(self, name: str, directory: Path) -> None:
+        assert self.root is not None
+        target = self.root / "damaged" / f"{name}-{secrets.token_hex(4)}"
+        target.parent.mkdir(exist_ok=True)
+        os.rename(directory, target)
+        log.warning("tenant %s: its damaged files were set aside in %s", name, target)
+
+    def _open_directory(self, root: Path) -> None:
+        old = legacy.read_registry(root)
+        self._secret = _server_secret(root, old.secret if old is not None else None)
+        tenants = root / "tenants"
+        tenants.mkdir(exist_ok=True)
+        _finish_interrupted_swaps(tenants)
+        for directory in sorted(tenants.iterdir()):
+            if directory.name.startswith(".") or not directory.is_dir():
+                continue
+            self._open_tenant(directory, old.records if old is not None else None)
+        if old is not None and old.records:
+            legacy.retire_registry(root)
+
+    def _open_tenant(self, directory: Path, migrated: dict[str, Doc] | None) -> None:
+        name = directory.name
+        marker = directory / "tenant.json"
+        try:
+            if marker.exists():
+                record = read_record_file(marker, "tenant")["record"]
+                if record.get("name") != name:
+                    raise Damaged(marker, f"names tenant {record.get('name')!r}, not {name!r}")
+            elif migrated is not None and name in migrated:
+                record = legacy.upgraded_record(migrated[name])
+                write_record_file(marker, "tenant", {"record": record})
+            else:
+                log.warning(
+                    "%s is not a tenant directory this server understands (no tenant.json, "
+                    "no registry record): left as it is",
+                    directory,
+                )
+                self.degraded[name] = Degraded(
+                    name, "no tenant.json: not loaded, left as it is", _relative(marker, self.root)
+                )
+                return
+        except (Damaged, StorageUnavailable) as exc:
+            self._quarantine(name, exc, marker)
+            return
+        data = self._new_tenant_data(name, directory)
+        try:
+            data.load()
+        except (Damaged, StorageUnavailable, OSError) as exc:
+            data.close()
+            self._install(record, data)
+            self.tenants.pop(name, None)
+            self._quarantine(name, exc, directory)
+            return
+        self._install(record, data)
+
+    def _quarantine(self, name: str, exc: Exception, where: Path) -> None:
+        path = exc.path if isinstance(exc, Damaged) else where
+        problem = exc.problem if isinstance(exc, Damaged) else str(exc)
+        self.degraded[name] = Degraded(name, problem, _relative(path, self.root))
+        log.error("tenant %s quarantined: %s: %s", name, path, problem)
 
 
-def _lock_directory(root: Path) -> IO[str]:
-    handle = (root / "LOCK").open("a")
+def _relative(path: Path, root: Path | None) -> str:
     try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return str(path.relative_to(root)) if root is not None else str(path)
+    except ValueError:
+        return str(path)
+
+
+def _finish_interrupted_swaps(tenants: Path) -> None:
+    """What a crash during a create, replace or delete left: a staging directory (never
+    acknowledged: removed), the old directory of a replace whose new one is not in place
+    (restored), and a deleted tenant's directory (acknowledged: removed)."""
+    for path in sorted(tenants.iterdir()):
+        kind, _, rest = path.name.partition("-")
+        name = rest.rsplit("-", 1)[0]
+        if kind in {".staging", ".deleting"}:
+            shutil.rmtree(path, ignore_errors=True)
+        elif kind == ".replaced":
+            if (tenants / name).exists():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                os.rename(path, tenants / name)
+                log.warning("tenant %s: restored after a replace a crash interrupted", name)
+
+
+def _server_secret(root: Path, migrated: str | None) -> bytes:
+    """The signing secret: server.json, else the first release's registry, else a new one."""
+    path = root / "server.json"
+    if path.exists():
+        try:
+            return bytes.fromhex(read_record_file(path, "server")["secret"])
+        except (Damaged, KeyError, ValueError) as exc:
+            aside = path.with_name(f"server.json.damaged-{secrets.token_hex(2)}")
+            os.rename(path, aside)
+            log.error(
+                "%s (%s): a new signing secret replaces it, so tokens issued before no longer "
+                "verify; the old file is %s",
+                path,
+                exc,
+                aside.name,
+            )
+    secret = migrated or secrets.token_hex(32)
+    write_record_file(path, "server", {"secret": secret})
+    return bytes.fromhex(secret)
+
+
+def _lock_directory(root: Path) -> int:
+    """One process per data directory. The lock is on the directory itself, so deleting the
+    LOCK file (which only tells people the owner's pid) does not let a second server in."""
+    fd = os.open(root, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        handle.close()
+        os.close(fd)
         raise DataDirectoryBusy(
             f"another comms-sandbox process is using {root}; give each its own --data-dir"
         ) from None
-    handle.write(f"{os.getpid()}\n")
-    handle.flush()
-    return handle
+    try:
+        (root / "LOCK").write_text(f"{os.getpid()}\n")
+    except OSError as exc:
+        log.warning("cannot write %s (%s); continuing", root / "LOCK", exc)
+    return fd
+
+
+def _journals_open() -> int:
+    """How many journals may hold a file open: a quarter of this process's limit."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return max(16, min(JOURNALS_OPEN, soft // 4))

@@ -2,13 +2,13 @@
 
 Every write goes through `Tx.commit()`: its operations are journaled as one line (so they
 land together or not at all) and only then applied in memory. A request that fails before
-committing has changed nothing.
+committing, or whose journal line the disk refuses (StorageUnavailable), has changed nothing.
+Files that cannot be trusted raise `Damaged` from `load`: the store quarantines the tenant.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import threading
 from collections import deque
@@ -20,8 +20,10 @@ from typing import Any
 import orjson
 
 from sandbox.clock import Clock, monotonic
+from sandbox.errors import StorageUnavailable
 from sandbox.store.collection import Collection, CollectionSpec, Doc, Key
-from sandbox.store.journal import Journal
+from sandbox.store.journal import Journal, OpenJournals
+from sandbox.store.records import Damaged, write_atomically
 from sandbox.store.snapshot import read_snapshot, write_snapshot
 
 log = logging.getLogger(__name__)
@@ -44,9 +46,11 @@ class TenantData:
         fsync: bool = False,
         compact_bytes: int = 64 * 1024 * 1024,
         request_log_size: int = 1000,
+        files: OpenJournals | None = None,
     ) -> None:
         self.name = name
         self.directory = directory
+        self.files = files
         self.collections: dict[str, Collection] = {
             spec.name: Collection(spec, capacity) for spec in specs
         }
@@ -55,6 +59,7 @@ class TenantData:
         self.compact_bytes = compact_bytes
         self.journal: Journal | None = None
         self.generation = 0
+        self._base_generation = 0  # the snapshot the last load started from
         self._snapshot_bytes = 0
         self._explicit_capacity: dict[str, int] = {}
         self._compaction: threading.Thread | None = None
@@ -62,9 +67,8 @@ class TenantData:
         self._fixture: Doc | None = {} if directory is None else None
         self.sequences: dict[str, int] = {}  # id sequence -> the last id it gave
         self.commits = 0  # transactions that changed something since load (a diagnostic)
-        # not persisted: the request journal is a diagnostic ring buffer of tuples
-        # (method, path, query, status, operationId, vendor, time, seconds, message ids)
-        self.requests: deque[tuple[Any, ...]] = deque(maxlen=request_log_size)
+        # not persisted: the request log is a diagnostic ring buffer (sandbox/request_log.py)
+        self.requests: deque[Any] = deque(maxlen=request_log_size)
         # not persisted: vendor -> (start, requests) of its current rate-limit window
         self.rate_windows: dict[str, tuple[datetime, int]] = {}
         self._clock_doc: Doc | None = None
@@ -89,9 +93,11 @@ class TenantData:
     def commit(self, ops: list[Op]) -> None:
         if not ops:
             return
-        self.commits += 1
         if self.journal is not None:
-            self.journal.append(ops)
+            self.journal.append(ops)  # StorageUnavailable: nothing below happens
+        elif self.directory is not None:  # closed: a write now would not be durable
+            raise StorageUnavailable(f"tenant {self.name} is closed; nothing was changed")
+        self.commits += 1
         for op in ops:
             self._apply(op)
         if (
@@ -148,28 +154,83 @@ class TenantData:
         return sorted(found)
 
     def load(self) -> None:
-        """Read the newest complete snapshot, replay every journal since, append to the last."""
+        """Read the tenant's files (see `read`), then append to the last journal. Files of
+        the first release's format are rewritten in this one at once."""
         if self.directory is None:
             return
+        legacy, replayed = self.read(repair=True)
+        self._remove_older_than(self._base_generation)  # redundant files, interrupted writes
+        self.journal = Journal(self._journal_path(self.generation), self.fsync, self.files)
+        if legacy or replayed > self.compact_bytes:
+            self.compact()  # rewrite in this release's format; bound the next replay
+
+    def read(self, repair: bool = False) -> tuple[bool, int]:
+        """Load the newest trustworthy snapshot and replay every journal since; with `repair`,
+        cut a torn last line off. Damaged when the files do not add up: a snapshot or journal
+        that fails its checksum, a journal missing between the snapshot and the last one, a
+        tenant with no snapshot. Returns (whether any file was in the first release's format,
+        bytes of journal replayed)."""
+        assert self.directory is not None
         snapshots = self._generations("snapshot.*.json")
-        base = snapshots[-1] if snapshots else 0
-        if snapshots:
-            path = self._snapshot_path(base)
-            self._load_tables(read_snapshot(path))
-            self._snapshot_bytes = path.stat().st_size
-        journals = [g for g in self._generations("journal.*.log") if g >= base]
+        journals = self._generations("journal.*.log")
+        base, tables = self._base(snapshots, journals)
+        self._base_generation = base
+        legacy = tables is not None and not (self.directory / f"snapshot.{base}.crc").exists()
+        if tables is not None:
+            try:
+                self._load_tables(tables)
+            except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+                raise Damaged(
+                    self._snapshot_path(base), f"holds documents this release cannot read ({exc!r})"
+                ) from None
+            self._snapshot_bytes = self._snapshot_path(base).stat().st_size
         replayed = 0
-        for generation in journals:
+        last = journals[-1] if journals else base
+        for generation in [g for g in journals if g >= base]:
             path = self._journal_path(generation)
-            for record in Journal.replay(path):
-                for op in record:
-                    self._apply(op, loading=True)
+            legacy = legacy or (path.stat().st_size > 0 and Journal.format_of(path) == 1)
+            records = Journal.replay(path, last=generation == last, repair=repair)
+            for number, record in enumerate(records):
+                try:
+                    for op in record:
+                        self._apply(op, loading=True)
+                except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
+                    raise Damaged(
+                        path, f"record {number + 1} is not one this release understands ({exc!r})"
+                    ) from None
             replayed += path.stat().st_size
-        self.generation = max([base, *journals])
-        self._remove_older_than(base)
-        self.journal = Journal(self._journal_path(self.generation), self.fsync)
-        if replayed > self.compact_bytes:
-            self.compact()  # bound the next start-up's replay
+        self.generation = last
+        return legacy, replayed
+
+    def _base(
+        self, snapshots: list[int], journals: list[int]
+    ) -> tuple[int, dict[str, list[Doc]] | None]:
+        """The snapshot to start from (the newest that can be read and is followed by every
+        journal up to the last) and its tables; (0, None) for a journal-only history."""
+        last = max([*journals, *snapshots], default=0)
+        problem: Damaged | None = None
+        for generation in reversed(snapshots):
+            missing = [g for g in range(generation, last + 1) if g not in journals]
+            if missing:  # compaction makes journal N before snapshot N: it was there
+                problem = problem or Damaged(
+                    self._journal_path(missing[0]),
+                    f"is missing: snapshot.{generation}.json needs journals {generation} to {last}",
+                )
+                continue
+            try:
+                return generation, read_snapshot(self._snapshot_path(generation))
+            except Damaged as damaged:
+                problem = problem or damaged
+        if problem is not None:
+            raise problem
+        if journals and journals == list(range(last + 1)):
+            return 0, None  # never compacted (the first release's registry)
+        if journals:
+            raise Damaged(
+                self._snapshot_path(journals[0]),
+                f"is missing: journal.{journals[0]}.log starts from it",
+            )
+        raise Damaged(self._snapshot_path(1), "is missing: the tenant has no snapshot")
 
     def initialise(self, tables: Mapping[str, Iterable[Doc]], fixture: Doc | None = None) -> None:
         """Replace all state with `tables` and make it durable as a new snapshot; keep the
@@ -178,7 +239,7 @@ class TenantData:
         self._fixture = fixture or {}
         if self.directory is not None:
             self.directory.mkdir(parents=True, exist_ok=True)
-            _write_atomically(self.directory / "fixture.json", orjson.dumps(self._fixture))
+            write_atomically(self.directory / "fixture.json", orjson.dumps(self._fixture))
             self._fixture = None
         for coll in self.collections.values():
             coll.clear(tallies=True)
@@ -196,8 +257,24 @@ class TenantData:
             return self._fixture
         assert self.directory is not None
         path = self.directory / "fixture.json"
-        loaded: Doc = orjson.loads(path.read_bytes()) if path.exists() else {}
+        try:
+            loaded: Doc = orjson.loads(path.read_bytes())
+        except FileNotFoundError:
+            return {}
+        except (OSError, orjson.JSONDecodeError) as exc:
+            raise StorageUnavailable(
+                f"tenant {self.name}: {path.name} cannot be read ({exc}); the tenant cannot be "
+                "reset until it is restored or the tenant replaced"
+            ) from None
         return loaded
+
+    def relocate(self, directory: Path) -> None:
+        """The tenant's directory was renamed (a create or replace put it in place)."""
+        self.wait_for_compaction()
+        self.directory = directory
+        if self.journal is not None:
+            self.journal.close()
+            self.journal = Journal(self._journal_path(self.generation), self.fsync, self.files)
 
     @property
     def compacting(self) -> bool:
@@ -222,13 +299,13 @@ class TenantData:
                     {"id": group, "kinds": kinds} for group, kinds in coll.tallies.items()
                 ]
         old_journal = self.journal
-        self.journal = Journal(self._journal_path(generation), self.fsync)
+        self.journal = Journal(self._journal_path(generation), self.fsync, self.files)
         self.generation = generation
         if old_journal is not None:
             old_journal.close()
         if background:
             self._compaction = threading.Thread(
-                target=self._write_snapshot,
+                target=self._write_snapshot_logged,
                 args=(generation, tables, BACKGROUND_SLICE),
                 name=f"compact-{self.name}",
                 daemon=True,  # a kill mid-write leaves an ignored .tmp, nothing else
@@ -241,6 +318,21 @@ class TenantData:
         if self._compaction is not None:
             self._compaction.join()
             self._compaction = None
+
+    def _write_snapshot_logged(
+        self, generation: int, tables: dict[str, list[Doc]], pause_every: int | None = None
+    ) -> None:
+        """A background compaction: a failure to write the snapshot loses nothing (the older
+        snapshot and every journal since stay), so it is logged and tried again later."""
+        try:
+            self._write_snapshot(generation, tables, pause_every)
+        except StorageUnavailable as exc:
+            log.error(
+                "tenant %s: snapshot %d not written (%s); will retry",
+                self.name,
+                generation,
+                exc.message,
+            )
 
     def _write_snapshot(
         self, generation: int, tables: dict[str, list[Doc]], pause_every: int | None = None
@@ -295,15 +387,6 @@ class TenantData:
         self.close()
         if self.directory is not None and self.directory.exists():
             shutil.rmtree(self.directory)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 class Tx:

@@ -1,0 +1,145 @@
+"""YAML documents from untrusted clients (fixtures and snapshots), parsed in bounded time and
+memory into plain JSON values, or refused with a 400 naming the path of what is wrong.
+
+libyaml composes the document (it already refuses nesting past ~1,000 levels); before any
+Python object is built, the node graph is checked:
+
+- aliases may repeat a node, but the document, with every alias expanded, may hold at most
+  MAX_NODES nodes ("billion laughs": 422 bytes that expand to 10^9 strings) and an alias
+  may not contain itself;
+- only JSON's types: mappings with string keys, sequences, strings, numbers, booleans, null.
+  `!!binary`, `!!set`, `!!omap`, `!!pairs` and application tags are refused; a timestamp
+  (`2026-11-23`, which YAML 1.1 reads as a date) stays the string it was written as;
+- nesting is limited to MAX_DEPTH, as for JSON bodies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from sandbox.errors import InvalidInput
+from sandbox.spec import field_name
+
+MAX_NODES = 4_000_000
+MAX_DEPTH = 64
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_JSON_SCALARS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+_STR = "tag:yaml.org,2002:str"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_CONTAINERS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def load(text: bytes | str, what: str = "body") -> Any:
+    """The document's value; InvalidInput naming the path (`what` for the whole) if it is not
+    YAML, or not a document this module accepts."""
+    loader = _Loader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError as exc:
+            raise InvalidInput(f"{what} is not valid YAML: {exc}", field=what) from None
+        if node is None:
+            return None
+        _Check(what).document(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+class _Check:
+    """One walk of the node graph: expanded size (memoised per node, so O(distinct nodes)),
+    alias cycles, tags, key types and depth."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.sizes: dict[int, int] = {}
+        self.open: set[int] = set()
+
+    def document(self, node: Node) -> None:
+        total = self.size(node, [], 0)
+        if total > MAX_NODES:
+            raise InvalidInput(
+                f"{self.what}: the document expands to {total:,} nodes through its aliases, "
+                f"more than the {MAX_NODES:,} allowed (an alias bomb?)",
+                field=self.what,
+            )
+
+    def where(self, path: list[str | int]) -> str:
+        return field_name(path) if path else self.what
+
+    def size(self, node: Node, path: list[str | int], depth: int) -> int:
+        key = id(node)
+        if key in self.sizes:
+            return self.sizes[key]
+        if key in self.open:
+            raise InvalidInput(
+                f"{self.where(path)}: an alias refers to a node that contains it",
+                field=self.where(path),
+            )
+        if depth > MAX_DEPTH:
+            raise InvalidInput(
+                f"{self.where(path)}: nested more than {MAX_DEPTH} levels deep",
+                field=self.where(path),
+            )
+        self.open.add(key)
+        total = 1
+        if isinstance(node, ScalarNode):
+            self.scalar(node, path)
+        elif isinstance(node, SequenceNode):
+            self.tag(node, path)
+            for index, item in enumerate(node.value):
+                total += self.size(item, [*path, index], depth + 1)
+                if total > MAX_NODES:
+                    break
+        elif isinstance(node, MappingNode):
+            self.tag(node, path)
+            for name_node, value in node.value:
+                name = self.key(name_node, path)
+                total += self.size(value, [*path, name], depth + 1)
+                if total > MAX_NODES:
+                    break
+        self.open.discard(key)
+        self.sizes[key] = total
+        return total
+
+    def scalar(self, node: ScalarNode, path: list[str | int]) -> None:
+        if node.tag == _TIMESTAMP:
+            node.tag = _STR  # keep the text: the documents' dates are strings
+        elif node.tag not in _JSON_SCALARS:
+            self.refuse(node, path)
+
+    def tag(self, node: Node, path: list[str | int]) -> None:
+        if node.tag not in _CONTAINERS:
+            self.refuse(node, path)
+
+    def key(self, node: Node, path: list[str | int]) -> str:
+        if isinstance(node, ScalarNode) and node.tag == _MERGE:
+            return "<<"
+        if not isinstance(node, ScalarNode) or node.tag not in {_STR, _TIMESTAMP}:
+            shown = node.value if isinstance(node, ScalarNode) else type(node).__name__
+            raise InvalidInput(
+                f"{self.where(path)}: the key {shown!r} is not a string (JSON keys are strings; "
+                "quote it)",
+                field=self.where(path),
+            )
+        node.tag = _STR
+        return str(node.value)
+
+    def refuse(self, node: Node, path: list[str | int]) -> None:
+        where = self.where(path)
+        raise InvalidInput(
+            f"{where}: the YAML tag {node.tag} is not allowed (only JSON's types: mappings, "
+            "sequences, strings, numbers, booleans and null)",
+            field=where,
+        )
