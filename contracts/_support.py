@@ -81,8 +81,10 @@ def config() -> SchemathesisConfig:
 
 
 def new_app() -> PrefixDispatcher:
-    """A fresh in-memory app (data_dir None) holding only the demo tenant."""
-    return create_app(Settings())
+    """A fresh in-memory app (data_dir None) holding only the demo tenant. Schemathesis'
+    in-process client calls itself `testserver`: the control plane is told that host is its
+    own (the Host guard is tested in tests/test_control_guard.py)."""
+    return create_app(Settings(allowed_hosts=("testserver",)))
 
 
 def load(app: PrefixDispatcher, document: str) -> Any:

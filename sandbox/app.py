@@ -15,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 
 from sandbox import control
 from sandbox.control import fixtures, tenants
+from sandbox.control.guard import ControlGuard
 from sandbox.errors import NotFound, render
 from sandbox.http import Vendor, json_response, send_json
 from sandbox.routing import OperationRouter, PrefixDispatcher
@@ -91,11 +92,13 @@ def create_app(settings: Settings | None = None) -> PrefixDispatcher:
         )
         for vendor in VENDORS
     }
+    guard = ControlGuard(settings.host, settings.allowed_hosts, settings.control_token)
     routers[CONTROL_PREFIX] = OperationRouter(
         control.VENDOR,
         load_operations(settings, control.VENDOR, "sandbox.yaml"),
         store,
         settings.max_fixture_bytes,
+        guard=guard.refusal,
     )
 
     @asynccontextmanager

@@ -39,6 +39,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     serve.add_argument("--log-level", default="info")
     serve.add_argument(
+        "--allowed-host",
+        action="append",
+        dest="allowed_hosts",
+        metavar="HOST",
+        help="a Host name the control plane also answers to, besides loopback and the bind "
+        "address (repeatable; * for any; env SANDBOX_ALLOWED_HOSTS, comma-separated)",
+    )
+    serve.add_argument(
+        "--control-token",
+        help="require Authorization: Bearer TOKEN on the control plane (env SANDBOX_CONTROL_TOKEN)",
+    )
+    serve.add_argument(
         "--proxy-headers",
         action="store_true",
         help="trust X-Forwarded-For/-Proto (when served behind a reverse proxy)",
@@ -54,6 +66,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         data_dir=args.data_dir,
         fsync=args.fsync or None,
         outbox_retention=args.outbox_retention,
+        allowed_hosts=tuple(args.allowed_hosts) if args.allowed_hosts else None,
+        control_token=args.control_token,
     )
     if settings.data_dir is None:  # the server always persists; tests use memory
         settings = replace(settings, data_dir=Path(".data"))
@@ -64,6 +78,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     from sandbox.app import create_app
 
     files = raise_open_file_limit()
+    warn_if_exposed(settings)
     app = create_app(settings)
     tune_gc()
     uvicorn.run(
@@ -182,6 +197,21 @@ def _health(url: str) -> int:
         print(f"comms-sandbox: unhealthy: {url}: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def warn_if_exposed(settings: Settings) -> None:
+    """Bound beyond loopback with no token: anyone who reaches the port may read every
+    tenant's credentials and outbox and change any tenant. Say so."""
+    from sandbox.control.guard import LOOPBACK, host_name
+
+    if host_name(settings.host) not in LOOPBACK and not settings.control_token:
+        logging.getLogger("sandbox").warning(
+            "listening on %s without a control token: anyone who can reach port %d can read "
+            "every tenant's credentials and outbox and change or delete any tenant; set "
+            "--control-token (or SANDBOX_CONTROL_TOKEN), or bind to 127.0.0.1",
+            settings.host,
+            settings.port,
+        )
 
 
 # file descriptors kept for journals, snapshots and the listening socket (see guarded_http)

@@ -17,7 +17,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from sandbox import yaml_documents
+from sandbox import json_slices, yaml_documents
 from sandbox.clock import iso, wall_now
 from sandbox.errors import (
     ApiError,
@@ -43,6 +43,16 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class Offload:
+    """What a handler of an offloaded operation returns: `work()` runs in a worker thread (it
+    must not touch shared state), then `finish(its result)` makes the Reply on the event loop
+    thread, where every change to the store happens."""
+
+    work: Callable[[], Any]
+    finish: Callable[[Any], Reply]
+
+
 @dataclass(slots=True)
 class Context:
     """Everything a vendor handler may use; handlers never touch the Starlette request."""
@@ -56,8 +66,21 @@ class Context:
     body: Any
     item_errors: dict[tuple[str | int, ...], ApiError]
     message_ids: list[str] = field(default_factory=list)
+    raw: bytes = b""  # an offloaded operation's body, parsed by `parse_body` in its worker
     _now: datetime | None = None
     _stamp: str | None = None
+
+    def parse_body(self) -> Any:
+        """An offloaded operation's body, parsed and validated (InvalidInput as usual)."""
+        if not self.raw.strip():
+            if self.op.body_required:
+                raise InvalidInput("request body is required", field="body")
+            return None
+        body = self.op.unwrap_body(
+            parse_body(self.raw, self.headers.get("content-type", ""), self.op)
+        )
+        self.item_errors = self.op.validate_body(body)
+        return body
 
     @property
     def data(self) -> TenantData:
@@ -79,7 +102,7 @@ class Context:
         return self._stamp
 
 
-Handler = Callable[[Context], Reply]
+Handler = Callable[[Context], "Reply | Offload"]
 Authenticator = Callable[[Mapping[str, str], Store], TenantData]
 
 
@@ -225,40 +248,75 @@ MAX_DEPTH = yaml_documents.MAX_DEPTH
 
 def parse_json(raw: bytes) -> Any:
     """RFC 8259 JSON: no NaN or Infinity, numbers that fit a double, nesting up to MAX_DEPTH
-    (refused before anything is stored, so nothing is recorded that cannot be answered)."""
+    (refused before anything is stored, so nothing is recorded that cannot be answered).
+    Bodies of megabytes are parsed in slices (json_slices) to give the GIL back as they go."""
     try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
+        value = orjson.loads(raw) if len(raw) <= json_slices.SLICED_BYTES else _sliced(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         where = _out_of_range(raw)
         if where is not None:
             raise InvalidInput(f"{where}: number out of range", field=where) from None
-        raise InvalidInput(
-            f"request body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-            field="body",
-        ) from None
+        problem = (
+            f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
+            else str(exc)
+        )
+        raise InvalidInput(f"request body is not valid JSON: {problem}", field="body") from None
     # fewer brackets than the limit cannot nest past it: most bodies need no walk at all
     if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
         _check_depth(value)
     return value
 
 
+def _sliced(raw: bytes) -> Any:
+    try:
+        return json_slices.loads(raw.decode("utf-8"))
+    except json.JSONDecodeError:
+        raise
+    except (ValueError, RecursionError) as exc:  # NaN, Infinity, nesting the scanner refuses
+        raise json.JSONDecodeError(str(exc), "", 0) from None
+
+
 def _check_depth(value: Any) -> None:
-    stack: list[tuple[Any, list[str | int]]] = [(value, [])]
+    """InvalidInput naming the first path nested deeper than MAX_DEPTH. One pass with no
+    paths built; only a refused body pays for a second pass that finds the path."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
-        node, path = stack.pop()
-        if len(path) > MAX_DEPTH:
-            where = field_name(path[: MAX_DEPTH + 1])
-            raise InvalidInput(f"{where}: nested more than {MAX_DEPTH} levels deep", field=where)
-        if isinstance(node, dict):
-            stack.extend(
-                (item, [*path, key]) for key, item in node.items() if isinstance(item, dict | list)
-            )
-        elif isinstance(node, list):
-            stack.extend(
-                (item, [*path, index])
-                for index, item in enumerate(node)
-                if isinstance(item, dict | list)
-            )
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > MAX_DEPTH:
+                    where = field_name(_path_deeper_than(value, MAX_DEPTH))
+                    raise InvalidInput(
+                        f"{where}: nested more than {MAX_DEPTH} levels deep", field=where
+                    )
+                stack.append((child, depth + 1))
+
+
+def _path_deeper_than(value: Any, limit: int) -> list[str | int]:
+    path: list[str | int] = []
+    node = value
+    while len(path) <= limit:
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, child in items:
+            if isinstance(child, dict | list) and _depth_exceeds(child, limit - len(path) - 1):
+                path.append(key)
+                node = child
+                break
+        else:
+            break
+    return path
+
+
+def _depth_exceeds(value: Any, remaining: int) -> bool:
+    if remaining < 0:
+        return True
+    children = value.values() if isinstance(value, dict) else value
+    return any(
+        isinstance(child, dict | list) and _depth_exceeds(child, remaining - 1)
+        for child in children
+    )
 
 
 def _out_of_range(raw: bytes) -> str | None:

@@ -43,6 +43,9 @@ class Settings:
     head_timeout: float = 10.0  # seconds for a request's head to arrive
     body_timeout: float = 30.0  # seconds for its body to arrive after the head
     keep_alive_timeout: float = 5.0  # seconds an idle keep-alive connection stays open
+    # who may use the control plane (sandbox/control/guard.py)
+    allowed_hosts: tuple[str, ...] = ()
+    control_token: str | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -58,5 +61,17 @@ class Settings:
             values["fsync"] = env["SANDBOX_FSYNC"].lower() in {"1", "true", "yes", "always"}
         if env.get("SANDBOX_OUTBOX_RETENTION"):
             values["outbox_retention"] = int(env["SANDBOX_OUTBOX_RETENTION"])
+        for name, kind in (
+            ("max_head_bytes", int),
+            ("head_timeout", float),
+            ("body_timeout", float),
+            ("keep_alive_timeout", float),
+        ):
+            if env.get(f"SANDBOX_{name.upper()}"):
+                values[name] = kind(env[f"SANDBOX_{name.upper()}"])
+        if env.get("SANDBOX_ALLOWED_HOSTS"):
+            values["allowed_hosts"] = tuple(env["SANDBOX_ALLOWED_HOSTS"].split(","))
+        if env.get("SANDBOX_CONTROL_TOKEN"):
+            values["control_token"] = env["SANDBOX_CONTROL_TOKEN"]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -107,6 +107,9 @@ class Operation:
     array_query: bool  # has array query parameters (repeated ?x=1&x=2)
     query_required: bool  # some query parameter is required
     spec: dict[str, Any] = field(repr=False)
+    # parsed, validated and handled in a worker thread (x-sandbox-offload): large documents
+    # that would otherwise stall every other tenant's requests
+    offload: bool = False
 
     # parameters -----------------------------------------------------------------------------
     def parse_parameters(
@@ -295,6 +298,7 @@ def compile_document(doc: dict[str, Any], vendor: str) -> list[Operation]:
                     ),
                     query_required=any(p.location == "query" and p.required for p in parameters),
                     spec=op,
+                    offload=bool(op.get("x-sandbox-offload", False)),
                 )
             )
     return operations

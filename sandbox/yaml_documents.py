@@ -34,6 +34,7 @@ _JSON_SCALARS = {
     "tag:yaml.org,2002:bool",
     "tag:yaml.org,2002:null",
 }
+_CORE = "tag:yaml.org,2002:"
 _STR = "tag:yaml.org,2002:str"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _CONTAINERS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
@@ -138,8 +139,10 @@ class _Check:
 
     def refuse(self, node: Node, path: list[str | int]) -> None:
         where = self.where(path)
+        tag = str(node.tag)
+        shown = "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
         raise InvalidInput(
-            f"{where}: the YAML tag {node.tag} is not allowed (only JSON's types: mappings, "
+            f"{where}: the YAML tag {shown} is not allowed (only JSON's types: mappings, "
             "sequences, strings, numbers, booleans and null)",
             field=where,
         )

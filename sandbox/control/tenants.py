@@ -9,9 +9,10 @@ from sandbox.clock import wall_now
 from sandbox.control import credentials, fixtures
 from sandbox.control.handlers import handlers, tenant_of
 from sandbox.errors import NotFound
-from sandbox.http import Context, Reply
+from sandbox.http import Context, Offload, Reply
 from sandbox.store import Store, TenantData
 from sandbox.store.collection import Doc
+from sandbox.store.registry import Staged
 
 # A fixture this large lives as long as its tenant: its documents are moved out of the cyclic
 # garbage collector's sight, as the state loaded at start-up is (see cli.tune_gc).
@@ -20,12 +21,23 @@ LARGE_FIXTURE_DOCS = 10_000
 
 def put_tenant(store: Store, name: str, fixture: dict[str, Any] | None) -> tuple[Doc, bool]:
     """Create or replace `name` from `fixture`; a replaced tenant keeps its credentials."""
-    existing = store.record(name)
-    created = not store.exists(name)
-    record = existing or credentials.record(name, credentials.generate(name))
-    tables = fixtures.tables(fixture, wall_now())
-    store.put_tenant(record, tables, fixture or {})
-    if sum(len(docs) for docs in tables.values()) >= LARGE_FIXTURE_DOCS:
+    return installed(store, staged(store, name, fixture))
+
+
+def staged(store: Store, name: str, document: dict[str, Any] | None) -> Staged:
+    """The tenant's new state, written under a staging name: the slow part of a create or
+    replace (documents of many megabytes), safe to run in a worker thread."""
+    return store.stage(name, fixtures.tables(document, wall_now()), document or {})
+
+
+def installed(store: Store, new: Staged) -> tuple[Doc, bool]:
+    """Put a staged tenant in place (on the event loop thread); its record and whether it
+    is new. A replaced tenant keeps its credentials."""
+    existing = store.record(new.name)
+    created = not store.exists(new.name)
+    record = existing or credentials.record(new.name, credentials.generate(new.name))
+    data = store.install(record, new)
+    if sum(len(coll) for coll in data.collections.values()) >= LARGE_FIXTURE_DOCS:
         # O(1); stored documents hold no reference cycles, so refcounting still frees them
         gc.freeze()
     return record, created
@@ -37,9 +49,15 @@ def list_tenants(ctx: Context) -> Reply:
 
 
 @handlers("putTenant")
-def put_tenant_handler(ctx: Context) -> Reply:
-    record, created = put_tenant(ctx.store, ctx.path["tenant"], ctx.body)
-    return Reply(credentials.document(record), 201 if created else 200)
+def put_tenant_handler(ctx: Context) -> Offload:
+    """Parsing, validating and writing a large document take seconds: in a worker thread."""
+    name = ctx.path["tenant"]
+
+    def finish(new: Staged) -> Reply:
+        record, created = installed(ctx.store, new)
+        return Reply(credentials.document(record), 201 if created else 200)
+
+    return Offload(lambda: staged(ctx.store, name, ctx.parse_body()), finish)
 
 
 @handlers("getTenant")
@@ -57,10 +75,14 @@ def delete_tenant(ctx: Context) -> Reply:
 
 
 @handlers("resetTenant")
-def reset_tenant(ctx: Context) -> Reply:
+def reset_tenant(ctx: Context) -> Offload:
     data = tenant_of(ctx)
-    record, _ = put_tenant(ctx.store, data.name, data.fixture())
-    return Reply(credentials.document(record))
+
+    def finish(new: Staged) -> Reply:
+        record, _ = installed(ctx.store, new)
+        return Reply(credentials.document(record))
+
+    return Offload(lambda: staged(ctx.store, data.name, data.fixture()), finish)
 
 
 @handlers("getSettings")

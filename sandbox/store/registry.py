@@ -81,6 +81,15 @@ class Degraded:
         )
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A tenant's new state, durable in a staging directory (None in memory), not in place."""
+
+    name: str
+    data: TenantData
+    directory: Path | None
+
+
 class Store:
     def __init__(self, settings: Settings, specs: Iterable[CollectionSpec] = schema.ALL) -> None:
         self.settings = settings
@@ -129,24 +138,39 @@ class Store:
     ) -> TenantData:
         """Create or replace a tenant: its state becomes `tables`, its record `record`;
         `fixture` is kept (on disk) for resets. StorageUnavailable leaves everything as it was."""
-        name = record["name"]
-        if self.root is None:
-            data = self._new_tenant_data(name, None)
-            data.initialise(tables, fixture or {})
-            self._install(record, data)
-            return data
-        tenants = self.root / "tenants"
-        tenants.mkdir(exist_ok=True)
-        staging = tenants / f".staging-{name}-{secrets.token_hex(4)}"
+        return self.install(record, self.stage(record["name"], tables, fixture))
+
+    def stage(
+        self, name: str, tables: Mapping[str, Iterable[Doc]], fixture: Doc | None = None
+    ) -> Staged:
+        """The new state of tenant `name`, made durable under a staging name; touches nothing
+        any request sees, so it may run in a worker thread. `install` puts it in place."""
+        staging = (
+            None
+            if self.root is None
+            else self.root / "tenants" / f".staging-{name}-{secrets.token_hex(4)}"
+        )
         data = self._new_tenant_data(name, staging)
         try:
             data.initialise(tables, fixture or {})
-            write_record_file(staging / "tenant.json", "tenant", {"record": record})
         except StorageUnavailable:
             data.close()
-            shutil.rmtree(staging, ignore_errors=True)
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
             raise
-        self._swap_in(name, staging, data)
+        return Staged(name, data, staging)
+
+    def install(self, record: Doc, staged: Staged) -> TenantData:
+        """Put a staged tenant in place of the current one (on the event loop thread)."""
+        name, data = staged.name, staged.data
+        if staged.directory is not None:
+            try:
+                write_record_file(staged.directory / "tenant.json", "tenant", {"record": record})
+            except StorageUnavailable:
+                data.close()
+                shutil.rmtree(staged.directory, ignore_errors=True)
+                raise
+            self._swap_in(name, staged.directory, data)
         self._install(record, data)
         return data
 

@@ -23,7 +23,7 @@ from sandbox.clock import Clock, monotonic
 from sandbox.errors import StorageUnavailable
 from sandbox.store.collection import Collection, CollectionSpec, Doc, Key
 from sandbox.store.journal import Journal, OpenJournals
-from sandbox.store.records import Damaged, write_atomically
+from sandbox.store.records import Damaged, storage_error, write_atomically
 from sandbox.store.snapshot import read_snapshot, write_snapshot
 
 log = logging.getLogger(__name__)
@@ -238,7 +238,10 @@ class TenantData:
         the tenant itself)."""
         self._fixture = fixture or {}
         if self.directory is not None:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            try:
+                self.directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise storage_error(exc, self.directory) from None
             write_atomically(self.directory / "fixture.json", orjson.dumps(self._fixture))
             self._fixture = None
         for coll in self.collections.values():
@@ -248,7 +251,6 @@ class TenantData:
         self.sequences.clear()
         self._load_tables(tables)
         if self.directory is not None:
-            self.directory.mkdir(parents=True, exist_ok=True)
             self.compact()
 
     def fixture(self) -> Doc:

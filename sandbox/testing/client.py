@@ -190,7 +190,7 @@ def in_process(**settings: Any) -> Iterator[Sandbox]:
     gc.freeze()
     transport = InProcessTransport(app)
     try:
-        with httpx.Client(transport=transport, base_url="http://testserver") as client:
+        with httpx.Client(transport=transport, base_url="http://localhost") as client:
             yield Sandbox(client, transport.caller)
     finally:
         transport.close()

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sandbox.engine import Category, Channel, Priority
-from sandbox.errors import ApiError
+from sandbox.errors import ApiError, StorageUnavailable
 from sandbox.http import Context, Reply
 from sandbox.store import Doc
 from sandbox.vendors.capillary import customers, messaging
@@ -178,6 +178,10 @@ def _send_list(ctx: Context, spec: ListChannel) -> Reply:
         if error is None:
             try:
                 _send_one(ctx, item, spec, f"{spec.body_list}[{index}]")
+            except StorageUnavailable:
+                if not succeeded:  # nothing was written: the whole request answers 503
+                    raise
+                error = StorageUnavailable("storage unavailable: this item was not sent")
             except ApiError as exc:
                 error = exc
         echo = dict(item) if isinstance(item, dict) else {}

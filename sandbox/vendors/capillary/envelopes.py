@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.errors import ApiError
+from sandbox.errors import ApiError, StorageUnavailable
 from sandbox.http import Context, Reply
 from sandbox.store import Tx
 
@@ -52,11 +52,17 @@ def v11_each(
         if error is None:
             tx = ctx.data.begin()
             try:
-                results.append(process(tx, item, f"root.{singular}[{index}]"))
+                result = process(tx, item, f"root.{singular}[{index}]")
                 tx.commit()
-                continue
+            except StorageUnavailable as exc:
+                if len(results) == failed:  # no item was written: the whole request is a 503
+                    raise
+                error = exc
             except ApiError as exc:
                 error = exc
+            else:
+                results.append(result)
+                continue
         failed += 1
         results.append(failure(item if isinstance(item, dict) else {}, error))
     return v11_batch(plural, singular, results, failed)

@@ -1,0 +1,78 @@
+"""Who may use the control plane (CONTRACT.md section 11): a local web control plane is
+reachable by every page the developer's browser opens, so it is guarded as Jupyter and
+Mailpit guard theirs.
+
+- Host: only a loopback name (`localhost`, `127.0.0.1`, `[::1]`), the bind address or an
+  allowed host (`--allowed-host`, `SANDBOX_ALLOWED_HOSTS`; `*` allows any). A DNS-rebinding
+  page reaches the server under its own host name and is refused (403).
+- Origin: a state-changing request (PUT, POST, DELETE) that names another origin is refused
+  (403), even the "simple" cross-origin POST a page may send without asking (`no-cors`).
+  Requests without an Origin (curl, test clients) are not browsers' cross-site requests.
+- Token: with `--control-token` (`SANDBOX_CONTROL_TOKEN`) every request must carry
+  `Authorization: Bearer <token>` (401 otherwise).
+
+`GET /_sandbox/health` answers anyone: liveness probes send no token and any Host. The vendor
+APIs are not guarded here: they answer to their own credentials.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterable, Mapping
+
+from sandbox.errors import ApiError, Forbidden, Unauthorized
+
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+ANY_ADDRESS = frozenset({"0.0.0.0", "::", ""})
+_CHANGES = frozenset({"PUT", "POST", "DELETE", "PATCH"})
+HEALTH = "/health"
+
+
+def host_name(host: str) -> str:
+    """`[::1]:8000` -> `::1`, `Localhost:8000` -> `localhost`."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    name, colon, port = host.rpartition(":")
+    return name if colon and port.isdigit() else host
+
+
+class ControlGuard:
+    def __init__(self, bind: str, allowed_hosts: Iterable[str], token: str | None) -> None:
+        allowed = {host_name(h) for h in allowed_hosts if h.strip()}
+        self.any_host = "*" in allowed
+        self.hosts = LOOPBACK | allowed | ({host_name(bind)} - ANY_ADDRESS)
+        self.token = f"Bearer {token}".encode() if token else None
+
+    def refusal(self, method: str, path: str, headers: Mapping[str, str]) -> ApiError | None:
+        """Why this control-plane request is refused, or None to let it through. `path` is
+        the part after /_sandbox."""
+        if path == HEALTH and method in {"GET", "HEAD"}:
+            return None
+        host = headers.get("host", "")
+        if not self.any_host and host_name(host) not in self.hosts:
+            return Forbidden(
+                f"the control plane answers to a loopback host, the bind address or an allowed "
+                f"host (--allowed-host), not {host!r}",
+                field="Host",
+            )
+        origin = headers.get("origin")
+        if origin is not None and method in _CHANGES and not _same_origin(origin, host):
+            return Forbidden(
+                f"a {method} from another origin ({origin}) may not change the sandbox",
+                field="Origin",
+            )
+        if self.token is not None:
+            given = headers.get("authorization", "").encode("latin-1", "replace")
+            if not hmac.compare_digest(given, self.token):
+                return Unauthorized(
+                    "the control plane needs Authorization: Bearer <the --control-token>",
+                    field="Authorization",
+                )
+        return None
+
+
+def _same_origin(origin: str, host: str) -> bool:
+    """The page's origin is this server's: http(s)://<the Host the request came to>."""
+    scheme, _, rest = origin.strip().lower().partition("://")
+    return scheme in {"http", "https"} and rest.rstrip("/") == host.strip().lower()

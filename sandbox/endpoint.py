@@ -1,0 +1,191 @@
+"""One path of one vendor, every method of it: the steps of a request between reading its
+body and writing its answer, read top to bottom in `PathEndpoint.answer`.
+
+method -> credentials -> rate limit and injected fault -> parameters -> body and validation
+       -> handler -> (login calls: their fault, now that the tenant is known) -> answer
+       -> request log.
+
+Every step is synchronous, so one request is one uninterrupted step of the event loop and
+handlers need no locks. Two things are left to the caller (routing.PrefixDispatcher): the wait
+of an injected latency, and an offloaded operation's work (`Pending`), which runs in a worker
+thread before its answer is finished back on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sandbox import errors, faults, request_log
+from sandbox.clock import monotonic
+from sandbox.errors import ApiError, InternalError, InvalidInput, MethodNotAllowed
+from sandbox.http import Context, Incoming, Offload, Reply, Vendor, parse_body
+from sandbox.spec import Operation
+from sandbox.store import Store, TenantData
+
+log = logging.getLogger(__name__)
+
+# status, body (JSON, or raw bytes), extra headers
+Answer = tuple[int, Any, Mapping[str, str] | None]
+# the same, then seconds to wait before answering; status 0: drop the connection instead
+Delayed = tuple[int, Any, Mapping[str, str] | None, float]
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class Call:
+    """What is known of one request so far, step by step."""
+
+    __slots__ = ("ctx", "incoming", "op", "started", "stop", "tenant")
+
+    def __init__(self, op: Operation, incoming: Incoming, started: float) -> None:
+        self.op = op
+        self.incoming = incoming
+        self.started = started
+        self.tenant: TenantData | None = None  # known once its credentials are checked
+        self.ctx: Context | None = None
+        self.stop: faults.Stop | None = None  # a rate limit or fault that stopped it
+
+    @property
+    def now(self) -> datetime | None:
+        """The tenant's time, for an error's envelope, once the request reached a tenant."""
+        if self.ctx is not None and self.ctx.tenant is not None:
+            return self.ctx.now
+        return self.tenant.clock.now() if self.tenant is not None else None
+
+
+class PathEndpoint:
+    """Serves every method of one path of one vendor."""
+
+    def __init__(
+        self, vendor: Vendor, operations: Sequence[Operation], store: Store, max_body: int
+    ) -> None:
+        self.vendor = vendor
+        self.by_method = {op.method: op for op in operations}
+        self.allowed = ", ".join(sorted(self.by_method))
+        self.envelope = operations[0].envelope  # a path's operations share one API version
+        self.store = store
+        self.max_body = max_body
+
+    def reads_body(self, method: str) -> bool:
+        op = self.by_method.get(method)
+        return op is not None and (op.body_schema is not None or method in _BODY_METHODS)
+
+    def answer(
+        self,
+        incoming: Incoming,
+        path_params: dict[str, str],
+        raw: bytes,
+        too_large: ApiError | None,
+        started: float,
+    ) -> Delayed | Pending:
+        op = self.by_method.get(incoming.method)
+        if op is None:
+            error = MethodNotAllowed(f"{incoming.method} is not allowed here; use {self.allowed}")
+            return 405, errors.render(self.envelope, error), {"Allow": self.allowed}, 0.0
+        call = Call(op, incoming, started)
+        try:
+            if op.secured:
+                call.tenant = self.vendor.authenticate(incoming.headers, self.store)
+                self._stop_if_limited(call, call.tenant)
+            ctx = self._context(call, path_params, raw, too_large)
+            reply = self.vendor.handlers[op.operation_id](ctx)
+            if isinstance(reply, Offload):
+                return Pending(self, call, reply)
+            answer = self.replied(call, reply)
+        except Exception as exc:
+            answer = self.failed(call, exc)
+        return self.logged(call, answer)
+
+    # the steps -----------------------------------------------------------------------------
+    def _stop_if_limited(self, call: Call, tenant: TenantData) -> None:
+        """The tenant's rate limit, then the operation's injected fault (sandbox/faults.py)."""
+        call.stop = faults.check(tenant, self.vendor.name, call.op.operation_id)
+        if call.stop is not None:
+            call.stop.enforce()
+
+    def _context(
+        self, call: Call, path_params: dict[str, str], raw: bytes, too_large: ApiError | None
+    ) -> Context:
+        """Parameters and body, parsed and validated against the operation's schemas."""
+        op, incoming = call.op, call.incoming
+        last, multi = incoming.query()
+        query = op.parse_parameters("query", last, multi) if last or op.query_required else {}
+        path = op.parse_parameters("path", path_params, None) if path_params else {}
+        if too_large is not None:
+            raise too_large
+        body: Any = None
+        item_errors: dict[tuple[str | int, ...], ApiError] = {}
+        if op.offload:
+            pass  # parsed in the worker thread, by the handler's work (Context.parse_body)
+        elif raw.strip():  # whatever it parses to, `null` included, is validated
+            body = op.unwrap_body(parse_body(raw, incoming.headers.get("content-type", ""), op))
+            item_errors = op.validate_body(body)
+        elif op.body_required:
+            raise InvalidInput("request body is required", field="body")
+        call.ctx = Context(
+            op, self.store, call.tenant, query, path, incoming.headers, body, item_errors
+        )
+        if op.offload:
+            call.ctx.raw = raw
+        return call.ctx
+
+    def replied(self, call: Call, reply: Reply) -> Answer:
+        """The handler's reply. A login or token call's tenant is known only now, from the
+        credentials in its body: its rate limit and fault apply here (such handlers write
+        nothing, so dropping the reply is safe)."""
+        ctx = call.ctx
+        if not call.op.secured and ctx is not None and ctx.tenant is not None:
+            self._stop_if_limited(call, ctx.tenant)
+        return reply.status, reply.body, reply.headers
+
+    def failed(self, call: Call, exc: Exception) -> Answer:
+        """A refusal in the vendor's envelope; a dropped connection; or a bug (500, logged)."""
+        if isinstance(exc, faults.Dropped):  # no answer at all: the connection is closed
+            return 0, None, None
+        if isinstance(exc, ApiError):
+            return exc.http_status, errors.render(call.op.envelope, exc, call.now), exc.headers
+        log.error("%s %s failed", call.incoming.method, call.incoming.path, exc_info=exc)
+        return 500, errors.render(call.op.envelope, InternalError(), call.now), None
+
+    def logged(self, call: Call, answer: Answer) -> Delayed:
+        """The answer, after the tenant's request log has its entry."""
+        status, body, extra = answer
+        ctx = call.ctx
+        tenant = ctx.tenant if ctx is not None else call.tenant
+        if tenant is not None:
+            tenant.requests.append(
+                request_log.Entry.of(
+                    method=call.incoming.method,
+                    path=call.incoming.path,
+                    query=call.incoming.query_string,
+                    status=status,
+                    operation_id=call.op.operation_id,
+                    vendor=self.vendor.name,
+                    time=ctx.now if ctx is not None else tenant.clock.now(),
+                    seconds=monotonic() - call.started,
+                    message_ids=ctx.message_ids if ctx is not None else [],
+                )
+            )
+        return status, body, extra, call.stop.delay if call.stop is not None else 0.0
+
+
+class Pending:
+    """An offloaded operation's answer: its handler's work runs in a worker thread, so other
+    requests go on being served; the reply and every change to the store are made back on the
+    event loop thread."""
+
+    def __init__(self, endpoint: PathEndpoint, call: Call, offload: Offload) -> None:
+        self.endpoint = endpoint
+        self.call = call
+        self.offload = offload
+
+    async def answer(self) -> Delayed:
+        try:
+            result = await asyncio.to_thread(self.offload.work)
+            answer = self.endpoint.replied(self.call, self.offload.finish(result))
+        except Exception as exc:
+            answer = self.endpoint.failed(self.call, exc)
+        return self.endpoint.logged(self.call, answer)
