@@ -88,8 +88,10 @@ class PathEndpoint:
         call = Call(op, incoming, started)
         try:
             if op.secured:
-                call.tenant = self.vendor.authenticate(incoming.headers, self.store)
-                self._stop_if_limited(call, call.tenant)
+                tenant = call.tenant = self.vendor.authenticate(incoming.headers, self.store)
+                stop = call.stop = faults.check(tenant, self.vendor.name, op.operation_id)
+                if stop is not None:
+                    stop.enforce()
             ctx = self._context(call, path_params, raw, too_large)
             reply = self.vendor.handlers[op.operation_id](ctx)
             if isinstance(reply, Offload):
@@ -136,9 +138,10 @@ class PathEndpoint:
         """The handler's reply. A login or token call's tenant is known only now, from the
         credentials in its body: its rate limit and fault apply here (such handlers write
         nothing, so dropping the reply is safe)."""
-        ctx = call.ctx
-        if not call.op.secured and ctx is not None and ctx.tenant is not None:
-            self._stop_if_limited(call, ctx.tenant)
+        if not call.op.secured:
+            ctx = call.ctx
+            if ctx is not None and ctx.tenant is not None:
+                self._stop_if_limited(call, ctx.tenant)
         return reply.status, reply.body, reply.headers
 
     def failed(self, call: Call, exc: Exception) -> Answer:
@@ -156,19 +159,19 @@ class PathEndpoint:
         ctx = call.ctx
         tenant = ctx.tenant if ctx is not None else call.tenant
         if tenant is not None:
-            tenant.requests.append(
-                request_log.Entry.of(
-                    method=call.incoming.method,
-                    path=call.incoming.path,
-                    query=call.incoming.query_string,
-                    status=status,
-                    operation_id=call.op.operation_id,
-                    vendor=self.vendor.name,
-                    time=ctx.now if ctx is not None else tenant.clock.now(),
-                    seconds=monotonic() - call.started,
-                    message_ids=ctx.message_ids if ctx is not None else [],
-                )
+            incoming = call.incoming
+            entry = request_log.Entry(
+                incoming.method,
+                incoming.path,
+                incoming.query_string,
+                status,
+                call.op.operation_id,
+                self.vendor.name,
+                ctx.now if ctx is not None else tenant.clock.now(),
+                monotonic() - call.started,
+                ctx.message_ids if ctx is not None else [],
             )
+            tenant.requests.append(request_log.make(entry))
         return status, body, extra, call.stop.delay if call.stop is not None else 0.0
 
 

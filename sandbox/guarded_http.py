@@ -8,12 +8,14 @@ request (idle connections held file descriptors until the process ran out). Here
 
 - a head larger than `max_head_bytes` is answered 431 and the connection closed;
 - a head not complete `head_timeout` seconds after it began (or after the connection opened),
-  or a body not complete `body_timeout` seconds after its head, is answered 408 and closed;
+  or a body not complete `body_timeout` seconds after its request began, is answered 408 and
+  the connection closed;
 - past `max_connections`, the connection idle longest (no request begun) is closed to make
   room, so idle connections cannot starve clients that send requests.
 
-Timers cost nothing per request: each connection notes when its current phase began, and one
-sweep a second closes the late ones.
+Timers cost nothing per request: each connection notes when its request began, and one sweep
+a second closes the late ones. Only `data_received` is overridden (parser callbacks are
+called per request, several times: each override would cost every request).
 """
 
 from __future__ import annotations
@@ -39,9 +41,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._head_bytes = 0
-        self._in_head = True
-        self._since: float | None = self.loop.time()  # when the current phase began
-        self._idle = True  # no byte of a request yet on this connection
+        self._scope: Any = None  # the request whose bytes were counted last
+        self._since = self.loop.time()  # when the connection opened, or its request began
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -51,34 +52,39 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._make_room()
 
     def data_received(self, data: bytes) -> None:
-        self._idle = False
+        """The only method on the request path: httptools' parser callbacks are uvicorn's
+        own, and the phase of a request is read from what they leave (`scope` is new when a
+        request began, and has a "method" once its head is complete)."""
         super().data_received(data)
-        if self._in_head:  # counted after parsing: a head that began in this chunk counts it
-            self._head_bytes += len(data)
+        scope = self.scope
+        if scope is not self._scope:  # a request began in this chunk
+            self._scope = scope
+            self._since = self.loop.time()
+            self._head_bytes = 0
+        if scope is not None and "method" not in scope:  # its head is still arriving
+            self._head_bytes += len(data)  # counted whole: a head that began here counts it
             if self._head_bytes > self.max_head_bytes:
                 limit = self.max_head_bytes
                 self.refuse(431, "HEADERS_TOO_LARGE", f"the request's head exceeds {limit} bytes")
 
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self._in_head = True
-        self._head_bytes = 0
-        self._since = self.loop.time()
+    @property
+    def _idle(self) -> bool:
+        """No byte of a request has arrived on this connection yet."""
+        return self.scope is None
 
-    def on_headers_complete(self) -> None:
-        self._in_head = False
-        self._since = self.loop.time()
-        super().on_headers_complete()
-
-    def on_message_complete(self) -> None:
-        self._since = None  # the app has it; uvicorn's keep-alive timer takes over after
-        super().on_message_complete()
-
-    def late(self, now: float) -> bool:
-        if self._since is None or self.transport is None or self.transport.is_closing():
-            return False
-        limit = self.head_timeout if self._in_head else self.body_timeout
-        return now - self._since > limit
+    def lateness(self, now: float) -> str | None:
+        """Why this connection is closed now: its head or its whole request is late."""
+        if self.transport is None or self.transport.is_closing():
+            return None
+        scope, cycle = self.scope, self.cycle
+        waited = now - self._since
+        in_head = scope is None or "method" not in scope
+        if in_head and waited > self.head_timeout:
+            return f"the request's head took over {self.head_timeout:g} s"
+        in_body = not in_head and cycle is not None and cycle.more_body
+        if in_body and not cycle.response_complete and waited > self.body_timeout:
+            return f"the request's body took over {self.body_timeout:g} s"
+        return None
 
     def refuse(self, status: int, code: str, message: str) -> None:
         """Answer `status` with the sandbox's error envelope and close the connection."""
@@ -130,12 +136,10 @@ class _Sweeper:
     def sweep(self) -> None:
         now = self.loop.time()
         for connection in list(self.connections or ()):
-            if isinstance(connection, GuardedHttpToolsProtocol) and connection.late(now):
-                phase = "head" if connection._in_head else "body"
-                limit = connection.head_timeout if connection._in_head else connection.body_timeout
-                connection.refuse(
-                    408, "REQUEST_TIMEOUT", f"the request's {phase} took over {limit:g} s"
-                )
+            if isinstance(connection, GuardedHttpToolsProtocol):
+                late = connection.lateness(now)
+                if late is not None:
+                    connection.refuse(408, "REQUEST_TIMEOUT", late)
         self.handle = self.loop.call_later(SWEEP_SECONDS, self.sweep) if self.connections else None
 
 

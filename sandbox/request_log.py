@@ -16,58 +16,49 @@ MAX_IDS = 1000  # message ids kept (the count is kept whole)
 class Entry(NamedTuple):
     method: str
     path: str
-    query: str
+    query: bytes
     status: int  # 0: the connection was dropped (an injected fault)
     operation_id: str
     vendor: str
     time: datetime
     seconds: float
     message_ids: list[str]
-    message_count: int
 
-    @classmethod
-    def of(
-        cls,
-        *,
-        method: str,
-        path: str,
-        query: bytes,
-        status: int,
-        operation_id: str,
-        vendor: str,
-        time: datetime,
-        seconds: float,
-        message_ids: list[str],
-    ) -> Entry:
-        return cls(
-            method,
-            _bounded(path),
-            _bounded(query.decode("latin-1")),
-            status,
-            operation_id,
-            vendor,
-            time,
-            seconds,
-            message_ids[:MAX_IDS],
-            len(message_ids),
-        )
+    def bounded(self) -> Entry:
+        """This entry within the bounds (`make` calls it only for the rare long request)."""
+        path, query, ids = self.path, self.query, self.message_ids
+        if len(path) > MAX_TEXT:
+            path = _bounded(path)
+        if len(query) > MAX_TEXT:
+            query = _bounded(query.decode("latin-1")).encode("latin-1")
+        if len(ids) > MAX_IDS:  # the count is kept whole: the last id is dropped last
+            ids = [*ids[: MAX_IDS - 1], f"... {len(ids)} in all"]
+        return self._replace(path=path, query=query, message_ids=ids)
 
     def document(self) -> dict[str, Any]:
         return {
             "method": self.method,
             "path": self.path,
-            "query": self.query,
+            "query": self.query.decode("latin-1"),
             "status": self.status,
             "operationId": self.operation_id,
             "vendor": self.vendor,
             "time": iso(self.time),
             "duration_ms": round(self.seconds * 1000, 3),
             "message_ids": self.message_ids,
-            "message_count": self.message_count,
         }
 
 
 def _bounded(text: str) -> str:
-    if len(text) <= MAX_TEXT:
-        return text
     return f"{text[:MAX_TEXT]}... ({len(text) - MAX_TEXT} more characters)"
+
+
+def make(entry: Entry) -> Entry:
+    """`entry`, bounded if it has to be: the common short request costs two comparisons."""
+    if (
+        len(entry.path) > MAX_TEXT
+        or len(entry.query) > MAX_TEXT
+        or len(entry.message_ids) > MAX_IDS
+    ):
+        return entry.bounded()
+    return entry

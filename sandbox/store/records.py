@@ -57,7 +57,7 @@ def checksum(payload: bytes) -> bytes:
 
 def line(payload: bytes) -> bytes:
     """A checksummed line holding `payload` (JSON, which never contains a raw newline)."""
-    return checksum(payload) + b" " + payload + b"\n"
+    return b"%08x %s\n" % (zlib.crc32(payload), payload)
 
 
 def payload_of(text: bytes) -> bytes | None:
