@@ -49,6 +49,7 @@ def collected(tree: Path, requests: int) -> int:
                 data,
             ],
             cwd=tree,
+            env={**os.environ, "PYTHONHASHSEED": "0"},  # the same dict layouts every run
             stdout=subprocess.DEVNULL,
             stderr=log,
             start_new_session=True,

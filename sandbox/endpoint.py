@@ -171,7 +171,13 @@ class PathEndpoint:
                 monotonic() - call.started,
                 ctx.message_ids if ctx is not None else [],
             )
-            tenant.requests.append(request_log.make(entry))
+            if (  # the rare long request is cut down to the log's bounds
+                len(entry.path) > request_log.MAX_TEXT
+                or len(entry.query) > request_log.MAX_TEXT
+                or len(entry.message_ids) > request_log.MAX_IDS
+            ):
+                entry = entry.bounded()
+            tenant.requests.append(entry)
         return status, body, extra, call.stop.delay if call.stop is not None else 0.0
 
 

@@ -13,9 +13,10 @@ request (idle connections held file descriptors until the process ran out). Here
 - past `max_connections`, the connection idle longest (no request begun) is closed to make
   room, so idle connections cannot starve clients that send requests.
 
-Timers cost nothing per request: each connection notes when its request began, and one sweep
-a second closes the late ones. Only `data_received` is overridden (parser callbacks are
-called per request, several times: each override would cost every request).
+Timers cost nothing per request: one sweep a second notes when it first saw each
+connection's current request, and closes the late ones (so a timeout holds to within a
+second). Only `data_received` is overridden: parser callbacks run several times per request,
+and each override would cost every request.
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._head_bytes = 0
-        self._scope: Any = None  # the request whose bytes were counted last
-        self._since = self.loop.time()  # when the connection opened, or its request began
+        self._scope: Any = None  # the request whose head bytes are being counted
+        self._swept: Any = None  # the request the sweeper saw last
+        self._since = self.loop.time()  # when the connection opened, or the sweeper first
+        # saw its current request (timeouts hold to within the sweep's second)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -55,11 +58,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         """The only method on the request path: httptools' parser callbacks are uvicorn's
         own, and the phase of a request is read from what they leave (`scope` is new when a
         request began, and has a "method" once its head is complete)."""
-        super().data_received(data)
+        _parse(self, data)
         scope = self.scope
         if scope is not self._scope:  # a request began in this chunk
             self._scope = scope
-            self._since = self.loop.time()
             self._head_bytes = 0
         if scope is not None and "method" not in scope:  # its head is still arriving
             self._head_bytes += len(data)  # counted whole: a head that began here counts it
@@ -77,6 +79,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self.transport is None or self.transport.is_closing():
             return None
         scope, cycle = self.scope, self.cycle
+        if scope is not self._swept:  # a request the sweeper had not seen yet
+            self._swept = scope
+            self._since = now
         waited = now - self._since
         in_head = scope is None or "method" not in scope
         if in_head and waited > self.head_timeout:
@@ -109,6 +114,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if idle:
             oldest = min(idle, key=lambda c: c._since or 0.0)
             oldest.transport.close()
+
+
+_parse = HttpToolsProtocol.data_received  # uvicorn's own, called without super()'s lookup
 
 
 class _Sweeper:

@@ -262,8 +262,9 @@ def parse_json(raw: bytes) -> Any:
             else str(exc)
         )
         raise InvalidInput(f"request body is not valid JSON: {problem}", field="body") from None
-    # fewer brackets than the limit cannot nest past it: most bodies need no walk at all
-    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
+    # a body too short to hold MAX_DEPTH brackets, or with fewer, cannot nest past it: most
+    # bodies need no walk at all
+    if len(raw) > MAX_DEPTH and raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:
         _check_depth(value)
     return value
 

@@ -25,7 +25,7 @@ class Entry(NamedTuple):
     message_ids: list[str]
 
     def bounded(self) -> Entry:
-        """This entry within the bounds (`make` calls it only for the rare long request)."""
+        """This entry within the bounds (made only for the rare long request)."""
         path, query, ids = self.path, self.query, self.message_ids
         if len(path) > MAX_TEXT:
             path = _bounded(path)
@@ -51,14 +51,3 @@ class Entry(NamedTuple):
 
 def _bounded(text: str) -> str:
     return f"{text[:MAX_TEXT]}... ({len(text) - MAX_TEXT} more characters)"
-
-
-def make(entry: Entry) -> Entry:
-    """`entry`, bounded if it has to be: the common short request costs two comparisons."""
-    if (
-        len(entry.path) > MAX_TEXT
-        or len(entry.query) > MAX_TEXT
-        or len(entry.message_ids) > MAX_IDS
-    ):
-        return entry.bounded()
-    return entry

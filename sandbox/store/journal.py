@@ -91,7 +91,10 @@ class Journal:
         """Write one record durably, or raise StorageUnavailable and leave the file as it was."""
         if self.broken is not None:
             raise self.broken
-        payload = dumps(record)
+        try:
+            payload = orjson.dumps(record)
+        except TypeError:  # an integer beyond 64 bits
+            payload = dumps(record)
         data = b"%08x %s\n" % (zlib.crc32(payload), payload)  # records.line, inlined
         try:
             if self._fd < 0:
