@@ -2,7 +2,7 @@
 
 Prints a table of figures with PASS/FAIL per target and writes bench/results/latest.json.
 Measurements: startup, throughput, recovery, write-cost, memory, subscription-batch,
-blocklist, list-send, limits, bdd, inprocess (all by default).
+blocklist, list-send, limits, bdd, inprocess, fixture-stall (all by default).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from bench import (
     batch,
     bdd,
     blocklist,
+    fixture_stall,
     inprocess,
     limits,
     listsend,
@@ -43,6 +44,7 @@ NAMES = (
     "limits",
     "bdd",
     "inprocess",
+    "fixture-stall",
 )
 
 
@@ -115,6 +117,8 @@ def plan(env: Env, wanted: set[str]) -> list[tuple[str, Callable[[], list[Measur
         steps.append(("bdd", lambda: bdd.bdd_targets(env)))
     if "inprocess" in wanted:
         steps.append(("inprocess", lambda: inprocess.inprocess_routes(env)))
+    if "fixture-stall" in wanted:
+        steps.append(("fixture-stall", lambda: fixture_stall.fixture_stall(env)))
     return steps
 
 

@@ -79,7 +79,10 @@ class Context:
         body = self.op.unwrap_body(
             parse_body(self.raw, self.headers.get("content-type", ""), self.op)
         )
-        self.item_errors = self.op.validate_body(body)
+        if self.op.body_schema is not None and len(self.raw) > json_slices.SLICED_BYTES:
+            self.op.validate_in_pieces(body)  # no one long call into the validator
+        else:
+            self.item_errors = self.op.validate_body(body)
         return body
 
     @property

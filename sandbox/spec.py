@@ -8,6 +8,7 @@ its errors are rendered in, and the error codes its schema assigns to fields
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +111,7 @@ class Operation:
     # parsed, validated and handled in a worker thread (x-sandbox-offload): large documents
     # that would otherwise stall every other tenant's requests
     offload: bool = False
+    _items_validators: dict[int, Any] = field(default_factory=dict, repr=False)
 
     # parameters -----------------------------------------------------------------------------
     def parse_parameters(
@@ -163,6 +165,26 @@ class Operation:
             item_errors.setdefault(item, self.schema_error(error, self.body_schema))
         return item_errors
 
+    def validate_in_pieces(self, body: Any) -> None:
+        """`validate_body` for documents of megabytes, from a worker thread: long arrays are
+        validated apart, a slice of items per call, so that no single call into the validator
+        holds the GIL for long (one call over 80,000 customers takes 90-140 ms here)."""
+        long_lists: list[tuple[dict[str, Any], list[Any], list[str | int]]] = []
+        assert self.body_schema is not None
+        skeleton = _skeleton(self.body_schema, body, [], long_lists)
+        self.validate_body(skeleton)
+        for items_schema, items, path in long_lists:
+            validator = self._items_validators.get(id(items_schema))
+            if validator is None:
+                validator = self._items_validators[id(items_schema)] = _compile(items_schema)
+            for start in range(0, len(items), _SLICE):
+                for index in range(start, min(start + _SLICE, len(items))):
+                    if not validator.is_valid(items[index]):
+                        error = next(iter(validator.iter_errors(items[index])))
+                        prefix = field_name([*path, index])
+                        raise self.schema_error(error, items_schema, prefix=prefix)
+                time.sleep(0)  # the GIL, back to the event loop between slices
+
     def _item_of(self, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
         for pointer in self.item_pointers:
             size = len(pointer)
@@ -206,6 +228,40 @@ class Operation:
         if what != "body" and not prefix:
             message = f"{what} {message}"
         return InvalidInput(message, field=where, code=code)
+
+
+# arrays longer than this are validated apart, _SLICE items at a time
+_LONG = 1000
+_SLICE = 500
+
+
+def _skeleton(
+    schema: Any,
+    value: Any,
+    path: list[str | int],
+    long_lists: list[tuple[dict[str, Any], list[Any], list[str | int]]],
+) -> Any:
+    """`value` with each long array its schema describes item by item replaced by [] (and
+    noted in `long_lists`), so the rest validates in one short call."""
+    if not isinstance(schema, dict):
+        return value
+    if isinstance(value, dict) and isinstance(schema.get("properties"), dict):
+        properties = schema["properties"]
+        return {
+            key: _skeleton(properties[key], item, [*path, key], long_lists)
+            if key in properties
+            else item
+            for key, item in value.items()
+        }
+    items = schema.get("items")
+    if isinstance(value, list) and isinstance(items, dict):
+        if len(value) > _LONG and not {"minItems", "maxItems", "uniqueItems"} & set(schema):
+            long_lists.append((items, value, path))
+            return []
+        return [
+            _skeleton(items, item, [*path, index], long_lists) for index, item in enumerate(value)
+        ]
+    return value
 
 
 def _show(value: Any) -> str:

@@ -138,3 +138,19 @@ def test_a_login_key_dies_with_its_tenant(sandbox: Sandbox) -> None:
         sandbox.http.post("/messangi/raven/v2/messages", json=body, headers=key).status_code == 401
     )
     assert isinstance(httpx, object)
+
+
+def test_the_testing_client_sends_the_token_to_the_control_plane_only(tmp_path: Path) -> None:
+    from sandbox.testing import live
+
+    with server(tmp_path, env={**os.environ, "SANDBOX_CONTROL_TOKEN": "t0k"}) as (_, client):
+        url = str(client.base_url).rstrip("/")
+        with live(url, control_token="t0k") as sandbox:
+            tenant = sandbox.create_tenant(EXAMPLE_FIXTURE)
+            sent = sandbox.http.post(
+                "/messangi/raven/v2/messages",
+                json={"from": "528811", "to": "525511111111", "text": "hi", "type": "MT"},
+                headers=tenant.messangi_auth(),
+            )
+            assert sent.status_code == 200
+            tenant.assert_delivered(to="+525511111111")

@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
+import yaml
 from live_server import server
 
 from sandbox.testing import Sandbox, Tenant
@@ -181,3 +183,38 @@ def test_more_tenants_than_file_descriptors(tmp_path: Path) -> None:
     with server(tmp_path, open_files=256) as (_, client):
         assert len(client.get("/_sandbox/tenants").json()["tenants"]) == 301
         assert client.get("/_sandbox/tenants/t299/clock").json()["frozen"] is True
+
+
+def test_a_large_document_names_its_bad_item_as_a_small_one_would(http: httpx.Client) -> None:
+    """Over 1 MiB, a document is parsed in slices and its long arrays validated apart: the
+    answers are the same, down to the path of the bad key."""
+    customers = [
+        {"id": 565100000 + n, "mobile": f"9199{n:08d}", "email": f"c{n}@example.com"}
+        for n in range(20_000)
+    ]
+    customers[15_000] = {"id": 1, "mobil": "919988221100"}
+    document = {"capillary": {"customers": customers}}
+    for body, kind in (
+        (httpx.Request("PUT", "/", json=document).read(), "application/json"),
+        (yaml.safe_dump(document).encode(), "application/yaml"),
+    ):
+        assert len(body) > 1024 * 1024
+        answer = http.put(
+            "/_sandbox/tenants/large-bad", content=body, headers={"Content-Type": kind}
+        )
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"]["field"] == "capillary.customers[15000].mobil"
+    assert http.get("/_sandbox/tenants/large-bad").status_code == 404
+
+
+def test_json_pieces_come_out_as_orjson_writes_them() -> None:
+    from sandbox import json_slices
+
+    documents = [{}, [], {"a": list(range(5000)), "b": {"c": [1, 2]}, "d": None}, list(range(4001))]
+    for document in documents:
+        assert b"".join(json_slices.dumps_in_pieces(document, 2000)) == orjson.dumps(document)
+        text = orjson.dumps(document).decode()
+        assert json_slices.loads(text) == document
+    emptied = {"a": list(range(5000)), "b": [{"c": list(range(3000))}]}
+    json_slices.free_in_pieces(emptied, 1000)
+    assert emptied == {"a": [], "b": [{"c": []}]}  # long lists emptied, short ones walked

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from typing import Any
 
+from sandbox import json_slices
 from sandbox.clock import wall_now
 from sandbox.control import credentials, fixtures
 from sandbox.control.handlers import handlers, tenant_of
@@ -27,7 +28,17 @@ def put_tenant(store: Store, name: str, fixture: dict[str, Any] | None) -> tuple
 def staged(store: Store, name: str, document: dict[str, Any] | None) -> Staged:
     """The tenant's new state, written under a staging name: the slow part of a create or
     replace (documents of many megabytes), safe to run in a worker thread."""
-    return store.stage(name, fixtures.tables(document, wall_now()), document or {})
+    tables = fixtures.tables(document, wall_now())
+    new = store.stage(name, tables, document or {})
+    large = sum(len(docs) for docs in tables.values()) >= LARGE_FIXTURE_DOCS
+    if large and new.directory is not None:  # the document is on disk now, not kept in memory
+        json_slices.free_in_pieces(document)
+    if large:
+        # O(1): later full collections do not walk the new tenant's documents (they hold no
+        # reference cycles, so refcounting still frees them); done here, in the worker, while
+        # the cyclic collector is paused, so no collection ever walks them on the event loop
+        gc.freeze()
+    return new
 
 
 def installed(store: Store, new: Staged) -> tuple[Doc, bool]:
@@ -36,10 +47,7 @@ def installed(store: Store, new: Staged) -> tuple[Doc, bool]:
     existing = store.record(new.name)
     created = not store.exists(new.name)
     record = existing or credentials.record(new.name, credentials.generate(new.name))
-    data = store.install(record, new)
-    if sum(len(coll) for coll in data.collections.values()) >= LARGE_FIXTURE_DOCS:
-        # O(1); stored documents hold no reference cycles, so refcounting still frees them
-        gc.freeze()
+    store.install(record, new)
     return record, created
 
 

@@ -12,6 +12,7 @@ import errno
 import json
 import os
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -69,13 +70,14 @@ def payload_of(text: bytes) -> bytes | None:
     return payload if checksum(payload) == text[:8] else None
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data`: written to a temporary file, fsynced, renamed, directory
-    fsynced. A crash leaves the old file or the new one, never a mix."""
+def write_atomically(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Replace `path` with `data` (bytes, or chunks of them): written to a temporary file,
+    fsynced, renamed, directory fsynced. A crash leaves the old file or the new one."""
     tmp = path.with_name(path.name + ".tmp")
     try:
         with tmp.open("wb") as handle:
-            handle.write(data)
+            for chunk in [data] if isinstance(data, bytes) else data:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

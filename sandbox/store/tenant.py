@@ -21,6 +21,7 @@ import orjson
 
 from sandbox.clock import Clock, monotonic
 from sandbox.errors import StorageUnavailable
+from sandbox.json_slices import dumps_in_pieces
 from sandbox.store.collection import Collection, CollectionSpec, Doc, Key
 from sandbox.store.journal import Journal, OpenJournals
 from sandbox.store.records import Damaged, storage_error, write_atomically
@@ -242,7 +243,7 @@ class TenantData:
                 self.directory.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise storage_error(exc, self.directory) from None
-            write_atomically(self.directory / "fixture.json", orjson.dumps(self._fixture))
+            write_atomically(self.directory / "fixture.json", dumps_in_pieces(self._fixture))
             self._fixture = None
         for coll in self.collections.values():
             coll.clear(tallies=True)

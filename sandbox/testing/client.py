@@ -15,7 +15,7 @@ import base64
 import gc
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -197,9 +197,25 @@ def in_process(**settings: Any) -> Iterator[Sandbox]:
         app.store.close()
 
 
+class ControlToken(httpx.Auth):
+    """`Authorization: Bearer <token>` on control-plane requests only: the vendor calls made
+    with the same client carry their own credentials."""
+
+    def __init__(self, token: str) -> None:
+        self.header = f"Bearer {token}"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if request.url.path.startswith("/_sandbox/") and "authorization" not in request.headers:
+            request.headers["Authorization"] = self.header
+        yield request
+
+
 @contextmanager
-def live(base_url: str | None = None) -> Iterator[Sandbox]:
-    """A running sandbox, by default the one `SANDBOX_URL` names."""
+def live(base_url: str | None = None, control_token: str | None = None) -> Iterator[Sandbox]:
+    """A running sandbox, by default the one `SANDBOX_URL` names; `control_token` (default
+    `SANDBOX_CONTROL_TOKEN`) for a server started with --control-token."""
     url = base_url or os.environ["SANDBOX_URL"]
-    with httpx.Client(base_url=url, timeout=30) as client:
+    token = control_token or os.environ.get("SANDBOX_CONTROL_TOKEN")
+    auth = ControlToken(token) if token else None
+    with httpx.Client(base_url=url, timeout=30, auth=auth) as client:
         yield Sandbox(client)
