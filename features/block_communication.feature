@@ -65,8 +65,10 @@ Feature: Block communication through a customer status label (Capillary)
 
   @stmt-000-07
   Scenario Outline: "The /v2/otp/validate API does not send an outbound message" (<name>)
-    When "POST /v2/otp/validate" triggers its communication for "<name>"
-    Then the API answers with its normal success
+    Given "<name>" was sent an OTP by SMS
+    When "<name>" validates the OTP with the code it was sent
+    Then the answer is HTTP 200
+    And the answer has entity = true
     And no communication was triggered
 
     Examples:
@@ -74,10 +76,22 @@ Feature: Block communication through a customer status label (Capillary)
       | Gopal |
       | Tom   |
 
+  @stmt-000-07
+  Scenario: A wrong OTP is refused, and its validation sends nothing either
+    Given "Tom" was sent an OTP by SMS
+    When "Tom" validates the OTP with the code "000000"
+    Then the answer is HTTP 400
+    And the answer has entity = false
+    And no communication was triggered
+    When "Tom" validates the OTP with the code it was sent
+    Then the answer has entity = true
+
   @stmt-000-05
   Scenario: "OTPs bypass subscription checks by design"
     Given "Tom" opted out of sms TRANS messages
     And "Tom" opted out of email TRANS messages
+    When "Tom" is sent a transactional sms message
+    Then the last message to "Tom" is SUPPRESSED with reason SUBSCRIPTION_OPTED_OUT
     When "POST /v2/otp/generate (sms and email)" triggers its communication for "Tom"
     Then every communication it triggered is DELIVERED with reason none
     And the subscription rule answers "bypass"

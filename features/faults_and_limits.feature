@@ -11,8 +11,8 @@ Feature: Faults and rate limits: the errors an integrator's retries must survive
       | name | id        | mobile       | email           | status_label |
       | Tom  | 565039506 | 919988221100 | tom@example.com | Active       |
 
-  @seed-003 @stmt-003-11
-  Scenario: "Demo and Testing Clusters: 1,000 requests per minute per API key"
+  @contract
+  Scenario: A rate limit of 1,000 requests per minute, as Capillary documents for demo clusters
     Given the Capillary rate limit is 1000 requests per minute
     And the tenant clock is frozen at "2026-11-23T10:00:00Z"
     When the client sends GET /capillary/v1.1/customer/interaction?mobile=919988221100&format=json 1000 times

@@ -88,6 +88,16 @@ Feature: Capillary customer interactions: what reached a customer, and what was 
       | twitter  | []                                                                                         |
 
   @stmt-003-04
+  Scenario: "Filter results by communication network": the capillary network holds the messages
+    Given the tenant clock is frozen at "2026-02-01T09:05:03Z"
+    When "POST /v2/communications/sendMessage?channel=sms" triggers its communication for "Tom"
+    And the client sends GET /capillary/v1.1/customer/interaction?mobile=919988221100&network=capillary&type=sms
+    Then the answer has response.customer.interactions.network[0].name = "capillary"
+    And the answer has response.customer.interactions.network[0].interaction = [{"last_interaction_time": "01-02-2026 09:05:03", "used_status": false, "count": 1, "type": "sms"}]
+    When the client sends GET /capillary/v1.1/customer/interaction?mobile=919988221100&network=facebook&type=sms
+    Then the answer has response.customer.interactions.network = []
+
+  @stmt-003-04
   Scenario: "Filter results by interaction type"
     Given the tenant clock is frozen at "2026-02-01T09:05:03Z"
     When "POST /v2/communications/sendMessage?channel=sms" triggers its communication for "Tom"

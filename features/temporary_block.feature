@@ -61,7 +61,11 @@ Feature: Symplify temporary contact blocking, on the tenant's clock
       """
       {"findBy": "ORIGINALID", "listId": "42", "searchValue": "111", "blockUntil": "2020-02-01"}
       """
-    And a message is sent to list 43 of account "1234"
+    Then the answer is HTTP 200
+    And the answer has contacts[0].blocked = true
+    When a message is sent to list 42 of account "1234"
+    Then the message to "lady_gaga@example.com" is SUPPRESSED with reason CONTACT_TEMP_BLOCKED
+    When a message is sent to list 43 of account "1234"
     Then the message to "lady_gaga@example.com" is DELIVERED with reason none
 
   @stmt-004-07 @stmt-004-09
@@ -158,7 +162,11 @@ Feature: Symplify temporary contact blocking, on the tenant's clock
       """
       {"findBy": "EMAILADRESS", "listId": "42", "searchValue": "lady_gaga@example.com", "blockUntil": "2020-02-01"}
       """
-    And the client sends POST /symplify/1234/lists/contacts/tempblock
+    Then the answer is HTTP 200
+    And the answer has blocked = true
+    When a message is sent to list 42 of account "1234"
+    Then the message to "lady_gaga@example.com" is SUPPRESSED with reason CONTACT_TEMP_BLOCKED
+    When the client sends POST /symplify/1234/lists/contacts/tempblock
       """
       {"findBy": "EMAILADRESS", "listId": "42", "searchValue": "lady_gaga@example.com", "blockUntil": ""}
       """
@@ -173,7 +181,9 @@ Feature: Symplify temporary contact blocking, on the tenant's clock
       """
       {"findBy": "ORIGINALID", "listId": "42", "searchValue": "111", "blockUntil": "2020-02-01"}
       """
-    And the client sends POST /symplify/1234/lists/contacts/tempblock
+    Then the answer is HTTP 200
+    And the answer has blocked = true
+    When the client sends POST /symplify/1234/lists/contacts/tempblock
       """
       {"findBy": "ORIGINALID", "listId": "42", "searchValue": "111", "blockUntil": "2020-03-01"}
       """

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from sandbox.testing import Sandbox, Tenant, messangi
+from sandbox.testing import Sandbox, Tenant, capillary, messangi
 from sandbox.testing.capillary import CALLS, succeeded
 from sandbox.testing.plugin import comms_sandbox_server  # noqa: F401 - the steps' sandbox
 
@@ -36,6 +36,7 @@ class World:
         self.response: httpx.Response | None = None
         self.answers: list[httpx.Response | None] = []  # of the last `sends ... N times`
         self.dropped = False  # the last call's connection closed without an answer
+        self.outbox_before: int | None = None  # messages held before the last call
 
     @property
     def tenant(self) -> Tenant:
@@ -67,11 +68,19 @@ class World:
 
     def call(self, request: Callable[[], httpx.Response]) -> None:
         """Make a vendor call and keep its answer, or note that its connection was dropped
-        (an injected fault with status 0)."""
+        (an injected fault with status 0); the outbox's size before it is kept too."""
+        self.outbox_before = self.outbox_total()
         try:
             self.response, self.dropped = request(), False
         except httpx.RemoteProtocolError:
             self.response, self.dropped = None, True
+
+    def outbox_total(self) -> int:
+        tenant = self.tenant
+        total: int = tenant.http.get(f"{tenant.control}/outbox", params={"limit": 1}).json()[
+            "total"
+        ]
+        return total
 
     def customer(self, name: str) -> dict[str, Any]:
         return self.customers[name]
@@ -171,12 +180,14 @@ def symplify_contacts(world: World, account: str, datatable: list[list[str]]) ->
 @when(parsers.parse('a message is sent to list {list_id:d} of account "{account}"'))
 def symplify_list_send(world: World, list_id: int, account: str) -> None:
     tenant = world.tenant
-    world.response = tenant.http.post(
-        f"/symplify/{account}/lists/{list_id}/send",
-        json={"subject": "Spring sale", "body": "Everything must go"},
-        headers=tenant.symplify_auth(),
+    world.call(
+        lambda: tenant.http.post(
+            f"/symplify/{account}/lists/{list_id}/send",
+            json={"subject": "Spring sale", "body": "Everything must go"},
+            headers=tenant.symplify_auth(),
+        )
     )
-    assert world.response.status_code == 200, world.response.text
+    assert world.response is not None and world.response.status_code == 200, world.response
 
 
 _SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -210,7 +221,26 @@ def messangi_send_with_login_key(world: World, sender: str, channel: str, to: st
 
 @when(parsers.parse('"{api}" triggers its communication for "{name}"'))
 def call_api(world: World, api: str, name: str) -> None:
-    world.response = CALLS[api](world.tenant, world.customer(name))
+    world.call(lambda: CALLS[api](world.tenant, world.customer(name)))
+
+
+@given(parsers.parse('"{name}" was sent an OTP by SMS'))
+def otp_sent(world: World, name: str) -> None:
+    response = CALLS["POST /v2/otp/generate (sms and email)"](world.tenant, world.customer(name))
+    assert response.status_code == 200, response.text
+
+
+@when(parsers.parse('"{name}" validates the OTP with the code it was sent'))
+def otp_validated(world: World, name: str) -> None:
+    customer = world.customer(name)
+    code = capillary.otp_code(world.tenant, customer)
+    world.call(lambda: capillary.validate_otp(world.tenant, customer, code))
+
+
+@when(parsers.parse('"{name}" validates the OTP with the code "{code}"'))
+def otp_validated_with(world: World, name: str, code: str) -> None:
+    customer = world.customer(name)
+    world.call(lambda: capillary.validate_otp(world.tenant, customer, code))
 
 
 @when(parsers.parse('"{name}" is assigned the status label "{label}"'))
@@ -261,7 +291,9 @@ def triggered_channels(world: World, channels: str) -> None:
 
 @then("no communication was triggered")
 def nothing_triggered(world: World) -> None:
-    assert world.triggered() == []
+    """The outbox holds as many messages as before the last call (read, not inferred)."""
+    assert world.outbox_before is not None, "no call was made"
+    assert world.outbox_total() == world.outbox_before, world.tenant.outbox()[:5]
 
 
 @then(parsers.parse('the decision says "{detail}"'))
