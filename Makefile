@@ -13,7 +13,7 @@ VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' sandbox/__init__.py)
 BASE ?= python:3.11-slim
 
 .PHONY: install serve test lint typecheck unit trace-check trace coverage fuzz bench clean \
-	wheelhouse image image-test
+	wheelhouse image image-test mutate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,10 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# deliberate breakages the suites must catch; prints each one's fate and the kill rate
+mutate: $(STAMP)
+	$(BIN)/python -m mutants.run
 
 # the package and every dependency as wheels for this machine's Python: the image installs
 # from them with no network

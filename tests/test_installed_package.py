@@ -4,6 +4,7 @@ directory, answers a Capillary send, and runs an integrator's tests without a co
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -21,9 +22,19 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("pyproject.toml", "README.md", "sandbox", "openapi", "fixtures")
 
 
+# the environment of the installed package's processes: nothing of this checkout on the path
+CLEAN = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "SANDBOX_URL"}}
+
+
 def _run(*argv: str | Path, cwd: Path) -> str:
     done = subprocess.run(
-        [str(a) for a in argv], cwd=cwd, capture_output=True, text=True, check=False, timeout=600
+        [str(a) for a in argv],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+        env=CLEAN,
     )
     assert done.returncode == 0, f"{argv}: {done.stdout[-2000:]}{done.stderr[-3000:]}"
     return done.stdout
@@ -74,7 +85,7 @@ def test_the_command_serves_the_demo_tenant_from_any_directory(
 ) -> None:
     command = installed / "bin" / "comms-sandbox"
     assert _run(command, "--version", cwd=tmp_path).strip() == f"comms-sandbox {__version__}"
-    with server(tmp_path / "data", command=(str(command),), cwd=tmp_path) as (_, client):
+    with server(tmp_path / "data", command=(str(command),), cwd=tmp_path, env=CLEAN) as (_, client):
         sent = client.post(
             "/capillary/v2/communications/sendMessage?channel=sms",
             json={"sms": [{"to": "919353491050", "body": "Your order has shipped"}]},

@@ -1,0 +1,1 @@
+"""Deliberate breakages that the suites must catch (`make mutate`)."""
