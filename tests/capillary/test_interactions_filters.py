@@ -154,7 +154,7 @@ def test_history_survives_clearing_the_outbox(cap: Cap) -> None:
     send_some(cap, ACTIVE)
     before = counts(cap, ACTIVE)
     assert before["sms"] == (2, "23-11-2026 10:00:00")
-    assert cap.control("DELETE", "/outbox").status_code in (200, 204)
+    assert cap.control("DELETE", "/outbox").status_code == 204
     assert cap.outbox() == []
     assert counts(cap, ACTIVE) == before
     send_some(cap, ACTIVE, sms=1, emails=0)
