@@ -1,13 +1,16 @@
 """Messangi's per-sender blocklist: a send's lookup is O(1) in the list's size (issue 5).
 
-Two servers, same load: `POST /messangi/raven/v2/messages` from sender 141555549 to one
-number, against a tenant whose list for that sender is empty and against one whose list
-holds 100,000 numbers (the number among them). p50(100k) must stay within 1.3x of p50(empty).
+Same load, like for like: `POST /messangi/raven/v2/messages` from sender 141555549 to one
+number that is on the sender's SMS list (so every send is suppressed on both sides), the list
+holding that one number or 100,000. A fresh server per side, the sides alternated over three
+rounds; the figure is the median of the per-round p50 ratios, with their spread.
+p50(100k) must stay within 1.3x of p50(1).
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,9 +57,13 @@ class SendSms:
             raise ServerFailed(f"{server.name}: the send answered {status}: {body[:500]!r}")
 
 
+ROUNDS = 3
+BASELINE = 1  # the benchmarked recipient alone on the list
+
+
 def _fixture(entries: int) -> bytes:
     """`entries` numbers on the sender's SMS list; the benchmarked recipient is the last."""
-    numbers = [f"+52550{n:07d}" for n in range(1, entries)] + [RECIPIENT] if entries else []
+    numbers = [f"+52550{n:07d}" for n in range(1, entries)] + [RECIPIENT]
     blocklist = [{"to": to, "from": SENDER, "type": "SMS"} for to in numbers]
     return json.dumps({"messangi": {"blocklist": blocklist}}).encode()
 
@@ -82,34 +89,50 @@ def blocklist_lookup(env: Env) -> list[Measurement]:
     loads: dict[str, wrk.WrkResult] = {}
     rss_mib: dict[int, float] = {}
     create_s: dict[int, float] = {}
-    for entries in (0, ENTRIES):
-        print(f"blocklist: send from a sender whose SMS list holds {entries:,} numbers", flush=True)
-        data_dir = Path(env.workdir) / f"blocklist-{entries}"
-        server = start_sandbox(data_dir, env.workdir / "logs", env.server_cpus)
-        with running(server):
-            send, create_s[entries] = _tenant(server, "blocklist", entries)
-            send.check(server)
-            loads[f"list of {entries:,}"] = drive(env, server, send).measured
-            rss_mib[entries] = procs.rss_kib(server.pid)[0] / 1024
-    empty, full = loads.values()
-    ratio = full.p50 / empty.p50
+    ratios: list[float] = []
+    valid = True
+    for round_number in range(1, ROUNDS + 1):
+        p50: dict[int, float] = {}
+        for entries in (BASELINE, ENTRIES):
+            print(
+                f"blocklist round {round_number}/{ROUNDS}: a sender list of {entries:,}",
+                flush=True,
+            )
+            data_dir = Path(env.workdir) / f"blocklist-{entries}-{round_number}"
+            server = start_sandbox(data_dir, env.workdir / "logs", env.server_cpus)
+            with running(server):
+                send, create_s[entries] = _tenant(server, "blocklist", entries)
+                send.check(server)
+                measured = drive(env, server, send).measured
+                rss_mib[entries] = procs.rss_kib(server.pid)[0] / 1024
+            loads[f"list of {entries:,}, round {round_number}"] = measured
+            valid = valid and measured.errors == 0
+            p50[entries] = measured.p50
+        ratios.append(p50[ENTRIES] / p50[BASELINE])
+    ratio = statistics.median(ratios)
     return [
         Measurement(
             key="blocklist",
-            title=f"Messangi send p50, sender list of {ENTRIES:,} vs empty",
+            title=f"Messangi send p50, sender list of {ENTRIES:,} vs 1",
             figure=(
-                f"p50 {full.p50:.2f} ms vs {empty.p50:.2f} ms ({ratio:.2f}x); "
-                f"RSS {rss_mib[ENTRIES]:.0f} vs {rss_mib[0]:.0f} MiB"
+                f"{ratio:.2f}x (median of {ROUNDS} alternated rounds, spread "
+                f"{min(ratios):.2f}-{max(ratios):.2f}); RSS {rss_mib[ENTRIES]:.0f} vs "
+                f"{rss_mib[BASELINE]:.0f} MiB"
             ),
             target=f"<= {TARGET_RATIO}x",
             passed=ratio <= TARGET_RATIO,
-            valid=empty.errors == 0 and full.errors == 0,
-            details={"ratio": ratio, "rss_mib": rss_mib, "tenant_create_s": create_s},
+            valid=valid,
+            details={
+                "ratio": ratio,
+                "ratios": ratios,
+                "rss_mib": rss_mib,
+                "tenant_create_s": create_s,
+            },
             loads=loads,
             notes=[
-                f"POST {PATH} from {SENDER} to {RECIPIENT}: blocklisted (SUPPRESSED) in the "
-                f"{ENTRIES:,} list, not in the empty one; one server each; the list is loaded "
-                f"as a fixture in {create_s[ENTRIES]:.1f} s"
+                f"POST {PATH} from {SENDER} to {RECIPIENT}, on the list (SUPPRESSED) on both "
+                f"sides; one server each; the {ENTRIES:,} list loads as a fixture in "
+                f"{create_s[ENTRIES]:.1f} s"
             ],
         )
     ]

@@ -2,10 +2,11 @@
 
 Fresh servers (each on a new data directory, demo tenant) under the same sendMessage load,
 alternated three times: ones with no limit and no fault, and ones with a Capillary rate limit
-too high to reach, a spent fault on sendMessage itself and an armed fault on another
-operation, so every call takes the whole check (clock read, window count, fault lookup) and
-still goes ahead. Informational: no issue names a target; the checks are a few dict reads,
-so the p50s should be within noise. (Unalternated, run order decided the result here: one
+too high to reach, a live probabilistic fault on sendMessage itself that never stops a call
+(probability 0: every call draws, counts and journals its counters, then goes ahead) and an
+armed fault on another operation, so every call takes the whole check and still goes ahead.
+Informational: no issue names a target; the checks are a few dict reads and, for the live
+fault, one more journal line per call. (Unalternated, run order decided the result here: one
 server driven twice measured 1.7x, two fresh servers 0.63-0.92x.)
 """
 
@@ -26,12 +27,16 @@ ROUNDS = 3
 
 
 def _arm(server: Server, send: SendMessage) -> None:
-    """A limit no run reaches, a spent fault on sendMessage, an armed one on generateOtp."""
+    """A limit no run reaches, a live fault on sendMessage that lets every call through, an
+    armed one on generateOtp."""
     _put(server, "/settings", {"rate_limits": {"capillary": LIMIT}})
-    _put(server, "/faults/sendMessage", {"status": 503, "times": 1})
+    _put(server, "/faults/sendMessage", {"status": 503, "probability": 0.0, "seed": 7})
     status, _ = request(server, "POST", send.path, body=send.body.encode(), headers=send.headers)
-    if status != 503:
-        raise ServerFailed(f"the fault did not answer 503 but {status}")
+    if status != 200:
+        raise ServerFailed(f"the live fault stopped a call ({status}); it should let all through")
+    status, answer = request(server, "GET", f"{TENANT}/faults/sendMessage")
+    if status != 200 or json.loads(answer)["calls"] != 1:
+        raise ServerFailed(f"the live fault did not count the call: {answer[:200]!r}")
     _put(server, "/faults/generateOtp", {"status": 503})
 
 
@@ -80,8 +85,8 @@ def limits_overhead(env: Env) -> list[Measurement]:
             loads=loads,
             notes=[
                 "a fresh server and data directory per run, demo tenant; the limited ones with a "
-                f"Capillary limit of {LIMIT:,}/min, a spent fault on sendMessage and an armed "
-                "one on generateOtp"
+                f"Capillary limit of {LIMIT:,}/min, a live probability-0 fault on sendMessage "
+                "and an armed one on generateOtp"
             ],
         )
     ]

@@ -26,19 +26,16 @@ from typing import Any
 import hypothesis
 import schemathesis
 from schemathesis import Case, CheckContext, Response
-from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.python import asgi
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.specs.openapi.checks import negative_data_rejection
 
-from sandbox.app import create_app
+from contracts import leniency, watch
+from sandbox import control
+from sandbox.app import VENDORS, create_app
 from sandbox.routing import PrefixDispatcher
 from sandbox.settings import Settings
-from sandbox.store import TenantData
+from sandbox.store import Store
 from sandbox.testing.example import EXAMPLE_FIXTURE
 
 DEFAULT_EXAMPLES = 20
@@ -52,7 +49,8 @@ CUSTOMERS: list[dict[str, Any]] = FIXTURE["capillary"]["customers"]
 
 
 def config() -> SchemathesisConfig:
-    """Examples, coverage and fuzzing phases; positive and negative data; reproducible."""
+    """Examples, coverage and fuzzing phases; positive and negative data; reproducible; the
+    default checks with the allowed answers of contracts/leniency.py."""
     generation: dict[str, Any] = {
         "mode": "all",
         "max-examples": EXAMPLES,
@@ -72,6 +70,7 @@ def config() -> SchemathesisConfig:
         # Hypothesis health checks judge the generator, not the app; the fixture per operation is
         # deliberate (state carries across one operation's examples).
         "suppress-health-check": ["all"],
+        "operations": leniency.operations_config(),
     }
     if SEED is not None:
         data["seed"] = int(SEED)
@@ -80,16 +79,34 @@ def config() -> SchemathesisConfig:
     return SchemathesisConfig.from_dict(data)
 
 
+HANDLER_CALLS = watch.HandlerCalls()
+
+
 def new_app() -> PrefixDispatcher:
-    """A fresh in-memory app (data_dir None) holding only the demo tenant. Schemathesis'
-    in-process client calls itself `testserver`: the control plane is told that host is its
-    own (the Host guard is tested in tests/test_control_guard.py)."""
-    return create_app(Settings(allowed_hosts=("testserver",)))
+    """A fresh in-memory app (data_dir None) holding only the demo tenant, its handlers
+    counted (watch.HandlerCalls). Schemathesis' in-process client calls itself `testserver`:
+    the control plane is told that host is its own (the Host guard is tested in
+    tests/test_control_guard.py)."""
+    return create_app(
+        Settings(allowed_hosts=("testserver",)),
+        vendors=[HANDLER_CALLS.counted(vendor) for vendor in VENDORS],
+        control_vendor=HANDLER_CALLS.counted(control.VENDOR),
+    )
 
 
-def load(app: PrefixDispatcher, document: str) -> Any:
-    """The document as the app serves it, bound to the app for in-process calls."""
-    return schemathesis.openapi.from_asgi(f"/openapi/{document}", app, config=config())
+def load(app: PrefixDispatcher, document: str, *, counted: bool = True) -> Any:
+    """The document as the app serves it, bound to the app for in-process calls; with
+    `counted`, every check's verdicts are counted (RequestLog.checks)."""
+    schema = schemathesis.openapi.from_asgi(f"/openapi/{document}", app, config=config())
+    if not counted:
+        return schema
+
+    def after_validate(context: Any, case: Case, response: Response, results: Any) -> None:
+        for result in results:
+            LOG.checks[(result.name, result.status.name.lower())] += 1
+
+    schema.hook(after_validate)
+    return schema
 
 
 def operation_ids(schema: Any) -> dict[str, str]:
@@ -293,26 +310,40 @@ def vendor_error_envelope(ctx: CheckContext, response: Response, case: Case) -> 
     return None
 
 
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
+# run with schemathesis' default checks (case.validate_response without `checks=`)
+OWN_CHECKS = [
     vendor_error_envelope,
+    leniency.documented_refusal,
+    leniency.negative_data_rejection_per_item,
 ]
+REPLACED_CHECKS = [negative_data_rejection]  # by leniency.negative_data_rejection_per_item
 
 
 # ---------------------------------------------------------------- request accounting
 
 
+WATCH_COUNTERS = (
+    "refused",  # answered 4xx
+    "refused_in_handler",  # of which the operation's handler ran (a business rule refused)
+    "invalid_accepted",  # generated schema-invalid, answered 2xx (judged by the checks)
+    "invalid_accepted_wrote",  # of which wrote state (the valid items of a per-item send)
+    "state_changes",  # refused or invalid requests after which the store had changed: failures
+)
+
+
 @dataclass
 class RequestLog:
-    """How many generated requests each run sent, by document, operation, mode and status."""
+    """How many generated requests each run sent, by document, operation, mode and status,
+    and what the state watch saw (WATCH_COUNTERS, per document)."""
 
     counts: Counter[tuple[str, str, str, str, int]] = field(default_factory=Counter)
-    # per document: 4xx answers whose tenant was watched, and those after which it had changed
-    refusals: Counter[str] = field(default_factory=Counter)
-    state_changes: Counter[str] = field(default_factory=Counter)
+    watched: dict[str, Counter[str]] = field(default_factory=dict)
+    # (check, "success" | "failure") -> answers it judged; a check that does not apply to an
+    # answer (a rejection check on a 2xx, say) passes it and is counted as a success
+    checks: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def tally(self, document: str, counter: str) -> None:
+        self.watched.setdefault(document, Counter())[counter] += 1
 
     def record(self, document: str, case: Case, response: Response) -> None:
         self.record_status(document, case, response.status_code)
@@ -327,15 +358,17 @@ class RequestLog:
     def as_rows(self) -> dict[str, Any]:
         return {
             "counts": [[*key, count] for key, count in sorted(self.counts.items())],
-            "refusals": dict(self.refusals),
-            "state_changes": dict(self.state_changes),
+            "watched": {document: dict(counter) for document, counter in self.watched.items()},
+            "checks": [[*key, count] for key, count in sorted(self.checks.items())],
         }
 
     def merge_rows(self, rows: dict[str, Any]) -> None:
         for *key, count in rows["counts"]:
             self.counts[(key[0], key[1], key[2], key[3], int(key[4]))] += int(count)
-        self.refusals.update(rows["refusals"])
-        self.state_changes.update(rows["state_changes"])
+        for document, counter in rows["watched"].items():
+            self.watched.setdefault(document, Counter()).update(counter)
+        for name, status, count in rows["checks"]:
+            self.checks[(name, status)] += int(count)
 
     def per_operation(self) -> list[str]:
         """One line per operation: requests by mode and status (shown with -v)."""
@@ -375,8 +408,9 @@ class RequestLog:
                 document: {
                     "operations": len(operations.get(document, ())),
                     **dict(totals),
-                    "refused_4xx_watched": self.refusals[document],
-                    "state_changed_on_4xx": self.state_changes[document],
+                    **{
+                        name: self.watched.get(document, Counter())[name] for name in WATCH_COUNTERS
+                    },
                 }
                 for document, totals in by_document.items()
             },
@@ -385,6 +419,13 @@ class RequestLog:
                 for document, ops in operations.items()
             },
             "server_error_details": server_errors,
+            "checks": {
+                name: {
+                    "answers": self.checks[(name, "success")] + self.checks[(name, "failure")],
+                    "failed": self.checks[(name, "failure")],
+                }
+                for name in sorted({name for name, _ in self.checks})
+            },
         }
 
 
@@ -396,13 +437,16 @@ class UnhandledError(AssertionError):
 
 
 class StateChangedOnError(AssertionError):
-    """A request answered 4xx changed the tenant's state: a refused request must change nothing."""
+    """A refused (4xx) or schema-invalid request changed the store: it must change nothing."""
 
 
-def send(document: str, case: Case, watch: TenantData | None = None, **kwargs: Any) -> Response:
-    """Send the case in-process and count it; an exception the app raised counts as a 500.
-    With `watch`, a 4xx answer after which that tenant committed a write is a failure."""
-    before = watch.commits if watch is not None else 0
+def send(document: str, case: Case, **kwargs: Any) -> Response:
+    """Send the case in-process, count it, and watch the whole store across it (watch.py):
+    a refused (4xx) request after which any tenant changed is a failure. Schema-invalid
+    requests answered 2xx are counted here and judged by the checks that follow. An exception
+    the app raised counts as a 500."""
+    store: Store = case.operation.app.store
+    before, handled = watch.fingerprint(store), HANDLER_CALLS.calls
     try:
         response = case.call(**kwargs)
     except Exception as exc:
@@ -410,21 +454,33 @@ def send(document: str, case: Case, watch: TenantData | None = None, **kwargs: A
         LOG.record_status(document, case, 500)
         raise UnhandledError(f"500: {type(exc).__name__}: {exc}\n{case.as_curl_command()}") from exc
     LOG.record(document, case, response)
-    if watch is not None and 400 <= response.status_code < 500:
-        LOG.refusals[document] += 1
-        if watch.commits != before:
-            LOG.state_changes[document] += 1
-            raise StateChangedOnError(
-                f"{response.status_code} answer, yet the tenant committed "
-                f"{watch.commits - before} write(s)\n{case.as_curl_command()}"
-            )
+    changes = watch.differences(before, watch.fingerprint(store))
+    status, invalid = response.status_code, mode_of(case) == "negative"
+    if 400 <= status < 500:
+        LOG.tally(document, "refused")
+        if HANDLER_CALLS.calls != handled:
+            LOG.tally(document, "refused_in_handler")
+    else:
+        if invalid and 200 <= status < 300:
+            # judged by negative_data_rejection_per_item: as sent, the request was valid
+            # (schemathesis' own exemptions), or a per-item send acted on its valid items
+            LOG.tally(document, "invalid_accepted")
+            if changes:
+                LOG.tally(document, "invalid_accepted_wrote")
+        changes = []
+    if changes:
+        LOG.tally(document, "state_changes")
+        raise StateChangedOnError(
+            f"{status} answer, yet {'; '.join(changes)}\n{case.as_curl_command()}"
+        )
     return response
 
 
-def call_and_check(document: str, case: Case, watch: TenantData | None = None) -> Response:
-    """Send the case in-process, count it, then run every check on the answer."""
-    response = send(document, case, watch)
-    case.validate_response(response, checks=CHECKS)
+def call_and_check(document: str, case: Case) -> Response:
+    """Send the case in-process, count it and watch the store, then run schemathesis' default
+    checks and the project's own on the answer."""
+    response = send(document, case)
+    case.validate_response(response, additional_checks=OWN_CHECKS, excluded_checks=REPLACED_CHECKS)
     return response
 
 
@@ -449,18 +505,10 @@ class OperationTenants:
             op: put_tenant(app, name)[document] for op, name in self.names.items()
         }
         self.stateful: dict[str, Any] = {}
-        self.stateful_tenant: str | None = None
 
     def of(self, case: Case) -> dict[str, Any]:
         """The vendor credentials a case is sent with."""
         return self.stateful or self.credentials[case.operation.definition.raw["operationId"]]
-
-    def data_of(self, case: Case) -> TenantData:
-        """The state of the tenant a case is sent as (watched for changes on a refusal)."""
-        name = self.stateful_tenant or self.names[case.operation.definition.raw["operationId"]]
-        data = self.app.store.get(name)
-        assert data is not None, f"no tenant {name}"
-        return data
 
     def reset(self, operation_label: str) -> dict[str, Any]:
         """The operation's tenant, back to the FIXTURE (same credentials)."""
@@ -497,21 +545,24 @@ def run_links(
             return super().step(input)
 
         def call(self, case: Case, **kwargs: Any) -> Any:
-            return send(tenants.document, case, tenants.data_of(case), **kwargs)
+            return send(tenants.document, case, **kwargs)
 
         def validate_response(
             self, response: Any, case: Case, additional_checks: Any = None, **kwargs: Any
         ) -> None:
-            case.validate_response(response, checks=CHECKS, transport_kwargs=kwargs or None)
+            case.validate_response(
+                response,
+                additional_checks=OWN_CHECKS,
+                excluded_checks=REPLACED_CHECKS,
+                transport_kwargs=kwargs or None,
+            )
 
     assert Workflow.root_rules, f"no operation of {list(operations)} can start a scenario"
     tenants.stateful.update(put_tenant(tenants.app, tenant)[tenants.vendor])
-    tenants.stateful_tenant = tenant
     try:
         Workflow.run(settings=stateful_settings())
     finally:
         tenants.stateful.clear()
-        tenants.stateful_tenant = None
 
 
 def stateful_settings() -> hypothesis.settings:

@@ -55,17 +55,23 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             for key, value in sorted(totals.items())
             if len(key) == 3 and key.endswith("xx")
         )
-        watched = totals.get("refused_4xx_watched", 0)
-        if watched:
-            statuses += (
-                f" | 4xx with tenant state watched {watched}, of which changed state "
-                f"{totals.get('state_changed_on_4xx', 0)}"
-            )
+        statuses += (
+            f" | refused {totals.get('refused', 0)}, of which by a handler "
+            f"{totals.get('refused_in_handler', 0)} | invalid answered 2xx "
+            f"{totals.get('invalid_accepted', 0)} (of which wrote "
+            f"{totals.get('invalid_accepted_wrote', 0)}) | store changed after a refusal "
+            f"{totals.get('state_changes', 0)}"
+        )
         write(
             f"  {document}: {totals['requests']} requests over {totals['operations']} operations"
             f" | positive {totals.get('positive', 0)}, negative {totals.get('negative', 0)}"
             f" | {phases} | {statuses}"
         )
+    checks = ", ".join(
+        f"{name} {tally['answers']}" + (f" ({tally['failed']} failed)" if tally["failed"] else "")
+        for name, tally in summary["checks"].items()
+    )
+    write(f"  answers judged per check: {checks}")
     if terminalreporter.config.get_verbosity() > 0:
         for row in _support.LOG.per_operation():
             write("    " + row)

@@ -110,7 +110,7 @@ def shape_body(case: Case) -> None:
 @SCHEMA.parametrize()
 def test_capillary_operation(case: Case, fuzz_tenant: dict[str, Any]) -> None:
     aim_at_fixture(case)
-    _support.call_and_check(DOCUMENT, case, TENANTS.data_of(case))
+    _support.call_and_check(DOCUMENT, case)
 
 
 # ---------------------------------------------------------------- stateful: following links

@@ -85,7 +85,7 @@ def aim(case: Case) -> None:
 @SCHEMA.parametrize()
 def test_messangi_operation(case: Case, fuzz_tenant: dict[str, Any]) -> None:
     aim(case)
-    _support.call_and_check(DOCUMENT, case, TENANTS.data_of(case))
+    _support.call_and_check(DOCUMENT, case)
 
 
 def test_messangi_stateful() -> None:

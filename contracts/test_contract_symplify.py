@@ -76,7 +76,7 @@ def aim_search(dto: dict[str, Any], operation_id: str) -> None:
 @SCHEMA.parametrize()
 def test_symplify_operation(case: Case, fuzz_tenant: dict[str, Any]) -> None:
     aim(case)
-    _support.call_and_check(DOCUMENT, case, TENANTS.data_of(case))
+    _support.call_and_check(DOCUMENT, case)
 
 
 def test_symplify_stateful() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -79,7 +79,14 @@ async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
         await send_json(send, 404, render("sandbox", error))
 
 
-def create_app(settings: Settings | None = None) -> PrefixDispatcher:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    vendors: Sequence[Vendor] = VENDORS,
+    control_vendor: Vendor = control.VENDOR,
+) -> PrefixDispatcher:
+    """The app. `vendors` and `control_vendor` are the defaults except in tests that wrap or
+    add one (each vendor's handlers must be exactly its document's operations)."""
     settings = settings or Settings.from_env()
     store = Store(settings)
     ensure_demo_tenant(store, settings)
@@ -90,12 +97,12 @@ def create_app(settings: Settings | None = None) -> PrefixDispatcher:
             store,
             settings.max_body_bytes,
         )
-        for vendor in VENDORS
+        for vendor in vendors
     }
     guard = ControlGuard(settings.host, settings.allowed_hosts, settings.control_token)
     routers[CONTROL_PREFIX] = OperationRouter(
-        control.VENDOR,
-        load_operations(settings, control.VENDOR, "sandbox.yaml"),
+        control_vendor,
+        load_operations(settings, control_vendor, "sandbox.yaml"),
         store,
         settings.max_fixture_bytes,
         guard=guard.refusal,

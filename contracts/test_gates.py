@@ -1,0 +1,172 @@
+"""Canaries: each gate of the contract suite fires on a deliberately broken app.
+
+The fuzzing runs pass only if these gates can fail. Each test builds an app with one
+control-plane handler broken on purpose, sends requests through the suite's own `send` and
+`call_and_check`, and requires the gate to report the breakage:
+
+- the state watch: a write followed by a 4xx; a 4xx that deletes another tenant;
+- `negative_data_rejection`: an invalid body accepted (validation switched off);
+- `positive_data_acceptance`: a valid request refused where no refusal is documented;
+- `documented_refusal`: a valid request refused with a code the operation does not document;
+- the handler count: a refusal by validation does not reach a handler, a business one does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import hypothesis
+import pytest
+from schemathesis import Case
+from schemathesis.core.failures import AcceptedNegativeData
+from schemathesis.generation import GenerationMode
+from schemathesis.openapi.checks import RejectedPositiveData
+
+from contracts import _support
+from sandbox import control
+from sandbox.app import create_app
+from sandbox.errors import ApiError, InvalidInput
+from sandbox.http import Context, Handler, Reply
+from sandbox.routing import PrefixDispatcher
+from sandbox.settings import Settings
+from sandbox.spec import Operation
+
+TENANT = "canary"
+OTHER = "bystander"
+
+
+def broken_app(operation_id: str, broken: Callable[[Handler], Handler]) -> PrefixDispatcher:
+    """An app whose control-plane handler for `operation_id` is `broken(real handler)`,
+    every handler counted like the suite's own app."""
+    handlers = dict(control.VENDOR.handlers)
+    handlers[operation_id] = broken(handlers[operation_id])
+    vendor = _support.HANDLER_CALLS.counted(replace(control.VENDOR, handlers=handlers))
+    app = create_app(Settings(allowed_hosts=("testserver",)), control_vendor=vendor)
+    for name in (TENANT, OTHER):
+        _support.put_tenant(app, name)
+    return app
+
+
+def explicit(app: PrefixDispatcher, path: str, method: str, **parts: Any) -> Case:
+    schema = _support.load(app, "sandbox.yaml", counted=False)
+    operation = schema[path][method]
+    case: Case = operation.Case(path_parameters={"tenant": TENANT}, **parts)
+    return case
+
+
+def failures_of(error: BaseException) -> list[BaseException]:
+    return list(getattr(error, "exceptions", [error]))
+
+
+def test_a_write_followed_by_a_refusal_fails_the_run() -> None:
+    def writes_then_refuses(real: Handler) -> Handler:
+        def handler(ctx: Context) -> Any:
+            real(ctx)  # the settings are stored
+            raise InvalidInput("refused after writing", field="body")
+
+        return handler
+
+    app = broken_app("putSettings", writes_then_refuses)
+    case = explicit(app, "/tenants/{tenant}/settings", "PUT", body={"outbox_retention": 50})
+    with pytest.raises(_support.StateChangedOnError, match="tenant canary committed 1 write"):
+        _support.send("canary", case)
+
+
+def test_a_refusal_that_deletes_another_tenant_fails_the_run() -> None:
+    def deletes_a_bystander(real: Handler) -> Handler:
+        def handler(ctx: Context) -> Any:
+            ctx.store.delete_tenant(OTHER)
+            raise InvalidInput("refused", field="tenant")
+
+        return handler
+
+    app = broken_app("getClock", deletes_a_bystander)
+    case = explicit(app, "/tenants/{tenant}/clock", "GET")
+    with pytest.raises(_support.StateChangedOnError, match="tenant bystander deleted"):
+        _support.send("canary", case)
+
+
+def test_an_accepted_invalid_body_fails_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    def accepts_anything(real: Handler) -> Handler:
+        return lambda ctx: Reply({"now": "2026-01-01T00:00:00.000Z", "frozen": True})
+
+    app = broken_app("advanceClock", accepts_anything)
+    monkeypatch.setattr(Operation, "validate_body", lambda self, body: {})  # validation off
+    operation = _support.load(app, "sandbox.yaml", counted=False)[
+        "/tenants/{tenant}/clock/advance"
+    ]["POST"]
+    fired: list[str] = []
+
+    @hypothesis.given(operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
+    @hypothesis.settings(max_examples=25, database=None, deadline=None, derandomize=True)
+    def send_invalid(case: Case) -> None:
+        case.path_parameters = {"tenant": TENANT}
+        try:
+            _support.call_and_check("canary", case)
+        except BaseException as error:  # a FailureGroup of the checks that failed
+            fired.extend(type(f).__name__ for f in failures_of(error))
+
+    send_invalid()
+    assert AcceptedNegativeData.__name__ in fired, fired
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "path", "body", "expected"),
+    [
+        # putSettings documents no refusal of valid data: positive_data_acceptance fires
+        (
+            "putSettings",
+            "/tenants/{tenant}/settings",
+            {"outbox_retention": 50},
+            RejectedPositiveData,
+        ),
+        # putClock documents INVALID_INPUT only: a refusal with another code fails
+        ("putClock", "/tenants/{tenant}/clock", {"now": "2026-01-01T00:00:00Z"}, AssertionError),
+    ],
+)
+def test_a_valid_request_refused_without_a_documented_reason_fails_the_run(
+    operation_id: str, path: str, body: dict[str, Any], expected: type[BaseException]
+) -> None:
+    class Undocumented(ApiError):
+        code = "NOT_DOCUMENTED"
+
+    def refuses(real: Handler) -> Handler:
+        def handler(ctx: Context) -> Any:
+            raise Undocumented("refused for no documented reason")
+
+        return handler
+
+    app = broken_app(operation_id, refuses)
+    schema = _support.load(app, "sandbox.yaml", counted=False)
+    operation = schema[path]["PUT"]
+    fired: list[BaseException] = []
+
+    @hypothesis.given(operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+    @hypothesis.settings(max_examples=5, database=None, deadline=None, derandomize=True)
+    def send_valid(case: Case) -> None:
+        case.path_parameters = {"tenant": TENANT}
+        case.body = body
+        try:
+            _support.call_and_check("canary", case)
+        except BaseException as error:
+            fired.extend(failures_of(error))
+
+    send_valid()
+    assert any(type(f) is expected or isinstance(f, expected) for f in fired), fired
+    if expected is AssertionError:
+        assert any("NOT_DOCUMENTED" in str(f) for f in fired), fired
+
+
+def test_the_report_tells_refusals_by_validation_from_refusals_by_a_handler() -> None:
+    app = broken_app("getClock", lambda real: real)
+    before = _support.HANDLER_CALLS.calls
+    invalid = explicit(app, "/tenants/{tenant}/clock", "PUT", body={"now": 5})
+    assert _support.send("canary", invalid).status_code == 400
+    assert _support.HANDLER_CALLS.calls == before  # refused by validation
+    out_of_range = explicit(
+        app, "/tenants/{tenant}/clock", "PUT", body={"now": "9999-01-01T00:00:00Z"}
+    )
+    assert _support.send("canary", out_of_range).status_code == 400
+    assert _support.HANDLER_CALLS.calls == before + 1  # refused by the handler
