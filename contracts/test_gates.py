@@ -8,7 +8,8 @@ control-plane handler broken on purpose, sends requests through the suite's own 
 - `negative_data_rejection`: an invalid body accepted (validation switched off);
 - `positive_data_acceptance`: a valid request refused where no refusal is documented;
 - `documented_refusal`: a valid request refused with a code the operation does not document;
-- the handler count: a refusal by validation does not reach a handler, a business one does.
+- the handler count: a refusal by validation does not reach a handler, a business one does;
+- `vendor_error_envelope`: a 400 outside the vendor's envelope; `not_a_server_error`: a bug.
 """
 
 from __future__ import annotations
@@ -170,3 +171,29 @@ def test_the_report_tells_refusals_by_validation_from_refusals_by_a_handler() ->
     )
     assert _support.send("canary", out_of_range).status_code == 400
     assert _support.HANDLER_CALLS.calls == before + 1  # refused by the handler
+
+
+def test_a_refusal_outside_the_vendor_envelope_fails_the_run() -> None:
+    def refuses_in_another_envelope(real: Handler) -> Handler:
+        return lambda ctx: Reply({"message": "no"}, status=400)
+
+    app = broken_app("getClock", refuses_in_another_envelope)
+    case = explicit(app, "/tenants/{tenant}/clock", "GET")
+    with pytest.raises(BaseException) as raised:
+        _support.call_and_check("canary", case)
+    assert any("not in the sandbox envelope" in str(f) for f in failures_of(raised.value))
+
+
+def test_a_handler_that_raises_fails_the_run() -> None:
+    def raises(real: Handler) -> Handler:
+        def handler(ctx: Context) -> Any:
+            raise RuntimeError("a bug")
+
+        return handler
+
+    app = broken_app("getClock", raises)
+    case = explicit(app, "/tenants/{tenant}/clock", "GET")
+    with pytest.raises(BaseException) as raised:
+        _support.call_and_check("canary", case)
+    fired = [type(f).__name__ for f in failures_of(raised.value)]
+    assert "ServerError" in fired, fired  # not_a_server_error
