@@ -18,8 +18,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from sandbox.http import Handler, Vendor
+from sandbox.http import Handler
 from sandbox.store import Store
+from sandbox.vendor import Vendor
 
 Fingerprint = dict[str, tuple[int, int, int]]
 

@@ -14,14 +14,15 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from sandbox import control
-from sandbox.control import fixtures, tenants
+from sandbox.control import fixtures, tenants, vendor_schemas
 from sandbox.control.guard import ControlGuard
 from sandbox.errors import NotFound, render
-from sandbox.http import Vendor, json_response, send_json
+from sandbox.http import json_response, send_json
 from sandbox.routing import OperationRouter, PrefixDispatcher
 from sandbox.settings import Settings
 from sandbox.spec import Operation, compile_document, load_document
 from sandbox.store import Store
+from sandbox.vendor import Vendor
 from sandbox.vendors import VENDORS
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,16 @@ def check_handlers(vendor: Vendor, operations: list[Operation]) -> None:
         )
 
 
-def load_operations(settings: Settings, vendor: Vendor, document: str) -> list[Operation]:
-    operations = compile_document(load_document(settings.openapi_dir / document), vendor.name)
+def load_operations(
+    settings: Settings, vendor: Vendor, sections: Sequence[Vendor] = ()
+) -> list[Operation]:
+    """The vendor's operations, compiled from its document. For the control plane,
+    `sections` are the vendors the app runs: its document is completed with them
+    (control/vendor_schemas.py)."""
+    document = load_document(settings.openapi_dir / vendor.document_name)
+    if sections:
+        vendor_schemas.complete(document, sections)
+    operations = compile_document(document, vendor.name)
     check_handlers(vendor, operations)
     return operations
 
@@ -88,12 +97,12 @@ def create_app(
     """The app. `vendors` and `control_vendor` are the defaults except in tests that wrap or
     add one (each vendor's handlers must be exactly its document's operations)."""
     settings = settings or Settings.from_env()
-    store = Store(settings)
+    store = Store(settings, vendors)
     ensure_demo_tenant(store, settings)
     routers = {
         vendor.name: OperationRouter(
             vendor,
-            load_operations(settings, vendor, f"{vendor.name}.yaml"),
+            load_operations(settings, vendor),
             store,
             settings.max_body_bytes,
         )
@@ -102,7 +111,7 @@ def create_app(
     guard = ControlGuard(settings.host, settings.allowed_hosts, settings.control_token)
     routers[CONTROL_PREFIX] = OperationRouter(
         control_vendor,
-        load_operations(settings, control_vendor, "sandbox.yaml"),
+        load_operations(settings, control_vendor, vendors),
         store,
         settings.max_fixture_bytes,
         guard=guard.refusal,

@@ -24,9 +24,10 @@ from typing import Any
 from sandbox import errors, faults, request_log
 from sandbox.clock import monotonic
 from sandbox.errors import ApiError, InternalError, InvalidInput, MethodNotAllowed
-from sandbox.http import Context, Incoming, Offload, Reply, Vendor, parse_body
+from sandbox.http import Context, Incoming, Offload, Reply, parse_body
 from sandbox.spec import Operation
 from sandbox.store import Store, TenantData
+from sandbox.vendor import Vendor
 
 log = logging.getLogger(__name__)
 

@@ -122,14 +122,6 @@ class Handlers(dict[str, Handler]):
         return register
 
 
-@dataclass(frozen=True)
-class Vendor:
-    name: str
-    handlers: Mapping[str, Handler]
-    authenticate: Authenticator
-    envelope: str  # for errors outside any operation (unknown path, wrong method)
-
-
 class RawHeaders(Mapping[str, str]):
     """ASGI headers, decoded only when read (a request reads three or four of them). Names
     arrive lower-cased; the first of repeated headers wins."""

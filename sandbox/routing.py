@@ -22,9 +22,10 @@ from sandbox import errors
 from sandbox.clock import monotonic
 from sandbox.endpoint import PathEndpoint, Pending
 from sandbox.errors import ApiError, NotFound, PayloadTooLarge
-from sandbox.http import Incoming, Vendor, drop_connection, read_body, send_json
+from sandbox.http import Incoming, drop_connection, read_body, send_json
 from sandbox.spec import Operation
 from sandbox.store import Store
+from sandbox.vendor import Vendor
 
 # status, body (JSON, or raw bytes), extra headers
 Answer = tuple[int, Any, Mapping[str, str] | None]

@@ -9,6 +9,7 @@ import pytest
 from sandbox.engine import (
     Category,
     Channel,
+    Concept,
     Facts,
     Intent,
     Outcome,
@@ -34,9 +35,15 @@ def intent(
     return Intent(vendor, "sendMessage", channel, category, priority, "919353491050")
 
 
+# what a vendor with customers (Capillary) tells the engine it has
+CUSTOMERS = frozenset({Concept.CUSTOMERS, Concept.SUBSCRIPTIONS})
+
+
 def customer(label: StatusLabel | None = ACTIVE, **subscriptions: bool) -> Facts:
     prefs = {key.replace("_", ":"): value for key, value in subscriptions.items()}
-    return Facts(now=NOW, customer_id="1", status_label=label, subscriptions=prefs)
+    return Facts(
+        now=NOW, customer_id="1", status_label=label, subscriptions=prefs, concepts=CUSTOMERS
+    )
 
 
 @pytest.mark.parametrize("channel", list(Channel))
@@ -97,7 +104,7 @@ def test_channels_without_subscriptions_are_not_applicable() -> None:
 
 
 def test_unknown_recipient_has_no_customer_rules() -> None:
-    decision = decide(intent(), Facts(now=NOW))
+    decision = decide(intent(), Facts(now=NOW, concepts=CUSTOMERS))
     assert decision.status is Status.DELIVERED
     assert decision.trace[0].outcome is Outcome.NOT_APPLICABLE
     assert "not a known customer" in decision.trace[0].detail

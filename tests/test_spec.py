@@ -10,21 +10,17 @@ import pytest
 from sandbox import control
 from sandbox.app import VENDORS, HandlerMismatch, check_handlers, load_operations
 from sandbox.errors import InvalidInput
-from sandbox.http import Vendor
 from sandbox.settings import Settings
 from sandbox.spec import Operation, compile_document, field_name, resolve_refs
+from sandbox.vendor import Vendor
 from sandbox.vendors import OPERATIONS
 
-DOCUMENTS = [(vendor, f"{vendor.name}.yaml") for vendor in VENDORS] + [
-    (control.VENDOR, "sandbox.yaml")
-]
+DOCUMENTS = [*VENDORS, control.VENDOR]
 
 
-@pytest.mark.parametrize(("vendor", "document"), DOCUMENTS, ids=lambda v: getattr(v, "name", v))
-def test_every_operation_has_a_handler_and_every_handler_an_operation(
-    vendor: Vendor, document: str
-) -> None:
-    operations = load_operations(Settings(), vendor, document)  # raises on any mismatch
+@pytest.mark.parametrize("vendor", DOCUMENTS, ids=lambda v: v.name)
+def test_every_operation_has_a_handler_and_every_handler_an_operation(vendor: Vendor) -> None:
+    operations = load_operations(Settings(), vendor)  # raises on any mismatch
     assert {op.operation_id for op in operations} == set(vendor.handlers)
 
 
@@ -43,7 +39,7 @@ def test_a_mismatch_stops_the_app_from_starting() -> None:
 
 
 def test_the_fourteen_block_communication_apis_are_all_documented() -> None:
-    operations = load_operations(Settings(), VENDORS[0], "capillary.yaml")
+    operations = load_operations(Settings(), VENDORS[0])
     numbered = sorted(
         (op.spec["x-block-communication-api"], op.method, op.path)
         for op in operations

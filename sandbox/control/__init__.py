@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from sandbox.control import clock, faults, health, outbox, snapshots, tenants
 from sandbox.control.handlers import handlers
 from sandbox.errors import Unauthorized
-from sandbox.http import Vendor
 from sandbox.store import Store, TenantData
+from sandbox.vendor import Vendor
 
 __all__ = ["VENDOR", "clock", "faults", "health", "outbox", "snapshots", "tenants"]
 

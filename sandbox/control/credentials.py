@@ -1,38 +1,25 @@
-"""Per-tenant credentials, in each vendor's own scheme (CONTRACT.md section 2)."""
+"""Per-tenant credentials, in each vendor's own scheme (CONTRACT.md section 2): each vendor
+issues and shows its own (`Vendor.credentials`); this module puts them in one record."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from sandbox.store.collection import Doc
+from sandbox.vendor import Vendor
 
-# The demo tenant's credentials are fixed so the README can print them.
-DEMO = {
-    "capillary_username": "demo_till",
-    "capillary_password": "demo-password",
-    "capillary_oauth_key": "demo-oauth-key",
-    "capillary_oauth_secret": "demo-oauth-secret",
-    "messangi_api_key": "demo-messangi-key",
-    "messangi_username": "demo@messangi.sandbox",
-    "messangi_password": "demo-password",
-    "symplify_token": "demo-symplify-token",
-}
+# the tenant whose credentials are fixed, so the README can print them
+DEMO_TENANT = "demo"
 
 
-def generate(tenant: str) -> dict[str, str]:
-    if tenant == "demo":
-        return dict(DEMO)
-    return {
-        "capillary_username": f"{tenant}_till",
-        "capillary_password": secrets.token_urlsafe(12),
-        "capillary_oauth_key": f"{tenant}-key-{secrets.token_hex(4)}",
-        "capillary_oauth_secret": secrets.token_urlsafe(18),
-        "messangi_api_key": secrets.token_urlsafe(24),
-        "messangi_username": f"{tenant}@messangi.sandbox",
-        "messangi_password": secrets.token_urlsafe(12),
-        "symplify_token": secrets.token_urlsafe(24),
-    }
+def generate(tenant: str, vendors: Iterable[Vendor]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for vendor in vendors:
+        if vendor.credentials is not None:
+            fields.update(vendor.credentials.fields_for(tenant, DEMO_TENANT))
+    return fields
 
 
 def record(tenant: str, secrets_: dict[str, str]) -> Doc:
@@ -41,29 +28,24 @@ def record(tenant: str, secrets_: dict[str, str]) -> Doc:
     return {"name": tenant, **secrets_, "incarnation": secrets.token_hex(8)}
 
 
-def document(record: Doc) -> dict[str, Any]:
+def completed(existing: Doc, vendors: Iterable[Vendor]) -> Doc:
+    """An existing record with credentials issued for any vendor it has none of (a vendor
+    added since the tenant was created); the same record when nothing is missing."""
+    missing = {
+        name: value
+        for name, value in generate(existing["name"], vendors).items()
+        if name not in existing
+    }
+    return {**existing, **missing} if missing else existing
+
+
+def document(record: Doc, vendors: Iterable[Vendor]) -> dict[str, Any]:
     """The tenant as the control plane shows it."""
     return {
         "tenant": record["name"],
         "credentials": {
-            "capillary": {
-                "type": "basic",
-                "username": record["capillary_username"],
-                "password": record["capillary_password"],
-                "oauth_key": record["capillary_oauth_key"],
-                "oauth_secret": record["capillary_oauth_secret"],
-            },
-            "messangi": {
-                "type": "header",
-                "name": "Authorization",
-                "value": f"Bearer {record['messangi_api_key']}",
-                "username": record["messangi_username"],
-                "password": record["messangi_password"],
-            },
-            "symplify": {
-                "type": "header",
-                "name": "X-Carma-Authentication-Token",
-                "value": record["symplify_token"],
-            },
+            vendor.name: vendor.credentials.show(record)
+            for vendor in vendors
+            if vendor.credentials is not None
         },
     }

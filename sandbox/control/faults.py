@@ -7,7 +7,6 @@ from sandbox.control.handlers import handlers, tenant_of
 from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
 from sandbox.store.collection import Doc
-from sandbox.vendors import OPERATIONS
 
 
 @handlers("putFault")
@@ -18,7 +17,7 @@ def put_fault(ctx: Context) -> Reply:
     times = spec.get("times")
     fault = {
         "operationId": operation_id,
-        "vendor": OPERATIONS[operation_id],
+        "vendor": ctx.store.operations[operation_id],
         "status": spec["status"],
         "times": times,
         "latency_ms": spec.get("latency_ms", 0),
@@ -74,10 +73,10 @@ def clear_faults(ctx: Context) -> Reply:
 
 def _operation(ctx: Context) -> str:
     operation_id: str = ctx.path["operationId"]
-    if operation_id not in OPERATIONS:
+    if operation_id not in ctx.store.operations:
+        documents = ", ".join(f"/openapi/{vendor.name}.yaml" for vendor in ctx.store.vendors)
         raise NotFound(
-            f"no vendor operation {operation_id!r}: use an operationId of "
-            "/openapi/capillary.yaml, messangi.yaml or symplify.yaml",
+            f"no vendor operation {operation_id!r}: use an operationId of {documents}",
             field="operationId",
         )
     return operation_id

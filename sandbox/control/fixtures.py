@@ -8,7 +8,6 @@ that belong to no vendor by `tenant_state`. `snapshot` writes the whole document
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,36 +16,25 @@ from sandbox import __version__, yaml_documents
 from sandbox.clock import iso
 from sandbox.control import tenant_state
 from sandbox.errors import InvalidInput
-from sandbox.store import Doc, TenantData
-from sandbox.vendors.capillary import fixture as capillary_fixture
-from sandbox.vendors.messangi import fixture as messangi_fixture
-from sandbox.vendors.symplify import fixture as symplify_fixture
-
-Loader = Callable[[dict[str, Any], datetime], dict[str, list[Doc]]]
-Writer = Callable[[TenantData], dict[str, Any]]
-
-# Each vendor's section of a document, loaded and written by that vendor.
-SECTIONS: dict[str, tuple[Loader, Writer]] = {
-    "capillary": (capillary_fixture.tables, capillary_fixture.section),
-    "messangi": (messangi_fixture.tables, messangi_fixture.section),
-    "symplify": (symplify_fixture.tables, symplify_fixture.section),
-}
+from sandbox.store import Doc, Store, TenantData
 
 # the snapshot format this sandbox writes; it reads this one and every older one
 SNAPSHOT_FORMAT = 1
 
 
-def tables(document: dict[str, Any] | None, now: datetime) -> dict[str, list[Doc]]:
-    """The store documents a tenant starts with; id sequences merged by their highest value."""
+def tables(document: dict[str, Any] | None, now: datetime, store: Store) -> dict[str, list[Doc]]:
+    """The store documents a tenant of `store` starts with: each vendor's section loaded by
+    that vendor (`Vendor.fixture`), the core sections by tenant_state; id sequences merged by
+    their highest value."""
     document = document or {}
     _check_format(document)
     stamp = tenant_state.now_of(document, now)
     parts = [
-        loader(document[section], stamp)
-        for section, (loader, _) in SECTIONS.items()
-        if document.get(section)
+        vendor.fixture.load(document[vendor.name], stamp)
+        for vendor in store.vendors
+        if vendor.fixture is not None and document.get(vendor.name)
     ]
-    parts.append(tenant_state.tables(document))
+    parts.append(tenant_state.tables(document, store.operations))
     result: dict[str, list[Doc]] = {}
     sequences: dict[str, int] = {}
     for part in parts:
@@ -61,7 +49,7 @@ def tables(document: dict[str, Any] | None, now: datetime) -> dict[str, list[Doc
     return result
 
 
-def snapshot(data: TenantData, now: datetime) -> dict[str, Any]:
+def snapshot(data: TenantData, now: datetime, store: Store) -> dict[str, Any]:
     """The tenant's whole state as a document `tables` recreates it from (no credentials)."""
     document: dict[str, Any] = {
         "snapshot": {
@@ -71,8 +59,9 @@ def snapshot(data: TenantData, now: datetime) -> dict[str, Any]:
             "sandbox_version": __version__,
         },
     }
-    for section, (_, writer) in SECTIONS.items():
-        document[section] = writer(data)
+    for vendor in store.vendors:
+        if vendor.fixture is not None:
+            document[vendor.name] = vendor.fixture.write(data)
     document.update(tenant_state.sections(data))
     return document
 

@@ -15,7 +15,7 @@ from sandbox.http import Context, Reply
 @handlers("getSnapshot")
 def get_snapshot(ctx: Context) -> Reply:
     data = tenant_of(ctx)
-    document = fixtures.snapshot(data, data.clock.now())
+    document = fixtures.snapshot(data, data.clock.now(), ctx.store)
     if wants_yaml(ctx.headers.get("accept", "")):
         plain = orjson.loads(orjson.dumps(document))  # enum members become plain strings
         text = yaml.safe_dump(plain, sort_keys=False, allow_unicode=True, width=100)

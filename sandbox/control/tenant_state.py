@@ -9,19 +9,20 @@ interaction history, and gives the same next ids.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from sandbox.clock import Clock, OutOfRange, checked, parse_iso, valid_time
 from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
-from sandbox.vendors import OPERATIONS
 
 MESSAGES = "messages"  # the outbox's collection
 
 
-def tables(document: dict[str, Any]) -> dict[str, list[Doc]]:
-    """Store documents for the core sections a document declares."""
+def tables(document: dict[str, Any], operations: Mapping[str, str]) -> dict[str, list[Doc]]:
+    """Store documents for the core sections a document declares; `operations` maps each
+    vendor operationId a fault may name to its vendor."""
     result: dict[str, list[Doc]] = {}
     meta: list[Doc] = []
     if document.get("clock") is not None:
@@ -35,7 +36,7 @@ def tables(document: dict[str, Any]) -> dict[str, list[Doc]]:
     if meta:
         result["meta"] = meta
     if document.get("faults"):
-        faults = [_fault(f, f"faults[{i}]") for i, f in enumerate(document["faults"])]
+        faults = [_fault(f, f"faults[{i}]", operations) for i, f in enumerate(document["faults"])]
         result["faults"] = _once(faults, "operationId", "faults")
     messages = [_message(m, f"outbox[{i}]") for i, m in enumerate(document.get("outbox") or [])]
     if messages:
@@ -100,9 +101,9 @@ def _clock(given: dict[str, Any]) -> Clock:
     return Clock()
 
 
-def _fault(given: dict[str, Any], where: str) -> Doc:
+def _fault(given: dict[str, Any], where: str, operations: Mapping[str, str]) -> Doc:
     operation_id = given["operationId"]
-    if operation_id not in OPERATIONS:
+    if operation_id not in operations:
         raise InvalidInput(
             f"{where}.operationId: no vendor operation {operation_id!r}",
             field=f"{where}.operationId",
@@ -110,7 +111,7 @@ def _fault(given: dict[str, Any], where: str) -> Doc:
     times = given.get("times")
     return {
         "operationId": operation_id,
-        "vendor": OPERATIONS[operation_id],
+        "vendor": operations[operation_id],
         "status": given["status"],
         "times": times,
         "latency_ms": given.get("latency_ms", 0),

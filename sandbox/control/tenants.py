@@ -1,4 +1,4 @@
-"""Tenants: create, replace, read, delete, reset; their settings and Capillary status labels."""
+"""Tenants: create, replace, read, delete, reset; their settings and status labels."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def put_tenant(store: Store, name: str, fixture: dict[str, Any] | None) -> tuple
 def staged(store: Store, name: str, document: dict[str, Any] | None) -> Staged:
     """The tenant's new state, written under a staging name: the slow part of a create or
     replace (documents of many megabytes), safe to run in a worker thread."""
-    tables = fixtures.tables(document, wall_now())
+    tables = fixtures.tables(document, wall_now(), store)
     new = store.stage(name, tables, document or {})
     large = sum(len(docs) for docs in tables.values()) >= LARGE_FIXTURE_DOCS
     if large and new.directory is not None:  # the document is on disk now, not kept in memory
@@ -46,7 +46,11 @@ def installed(store: Store, new: Staged) -> tuple[Doc, bool]:
     is new. A replaced tenant keeps its credentials."""
     existing = store.record(new.name)
     created = not store.exists(new.name)
-    record = existing or credentials.record(new.name, credentials.generate(new.name))
+    record = (
+        credentials.completed(existing, store.vendors)
+        if existing is not None
+        else credentials.record(new.name, credentials.generate(new.name, store.vendors))
+    )
     store.install(record, new)
     return record, created
 
@@ -63,7 +67,7 @@ def put_tenant_handler(ctx: Context) -> Offload:
 
     def finish(new: Staged) -> Reply:
         record, created = installed(ctx.store, new)
-        return Reply(credentials.document(record), 201 if created else 200)
+        return Reply(credentials.document(record, ctx.store.vendors), 201 if created else 200)
 
     return Offload(lambda: staged(ctx.store, name, ctx.parse_body()), finish)
 
@@ -71,7 +75,7 @@ def put_tenant_handler(ctx: Context) -> Offload:
 @handlers("getTenant")
 def get_tenant(ctx: Context) -> Reply:
     tenant_of(ctx)
-    return Reply(credentials.document(_record(ctx)))
+    return Reply(credentials.document(_record(ctx), ctx.store.vendors))
 
 
 @handlers("deleteTenant")
@@ -88,7 +92,7 @@ def reset_tenant(ctx: Context) -> Offload:
 
     def finish(new: Staged) -> Reply:
         record, _ = installed(ctx.store, new)
-        return Reply(credentials.document(record))
+        return Reply(credentials.document(record, ctx.store.vendors))
 
     return Offload(lambda: staged(ctx.store, data.name, data.fixture()), finish)
 

@@ -8,6 +8,7 @@ from functools import lru_cache
 from sandbox.engine.model import (
     Category,
     Channel,
+    Concept,
     Decision,
     Facts,
     Intent,
@@ -36,7 +37,11 @@ def decide(intent: Intent, facts: Facts) -> Decision:
         key = SUBSCRIPTION_KEY.get((intent.channel, intent.priority))
         subscribed = facts.subscriptions.get(key, True) if key and facts.subscriptions else True
         return _known_customer(
-            intent._replace(to="", sender=None), label, subscribed, facts.subscriptions is None
+            intent._replace(to="", sender=None),
+            label,
+            subscribed,
+            facts.subscriptions is None,
+            facts.concepts,
         )
     return _decide(intent, facts)
 
@@ -51,18 +56,28 @@ def _decide(intent: Intent, facts: Facts) -> Decision:
 
 @lru_cache(maxsize=1024)
 def _known_customer(
-    kind: Intent, label: StatusLabel | None, subscribed: bool, no_preferences: bool
+    kind: Intent,
+    label: StatusLabel | None,
+    subscribed: bool,
+    no_preferences: bool,
+    concepts: frozenset[Concept],
 ) -> Decision:
     key = SUBSCRIPTION_KEY.get((kind.channel, kind.priority))
     preferences = None if no_preferences else ({key: subscribed} if key else {})
-    return _decide(
-        kind, Facts(now=_EPOCH, customer_id="known", status_label=label, subscriptions=preferences)
+    known = Facts(
+        now=_EPOCH,
+        customer_id="known",
+        status_label=label,
+        subscriptions=preferences,
+        concepts=concepts,
     )
+    return _decide(kind, known)
 
 
 __all__ = [
     "Category",
     "Channel",
+    "Concept",
     "Decision",
     "Facts",
     "Intent",

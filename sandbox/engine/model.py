@@ -31,6 +31,14 @@ class Priority(StrEnum):
     BULK = "BULK"  # campaign / promotional
 
 
+class Concept(StrEnum):
+    """What a vendor has, which decides whether a rule applies to its messages at all."""
+
+    CUSTOMERS = "customers"  # recipients may be customers with status labels
+    SUBSCRIPTIONS = "subscriptions"  # customers have per channel and priority preferences
+    TEMPORARY_BLOCKS = "temporary blocks"  # contacts may be blocked until a day
+
+
 class Outcome(StrEnum):
     PASS = "pass"
     SUPPRESS = "suppress"
@@ -87,6 +95,8 @@ class Facts(NamedTuple):
     # temporary block: the last day (UTC) of the block, None when not blocked / no concept
     temp_block_until: date | None = None
     temp_block_scope: str | None = None
+    # what the recipient's vendor has: a rule of a concept it lacks does not apply
+    concepts: frozenset[Concept] = frozenset()
 
 
 class RuleResult(NamedTuple):

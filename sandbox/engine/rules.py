@@ -13,6 +13,7 @@ from functools import lru_cache
 from sandbox.engine.model import (
     Category,
     Channel,
+    Concept,
     Facts,
     Intent,
     Outcome,
@@ -33,13 +34,9 @@ SUBSCRIPTION_KEY: dict[tuple[Channel, Priority | None], str] = {
 }
 
 
-# Vendors whose recipients can be customers with status labels and subscription preferences.
-CUSTOMER_VENDORS = frozenset({"capillary"})
-
-
 def customer_status_block(intent: Intent, facts: Facts) -> RuleResult:
     if facts.customer_id is None:
-        if intent.vendor not in CUSTOMER_VENDORS:
+        if Concept.CUSTOMERS not in facts.concepts:
             return _without_customers("customer_status_block", intent.vendor, "status labels")
         return RuleResult(
             "customer_status_block",
@@ -90,7 +87,7 @@ def _no_blocklist(vendor: str) -> RuleResult:
 def contact_temp_block(intent: Intent, facts: Facts) -> RuleResult:
     until = facts.temp_block_until
     if until is None:
-        return _no_temp_block(intent.vendor)
+        return _no_temp_block(intent.vendor, Concept.TEMPORARY_BLOCKS in facts.concepts)
     # a block lasts through the end of its blockUntil day (UTC)
     if facts.now.date() <= until:
         scope = f" ({facts.temp_block_scope})" if facts.temp_block_scope else ""
@@ -103,8 +100,8 @@ def contact_temp_block(intent: Intent, facts: Facts) -> RuleResult:
 
 
 @lru_cache(maxsize=16)
-def _no_temp_block(vendor: str) -> RuleResult:
-    if vendor == "symplify":
+def _no_temp_block(vendor: str, has_temp_blocks: bool) -> RuleResult:
+    if has_temp_blocks:
         return RuleResult("contact_temp_block", Outcome.PASS, "contact has no temporary block")
     return RuleResult(
         "contact_temp_block", Outcome.NOT_APPLICABLE, f"{vendor} has no temporary blocks"
@@ -125,7 +122,7 @@ def _without_customers(rule: str, vendor: str, concept: str) -> RuleResult:
 
 
 def subscription_opt_out(intent: Intent, facts: Facts) -> RuleResult:
-    if intent.vendor not in CUSTOMER_VENDORS:
+    if Concept.SUBSCRIPTIONS not in facts.concepts:
         return _without_customers("subscription_opt_out", intent.vendor, "subscriptions")
     if facts.customer_id is None or facts.subscriptions is None:
         return _subscription_result(None, intent.priority, False, True)

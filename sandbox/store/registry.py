@@ -25,9 +25,10 @@ import os
 import resource
 import secrets
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sandbox.errors import StorageUnavailable
 from sandbox.settings import Settings
@@ -43,17 +44,11 @@ from sandbox.store.records import (
 )
 from sandbox.store.tenant import TenantData
 
+if TYPE_CHECKING:
+    from sandbox.vendor import Vendor
+
 log = logging.getLogger(__name__)
 
-# A tenant's record carries its credentials as fields indexed for an O(1) lookup by a vendor
-# request; `incarnation` tells a re-created tenant from the one deleted before it.
-CREDENTIAL_FIELDS = (
-    "capillary_username",
-    "capillary_oauth_key",
-    "messangi_api_key",
-    "messangi_username",
-    "symplify_token",
-)
 # journals kept open at once, at most (a quarter of the server's file descriptors)
 JOURNALS_OPEN = 256
 
@@ -91,15 +86,35 @@ class Staged:
 
 
 class Store:
-    def __init__(self, settings: Settings, specs: Iterable[CollectionSpec] = schema.ALL) -> None:
+    """The tenants of one data directory, holding the collections of `vendors` (default: every
+    vendor of sandbox/vendors). A tenant's record carries each vendor's credentials as fields;
+    the ones a request is authenticated by (`Credentials.indexed`) are indexed for an O(1)
+    lookup. `incarnation` tells a re-created tenant from the one deleted before it."""
+
+    def __init__(self, settings: Settings, vendors: Sequence[Vendor] | None = None) -> None:
+        if vendors is None:
+            from sandbox.vendors import VENDORS  # the one list of vendors; imported late
+
+            vendors = VENDORS
         self.settings = settings
-        self.specs = tuple(specs)
+        self.vendors: tuple[Vendor, ...] = tuple(vendors)
+        # operationId -> the name of its vendor
+        self.operations = {op: vendor.name for vendor in self.vendors for op in vendor.handlers}
+        self.specs: tuple[CollectionSpec, ...] = schema.all_specs(
+            spec for vendor in self.vendors for spec in vendor.collections
+        )
+        self.credential_fields = tuple(
+            field
+            for vendor in self.vendors
+            if vendor.credentials is not None
+            for field in vendor.credentials.indexed
+        )
         self.root = settings.data_dir
         self.files = OpenJournals(_journals_open())
         self.tenants: dict[str, TenantData] = {}
         self.records: dict[str, Doc] = {}
         self.degraded: dict[str, Degraded] = {}
-        self._index: dict[str, dict[str, str]] = {field: {} for field in CREDENTIAL_FIELDS}
+        self._index: dict[str, dict[str, str]] = {field: {} for field in self.credential_fields}
         # credentials already verified -> tenant name; cleared whenever tenants change
         self.verified: dict[str, str] = {}
         self._lock: int | None = None
@@ -197,7 +212,7 @@ class Store:
         name = record["name"]
         self._uninstall(name)
         self.records[name] = record
-        for field in CREDENTIAL_FIELDS:
+        for field in self.credential_fields:
             if record.get(field) is not None:
                 self._index[field][record[field]] = name
         self.tenants[name] = data
@@ -209,7 +224,7 @@ class Store:
             old.close()
         self.degraded.pop(name, None)
         record = self.records.pop(name, None) or {}
-        for field in CREDENTIAL_FIELDS:
+        for field in self.credential_fields:
             value = record.get(field)
             if value is not None and self._index[field].get(value) == name:
                 del self._index[field][value]

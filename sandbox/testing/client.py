@@ -15,15 +15,18 @@ import base64
 import gc
 import os
 import uuid
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from sandbox.testing import assertions
 from sandbox.testing.transport import AppCaller, InProcessTransport
+
+if TYPE_CHECKING:
+    from sandbox.vendor import Vendor
 
 
 @dataclass
@@ -177,13 +180,14 @@ class Sandbox:
 
 
 @contextmanager
-def in_process(**settings: Any) -> Iterator[Sandbox]:
+def in_process(vendors: Sequence[Vendor] | None = None, **settings: Any) -> Iterator[Sandbox]:
     """A sandbox app in this process (in memory unless `data_dir` is given), called directly
-    in this thread: no socket, no worker thread."""
-    from sandbox.app import create_app
+    in this thread: no socket, no worker thread. `vendors`: other vendors than the ones of
+    sandbox/vendors (a vendor of the caller's own)."""
+    from sandbox.app import VENDORS, create_app
     from sandbox.settings import Settings
 
-    app = create_app(Settings(**settings))
+    app = create_app(Settings(**settings), vendors=VENDORS if vendors is None else vendors)
     # What the app loaded lives as long as it does: out of the cyclic collector's sight, as the
     # server does it (cli.tune_gc), or every full collection of the test process walks it.
     gc.collect()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.http import Vendor
+from sandbox.vendor import Vendor
 from sandbox.vendors import capillary, messangi, symplify
 
 VENDORS: tuple[Vendor, ...] = (capillary.VENDOR, messangi.VENDOR, symplify.VENDOR)

@@ -3,8 +3,9 @@ subscriptions and interactions (seeds 000, 002, 003)."""
 
 from __future__ import annotations
 
-from sandbox.http import Vendor
+from sandbox.vendor import FixtureSection, Vendor
 from sandbox.vendors.capillary import (
+    collections,
     communications,
     customer_api,
     interactions,
@@ -15,7 +16,9 @@ from sandbox.vendors.capillary import (
     subscription_api,
     subscriptions,
 )
+from sandbox.vendors.capillary import fixture as capillary_fixture
 from sandbox.vendors.capillary.auth import authenticate
+from sandbox.vendors.capillary.credentials import CREDENTIALS
 from sandbox.vendors.capillary.handlers import handlers
 
 __all__ = [
@@ -32,5 +35,11 @@ __all__ = [
 ]
 
 VENDOR = Vendor(
-    name="capillary", handlers=handlers, authenticate=authenticate, envelope="capillary-v2"
+    name="capillary",
+    handlers=handlers,
+    authenticate=authenticate,
+    envelope="capillary-v2",
+    collections=collections.COLLECTIONS,
+    fixture=FixtureSection(capillary_fixture.tables, capillary_fixture.section),
+    credentials=CREDENTIALS,
 )

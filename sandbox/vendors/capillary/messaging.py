@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sandbox import outbox
-from sandbox.engine import Category, Channel, Facts, Intent, Priority, StatusLabel
+from sandbox.engine import Category, Channel, Concept, Facts, Intent, Priority, StatusLabel
 from sandbox.http import Context
 from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.capillary import customers
@@ -27,9 +27,13 @@ class Outgoing(NamedTuple):
     sender: str | None = None
 
 
+# Capillary's recipients are customers, with status labels and subscription preferences
+CONCEPTS = frozenset({Concept.CUSTOMERS, Concept.SUBSCRIPTIONS})
+
+
 def facts_for(data: TenantData, customer: Doc | None, now: datetime) -> Facts:
     if customer is None:
-        return Facts(now=now)
+        return Facts(now=now, concepts=CONCEPTS)
     label = None
     name = customer.get("status_label")
     if name:
@@ -44,6 +48,7 @@ def facts_for(data: TenantData, customer: Doc | None, now: datetime) -> Facts:
         customer_id=str(customer["id"]),
         status_label=label,
         subscriptions=customer.get("subscriptions", customers.DEFAULTS["subscriptions"]),
+        concepts=CONCEPTS,
     )
 
 

@@ -3,11 +3,20 @@ sends it applies to (seed 001)."""
 
 from __future__ import annotations
 
-from sandbox.http import Vendor
-from sandbox.vendors.messangi import auth, blocklist, envelope, sends
+from sandbox.vendor import FixtureSection, Vendor
+from sandbox.vendors.messangi import auth, blocklist, collections, envelope, fixture, sends
 from sandbox.vendors.messangi.auth import authenticate
+from sandbox.vendors.messangi.credentials import CREDENTIALS
 from sandbox.vendors.messangi.handlers import handlers
 
 __all__ = ["VENDOR", "auth", "blocklist", "envelope", "sends"]
 
-VENDOR = Vendor(name="messangi", handlers=handlers, authenticate=authenticate, envelope="messangi")
+VENDOR = Vendor(
+    name="messangi",
+    handlers=handlers,
+    authenticate=authenticate,
+    envelope="messangi",
+    collections=collections.COLLECTIONS,
+    fixture=FixtureSection(fixture.tables, fixture.section),
+    credentials=CREDENTIALS,
+)

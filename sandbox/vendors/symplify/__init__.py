@@ -3,11 +3,28 @@ list send that honours it."""
 
 from __future__ import annotations
 
-from sandbox.http import Vendor
-from sandbox.vendors.symplify import contacts, envelope, lists, sends, tempblock
+from sandbox.vendor import FixtureSection, Vendor
+from sandbox.vendors.symplify import (
+    collections,
+    contacts,
+    envelope,
+    fixture,
+    lists,
+    sends,
+    tempblock,
+)
 from sandbox.vendors.symplify.auth import authenticate
+from sandbox.vendors.symplify.credentials import CREDENTIALS
 from sandbox.vendors.symplify.handlers import handlers
 
 __all__ = ["VENDOR", "contacts", "envelope", "lists", "sends", "tempblock"]
 
-VENDOR = Vendor(name="symplify", handlers=handlers, authenticate=authenticate, envelope="symplify")
+VENDOR = Vendor(
+    name="symplify",
+    handlers=handlers,
+    authenticate=authenticate,
+    envelope="symplify",
+    collections=collections.COLLECTIONS,
+    fixture=FixtureSection(fixture.tables, fixture.section),
+    credentials=CREDENTIALS,
+)

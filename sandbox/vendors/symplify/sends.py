@@ -9,7 +9,7 @@ One transaction for the whole list; each contact costs one look at its own block
 from __future__ import annotations
 
 from sandbox import outbox
-from sandbox.engine import Category, Channel, Facts, Intent
+from sandbox.engine import Category, Channel, Concept, Facts, Intent
 from sandbox.errors import InvalidInput
 from sandbox.http import Context, Reply
 from sandbox.vendors.symplify.accounts import CONTACTS, path_list
@@ -17,6 +17,8 @@ from sandbox.vendors.symplify.contacts import day
 from sandbox.vendors.symplify.handlers import handlers
 
 _ADDRESS = {Channel.EMAIL: "email", Channel.SMS: "mobile"}
+# Symplify's contacts may be blocked until a day
+CONCEPTS = frozenset({Concept.TEMPORARY_BLOCKS})
 
 
 @handlers("sendToList")
@@ -43,6 +45,7 @@ def send_to_list(ctx: Context) -> Reply:
             now=now,
             temp_block_until=day(block["until"]) if block is not None else None,
             temp_block_scope=scope[block["all"]] if block is not None else None,
+            concepts=CONCEPTS,
         )
         intent = Intent(
             vendor="symplify",

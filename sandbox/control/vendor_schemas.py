@@ -1,0 +1,42 @@
+"""The control plane's document, completed with the vendors the app runs.
+
+openapi/sandbox.yaml names the built-in vendors; a schema marked `x-sandbox-vendors` is
+completed with whichever vendors the app was given: `names` makes its enum their names,
+`{each: SCHEMA}` gives it a property per vendor, and the tenant document (`Fixture`) gains a
+section per vendor with a fixture, with that vendor's own schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sandbox.vendor import Vendor
+
+MARK = "x-sandbox-vendors"
+
+
+def complete(document: dict[str, Any], vendors: Sequence[Vendor]) -> None:
+    names = [vendor.name for vendor in vendors]
+    for node in _objects(document):
+        mark = node.get(MARK)
+        if mark == "names":
+            node["enum"] = list(names)
+        elif isinstance(mark, dict) and "each" in mark:
+            properties = node.setdefault("properties", {})
+            for name in names:
+                properties.setdefault(name, mark["each"])
+    sections = document["components"]["schemas"]["Fixture"]["properties"]
+    for vendor in vendors:
+        if vendor.fixture is not None and vendor.name not in sections:
+            sections[vendor.name] = dict(vendor.fixture.schema or {"type": "object"})
+
+
+def _objects(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _objects(value)

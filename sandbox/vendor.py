@@ -1,0 +1,71 @@
+"""The one interface between the core and a vendor.
+
+A vendor is a folder under `sandbox/vendors/` whose `VENDOR` says everything the core needs to
+know about it: its OpenAPI document and the handler of each operation, how a request is
+authenticated, the envelope of its errors, the collections its data lives in, its section of
+a tenant document (fixture and snapshot), and its credentials (issued per tenant, shown by the
+control plane, indexed for the lookup that authenticates a request). The core never names a
+vendor: `sandbox/vendors/__init__.py` is the one list, and `create_app(vendors=...)` takes any
+other (tests/test_fake_vendor.py adds one from outside `sandbox/`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sandbox.http import Authenticator, Handler
+from sandbox.store.collection import CollectionSpec, Doc
+from sandbox.store.tenant import TenantData
+
+# a section of a tenant document -> the store documents it starts the tenant with
+SectionLoader = Callable[[dict[str, Any], datetime], dict[str, list[Doc]]]
+# the tenant's state -> its section of a snapshot
+SectionWriter = Callable[[TenantData], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class FixtureSection:
+    """A vendor's section of a tenant document, under the vendor's name."""
+
+    load: SectionLoader
+    write: SectionWriter
+    # the section's JSON schema, for a vendor openapi/sandbox.yaml does not declare
+    schema: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """How a vendor's credentials are issued to a tenant, shown, and found again.
+
+    The tenant's record (tenant.json) holds them as flat fields named after the vendor
+    (`capillary_username`); `indexed` are the fields a request is authenticated by, each
+    looked up in O(1) (`Store.find_by_credential`)."""
+
+    issue: Callable[[str], dict[str, str]]  # tenant name -> record fields (random secrets)
+    demo: Mapping[str, str]  # the demo tenant's fixed fields, printed in the README
+    show: Callable[[Doc], dict[str, Any]]  # the record -> this vendor's credentials document
+    indexed: tuple[str, ...]
+
+    def fields_for(self, tenant: str, demo_tenant: str) -> dict[str, str]:
+        return dict(self.demo) if tenant == demo_tenant else self.issue(tenant)
+
+
+@dataclass(frozen=True)
+class Vendor:
+    name: str  # its prefix (/name/...), its fixture key, its faults' `vendor`
+    handlers: Mapping[str, Handler]  # operationId -> handler: exactly its document's operations
+    authenticate: Authenticator
+    envelope: str  # for errors outside any operation (unknown path, wrong method)
+    # its OpenAPI document: a name in the openapi directory, or a path of its own
+    document: str | Path = ""
+    collections: tuple[CollectionSpec, ...] = ()
+    fixture: FixtureSection | None = None
+    credentials: Credentials | None = None
+
+    @property
+    def document_name(self) -> str | Path:
+        return self.document or f"{self.name}.yaml"

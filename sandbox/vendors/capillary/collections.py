@@ -1,0 +1,25 @@
+"""Capillary's collections: status labels, customers and their label history, change and
+goodwill requests, OTPs."""
+
+from __future__ import annotations
+
+from sandbox import normalise
+from sandbox.store.collection import CollectionSpec
+
+STATUS_LABELS = CollectionSpec("status_labels", key="name")
+CUSTOMERS = CollectionSpec(
+    "customers",
+    unique=("mobile", "email", "external_id", "wechat"),
+    normalise={
+        "mobile": normalise.phone,
+        "email": normalise.email,
+        "external_id": normalise.text,
+        "wechat": normalise.text,
+    },
+    shared=("status_label", "source"),
+)
+STATUS_LOG = CollectionSpec("status_log", multi=("customer_id",))
+REQUESTS = CollectionSpec("requests", multi=("customer_id",))
+OTPS = CollectionSpec("otps", key="subject")
+
+COLLECTIONS = (STATUS_LABELS, CUSTOMERS, STATUS_LOG, REQUESTS, OTPS)

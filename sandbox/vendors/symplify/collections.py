@@ -1,0 +1,25 @@
+"""Symplify's collections: the accounts a tenant's token reaches, their lists ("1234/42") and
+contacts. A contact is found by originalId on a list, by originalId or e-mail on every list (a
+-1 block), and a list send walks the list's contacts."""
+
+from __future__ import annotations
+
+from sandbox import normalise
+from sandbox.store.collection import CollectionSpec
+
+ACCOUNTS = CollectionSpec("symplify_accounts")
+LISTS = CollectionSpec("symplify_lists", multi=("account",), shared=("account",))
+CONTACTS = CollectionSpec(
+    "symplify_contacts",
+    unique=("on_list",),
+    multi=("list", "original", "email"),
+    derived={
+        "on_list": lambda c: (c["account"], c["list_id"], c["original_id"]),
+        "list": lambda c: (c["account"], c["list_id"]),
+        "original": lambda c: (c["account"], c["original_id"]),
+        "email": lambda c: (c["account"], normalise.email(c["email"])) if c.get("email") else None,
+    },
+    shared=("account",),
+)
+
+COLLECTIONS = (ACCOUNTS, LISTS, CONTACTS)

@@ -1,0 +1,29 @@
+"""Symplify's credential: the token of the `X-Carma-Authentication-Token` header."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sandbox.store import Doc
+from sandbox.vendor import Credentials
+
+
+def issue(tenant: str) -> dict[str, str]:
+    return {"symplify_token": secrets.token_urlsafe(24)}
+
+
+def show(record: Doc) -> dict[str, Any]:
+    return {
+        "type": "header",
+        "name": "X-Carma-Authentication-Token",
+        "value": record["symplify_token"],
+    }
+
+
+CREDENTIALS = Credentials(
+    issue=issue,
+    demo={"symplify_token": "demo-symplify-token"},
+    show=show,
+    indexed=("symplify_token",),
+)
