@@ -17,15 +17,16 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from sandbox import json_slices, yaml_documents
+from sandbox import json_slices, outbox, yaml_documents
 from sandbox.clock import iso, wall_now
+from sandbox.engine import Decision, Facts, Intent
 from sandbox.errors import (
     ApiError,
     InvalidInput,
     PayloadTooLarge,
 )
 from sandbox.spec import Operation, field_name
-from sandbox.store import Store, TenantData
+from sandbox.store import Doc, Store, TenantData, Tx
 
 
 def json_response(
@@ -96,6 +97,23 @@ class Context:
         if self._now is None:
             self._now = self.tenant.clock.now() if self.tenant is not None else wall_now()
         return self._now
+
+    def record(
+        self,
+        tx: Tx,
+        intent: Intent,
+        facts: Facts,
+        *,
+        subject: str | None = None,
+        body: str | None = None,
+    ) -> tuple[Doc, Decision]:
+        """Decide and stage one message this request triggers (sandbox/outbox.py), stamped
+        with the request's time; its id goes to the request log."""
+        message, decision = outbox.record(
+            tx, intent, facts, subject=subject, body=body, stamp=self.stamp
+        )
+        self.message_ids.append(message["id"])
+        return message, decision
 
     @property
     def stamp(self) -> str:

@@ -143,6 +143,15 @@ class Store:
         """A random key kept in the data directory, so signed tokens survive restarts."""
         return self._secret
 
+    def verified_tenant(self, vendor: str, credential: str) -> TenantData | None:
+        """The tenant whose `credential` for `vendor` was checked before (O(1) per request;
+        forgotten whenever the tenants change)."""
+        name = self.verified.get(f"{vendor}\n{credential}")
+        return None if name is None else self.tenants.get(name)
+
+    def remember_verified(self, vendor: str, credential: str, tenant: TenantData) -> None:
+        self.verified[f"{vendor}\n{credential}"] = tenant.name
+
     def find_by_credential(self, field: str, value: str) -> TenantData | None:
         name = self._index[field].get(value)
         return None if name is None else self.get(name)

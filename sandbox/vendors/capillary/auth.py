@@ -23,9 +23,9 @@ def authenticate(headers: Mapping[str, str], store: Store) -> TenantData:
     if token:
         return _from_token(token, store)
     header = headers.get("authorization", "")
-    known = store.verified.get(header)
-    if known is not None and (tenant := store.get(known)) is not None:
-        return tenant  # the same Basic credentials were checked before (O(1) per request)
+    known = store.verified_tenant("capillary", header)
+    if known is not None:
+        return known  # the same Basic credentials were checked before
     scheme, _, encoded = header.partition(" ")
     if scheme.lower() != "basic" or not encoded:
         raise CredentialsRejected(
@@ -44,7 +44,7 @@ def authenticate(headers: Mapping[str, str], store: Store) -> TenantData:
     record = store.record(tenant.name) if tenant else None
     if tenant is None or record is None or not password_matches(password, record):
         raise CredentialsRejected(field="Authorization")
-    store.verified[header] = tenant.name
+    store.remember_verified("capillary", header, tenant)
     return tenant
 
 

@@ -16,7 +16,7 @@ from sandbox.errors import ApiError, StorageUnavailable
 from sandbox.http import Context, Reply
 from sandbox.store import Doc
 from sandbox.vendors.capillary import customers, messaging
-from sandbox.vendors.capillary.envelopes import v11_ok
+from sandbox.vendors.capillary.envelopes import batch_outcome, v11_ok
 from sandbox.vendors.capillary.errors import CapillaryError, NoCommunication, v2_error
 from sandbox.vendors.capillary.handlers import handlers
 
@@ -196,13 +196,13 @@ def _send_list(ctx: Context, spec: ListChannel) -> Reply:
         )
         succeeded += error is None
     body = _list_status(len(items), succeeded, spec.result_list, results)
-    return Reply(body, _outcome(len(items), succeeded)[0])
+    return Reply(body, batch_outcome(len(items), succeeded)[0])
 
 
 def _list_status(
     count: int, succeeded: int, key: str, results: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    code, message = _outcome(count, succeeded)
+    code, message = batch_outcome(count, succeeded)
     return {
         "status": {
             "count": count,
@@ -216,11 +216,3 @@ def _list_status(
         },
         key: results,
     }
-
-
-def _outcome(count: int, succeeded: int) -> tuple[int, str]:
-    if succeeded == count:
-        return 200, "Success"
-    if succeeded:
-        return 201, "Some requests have failed due to errors"
-    return 400, "All requests have failed due to errors"

@@ -10,18 +10,24 @@ from sandbox.http import Context, Reply
 from sandbox.store import Tx
 
 
+def batch_outcome(total: int, succeeded: int) -> tuple[int, str]:
+    """A batch's HTTP status and message: 200 when every item succeeded, 201 when some
+    failed, 400 when all did."""
+    if succeeded == total:
+        return 200, "Success"
+    if succeeded:
+        return 201, "Some requests have failed due to errors"
+    return 400, "All requests have failed due to errors"
+
+
 def v11_batch(plural: str, singular: str, items: list[dict[str, Any]], failed: int) -> Reply:
-    """v1.1 batch: status 200 when every item succeeded, 201 when some failed, and
-    'All requests have failed' when all did (documented as 500; the sandbox answers HTTP
-    400 because it never answers 5xx for a client's input)."""
+    """v1.1 batch (batch_outcome), whose status `code` for 'All requests have failed' is
+    Capillary's documented 500: the sandbox answers HTTP 400 because it never answers 5xx
+    for a client's input."""
     total = len(items)
     succeeded = total - failed
-    if failed == 0:
-        code, http, message = 200, 200, "Success"
-    elif succeeded:
-        code, http, message = 201, 201, "Some requests have failed due to errors"
-    else:
-        code, http, message = 500, 400, "All requests have failed due to errors"
+    http, message = batch_outcome(total, succeeded)
+    code = 500 if http == 400 else http
     status = {
         "success": "true" if succeeded else "false",
         "code": code,

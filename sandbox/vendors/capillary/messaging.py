@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sandbox import outbox
 from sandbox.engine import Category, Channel, Concept, Facts, Intent, Priority, StatusLabel
 from sandbox.http import Context
 from sandbox.store import Doc, TenantData, Tx
@@ -65,15 +64,9 @@ def send(ctx: Context, tx: Tx, message: Outgoing, customer: Doc | None) -> Doc:
         to=message.to,
         sender=message.sender,
     )
-    record, _ = outbox.record(
-        tx,
-        intent,
-        facts_for(data, customer, now),
-        subject=message.subject,
-        body=message.body,
-        stamp=ctx.stamp,
+    record, _ = ctx.record(
+        tx, intent, facts_for(data, customer, now), subject=message.subject, body=message.body
     )
-    ctx.message_ids.append(record["id"])
     return record
 
 

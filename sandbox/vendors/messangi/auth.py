@@ -16,7 +16,6 @@ from sandbox.store import Store, TenantData
 from sandbox.vendors.messangi.handlers import handlers
 
 LOGIN_TTL_SECONDS = 24 * 3600
-_CACHE = "messangi\n"  # prefix of this vendor's entries in the shared verified-credentials cache
 
 
 def authenticate(headers: Mapping[str, str], store: Store) -> TenantData:
@@ -28,12 +27,12 @@ def authenticate(headers: Mapping[str, str], store: Store) -> TenantData:
             "from POST /kingslanding/login)",
             field="Authorization",
         )
-    known = store.verified.get(_CACHE + key)
-    if known is not None and (tenant := store.get(known)) is not None:
-        return tenant  # this API key was checked before (O(1) per request)
+    known = store.verified_tenant("messangi", key)
+    if known is not None:
+        return known  # this API key was checked before
     tenant = store.find_by_credential("messangi_api_key", key)
     if tenant is not None:
-        store.verified[_CACHE + key] = tenant.name
+        store.remember_verified("messangi", key, tenant)
         return tenant
     found = tokens.verify(store, key, "messangi")
     if found is tokens.Verdict.EXPIRED:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sandbox import outbox
 from sandbox.engine import Category, Channel, Facts, Intent, Status
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
@@ -81,9 +80,8 @@ def send(ctx: Context) -> Reply:
         sender_blocklisted=blocklist.is_blocklisted(data, api.channel, sender, recipient),
     )
     tx = data.begin()
-    message, _ = outbox.record(tx, intent, facts, subject=subject, body=text, stamp=ctx.stamp)
+    message, _ = ctx.record(tx, intent, facts, subject=subject, body=text)
     tx.commit()
-    ctx.message_ids.append(message["id"])
     answer = _answer(message, api, body)
     answer["status"] = "ACCEPTED"  # either way: the blocklist stops it after acceptance
     return ok(ctx, answer)

@@ -8,7 +8,6 @@ One transaction for the whole list; each contact costs one look at its own block
 
 from __future__ import annotations
 
-from sandbox import outbox
 from sandbox.engine import Category, Channel, Concept, Facts, Intent
 from sandbox.errors import InvalidInput
 from sandbox.http import Context, Reply
@@ -31,7 +30,7 @@ def send_to_list(ctx: Context) -> Reply:
     if channel is Channel.EMAIL and not subject:
         raise InvalidInput("subject: an EMAIL send needs a subject", field="subject")
     address, text = _ADDRESS[channel], body["body"]
-    now, stamp, operation = ctx.now, ctx.stamp, ctx.op.operation_id
+    now, operation = ctx.now, ctx.op.operation_id
     scope = {True: "all lists", False: f"list {list_id}"}
     data = ctx.data
     tx = data.begin()
@@ -55,8 +54,7 @@ def send_to_list(ctx: Context) -> Reply:
             priority=None,
             to=to,
         )
-        message, _ = outbox.record(tx, intent, facts, subject=subject, body=text, stamp=stamp)
-        ctx.message_ids.append(message["id"])
+        ctx.record(tx, intent, facts, subject=subject, body=text)
         sent += 1
     tx.commit()
     return Reply(
