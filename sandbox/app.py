@@ -14,10 +14,10 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from sandbox import control
+from sandbox.asgi import json_response, send_json
 from sandbox.control import fixtures, tenants, vendor_schemas
 from sandbox.control.guard import ControlGuard
 from sandbox.errors import NotFound, render
-from sandbox.http import json_response, send_json
 from sandbox.routing import OperationRouter, PrefixDispatcher
 from sandbox.settings import Settings
 from sandbox.spec import Operation, compile_document, load_document

@@ -22,9 +22,11 @@ from datetime import datetime
 from typing import Any
 
 from sandbox import errors, faults, request_log
+from sandbox.asgi import Incoming
+from sandbox.bodies import parse_body
 from sandbox.clock import monotonic
 from sandbox.errors import ApiError, InternalError, InvalidInput, MethodNotAllowed
-from sandbox.http import Context, Incoming, Offload, Reply, parse_body
+from sandbox.http import Context, Offload, Reply
 from sandbox.spec import Operation
 from sandbox.store import Store, TenantData
 from sandbox.vendor import Vendor

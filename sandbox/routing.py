@@ -19,10 +19,10 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox import errors
+from sandbox.asgi import Incoming, drop_connection, read_body, send_json
 from sandbox.clock import monotonic
 from sandbox.endpoint import PathEndpoint, Pending
 from sandbox.errors import ApiError, NotFound, PayloadTooLarge
-from sandbox.http import Incoming, drop_connection, read_body, send_json
 from sandbox.spec import Operation
 from sandbox.store import Store
 from sandbox.vendor import Vendor

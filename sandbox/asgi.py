@@ -1,0 +1,129 @@
+"""The ASGI side of a request: the parts of the scope the sandbox reads (`Incoming`, its
+headers decoded only when read), the body read to its limit, and answers written as ASGI
+messages (no Starlette Request or Response on the hot path)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+import orjson
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from sandbox.errors import PayloadTooLarge
+
+
+def json_response(
+    body: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    if status == 204:  # No Content: HTTP forbids a body
+        return Response(status_code=204, headers=headers)
+    return Response(orjson.dumps(body), status, headers, media_type="application/json")
+
+
+class RawHeaders(Mapping[str, str]):
+    """ASGI headers, decoded only when read (a request reads three or four of them). Names
+    arrive lower-cased; the first of repeated headers wins."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self._raw = dict(raw[::-1])
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self._raw.get(name.encode("latin-1"))
+        return default if value is None else value.decode("latin-1")
+
+    def __getitem__(self, name: str) -> str:
+        return self._raw[name.encode("latin-1")].decode("latin-1")
+
+    def __iter__(self) -> Iterator[str]:
+        return (name.decode("latin-1") for name in self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+class Incoming:
+    """The parts of an ASGI HTTP request the sandbox reads, taken straight from the scope
+    (no Starlette Request: on the hot path every object counts)."""
+
+    __slots__ = ("headers", "method", "path", "query_string", "receive")
+
+    def __init__(self, scope: Scope, receive: Receive) -> None:
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        self.query_string: bytes = scope["query_string"]
+        self.receive = receive
+        self.headers = RawHeaders(scope["headers"])
+
+    def query(self) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """(last value of each parameter, every value of each parameter)."""
+        if not self.query_string:
+            return {}, {}
+        text = self.query_string.decode("latin-1")
+        if not any(c in text for c in "&%+;"):  # the common ?channel=sms: no parsing needed
+            key, _, value = text.partition("=")
+            return {key: value}, {key: [value]}
+        multi: dict[str, list[str]] = {}
+        for key, value in parse_qsl(text, keep_blank_values=True):
+            multi.setdefault(key, []).append(value)
+        return {key: values[-1] for key, values in multi.items()}, multi
+
+
+async def read_body(incoming: Incoming, limit: int) -> bytes:
+    """The body, straight from ASGI `receive`, refused as soon as it passes `limit`."""
+    declared = incoming.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"request body exceeds {limit} bytes", field="body")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await incoming.receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"request body exceeds {limit} bytes", field="body")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+async def send_json(
+    send: Send, status: int, body: Any, headers: Mapping[str, str] | None = None
+) -> None:
+    """A JSON answer as two ASGI messages (a 204 carries no body, as HTTP requires; a
+    `bytes` body is sent as it is, e.g. the empty body of a login that answers in a header)."""
+    if status == 204:
+        raw, fields = b"", []
+    elif type(body) is bytes:
+        raw, fields = body, [(b"content-length", b"%d" % len(body))]
+    else:
+        raw = orjson.dumps(body)
+        fields = [_JSON, (b"content-length", b"%d" % len(raw))]
+    if headers:
+        fields.extend(
+            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
+        )
+    await send({"type": "http.response.start", "status": status, "headers": fields})
+    await send({"type": "http.response.body", "body": raw})
+
+
+_JSON = (b"content-type", b"application/json")
+
+
+async def drop_connection(send: Send) -> None:
+    """Close the connection without answering (an injected fault with status 0). Under
+    uvicorn, `send` is a method of the request's cycle, which holds the connection's transport.
+    Elsewhere (the in-process transport included) the app returns without answering, which
+    the caller sees as a server that hung up."""
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is not None and hasattr(transport, "is_closing"):  # asyncio's or uvloop's
+        transport.close()
+        await asyncio.sleep(0)  # the server notes the lost connection before the app returns
