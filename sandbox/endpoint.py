@@ -88,25 +88,30 @@ class PathEndpoint:
     ) -> Delayed | Pending:
         op = self.by_method.get(incoming.method)
         if op is None:
-            error = MethodNotAllowed(f"{incoming.method} is not allowed here; use {self.allowed}")
-            return 405, errors.render(self.envelope, error), {"Allow": self.allowed}, 0.0
+            return self._method_not_allowed(incoming.method)
         call = Call(op, incoming, started)
         try:
-            if op.secured:
-                tenant = call.tenant = self.vendor.authenticate(incoming.headers, self.store)
-                stop = call.stop = faults.check(tenant, self.vendor.name, op.operation_id)
-                if stop is not None:
-                    stop.enforce()
+            self._authenticate(call)
             ctx = self._context(call, path_params, raw, too_large)
             reply = self.vendor.handlers[op.operation_id](ctx)
             if isinstance(reply, Offload):
-                return Pending(self, call, reply)
+                return Pending(self, call, reply)  # finished by Pending.answer
             answer = self.replied(call, reply)
         except Exception as exc:
             answer = self.failed(call, exc)
         return self.logged(call, answer)
 
     # the steps -----------------------------------------------------------------------------
+    def _method_not_allowed(self, method: str) -> Delayed:
+        error = MethodNotAllowed(f"{method} is not allowed here; use {self.allowed}")
+        return 405, errors.render(self.envelope, error), {"Allow": self.allowed}, 0.0
+
+    def _authenticate(self, call: Call) -> None:
+        """A secured operation's tenant from its credentials, then its rate limit and fault."""
+        if call.op.secured:
+            call.tenant = self.vendor.authenticate(call.incoming.headers, self.store)
+            self._stop_if_limited(call, call.tenant)
+
     def _stop_if_limited(self, call: Call, tenant: TenantData) -> None:
         """The tenant's rate limit, then the operation's injected fault (sandbox/faults.py)."""
         call.stop = faults.check(tenant, self.vendor.name, call.op.operation_id)

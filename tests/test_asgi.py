@@ -1,0 +1,122 @@
+"""The ASGI layer on its own: headers, query strings, bodies read to their limit, answers
+written as ASGI messages, and JSON bodies parsed or refused with the field named."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from starlette.requests import ClientDisconnect
+
+from sandbox.asgi import Incoming, RawHeaders, read_body, send_json
+from sandbox.bodies import parse_json
+from sandbox.errors import InvalidInput, PayloadTooLarge
+
+
+def incoming(
+    messages: list[dict[str, Any]], headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> Incoming:
+    queue = list(messages)
+
+    async def receive() -> dict[str, Any]:
+        return queue.pop(0)
+
+    scope = {"method": "POST", "path": "/x", "query_string": b"", "headers": list(headers)}
+    return Incoming(scope, receive)
+
+
+def test_headers_are_read_by_lower_case_name_and_the_first_of_repeated_wins() -> None:
+    headers = RawHeaders([(b"x-key", b"first"), (b"x-key", b"second"), (b"host", b"h")])
+    assert headers.get("x-key") == "first"
+    assert headers["host"] == "h"
+    assert headers.get("missing", "default") == "default"
+    assert sorted(headers) == ["host", "x-key"] and len(headers) == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "last", "every"),
+    [
+        (b"", {}, {}),
+        (b"channel=sms", {"channel": "sms"}, {"channel": ["sms"]}),
+        (b"a=1&a=2&b=x%20y", {"a": "2", "b": "x y"}, {"a": ["1", "2"], "b": ["x y"]}),
+        (b"flag", {"flag": ""}, {"flag": [""]}),
+    ],
+)
+def test_a_query_string_gives_the_last_and_every_value(
+    query: bytes, last: dict[str, str], every: dict[str, list[str]]
+) -> None:
+    scope = {"method": "GET", "path": "/", "query_string": query, "headers": []}
+    assert Incoming(scope, None).query() == (last, every)  # type: ignore[arg-type]
+
+
+def test_a_body_in_chunks_is_joined() -> None:
+    chunks = [
+        {"type": "http.request", "body": b'{"a":', "more_body": True},
+        {"type": "http.request", "body": b"1}", "more_body": False},
+    ]
+    assert asyncio.run(read_body(incoming(chunks), 100)) == b'{"a":1}'
+
+
+def test_a_declared_length_past_the_limit_is_refused_before_reading() -> None:
+    request = incoming([], headers=((b"content-length", b"101"),))
+    with pytest.raises(PayloadTooLarge, match="exceeds 100 bytes"):
+        asyncio.run(read_body(request, 100))
+
+
+def test_a_streamed_body_past_the_limit_is_refused_as_it_arrives() -> None:
+    chunks = [{"type": "http.request", "body": b"x" * 60, "more_body": True}] * 2
+    with pytest.raises(PayloadTooLarge):
+        asyncio.run(read_body(incoming(chunks), 100))
+
+
+def test_a_client_that_hangs_up_stops_the_read() -> None:
+    with pytest.raises(ClientDisconnect):
+        asyncio.run(read_body(incoming([{"type": "http.disconnect"}]), 100))
+
+
+def sent(status: int, body: Any, headers: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        messages.append(message)
+
+    asyncio.run(send_json(send, status, body, headers))
+    return messages
+
+
+def test_a_json_answer_is_two_messages_with_its_length() -> None:
+    start, body = sent(200, {"ok": True}, {"Retry-After": "3"})
+    assert start["status"] == 200
+    assert (b"content-type", b"application/json") in start["headers"]
+    assert (b"content-length", b"11") in start["headers"]
+    assert (b"retry-after", b"3") in start["headers"]
+    assert body["body"] == b'{"ok":true}'
+
+
+def test_a_204_carries_no_body_and_bytes_are_sent_as_they_are() -> None:
+    assert sent(204, {"ignored": 1})[1]["body"] == b""
+    start, body = sent(200, b"")
+    assert body["body"] == b"" and (b"content-length", b"0") in start["headers"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "field", "words"),
+    [
+        (b'{"a": NaN}', "body", "not valid JSON"),
+        (b'{"a": {"b": 1e999}}', "a.b", "number out of range"),
+        (b"[" * 70 + b"]" * 70, None, "nested more than 64 levels deep"),
+        (b"\xff", "body", "not valid JSON"),
+    ],
+)
+def test_a_bad_json_body_is_refused_naming_the_field(
+    raw: bytes, field: str | None, words: str
+) -> None:
+    with pytest.raises(InvalidInput, match=words) as refused:
+        parse_json(raw)
+    if field is not None:
+        assert refused.value.field == field
+
+
+def test_a_body_nested_64_levels_is_accepted() -> None:
+    assert parse_json(b"[" * 64 + b"]" * 64) == eval("[" * 64 + "]" * 64)
