@@ -83,9 +83,6 @@ class OAuthFailed(Unauthorized):
 
 
 # --- customers (v2 8xxx, v1.1 1xxx) ------------------------------------------------------
-class InvalidSource(CapillaryError):
-    code = 8003
-    default_message = "Invalid source passed"
 
 
 class NoValidIdentifiers(CapillaryError):
@@ -96,11 +93,6 @@ class NoValidIdentifiers(CapillaryError):
 class CustomerExists(CapillaryError):
     code = 8006
     default_message = "Add failed, Customer already exists for same source"
-
-
-class InvalidIdentifier(CapillaryError):
-    code = 8013
-    default_message = "Lookup, Invalid identifier passed"
 
 
 class CustomerNotFound(CapillaryError):
@@ -228,9 +220,6 @@ class InvalidRequestStatus(CapillaryError):
 
 
 # --- communications (4xxx) ---------------------------------------------------------------
-class EmailMissingSubject(CapillaryError):
-    code = 4201
-    default_message = "email is missing a subject"
 
 
 class NoCommunication(CapillaryError):
@@ -255,6 +244,3 @@ class ZaloTemplateMissing(CapillaryError):
 
 
 # --- subscriptions (11xx) ----------------------------------------------------------------
-class InvalidChannelType(CapillaryError):
-    code = 1101
-    default_message = "Invalid channel type"
