@@ -101,6 +101,13 @@ def test_its_faults_apply(tenant: Tenant) -> None:
     assert "/openapi/fake.yaml" in unknown.json()["error"]["message"]
 
 
+def test_its_rate_limit_applies(tenant: Tenant) -> None:
+    tenant.set_rate_limits(fake=2)
+    statuses = [notify(tenant, "friend@example.com").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert tenant.settings()["rate_limits"] == {"fake": 2}
+
+
 # ---------------------------------------------------------------- the core names no vendor
 SANDBOX = Path(__file__).resolve().parents[1] / "sandbox"
 VENDOR_NAME = re.compile(r"capillary|messangi|symplify|carma", re.IGNORECASE)
