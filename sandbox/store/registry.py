@@ -115,8 +115,9 @@ class Store:
         self.records: dict[str, Doc] = {}
         self.degraded: dict[str, Degraded] = {}
         self._index: dict[str, dict[str, str]] = {field: {} for field in self.credential_fields}
-        # credentials already verified -> tenant name; cleared whenever tenants change
-        self.verified: dict[str, str] = {}
+        # vendor -> credential already verified -> tenant name; cleared whenever tenants
+        # change (one dict per vendor: a lookup builds no key)
+        self.verified: dict[str, dict[str, str]] = {}
         self._lock: int | None = None
         self._secret = secrets.token_bytes(32)
         if self.root is not None:
@@ -146,11 +147,12 @@ class Store:
     def verified_tenant(self, vendor: str, credential: str) -> TenantData | None:
         """The tenant whose `credential` for `vendor` was checked before (O(1) per request;
         forgotten whenever the tenants change)."""
-        name = self.verified.get(f"{vendor}\n{credential}")
+        known = self.verified.get(vendor)
+        name = known.get(credential) if known is not None else None
         return None if name is None else self.tenants.get(name)
 
     def remember_verified(self, vendor: str, credential: str, tenant: TenantData) -> None:
-        self.verified[f"{vendor}\n{credential}"] = tenant.name
+        self.verified.setdefault(vendor, {})[credential] = tenant.name
 
     def find_by_credential(self, field: str, value: str) -> TenantData | None:
         name = self._index[field].get(value)
