@@ -42,7 +42,7 @@ class Context:
     store: Store
     tenant: TenantData | None
     query: dict[str, Any]
-    path: dict[str, Any]
+    path_params: dict[str, Any]  # the path template's parameters, parsed
     headers: Mapping[str, str]
     body: Any
     item_errors: dict[tuple[str | int, ...], ApiError]

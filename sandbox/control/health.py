@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.control.handlers import handlers
+from sandbox.control.registry import handlers
 from sandbox.http import Context, Reply
 
 

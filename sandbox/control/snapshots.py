@@ -8,7 +8,7 @@ import orjson
 import yaml
 
 from sandbox.control import fixtures
-from sandbox.control.handlers import handlers, tenant_of
+from sandbox.control.registry import handlers, tenant_of
 from sandbox.http import Context, Reply
 
 

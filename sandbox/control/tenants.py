@@ -8,7 +8,7 @@ from typing import Any
 from sandbox import json_slices
 from sandbox.clock import wall_now
 from sandbox.control import credentials, fixtures
-from sandbox.control.handlers import handlers, tenant_of
+from sandbox.control.registry import handlers, tenant_of
 from sandbox.errors import NotFound
 from sandbox.http import Context, Offload, Reply
 from sandbox.store import Store, TenantData
@@ -63,7 +63,7 @@ def list_tenants(ctx: Context) -> Reply:
 @handlers("putTenant")
 def put_tenant_handler(ctx: Context) -> Offload:
     """Parsing, validating and writing a large document take seconds: in a worker thread."""
-    name = ctx.path["tenant"]
+    name = ctx.path_params["tenant"]
 
     def finish(new: Staged) -> Reply:
         record, created = installed(ctx.store, new)
@@ -81,8 +81,8 @@ def get_tenant(ctx: Context) -> Reply:
 @handlers("deleteTenant")
 def delete_tenant(ctx: Context) -> Reply:
     """A damaged tenant can be deleted too: its files are then set aside, not removed."""
-    if not ctx.store.delete_tenant(ctx.path["tenant"]):
-        raise NotFound(f"no tenant named '{ctx.path['tenant']}'", field="tenant")
+    if not ctx.store.delete_tenant(ctx.path_params["tenant"]):
+        raise NotFound(f"no tenant named '{ctx.path_params['tenant']}'", field="tenant")
     return Reply(None, 204)
 
 
@@ -118,7 +118,7 @@ def put_settings(ctx: Context) -> Reply:
 @handlers("putStatusLabel")
 def put_status_label(ctx: Context) -> Reply:
     data = tenant_of(ctx)
-    name = ctx.path["name"]
+    name = ctx.path_params["name"]
     old = data["status_labels"].get(name) or {"status": "ACTIVE", "block_communications": False}
     label = {
         "name": name,
@@ -140,7 +140,7 @@ def _settings(data: TenantData) -> dict[str, Any]:
 
 
 def _record(ctx: Context) -> Doc:
-    record = ctx.store.record(ctx.path["tenant"])
+    record = ctx.store.record(ctx.path_params["tenant"])
     if record is None:
-        raise NotFound(f"no tenant named '{ctx.path['tenant']}'", field="tenant")
+        raise NotFound(f"no tenant named '{ctx.path_params['tenant']}'", field="tenant")
     return record

@@ -19,7 +19,7 @@ from sandbox.vendors.capillary import (
 from sandbox.vendors.capillary import fixture as capillary_fixture
 from sandbox.vendors.capillary.auth import authenticate
 from sandbox.vendors.capillary.credentials import CREDENTIALS
-from sandbox.vendors.capillary.handlers import handlers
+from sandbox.vendors.capillary.registry import handlers
 
 __all__ = [
     "VENDOR",

@@ -18,7 +18,7 @@ from sandbox.store import Doc
 from sandbox.vendors.capillary import customers, messaging
 from sandbox.vendors.capillary.envelopes import batch_outcome, v11_ok
 from sandbox.vendors.capillary.errors import CapillaryError, NoCommunication, v2_error
-from sandbox.vendors.capillary.handlers import handlers
+from sandbox.vendors.capillary.registry import handlers
 
 
 class InvalidRecipient(CapillaryError):

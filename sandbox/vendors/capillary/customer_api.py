@@ -24,7 +24,7 @@ from sandbox.vendors.capillary.errors import (
     NoValidIdentifiers,
     item_status,
 )
-from sandbox.vendors.capillary.handlers import handlers
+from sandbox.vendors.capillary.registry import handlers
 
 _V2_TYPES = {"mobile": "mobile", "email": "email", "externalId": "external_id", "wechat": "wechat"}
 _TAKEN = {"mobile": MobileTaken, "email": EmailTaken, "external_id": ExternalIdTaken}
@@ -102,7 +102,7 @@ def lookup_customer_v2(ctx: Context) -> Reply:
 
 @handlers("getCustomerV2")
 def get_customer_v2(ctx: Context) -> Reply:
-    customer = customers.by_id(ctx.data, ctx.path["customerId"], "customerId")
+    customer = customers.by_id(ctx.data, ctx.path_params["customerId"], "customerId")
     embed = {part.strip().lower() for part in ctx.query.get("embed", "").split(",")}
     return Reply(customers.render_v2(customer, embed))
 

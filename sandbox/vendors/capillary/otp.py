@@ -23,7 +23,7 @@ from sandbox.vendors.capillary.errors import (
     WhatsappTemplateMissing,
     ZaloTemplateMissing,
 )
-from sandbox.vendors.capillary.handlers import handlers
+from sandbox.vendors.capillary.registry import handlers
 
 VALIDITY = timedelta(minutes=15)
 OTP_IDS_START = 10_001

@@ -17,7 +17,7 @@ from sandbox.vendors.capillary.errors import (
     UserNotRegistered,
     item_status,
 )
-from sandbox.vendors.capillary.handlers import handlers
+from sandbox.vendors.capillary.registry import handlers
 
 _ADDED = {"CHANGE_IDENTIFIER": 9000, "GOODWILL": 9100}
 _ADDED_MESSAGE = {
@@ -192,7 +192,7 @@ def _failed_item(item: dict[str, Any], error: ApiError | None) -> dict[str, Any]
 # --- v2 (assumed shapes, CONTRACT.md section 5) ------------------------------------------------
 @handlers("createChangeRequest")
 def create_change_request(ctx: Context) -> Reply:
-    customer = customers.by_id(ctx.data, ctx.path["customerId"], "customerId")
+    customer = customers.by_id(ctx.data, ctx.path_params["customerId"], "customerId")
     base = ctx.body["baseType"]
     request_model.checked_old_value(customer, base, ctx.body.get("oldValue"), "oldValue")
     tx = ctx.data.begin()
@@ -216,7 +216,7 @@ def create_change_request(ctx: Context) -> Reply:
 
 @handlers("createGoodwillRequest")
 def create_goodwill_request(ctx: Context) -> Reply:
-    customer = customers.by_id(ctx.data, ctx.path["customerId"], "customerId")
+    customer = customers.by_id(ctx.data, ctx.path_params["customerId"], "customerId")
     body = ctx.body
     fields: dict[str, Any] = {
         "type": "GOODWILL",
@@ -246,10 +246,12 @@ def update_goodwill_request(ctx: Context) -> Reply:
 
 
 def _decide_v2(ctx: Context, kind: str) -> Reply:
-    request = ctx.data["requests"].get(ctx.path["id"])
+    request = ctx.data["requests"].get(ctx.path_params["id"])
     if request is None or request["type"] != kind:
         noun = "change" if kind == "CHANGE_IDENTIFIER" else "goodwill"
-        raise RequestNotFound(f"Request not found: no {noun} request {ctx.path['id']}", field="id")
+        raise RequestNotFound(
+            f"Request not found: no {noun} request {ctx.path_params['id']}", field="id"
+        )
     tx = ctx.data.begin()
     decided = request_model.decide(tx, ctx, request, ctx.body["status"], ctx.body.get("comments"))
     tx.commit()

@@ -15,7 +15,7 @@ from sandbox.vendors.capillary import customers
 from sandbox.vendors.capillary.customers import by_id, lookup_v2
 from sandbox.vendors.capillary.envelopes import v2_created
 from sandbox.vendors.capillary.errors import InvalidStatusLabel
-from sandbox.vendors.capillary.handlers import handlers
+from sandbox.vendors.capillary.registry import handlers
 
 STATUS_LOG_IDS_START = 566_000_001
 
@@ -66,7 +66,7 @@ def update_customer_status(ctx: Context) -> Reply:
 
 @handlers("getStatusLog")
 def get_status_log(ctx: Context) -> Reply:
-    customer = by_id(ctx.data, ctx.path["userId"], "userId")
+    customer = by_id(ctx.data, ctx.path_params["userId"], "userId")
     logged = ctx.data["status_log"].all_by("customer_id", str(customer["id"]))
     entries = _initial_entry(ctx, customer, logged) + logged
     return Reply(

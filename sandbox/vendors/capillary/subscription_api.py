@@ -16,7 +16,7 @@ from sandbox.vendors.capillary.errors import (
     CustomerNotFoundV11,
     item_status,
 )
-from sandbox.vendors.capillary.handlers import handlers
+from sandbox.vendors.capillary.registry import handlers
 from sandbox.vendors.capillary.subscriptions import set_subscription
 
 # v1.1 names the mobile channel "sms"; v2 and the store call it MOBILE, v2 reads show SMS
@@ -153,7 +153,7 @@ def _looked_up(ctx: Context) -> Doc:
 
 
 def _by_user_id(ctx: Context) -> Doc:
-    user_id = ctx.path["userId"]
+    user_id = ctx.path_params["userId"]
     customer = ctx.data["customers"].get(user_id)
     if customer is None:
         raise CustomerNotFoundV11(

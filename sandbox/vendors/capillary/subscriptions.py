@@ -10,7 +10,7 @@ from sandbox.http import Context, Reply
 from sandbox.store import Doc, Tx
 from sandbox.vendors.capillary import customers, messaging
 from sandbox.vendors.capillary.envelopes import v2_created
-from sandbox.vendors.capillary.handlers import handlers
+from sandbox.vendors.capillary.registry import handlers
 
 SUBSCRIPTION_IDS_START = 20_000_001
 NOTIFY_ON = {"MOBILE": Channel.SMS, "EMAIL": Channel.EMAIL}

@@ -7,7 +7,7 @@ from sandbox.vendor import FixtureSection, Vendor
 from sandbox.vendors.messangi import auth, blocklist, collections, envelope, fixture, sends
 from sandbox.vendors.messangi.auth import authenticate
 from sandbox.vendors.messangi.credentials import CREDENTIALS
-from sandbox.vendors.messangi.handlers import handlers
+from sandbox.vendors.messangi.registry import handlers
 
 __all__ = ["VENDOR", "auth", "blocklist", "envelope", "sends"]
 

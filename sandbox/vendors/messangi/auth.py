@@ -13,7 +13,7 @@ from sandbox import tokens
 from sandbox.errors import Unauthorized
 from sandbox.http import Context, Reply
 from sandbox.store import Store, TenantData
-from sandbox.vendors.messangi.handlers import handlers
+from sandbox.vendors.messangi.registry import handlers
 
 LOGIN_TTL_SECONDS = 24 * 3600
 

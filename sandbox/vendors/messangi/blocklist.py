@@ -18,7 +18,7 @@ from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData
 from sandbox.vendors.messangi.envelope import nanos, ok
-from sandbox.vendors.messangi.handlers import handlers
+from sandbox.vendors.messangi.registry import handlers
 
 COLLECTION = "messangi_blocklist"
 SEQUENCE = "messangi_subscriber"
@@ -119,9 +119,9 @@ def get_subscriber(ctx: Context) -> Reply:
 @handlers("deleteSubscriber")
 def delete_subscriber(ctx: Context) -> Reply:
     data = ctx.data
-    entry = data[COLLECTION].get(ctx.path["id"])
+    entry = data[COLLECTION].get(ctx.path_params["id"])
     if entry is None:
-        raise NotFound(f"id: no blocklist entry '{ctx.path['id']}'", field="id")
+        raise NotFound(f"id: no blocklist entry '{ctx.path_params['id']}'", field="id")
     tx = data.begin()
     tx.delete(COLLECTION, entry["id"])
     tx.commit()

@@ -19,7 +19,7 @@ from sandbox.http import Context, Reply
 from sandbox.store import Doc
 from sandbox.vendors.messangi import blocklist
 from sandbox.vendors.messangi.envelope import nanos, ok
-from sandbox.vendors.messangi.handlers import handlers
+from sandbox.vendors.messangi.registry import handlers
 
 
 @dataclass(frozen=True)
@@ -94,9 +94,9 @@ for _operation in SEND_APIS:
 @handlers("getMessage")
 def get_message(ctx: Context) -> Reply:
     """A sent message's status: DELIVERED, or BLACKLISTED when the blocklist stopped it."""
-    message = ctx.data["messages"].get(ctx.path["id"])
+    message = ctx.data["messages"].get(ctx.path_params["id"])
     if message is None or message["vendor"] != "messangi":
-        raise NotFound(f"id: no message '{ctx.path['id']}'", field="id")
+        raise NotFound(f"id: no message '{ctx.path_params['id']}'", field="id")
     api = SEND_APIS[message["operation"]]
     return ok(ctx, _answer(message, api, None))
 

@@ -15,7 +15,7 @@ from sandbox.vendors.symplify import (
 )
 from sandbox.vendors.symplify.auth import authenticate
 from sandbox.vendors.symplify.credentials import CREDENTIALS
-from sandbox.vendors.symplify.handlers import handlers
+from sandbox.vendors.symplify.registry import handlers
 
 __all__ = ["VENDOR", "contacts", "envelope", "lists", "sends", "tempblock"]
 

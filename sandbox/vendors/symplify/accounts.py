@@ -16,7 +16,7 @@ CONTACTS = "symplify_contacts"
 def account(ctx: Context) -> str:
     """The path's account, which must be one of the tenant's (403 otherwise: the token is
     valid, the account is not its own)."""
-    customer_id: str = ctx.path["customerid"]
+    customer_id: str = ctx.path_params["customerid"]
     accounts = ctx.data[ACCOUNTS]
     if customer_id not in accounts:
         mine = ", ".join(sorted(str(doc["id"]) for doc in accounts.values())) or "none"
@@ -42,7 +42,7 @@ def get_list(ctx: Context, customer_id: str, list_id: int, field: str = "listId"
 def path_list(ctx: Context) -> tuple[str, Doc]:
     """The account and the list the path names, both checked: (customer id, list)."""
     customer_id = account(ctx)
-    return customer_id, get_list(ctx, customer_id, ctx.path["listId"])
+    return customer_id, get_list(ctx, customer_id, ctx.path_params["listId"])
 
 
 def list_dto(ctx: Context, doc: Doc) -> dict[str, Any]:

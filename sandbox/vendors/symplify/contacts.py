@@ -18,7 +18,7 @@ from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import CONTACTS, path_list
-from sandbox.vendors.symplify.handlers import handlers
+from sandbox.vendors.symplify.registry import handlers
 
 CONTACT_IDS_START = 2_047_800_001
 SEQUENCE = "symplify_contact"
@@ -131,7 +131,7 @@ def add_contact(ctx: Context) -> Reply:
 def get_contact(ctx: Context) -> Reply:
     customer_id, listed = path_list(ctx)
     list_id = listed["list_id"]
-    original_id = ctx.path["originalId"]
+    original_id = ctx.path_params["originalId"]
     contact = ctx.data[CONTACTS].by("on_list", (customer_id, list_id, original_id))
     if contact is None:
         raise NotFound(

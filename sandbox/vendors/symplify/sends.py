@@ -13,7 +13,7 @@ from sandbox.errors import InvalidInput
 from sandbox.http import Context, Reply
 from sandbox.vendors.symplify.accounts import CONTACTS, path_list
 from sandbox.vendors.symplify.contacts import day
-from sandbox.vendors.symplify.handlers import handlers
+from sandbox.vendors.symplify.registry import handlers
 
 _ADDRESS = {Channel.EMAIL: "email", Channel.SMS: "mobile"}
 # Symplify's contacts may be blocked until a day

@@ -22,7 +22,7 @@ from sandbox.http import Context, Reply
 from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import CONTACTS, account, get_list
 from sandbox.vendors.symplify.contacts import active_block, block_end_ms
-from sandbox.vendors.symplify.handlers import handlers
+from sandbox.vendors.symplify.registry import handlers
 
 ANY_LIST = -1
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sandbox.clock import OutOfRange, parse_iso
-from sandbox.control.handlers import handlers, tenant_of
+from sandbox.control.registry import handlers, tenant_of
 from sandbox.errors import InvalidInput
 from sandbox.http import Context, Reply
 from sandbox.store import TenantData

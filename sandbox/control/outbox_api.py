@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from itertools import islice
 
 from sandbox import normalise
-from sandbox.control.handlers import handlers, tenant_of
+from sandbox.control.registry import handlers, tenant_of
 from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
 from sandbox.store.collection import Doc
@@ -44,9 +44,9 @@ def list_outbox(ctx: Context) -> Reply:
 
 @handlers("getOutboxMessage")
 def get_outbox_message(ctx: Context) -> Reply:
-    doc = tenant_of(ctx)["messages"].get(ctx.path["id"])
+    doc = tenant_of(ctx)["messages"].get(ctx.path_params["id"])
     if doc is None:
-        raise NotFound(f"no message with id '{ctx.path['id']}'", field="id")
+        raise NotFound(f"no message with id '{ctx.path_params['id']}'", field="id")
     return Reply(doc)
 
 

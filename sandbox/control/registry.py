@@ -10,7 +10,7 @@ handlers = Handlers()
 
 
 def tenant_of(ctx: Context) -> TenantData:
-    name = ctx.path["tenant"]
+    name = ctx.path_params["tenant"]
     data = ctx.store.get(name)
     if data is None:
         raise NotFound(f"no tenant named '{name}'", field="tenant")

@@ -3,7 +3,7 @@ What a fault does to a call is sandbox/faults.py."""
 
 from __future__ import annotations
 
-from sandbox.control.handlers import handlers, tenant_of
+from sandbox.control.registry import handlers, tenant_of
 from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
 from sandbox.store.collection import Doc
@@ -72,7 +72,7 @@ def clear_faults(ctx: Context) -> Reply:
 
 
 def _operation(ctx: Context) -> str:
-    operation_id: str = ctx.path["operationId"]
+    operation_id: str = ctx.path_params["operationId"]
     if operation_id not in ctx.store.operations:
         documents = ", ".join(f"/openapi/{vendor.name}.yaml" for vendor in ctx.store.vendors)
         raise NotFound(
