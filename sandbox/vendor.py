@@ -11,6 +11,7 @@ other (tests/test_fake_vendor.py adds one from outside `sandbox/`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,6 +56,23 @@ class Credentials:
 
 
 @dataclass(frozen=True)
+class RealHosts:
+    """Where a vendor's real API lives, so tests can route calls to it into the sandbox
+    (sandbox/testing/respx_routes.py): its hosts, and the path its base URL adds before the
+    documented paths (e.g. Symplify's `/rest`)."""
+
+    hosts: re.Pattern[str]
+    base_path: re.Pattern[str] | None = None
+
+    def path_start(self, path: str) -> int:
+        """Where the documented path begins in the URL's path."""
+        if self.base_path is None:
+            return 0
+        match = self.base_path.match(path)
+        return match.end() if match else 0
+
+
+@dataclass(frozen=True)
 class Vendor:
     name: str  # its prefix (/name/...), its fixture key, its faults' `vendor`
     handlers: Mapping[str, Handler]  # operationId -> handler: exactly its document's operations
@@ -65,6 +83,7 @@ class Vendor:
     collections: tuple[CollectionSpec, ...] = ()
     fixture: FixtureSection | None = None
     credentials: Credentials | None = None
+    real_hosts: RealHosts | None = None
 
     @property
     def document_name(self) -> str | Path:

@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from sandbox.app import VENDORS
 from sandbox.testing import Sandbox, Tenant, in_process
+from sandbox.testing.respx_routes import vendor_routes
 from tests.fake_vendor import FAKE
 
 NOTIFY = "/fake/v1/notify"
@@ -99,6 +101,18 @@ def test_its_faults_apply(tenant: Tenant) -> None:
     unknown = tenant.http.put(f"{tenant.control}/faults/noSuchOperation", json={"status": 500})
     assert unknown.status_code == 404
     assert "/openapi/fake.yaml" in unknown.json()["error"]["message"]
+
+
+def test_its_real_host_is_routed_into_the_sandbox(sandbox: Sandbox, tenant: Tenant) -> None:
+    key = {"X-Fake-Key": tenant.credentials["fake"]["value"]}
+    with vendor_routes(sandbox, vendors=[FAKE]), httpx.Client() as client:
+        sent = client.post(
+            "https://api.fake.example/v1/notify",
+            json={"to": "muted@example.com", "text": "hi"},
+            headers=key,
+        )
+    assert sent.status_code == 200, sent.text
+    assert [m["status"] for m in tenant.outbox()] == ["SUPPRESSED"]
 
 
 def test_its_rate_limit_applies(tenant: Tenant) -> None:

@@ -19,11 +19,9 @@ another respx router is active: then that router decides, as respx does with sev
 from __future__ import annotations
 
 import asyncio
-import re
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 
 import httpx
 import respx
@@ -31,34 +29,8 @@ from respx.mocks import Mocker
 from respx.models import AllMockedAssertionError
 
 from sandbox.testing.client import Sandbox
-
-
-@dataclass(frozen=True)
-class VendorHosts:
-    """Where a vendor's real API lives: its hosts, and the path its base URL adds before the
-    documented paths (Symplify's `/rest`, or `/{server}/rest` on the legacy Carma hosts)."""
-
-    vendor: str
-    hosts: re.Pattern[str]
-    base_path: re.Pattern[str] | None = None
-
-    def path_start(self, path: str) -> int:
-        """Where the documented path begins in the URL's path."""
-        if self.base_path is None:
-            return 0
-        match = self.base_path.match(path)
-        return match.end() if match else 0
-
-
-VENDOR_HOSTS: tuple[VendorHosts, ...] = (
-    VendorHosts("capillary", re.compile(r"(?:[a-z0-9-]+\.)+api\.capillarytech\.com")),
-    VendorHosts("messangi", re.compile(r"(?:elastic|staging-aws)\.messangi\.me")),
-    VendorHosts(
-        "symplify",
-        re.compile(r"(?:[a-z0-9-]+\.)+(?:symplifymail|carmamail)\.com"),
-        re.compile(r"(?:/[^/]+)??/rest(?=/|$)"),
-    ),
-)
+from sandbox.vendor import RealHosts, Vendor
+from sandbox.vendors import VENDORS
 
 # True while respx resolves a sync client's request (the answer must be made synchronously),
 # False for an async client's; None under a router that is not a SandboxRouter
@@ -96,9 +68,9 @@ def _is_sync() -> bool:
     return False
 
 
-def to_sandbox(sandbox: Sandbox, hosts: VendorHosts) -> SideEffect:
-    """A respx side effect that answers a request to `hosts` from the sandbox."""
-    prefix = f"/{hosts.vendor}"
+def to_sandbox(sandbox: Sandbox, vendor: str, hosts: RealHosts) -> SideEffect:
+    """A respx side effect that answers a request to `vendor`'s `hosts` from the sandbox."""
+    prefix = f"/{vendor}"
     caller = sandbox.caller
 
     def side_effect(request: httpx.Request) -> httpx.Response | Awaitable[httpx.Response]:
@@ -168,19 +140,23 @@ def _everything_else(router: respx.MockRouter) -> Callable[[httpx.Request], http
 
 @contextmanager
 def vendor_routes(
-    sandbox: Sandbox, router: respx.MockRouter | None = None
+    sandbox: Sandbox,
+    router: respx.MockRouter | None = None,
+    vendors: Sequence[Vendor] = VENDORS,
 ) -> Iterator[respx.MockRouter]:
-    """Route every vendor's real hosts to `sandbox` while the block runs, in a new router
-    (other hosts pass through) or in `router` (which then decides about other hosts)."""
+    """Route every vendor's real hosts (`Vendor.real_hosts`) to `sandbox` while the block
+    runs, in a new router (other hosts pass through) or in `router` (which then decides about
+    other hosts)."""
     own = router is None
     active_router = router or SandboxRouter(assert_all_called=False, assert_all_mocked=True)
     with active_router as active:
         if sandbox.caller is None:  # a live sandbox: the calls to it go out unchanged
             active.route(url__startswith=str(sandbox.http.base_url)).pass_through()
-        for hosts in VENDOR_HOSTS:
-            active.route(host__regex=f"^{hosts.hosts.pattern}$").mock(
-                side_effect=to_sandbox(sandbox, hosts)
-            )
+        for vendor in vendors:
+            if vendor.real_hosts is not None:
+                active.route(host__regex=f"^{vendor.real_hosts.hosts.pattern}$").mock(
+                    side_effect=to_sandbox(sandbox, vendor.name, vendor.real_hosts)
+                )
         if own:
             active.route(name="comms-sandbox: other hosts").mock(
                 side_effect=_everything_else(active)

@@ -5,10 +5,12 @@
 - one collection: `fake_muted`, the addresses whose messages are suppressed
 - one fixture key: `fake: {muted: [address, ...]}`, loaded, reset and snapshotted
 - one credential: `X-Fake-Key`, issued per tenant, shown by the control plane
+- its real host, `https://api.fake.example`, routed into the sandbox by the testing helpers
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from datetime import datetime
@@ -20,7 +22,7 @@ from sandbox.engine import Category, Channel, Facts, Intent
 from sandbox.errors import Unauthorized
 from sandbox.http import Context, Handlers, Reply
 from sandbox.store import CollectionSpec, Doc, Store, TenantData
-from sandbox.vendor import Credentials, FixtureSection, Vendor
+from sandbox.vendor import Credentials, FixtureSection, RealHosts, Vendor
 
 MUTED = CollectionSpec("fake_muted", key="address")
 KEY_FIELD = "fake_key"
@@ -77,4 +79,5 @@ FAKE = Vendor(
         show=lambda record: {"type": "header", "name": "X-Fake-Key", "value": record[KEY_FIELD]},
         indexed=(KEY_FIELD,),
     ),
+    real_hosts=RealHosts(re.compile(r"api\.fake\.example")),
 )

@@ -3,7 +3,9 @@ subscriptions and interactions (seeds 000, 002, 003)."""
 
 from __future__ import annotations
 
-from sandbox.vendor import FixtureSection, Vendor
+import re
+
+from sandbox.vendor import FixtureSection, RealHosts, Vendor
 from sandbox.vendors.capillary import (
     collections,
     communications,
@@ -42,4 +44,5 @@ VENDOR = Vendor(
     collections=collections.COLLECTIONS,
     fixture=FixtureSection(capillary_fixture.tables, capillary_fixture.section),
     credentials=CREDENTIALS,
+    real_hosts=RealHosts(re.compile(r"(?:[a-z0-9-]+\.)+api\.capillarytech\.com")),
 )

@@ -3,7 +3,9 @@ sends it applies to (seed 001)."""
 
 from __future__ import annotations
 
-from sandbox.vendor import FixtureSection, Vendor
+import re
+
+from sandbox.vendor import FixtureSection, RealHosts, Vendor
 from sandbox.vendors.messangi import auth, blocklist, collections, envelope, fixture, sends
 from sandbox.vendors.messangi.auth import authenticate
 from sandbox.vendors.messangi.credentials import CREDENTIALS
@@ -19,4 +21,5 @@ VENDOR = Vendor(
     collections=collections.COLLECTIONS,
     fixture=FixtureSection(fixture.tables, fixture.section),
     credentials=CREDENTIALS,
+    real_hosts=RealHosts(re.compile(r"(?:elastic|staging-aws)\.messangi\.me")),
 )

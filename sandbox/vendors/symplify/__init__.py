@@ -3,7 +3,9 @@ list send that honours it."""
 
 from __future__ import annotations
 
-from sandbox.vendor import FixtureSection, Vendor
+import re
+
+from sandbox.vendor import FixtureSection, RealHosts, Vendor
 from sandbox.vendors.symplify import (
     collections,
     contacts,
@@ -27,4 +29,9 @@ VENDOR = Vendor(
     collections=collections.COLLECTIONS,
     fixture=FixtureSection(fixture.tables, fixture.section),
     credentials=CREDENTIALS,
+    # the current hosts and the legacy Carma ones, whose base path is `/{server}/rest`
+    real_hosts=RealHosts(
+        re.compile(r"(?:[a-z0-9-]+\.)+(?:symplifymail|carmamail)\.com"),
+        re.compile(r"(?:/[^/]+)??/rest(?=/|$)"),
+    ),
 )
