@@ -1,4 +1,4 @@
-"""What rate limits and faults (CONTRACT.md section 7) cost a call they do not stop.
+"""What rate limits and faults (docs/contract.md section 7) cost a call they do not stop.
 
 Fresh servers (each on a new data directory, demo tenant) under the same sendMessage load,
 alternated three times: ones with no limit and no fault, and ones with a Capillary rate limit

@@ -295,7 +295,7 @@ def envelope_problem(
 
 
 def vendor_error_envelope(ctx: CheckContext, response: Response, case: Case) -> bool | None:
-    """Every 4xx answer is JSON in the vendor's own error envelope (CONTRACT.md sections 2, 6)."""
+    """Every 4xx answer is JSON in the vendor's own error envelope (docs/contract.md 2, 6)."""
     if not 400 <= response.status_code < 500:
         return None
     problem = envelope_problem(

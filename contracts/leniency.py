@@ -14,7 +14,7 @@ the vendors really give:
   statuses for that operation only, and `documented_refusal` fails any other 400 answer to
   valid data: a refusal naming a code or field not in the operation's list.
 - **Schema-invalid requests accepted** (`negative_data_rejection`). Capillary's list sends
-  decide item by item (a bad item fails alone, CONTRACT.md section 2), and `sendMessage` reads
+  decide item by item (a bad item fails alone, docs/contract.md section 2), and `sendMessage` reads
   only the list of its `channel`. `negative_data_rejection_per_item` runs schemathesis' check
   in place of the built-in one and forgives its failure on those operations (`x-sandbox-items`)
   only when the answer reports a failed item, or when the body without the lists the channel

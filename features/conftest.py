@@ -41,7 +41,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(autouse=True)
 def snapshot_recreates_the_scenario(request: pytest.FixtureRequest) -> Iterator[None]:
     """After every scenario, its tenant's snapshot recreates it exactly in a new tenant
-    (CONTRACT.md section 8): the new tenant's own snapshot is the same document."""
+    (docs/contract.md section 8): the new tenant's own snapshot is the same document."""
     if "world" not in request.fixturenames:
         yield
         return

@@ -1,5 +1,5 @@
 Feature: Faults and rate limits: the errors an integrator's retries must survive
-  Source: CONTRACT.md section 7 (faults and limits, per tenant) and seeds/003's rate limit,
+  Source: docs/contract.md section 7 (faults and limits, per tenant) and seeds/003's rate limit,
   "Demo and Testing Clusters: 1,000 requests per minute per API key". A call stopped by a
   fault or a limit changes nothing: it sends no message.
 

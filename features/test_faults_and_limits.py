@@ -1,4 +1,4 @@
-"""CONTRACT.md section 7 and seed 003's rate limit, scenario by scenario."""
+"""docs/contract.md section 7 and seed 003's rate limit, scenario by scenario."""
 
 from pytest_bdd import scenarios
 

@@ -155,7 +155,7 @@ def render(
     contract = [sc for sc in scenarios if "contract" in sc.tags]
     lines += [
         "",
-        "## CONTRACT.md (no seed statement)",
+        "## docs/contract.md (no seed statement)",
         "",
         "| scenario | result |",
         "|---|---|",

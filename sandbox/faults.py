@@ -1,4 +1,4 @@
-"""Rate limits and injected faults (CONTRACT.md section 7): whether a vendor call is stopped
+"""Rate limits and injected faults (docs/contract.md section 7): whether a vendor call is stopped
 before it does anything, decided once the call's tenant is known.
 
 Rate limits: `settings.rate_limits[vendor]` requests per minute. A tenant holds one credential

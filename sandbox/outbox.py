@@ -1,7 +1,7 @@
 """Records every communication a vendor API triggers as an outbox message with its decision.
 
 One function for every vendor: the vendor gathers the facts about the recipient, the engine
-decides, and this module writes the message in the contract's shape (CONTRACT.md section 4)
+decides, and this module writes the message in the contract's shape (docs/contract.md section 4)
 in the same transaction as the API call's other writes.
 """
 

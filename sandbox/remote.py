@@ -1,5 +1,5 @@
 """The command line's client of a running sandbox's control plane: `comms-sandbox tenants`,
-`outbox [--follow]` and `snapshot save|load` (CONTRACT.md sections 4 and 8)."""
+`outbox [--follow]` and `snapshot save|load` (docs/contract.md sections 4 and 8)."""
 
 from __future__ import annotations
 

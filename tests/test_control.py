@@ -1,4 +1,4 @@
-"""The control plane (CONTRACT.md sections 2-4): tenants, fixtures, outbox, clock, journal."""
+"""The control plane (docs/contract.md sections 2-4): tenants, fixtures, outbox, clock, journal."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Who may use the control plane (CONTRACT.md section 11): a page the developer visits must
+"""Who may use the control plane (docs/contract.md section 11): a page the developer visits must
 not reach it (DNS rebinding, cross-origin POSTs), a token can be required, and an exposed bind
 is warned about. The vendor APIs answer to their own credentials either way."""
 

@@ -1,4 +1,4 @@
-"""The suppression engine: pure decisions in the precedence of CONTRACT.md section 4."""
+"""The suppression engine: pure decisions in the precedence of docs/contract.md section 4."""
 
 from __future__ import annotations
 

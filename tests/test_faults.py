@@ -1,4 +1,4 @@
-"""Injected faults and rate limits (CONTRACT.md section 7), in-process and on a real server."""
+"""Injected faults and rate limits (docs/contract.md section 7), in-process and on a real server."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A snapshot (CONTRACT.md section 8) recreates a tenant's observable state exactly in another
+"""A snapshot (docs/contract.md section 8) recreates a tenant's observable state exactly in another
 tenant: every collection, the same answers from every read API, the same next ids; in JSON and
 YAML; without credentials; and a document that does not fit is refused, naming the bad key."""
 

@@ -1,4 +1,4 @@
-"""Storage that fails or lies (CONTRACT.md section 12): a full disk, failing writes, torn and
+"""Storage that fails or lies (docs/contract.md section 12): a full disk, failing writes, torn and
 damaged journals, snapshots and tenant records, a deleted lock. Each test asserts what a user
 sees: the answer, and that every acknowledged write is still there after a restart; nothing
 in the data directory is deleted because it could not be read."""

@@ -1,4 +1,4 @@
-"""Per-tenant credentials, in each vendor's own scheme (CONTRACT.md section 2): each vendor
+"""Per-tenant credentials, in each vendor's own scheme (docs/contract.md section 2): each vendor
 issues and shows its own (`Vendor.credentials`); this module puts them in one record."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Injected faults per vendor operation: set, read, list, clear (CONTRACT.md section 7).
+"""Injected faults per vendor operation: set, read, list, clear (docs/contract.md section 7).
 What a fault does to a call is sandbox/faults.py."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Tenant documents (CONTRACT.md sections 3 and 8): fixtures and snapshots are one format with
+"""Tenant documents (docs/contract.md sections 3 and 8): fixtures and snapshots are one format with
 one loader. A fixture is a snapshot with most sections left out.
 
 The shape is validated by `openapi/sandbox.yaml` before this runs; each vendor section is then

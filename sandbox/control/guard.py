@@ -1,4 +1,4 @@
-"""Who may use the control plane (CONTRACT.md section 11): a local web control plane is
+"""Who may use the control plane (docs/contract.md section 11): a local web control plane is
 reachable by every page the developer's browser opens, so it is guarded as Jupyter and
 Mailpit guard theirs.
 

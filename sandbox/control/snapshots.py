@@ -1,5 +1,5 @@
 """`GET /_sandbox/tenants/{t}/snapshot`: a tenant's whole state as a document that
-`PUT /_sandbox/tenants/{u}` recreates it from (CONTRACT.md section 8); JSON, or YAML when the
+`PUT /_sandbox/tenants/{u}` recreates it from (docs/contract.md section 8); JSON, or YAML when the
 client accepts `application/yaml` and not JSON first."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The sections of a tenant document that belong to no vendor: the clock, settings, faults, the
-outbox, the interaction history and the id sequences (CONTRACT.md sections 3 and 8).
+outbox, the interaction history and the id sequences (docs/contract.md sections 3 and 8).
 
 A fixture may declare any of them; a snapshot writes them all. `tables` turns them into store
 documents, `sections` reads them back out of a tenant, and the two are inverses: a tenant made

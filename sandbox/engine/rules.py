@@ -1,4 +1,4 @@
-"""The suppression rules, one pure function each, in the precedence of CONTRACT.md section 4.
+"""The suppression rules, one pure function each, in the precedence of docs/contract.md section 4.
 
 Most results repeat (the same label, the same subscription state), so each rule builds them
 through a small memo: a message costs a few dictionary lookups, not four new sentences.

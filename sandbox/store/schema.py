@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sandbox.store.collection import CollectionSpec
 
 META = CollectionSpec("meta")  # clock, settings: a handful of documents
-# injected faults (CONTRACT.md section 7), one per vendor operationId
+# injected faults (docs/contract.md section 7), one per vendor operationId
 FAULTS = CollectionSpec("faults", key="operationId")
 # the outbox: every message any vendor API triggered, with its decision
 MESSAGES = CollectionSpec(

@@ -1,4 +1,4 @@
-"""An example tenant like CONTRACT.md's: a blocked customer, an active one, an opted-out one;
+"""An example tenant like docs/contract.md's: a blocked customer, an active one, an opted-out one;
 a Messangi number blocklisted on one sender of two; a Symplify account with two lists.
 
 sandbox.create_tenant(EXAMPLE_FIXTURE)

@@ -395,7 +395,7 @@ def every_answer(world: World, status: int) -> None:
     assert set(seen) == {status}, seen
 
 
-# --- faults and rate limits (CONTRACT.md section 7) ----------------------------------------
+# --- faults and rate limits (docs/contract.md section 7) ----------------------------------------
 @given(parsers.parse("the {vendor} rate limit is {limit:d} requests per minute"))
 @when(parsers.parse("the {vendor} rate limit is {limit:d} requests per minute"))
 def rate_limit(world: World, vendor: str, limit: int) -> None:

@@ -1,4 +1,4 @@
-"""What subscriptions do to sends (seed 000, 002, CONTRACT.md section 4): an opt-out of a
+"""What subscriptions do to sends (seed 000, 002, docs/contract.md section 4): an opt-out of a
 channel and priority suppresses the next such message with SUBSCRIPTION_OPTED_OUT, OTP bypasses
 it, the status-label block wins whatever the subscriptions, and opting back in lifts it."""
 

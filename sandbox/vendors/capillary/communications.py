@@ -60,7 +60,7 @@ WECHAT = ListChannel(
 
 
 def _category(item: dict[str, Any]) -> tuple[Priority, Category]:
-    """Direct sends are TRANS unless the item says BULK (CONTRACT.md section 4)."""
+    """Direct sends are TRANS unless the item says BULK (docs/contract.md section 4)."""
     if item.get("priority") == "BULK":
         return Priority.BULK, Category.PROMOTIONAL
     return Priority.TRANS, Category.TRANSACTIONAL

@@ -189,7 +189,7 @@ def _failed_item(item: dict[str, Any], error: ApiError | None) -> dict[str, Any]
     }
 
 
-# --- v2 (assumed shapes, CONTRACT.md section 5) ------------------------------------------------
+# --- v2 (assumed shapes, docs/contract.md section 5) -------------------------------------------
 @handlers("createChangeRequest")
 def create_change_request(ctx: Context) -> Reply:
     customer = customers.by_id(ctx.data, ctx.path_params["customerId"], "customerId")

@@ -1,4 +1,4 @@
-"""The list send (CONTRACT.md section 5, assumed): a message to every contact of a list with an
+"""The list send (docs/contract.md section 5, assumed): a message to every contact of a list with an
 address on the channel; contacts under a temporary block are recorded SUPPRESSED with reason
 CONTACT_TEMP_BLOCKED. The answer does not say which: "no messages will be sent" (seed 004) is
 a promise about delivery, not an error.
