@@ -17,7 +17,7 @@ from sandbox import control
 from sandbox.asgi import json_response, send_json
 from sandbox.control import fixtures, tenants, vendor_schemas
 from sandbox.control.guard import ControlGuard
-from sandbox.errors import NotFound, render
+from sandbox.errors import NotFound, known_envelope, render
 from sandbox.routing import OperationRouter, PrefixDispatcher
 from sandbox.settings import Settings
 from sandbox.spec import Operation, compile_document, load_document
@@ -37,6 +37,10 @@ class HandlerMismatch(RuntimeError):
 
 
 def check_handlers(vendor: Vendor, operations: list[Operation]) -> None:
+    envelopes = {op.envelope for op in operations} | {vendor.envelope}
+    unknown = sorted(envelope for envelope in envelopes if not known_envelope(envelope))
+    if unknown:
+        raise HandlerMismatch(f"{vendor.name}: no error envelope registered as {unknown}")
     documented = {op.operation_id for op in operations}
     missing = sorted(documented - set(vendor.handlers))
     orphans = sorted(set(vendor.handlers) - documented)

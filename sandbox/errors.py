@@ -102,7 +102,13 @@ def register_envelope(name: str) -> Callable[[Renderer], Renderer]:
 
 
 def render(envelope: str, error: ApiError, now: datetime | None = None) -> Any:
-    return _RENDERERS.get(envelope, _render_sandbox)(error, now)
+    """`error` in `envelope`; the app refuses to start with an envelope no module registered
+    (`known_envelope`), so the lookup cannot miss."""
+    return _RENDERERS[envelope](error, now)
+
+
+def known_envelope(envelope: str) -> bool:
+    return envelope in _RENDERERS
 
 
 @register_envelope("sandbox")

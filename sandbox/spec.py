@@ -68,7 +68,7 @@ def field_name(path: list[str | int] | tuple[str | int, ...], prefix: str = "") 
 @dataclass
 class Parameter:
     name: str
-    location: str  # query | path | header
+    location: str  # query | path
     required: bool
     schema: dict[str, Any]
     validator: Any
@@ -105,7 +105,6 @@ class Operation:
     item_pointers: tuple[tuple[str, ...], ...]
     unwrap: str | None  # a wrapper key some of the vendor's own examples add (v2 "root")
     accepts_yaml: bool
-    array_query: bool  # has array query parameters (repeated ?x=1&x=2)
     query_required: bool  # some query parameter is required
     spec: dict[str, Any] = field(repr=False)
     # parsed, validated and handled in a worker thread (x-sandbox-offload): large documents
@@ -323,7 +322,7 @@ def compile_document(doc: dict[str, Any], vendor: str) -> list[Operation]:
                     validator=_compile(p.get("schema", {})),
                 )
                 for p in params
-                if p["in"] in {"query", "path", "header"}
+                if p["in"] in {"query", "path"}  # headers: each vendor's authenticate reads them
             ]
             body = op.get("requestBody")
             schema = None
@@ -348,10 +347,6 @@ def compile_document(doc: dict[str, Any], vendor: str) -> list[Operation]:
                     item_pointers=tuple(tuple(p.strip("/").split("/")) for p in pointers),
                     unwrap=op.get("x-sandbox-unwrap"),
                     accepts_yaml=any("yaml" in media_type for media_type in media),
-                    array_query=any(
-                        p.location == "query" and p.schema.get("type") == "array"
-                        for p in parameters
-                    ),
                     query_required=any(p.location == "query" and p.required for p in parameters),
                     spec=op,
                     offload=bool(op.get("x-sandbox-offload", False)),

@@ -134,3 +134,11 @@ def test_query_parameters_are_coerced_then_validated() -> None:
 def test_field_names_read_like_paths() -> None:
     assert field_name(["root", "sms", 0, "to"]) == "root.sms[0].to"
     assert field_name([]) == "body"
+
+
+def test_an_unknown_error_envelope_stops_the_app_from_starting() -> None:
+    odd = Vendor("x", {}, control.VENDOR.authenticate, "no-such-envelope")
+    with pytest.raises(
+        HandlerMismatch, match="no error envelope registered as \\['no-such-envelope'\\]"
+    ):
+        check_handlers(odd, [])
