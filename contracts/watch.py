@@ -58,7 +58,11 @@ class HandlerCalls:
 
     def counted(self, vendor: Vendor) -> Vendor:
         """The vendor with each handler counting its calls."""
-        return replace(vendor, handlers=_CountedHandlers(vendor.handlers, self))
+        return replace(
+            vendor,
+            handlers=_CountedHandlers(vendor.handlers, self),
+            control_handlers=_CountedHandlers(vendor.control_handlers, self),
+        )
 
 
 class _CountedHandlers(Mapping[str, Handler]):

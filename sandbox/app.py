@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -51,6 +52,14 @@ def check_handlers(vendor: Vendor, operations: list[Operation]) -> None:
         )
 
 
+def with_vendor_operations(control_vendor: Vendor, vendors: Sequence[Vendor]) -> Vendor:
+    """The control plane with the control-plane handlers the app's vendors bring."""
+    handlers = dict(control_vendor.handlers)
+    for vendor in vendors:
+        handlers.update(vendor.control_handlers)
+    return replace(control_vendor, handlers=handlers)
+
+
 def load_operations(
     settings: Settings, vendor: Vendor, sections: Sequence[Vendor] = ()
 ) -> list[Operation]:
@@ -61,6 +70,13 @@ def load_operations(
     if sections:
         vendor_schemas.complete(document, sections)
     operations = compile_document(document, vendor.name)
+    if sections:  # a control-plane operation of a vendor the app does not run is not served
+        running = {other.name for other in sections}
+        operations = [
+            op
+            for op in operations
+            if op.spec.get("x-sandbox-vendor", vendor.name) in running | {vendor.name}
+        ]
     check_handlers(vendor, operations)
     return operations
 
@@ -113,9 +129,10 @@ def create_app(
         for vendor in vendors
     }
     guard = ControlGuard(settings.host, settings.allowed_hosts, settings.control_token)
+    control_plane = with_vendor_operations(control_vendor, vendors)
     routers[CONTROL_PREFIX] = OperationRouter(
-        control_vendor,
-        load_operations(settings, control_vendor, vendors),
+        control_plane,
+        load_operations(settings, control_plane, vendors),
         store,
         settings.max_fixture_bytes,
         guard=guard.refusal,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -84,6 +84,9 @@ class Vendor:
     fixture: FixtureSection | None = None
     credentials: Credentials | None = None
     real_hosts: RealHosts | None = None
+    # control-plane operations of this vendor's own (openapi/sandbox.yaml, each marked
+    # `x-sandbox-vendor: <name>`): served only when the app runs this vendor
+    control_handlers: Mapping[str, Handler] = field(default_factory=dict)
 
     @property
     def document_name(self) -> str | Path:

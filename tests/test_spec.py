@@ -8,19 +8,31 @@ from typing import Any
 import pytest
 
 from sandbox import control
-from sandbox.app import VENDORS, HandlerMismatch, check_handlers, load_operations
+from sandbox.app import (
+    VENDORS,
+    HandlerMismatch,
+    check_handlers,
+    load_operations,
+    with_vendor_operations,
+)
 from sandbox.errors import InvalidInput
 from sandbox.settings import Settings
 from sandbox.spec import Operation, compile_document, field_name, resolve_refs
 from sandbox.vendor import Vendor
 from sandbox.vendors import OPERATIONS
 
-DOCUMENTS = [*VENDORS, control.VENDOR]
+# the control plane with the operations the vendors bring to it (Capillary's status labels)
+DOCUMENTS = [
+    *((vendor, ()) for vendor in VENDORS),
+    (with_vendor_operations(control.VENDOR, VENDORS), VENDORS),
+]
 
 
-@pytest.mark.parametrize("vendor", DOCUMENTS, ids=lambda v: v.name)
-def test_every_operation_has_a_handler_and_every_handler_an_operation(vendor: Vendor) -> None:
-    operations = load_operations(Settings(), vendor)  # raises on any mismatch
+@pytest.mark.parametrize(("vendor", "sections"), DOCUMENTS, ids=lambda v: getattr(v, "name", ""))
+def test_every_operation_has_a_handler_and_every_handler_an_operation(
+    vendor: Vendor, sections: tuple[Vendor, ...]
+) -> None:
+    operations = load_operations(Settings(), vendor, sections)  # raises on any mismatch
     assert {op.operation_id for op in operations} == set(vendor.handlers)
 
 
@@ -142,3 +154,10 @@ def test_an_unknown_error_envelope_stops_the_app_from_starting() -> None:
         HandlerMismatch, match="no error envelope registered as \\['no-such-envelope'\\]"
     ):
         check_handlers(odd, [])
+
+
+def test_a_vendors_control_plane_operation_is_served_only_with_that_vendor() -> None:
+    without = load_operations(Settings(), control.VENDOR, VENDORS[1:])
+    assert "putStatusLabel" not in {op.operation_id for op in without}
+    assert "putStatusLabel" in with_vendor_operations(control.VENDOR, VENDORS).handlers
+    assert "putStatusLabel" not in control.VENDOR.handlers

@@ -115,22 +115,6 @@ def put_settings(ctx: Context) -> Reply:
     return Reply(_settings(data))
 
 
-@handlers("putStatusLabel")
-def put_status_label(ctx: Context) -> Reply:
-    data = tenant_of(ctx)
-    name = ctx.path_params["name"]
-    old = data["status_labels"].get(name) or {"status": "ACTIVE", "block_communications": False}
-    label = {
-        "name": name,
-        "status": ctx.body.get("status", old["status"]),
-        "block_communications": ctx.body.get("block_communications", old["block_communications"]),
-    }
-    tx = data.begin()
-    tx.put("status_labels", label)
-    tx.commit()
-    return Reply(label)
-
-
 def _settings(data: TenantData) -> dict[str, Any]:
     stored = data["meta"].get("settings")
     return {

@@ -20,6 +20,7 @@ from sandbox.vendors.capillary import (
 )
 from sandbox.vendors.capillary import fixture as capillary_fixture
 from sandbox.vendors.capillary.auth import authenticate
+from sandbox.vendors.capillary.control_api import control_handlers
 from sandbox.vendors.capillary.credentials import CREDENTIALS
 from sandbox.vendors.capillary.registry import handlers
 
@@ -44,5 +45,6 @@ VENDOR = Vendor(
     collections=collections.COLLECTIONS,
     fixture=FixtureSection(capillary_fixture.tables, capillary_fixture.section),
     credentials=CREDENTIALS,
+    control_handlers=control_handlers,
     real_hosts=RealHosts(re.compile(r"(?:[a-z0-9-]+\.)+api\.capillarytech\.com")),
 )
