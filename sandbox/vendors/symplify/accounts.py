@@ -16,33 +16,33 @@ CONTACTS = "symplify_contacts"
 def account(ctx: Context) -> str:
     """The path's account, which must be one of the tenant's (403 otherwise: the token is
     valid, the account is not its own)."""
-    customer_id: str = ctx.path_params["customerid"]
+    account_id: str = ctx.path_params["customerid"]
     accounts = ctx.data[ACCOUNTS]
-    if customer_id not in accounts:
+    if account_id not in accounts:
         mine = ", ".join(sorted(str(doc["id"]) for doc in accounts.values())) or "none"
         raise Forbidden(
-            f"customerid: this token has no access to account {customer_id!r} "
+            f"customerid: this token has no access to account {account_id!r} "
             f"(its accounts: {mine})",
             field="customerid",
         )
-    return customer_id
+    return account_id
 
 
-def list_key(customer_id: str, list_id: int) -> str:
-    return f"{customer_id}/{list_id}"
+def list_key(account_id: str, list_id: int) -> str:
+    return f"{account_id}/{list_id}"
 
 
-def get_list(ctx: Context, customer_id: str, list_id: int, field: str = "listId") -> Doc:
-    found = ctx.data[LISTS].get(list_key(customer_id, list_id))
+def get_list(ctx: Context, account_id: str, list_id: int, field: str = "listId") -> Doc:
+    found = ctx.data[LISTS].get(list_key(account_id, list_id))
     if found is None:
-        raise NotFound(f"{field}: no list {list_id} in account {customer_id}", field=field)
+        raise NotFound(f"{field}: no list {list_id} in account {account_id}", field=field)
     return found
 
 
 def path_list(ctx: Context) -> tuple[str, Doc]:
     """The account and the list the path names, both checked: (customer id, list)."""
-    customer_id = account(ctx)
-    return customer_id, get_list(ctx, customer_id, ctx.path_params["listId"])
+    account_id = account(ctx)
+    return account_id, get_list(ctx, account_id, ctx.path_params["listId"])
 
 
 def list_dto(ctx: Context, doc: Doc) -> dict[str, Any]:

@@ -84,13 +84,13 @@ def checked(
 
 
 def new_contact(
-    contact_id: int, customer_id: str, list_id: int, fields: dict[str, Any], created: int
+    contact_id: int, account_id: str, list_id: int, fields: dict[str, Any], created: int
 ) -> Doc:
     """A stored contact from `fields` (original_id, email, mobile, firstname, lastname);
     empty ones are left out, so a big list costs less memory."""
     doc: Doc = {
         "id": contact_id,
-        "account": customer_id,
+        "account": account_id,
         "list_id": list_id,
         "created": created,
         "modified": created,
@@ -101,12 +101,12 @@ def new_contact(
 
 @handlers("addContact")
 def add_contact(ctx: Context) -> Reply:
-    customer_id, listed = path_list(ctx)
+    account_id, listed = path_list(ctx)
     list_id = listed["list_id"]
     body = ctx.body
     original_id = body["originalId"]
     data = ctx.data
-    if data[CONTACTS].by("on_list", (customer_id, list_id, original_id)) is not None:
+    if data[CONTACTS].by("on_list", (account_id, list_id, original_id)) is not None:
         raise Conflict(
             f"originalId: a contact with originalId {original_id!r} is already on list {list_id}",
             field="originalId",
@@ -121,7 +121,7 @@ def add_contact(ctx: Context) -> Reply:
         "lastname": body.get("lastName"),
     }
     contact_id = tx.next_id(SEQUENCE, CONTACT_IDS_START)
-    contact = new_contact(contact_id, customer_id, list_id, fields, epoch_ms(ctx.now))
+    contact = new_contact(contact_id, account_id, list_id, fields, epoch_ms(ctx.now))
     tx.put(CONTACTS, contact)
     tx.commit()
     return Reply(contact_dto(contact, ctx.now.date()))
@@ -129,10 +129,10 @@ def add_contact(ctx: Context) -> Reply:
 
 @handlers("getContact")
 def get_contact(ctx: Context) -> Reply:
-    customer_id, listed = path_list(ctx)
+    account_id, listed = path_list(ctx)
     list_id = listed["list_id"]
     original_id = ctx.path_params["originalId"]
-    contact = ctx.data[CONTACTS].by("on_list", (customer_id, list_id, original_id))
+    contact = ctx.data[CONTACTS].by("on_list", (account_id, list_id, original_id))
     if contact is None:
         raise NotFound(
             f"originalId: no contact {original_id!r} on list {list_id}", field="originalId"
@@ -143,11 +143,11 @@ def get_contact(ctx: Context) -> Reply:
 @handlers("listContacts")
 def list_contacts(ctx: Context) -> Reply:
     """Contacts in id order after `lastId`, `pageSize` at a time (Symplify's keyset paging)."""
-    customer_id, listed = path_list(ctx)
+    account_id, listed = path_list(ctx)
     list_id = listed["list_id"]
     last_id = ctx.query.get("lastId", -1)
     size = ctx.query.get("pageSize", 1000)
     today = ctx.now.date()
-    members = ctx.data[CONTACTS].all_by("list", (customer_id, list_id))  # oldest (lowest id) first
+    members = ctx.data[CONTACTS].all_by("list", (account_id, list_id))  # oldest (lowest id) first
     page = islice((c for c in members if c["id"] > last_id), size)
     return Reply([contact_dto(contact, today) for contact in page])

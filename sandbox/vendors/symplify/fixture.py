@@ -24,14 +24,14 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
     contact_ids: set[int] = set()
     max_list = lists.LIST_IDS_START - 1
     for a, given in enumerate(section.get("accounts") or []):
-        customer_id = str(given["customer_id"]).strip()
+        account_id = str(given["customer_id"]).strip()
         where = f"symplify.accounts[{a}]"
-        if not customer_id or "/" in customer_id or customer_id in {d["id"] for d in accounts}:
+        if not account_id or "/" in account_id or account_id in {d["id"] for d in accounts}:
             raise InvalidInput(
-                f"{where}.customer_id: {customer_id!r} is empty, has a '/' or is repeated",
+                f"{where}.customer_id: {account_id!r} is empty, has a '/' or is repeated",
                 field=f"{where}.customer_id",
             )
-        accounts.append({"id": customer_id})
+        accounts.append({"id": account_id})
         seen_lists: set[int] = set()
         for index, listed in enumerate(given.get("lists") or []):
             here = f"{where}.lists[{index}]"
@@ -40,7 +40,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
             name = str(listed.get("name") or f"List {list_id}")
             list_docs.append(
                 lists.new_list(
-                    customer_id,
+                    account_id,
                     list_id,
                     name,
                     listed.get("description", ""),
@@ -75,7 +75,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
                     "firstname": person.get("firstname"),
                     "lastname": person.get("lastname"),
                 }
-                contact = contacts.new_contact(contact_id, customer_id, list_id, fields, created)
+                contact = contacts.new_contact(contact_id, account_id, list_id, fields, created)
                 contact.update({k: person[k] for k in ("created", "modified") if k in person})
                 if person.get("temp_block"):
                     contact["block"] = _block(person["temp_block"], f"{spot}.temp_block")

@@ -12,8 +12,8 @@ SEQUENCE = "symplify_list"
 
 @handlers("listLists")
 def list_lists(ctx: Context) -> Reply:
-    customer_id = account(ctx)
-    lists = ctx.data[LISTS].all_by("account", customer_id)
+    account_id = account(ctx)
+    lists = ctx.data[LISTS].all_by("account", account_id)
     return Reply([list_dto(ctx, doc) for doc in sorted(lists, key=lambda d: d["list_id"])])
 
 
@@ -24,14 +24,14 @@ def get_one_list(ctx: Context) -> Reply:
 
 @handlers("createList")
 def create_list(ctx: Context) -> Reply:
-    customer_id = account(ctx)
+    account_id = account(ctx)
     body = ctx.body
     tx = ctx.data.begin()
     list_id = tx.next_id(SEQUENCE, LIST_IDS_START)  # the fixture starts it past its own lists
     doc = tx.put(
         LISTS,
         new_list(
-            customer_id,
+            account_id,
             list_id,
             body["name"],
             body.get("description", ""),
@@ -43,11 +43,11 @@ def create_list(ctx: Context) -> Reply:
 
 
 def new_list(
-    customer_id: str, list_id: int, name: str, description: str, kind: int
+    account_id: str, list_id: int, name: str, description: str, kind: int
 ) -> dict[str, object]:
     return {
-        "id": list_key(customer_id, list_id),
-        "account": customer_id,
+        "id": list_key(account_id, list_id),
+        "account": account_id,
         "list_id": list_id,
         "name": name,
         "description": description,

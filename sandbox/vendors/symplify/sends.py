@@ -22,7 +22,7 @@ CONCEPTS = frozenset({Concept.TEMPORARY_BLOCKS})
 
 @handlers("sendToList")
 def send_to_list(ctx: Context) -> Reply:
-    customer_id, listed = path_list(ctx)
+    account_id, listed = path_list(ctx)
     list_id = listed["list_id"]
     body = ctx.body
     channel = Channel(body.get("channel", "EMAIL"))
@@ -35,7 +35,7 @@ def send_to_list(ctx: Context) -> Reply:
     data = ctx.data
     tx = data.begin()
     sent = 0
-    for contact in data[CONTACTS].all_by("list", (customer_id, list_id)):
+    for contact in data[CONTACTS].all_by("list", (account_id, list_id)):
         to = contact.get(address)
         if not to:
             continue

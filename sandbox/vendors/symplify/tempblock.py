@@ -63,26 +63,26 @@ def parse_search(source: Mapping[str, Any]) -> Search:
 
 def find(ctx: Context, search: Search) -> list[Doc]:
     """The contacts the search finds; 404 for an unknown list or when it finds nobody."""
-    customer_id = account(ctx)
+    account_id = account(ctx)
     if search.list_id is not None:
-        get_list(ctx, customer_id, search.list_id)
+        get_list(ctx, account_id, search.list_id)
     contacts = ctx.data[CONTACTS]
     found: list[Doc]
     if search.by_email:
-        found = contacts.all_by("email", (customer_id, normalise.email(search.value)))
+        found = contacts.all_by("email", (account_id, normalise.email(search.value)))
         if search.list_id is not None:
             found = [c for c in found if c["list_id"] == search.list_id]
     elif search.list_id is None:
-        found = contacts.all_by("original", (customer_id, search.value))
+        found = contacts.all_by("original", (account_id, search.value))
     else:
-        one = contacts.by("on_list", (customer_id, search.list_id, search.value))
+        one = contacts.by("on_list", (account_id, search.list_id, search.value))
         found = [one] if one is not None else []
     if not found:
         where = "any list" if search.list_id is None else f"list {search.list_id}"
         kind = "e-mail address" if search.by_email else "originalId"
         raise NotFound(
             f"searchValue: no contact with {kind} {search.value!r} on {where} of account "
-            f"{customer_id}",
+            f"{account_id}",
             field="searchValue",
         )
     return found
