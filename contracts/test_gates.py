@@ -38,6 +38,12 @@ TENANT = "canary"
 OTHER = "bystander"
 
 
+@pytest.fixture(autouse=True)
+def own_request_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The canaries count their requests apart: the fuzz report is the real runs' alone."""
+    monkeypatch.setattr(_support, "LOG", _support.RequestLog())
+
+
 def broken_app(operation_id: str, broken: Callable[[Handler], Handler]) -> PrefixDispatcher:
     """An app whose control-plane handler for `operation_id` is `broken(real handler)`,
     every handler counted like the suite's own app."""

@@ -3,9 +3,10 @@
 Before each generated request the watch takes a fingerprint of the whole store: every tenant's
 name, the identity of its data (a replaced or deleted tenant has new data or none), its count
 of committed writes, and its credentials record. After the answer, a request that was refused
-(4xx), or that was schema-invalid and answered 2xx where no documented leniency allows it
-(contracts/leniency.py), must leave the fingerprint as it was: no write to its own tenant, no
-tenant replaced, created or deleted, no other tenant touched.
+(4xx) must leave the fingerprint as it was: no write to its own tenant, no tenant replaced,
+created or deleted, no other tenant touched. A schema-invalid request answered 2xx is counted
+(and whether it wrote); whether it may be accepted at all is judged by the checks that follow
+(negative_data_rejection as contracts/leniency.py configures it), not by the watch.
 
 The watch also counts whether the request reached its operation's handler (the app is built
 with every vendor's handlers wrapped, `counted`), so the fuzz report can say how many refusals

@@ -61,16 +61,16 @@ def with_vendor_operations(control_vendor: Vendor, vendors: Sequence[Vendor]) ->
 
 
 def load_operations(
-    settings: Settings, vendor: Vendor, sections: Sequence[Vendor] = ()
+    settings: Settings, vendor: Vendor, sections: Sequence[Vendor] | None = None
 ) -> list[Operation]:
     """The vendor's operations, compiled from its document. For the control plane,
     `sections` are the vendors the app runs: its document is completed with them
     (control/vendor_schemas.py)."""
     document = load_document(settings.openapi_dir / vendor.document_name)
-    if sections:
+    if sections is not None:  # the control plane
         vendor_schemas.complete(document, sections)
     operations = compile_document(document, vendor.name)
-    if sections:  # a control-plane operation of a vendor the app does not run is not served
+    if sections is not None:  # a control-plane operation of a vendor the app does not run
         running = {other.name for other in sections}
         operations = [
             op

@@ -100,7 +100,10 @@ def test_its_faults_apply(tenant: Tenant) -> None:
     assert len(tenant.outbox()) == 1
     unknown = tenant.http.put(f"{tenant.control}/faults/noSuchOperation", json={"status": 500})
     assert unknown.status_code == 404
-    assert "/openapi/fake.yaml" in unknown.json()["error"]["message"]
+    assert (
+        "capillary.yaml, messangi.yaml, symplify.yaml, fake.yaml"
+        in (unknown.json()["error"]["message"])
+    )
 
 
 def test_its_real_host_is_routed_into_the_sandbox(sandbox: Sandbox, tenant: Tenant) -> None:
@@ -113,6 +116,18 @@ def test_its_real_host_is_routed_into_the_sandbox(sandbox: Sandbox, tenant: Tena
         )
     assert sent.status_code == 200, sent.text
     assert [m["status"] for m in tenant.outbox()] == ["SUPPRESSED"]
+
+
+def test_a_tenant_made_before_the_vendor_was_added_gains_its_credentials_on_reset(
+    tmp_path: Path,
+) -> None:
+    with in_process(data_dir=tmp_path) as before:
+        before.create_tenant({}, name="old")
+    with in_process(vendors=[*VENDORS, FAKE], data_dir=tmp_path) as after:
+        old = after.tenant("old")
+        assert "fake" not in old.credentials and "capillary" in old.credentials
+        old.reset()
+        assert after.tenant("old").credentials["fake"]["value"]
 
 
 def test_its_rate_limit_applies(tenant: Tenant) -> None:
@@ -145,13 +160,40 @@ def names_in_code(path: Path) -> list[str]:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             if id(node) not in docstrings and VENDOR_NAME.search(node.value):
                 found.append(f"{path.name}:{node.lineno} {node.value!r}")
-        elif isinstance(node, ast.Name | ast.Attribute | ast.alias):
-            name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", None)
-            if isinstance(node, ast.alias):
-                name = node.name
-            if name and VENDOR_NAME.search(name):
-                found.append(f"{path.name}:{getattr(node, 'lineno', '?')} {name}")
+        else:
+            for name in _names_of(node):
+                if VENDOR_NAME.search(name):
+                    found.append(f"{path.name}:{getattr(node, 'lineno', '?')} {name}")
     return found
+
+
+def _names_of(node: ast.AST) -> list[str]:
+    """The identifiers a node spells: a name, an attribute, an import and its alias."""
+    if isinstance(node, ast.Name):
+        return [node.id]
+    if isinstance(node, ast.Attribute):
+        return [node.attr]
+    if isinstance(node, ast.alias):
+        return [node.name, node.asname or ""]
+    if isinstance(node, ast.ImportFrom):
+        return [node.module or ""]
+    return []
+
+
+def test_the_check_sees_imports_names_and_strings(tmp_path: Path) -> None:
+    module = tmp_path / "module.py"
+    module.write_text(
+        '"""Docstrings may say Capillary."""\n'
+        "from sandbox.vendors.capillary import fixture as f\n"
+        "import sandbox.vendors.symplify\n"
+        "x = f.tables\n"
+        "y = 'messangi'\n"
+    )
+    assert names_in_code(module) == [
+        "module.py:2 sandbox.vendors.capillary",  # from ... import
+        "module.py:3 sandbox.vendors.symplify",  # import
+        "module.py:5 'messangi'",  # a string; the docstring is left alone
+    ]
 
 
 def test_no_core_module_names_a_vendor_in_its_code() -> None:

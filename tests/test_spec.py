@@ -19,18 +19,17 @@ from sandbox.errors import InvalidInput
 from sandbox.settings import Settings
 from sandbox.spec import Operation, compile_document, field_name, resolve_refs
 from sandbox.vendor import Vendor
-from sandbox.vendors import OPERATIONS
 
 # the control plane with the operations the vendors bring to it (Capillary's status labels)
 DOCUMENTS = [
-    *((vendor, ()) for vendor in VENDORS),
+    *((vendor, None) for vendor in VENDORS),
     (with_vendor_operations(control.VENDOR, VENDORS), VENDORS),
 ]
 
 
 @pytest.mark.parametrize(("vendor", "sections"), DOCUMENTS, ids=lambda v: getattr(v, "name", ""))
 def test_every_operation_has_a_handler_and_every_handler_an_operation(
-    vendor: Vendor, sections: tuple[Vendor, ...]
+    vendor: Vendor, sections: tuple[Vendor, ...] | None
 ) -> None:
     operations = load_operations(Settings(), vendor, sections)  # raises on any mismatch
     assert {op.operation_id for op in operations} == set(vendor.handlers)
@@ -41,7 +40,6 @@ def test_operation_ids_are_unique_across_vendors() -> None:
     ids = [op for vendor in VENDORS for op in vendor.handlers]
     assert len(ids) == len(set(ids))
     assert set(ids).isdisjoint(control.VENDOR.handlers)
-    assert len(OPERATIONS) == len(ids)
 
 
 def test_a_mismatch_stops_the_app_from_starting() -> None:

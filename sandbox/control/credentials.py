@@ -40,12 +40,14 @@ def completed(existing: Doc, vendors: Iterable[Vendor]) -> Doc:
 
 
 def document(record: Doc, vendors: Iterable[Vendor]) -> dict[str, Any]:
-    """The tenant as the control plane shows it."""
+    """The tenant as the control plane shows it. A vendor added after the tenant was made
+    has no credentials in its record until the tenant is next replaced or reset (`completed`):
+    it is left out until then."""
     return {
         "tenant": record["name"],
         "credentials": {
             vendor.name: vendor.credentials.show(record)
             for vendor in vendors
-            if vendor.credentials is not None
+            if vendor.credentials is not None and vendor.credentials.demo.keys() <= record.keys()
         },
     }

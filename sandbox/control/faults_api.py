@@ -3,6 +3,8 @@ What a fault does to a call is sandbox/faults.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sandbox.control.registry import handlers, tenant_of
 from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
@@ -74,7 +76,7 @@ def clear_faults(ctx: Context) -> Reply:
 def _operation(ctx: Context) -> str:
     operation_id: str = ctx.path_params["operationId"]
     if operation_id not in ctx.store.operations:
-        documents = ", ".join(f"/openapi/{vendor.name}.yaml" for vendor in ctx.store.vendors)
+        documents = ", ".join(Path(vendor.document_name).name for vendor in ctx.store.vendors)
         raise NotFound(
             f"no vendor operation {operation_id!r}: use an operationId of {documents}",
             field="operationId",

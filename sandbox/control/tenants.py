@@ -1,4 +1,4 @@
-"""Tenants: create, replace, read, delete, reset; their settings and status labels."""
+"""Tenants: create, replace, read, delete, reset; their settings."""
 
 from __future__ import annotations
 

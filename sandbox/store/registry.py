@@ -98,8 +98,10 @@ class Store:
             vendors = VENDORS
         self.settings = settings
         self.vendors: tuple[Vendor, ...] = tuple(vendors)
-        # operationId -> the name of its vendor
+        # operationId -> the name of its vendor (a fault names an operation by its id alone)
         self.operations = {op: vendor.name for vendor in self.vendors for op in vendor.handlers}
+        if len(self.operations) != sum(len(vendor.handlers) for vendor in self.vendors):
+            raise ValueError("two vendors declare the same operationId")
         self.specs: tuple[CollectionSpec, ...] = schema.all_specs(
             spec for vendor in self.vendors for spec in vendor.collections
         )

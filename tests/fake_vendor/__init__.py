@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sandbox import outbox
 from sandbox.engine import Category, Channel, Facts, Intent
 from sandbox.errors import Unauthorized
 from sandbox.http import Context, Handlers, Reply
@@ -37,7 +36,7 @@ def notify(ctx: Context) -> Reply:
     intent = Intent("fake", "fakeNotify", Channel.SMS, Category.TRANSACTIONAL, None, to, "fake")
     facts = Facts(now=ctx.now, sender_blocklisted=data[MUTED.name].get(to) is not None)
     tx = data.begin()
-    message, _ = outbox.record(tx, intent, facts, body=ctx.body["text"], stamp=ctx.stamp)
+    message, _ = ctx.record(tx, intent, facts, body=ctx.body["text"])
     tx.commit()
     return Reply({"id": message["id"]})
 

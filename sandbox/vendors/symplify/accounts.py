@@ -40,7 +40,7 @@ def get_list(ctx: Context, account_id: str, list_id: int, field: str = "listId")
 
 
 def path_list(ctx: Context) -> tuple[str, Doc]:
-    """The account and the list the path names, both checked: (customer id, list)."""
+    """The account and the list the path names, both checked: (account id, list)."""
     account_id = account(ctx)
     return account_id, get_list(ctx, account_id, ctx.path_params["listId"])
 
