@@ -304,11 +304,22 @@ def _valid_without_unread_lists(case: Case) -> bool:
     read = CHANNEL_LISTS.get(channel)
     unread = set(CHANNEL_LISTS.values()) - {read}
     body = {key: value for key, value in case.body.items() if key not in unread}
-    root = case.operation.schema.raw_schema
+    return bool(_body_validator(case).is_valid(body))
+
+
+_BODY_VALIDATORS: dict[int, Any] = {}
+
+
+def _body_validator(case: Case) -> Any:
+    """The operation's JSON body schema, compiled once per operation."""
     definition = case.operation.definition.raw
-    schema = definition["requestBody"]["content"]["application/json"]["schema"]
-    validator = jsonschema_rs.Draft202012Validator({**schema, "components": root["components"]})
-    return bool(validator.is_valid(body))
+    validator = _BODY_VALIDATORS.get(id(definition))
+    if validator is None:
+        root = case.operation.schema.raw_schema
+        schema = definition["requestBody"]["content"]["application/json"]["schema"]
+        validator = jsonschema_rs.Draft202012Validator({**schema, "components": root["components"]})
+        _BODY_VALIDATORS[id(definition)] = validator
+    return validator
 
 
 def negative_data_rejection_per_item(

@@ -70,13 +70,6 @@ def load_operations(
     if sections is not None:  # the control plane
         vendor_schemas.complete(document, sections)
     operations = compile_document(document, vendor.name)
-    if sections is not None:  # a control-plane operation of a vendor the app does not run
-        running = {other.name for other in sections}
-        operations = [
-            op
-            for op in operations
-            if op.spec.get("x-sandbox-vendor", vendor.name) in running | {vendor.name}
-        ]
     check_handlers(vendor, operations)
     return operations
 

@@ -3,6 +3,7 @@ a document declares for a field (`x-sandbox-error-code`) has Capillary's numeric
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from pathlib import Path
@@ -30,6 +31,7 @@ def error_classes() -> list[tuple[str, type[errors.ApiError]]]:
     ]
 
 
+@functools.cache
 def sources() -> str:
     return "\n".join(path.read_text() for path in SANDBOX.rglob("*.py"))
 

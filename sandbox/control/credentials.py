@@ -10,44 +10,30 @@ from typing import Any
 from sandbox.store.collection import Doc
 from sandbox.vendor import Vendor
 
-# the tenant whose credentials are fixed, so the README can print them
-DEMO_TENANT = "demo"
 
-
-def generate(tenant: str, vendors: Iterable[Vendor]) -> dict[str, str]:
-    fields: dict[str, str] = {}
+def record_for(tenant: str, existing: Doc | None, vendors: Iterable[Vendor], demo: str) -> Doc:
+    """The tenant's record: its name, an incarnation that tells it from an earlier tenant of
+    the same name (tokens name both), and each vendor's credentials as indexed fields. An
+    existing record keeps all of these and gains credentials for a vendor it has none of (one
+    added since the tenant was made); the tenant named `demo` gets the vendors' fixed ones."""
+    base = existing or {"name": tenant, "incarnation": secrets.token_hex(8)}
+    missing: dict[str, str] = {}
     for vendor in vendors:
-        if vendor.credentials is not None:
-            fields.update(vendor.credentials.fields_for(tenant, DEMO_TENANT))
-    return fields
-
-
-def record(tenant: str, secrets_: dict[str, str]) -> Doc:
-    """The tenant's record: the name, each credential as an indexed field, and an incarnation
-    that tells this tenant from an earlier one of the same name (tokens name both)."""
-    return {"name": tenant, **secrets_, "incarnation": secrets.token_hex(8)}
-
-
-def completed(existing: Doc, vendors: Iterable[Vendor]) -> Doc:
-    """An existing record with credentials issued for any vendor it has none of (a vendor
-    added since the tenant was created); the same record when nothing is missing."""
-    missing = {
-        name: value
-        for name, value in generate(existing["name"], vendors).items()
-        if name not in existing
-    }
-    return {**existing, **missing} if missing else existing
+        scheme = vendor.credentials
+        if scheme is not None and not scheme.issued_in(base):
+            missing.update(scheme.demo if tenant == demo else scheme.issue(tenant))
+    return {**base, **missing} if missing else base
 
 
 def document(record: Doc, vendors: Iterable[Vendor]) -> dict[str, Any]:
     """The tenant as the control plane shows it. A vendor added after the tenant was made
-    has no credentials in its record until the tenant is next replaced or reset (`completed`):
-    it is left out until then."""
+    has no credentials in its record until the tenant is next replaced or reset
+    (`record_for`): it is left out until then."""
     return {
         "tenant": record["name"],
         "credentials": {
             vendor.name: vendor.credentials.show(record)
             for vendor in vendors
-            if vendor.credentials is not None and vendor.credentials.demo.keys() <= record.keys()
+            if vendor.credentials is not None and vendor.credentials.issued_in(record)
         },
     }

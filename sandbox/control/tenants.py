@@ -46,11 +46,8 @@ def installed(store: Store, new: Staged) -> tuple[Doc, bool]:
     is new. A replaced tenant keeps its credentials."""
     existing = store.record(new.name)
     created = not store.exists(new.name)
-    record = (
-        credentials.completed(existing, store.vendors)
-        if existing is not None
-        else credentials.record(new.name, credentials.generate(new.name, store.vendors))
-    )
+    demo = store.settings.demo_tenant
+    record = credentials.record_for(new.name, existing, store.vendors, demo)
     store.install(record, new)
     return record, created
 

@@ -3,7 +3,9 @@
 openapi/sandbox.yaml names the built-in vendors; a schema marked `x-sandbox-vendors` is
 completed with whichever vendors the app was given: `names` makes its enum their names,
 `{each: SCHEMA}` gives it a property per vendor, and the tenant document (`Fixture`) gains a
-section per vendor with a fixture, with that vendor's own schema.
+section per vendor with a fixture, with that vendor's own schema. An operation marked
+`x-sandbox-vendor: <name>` (a vendor's own control-plane operation) is removed when the app
+does not run that vendor.
 """
 
 from __future__ import annotations
@@ -14,10 +16,17 @@ from typing import Any
 from sandbox.vendor import Vendor
 
 MARK = "x-sandbox-vendors"
+OWNER = "x-sandbox-vendor"
+METHODS = ("get", "put", "post", "delete", "patch")
 
 
 def complete(document: dict[str, Any], vendors: Sequence[Vendor]) -> None:
     names = [vendor.name for vendor in vendors]
+    for item in document["paths"].values():
+        for method in METHODS:
+            owner = (item.get(method) or {}).get(OWNER)
+            if owner is not None and owner not in names:
+                del item[method]
     for node in _objects(document):
         mark = node.get(MARK)
         if mark == "names":
