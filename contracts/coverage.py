@@ -5,7 +5,7 @@
 Implemented: the operation has a handler (the app refuses to start otherwise). Fuzzed: the
 last contract run (.trace/fuzz.json) sent it requests, and how many were answered 2xx.
 Scenarios: how many Gherkin scenarios of the last features run (.trace/scenarios.json)
-called it, from each scenario's request journal.
+called it, from each scenario's request log.
 """
 
 from __future__ import annotations

@@ -74,10 +74,8 @@ MUTANTS = (
         "accepts-tans",
         "the v2 subscription API accepts the seed's misspelt priority TANS",
         "openapi/capillary.yaml",
-        "        priority: {type: string, enum: [BULK, TRANS], x-sandbox-error-code: 1102, "
-        "x-sandbox-error-message: Invalid priority type}",
-        "        priority: {type: string, enum: [BULK, TRANS, TANS], x-sandbox-error-code: 1102, "
-        "x-sandbox-error-message: Invalid priority type}",
+        "x-sandbox-error-code: 1101}\n        priority: {type: string, enum: [BULK, TRANS], ",
+        "x-sandbox-error-code: 1101}\n        priority: {type: string, enum: [BULK, TRANS, TANS], ",
     ),
     Mutant(
         "no-journal-write",

@@ -69,7 +69,7 @@ def load_operations(
     document = load_document(settings.openapi_dir / vendor.document_name)
     if sections is not None:  # the control plane
         vendor_schemas.complete(document, sections)
-    operations = compile_document(document, vendor.name)
+    operations = compile_document(document, vendor.name, vendor.error_messages)
     check_handlers(vendor, operations)
     return operations
 

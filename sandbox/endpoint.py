@@ -181,13 +181,7 @@ class PathEndpoint:
                 monotonic() - call.started,
                 ctx.message_ids if ctx is not None else [],
             )
-            if (  # the rare long request is cut down to the log's bounds
-                len(entry.path) > request_log.MAX_TEXT
-                or len(entry.query) > request_log.MAX_TEXT
-                or len(entry.message_ids) > request_log.MAX_IDS
-            ):
-                entry = entry.bounded()
-            tenant.requests.append(entry)
+            tenant.request_log.append(entry.bounded())
         return status, body, extra, call.stop.delay if call.stop is not None else 0.0
 
 

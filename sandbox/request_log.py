@@ -25,8 +25,10 @@ class Entry(NamedTuple):
     message_ids: list[str]
 
     def bounded(self) -> Entry:
-        """This entry within the bounds (made only for the rare long request)."""
+        """This entry within the bounds: itself, or for the rare long request a shorter one."""
         path, query, ids = self.path, self.query, self.message_ids
+        if len(path) <= MAX_TEXT and len(query) <= MAX_TEXT and len(ids) <= MAX_IDS:
+            return self
         if len(path) > MAX_TEXT:
             path = _bounded(path)
         if len(query) > MAX_TEXT:

@@ -36,7 +36,7 @@ class Settings:
     compact_bytes: int = 64 * 1024 * 1024
     max_body_bytes: int = 1024 * 1024  # vendor APIs
     max_fixture_bytes: int = 64 * 1024 * 1024  # control plane: fixtures can be large
-    request_journal_size: int = 1000
+    request_log_size: int = 1000
     demo_tenant: str = "demo"
     # HTTP limits the server sets on purpose (sandbox/guarded_http.py)
     max_head_bytes: int = 64 * 1024  # request line and headers

@@ -110,6 +110,8 @@ class Operation:
     # parsed, validated and handled in a worker thread (x-sandbox-offload): large documents
     # that would otherwise stall every other tenant's requests
     offload: bool = False
+    # the vendor's error code -> its message, which starts a refusal of a field with that code
+    error_messages: Mapping[int, str] = field(default_factory=dict, repr=False)
     _items_validators: dict[int, Any] = field(default_factory=dict, repr=False)
 
     # parameters -----------------------------------------------------------------------------
@@ -222,8 +224,9 @@ class Operation:
             message = f"{where} is not a known field"
         else:
             message = f"{where}: {error.message}"
-        if isinstance(node, dict) and node.get("x-sandbox-error-message"):
-            message = f"{node['x-sandbox-error-message']} ({message})"
+        code_message = self.error_messages.get(code) if isinstance(code, int) else None
+        if code_message:
+            message = f"{code_message} ({message})"
         if what != "body" and not prefix:
             message = f"{what} {message}"
         return InvalidInput(message, field=where, code=code)
@@ -300,8 +303,11 @@ def _compile(schema: dict[str, Any]) -> Any:
     return jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
 
 
-def compile_document(doc: dict[str, Any], vendor: str) -> list[Operation]:
-    """Every operation of an OpenAPI document, with its validators compiled."""
+def compile_document(
+    doc: dict[str, Any], vendor: str, error_messages: Mapping[int, str] | None = None
+) -> list[Operation]:
+    """Every operation of an OpenAPI document, with its validators compiled; a field's
+    `x-sandbox-error-code` is looked up in the vendor's `error_messages`."""
     operations: list[Operation] = []
     default_envelope = doc.get("x-sandbox-envelope", vendor)
     doc_security = doc.get("security", [])
@@ -348,6 +354,7 @@ def compile_document(doc: dict[str, Any], vendor: str) -> list[Operation]:
                     unwrap=op.get("x-sandbox-unwrap"),
                     accepts_yaml=any("yaml" in media_type for media_type in media),
                     query_required=any(p.location == "query" and p.required for p in parameters),
+                    error_messages=error_messages or {},
                     spec=op,
                     offload=bool(op.get("x-sandbox-offload", False)),
                 )

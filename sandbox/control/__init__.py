@@ -1,4 +1,4 @@
-"""The control plane under /_sandbox: tenants, fixtures, outbox, clock, request journal,
+"""The control plane under /_sandbox: tenants, fixtures, outbox, clock, request log,
 faults and rate limits."""
 
 from __future__ import annotations

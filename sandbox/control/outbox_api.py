@@ -1,5 +1,5 @@
 """The outbox (every triggered message, with why it was or was not delivered) and the
-request journal."""
+request log."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def clear_outbox(ctx: Context) -> Reply:
 
 @handlers("listRequests")
 def list_requests(ctx: Context) -> Reply:
-    journal = tenant_of(ctx).requests
+    log = tenant_of(ctx).request_log
     limit = ctx.query.get("limit", 100)
-    items = [entry.document() for entry in islice(reversed(journal), limit)]
-    return Reply({"items": items, "total": len(journal)})
+    items = [entry.document() for entry in islice(reversed(log), limit)]
+    return Reply({"items": items, "total": len(log)})

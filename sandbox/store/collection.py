@@ -36,6 +36,8 @@ class CollectionSpec:
     # (group field, kind field, time field): a running count and latest time per group and
     # kind of every document ever inserted; eviction and clearing do not undo it
     tally: tuple[str, str, str] | None = None
+    # names it was stored under by earlier releases: their snapshots and journals still load
+    formerly: tuple[str, ...] = ()
 
 
 class Collection:

@@ -55,6 +55,12 @@ class TenantData:
         self.collections: dict[str, Collection] = {
             spec.name: Collection(spec, capacity) for spec in specs
         }
+        # a name an earlier release stored a collection under -> its name now
+        self._renamed = {old: spec.name for spec in specs for old in spec.formerly}
+        # collections in the files that no vendor of this app declares (one it does not
+        # run): kept as they are, with their key, and written back at every compaction
+        self._dormant: dict[str, Collection] = {}
+        self._dormant_rows: dict[str, list[Doc]] = {}  # their tallies and capacity rows
         self.default_capacity = capacity
         self.fsync = fsync
         self.compact_bytes = compact_bytes
@@ -69,7 +75,7 @@ class TenantData:
         self.sequences: dict[str, int] = {}  # id sequence -> the last id it gave
         self.commits = 0  # transactions that changed something since load (a diagnostic)
         # not persisted: the request log is a diagnostic ring buffer (sandbox/request_log.py)
-        self.requests: deque[Any] = deque(maxlen=request_log_size)
+        self.request_log: deque[Any] = deque(maxlen=request_log_size)
         # not persisted: vendor -> (start, requests) of its current rate-limit window
         self.rate_windows: dict[str, tuple[datetime, int]] = {}
         self._clock_doc: Doc | None = None
@@ -114,7 +120,7 @@ class TenantData:
             if op[2] > self.sequences.get(op[1], 0):
                 self.sequences[op[1]] = op[2]
             return
-        coll = self.collections[op[1]]
+        coll = self._target(op[1], loading, op[2] if kind == "put" else None)
         if kind == "put":
             if loading:
                 coll.load(op[2])
@@ -129,6 +135,23 @@ class TenantData:
             coll.set_capacity(int(op[2]))
         else:
             raise ValueError(f"unknown journal operation {kind!r}")
+
+    def _target(
+        self, name: str, loading: bool, sample: Doc | None = None, key: str | None = None
+    ) -> Collection:
+        """The collection a journal operation or snapshot table names: a current one, one
+        renamed since, or, while loading, a dormant one (a vendor the app does not run)."""
+        name = self._renamed.get(name, name)
+        found = self.collections.get(name)  # (an empty collection is falsy: no `or` here)
+        if found is None:
+            found = self._dormant.get(name)
+        if found is not None:
+            return found
+        if not loading:
+            raise KeyError(name)
+        key = key or _key_of([sample] if sample is not None else [])
+        dormant = self._dormant[name] = Collection(CollectionSpec(name, key=key))
+        return dormant
 
     # persistence ---------------------------------------------------------------------------
     #
@@ -290,11 +313,17 @@ class TenantData:
         generation = self.generation + 1
         # documents are immutable: lists of the current ones are a consistent view
         tables: dict[str, list[Doc]] = {
-            name: coll.snapshot() for name, coll in self.collections.items()
+            name: coll.snapshot()
+            for name, coll in (*self.collections.items(), *self._dormant.items())
         }
+        tables.update(self._dormant_rows)
+        tables["_keys"] = [
+            {"id": name, "key": coll.spec.key}
+            for name, coll in (*self.collections.items(), *self._dormant.items())
+        ]
         tables["_capacity"] = [
             {"id": name, "capacity": n} for name, n in self._explicit_capacity.items()
-        ]
+        ] + self._dormant_rows.get("_capacity", [])
         tables["_sequences"] = [{"id": name, "value": n} for name, n in self.sequences.items()]
         for name, coll in self.collections.items():
             if coll.spec.tally is not None:
@@ -354,22 +383,32 @@ class TenantData:
         )
 
     def _load_tables(self, tables: Mapping[str, Iterable[Doc]]) -> None:
-        """State from a snapshot or a fixture: its documents are already in its tallies."""
+        """State from a snapshot or a fixture: its documents are already in its tallies.
+        Tables of collections no vendor of this app declares are kept dormant."""
+        keys = {row["id"]: row["key"] for row in tables.get("_keys", ())}
         for row in tables.get("_capacity", ()):
-            if row["id"] in self.collections:
-                self._explicit_capacity[row["id"]] = int(row["capacity"])
-                self.collections[row["id"]].set_capacity(int(row["capacity"]))
+            name = self._renamed.get(row["id"], row["id"])
+            if name in self.collections:
+                self._explicit_capacity[name] = int(row["capacity"])
+                self.collections[name].set_capacity(int(row["capacity"]))
+            else:
+                self._dormant_rows.setdefault("_capacity", []).append(row)
         for row in tables.get("_sequences", ()):
             self.sequences[row["id"]] = int(row["value"])
         for name, docs in tables.items():
-            coll = self.collections.get(name)
-            if coll is not None:
-                for doc in docs:
+            if name.startswith("_tally."):
+                current = self._renamed.get(name[7:], name[7:])
+                if current in self.collections:
+                    target = self.collections[current]
+                    for row in docs:
+                        target.tallies[row["id"]] = {k: tuple(v) for k, v in row["kinds"].items()}
+                else:
+                    self._dormant_rows[name] = list(docs)
+            elif not name.startswith("_"):
+                rows = list(docs)
+                coll = self._target(name, loading=True, key=keys.get(name) or _key_of(rows))
+                for doc in rows:
                     coll.load(doc, tally=False)
-            elif name.startswith("_tally.") and name[7:] in self.collections:
-                target = self.collections[name[7:]]
-                for row in docs:
-                    target.tallies[row["id"]] = {k: tuple(v) for k, v in row["kinds"].items()}
 
     def _remove_older_than(self, generation: int) -> None:
         """Snapshots and journals a newer snapshot has made redundant, and stray .tmp files."""
@@ -437,3 +476,13 @@ class Tx:
         self.ops = []
         self._sequences = {}
         self._staged = {}
+
+
+def _key_of(docs: Iterable[Doc]) -> str:
+    """The key of a dormant collection written before snapshots named their keys: the
+    first of the store's key fields that every document has."""
+    rows = list(docs)
+    for key in ("id", "name", "subject", "operationId"):
+        if all(key in doc for doc in rows):
+            return key
+    return "id"

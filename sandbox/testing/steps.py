@@ -86,14 +86,14 @@ class World:
         return self.customers[name]
 
     def triggered(self) -> list[dict[str, Any]]:
-        """The messages the last API call triggered, from the request journal."""
+        """The messages the last API call triggered, from the request log."""
         tenant = self.tenant
         journal = tenant.http.get(f"{tenant.control}/requests", params={"limit": 1}).json()
         ids = journal["items"][0]["message_ids"]
         return [tenant.http.get(f"{tenant.control}/outbox/{i}").json() for i in ids]
 
     def operations(self) -> list[str]:
-        """`vendor:operationId` of every vendor call the scenario made (its request journal)."""
+        """`vendor:operationId` of every vendor call the scenario made (its request log)."""
         if self._tenant is None:
             return []
         tenant = self._tenant

@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from sandbox.vendors.capillary.errors import MESSAGES
+
 from .helpers import (
     ACTIVE,
     EMAIL,
@@ -231,6 +233,8 @@ class Bad:
         assert_names(messages_of(body), self.field)
         if self.code is not None:
             assert self.code in codes_of(body), body
+            # the code's message, as written once in the vendor's catalogue
+            assert MESSAGES[self.code] in messages_of(body), body
         assert cap.snapshot() == before
 
 

@@ -22,6 +22,7 @@ from sandbox.vendors.capillary import fixture as capillary_fixture
 from sandbox.vendors.capillary.auth import authenticate
 from sandbox.vendors.capillary.control_api import control_handlers
 from sandbox.vendors.capillary.credentials import CREDENTIALS
+from sandbox.vendors.capillary.errors import MESSAGES
 from sandbox.vendors.capillary.registry import handlers
 
 __all__ = [
@@ -42,6 +43,7 @@ VENDOR = Vendor(
     handlers=handlers,
     authenticate=authenticate,
     envelope="capillary-v2",
+    error_messages=MESSAGES,
     collections=collections.COLLECTIONS,
     fixture=FixtureSection(capillary_fixture.tables, capillary_fixture.section),
     credentials=CREDENTIALS,

@@ -19,7 +19,8 @@ CUSTOMERS = CollectionSpec(
     shared=("status_label", "source"),
 )
 STATUS_LOG = CollectionSpec("status_log", multi=("customer_id",))
-REQUESTS = CollectionSpec("requests", multi=("customer_id",))
+# change and goodwill requests (`requests` in files of earlier releases)
+CHANGE_REQUESTS = CollectionSpec("change_requests", multi=("customer_id",), formerly=("requests",))
 OTPS = CollectionSpec("otps", key="subject")
 
-COLLECTIONS = (STATUS_LABELS, CUSTOMERS, STATUS_LOG, REQUESTS, OTPS)
+COLLECTIONS = (STATUS_LABELS, CUSTOMERS, STATUS_LOG, CHANGE_REQUESTS, OTPS)

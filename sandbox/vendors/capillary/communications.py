@@ -17,7 +17,7 @@ from sandbox.http import Context, Reply
 from sandbox.store import Doc
 from sandbox.vendors.capillary import customers, messaging
 from sandbox.vendors.capillary.envelopes import batch_outcome, v11_ok
-from sandbox.vendors.capillary.errors import CapillaryError, NoCommunication, v2_error
+from sandbox.vendors.capillary.errors import MESSAGES, CapillaryError, NoCommunication, v2_error
 from sandbox.vendors.capillary.registry import handlers
 
 
@@ -35,12 +35,15 @@ class ListChannel:
     to_field: str
     text_field: str
     invalid_code: int
-    invalid_message: str
+
+    @property
+    def invalid_message(self) -> str:
+        return MESSAGES[self.invalid_code]
 
 
 LISTS = {
-    "sms": ListChannel(Channel.SMS, "sms", "smsList", "to", "body", 4203, "Invalid mobile number"),
-    "email": ListChannel(Channel.EMAIL, "email", "emails", "to", "body", 8055, "Invalid email ID"),
+    "sms": ListChannel(Channel.SMS, "sms", "smsList", "to", "body", 4203),
+    "email": ListChannel(Channel.EMAIL, "email", "emails", "to", "body", 8055),
     "whatsapp": ListChannel(
         Channel.WHATSAPP,
         "whatsappMessage",
@@ -48,15 +51,10 @@ LISTS = {
         "receiver",
         "template",
         403,
-        "receiver is invalid",
     ),
-    "zalo": ListChannel(
-        Channel.ZALO, "zaloMessage", "zalo", "receiver", "template", 403, "receiver is invalid"
-    ),
+    "zalo": ListChannel(Channel.ZALO, "zaloMessage", "zalo", "receiver", "template", 403),
 }
-WECHAT = ListChannel(
-    Channel.WECHAT, "wechatMessage", "wechat", "receiver", "template", 403, "receiver is invalid"
-)
+WECHAT = ListChannel(Channel.WECHAT, "wechatMessage", "wechat", "receiver", "template", 403)
 
 
 def _category(item: dict[str, Any]) -> tuple[Priority, Category]:
@@ -111,7 +109,7 @@ def _utc(moment: datetime) -> str:
 @handlers("sendEmailV11")
 def send_email_v11(ctx: Context) -> Reply:
     item = ctx.body["root"]["email"][0]
-    spec = replace(LISTS["email"], invalid_code=4208, invalid_message="Invalid email id")
+    spec = replace(LISTS["email"], invalid_code=4208)
     record = _send_one(ctx, item, spec, "root.email[0]")
     return v11_ok(email=_email_echo(item, record, "scheduled_time"))
 
@@ -119,7 +117,7 @@ def send_email_v11(ctx: Context) -> Reply:
 @handlers("sendSmsV11")
 def send_sms_v11(ctx: Context) -> Reply:
     item = ctx.body["root"]["sms"][0]
-    spec = replace(LISTS["sms"], invalid_code=4101, invalid_message="Unable to send message")
+    spec = replace(LISTS["sms"], invalid_code=4101)
     record = _send_one(ctx, item, spec, "root.sms[0]")
     return v11_ok(
         sms={

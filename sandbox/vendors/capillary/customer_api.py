@@ -32,7 +32,6 @@ _TAKEN = {"mobile": MobileTaken, "email": EmailTaken, "external_id": ExternalIdT
 
 class InvalidPrimaryId(CapillaryError):
     code = 8014
-    default_message = "Error in customer registration: Invalid Primary Id"
 
 
 @handlers("addCustomerV2")

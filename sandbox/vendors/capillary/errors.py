@@ -65,8 +65,89 @@ def item_status(
     return status
 
 
+# Capillary's error codes and their messages, written once. A document field that fails
+# validation names its code (`x-sandbox-error-code`) and the answer's message starts with the
+# code's message; a handler raises a class below, which names only its code.
+# tests/test_error_codes.py ties the two sides: every code here is declared by a document or
+# raised by a class, and every declared or raised code is here.
+MESSAGES: dict[int, str] = {
+    498: "Token expired",
+    # OTP (6xx)
+    600: '"Invalid or Null action passed"',
+    601: '"Invalid or Null entity type passed"',
+    602: '"Invalid or Null entity value passed"',
+    603: '"Invalid or Null communication channel value passed"',
+    604: "No OTP passed",
+    607: "Mandatory template name not passed for whatsapp type channel",
+    621: "Zalo template identifier cannot be empty",
+    # customers, v1.1 (1xxx)
+    1001: "Unable to register. Invalid mobile number.",
+    1002: "Unable to register. Invalid email id.",
+    1003: "Unable to register. Invalid external id.",
+    1007: (
+        "Unable to register customer. No valid primary identifier mobile number, "
+        "email ID, or external ID passed."
+    ),
+    1012: "Cannot find customer with the provided mobile number/external ID/e-mail ID.",
+    1015: "No identifier provided to get loyalty users.",
+    1016: "Unable to register. Email provided already exists for some other user.",
+    1032: "A customer already exists with the same mobile number.",
+    1033: "A customer already exists with the same external id.",
+    # subscriptions (11xx)
+    1101: "Invalid channel type",
+    1102: "Invalid priority type",
+    1103: "Invalid scope",
+    1104: "Invalid identifier or no identifier passed",
+    1106: "Invalid subscription status passed",
+    # interactions
+    3217: "Source is invalid",
+    # communications (4xxx, 403, 8055)
+    403: "receiver is invalid",
+    4101: "Unable to send message",
+    4201: "email is missing a subject",
+    4203: "Invalid mobile number",
+    4208: "Invalid email id",
+    4217: "No communication passed or Invalid request body",
+    4218: "Invalid path parameter/communication channel",
+    8055: "Invalid email ID",
+    # customers, v2 (8xxx)
+    8003: "Invalid source passed",
+    8005: "Add failed, No valid identifiers passed",
+    8006: "Add failed, Customer already exists for same source",
+    8013: "Lookup, Invalid identifier passed",
+    8014: "Error in customer registration: Invalid Primary Id",
+    8015: "Customer not found for the given identifiers",
+    8086: "Status label passed is not valid",
+    # change requests (90xx)
+    9001: "Requested new email ID is invalid",
+    9002: "Requested new email already exists",
+    9003: "Requested new External ID already exists",
+    9005: "Requested new mobile already exists",
+    9006: "Request Type is invalid",
+    9008: "Request Base Type is invalid",
+    9011: "User is not registered",
+    9012: "Old value is invalid",
+    9013: "Request not found",
+    9017: "Invalid coupon series",
+    9019: "No customer identifiers passed",
+    9024: "New value is invalid",
+    9028: "Request already exists for same new value",
+    9031: "Old value is same as new value",
+    9046: "Requested new mobile is invalid",
+    9050: "Request not found",
+    9052: "Invalid request status",
+}
+
+
 class CapillaryError(ApiError):
+    """A refusal with one of Capillary's codes; its message is the code's (MESSAGES)."""
+
     status = 400
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if isinstance(cls.__dict__.get("code"), int):
+            cls.default_message = MESSAGES[cls.code]  # type: ignore[index]
 
 
 class CredentialsRejected(Unauthorized):
@@ -75,7 +156,7 @@ class CredentialsRejected(Unauthorized):
 
 class TokenExpired(Unauthorized):
     code = 498
-    default_message = "Token expired"
+    default_message = MESSAGES[498]
 
 
 class OAuthFailed(Unauthorized):
@@ -83,140 +164,109 @@ class OAuthFailed(Unauthorized):
 
 
 # --- customers (v2 8xxx, v1.1 1xxx) ------------------------------------------------------
-
-
 class NoValidIdentifiers(CapillaryError):
     code = 8005
-    default_message = "Add failed, No valid identifiers passed"
 
 
 class CustomerExists(CapillaryError):
     code = 8006
-    default_message = "Add failed, Customer already exists for same source"
 
 
 class CustomerNotFound(CapillaryError):
     code = 8015
-    default_message = "Customer not found for the given identifiers"
 
 
 class InvalidStatusLabel(CapillaryError):
     code = 8086
-    default_message = "Status label passed is not valid"
 
 
 class InvalidMobile(CapillaryError):
     code = 1001
-    default_message = "Unable to register. Invalid mobile number."
 
 
 class InvalidEmail(CapillaryError):
     code = 1002
-    default_message = "Unable to register. Invalid email id."
 
 
 class NoPrimaryIdentifier(CapillaryError):
     code = 1007
-    default_message = (
-        "Unable to register customer. No valid primary identifier mobile number, "
-        "email ID, or external ID passed."
-    )
 
 
 class CustomerNotFoundV11(CapillaryError):
     code = 1012
-    default_message = "Cannot find customer with the provided mobile number/external ID/e-mail ID."
 
 
 class NoIdentifier(CapillaryError):
     code = 1015
-    default_message = "No identifier provided to get loyalty users."
 
 
 class EmailTaken(CapillaryError):
     code = 1016
-    default_message = "Unable to register. Email provided already exists for some other user."
 
 
 class MobileTaken(CapillaryError):
     code = 1032
-    default_message = "A customer already exists with the same mobile number."
 
 
 class ExternalIdTaken(CapillaryError):
     code = 1033
-    default_message = "A customer already exists with the same external id."
 
 
 # --- requests (90xx) ---------------------------------------------------------------------
 class NewEmailInvalid(CapillaryError):
     code = 9001
-    default_message = "Requested new email ID is invalid"
 
 
 class NewEmailExists(CapillaryError):
     code = 9002
-    default_message = "Requested new email already exists"
 
 
 class NewExternalIdExists(CapillaryError):
     code = 9003
-    default_message = "Requested new External ID already exists"
 
 
 class NewMobileExists(CapillaryError):
     code = 9005
-    default_message = "Requested new mobile already exists"
 
 
 class OldValueInvalid(CapillaryError):
     code = 9012
-    default_message = "Old value is invalid"
 
 
 class UserNotRegistered(CapillaryError):
     code = 9011
-    default_message = "User is not registered"
 
 
 class InvalidBaseType(CapillaryError):
     code = 9008
-    default_message = "Request Base Type is invalid"
 
 
 class RequestNotFoundV11(CapillaryError):
     code = 9013
-    default_message = "Request not found"
 
 
 class NoCustomerIdentifiers(CapillaryError):
     code = 9019
-    default_message = "No customer identifiers passed"
 
 
 class NewValueInvalid(CapillaryError):
     code = 9024
-    default_message = "New value is invalid"
 
 
 class SameValue(CapillaryError):
     code = 9031
-    default_message = "Old value is same as new value"
 
 
 class NewMobileInvalid(CapillaryError):
     code = 9046
-    default_message = "Requested new mobile is invalid"
 
 
 class RequestNotFound(CapillaryError):
     code = 9050
-    default_message = "Request not found"
 
 
 class InvalidRequestStatus(CapillaryError):
     code = 9052
-    default_message = "Invalid request status"
 
 
 # --- communications (4xxx) ---------------------------------------------------------------
@@ -224,23 +274,16 @@ class InvalidRequestStatus(CapillaryError):
 
 class NoCommunication(CapillaryError):
     code = 4217
-    default_message = "No communication passed or Invalid request body"
 
 
 # --- OTP (6xx) ---------------------------------------------------------------------------
 class InvalidOtpChannel(CapillaryError):
     code = 603
-    default_message = '"Invalid or Null communication channel value passed"'
 
 
 class WhatsappTemplateMissing(CapillaryError):
     code = 607
-    default_message = "Mandatory template name not passed for whatsapp type channel"
 
 
 class ZaloTemplateMissing(CapillaryError):
     code = 621
-    default_message = "Zalo template identifier cannot be empty"
-
-
-# --- subscriptions (11xx) ----------------------------------------------------------------

@@ -15,11 +15,12 @@ from sandbox.vendors.capillary import customers
 _CHANNELS = {"sms": "MOBILE", "mobile": "MOBILE", "email": "EMAIL"}
 # a customer's fields a document may give beyond its identifiers, with their defaults
 _PROFILE = {"firstname": "", "lastname": "", "source": "INSTORE", "points": 0}
-# records stored as the API wrote them: collection -> its timestamp fields
+# records stored as the API wrote them: the section's key -> (its collection, its timestamp
+# fields). The section keeps the name `requests` (tenant documents written before say so).
 _RECORDS = {
-    "status_log": ("createdOn",),
-    "requests": ("requested_on", "decided_on"),
-    "otps": ("expires_at",),
+    "status_log": ("status_log", ("createdOn",)),
+    "requests": ("change_requests", ("requested_on", "decided_on")),
+    "otps": ("otps", ("expires_at",)),
 }
 
 
@@ -91,14 +92,14 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
         "customers": people,
         "_sequences": [{"id": "customer", "value": next_id - 1}],
     }
-    for name, stamped in _RECORDS.items():
+    for name, (collection, stamped) in _RECORDS.items():
         records = section.get(name) or []
         for index, record in enumerate(records):
             for field in stamped:
                 if record.get(field) is not None:
                     valid_time(record[field], f"capillary.{name}[{index}].{field}")
         if records:
-            result[name] = [dict(record) for record in records]
+            result[collection] = [dict(record) for record in records]
     return result
 
 
@@ -108,8 +109,8 @@ def section(data: TenantData) -> dict[str, Any]:
         "status_labels": data["status_labels"].snapshot(),
         "customers": [_customer(doc) for doc in data["customers"].values()],
     }
-    for name in _RECORDS:
-        records = data[name].snapshot()
+    for name, (collection, _) in _RECORDS.items():
+        records = data[collection].snapshot()
         if records:
             result[name] = records
     return result

@@ -19,6 +19,6 @@ def generate_token(ctx: Context) -> Reply:
         raise OAuthFailed("Failed to generate OAuth token: unknown client key", field="key")
     if not hmac.compare_digest(secret.encode(), record["capillary_oauth_secret"].encode()):
         raise OAuthFailed("Failed to generate OAuth token: wrong client secret", field="secret")
-    ctx.tenant = tenant  # the request journal belongs to this tenant
+    ctx.tenant = tenant  # the request log belongs to this tenant
     token = issue_token(ctx.store, tenant)
     return Reply({"data": {"accessToken": token, "ttlSeconds": TOKEN_TTL_SECONDS}, "errors": None})

@@ -129,7 +129,7 @@ def approve_requests(ctx: Context) -> Reply:
 
 
 def _approve_v11(tx: Tx, ctx: Context, item: dict[str, Any], where: str) -> Doc:
-    request = ctx.data["requests"].get(int(item["id"]))
+    request = ctx.data["change_requests"].get(int(item["id"]))
     if request is None or request["type"] != item["type"]:
         raise RequestNotFoundV11(
             f"Request not found: {item['type']} {item['id']}", field=f"{where}.id"
@@ -246,7 +246,7 @@ def update_goodwill_request(ctx: Context) -> Reply:
 
 
 def _decide_v2(ctx: Context, kind: str) -> Reply:
-    request = ctx.data["requests"].get(ctx.path_params["id"])
+    request = ctx.data["change_requests"].get(ctx.path_params["id"])
     if request is None or request["type"] != kind:
         noun = "change" if kind == "CHANGE_IDENTIFIER" else "goodwill"
         raise RequestNotFound(

@@ -38,12 +38,10 @@ _CHANGE_CHANNEL = {"mobile": Channel.SMS, "email": Channel.EMAIL}
 
 class DuplicateRequest(CapillaryError):
     code = 9028
-    default_message = "Request already exists for same new value"
 
 
 class InvalidCouponSeries(CapillaryError):
     code = 9017
-    default_message = "Invalid coupon series"
 
 
 def checked_old_value(customer: Doc, base_type: str, old_value: Any, field: str) -> None:
@@ -104,7 +102,7 @@ def check_coupon_series(series_id: Any, field: str) -> str:
 
 def new_request(tx: Tx, ctx: Context, customer: Doc, **fields: Any) -> Doc:
     """Stage a PENDING request; a second pending one for the same new value is refused."""
-    for other in ctx.data["requests"].all_by("customer_id", str(customer["id"])):
+    for other in ctx.data["change_requests"].all_by("customer_id", str(customer["id"])):
         if (
             other["status"] == "PENDING"
             and other["type"] == fields["type"] == "CHANGE_IDENTIFIER"
@@ -127,7 +125,7 @@ def new_request(tx: Tx, ctx: Context, customer: Doc, **fields: Any) -> Doc:
         "updated_comments": None,
         **fields,
     }
-    return tx.put("requests", request)
+    return tx.put("change_requests", request)
 
 
 def notify_requested(tx: Tx, ctx: Context, request: Doc, customer: Doc) -> None:
@@ -165,7 +163,7 @@ def decide(tx: Tx, ctx: Context, request: Doc, status: str, comments: str | None
     }
     if status == "APPROVED":
         customer = _apply(tx, ctx, request, customer)
-    tx.put("requests", decided)
+    tx.put("change_requests", decided)
     if request["type"] == "GOODWILL":
         what = _goodwill_text(request)
         outcome = "credited to your account" if status == "APPROVED" else "declined"

@@ -27,7 +27,6 @@ _IDENTIFIERS = ("mobile", "email", "external_id", "id")
 
 class NoSubscriptionIdentifier(CapillaryError):
     code = 1104
-    default_message = "Invalid identifier or no identifier passed"
 
 
 # --- v1.1 -------------------------------------------------------------------------------------

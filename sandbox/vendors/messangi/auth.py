@@ -56,7 +56,7 @@ def login(ctx: Context) -> Reply:
         raise Unauthorized(f"username: no account '{username}'", field="username")
     if not hmac.compare_digest(password.encode(), record["messangi_password"].encode()):
         raise Unauthorized("password: wrong password", field="password")
-    ctx.tenant = tenant  # the request journal belongs to this tenant
+    ctx.tenant = tenant  # the request log belongs to this tenant
     key = tokens.issue(ctx.store, tenant, "messangi", LOGIN_TTL_SECONDS)
     return Reply(
         b"",

@@ -1,0 +1,90 @@
+"""A data directory outlives the app's list of vendors and the names of its collections: a
+vendor the app does not run keeps its data (dormant) through writes and compactions, and a
+collection renamed since (Capillary's `requests`, now `change_requests`) still loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sandbox.settings import Settings
+from sandbox.store import Store
+from sandbox.store.snapshot import read_snapshot
+from sandbox.vendors import VENDORS, capillary
+
+WITHOUT_CAPILLARY = [vendor for vendor in VENDORS if vendor is not capillary.VENDOR]
+OTP = {"subject": "mobile:919000000002", "code": "123456", "expires_at": "2026-12-01T10:00:00Z"}
+
+
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path)
+
+
+def seeded(tmp_path: Path) -> None:
+    """A tenant with a Capillary customer in its snapshot and an OTP in its journal only
+    (the OTPs' key is `subject`, not `id`)."""
+    store = Store(settings(tmp_path))
+    store.put_tenant({"name": "t1"}, {"customers": [{"id": 1, "mobile": "919353491050"}]})
+    tx = store.get("t1").begin()  # type: ignore[union-attr]
+    tx.put("otps", OTP)
+    tx.commit()
+    store.close()
+
+
+@pytest.mark.parametrize("compacted", [False, True], ids=["journal", "snapshot"])
+def test_a_vendor_the_app_does_not_run_keeps_its_data(tmp_path: Path, compacted: bool) -> None:
+    seeded(tmp_path)
+    if compacted:  # the OTP moves from the journal into a snapshot first
+        store = Store(settings(tmp_path))
+        store.get("t1").compact()  # type: ignore[union-attr]
+        store.close()
+
+    without = Store(settings(tmp_path), WITHOUT_CAPILLARY)
+    data = without.get("t1")
+    assert data is not None and "customers" not in data.collections
+    tx = data.begin()
+    tx.put("messages", {"id": "m1", "customer_id": "1"})
+    tx.commit()
+    data.compact()  # a snapshot written by an app without Capillary
+    without.close()
+
+    again = Store(settings(tmp_path))
+    restored = again.get("t1")
+    assert restored is not None
+    assert restored["customers"].by("mobile", "919353491050")["id"] == 1  # type: ignore[index]
+    assert restored["otps"].get(OTP["subject"]) == OTP
+    assert restored["messages"].get("m1") is not None
+    again.close()
+
+
+def test_a_dormant_collection_is_written_back_with_its_key(tmp_path: Path) -> None:
+    seeded(tmp_path)
+    without = Store(settings(tmp_path), WITHOUT_CAPILLARY)
+    data = without.get("t1")
+    assert data is not None
+    data.compact()
+    snapshot = read_snapshot(tmp_path / "tenants" / "t1" / f"snapshot.{data.generation}.json")
+    without.close()
+    assert snapshot["otps"] == [OTP]
+    assert {"id": "otps", "key": "subject"} in snapshot["_keys"]
+
+
+def test_a_collection_stored_under_its_former_name_loads(tmp_path: Path) -> None:
+    seeded(tmp_path)
+    store = Store(settings(tmp_path))
+    data = store.get("t1")
+    assert data is not None and data.journal is not None
+    # what an earlier release journaled for a change request
+    data.journal.append([["put", "requests", {"id": 7, "customer_id": "1", "status": "PENDING"}]])
+    store.close()
+
+    reopened = Store(settings(tmp_path))
+    data = reopened.get("t1")
+    assert data is not None
+    assert data["change_requests"].get(7) == {"id": 7, "customer_id": "1", "status": "PENDING"}
+    assert [r["id"] for r in data["change_requests"].all_by("customer_id", "1")] == [7]
+    data.compact()
+    snapshot = read_snapshot(tmp_path / "tenants" / "t1" / f"snapshot.{data.generation}.json")
+    reopened.close()
+    assert "requests" not in snapshot and snapshot["change_requests"][0]["id"] == 7
