@@ -13,7 +13,7 @@ VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' sandbox/__init__.py)
 BASE ?= python:3.11-slim
 
 .PHONY: install serve test lint typecheck unit trace-check trace coverage fuzz bench clean \
-	wheelhouse image image-test mutate
+	wheelhouse image image-test mutate chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,16 @@ unit: $(STAMP)
 trace-check: $(STAMP)
 	$(BIN)/python features/trace.py --check
 
-test: lint typecheck unit trace-check
+test: lint typecheck chromium unit trace-check
+
+# headless Chromium for the browser tests (tests/browser): Debian's package, which Playwright
+# drives through executable_path (it downloads no browser). Installed when this user may; if
+# it cannot be, the browser tests are skipped and say so in one line.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; }; }; } || \
+	  echo "no Chromium could be installed (apt-get install chromium): the browser tests are skipped"
 
 # run the scenarios and rewrite features/TRACE.md from their results
 trace: $(STAMP)

@@ -2,7 +2,8 @@
 
 Prints a table of figures with PASS/FAIL per target and writes bench/results/latest.json.
 Measurements: startup, throughput, recovery, write-cost, memory, subscription-batch,
-blocklist, list-send, limits, bdd, inprocess, fixture-stall (all by default).
+blocklist, list-send, limits, bdd, inprocess, fixture-stall, outbox-page, event-latency,
+event-cost (all by default).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bench import (
     measure,
     procs,
     report,
+    web_outbox,
     wrk,
 )
 from bench.model import Config, Env, Measurement
@@ -45,6 +47,9 @@ NAMES = (
     "bdd",
     "inprocess",
     "fixture-stall",
+    "outbox-page",
+    "event-latency",
+    "event-cost",
 )
 
 
@@ -119,6 +124,12 @@ def plan(env: Env, wanted: set[str]) -> list[tuple[str, Callable[[], list[Measur
         steps.append(("inprocess", lambda: inprocess.inprocess_routes(env)))
     if "fixture-stall" in wanted:
         steps.append(("fixture-stall", lambda: fixture_stall.fixture_stall(env)))
+    if "outbox-page" in wanted:
+        steps.append(("outbox-page", lambda: web_outbox.outbox_page(env)))
+    if "event-latency" in wanted:
+        steps.append(("event-latency", lambda: web_outbox.event_latency(env)))
+    if "event-cost" in wanted:
+        steps.append(("event-cost", lambda: web_outbox.event_cost(env)))
     return steps
 
 

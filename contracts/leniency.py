@@ -188,6 +188,12 @@ REFUSALS: dict[str, Refusals] = {
         "labels, lists and senders that exist",
         "INVALID_INPUT",
     ),
+    "putSettings": _r("webhook_url must be an absolute http(s) URL", "INVALID_INPUT"),
+    "explainMessage": _r(
+        "each vendor reads its own channels and recipient shapes: a mobile number or an "
+        "e-mail address, Messangi's sender, Symplify's list",
+        "INVALID_INPUT",
+    ),
 }
 
 # operations that decide item by item (`x-sandbox-items`): a 2xx may answer invalid items

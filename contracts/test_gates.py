@@ -122,11 +122,11 @@ def test_an_accepted_invalid_body_fails_the_run(monkeypatch: pytest.MonkeyPatch)
 @pytest.mark.parametrize(
     ("operation_id", "path", "body", "expected"),
     [
-        # putSettings documents no refusal of valid data: positive_data_acceptance fires
+        # putFault documents no refusal of valid data: positive_data_acceptance fires
         (
-            "putSettings",
-            "/tenants/{tenant}/settings",
-            {"outbox_retention": 50},
+            "putFault",
+            "/tenants/{tenant}/faults/{operationId}",
+            {"status": 503},
             RejectedPositiveData,
         ),
         # putClock documents INVALID_INPUT only: a refusal with another code fails
@@ -153,7 +153,8 @@ def test_a_valid_request_refused_without_a_documented_reason_fails_the_run(
     @hypothesis.given(operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
     @hypothesis.settings(max_examples=5, database=None, deadline=None, derandomize=True)
     def send_valid(case: Case) -> None:
-        case.path_parameters = {"tenant": TENANT}
+        given = {"tenant": TENANT, "operationId": "sendMessage"}
+        case.path_parameters = {k: v for k, v in given.items() if f"{{{k}}}" in path}
         case.body = body
         try:
             _support.call_and_check("canary", case)

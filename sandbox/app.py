@@ -10,7 +10,7 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
@@ -23,6 +23,7 @@ from sandbox.routing import OperationRouter, PrefixDispatcher
 from sandbox.settings import Settings
 from sandbox.spec import Operation, compile_document, load_document
 from sandbox.store import Store
+from sandbox.ui import ui_routes
 from sandbox.vendor import Vendor
 from sandbox.vendors import VENDORS
 
@@ -92,7 +93,10 @@ def _spec_routes(openapi_dir: Path) -> list[BaseRoute]:
             return json_response(render("sandbox", error), 404)
         return Response(documents[name], media_type="application/yaml")
 
-    return [Route("/openapi/{name}", serve)]
+    async def home(request: Request) -> Response:
+        return RedirectResponse("/_sandbox/ui/", status_code=307)
+
+    return [Route("/", home), Route("/openapi/{name}", serve)]
 
 
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
@@ -129,10 +133,14 @@ def create_app(
         store,
         settings.max_fixture_bytes,
         guard=guard.refusal,
+        raw=ui_routes(
+            store, vendors, sorted(p.name for p in settings.openapi_dir.glob("*.yaml")), guard
+        ),
     )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store.events.attach()  # webhooks and event streams are delivered on this loop
         yield
         store.close()
 

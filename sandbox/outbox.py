@@ -7,11 +7,14 @@ in the same transaction as the API call's other writes.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from typing import Any
 
+from sandbox import normalise
 from sandbox.clock import iso
 from sandbox.engine import Decision, Facts, Intent, RuleResult, decide
-from sandbox.store import Doc, Tx
+from sandbox.store import Collection, Doc, Tx
 
 MESSAGE_IDS_START = 1_000_001
 
@@ -54,3 +57,35 @@ def record(
     }
     tx.put("messages", message)
     return message, decision
+
+
+# the outbox's filters that compare a field as it is (docs/contract.md section 4)
+EXACT_FILTERS = ("vendor", "channel", "status", "reason", "operation", "category")
+# the fields free text (`q`) looks in
+TEXT_FIELDS = ("id", "to", "from", "subject", "body", "customer_id", "operation", "reason")
+
+
+def recipient_key(value: str) -> str:
+    """The same recipient however it was written: e-mail case-insensitive, phone digits."""
+    return normalise.email(value) if "@" in value else normalise.phone(value) or value.strip()
+
+
+def select(messages: Collection, filters: Mapping[str, Any]) -> list[Doc]:
+    """The messages matching every filter given, newest first: the exact ones, `to` (the
+    same recipient however written), `customer_id` (by its index) and `q` (free text, any
+    case, in the TEXT_FIELDS)."""
+    source: Iterator[Doc] = (
+        messages.newest_by("customer_id", str(filters["customer_id"]))
+        if filters.get("customer_id")
+        else messages.newest()
+    )
+    exact = {name: filters[name] for name in EXACT_FILTERS if filters.get(name)}
+    wanted_to = recipient_key(filters["to"]) if filters.get("to") else None
+    text = str(filters["q"]).strip().lower() if filters.get("q") else None
+    return [
+        doc
+        for doc in source
+        if all(doc.get(name) == value for name, value in exact.items())
+        and (wanted_to is None or recipient_key(doc.get("to") or "") == wanted_to)
+        and (text is None or any(text in str(doc.get(f) or "").lower() for f in TEXT_FIELDS))
+    ]

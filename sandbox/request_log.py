@@ -23,6 +23,7 @@ class Entry(NamedTuple):
     time: datetime
     seconds: float
     message_ids: list[str]
+    error: str | None = None  # why no answer came (a webhook delivery)
 
     def bounded(self) -> Entry:
         """This entry within the bounds: itself, or for the rare long request a shorter one."""
@@ -48,6 +49,7 @@ class Entry(NamedTuple):
             "time": iso(self.time),
             "duration_ms": round(self.seconds * 1000, 3),
             "message_ids": self.message_ids,
+            **({"error": self.error} if self.error is not None else {}),
         }
 
 

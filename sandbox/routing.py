@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -35,6 +35,16 @@ Guard = Callable[[str, str, Mapping[str, str]], ApiError | None]
 _PARAM = re.compile(r"\{([^}]+)\}")
 
 
+class RawPaths(Protocol):
+    """Paths of a prefix served by an ASGI app of their own (the web outbox, event streams)
+    behind the router's guard, instead of by an operation."""
+
+    @property
+    def app(self) -> ASGIApp: ...
+
+    def handles(self, path: str) -> bool: ...
+
+
 class OperationRouter:
     """Dispatches one vendor's paths: literal paths from a dict, templated paths through
     compiled patterns (literal segments first), anything else a 404 in the envelope of the
@@ -46,10 +56,13 @@ class OperationRouter:
         operations: Sequence[Operation],
         store: Store,
         max_body: int,
+        *,
         guard: Guard | None = None,
+        raw: RawPaths | None = None,
     ) -> None:
         self.vendor = vendor
         self.guard = guard
+        self.raw = raw
         by_path: dict[str, list[Operation]] = {}
         for op in operations:
             by_path.setdefault(op.path, []).append(op)
@@ -118,6 +131,10 @@ class PrefixDispatcher:
                     if router.guard is not None
                     else None
                 )
+                if router.raw is not None and router.raw.handles(path):
+                    # the raw app answers a refusal itself, in its own form (a login page)
+                    await router.raw.app({**scope, "sandbox.refusal": refusal}, receive, send)
+                    return
                 route = router.resolve(path) if refusal is None else None
                 delay = 0.0
                 if refusal is not None:

@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from sandbox.engine import Category, Channel, Facts, Intent, Priority
 from sandbox.http import Authenticator, Handler
 from sandbox.store.collection import CollectionSpec, Doc
 from sandbox.store.tenant import TenantData
@@ -73,6 +74,33 @@ class RealHosts:
         return match.end() if match else 0
 
 
+class Probe(NamedTuple):
+    """A message as one of the vendor's APIs would trigger it, asked about, not sent
+    (`POST /_sandbox/tenants/{t}/explain`)."""
+
+    channel: Channel
+    to: str
+    category: Category | None = None
+    priority: Priority | None = None
+    sender: str | None = None
+    list_id: str | None = None
+
+
+# the tenant, the probe, now -> the intent and the facts the vendor's own sends would gather;
+# InvalidInput naming the field the vendor cannot read (a channel it lacks, a bad address)
+Explainer = Callable[[TenantData, Probe, datetime], tuple[Intent, Facts]]
+
+
+@dataclass(frozen=True)
+class Views:
+    """The vendor's part of the web outbox: its recipients (customers, senders, lists) drawn by
+    its own template from what `recipients` gathers."""
+
+    templates: Path  # a folder of Jinja2 templates, found as "<vendor>/<name>"
+    recipients: Callable[[TenantData, datetime], dict[str, Any]]
+    template: str = "recipients.html"
+
+
 @dataclass(frozen=True)
 class Vendor:
     name: str  # its prefix (/name/...), its fixture key, its faults' `vendor`
@@ -91,6 +119,9 @@ class Vendor:
     # control-plane operations of this vendor's own (openapi/sandbox.yaml, each marked
     # `x-sandbox-vendor: <name>`): served only when the app runs this vendor
     control_handlers: Mapping[str, Handler] = field(default_factory=dict)
+    # what a message would meet, asked without sending it; None: the vendor cannot be asked
+    explain: Explainer | None = None
+    views: Views | None = None
 
     @property
     def document_name(self) -> str | Path:

@@ -5,13 +5,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sandbox.control import clock_api, faults_api, health, outbox_api, snapshots, tenants
+from sandbox.control import (
+    clock_api,
+    explain_api,
+    faults_api,
+    health,
+    outbox_api,
+    snapshots,
+    tenants,
+)
 from sandbox.control.registry import handlers
 from sandbox.errors import Unauthorized
 from sandbox.store import Store, TenantData
 from sandbox.vendor import Vendor
 
-__all__ = ["VENDOR", "clock_api", "faults_api", "health", "outbox_api", "snapshots", "tenants"]
+__all__ = [
+    "VENDOR",
+    "clock_api",
+    "explain_api",
+    "faults_api",
+    "health",
+    "outbox_api",
+    "snapshots",
+    "tenants",
+]
 
 
 def _no_credentials(headers: Mapping[str, str], store: Store) -> TenantData:

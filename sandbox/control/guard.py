@@ -9,7 +9,9 @@ Mailpit guard theirs.
   (403), even the "simple" cross-origin POST a page may send without asking (`no-cors`).
   Requests without an Origin (curl, test clients) are not browsers' cross-site requests.
 - Token: with `--control-token` (`SANDBOX_CONTROL_TOKEN`) every request must carry
-  `Authorization: Bearer <token>` (401 otherwise).
+  `Authorization: Bearer <token>` (401 otherwise), or, from a browser, the cookie the web
+  outbox's login form sets (`comms_sandbox_token`, HttpOnly, SameSite=Strict). The login form
+  and the page assets need no token.
 
 `GET /_sandbox/health` answers anyone: liveness probes send no token and any Host. The vendor
 APIs are not guarded here: they answer to their own credentials.
@@ -17,6 +19,7 @@ APIs are not guarded here: they answer to their own credentials.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
 
@@ -26,6 +29,10 @@ LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 ANY_ADDRESS = frozenset({"0.0.0.0", "::", ""})
 _CHANGES = frozenset({"PUT", "POST", "DELETE", "PATCH"})
 HEALTH = "/health"
+COOKIE = "comms_sandbox_token"
+LOGIN = "/ui/login"
+# reachable without the token (the Host and Origin checks still apply)
+_OPEN = (LOGIN, "/ui/static/")
 
 
 def host_name(host: str) -> str:
@@ -43,6 +50,8 @@ class ControlGuard:
         self.any_host = "*" in allowed
         self.hosts = LOOPBACK | allowed | ({host_name(bind)} - ANY_ADDRESS)
         self.token = f"Bearer {token}".encode() if token else None
+        # the cookie holds a digest of the token, not the token
+        self.cookie = cookie_value(token).encode() if token else None
 
     def refusal(self, method: str, path: str, headers: Mapping[str, str]) -> ApiError | None:
         """Why this control-plane request is refused, or None to let it through. `path` is
@@ -62,14 +71,30 @@ class ControlGuard:
                 f"a {method} from another origin ({origin}) may not change the sandbox",
                 field="Origin",
             )
-        if self.token is not None:
+        if self.token is not None and not path.startswith(_OPEN):
             given = headers.get("authorization", "").encode("latin-1", "replace")
-            if not hmac.compare_digest(given, self.token):
+            if not hmac.compare_digest(given, self.token) and not self.cookie_matches(headers):
                 return Unauthorized(
                     "the control plane needs Authorization: Bearer <the --control-token>",
                     field="Authorization",
                 )
         return None
+
+    def cookie_matches(self, headers: Mapping[str, str]) -> bool:
+        assert self.cookie is not None
+        for part in headers.get("cookie", "").split(";"):
+            name, _, value = part.strip().partition("=")
+            if name == COOKIE:
+                return hmac.compare_digest(value.encode("latin-1", "replace"), self.cookie)
+        return False
+
+    def accepts(self, token: str) -> bool:
+        """Whether `token` (typed in the login form) is the control token."""
+        return self.cookie is None or hmac.compare_digest(cookie_value(token).encode(), self.cookie)
+
+
+def cookie_value(token: str) -> str:
+    return hashlib.sha256(f"comms-sandbox:{token}".encode()).hexdigest()
 
 
 def _same_origin(origin: str, host: str) -> bool:

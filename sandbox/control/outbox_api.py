@@ -3,42 +3,18 @@ request log."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from itertools import islice
 
-from sandbox import normalise
+from sandbox import outbox
 from sandbox.control.registry import handlers, tenant_of
 from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
-from sandbox.store.collection import Doc
-
-_EXACT_FILTERS = ("vendor", "channel", "status", "reason", "operation", "category")
-
-
-def recipient_key(value: str) -> str:
-    """The same recipient however it was written: e-mail case-insensitive, phone digits."""
-    return normalise.email(value) if "@" in value else normalise.phone(value) or value.strip()
 
 
 @handlers("listOutbox")
 def list_outbox(ctx: Context) -> Reply:
-    data = tenant_of(ctx)
-    messages = data["messages"]
-    query = ctx.query
-    source: Iterator[Doc] = (
-        messages.newest_by("customer_id", str(query["customer_id"]))
-        if "customer_id" in query
-        else messages.newest()
-    )
-    exact = {name: query[name] for name in _EXACT_FILTERS if name in query}
-    wanted_to = recipient_key(query["to"]) if "to" in query else None
-    matches = [
-        doc
-        for doc in source
-        if all(doc.get(name) == value for name, value in exact.items())
-        and (wanted_to is None or recipient_key(doc.get("to") or "") == wanted_to)
-    ]
-    offset, limit = query.get("offset", 0), query.get("limit", 100)
+    matches = outbox.select(tenant_of(ctx)["messages"], ctx.query)
+    offset, limit = ctx.query.get("offset", 0), ctx.query.get("limit", 100)
     return Reply({"items": matches[offset : offset + limit], "total": len(matches)})
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from sandbox.clock import Clock, OutOfRange, checked, parse_iso, valid_time
 from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
+from sandbox.webhooks import checked_url
 
 MESSAGES = "messages"  # the outbox's collection
 
@@ -28,9 +29,15 @@ def tables(document: dict[str, Any], operations: Mapping[str, str]) -> dict[str,
     if document.get("clock") is not None:
         meta.append({"id": "clock", **_clock(document["clock"]).to_doc()})
     settings = document.get("settings") or {}
-    if settings.get("rate_limits"):
-        limits = {v: n for v, n in settings["rate_limits"].items() if n is not None}
-        meta.append({"id": "settings", "rate_limits": limits})
+    if settings.get("rate_limits") or settings.get("webhook_url"):
+        meta.append(
+            settings_doc(
+                settings.get("rate_limits") or {},
+                checked_url(settings["webhook_url"], "settings.webhook_url")
+                if settings.get("webhook_url")
+                else None,
+            )
+        )
     if settings.get("outbox_retention") is not None:
         result["_capacity"] = [{"id": MESSAGES, "capacity": settings["outbox_retention"]}]
     if meta:
@@ -51,17 +58,36 @@ def tables(document: dict[str, Any], operations: Mapping[str, str]) -> dict[str,
     return result
 
 
+def settings_doc(rate_limits: Mapping[str, Any], webhook_url: str | None) -> Doc:
+    """The stored settings: rate limits (a vendor without one left out) and the webhook."""
+    doc: Doc = {
+        "id": "settings",
+        "rate_limits": {v: n for v, n in rate_limits.items() if n is not None},
+    }
+    if webhook_url is not None:
+        doc["webhook_url"] = webhook_url
+    return doc
+
+
+def stored_settings(data: TenantData) -> dict[str, Any]:
+    """The tenant's settings as the control plane shows them."""
+    stored = data["meta"].get("settings") or {}
+    shown: dict[str, Any] = {
+        "outbox_retention": data[MESSAGES].capacity,
+        "rate_limits": stored.get("rate_limits", {}),
+    }
+    if stored.get("webhook_url") is not None:
+        shown["webhook_url"] = stored["webhook_url"]
+    return shown
+
+
 def sections(data: TenantData) -> dict[str, Any]:
     """The core sections of `data`, as `tables` reads them."""
     clock = data.clock
-    stored = data["meta"].get("settings")
     tallies = data[MESSAGES].tallies
     return {
         "clock": {**clock.describe(), "offset_seconds": clock.offset_seconds},
-        "settings": {
-            "outbox_retention": data[MESSAGES].capacity,
-            "rate_limits": stored["rate_limits"] if stored is not None else {},
-        },
+        "settings": stored_settings(data),
         "faults": sorted(data["faults"].values(), key=lambda f: f["operationId"]),
         "outbox": data[MESSAGES].snapshot(),  # oldest first: the order they were recorded in
         "interaction_history": [

@@ -9,11 +9,13 @@ from sandbox import json_slices
 from sandbox.clock import wall_now
 from sandbox.control import credentials, fixtures
 from sandbox.control.registry import handlers, tenant_of
+from sandbox.control.tenant_state import settings_doc, stored_settings
 from sandbox.errors import NotFound
 from sandbox.http import Context, Offload, Reply
-from sandbox.store import Store, TenantData
+from sandbox.store import Store
 from sandbox.store.collection import Doc
 from sandbox.store.registry import Staged
+from sandbox.webhooks import checked_url
 
 # A fixture this large lives as long as its tenant: its documents are moved out of the cyclic
 # garbage collector's sight, as the state loaded at start-up is (see cli.tune_gc).
@@ -96,28 +98,29 @@ def reset_tenant(ctx: Context) -> Offload:
 
 @handlers("getSettings")
 def get_settings(ctx: Context) -> Reply:
-    return Reply(_settings(tenant_of(ctx)))
+    return Reply(stored_settings(tenant_of(ctx)))
 
 
 @handlers("putSettings")
 def put_settings(ctx: Context) -> Reply:
-    data = tenant_of(ctx)
+    """Changes the settings the body names; `rate_limits` replaces them all (a vendor left
+    out or null: no limit); `webhook_url` null removes the webhook."""
+    data, body = tenant_of(ctx), ctx.body
+    stored = data["meta"].get("settings") or {}
+    rate_limits = (
+        (body["rate_limits"] or {}) if "rate_limits" in body else stored.get("rate_limits", {})
+    )
+    webhook = stored.get("webhook_url")
+    if "webhook_url" in body:
+        webhook = checked_url(body["webhook_url"]) if body["webhook_url"] is not None else None
     tx = data.begin()
-    if "outbox_retention" in ctx.body:
-        tx.capacity("messages", ctx.body["outbox_retention"])
-    if "rate_limits" in ctx.body:  # replaces them all; a vendor left out or null: no limit
-        limits = {v: n for v, n in (ctx.body["rate_limits"] or {}).items() if n is not None}
-        tx.put("meta", {"id": "settings", "rate_limits": limits})
+    if "outbox_retention" in body:
+        tx.capacity("messages", body["outbox_retention"])
+    if "rate_limits" in body or "webhook_url" in body:
+        tx.put("meta", settings_doc(rate_limits, webhook))
     tx.commit()
-    return Reply(_settings(data))
-
-
-def _settings(data: TenantData) -> dict[str, Any]:
-    stored = data["meta"].get("settings")
-    return {
-        "outbox_retention": data["messages"].capacity,
-        "rate_limits": stored["rate_limits"] if stored is not None else {},
-    }
+    ctx.store.events.watch_webhook(data.name, webhook)
+    return Reply(stored_settings(data))
 
 
 def _record(ctx: Context) -> Doc:

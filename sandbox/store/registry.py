@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sandbox.errors import StorageUnavailable
+from sandbox.events import MessageEvents, webhook_url
 from sandbox.settings import Settings
 from sandbox.store import legacy, schema
 from sandbox.store.collection import CollectionSpec, Doc
@@ -91,12 +92,19 @@ class Store:
     the ones a request is authenticated by (`Credentials.indexed`) are indexed for an O(1)
     lookup. `incarnation` tells a re-created tenant from the one deleted before it."""
 
-    def __init__(self, settings: Settings, vendors: Sequence[Vendor] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        vendors: Sequence[Vendor] | None = None,
+        events: MessageEvents | None = None,
+    ) -> None:
         if vendors is None:
             from sandbox.vendors import VENDORS  # the one list of vendors; imported late
 
             vendors = VENDORS
         self.settings = settings
+        # hears each recorded message: the tenants' event streams and webhooks
+        self.events = events if events is not None else MessageEvents()
         self.vendors: tuple[Vendor, ...] = tuple(vendors)
         # operationId -> the name of its vendor (a fault names an operation by its id alone)
         self.operations = {op: vendor.name for vendor in self.vendors for op in vendor.handlers}
@@ -126,6 +134,9 @@ class Store:
             self.root.mkdir(parents=True, exist_ok=True)
             self._lock = _lock_directory(self.root)
             self._open_directory(self.root)
+        self.events.find = self.tenants.get
+        for name, data in self.tenants.items():  # webhooks set before a restart
+            self.events.watch_webhook(name, webhook_url(data))
 
     # reads ---------------------------------------------------------------------------------
     def get(self, name: str) -> TenantData | None:
@@ -200,6 +211,7 @@ class Store:
                 raise
             self._swap_in(name, staged.directory, data)
         self._install(record, data)
+        self.events.watch_webhook(name, webhook_url(data))
         return data
 
     def delete_tenant(self, name: str) -> bool:
@@ -252,6 +264,7 @@ class Store:
             compact_bytes=self.settings.compact_bytes,
             request_log_size=self.settings.request_log_size,
             files=self.files,
+            listener=self.events,
         )
 
     # internals: the directory --------------------------------------------------------------

@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -36,6 +36,16 @@ Op = list[Any]
 BACKGROUND_SLICE = 64
 
 
+class MessageListener(Protocol):
+    """Hears every message a transaction recorded, once it is durable (sandbox/events.py)."""
+
+    @property
+    def tenants(self) -> Mapping[str, object]:
+        """The tenants anyone listens to."""
+
+    def committed(self, tenant: str, message: Doc) -> None: ...
+
+
 class TenantData:
     def __init__(
         self,
@@ -48,8 +58,10 @@ class TenantData:
         compact_bytes: int = 64 * 1024 * 1024,
         request_log_size: int = 1000,
         files: OpenJournals | None = None,
+        listener: MessageListener | None = None,
     ) -> None:
         self.name = name
+        self.listener = listener
         self.directory = directory
         self.files = files
         self.collections: dict[str, Collection] = {
@@ -107,6 +119,11 @@ class TenantData:
         self.commits += 1
         for op in ops:
             self._apply(op)
+        listener = self.listener
+        if listener is not None and self.name in listener.tenants:
+            for op in ops:
+                if op[0] == "put" and op[1] == "messages":
+                    listener.committed(self.name, op[2])
         if (
             self.journal is not None
             and self.journal.size > max(self.compact_bytes, 2 * self._snapshot_bytes)

@@ -52,10 +52,12 @@ class AppCaller:
         status: int | None = None
         headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
+        answered = asyncio.Event()
 
         async def receive() -> Message:
             nonlocal sent_body
-            if sent_body:
+            if sent_body:  # the client stays until the whole answer is sent, as a real one does
+                await answered.wait()
                 return {"type": "http.disconnect"}
             sent_body = True
             return {"type": "http.request", "body": body, "more_body": False}
@@ -67,6 +69,8 @@ class AppCaller:
                 headers = message.get("headers", [])
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    answered.set()
 
         await self.app(scope, receive, send)
         if status is None:  # the app hung up (an injected fault), as a server closing would

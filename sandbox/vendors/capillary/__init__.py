@@ -4,12 +4,14 @@ subscriptions and interactions (seeds 000, 002, 003)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from sandbox.vendor import FixtureSection, RealHosts, Vendor
+from sandbox.vendor import FixtureSection, RealHosts, Vendor, Views
 from sandbox.vendors.capillary import (
     collections,
     communications,
     customer_api,
+    explain,
     interactions,
     oauth,
     otp,
@@ -17,6 +19,7 @@ from sandbox.vendors.capillary import (
     status,
     subscription_api,
     subscriptions,
+    views,
 )
 from sandbox.vendors.capillary import fixture as capillary_fixture
 from sandbox.vendors.capillary.auth import authenticate
@@ -39,6 +42,8 @@ __all__ = [
 ]
 
 VENDOR = Vendor(
+    explain=explain.explain,
+    views=Views(Path(__file__).parent / "templates", views.recipients),
     name="capillary",
     handlers=handlers,
     authenticate=authenticate,

@@ -4,9 +4,19 @@ sends it applies to (seed 001)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from sandbox.vendor import FixtureSection, RealHosts, Vendor
-from sandbox.vendors.messangi import auth, blocklist, collections, envelope, fixture, sends
+from sandbox.vendor import FixtureSection, RealHosts, Vendor, Views
+from sandbox.vendors.messangi import (
+    auth,
+    blocklist,
+    collections,
+    envelope,
+    explain,
+    fixture,
+    sends,
+    views,
+)
 from sandbox.vendors.messangi.auth import authenticate
 from sandbox.vendors.messangi.credentials import CREDENTIALS
 from sandbox.vendors.messangi.registry import handlers
@@ -14,6 +24,8 @@ from sandbox.vendors.messangi.registry import handlers
 __all__ = ["VENDOR", "auth", "blocklist", "envelope", "sends"]
 
 VENDOR = Vendor(
+    explain=explain.explain,
+    views=Views(Path(__file__).parent / "templates", views.recipients),
     name="messangi",
     handlers=handlers,
     authenticate=authenticate,

@@ -4,16 +4,19 @@ list send that honours it."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from sandbox.vendor import FixtureSection, RealHosts, Vendor
+from sandbox.vendor import FixtureSection, RealHosts, Vendor, Views
 from sandbox.vendors.symplify import (
     collections,
     contacts,
     envelope,
+    explain,
     fixture,
     lists,
     sends,
     tempblock,
+    views,
 )
 from sandbox.vendors.symplify.auth import authenticate
 from sandbox.vendors.symplify.credentials import CREDENTIALS
@@ -22,6 +25,8 @@ from sandbox.vendors.symplify.registry import handlers
 __all__ = ["VENDOR", "contacts", "envelope", "lists", "sends", "tempblock"]
 
 VENDOR = Vendor(
+    explain=explain.explain,
+    views=Views(Path(__file__).parent / "templates", views.recipients),
     name="symplify",
     handlers=handlers,
     authenticate=authenticate,

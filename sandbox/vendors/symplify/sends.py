@@ -8,16 +8,32 @@ One transaction for the whole list; each contact costs one look at its own block
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sandbox.engine import Category, Channel, Concept, Facts, Intent
 from sandbox.errors import InvalidInput
 from sandbox.http import Context, Reply
+from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import CONTACTS, path_list
 from sandbox.vendors.symplify.contacts import day
 from sandbox.vendors.symplify.registry import handlers
 
-_ADDRESS = {Channel.EMAIL: "email", Channel.SMS: "mobile"}
+ADDRESS = {Channel.EMAIL: "email", Channel.SMS: "mobile"}
 # Symplify's contacts may be blocked until a day
 CONCEPTS = frozenset({Concept.TEMPORARY_BLOCKS})
+
+
+def contact_facts(contact: Doc | None, list_id: int, now: datetime) -> Facts:
+    """What a send to this contact of list `list_id` meets: its temporary block, if any."""
+    block = contact.get("block") if contact is not None else None
+    if block is None:
+        return Facts(now=now, concepts=CONCEPTS)
+    return Facts(
+        now=now,
+        temp_block_until=day(block["until"]),
+        temp_block_scope="all lists" if block["all"] else f"list {list_id}",
+        concepts=CONCEPTS,
+    )
 
 
 @handlers("sendToList")
@@ -29,9 +45,8 @@ def send_to_list(ctx: Context) -> Reply:
     subject = body.get("subject")
     if channel is Channel.EMAIL and not subject:
         raise InvalidInput("subject: an EMAIL send needs a subject", field="subject")
-    address, text = _ADDRESS[channel], body["body"]
+    address, text = ADDRESS[channel], body["body"]
     now, operation = ctx.now, ctx.op.operation_id
-    scope = {True: "all lists", False: f"list {list_id}"}
     data = ctx.data
     tx = data.begin()
     sent = 0
@@ -39,13 +54,7 @@ def send_to_list(ctx: Context) -> Reply:
         to = contact.get(address)
         if not to:
             continue
-        block = contact.get("block")
-        facts = Facts(
-            now=now,
-            temp_block_until=day(block["until"]) if block is not None else None,
-            temp_block_scope=scope[block["all"]] if block is not None else None,
-            concepts=CONCEPTS,
-        )
+        facts = contact_facts(contact, list_id, now)
         intent = Intent(
             vendor="symplify",
             operation=operation,

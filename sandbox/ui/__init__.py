@@ -1,0 +1,154 @@
+"""The web outbox under /_sandbox/ui and the event stream /_sandbox/tenants/{t}/events
+(docs/contract.md section 10). They sit behind the control plane's guard (section 11), like
+every other /_sandbox path; the page's controls call the control plane's own API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Mount, Route, Router
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sandbox.asgi import json_response
+from sandbox.control.guard import COOKIE, ControlGuard, cookie_value
+from sandbox.errors import ApiError, Unauthorized, render
+from sandbox.store import Store
+from sandbox.ui.pages import Pages, html_redirect
+from sandbox.ui.stream import events_endpoint
+from sandbox.vendor import Vendor
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+UI = "/_sandbox/ui"
+
+
+@dataclass(frozen=True)
+class RawRoutes:
+    """Control-plane paths served by an ASGI app of their own instead of an operation."""
+
+    app: ASGIApp
+
+    @staticmethod
+    def handles(path: str) -> bool:
+        """`path` is the part after /_sandbox."""
+        return (
+            path == "/ui"
+            or path.startswith("/ui/")
+            or (path.startswith("/tenants/") and path.endswith("/events") and path.count("/") == 3)
+        )
+
+
+def templates_for(vendors: Sequence[Vendor]) -> Jinja2Templates:
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader(HERE / "templates"),
+            jinja2.PrefixLoader(
+                {
+                    vendor.name: jinja2.FileSystemLoader(vendor.views.templates)
+                    for vendor in vendors
+                    if vendor.views is not None
+                }
+            ),
+        ]
+    )
+    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
+    return Jinja2Templates(env=env)
+
+
+def ui_routes(
+    store: Store, vendors: Sequence[Vendor], documents: list[str], guard: ControlGuard
+) -> RawRoutes:
+    pages = Pages(store, vendors, templates_for(vendors), documents)
+
+    async def home(request: Request) -> Response:
+        return html_redirect(f"{UI}/")
+
+    async def missing(request: Request) -> Response:
+        return pages.not_found(request, f"no page at {request.url.path}")
+
+    router = Router(
+        routes=[
+            Route(UI, home),
+            Route(f"{UI}/", pages.tenants),
+            Mount(f"{UI}/static", StaticFiles(directory=HERE / "static"), name="static"),
+            Route(f"{UI}/tenants/{{tenant}}", pages.outbox),
+            Route(f"{UI}/tenants/{{tenant}}/messages/{{id}}", pages.message),
+            Route(f"{UI}/tenants/{{tenant}}/recipients", pages.recipients),
+            Route(f"{UI}/login", login_page(pages, guard), methods=["GET", "POST"]),
+            Route("/_sandbox/tenants/{tenant}/events", events_endpoint(store)),
+        ]
+    )
+
+    async def not_found(scope: Scope, receive: Receive, send: Send) -> None:
+        response = await missing(Request(scope, receive))
+        await response(scope, receive, send)
+
+    router.default = not_found
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        """The router, or the guard's refusal; a page that fails is logged and answered 500,
+        not left hanging."""
+        refusal = scope.get("sandbox.refusal")
+        if refusal is not None:
+            await refused(scope, refusal)(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await router(scope, receive, tracked)
+        except Exception:
+            log.exception("%s %s failed", scope.get("method"), scope.get("path"))
+            if not started:
+                await PlainTextResponse("the page failed; the server log says why", 500)(
+                    scope, receive, send
+                )
+
+    return RawRoutes(app)
+
+
+def refused(scope: Scope, refusal: ApiError) -> Response:
+    """A page without the token goes to the login form; anything else is refused as the
+    control plane refuses it."""
+    path = scope["path"]
+    if isinstance(refusal, Unauthorized) and scope["method"] == "GET" and path.startswith(UI):
+        query = scope.get("query_string", b"").decode("latin-1")
+        wanted = path + (f"?{query}" if query else "")
+        return html_redirect(f"{UI}/login?{urlencode({'next': wanted})}")
+    return json_response(render("sandbox", refusal), refusal.http_status, refusal.headers)
+
+
+def login_page(pages: Pages, guard: ControlGuard) -> Callable[[Request], Awaitable[Response]]:
+    async def login(request: Request) -> Response:
+        if request.method == "GET":
+            wanted = request.query_params.get("next", "")
+            return pages.login(request, _local(wanted), wrong=False)
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        token, wanted = form.get("token", [""])[0], _local(form.get("next", [""])[0])
+        if guard.cookie is None or not guard.accepts(token):
+            return pages.login(request, wanted, wrong=guard.cookie is not None)
+        response = html_redirect(wanted, status=303)
+        response.set_cookie(
+            COOKIE, cookie_value(token), path="/_sandbox", httponly=True, samesite="strict"
+        )
+        return response
+
+    return login
+
+
+def _local(url: str) -> str:
+    """Where to go after logging in: a page of the web outbox, never another site."""
+    return url if url.startswith(f"{UI}/") and "//" not in url and "\\" not in url else f"{UI}/"

@@ -1,0 +1,200 @@
+"""The web outbox's pages (docs/contract.md section 10): tenants, a tenant's outbox, one
+message with its decision, and its recipients as each vendor draws them. Server-rendered
+from the store; every value is escaped by the templates (autoescape)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.templating import Jinja2Templates
+
+from sandbox import outbox
+from sandbox.engine import Category, Channel, Reason, Status
+from sandbox.store import Store, TenantData
+from sandbox.vendor import Vendor
+
+PAGE_SIZE = 50
+SIBLINGS = 50  # other messages of the same request listed on a message's page
+REASON_WORDS = {
+    Reason.CUSTOMER_STATUS_BLOCKED: "customer status blocked",
+    Reason.SENDER_BLOCKLISTED: "sender blocklisted",
+    Reason.CONTACT_TEMP_BLOCKED: "contact temporarily blocked",
+    Reason.SUBSCRIPTION_OPTED_OUT: "subscription opted out",
+}
+FILTERS = (
+    "vendor",
+    "channel",
+    "status",
+    "reason",
+    "category",
+    "to",
+    "customer_id",
+    "operation",
+    "q",
+)
+
+
+class Pages:
+    def __init__(
+        self,
+        store: Store,
+        vendors: Sequence[Vendor],
+        templates: Jinja2Templates,
+        documents: list[str],
+    ) -> None:
+        self.store = store
+        self.vendors = vendors
+        self.templates = templates
+        self.documents = documents
+
+    def _page(
+        self, request: Request, name: str, context: dict[str, Any], status: int = 200
+    ) -> Response:
+        base = {
+            "tenant": None,
+            "clock": None,
+            "tenants": sorted(self.store.tenants),
+            "documents": self.documents,
+            "reason_words": REASON_WORDS,
+            "vendors": [vendor.name for vendor in self.vendors],
+        }
+        response = self.templates.TemplateResponse(
+            request, name, {**base, **context}, status_code=status
+        )
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'"
+        )
+        return response
+
+    def not_found(self, request: Request, what: str, tenant: str | None = None) -> Response:
+        return self._page(request, "not_found.html", {"what": what, "tenant": tenant}, 404)
+
+    def _tenant(self, request: Request) -> TenantData | None:
+        return self.store.get(request.path_params["tenant"])
+
+    # pages -----------------------------------------------------------------------------
+    async def tenants(self, request: Request) -> Response:
+        rows = [
+            {"name": name, "messages": len(data["messages"]), "clock": data.clock.describe()}
+            for name, data in sorted(self.store.tenants.items())
+        ]
+        return self._page(request, "tenants.html", {"rows": rows, "tenant": None})
+
+    async def outbox(self, request: Request) -> Response:
+        data = self._tenant(request)
+        if data is None:
+            return self.not_found(request, f"no tenant named '{request.path_params['tenant']}'")
+        query = request.query_params
+        filters = {name: query[name].strip() for name in FILTERS if query.get(name, "").strip()}
+        offset = int(query["offset"]) if query.get("offset", "").isdigit() else 0
+        matches = outbox.select(data["messages"], filters)
+        page = matches[offset : offset + PAGE_SIZE]
+
+        def link(**change: Any) -> str:
+            state = {**filters, **change}
+            return "?" + urlencode({k: v for k, v in state.items() if v not in (None, "", 0)})
+
+        context = {
+            "tenant": data.name,
+            "clock": data.clock.describe(),
+            "filters": filters,
+            "messages": page,
+            "total": len(matches),
+            "held": len(data["messages"]),
+            "offset": offset,
+            "page_size": PAGE_SIZE,
+            "newer": link(offset=max(offset - PAGE_SIZE, 0)) if offset else None,
+            "older": link(offset=offset + PAGE_SIZE) if offset + PAGE_SIZE < len(matches) else None,
+            "choices": {
+                "vendor": [vendor.name for vendor in self.vendors],
+                "channel": [c.value for c in Channel],
+                "status": [s.value for s in Status],
+                "reason": [r.value for r in Reason],
+                "category": [c.value for c in Category],
+            },
+        }
+        name = "outbox_rows.html" if query.get("fragment") == "rows" else "outbox.html"
+        return self._page(request, name, context)
+
+    async def message(self, request: Request) -> Response:
+        data = self._tenant(request)
+        if data is None:
+            return self.not_found(request, f"no tenant named '{request.path_params['tenant']}'")
+        message_id = request.path_params["id"]
+        message = data["messages"].get(message_id)
+        if message is None:
+            return self.not_found(
+                request, f"no message {message_id} in tenant {data.name}", data.name
+            )
+        entry = next(
+            (
+                e
+                for e in reversed(data.request_log)
+                if message_id in e.message_ids and e.operation_id != "webhook"
+            ),
+            None,
+        )
+        deliveries = [
+            e.document()
+            for e in data.request_log
+            if e.operation_id == "webhook" and message_id in e.message_ids
+        ]
+        ids = entry.message_ids if entry is not None else []
+        others = [i for i in ids if i != message_id and i.isdigit()]  # not "... N in all"
+        siblings = []
+        for other in others[:SIBLINGS]:
+            doc = data["messages"].get(other)
+            siblings.append(doc if doc is not None else {"id": other, "gone": True})
+        context = {
+            "tenant": data.name,
+            "clock": data.clock.describe(),
+            "message": message,
+            "request": entry.document() if entry is not None else None,
+            "siblings": siblings,
+            "more_siblings": max(len(others) - SIBLINGS, 0),
+            "deliveries": deliveries,
+        }
+        return self._page(request, "message.html", context)
+
+    async def recipients(self, request: Request) -> Response:
+        data = self._tenant(request)
+        if data is None:
+            return self.not_found(request, f"no tenant named '{request.path_params['tenant']}'")
+        now = data.clock.now()
+        sections = [
+            {
+                "vendor": vendor.name,
+                "template": f"{vendor.name}/{vendor.views.template}",
+                "data": vendor.views.recipients(data, now),
+            }
+            for vendor in self.vendors
+            if vendor.views is not None
+        ]
+        context = {
+            "tenant": data.name,
+            "clock": data.clock.describe(),
+            "sections": sections,
+            "explainable": [v.name for v in self.vendors if v.explain is not None],
+            "channels": [c.value for c in Channel],
+            "categories": [c.value for c in Category],
+        }
+        return self._page(request, "recipients.html", context)
+
+    def login(self, request: Request, wanted: str, *, wrong: bool) -> Response:
+        return self._page(
+            request,
+            "login.html",
+            # nothing about the sandbox before the token: no tenant names, no documents
+            {"next": wanted, "wrong": wrong, "tenants": [], "documents": []},
+            401 if wrong else 200,
+        )
+
+
+def html_redirect(url: str, status: int = 307) -> Response:
+    return HTMLResponse(status_code=status, headers={"Location": url})

@@ -1,0 +1,74 @@
+"""`GET /_sandbox/tenants/{t}/events`: every message the tenant records from now on, as a
+server-sent event `message` whose data is the message JSON (docs/contract.md section 10).
+A client that reconnects with `Last-Event-ID` first gets the messages it missed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from itertools import takewhile
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from sandbox.asgi import json_response
+from sandbox.errors import NotFound, render
+from sandbox.events import frame
+from sandbox.store import Store, TenantData
+
+BATCH = 256  # events sent in one write when several are waiting
+KEEPALIVE = 15.0  # seconds between comments on a quiet stream (proxies close idle ones)
+
+
+def events_endpoint(store: Store) -> Callable[[Request], Awaitable[Response]]:
+    async def events(request: Request) -> Response:
+        name = request.path_params["tenant"]
+        data = store.get(name)
+        if data is None:
+            error = NotFound(f"no tenant named '{name}'", field="tenant")
+            return json_response(render("sandbox", error), 404)
+        queue = store.events.open_stream(name)
+        missed = _missed(data, request.headers.get("last-event-id"))
+
+        async def stream() -> AsyncIterator[bytes]:
+            try:
+                yield b"retry: 1000\n\n"
+                for message in missed:
+                    yield frame(str(message["id"]), orjson.dumps(message))
+                while True:
+                    try:
+                        item = await asyncio.wait_for(queue.get(), KEEPALIVE)
+                    except TimeoutError:
+                        yield b": keep-alive\n\n"
+                        continue
+                    if item is None:  # fell too far behind: the client reconnects
+                        return
+                    # whatever else is already waiting goes in the same write
+                    batch = [item]
+                    while not queue.empty() and len(batch) < BATCH:
+                        more = queue.get_nowait()
+                        if more is None:
+                            yield b"".join(batch)
+                            return
+                        batch.append(more)
+                    yield item if len(batch) == 1 else b"".join(batch)
+            finally:
+                store.events.close_stream(name, queue)
+
+        return StreamingResponse(
+            stream(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+    return events
+
+
+def _missed(data: TenantData, last_id: str | None) -> list[dict[str, object]]:
+    """The messages after `last_id`, oldest first (ids grow with each message)."""
+    if not last_id or not last_id.isdigit():
+        return []
+    after = int(last_id)
+    newer = takewhile(lambda m: int(m["id"]) > after, data["messages"].newest())
+    return list(newer)[::-1]

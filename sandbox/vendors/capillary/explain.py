@@ -1,0 +1,43 @@
+"""What a Capillary send would meet, asked without sending (the web outbox's "what if"): the
+recipient found by its address on the channel, as every Capillary send finds it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sandbox.engine import Category, Channel, Facts, Intent, Priority
+from sandbox.errors import InvalidInput
+from sandbox.store import TenantData
+from sandbox.vendor import Probe
+from sandbox.vendors.capillary import customers
+from sandbox.vendors.capillary.messaging import facts_for
+
+CHANNELS = frozenset(customers.RECIPIENT_FIELD) - {Channel.RCS}
+_VALID = {"mobile": customers.valid_mobile, "email": customers.valid_email}
+
+
+def explain(data: TenantData, probe: Probe, now: datetime) -> tuple[Intent, Facts]:
+    if probe.channel not in CHANNELS:
+        allowed = ", ".join(sorted(CHANNELS))
+        raise InvalidInput(
+            f"channel: Capillary sends {allowed}, not {probe.channel}", field="channel"
+        )
+    kind = customers.RECIPIENT_FIELD[probe.channel]
+    valid = _VALID.get(kind)
+    if valid is not None and not valid(probe.to):
+        raise InvalidInput(f"to: {probe.to!r} is not a valid {kind}", field="to")
+    category = probe.category or Category.TRANSACTIONAL
+    priority = probe.priority or (
+        Priority.BULK if category is Category.PROMOTIONAL else Priority.TRANS
+    )
+    intent = Intent(
+        vendor="capillary",
+        operation="explain",
+        channel=probe.channel,
+        category=category,
+        priority=priority,
+        to=probe.to,
+        sender=probe.sender,
+    )
+    customer = customers.find_recipient(data, probe.channel, probe.to)
+    return intent, facts_for(data, customer, now)

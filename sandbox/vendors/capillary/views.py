@@ -1,0 +1,47 @@
+"""Capillary's part of the web outbox: its customers, each with status label (and whether it
+blocks communications), subscription matrix (channel x priority) and interaction counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from sandbox.store import TenantData
+from sandbox.vendors.capillary import customers
+
+SHOWN = 200  # customers drawn on the page; the rest are counted
+MATRIX = [("MOBILE", "TRANS"), ("MOBILE", "BULK"), ("EMAIL", "TRANS"), ("EMAIL", "BULK")]
+
+
+def recipients(data: TenantData, now: datetime) -> dict[str, Any]:
+    labels = {doc["name"]: doc for doc in data["status_labels"].values()}
+    tallies = data["messages"].tallies
+    people = []
+    for doc in islice(data["customers"].values(), SHOWN):
+        label = labels.get(doc.get("status_label") or "")
+        preferences = doc.get("subscriptions", customers.DEFAULTS["subscriptions"]) or {}
+        people.append(
+            {
+                "id": doc["id"],
+                "name": " ".join(
+                    part for part in (doc.get("firstname"), doc.get("lastname")) if part
+                ),
+                "mobile": doc.get("mobile"),
+                "email": doc.get("email"),
+                "label": doc.get("status_label"),
+                "blocks": bool(label and label["block_communications"]),
+                "matrix": [
+                    preferences.get(f"{channel}:{priority}", True) for channel, priority in MATRIX
+                ],
+                "interactions": {
+                    str(kind): count for kind, (count, _) in tallies.get(str(doc["id"]), {}).items()
+                },
+            }
+        )
+    return {
+        "labels": sorted(labels.values(), key=lambda label: label["name"]),
+        "customers": people,
+        "total": len(data["customers"]),
+        "matrix": [f"{channel} {priority}" for channel, priority in MATRIX],
+    }

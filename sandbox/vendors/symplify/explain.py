@@ -1,0 +1,64 @@
+"""What a Symplify list send would meet, asked without sending: the contact with that address
+on the list, and its temporary block, as the list send reads it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sandbox import normalise
+from sandbox.engine import Category, Facts, Intent
+from sandbox.errors import InvalidInput
+from sandbox.store import Doc, TenantData
+from sandbox.vendor import Probe
+from sandbox.vendors.symplify.accounts import CONTACTS, LISTS
+from sandbox.vendors.symplify.sends import ADDRESS, contact_facts
+
+CHANNELS = frozenset(ADDRESS)
+
+
+def explain(data: TenantData, probe: Probe, now: datetime) -> tuple[Intent, Facts]:
+    if probe.channel not in CHANNELS:
+        allowed = ", ".join(sorted(CHANNELS))
+        raise InvalidInput(
+            f"channel: Symplify sends {allowed}, not {probe.channel}", field="channel"
+        )
+    if not probe.list_id:
+        raise InvalidInput(
+            "list_id: a Symplify send goes to a list (42 or 1234/42)", field="list_id"
+        )
+    listed = _list(data, probe.list_id)
+    field = ADDRESS[probe.channel]
+    if field == "email" and not normalise.is_email(probe.to):
+        raise InvalidInput(f"to: {probe.to!r} is not an e-mail address", field="to")
+    if field == "mobile" and not normalise.is_phone(probe.to):
+        raise InvalidInput(f"to: {probe.to!r} is not a mobile number", field="to")
+    wanted = normalise.email(probe.to) if field == "email" else normalise.phone(probe.to)
+    contact = next(
+        (
+            c
+            for c in data[CONTACTS].all_by("list", (listed["account"], listed["list_id"]))
+            if c.get(field)
+            and (normalise.email(c[field]) if field == "email" else normalise.phone(c[field]))
+            == wanted
+        ),
+        None,
+    )
+    intent = Intent(
+        vendor="symplify",
+        operation="explain",
+        channel=probe.channel,
+        category=probe.category or Category.PROMOTIONAL,
+        priority=None,
+        to=probe.to,
+    )
+    return intent, contact_facts(contact, listed["list_id"], now)
+
+
+def _list(data: TenantData, list_id: str) -> Doc:
+    """`1234/42`, or `42` when one account has a list 42."""
+    found = data[LISTS].get(list_id) if "/" in list_id else None
+    if found is None and "/" not in list_id:
+        found = next((doc for doc in data[LISTS].values() if str(doc["list_id"]) == list_id), None)
+    if found is None:
+        raise InvalidInput(f"list_id: no list {list_id}", field="list_id")
+    return found

@@ -1,0 +1,210 @@
+"""The event stream and the webhook (docs/contract.md section 10), against a real server:
+each recorded message reaches an open stream and the tenant's webhook, with its decision; a
+webhook that hangs or refuses costs the sending request nothing, and every delivery's outcome
+is in the request log."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from live_server import free_port, server
+
+SMS = "/capillary/v2/communications/sendMessage?channel=sms"
+AUTH = ("demo_till", "demo-password")
+BLOCKED, ACTIVE = "919353491050", "919988221100"
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    with server(tmp_path_factory.mktemp("events")) as (_, client):
+        yield client
+
+
+@pytest.fixture
+def demo(sandbox: httpx.Client) -> Iterator[httpx.Client]:
+    assert sandbox.post("/_sandbox/tenants/demo/reset").status_code == 200
+    yield sandbox
+    sandbox.put("/_sandbox/tenants/demo/settings", json={"webhook_url": None})
+
+
+def send(client: httpx.Client, to: str) -> httpx.Response:
+    body = {"sms": [{"to": to, "body": "Your order has shipped"}]}
+    return client.post(SMS, json=body, auth=AUTH)
+
+
+def webhook_entries(client: httpx.Client) -> list[dict[str, Any]]:
+    log = client.get("/_sandbox/tenants/demo/requests", params={"limit": 1000}).json()["items"]
+    return [entry for entry in log if entry["operationId"] == "webhook"]
+
+
+def wait_for(check: Any, seconds: float = 5.0) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.02)
+    raise AssertionError("not within the time")
+
+
+def test_each_recorded_message_is_an_event_with_its_decision(demo: httpx.Client) -> None:
+    events: list[dict[str, Any]] = []
+    opened = threading.Event()
+
+    def listen() -> None:
+        with demo.stream("GET", "/_sandbox/tenants/demo/events", timeout=10) as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            opened.set()
+            kind = None
+            for line in stream.iter_lines():
+                if line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: ") and kind == "message":
+                    events.append(json.loads(line[6:]))
+                    if len(events) == 2:
+                        return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert opened.wait(5)
+    time.sleep(0.1)  # the stream is registered before its first byte is sent
+    sent_at = time.monotonic()
+    send(demo, BLOCKED)
+    send(demo, ACTIVE)
+    listener.join(5)
+    assert time.monotonic() - sent_at < 1.0
+    assert [(e["to"], e["status"], e["reason"]) for e in events] == [
+        (BLOCKED, "SUPPRESSED", "CUSTOMER_STATUS_BLOCKED"),
+        (ACTIVE, "DELIVERED", None),
+    ]
+    assert events[0]["decision"][0]["rule"] == "customer_status_block"
+    assert events[0] == demo.get(f"/_sandbox/tenants/demo/outbox/{events[0]['id']}").json()
+
+
+def test_a_reconnecting_stream_gets_the_messages_it_missed(demo: httpx.Client) -> None:
+    first = send(demo, BLOCKED)
+    assert first.status_code == 200
+    missed = demo.get("/_sandbox/tenants/demo/outbox", params={"limit": 1}).json()["items"][0]
+    send(demo, ACTIVE)
+    last_id = str(int(missed["id"]))
+    with demo.stream(
+        "GET", "/_sandbox/tenants/demo/events", headers={"Last-Event-ID": last_id}, timeout=5
+    ) as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                assert json.loads(line[6:])["to"] == ACTIVE
+                break
+
+
+def test_an_unknown_tenant_has_no_stream(sandbox: httpx.Client) -> None:
+    response = sandbox.get("/_sandbox/tenants/nobody/events")
+    assert response.status_code == 404
+    assert response.json()["error"]["field"] == "tenant"
+
+
+class Receiver(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        Receiver.received.append(json.loads(self.rfile.read(length)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[str]:
+    Receiver.received = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/hook?x=1"
+    httpd.shutdown()
+
+
+def test_the_webhook_receives_each_message_once_and_the_log_says_so(
+    demo: httpx.Client, receiver: str
+) -> None:
+    settings = demo.put("/_sandbox/tenants/demo/settings", json={"webhook_url": receiver})
+    assert settings.status_code == 200 and settings.json()["webhook_url"] == receiver
+    send(demo, BLOCKED)
+    send(demo, ACTIVE)
+    wait_for(lambda: len(Receiver.received) == 2)
+    assert [(m["to"], m["status"]) for m in Receiver.received] == [
+        (BLOCKED, "SUPPRESSED"),
+        (ACTIVE, "DELIVERED"),
+    ]
+    assert Receiver.received[0]["decision"][0]["outcome"] == "suppress"
+    entries = wait_for(lambda: len(webhook_entries(demo)) == 2 and webhook_entries(demo))
+    assert {(e["method"], e["path"], e["status"]) for e in entries} == {("POST", receiver, 204)}
+    assert sorted(e["message_ids"][0] for e in entries) == sorted(
+        m["id"] for m in Receiver.received
+    )
+    time.sleep(0.3)
+    assert len(Receiver.received) == 2  # once: no retry, no duplicate
+
+
+def test_a_hanging_webhook_costs_the_sender_nothing(demo: httpx.Client) -> None:
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # accepts connections, never answers
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}/"
+    try:
+        demo.put("/_sandbox/tenants/demo/settings", json={"webhook_url": url})
+        started = time.monotonic()
+        for _ in range(3):
+            assert send(demo, ACTIVE).status_code == 200
+        assert time.monotonic() - started < 0.5  # three sends, none waits for the webhook
+        entries = wait_for(lambda: len(webhook_entries(demo)) == 3 and webhook_entries(demo), 6)
+        assert {(e["status"], e["error"]) for e in entries} == {(0, "no answer within 1 s")}
+    finally:
+        silent.close()
+
+
+def test_a_refusing_webhook_is_logged_undelivered(demo: httpx.Client) -> None:
+    url = f"http://127.0.0.1:{free_port()}/nobody-listens"
+    demo.put("/_sandbox/tenants/demo/settings", json={"webhook_url": url})
+    assert send(demo, ACTIVE).status_code == 200
+    [entry] = wait_for(lambda: webhook_entries(demo))
+    assert entry["status"] == 0 and "Connect" in entry["error"]
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://example.com/", "/relative/path", "http://", "not a url", 42, "http://a b/"]
+)
+def test_a_webhook_url_must_be_an_absolute_http_url(demo: httpx.Client, url: object) -> None:
+    before = demo.get("/_sandbox/tenants/demo/settings").json()
+    response = demo.put("/_sandbox/tenants/demo/settings", json={"webhook_url": url})
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "webhook_url"
+    assert demo.get("/_sandbox/tenants/demo/settings").json() == before
+
+
+def test_the_webhook_survives_a_restart(tmp_path: Path, receiver: str) -> None:
+    with server(tmp_path) as (_, client):
+        client.put("/_sandbox/tenants/demo/settings", json={"webhook_url": receiver})
+    with server(tmp_path) as (_, client):
+        send(client, BLOCKED)
+        wait_for(lambda: Receiver.received)
+    assert Receiver.received[0]["to"] == BLOCKED
+
+
+def test_a_reset_removes_the_webhook(demo: httpx.Client, receiver: str) -> None:
+    demo.put("/_sandbox/tenants/demo/settings", json={"webhook_url": receiver})
+    demo.post("/_sandbox/tenants/demo/reset")
+    assert "webhook_url" not in demo.get("/_sandbox/tenants/demo/settings").json()
+    send(demo, ACTIVE)
+    time.sleep(0.3)
+    assert Receiver.received == []

@@ -1,0 +1,171 @@
+"""The web outbox's pages, server side: each page of docs/contract.md section 10 answers, shows
+what a user looks for, escapes what users wrote, and answers a friendly 404 for unknown
+tenants and messages. (tests/browser/ drives them in Chromium.)"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import httpx
+
+from sandbox.testing import Tenant, in_process
+
+SCRIPT = "<script>alert('x')</script>"
+
+
+def send_sms(tenant: Tenant, to: str, body: str = "Your order has shipped") -> None:
+    response = tenant.http.post(
+        "/capillary/v2/communications/sendMessage?channel=sms",
+        json={"sms": [{"to": to, "body": body}]},
+        headers=tenant.capillary_auth(),
+    )
+    assert response.status_code == 200, response.text
+
+
+def page(tenant: Tenant, path: str = "", **params: str) -> httpx.Response:
+    return tenant.http.get(f"/_sandbox/ui/tenants/{tenant.name}{path}", params=params)
+
+
+def test_home_redirects_to_the_tenants(http: httpx.Client, tenant: Tenant) -> None:
+    response = http.get("/", follow_redirects=False)
+    assert response.status_code == 307 and response.headers["location"] == "/_sandbox/ui/"
+    listing = http.get("/_sandbox/ui/")
+    assert listing.status_code == 200 and tenant.name in listing.text
+
+
+def test_the_outbox_marks_a_suppressed_message_with_its_reason_in_words(tenant: Tenant) -> None:
+    send_sms(tenant, "919353491050")
+    send_sms(tenant, "919988221100")
+    text = page(tenant).text
+    assert text.count('class="badge suppressed">suppressed') == 1
+    assert "customer status blocked" in text and "CUSTOMER_STATUS_BLOCKED" in text
+    assert text.count('class="badge delivered">delivered') == 1
+    assert text.index("919988221100") < text.index("919353491050")  # newest first
+
+
+def test_filters_are_deep_links(tenant: Tenant) -> None:
+    send_sms(tenant, "919353491050")
+    send_sms(tenant, "919988221100", body="a parcel for Tom")
+    suppressed = page(tenant, status="SUPPRESSED").text
+    assert "919353491050" in suppressed and "919988221100" not in suppressed
+    assert '<option value="SUPPRESSED" selected>' in suppressed
+    searched = page(tenant, q="PARCEL").text
+    assert "919988221100" in searched and "919353491050" not in searched
+    by_recipient = page(tenant, to="+91 99882 21100").text
+    assert "919988221100" in by_recipient and "919353491050" not in by_recipient
+    rows = page(tenant, vendor="messangi", fragment="rows").text
+    assert "No messages match these filters" in rows and "<html" not in rows
+
+
+def test_the_outbox_pages_through_many_messages(tenant: Tenant) -> None:
+    for number in range(60):
+        send_sms(tenant, "919988221100", body=f"message {number}")
+    first = page(tenant).text
+    assert "message 59" in first and "message 9<" not in first and "offset=50" in first
+    second = page(tenant, offset="50").text
+    assert "message 9<" in second and "message 59" not in second
+
+
+def test_the_message_page_shows_the_decision_and_the_request(tenant: Tenant) -> None:
+    send_sms(tenant, "919353491050", body=SCRIPT)
+    [message] = tenant.outbox()
+    text = page(tenant, f"/messages/{message['id']}").text
+    assert "status label &#39;Suspended&#39; has block communications enabled" in text
+    assert '<li class="suppress"><span class="outcome">suppress</span>' in text
+    assert "POST /capillary/v2/communications/sendMessage" in text
+    assert SCRIPT not in text and "&lt;script&gt;" in text
+
+
+def test_the_recipients_page_draws_each_vendor(tenant: Tenant) -> None:
+    text = page(tenant, "/recipients").text
+    assert "Capillary customers" in text and "opted out" in text and "blocks communications" in text
+    assert "sender 141555549" in text and "+525500000000" in text
+    assert "list 42" in text and "lady_gaga@example.com" in text
+
+
+def test_unknown_tenants_and_messages_are_a_friendly_404(
+    http: httpx.Client, tenant: Tenant
+) -> None:
+    for path in (
+        "/_sandbox/ui/tenants/nobody",
+        "/_sandbox/ui/tenants/nobody/recipients",
+        f"/_sandbox/ui/tenants/{tenant.name}/messages/999",
+        "/_sandbox/ui/no-such-page",
+    ):
+        response = http.get(path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"].startswith("text/html")
+        assert "Not found" in response.text
+
+
+def test_pages_are_behind_the_control_plane_guard(http: httpx.Client) -> None:
+    response = http.get("/_sandbox/ui/", headers={"Host": "evil.example"})
+    assert response.status_code == 403
+
+
+def test_the_assets_are_served_from_the_package(http: httpx.Client) -> None:
+    for asset in ("app.js", "app.css"):
+        response = http.get(f"/_sandbox/ui/static/{asset}")
+        assert response.status_code == 200 and len(response.content) > 1000
+
+
+def test_with_a_control_token_pages_ask_for_it_once_and_keep_a_cookie() -> None:
+    with in_process(control_token="s3cret") as sandbox:
+        http = sandbox.http
+        page_path = "/_sandbox/ui/tenants/demo?status=SUPPRESSED"
+        asked = http.get(page_path, follow_redirects=False)
+        assert asked.status_code == 307
+        login = asked.headers["location"]
+        assert login.startswith("/_sandbox/ui/login?next=")
+        form = http.get(login)
+        assert form.status_code == 200 and 'name="token"' in form.text
+        assert '<option value="demo"' not in form.text  # no tenant names before the token
+        wrong = http.post(
+            "/_sandbox/ui/login",
+            content="token=nope&next=%2F_sandbox%2Fui%2Ftenants%2Fdemo",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert wrong.status_code == 401 and "not the control token" in wrong.text
+        assert "set-cookie" not in wrong.headers
+        right = http.post(
+            "/_sandbox/ui/login",
+            content="token=s3cret&next=" + quote(page_path, safe=""),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            follow_redirects=False,
+        )
+        assert right.status_code == 303 and right.headers["location"] == page_path
+        cookie = right.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "s3cret" not in cookie
+        value = cookie.split(";")[0]
+        with_cookie = {"Cookie": value}
+        assert http.get(page_path, headers=with_cookie).status_code == 200
+        # the page's own calls to the control plane go with the cookie too
+        assert http.get("/_sandbox/tenants/demo/clock", headers=with_cookie).status_code == 200
+        forged = {"Cookie": "comms_sandbox_token=" + "0" * 64}
+        assert http.get(page_path, headers=forged, follow_redirects=False).status_code == 307
+        assert http.get("/_sandbox/tenants/demo/clock", headers=forged).status_code == 401
+
+
+def test_the_login_form_goes_back_to_a_page_of_the_outbox_only() -> None:
+    with in_process(control_token="s3cret") as sandbox:
+        for wanted in ("//evil.example/", "https://evil.example/", "/elsewhere", "/_sandbox/ui//x"):
+            answer = sandbox.http.post(
+                "/_sandbox/ui/login",
+                content="token=s3cret&next=" + quote(wanted, safe=""),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                follow_redirects=False,
+            )
+            assert answer.headers["location"] == "/_sandbox/ui/", wanted
+
+
+def test_a_login_from_another_origin_is_refused() -> None:
+    with in_process(control_token="s3cret") as sandbox:
+        answer = sandbox.http.post(
+            "/_sandbox/ui/login",
+            content="token=s3cret",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Origin": "http://evil.example",
+            },
+        )
+        assert answer.status_code == 403 and "set-cookie" not in answer.headers
