@@ -19,7 +19,7 @@ from pathlib import Path
 from bench import wrk
 from bench.load import SendMessage, drive
 from bench.model import Env, Measurement
-from bench.servers import Server, ServerFailed, request, running, start_sandbox
+from bench.servers import Server, ServerFailed, put_json, request, running, start_sandbox
 
 TENANT = "/_sandbox/tenants/demo"
 LIMIT = 1_000_000  # requests per minute: more than a 12 s run can send
@@ -41,15 +41,7 @@ def _arm(server: Server, send: SendMessage) -> None:
 
 
 def _put(server: Server, path: str, body: dict[str, object]) -> None:
-    status, answer = request(
-        server,
-        "PUT",
-        f"{TENANT}{path}",
-        body=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    if status not in (200, 201):
-        raise ServerFailed(f"PUT {path}: {status} {answer[:300]!r}")
+    put_json(server, f"{TENANT}{path}", body)
 
 
 def limits_overhead(env: Env) -> list[Measurement]:

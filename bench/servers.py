@@ -184,6 +184,19 @@ def request(
         conn.close()
 
 
+def put_json(server: Server, path: str, body: Mapping[str, object]) -> None:
+    """PUT a JSON body; anything but 200 or 201 is a failed measurement."""
+    status, answer = request(
+        server,
+        "PUT",
+        path,
+        body=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    if status not in (200, 201):
+        raise ServerFailed(f"PUT {path}: {status} {answer[:300]!r}")
+
+
 def get_json(server: Server, path: str) -> Any:
     status, body = request(server, "GET", path)
     if status != 200:

@@ -22,7 +22,16 @@ from pathlib import Path
 from bench import procs
 from bench.load import SendMessage, drive
 from bench.model import Env, Measurement
-from bench.servers import HOST, Server, ServerFailed, free_port, request, running, start_sandbox
+from bench.servers import (
+    HOST,
+    Server,
+    ServerFailed,
+    free_port,
+    put_json,
+    request,
+    running,
+    start_sandbox,
+)
 
 TENANT = "demo"
 MESSAGES = 10_000
@@ -173,7 +182,11 @@ def event_cost(env: Env) -> list[Measurement]:
                         )
                     )
                     time.sleep(0.5)
-                    _put_settings(server, {"webhook_url": f"http://127.0.0.1:{port}/hook"})
+                    put_json(
+                        server,
+                        f"/_sandbox/tenants/{TENANT}/settings",
+                        {"webhook_url": f"http://127.0.0.1:{port}/hook"},
+                    )
                     helpers.append(
                         procs.spawn(
                             [
@@ -227,18 +240,6 @@ def event_cost(env: Env) -> list[Measurement]:
             loads=loads,
         )
     ]
-
-
-def _put_settings(server: Server, body: dict[str, object]) -> None:
-    status, answer = request(
-        server,
-        "PUT",
-        f"/_sandbox/tenants/{TENANT}/settings",
-        body=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    if status != 200:
-        raise ServerFailed(f"PUT settings: {status} {answer[:300]!r}")
 
 
 def _received(port: int) -> int:

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 import orjson
 
 from sandbox.request_log import Entry
-from sandbox.store.collection import Doc
 from sandbox.webhooks import Delivery, WebhookTarget
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the store imports this module: its types are for the checker only
+    from sandbox.store.collection import Doc
     from sandbox.store.tenant import TenantData
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,10 @@ class MessageEvents:
             running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
         except RuntimeError:  # a worker thread's commit (an offloaded handler)
             running = None
-        loop = self.loop = self.loop or running
-        if loop is None:
+        loop = self.loop
+        if loop is None or loop.is_closed() or (running is not None and not loop.is_running()):
+            loop = self.loop = running  # the app's loop now (an in-process client makes its own)
+        if loop is None or loop.is_closed():
             return
         encoded = orjson.dumps(message)
         if running is loop:
@@ -78,7 +80,8 @@ class MessageEvents:
         event = frame(message["id"], encoded)
         for queue in list(listeners.streams):
             if queue.qsize() >= STREAM_BACKLOG:
-                listeners.streams.discard(queue)
+                with self._lock:
+                    listeners.streams.discard(queue)
                 queue.put_nowait(None)  # closes that stream
             else:
                 queue.put_nowait(event)
@@ -112,6 +115,12 @@ class MessageEvents:
             listeners = self.tenants.setdefault(tenant, Listeners())
             listeners.webhook = (lambda m, b: self._to_webhook(tenant, m, b)) if url else None
             self._forget_if_idle(tenant, listeners)
+            # a target no longer set is dropped (deliveries under way finish on their own)
+            self._targets = {
+                key: target
+                for key, target in self._targets.items()
+                if key[0] != tenant or key[1] == url
+            }
 
     def _to_webhook(self, tenant: str, message: Doc, body: bytes) -> None:
         """The URL is read again at each delivery: a reset or a deleted tenant has none."""

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from sandbox.engine import Category, Channel, Facts, Intent, Priority
+from sandbox.errors import InvalidInput
 from sandbox.http import Authenticator, Handler
 from sandbox.store.collection import CollectionSpec, Doc
 from sandbox.store.tenant import TenantData
@@ -84,6 +85,14 @@ class Probe(NamedTuple):
     priority: Priority | None = None
     sender: str | None = None
     list_id: str | None = None
+
+    def check_channel(self, vendor: str, channels: frozenset[Channel]) -> None:
+        """A 400 naming `channel` unless the vendor sends on the probe's channel."""
+        if self.channel not in channels:
+            allowed = ", ".join(sorted(channels))
+            raise InvalidInput(
+                f"channel: {vendor} sends {allowed}, not {self.channel}", field="channel"
+            )
 
 
 # the tenant, the probe, now -> the intent and the facts the vendor's own sends would gather;

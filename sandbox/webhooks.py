@@ -12,14 +12,19 @@ costs the sandbox's one process several times more per message.
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from sandbox.clock import monotonic
 from sandbox.errors import InvalidInput
-from sandbox.store.collection import Doc
+
+if TYPE_CHECKING:
+    from sandbox.store.collection import Doc
+
+log = logging.getLogger(__name__)
 
 TIMEOUT = 1.0  # seconds for one delivery: connect, send, answer
 BACKLOG = 10_000  # deliveries waiting for one URL; past it a message is logged undelivered
@@ -33,7 +38,7 @@ class Delivery(NamedTuple):
 
 
 # where each delivery's outcome is told
-Outcome = Callable[[Doc, Delivery], None]
+Outcome = Callable[[dict[str, Any], Delivery], None]
 
 
 def checked_url(value: object, field: str = "webhook_url") -> str:
@@ -44,12 +49,14 @@ def checked_url(value: object, field: str = "webhook_url") -> str:
         parts.port  # noqa: B018 (a port that is not a number raises here)
     except ValueError:
         parts = parts._replace(netloc="")
-    if (
-        parts.scheme not in {"http", "https"}
-        or not parts.hostname
-        or any(c in text for c in "\r\n ")
-    ):
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise InvalidInput(f"{field}: {value!r} is not an absolute http(s) URL", field=field)
+    if not all(33 <= ord(c) < 127 for c in text):  # what a request line can carry as it is
+        raise InvalidInput(
+            f"{field}: {value!r} holds spaces, control or non-ASCII characters "
+            "(percent-encode them; a host in its punycode form)",
+            field=field,
+        )
     return text
 
 
@@ -85,12 +92,18 @@ class WebhookTarget:
     async def _work(self) -> None:
         """Deliver what is queued, a batch at a time: the batch's requests are written at
         once on the kept-alive connection (HTTP/1.1 pipelining) and their answers read in
-        order; each delivery has its own second from when it was written."""
-        while not self.queue.empty():
-            batch = [self.queue.get_nowait() for _ in range(min(PIPELINE, self.queue.qsize()))]
-            while batch:
-                batch = await self._deliver_batch(batch)
-        self._close()  # idle: no connection is kept open between bursts
+        order; each answer has a second from the later of its writing and the answer
+        before it (connecting counts against the first)."""
+        try:
+            while not self.queue.empty():
+                count = min(PIPELINE, self.queue.qsize())
+                batch = [self.queue.get_nowait() for _ in range(count)]
+                while batch:
+                    batch = await self._deliver_batch(batch)
+        except Exception:  # a bug here must not silence the webhook for good
+            log.exception("webhook %s: deliveries failed", self.url)
+        finally:
+            self._close()  # idle: no connection is kept open between bursts
 
     async def _deliver_batch(self, batch: list[tuple[Doc, bytes]]) -> list[tuple[Doc, bytes]]:
         """Deliver `batch`; returns the deliveries to send again on a new connection: those
@@ -101,23 +114,27 @@ class WebhookTarget:
             reader, writer = await asyncio.wait_for(self._connect(), TIMEOUT)
             writer.write(b"".join(self._request(body) for _, body in batch))
             await asyncio.wait_for(writer.drain(), TIMEOUT)
-        except (OSError, TimeoutError) as exc:
+        except Exception as exc:  # refused, unresolvable, a bad TLS handshake, too slow
             self._close()
-            if reused:  # the kept-alive connection had gone: nothing was delivered on it
+            if reused and isinstance(exc, OSError):  # the kept-alive connection had gone
                 return batch
             self._fail(batch, started, _why(exc))
             return []
+        previous = monotonic()
         for index, (message, _) in enumerate(batch):
             try:
-                left = TIMEOUT - (monotonic() - started)
-                status, close = await asyncio.wait_for(_answer(reader), max(left, 0.001))
-            except (TimeoutError, OSError, ValueError, asyncio.IncompleteReadError) as exc:
+                status, close = await asyncio.wait_for(_answer(reader), TIMEOUT)
+            except Exception as exc:  # no answer in time, a closed connection, not HTTP
                 self._close()
                 if reused and index == 0 and isinstance(exc, asyncio.IncompleteReadError):
                     return batch  # closed before it read anything: a stale connection
-                self._fail(batch[index:], started, _why(exc))
+                self._fail(batch[index:], previous, _why(exc))
                 return []
-            self.outcome(message, Delivery(status, None, monotonic() - started))
+            now = monotonic()
+            self.outcome(
+                message, Delivery(status, None, now - (started if index == 0 else previous))
+            )
+            previous = now
             if close:
                 self._close()
                 return batch[index + 1 :]
@@ -144,17 +161,22 @@ class WebhookTarget:
 
 
 async def _answer(reader: asyncio.StreamReader) -> tuple[int, bool]:
-    """One answer's status, read whole; and whether the target closes the connection."""
-    head = await reader.readuntil(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    parts = lines[0].split(None, 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
-        raise ValueError(f"not an HTTP answer: {lines[0][:60]!r}")
+    """One final answer's status, read whole (interim 1xx answers skipped); and whether the
+    target closes the connection."""
+    while True:
+        head = await reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        parts = lines[0].split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdecimal():
+            raise ValueError(f"not an HTTP answer: {lines[0][:60]!r}")
+        status = int(parts[1])
+        if not 100 <= status < 200:
+            break
     length, chunked, close = None, False, parts[0] == "HTTP/1.0"
     for line in lines[1:]:
         name, _, value = line.partition(":")
         name, value = name.strip().lower(), value.strip().lower()
-        if name == "content-length" and value.isdigit():
+        if name == "content-length" and value.isdecimal():
             length = int(value)
         elif name == "transfer-encoding" and "chunked" in value:
             chunked = True
@@ -163,14 +185,16 @@ async def _answer(reader: asyncio.StreamReader) -> tuple[int, bool]:
     if chunked:
         while True:
             size = int((await reader.readline()).split(b";")[0].strip() or b"0", 16)
-            await reader.readexactly(size + 2)
             if size == 0:
+                while (await reader.readline()).strip():  # trailers, up to the empty line
+                    pass
                 break
+            await reader.readexactly(size + 2)
     elif length is not None:
         await reader.readexactly(length)
-    elif int(parts[1]) not in {204, 304} and not 100 <= int(parts[1]) < 200:
+    elif status not in {204, 304}:
         close = True  # the answer ends when the connection does: nothing more can follow
-    return int(parts[1]), close
+    return status, close
 
 
 def _why(exc: BaseException) -> str:

@@ -112,6 +112,9 @@ def test_an_unknown_tenant_has_no_stream(sandbox: httpx.Client) -> None:
 
 
 class Receiver(BaseHTTPRequestHandler):
+    """Answers 204 on kept-alive HTTP/1.1 connections, as most webhook targets do."""
+
+    protocol_version = "HTTP/1.1"
     received: list[dict[str, Any]] = []
 
     def do_POST(self) -> None:
@@ -182,7 +185,18 @@ def test_a_refusing_webhook_is_logged_undelivered(demo: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["ftp://example.com/", "/relative/path", "http://", "not a url", 42, "http://a b/"]
+    "url",
+    [
+        "ftp://example.com/",
+        "/relative/path",
+        "http://",
+        "not a url",
+        42,
+        "http://a b/",
+        "http://example.com/\u20ac",
+        "http://b\u00fccher.example/",
+        "http://example.com/\r\nX-Injected: 1",
+    ],
 )
 def test_a_webhook_url_must_be_an_absolute_http_url(demo: httpx.Client, url: object) -> None:
     before = demo.get("/_sandbox/tenants/demo/settings").json()
@@ -208,3 +222,52 @@ def test_a_reset_removes_the_webhook(demo: httpx.Client, receiver: str) -> None:
     send(demo, ACTIVE)
     time.sleep(0.3)
     assert Receiver.received == []
+
+
+def test_interim_and_chunked_answers_are_read_whole_on_one_connection(demo: httpx.Client) -> None:
+    """A target that answers `100 Continue` first, then a chunked 200 with a trailer, on
+    one kept-alive connection: each message gets its own 200, none is mistaken for another."""
+    target = socket.socket()
+    target.bind(("127.0.0.1", 0))
+    target.listen(4)
+    answer = (
+        b"HTTP/1.1 100 Continue\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5\r\nhello\r\n0\r\nX-Trailer: yes\r\n\r\n"
+    )
+    connections: list[int] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = target.accept()
+            except OSError:
+                return
+            connections.append(1)
+            buffered = b""
+            with conn:
+                while True:
+                    data = conn.recv(65536)
+                    if not data:
+                        break
+                    buffered += data
+                    while b"\r\n\r\n" in buffered:
+                        head, _, rest = buffered.partition(b"\r\n\r\n")
+                        length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+                        if len(rest) < length:
+                            break
+                        buffered = rest[length:]
+                        conn.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    url = f"http://127.0.0.1:{target.getsockname()[1]}/"
+    try:
+        demo.put("/_sandbox/tenants/demo/settings", json={"webhook_url": url})
+        recipients = (BLOCKED, ACTIVE, ACTIVE)
+        sms = {"sms": [{"to": to, "body": "one request, three messages"} for to in recipients]}
+        assert demo.post(SMS, json=sms, auth=AUTH).status_code == 200
+        entries = wait_for(lambda: len(webhook_entries(demo)) == 3 and webhook_entries(demo))
+        assert [e["status"] for e in entries] == [200, 200, 200]
+        assert connections == [1]  # the burst went over one connection, pipelined
+    finally:
+        target.close()

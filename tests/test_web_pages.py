@@ -146,9 +146,34 @@ def test_with_a_control_token_pages_ask_for_it_once_and_keep_a_cookie() -> None:
         assert http.get("/_sandbox/tenants/demo/clock", headers=forged).status_code == 401
 
 
+def test_only_the_login_form_and_the_assets_are_open_without_the_token() -> None:
+    with in_process(control_token="s3cret") as sandbox:
+        for path in ("/_sandbox/ui/loginX", "/_sandbox/ui/login/x", "/_sandbox/ui/nothing"):
+            answer = sandbox.http.get(path, follow_redirects=False)
+            assert answer.status_code == 307, path
+            assert answer.headers["location"].startswith("/_sandbox/ui/login?next=")
+        missing = sandbox.http.get("/_sandbox/ui/static/missing.js")
+        assert missing.status_code == 404 and "demo" not in missing.text
+        assert sandbox.http.get("/_sandbox/ui/static/app.js").status_code == 200
+        # never served, whatever the client makes of the dots
+        assert sandbox.http.get("/_sandbox/ui/static/../pages.py").status_code in {307, 404}
+
+
+def test_odd_page_numbers_and_event_ids_are_not_errors(tenant: Tenant) -> None:
+    for offset in ("\u00b2", "9" * 5000, "-1", "x"):
+        assert page(tenant, offset=offset).status_code == 200, offset
+
+
 def test_the_login_form_goes_back_to_a_page_of_the_outbox_only() -> None:
     with in_process(control_token="s3cret") as sandbox:
-        for wanted in ("//evil.example/", "https://evil.example/", "/elsewhere", "/_sandbox/ui//x"):
+        for wanted in (
+            "//evil.example/",
+            "https://evil.example/",
+            "/elsewhere",
+            "/_sandbox/ui//x",
+            "/_sandbox/ui/\u20ac",
+            "/_sandbox/ui/\r\nSet-Cookie: x=1",
+        ):
             answer = sandbox.http.post(
                 "/_sandbox/ui/login",
                 content="token=s3cret&next=" + quote(wanted, safe=""),

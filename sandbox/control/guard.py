@@ -31,8 +31,9 @@ _CHANGES = frozenset({"PUT", "POST", "DELETE", "PATCH"})
 HEALTH = "/health"
 COOKIE = "comms_sandbox_token"
 LOGIN = "/ui/login"
-# reachable without the token (the Host and Origin checks still apply)
-_OPEN = (LOGIN, "/ui/static/")
+# reachable without the token (the Host and Origin checks still apply): the login form, and
+# the page assets below this prefix
+STATIC = "/ui/static/"
 
 
 def host_name(host: str) -> str:
@@ -71,7 +72,7 @@ class ControlGuard:
                 f"a {method} from another origin ({origin}) may not change the sandbox",
                 field="Origin",
             )
-        if self.token is not None and not path.startswith(_OPEN):
+        if self.token is not None and path != LOGIN and not path.startswith(STATIC):
             given = headers.get("authorization", "").encode("latin-1", "replace")
             if not hmac.compare_digest(given, self.token) and not self.cookie_matches(headers):
                 return Unauthorized(

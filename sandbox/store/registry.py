@@ -223,6 +223,7 @@ class Store:
         if self.root is not None:
             self._move_out(name, self.root / "tenants" / name)
         self._uninstall(name)
+        self.events.watch_webhook(name, None)
         return True
 
     def close(self) -> None:

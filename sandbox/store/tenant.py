@@ -121,9 +121,12 @@ class TenantData:
             self._apply(op)
         listener = self.listener
         if listener is not None and self.name in listener.tenants:
-            for op in ops:
-                if op[0] == "put" and op[1] == "messages":
-                    listener.committed(self.name, op[2])
+            try:  # the write is durable and applied: a listener's failure must not undo that
+                for op in ops:
+                    if op[0] == "put" and op[1] == "messages":
+                        listener.committed(self.name, op[2])
+            except Exception:
+                log.exception("tenant %s: a message listener failed", self.name)
         if (
             self.journal is not None
             and self.journal.size > max(self.compact_bytes, 2 * self._snapshot_bytes)
@@ -423,6 +426,12 @@ class TenantData:
                     self._dormant_rows[name] = list(docs)
             elif not name.startswith("_"):
                 rows = list(docs)
+                if (
+                    not rows
+                    and name not in keys
+                    and self._renamed.get(name, name) not in self.collections
+                ):
+                    continue  # empty, and of no collection here: nothing to keep
                 coll = self._target(name, loading=True, key=keys.get(name) or _key_of(rows))
                 for doc in rows:
                     coll.load(doc, tally=False)

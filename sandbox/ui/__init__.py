@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 import jinja2
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route, Router
@@ -29,6 +30,7 @@ from sandbox.vendor import Vendor
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 UI = "/_sandbox/ui"
+LOGIN_BODY = 4096  # bytes of a login form: a token and where to go next
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ def ui_routes(
         routes=[
             Route(UI, home),
             Route(f"{UI}/", pages.tenants),
-            Mount(f"{UI}/static", StaticFiles(directory=HERE / "static"), name="static"),
+            Mount(f"{UI}/static", assets(), name="static"),
             Route(f"{UI}/tenants/{{tenant}}", pages.outbox),
             Route(f"{UI}/tenants/{{tenant}}/messages/{{id}}", pages.message),
             Route(f"{UI}/tenants/{{tenant}}/recipients", pages.recipients),
@@ -120,6 +122,20 @@ def ui_routes(
     return RawRoutes(app)
 
 
+def assets() -> ASGIApp:
+    """The page assets; a missing one is a plain 404 (it is reachable without the token:
+    no page, no tenant names)."""
+    files = StaticFiles(directory=HERE / "static")
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await files(scope, receive, send)
+        except HTTPException as exc:
+            await PlainTextResponse(exc.detail, exc.status_code)(scope, receive, send)
+
+    return app
+
+
 def refused(scope: Scope, refusal: ApiError) -> Response:
     """A page without the token goes to the login form; anything else is refused as the
     control plane refuses it."""
@@ -136,7 +152,10 @@ def login_page(pages: Pages, guard: ControlGuard) -> Callable[[Request], Awaitab
         if request.method == "GET":
             wanted = request.query_params.get("next", "")
             return pages.login(request, _local(wanted), wrong=False)
-        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        body = await request.body()
+        if len(body) > LOGIN_BODY:
+            return PlainTextResponse("the login form's body is too large", 413)
+        form = parse_qs(body.decode("utf-8", "replace"))
         token, wanted = form.get("token", [""])[0], _local(form.get("next", [""])[0])
         if guard.cookie is None or not guard.accepts(token):
             return pages.login(request, wanted, wrong=guard.cookie is not None)
@@ -151,4 +170,5 @@ def login_page(pages: Pages, guard: ControlGuard) -> Callable[[Request], Awaitab
 
 def _local(url: str) -> str:
     """Where to go after logging in: a page of the web outbox, never another site."""
-    return url if url.startswith(f"{UI}/") and "//" not in url and "\\" not in url else f"{UI}/"
+    plain = url.isascii() and url.isprintable() and "//" not in url and "\\" not in url
+    return url if plain and url.startswith(f"{UI}/") else f"{UI}/"

@@ -92,7 +92,7 @@ class Pages:
             return self.not_found(request, f"no tenant named '{request.path_params['tenant']}'")
         query = request.query_params
         filters = {name: query[name].strip() for name in FILTERS if query.get(name, "").strip()}
-        offset = int(query["offset"]) if query.get("offset", "").isdigit() else 0
+        offset = _number(query.get("offset", ""))
         matches = outbox.select(data["messages"], filters)
         page = matches[offset : offset + PAGE_SIZE]
 
@@ -194,6 +194,11 @@ class Pages:
             {"next": wanted, "wrong": wrong, "tenants": [], "documents": []},
             401 if wrong else 200,
         )
+
+
+def _number(text: str, digits: int = 9) -> int:
+    """A non-negative decimal of a few digits, or 0."""
+    return int(text) if text.isascii() and text.isdecimal() and len(text) <= digits else 0
 
 
 def html_redirect(url: str, status: int = 307) -> Response:

@@ -28,11 +28,13 @@ def events_endpoint(store: Store) -> Callable[[Request], Awaitable[Response]]:
         if data is None:
             error = NotFound(f"no tenant named '{name}'", field="tenant")
             return json_response(render("sandbox", error), 404)
-        queue = store.events.open_stream(name)
-        missed = _missed(data, request.headers.get("last-event-id"))
+        last_id = request.headers.get("last-event-id")
 
         async def stream() -> AsyncIterator[bytes]:
+            # registered here, not before: a client gone before the first byte leaves nothing
+            queue = store.events.open_stream(name)
             try:
+                missed = _missed(data, last_id)
                 yield b"retry: 1000\n\n"
                 for message in missed:
                     yield frame(str(message["id"]), orjson.dumps(message))
@@ -67,7 +69,7 @@ def events_endpoint(store: Store) -> Callable[[Request], Awaitable[Response]]:
 
 def _missed(data: TenantData, last_id: str | None) -> list[dict[str, object]]:
     """The messages after `last_id`, oldest first (ids grow with each message)."""
-    if not last_id or not last_id.isdigit():
+    if not last_id or not (last_id.isascii() and last_id.isdecimal() and len(last_id) <= 18):
         return []
     after = int(last_id)
     newer = takewhile(lambda m: int(m["id"]) > after, data["messages"].newest())

@@ -17,11 +17,7 @@ _VALID = {"mobile": customers.valid_mobile, "email": customers.valid_email}
 
 
 def explain(data: TenantData, probe: Probe, now: datetime) -> tuple[Intent, Facts]:
-    if probe.channel not in CHANNELS:
-        allowed = ", ".join(sorted(CHANNELS))
-        raise InvalidInput(
-            f"channel: Capillary sends {allowed}, not {probe.channel}", field="channel"
-        )
+    probe.check_channel("Capillary", CHANNELS)
     kind = customers.RECIPIENT_FIELD[probe.channel]
     valid = _VALID.get(kind)
     if valid is not None and not valid(probe.to):

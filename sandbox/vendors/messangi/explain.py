@@ -16,11 +16,7 @@ CHANNELS = frozenset(api.channel for api in SEND_APIS.values())
 
 
 def explain(data: TenantData, probe: Probe, now: datetime) -> tuple[Intent, Facts]:
-    if probe.channel not in CHANNELS:
-        allowed = ", ".join(sorted(CHANNELS))
-        raise InvalidInput(
-            f"channel: Messangi sends {allowed}, not {probe.channel}", field="channel"
-        )
+    probe.check_channel("Messangi", CHANNELS)
     if not probe.sender:
         raise InvalidInput("from: a Messangi send names its sender", field="from")
     recipient = blocklist.canonical(probe.channel, probe.to)

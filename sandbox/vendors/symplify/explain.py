@@ -17,11 +17,7 @@ CHANNELS = frozenset(ADDRESS)
 
 
 def explain(data: TenantData, probe: Probe, now: datetime) -> tuple[Intent, Facts]:
-    if probe.channel not in CHANNELS:
-        allowed = ", ".join(sorted(CHANNELS))
-        raise InvalidInput(
-            f"channel: Symplify sends {allowed}, not {probe.channel}", field="channel"
-        )
+    probe.check_channel("Symplify", CHANNELS)
     if not probe.list_id:
         raise InvalidInput(
             "list_id: a Symplify send goes to a list (42 or 1234/42)", field="list_id"
