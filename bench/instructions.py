@@ -1,12 +1,14 @@
 """Instructions per request, counted by valgrind's callgrind: a figure this machine's swings
 in speed (2x) do not move, for comparing two versions of the request path.
 
-    python -m bench.instructions [--baseline REV] [--requests N]
+    python -m bench.instructions [--baseline REV] [--requests N] [--listeners]
 
 Runs `comms-sandbox serve` under callgrind, sends N and then 5N sendMessage requests (one
 keep-alive client, outside valgrind), and reports (instructions(5N) - instructions(N)) / 4N:
 start-up cancels out. With --baseline, the same for REV, checked out in a temporary git
-worktree and run with this environment's Python.
+worktree and run with this environment's Python. With --listeners, this tree again with an
+event stream open and a webhook set (its target, bench/receiver.py, answering at once) while
+the requests are sent: what listening costs a send.
 """
 
 from __future__ import annotations
@@ -30,8 +32,9 @@ SEND = "/capillary/v2/communications/sendMessage?channel=sms"
 BODY = {"sms": [{"to": "919988221100", "body": "Your order has shipped"}]}
 
 
-def collected(tree: Path, requests: int) -> int:
-    """Instructions a server in `tree` executes from start to exit, answering `requests`."""
+def collected(tree: Path, requests: int, listeners: bool = False) -> int:
+    """Instructions a server in `tree` executes from start to exit, answering `requests`
+    (with `listeners`, to a tenant with an open event stream and a webhook)."""
     port = free_port()
     with tempfile.TemporaryDirectory() as data, tempfile.NamedTemporaryFile(suffix=".log") as log:
         server = subprocess.Popen(
@@ -63,9 +66,15 @@ def collected(tree: Path, requests: int) -> int:
                         break
                 except httpx.TransportError:
                     time.sleep(0.2)
-            for _ in range(requests):
-                if client.post(SEND, json=BODY).status_code != 200:
-                    raise RuntimeError("a send failed")
+            helpers = _listen(client, port) if listeners else []
+            try:
+                for _ in range(requests):
+                    if client.post(SEND, json=BODY).status_code != 200:
+                        raise RuntimeError("a send failed")
+                time.sleep(1.0 if listeners else 0)  # the last deliveries go out
+            finally:
+                for helper in helpers:
+                    helper.kill()
         os.killpg(server.pid, signal.SIGINT)
         server.wait(timeout=120)
         for line in Path(log.name).read_text().splitlines():
@@ -74,20 +83,44 @@ def collected(tree: Path, requests: int) -> int:
     raise RuntimeError("callgrind printed no total")
 
 
-def per_request(tree: Path, requests: int) -> float:
-    return (collected(tree, 5 * requests) - collected(tree, requests)) / (4 * requests)
+def _listen(client: httpx.Client, port: int) -> list[subprocess.Popen[bytes]]:
+    """A webhook target and a reader of the demo tenant's event stream, both started."""
+    target = free_port()
+    receiver = subprocess.Popen([sys.executable, "-m", "bench.receiver", str(target)], cwd=ROOT)
+    stream = subprocess.Popen(
+        ["curl", "-sN", "-o", "/dev/null", f"http://127.0.0.1:{port}/_sandbox/tenants/demo/events"]
+    )
+    time.sleep(1.0)
+    answer = client.put(
+        "/_sandbox/tenants/demo/settings", json={"webhook_url": f"http://127.0.0.1:{target}/"}
+    )
+    if answer.status_code != 200:
+        raise RuntimeError(f"PUT settings: {answer.status_code} {answer.text}")
+    return [receiver, stream]
+
+
+def per_request(tree: Path, requests: int, listeners: bool = False) -> float:
+    many = collected(tree, 5 * requests, listeners)
+    return (many - collected(tree, requests, listeners)) / (4 * requests)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.instructions", description=__doc__)
     parser.add_argument("--baseline", help="a git revision to compare with")
     parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument(
+        "--listeners", action="store_true", help="also: with an event stream and a webhook"
+    )
     args = parser.parse_args(argv)
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
         return 2
     current = per_request(ROOT, args.requests)
     print(f"this tree: {current:,.0f} instructions per sendMessage")
+    if args.listeners:
+        listened = per_request(ROOT, args.requests, listeners=True)
+        print(f"with an event stream and a webhook: {listened:,.0f} instructions per sendMessage")
+        print(f"with / without: {listened / current:.3f}")
     if args.baseline:
         with tempfile.TemporaryDirectory() as holder:
             worktree = Path(holder) / "baseline"

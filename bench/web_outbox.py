@@ -235,7 +235,7 @@ def event_cost(env: Env) -> list[Measurement]:
                 "the webhook target (bench/receiver.py) and the stream's reader (curl) share the "
                 "load generator's CPU: under full load they answer slower than the sandbox "
                 "records, so deliveries queue up to the backlog (10,000 per URL) and the rest "
-                "are logged undelivered"
+                "are told undelivered, 1,000 to a request-log entry"
             ],
             loads=loads,
         )

@@ -131,13 +131,15 @@ class MessageEvents:
             return
         target = self._targets.get((tenant, url))
         if target is None:
-            target = WebhookTarget(url, lambda m, outcome: self._delivered(tenant, url, m, outcome))
+            target = WebhookTarget(
+                url, lambda messages, outcome: self._delivered(tenant, url, messages, outcome)
+            )
             self._targets = {
                 key: value for key, value in self._targets.items() if key[0] != tenant
             } | {(tenant, url): target}
         target.deliver(message, body)
 
-    def _delivered(self, tenant: str, url: str, message: Doc, outcome: Delivery) -> None:
+    def _delivered(self, tenant: str, url: str, messages: list[Doc], outcome: Delivery) -> None:
         """Each delivery's outcome is an entry of the tenant's request log."""
         data = self.find(tenant)
         if data is None:
@@ -148,10 +150,10 @@ class MessageEvents:
             b"",
             outcome.status,
             "webhook",
-            message["vendor"],
+            messages[0]["vendor"],
             data.clock.now(),
             outcome.seconds,
-            [message["id"]],
+            [message["id"] for message in messages],
             outcome.error,
         )
         data.request_log.append(entry.bounded())

@@ -12,6 +12,7 @@ costs the sandbox's one process several times more per message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 from collections.abc import Callable
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 TIMEOUT = 1.0  # seconds for one delivery: connect, send, answer
 BACKLOG = 10_000  # deliveries waiting for one URL; past it a message is logged undelivered
 PIPELINE = 64  # requests written at once when several are waiting
+COALESCE = 0.01  # seconds between writing a batch and reading its answers
+IDLE = 5.0  # seconds a worker and its connection wait for the next delivery
 
 
 class Delivery(NamedTuple):
@@ -37,8 +40,10 @@ class Delivery(NamedTuple):
     seconds: float
 
 
-# where each delivery's outcome is told
-Outcome = Callable[[dict[str, Any], Delivery], None]
+# where each delivery's outcome is told: the message(s) it was about (several only for
+# messages dropped while the backlog was full, told in one entry)
+Outcome = Callable[[list[dict[str, Any]], Delivery], None]
+DROPPED_ENTRY = 1000  # dropped messages told in one request-log entry at the most
 
 
 def checked_url(value: object, field: str = "webhook_url") -> str:
@@ -78,12 +83,15 @@ class WebhookTarget:
         ).encode("latin-1")
         self.queue: asyncio.Queue[tuple[Doc, bytes]] = asyncio.Queue()
         self.worker: asyncio.Task[None] | None = None
+        self.dropped: list[Doc] = []  # not sent: the backlog was full
         self.connection: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     def deliver(self, message: Doc, body: bytes) -> None:
         """Queue one delivery (on the event loop's thread)."""
         if self.queue.qsize() >= BACKLOG:
-            self.outcome(message, Delivery(0, f"not sent: {BACKLOG} deliveries were waiting", 0.0))
+            self.dropped.append(message)
+            if len(self.dropped) >= DROPPED_ENTRY:
+                self._tell_dropped()
             return
         self.queue.put_nowait((message, body))
         if self.worker is None or self.worker.done():
@@ -93,17 +101,28 @@ class WebhookTarget:
         """Deliver what is queued, a batch at a time: the batch's requests are written at
         once on the kept-alive connection (HTTP/1.1 pipelining) and their answers read in
         order; each answer has a second from the later of its writing and the answer
-        before it (connecting counts against the first)."""
+        before it (connecting counts against the first). The worker and its connection
+        stay for IDLE seconds after the last delivery."""
         try:
-            while not self.queue.empty():
-                count = min(PIPELINE, self.queue.qsize())
-                batch = [self.queue.get_nowait() for _ in range(count)]
+            while True:
+                try:
+                    async with asyncio.timeout(IDLE):
+                        first = await self.queue.get()
+                except TimeoutError:
+                    return
+                more = min(PIPELINE - 1, self.queue.qsize())
+                batch = [first, *(self.queue.get_nowait() for _ in range(more))]
                 while batch:
                     batch = await self._deliver_batch(batch)
+                self._tell_dropped()
         except Exception:  # a bug here must not silence the webhook for good
             log.exception("webhook %s: deliveries failed", self.url)
         finally:
-            self._close()  # idle: no connection is kept open between bursts
+            self._close()
+            self._tell_dropped()
+            if not self.queue.empty():  # queued as the worker was leaving
+                with contextlib.suppress(RuntimeError):  # the loop is closing
+                    self.worker = asyncio.get_running_loop().create_task(self._work())
 
     async def _deliver_batch(self, batch: list[tuple[Doc, bytes]]) -> list[tuple[Doc, bytes]]:
         """Deliver `batch`; returns the deliveries to send again on a new connection: those
@@ -111,33 +130,38 @@ class WebhookTarget:
         started = monotonic()
         reused = self.connection is not None
         try:
-            reader, writer = await asyncio.wait_for(self._connect(), TIMEOUT)
-            writer.write(b"".join(self._request(body) for _, body in batch))
-            await asyncio.wait_for(writer.drain(), TIMEOUT)
+            async with asyncio.timeout(TIMEOUT):  # (wait_for would make a task each time)
+                reader, writer = await self._connect()
+                writer.write(b"".join(self._request(body) for _, body in batch))
+                await writer.drain()
+            # the answers come one by one: reading them a moment later takes them in a few
+            # reads, not one wake-up each (the sandbox's one loop serves the API meanwhile)
+            await asyncio.sleep(COALESCE)
         except Exception as exc:  # refused, unresolvable, a bad TLS handshake, too slow
             self._close()
             if reused and isinstance(exc, OSError):  # the kept-alive connection had gone
                 return batch
             self._fail(batch, started, _why(exc))
             return []
-        previous = monotonic()
-        for index, (message, _) in enumerate(batch):
-            try:
-                status, close = await asyncio.wait_for(_answer(reader), TIMEOUT)
-            except Exception as exc:  # no answer in time, a closed connection, not HTTP
-                self._close()
-                if reused and index == 0 and isinstance(exc, asyncio.IncompleteReadError):
-                    return batch  # closed before it read anything: a stale connection
-                self._fail(batch[index:], previous, _why(exc))
-                return []
-            now = monotonic()
-            self.outcome(
-                message, Delivery(status, None, now - (started if index == 0 else previous))
-            )
-            previous = now
-            if close:
-                self._close()
-                return batch[index + 1 :]
+        previous, index = monotonic(), 0
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(TIMEOUT) as deadline:
+                for index, (message, _) in enumerate(batch):
+                    status, close = await _answer(reader)
+                    now = monotonic()
+                    seconds = now - (started if index == 0 else previous)
+                    self.outcome([message], Delivery(status, None, seconds))
+                    previous = now
+                    if close:
+                        self._close()
+                        return batch[index + 1 :]
+                    deadline.reschedule(loop.time() + TIMEOUT)  # the next answer's second
+        except Exception as exc:  # no answer in time, a closed connection, not HTTP
+            self._close()
+            if reused and index == 0 and isinstance(exc, asyncio.IncompleteReadError):
+                return batch  # closed before it read anything: a stale connection
+            self._fail(batch[index:], previous, _why(exc))
         return []
 
     async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -152,7 +176,13 @@ class WebhookTarget:
     def _fail(self, batch: list[tuple[Doc, bytes]], started: float, why: str) -> None:
         seconds = monotonic() - started
         for message, _ in batch:
-            self.outcome(message, Delivery(0, why, seconds))
+            self.outcome([message], Delivery(0, why, seconds))
+
+    def _tell_dropped(self) -> None:
+        if self.dropped:
+            dropped, self.dropped = self.dropped, []
+            why = f"not sent: {BACKLOG} deliveries were waiting"
+            self.outcome(dropped, Delivery(0, why, 0.0))
 
     def _close(self) -> None:
         if self.connection is not None:
@@ -164,24 +194,9 @@ async def _answer(reader: asyncio.StreamReader) -> tuple[int, bool]:
     """One final answer's status, read whole (interim 1xx answers skipped); and whether the
     target closes the connection."""
     while True:
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        parts = lines[0].split(None, 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdecimal():
-            raise ValueError(f"not an HTTP answer: {lines[0][:60]!r}")
-        status = int(parts[1])
+        status, length, chunked, close = _head(await reader.readuntil(b"\r\n\r\n"))
         if not 100 <= status < 200:
             break
-    length, chunked, close = None, False, parts[0] == "HTTP/1.0"
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        name, value = name.strip().lower(), value.strip().lower()
-        if name == "content-length" and value.isdecimal():
-            length = int(value)
-        elif name == "transfer-encoding" and "chunked" in value:
-            chunked = True
-        elif name == "connection":
-            close = "close" in value or (close and "keep-alive" not in value)
     if chunked:
         while True:
             size = int((await reader.readline()).split(b";")[0].strip() or b"0", 16)
@@ -195,6 +210,35 @@ async def _answer(reader: asyncio.StreamReader) -> tuple[int, bool]:
     elif status not in {204, 304}:
         close = True  # the answer ends when the connection does: nothing more can follow
     return status, close
+
+
+_HEADS: dict[bytes, tuple[int, int | None, bool, bool]] = {}  # a target repeats its answer
+
+
+def _head(head: bytes) -> tuple[int, int | None, bool, bool]:
+    """(status, Content-Length, chunked, closes) of an answer's head, parsed once per text."""
+    known = _HEADS.get(head)
+    if known is not None:
+        return known
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(None, 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdecimal():
+        raise ValueError(f"not an HTTP answer: {lines[0][:60]!r}")
+    length, chunked, close = None, False, parts[0] == "HTTP/1.0"
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        name, value = name.strip().lower(), value.strip().lower()
+        if name == "content-length" and value.isdecimal():
+            length = int(value)
+        elif name == "transfer-encoding" and "chunked" in value:
+            chunked = True
+        elif name == "connection":
+            close = "close" in value or (close and "keep-alive" not in value)
+    parsed = (int(parts[1]), length, chunked, close)
+    if len(_HEADS) >= 256:  # answers that differ each time (a Date header): parsed each time
+        _HEADS.clear()
+    _HEADS[head] = parsed
+    return parsed
 
 
 def _why(exc: BaseException) -> str:

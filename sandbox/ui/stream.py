@@ -18,6 +18,7 @@ from sandbox.events import frame
 from sandbox.store import Store, TenantData
 
 BATCH = 256  # events sent in one write when several are waiting
+COALESCE = 0.005  # seconds an event waits for others to share its write
 KEEPALIVE = 15.0  # seconds between comments on a quiet stream (proxies close idle ones)
 
 
@@ -40,13 +41,16 @@ def events_endpoint(store: Store) -> Callable[[Request], Awaitable[Response]]:
                     yield frame(str(message["id"]), orjson.dumps(message))
                 while True:
                     try:
-                        item = await asyncio.wait_for(queue.get(), KEEPALIVE)
+                        async with asyncio.timeout(KEEPALIVE):  # no task per event
+                            item = await queue.get()
                     except TimeoutError:
                         yield b": keep-alive\n\n"
                         continue
                     if item is None:  # fell too far behind: the client reconnects
                         return
-                    # whatever else is already waiting goes in the same write
+                    # whatever else arrives within a moment goes in the same write: under load
+                    # one write for many messages, not one each
+                    await asyncio.sleep(COALESCE)
                     batch = [item]
                     while not queue.empty() and len(batch) < BATCH:
                         more = queue.get_nowait()
