@@ -95,6 +95,12 @@ def test_the_command_serves_the_demo_tenant_from_any_directory(
         [message] = client.get("/_sandbox/tenants/demo/outbox").json()["items"]
         assert (message["status"], message["reason"]) == ("SUPPRESSED", "CUSTOMER_STATUS_BLOCKED")
         assert client.get("/openapi/capillary.yaml").status_code == 200
+        # the web outbox's templates, assets and each vendor's views travel in the wheel
+        outbox = client.get("/_sandbox/ui/tenants/demo")
+        assert outbox.status_code == 200 and "customer status blocked" in outbox.text
+        recipients = client.get("/_sandbox/ui/tenants/demo/recipients")
+        assert recipients.status_code == 200 and "Symplify lists" in recipients.text
+        assert client.get("/_sandbox/ui/static/app.js").status_code == 200
         listing = _run(command, "tenants", "--url", str(client.base_url), cwd=tmp_path)
         assert listing.split() == ["demo"]
 
