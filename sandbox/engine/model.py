@@ -37,6 +37,7 @@ class Concept(StrEnum):
     CUSTOMERS = "customers"  # recipients may be customers with status labels
     SUBSCRIPTIONS = "subscriptions"  # customers have per channel and priority preferences
     TEMPORARY_BLOCKS = "temporary blocks"  # contacts may be blocked until a day
+    CONTACT_OPT_OUTS = "contact opt-outs"  # contacts carry an opt-out flag per channel
 
 
 class Outcome(StrEnum):
@@ -95,6 +96,10 @@ class Facts(NamedTuple):
     # temporary block: the last day (UTC) of the block, None when not blocked / no concept
     temp_block_until: date | None = None
     temp_block_scope: str | None = None
+    # contact opt-out: the contact's flag that opts it out of this channel (e.g. Symplify's
+    # "mobileUnsubscribed"), None when it is not opted out; ignore_opt_out: the send ignores it
+    contact_opt_out: str | None = None
+    ignore_opt_out: bool = False
     # what the recipient's vendor has: a rule of a concept it lacks does not apply
     concepts: frozenset[Concept] = frozenset()
 

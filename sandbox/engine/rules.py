@@ -122,6 +122,8 @@ def _without_customers(rule: str, vendor: str, concept: str) -> RuleResult:
 
 
 def subscription_opt_out(intent: Intent, facts: Facts) -> RuleResult:
+    if Concept.CONTACT_OPT_OUTS in facts.concepts:
+        return _contact_opt_out(intent.channel, facts.contact_opt_out, facts.ignore_opt_out)
     if Concept.SUBSCRIPTIONS not in facts.concepts:
         return _without_customers("subscription_opt_out", intent.vendor, "subscriptions")
     if facts.customer_id is None or facts.subscriptions is None:
@@ -155,6 +157,19 @@ def _subscription_result(
             rule, Outcome.SUPPRESS, f"customer opted out of {channel} {priority} messages"
         )
     return RuleResult(rule, Outcome.PASS, f"customer is subscribed to {channel} {priority}")
+
+
+@lru_cache(maxsize=64)
+def _contact_opt_out(channel: Channel, flag: str | None, ignored: bool) -> RuleResult:
+    """A contact's own opt-out of the channel (Symplify's `unsubscribed`,
+    `mobileUnsubscribed`); a send that ignores opt-outs (a trigger's ignoreOptOut) passes it,
+    as OTP passes Capillary's subscriptions."""
+    rule = "subscription_opt_out"
+    if flag is None:
+        return RuleResult(rule, Outcome.PASS, f"contact has not opted out of {channel}")
+    if ignored:
+        return RuleResult(rule, Outcome.BYPASS, f"the send ignores opt-outs (contact is {flag})")
+    return RuleResult(rule, Outcome.SUPPRESS, f"contact is {flag}: opted out of {channel}")
 
 
 @lru_cache(maxsize=16)

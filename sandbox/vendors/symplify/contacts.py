@@ -14,6 +14,7 @@ from typing import Any
 
 from sandbox import normalise
 from sandbox.clock import epoch_ms
+from sandbox.engine import Channel
 from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc
@@ -50,6 +51,9 @@ def contact_dto(contact: Doc, today: date) -> dict[str, Any]:
         if contact.get(field):
             dto[name] = contact[field]
     dto.update(_FLAGS)
+    for field, name in OPT_OUTS.values():
+        if contact.get(field):
+            dto[name] = True
     dto["dateCreated"] = contact["created"]
     dto["dateModified"] = contact["modified"]
     block = active_block(contact, today)
@@ -65,6 +69,11 @@ _OPTIONAL = (
     ("lastname", "lastName"),
 )
 _FLAGS = {"unsubscribed": False, "bounced": False, "mobileUnsubscribed": False, "active": True}
+# a contact's opt-out of a channel: (its stored field, stored only when set; its ContactDTO name)
+OPT_OUTS = {
+    Channel.EMAIL: ("unsubscribed", "unsubscribed"),
+    Channel.SMS: ("mobile_unsubscribed", "mobileUnsubscribed"),
+}
 
 
 def checked(
@@ -119,6 +128,8 @@ def add_contact(ctx: Context) -> Reply:
         "mobile": mobile,
         "firstname": body.get("firstName"),
         "lastname": body.get("lastName"),
+        "unsubscribed": bool(body.get("unsubscribed")),
+        "mobile_unsubscribed": bool(body.get("mobileUnsubscribed")),
     }
     contact_id = tx.next_id(SEQUENCE, CONTACT_IDS_START)
     contact = new_contact(contact_id, account_id, list_id, fields, epoch_ms(ctx.now))

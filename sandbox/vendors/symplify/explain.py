@@ -47,7 +47,7 @@ def explain(data: TenantData, probe: Probe, now: datetime) -> tuple[Intent, Fact
         priority=None,
         to=probe.to,
     )
-    return intent, contact_facts(contact, listed["list_id"], now)
+    return intent, contact_facts(contact, listed["list_id"], probe.channel, now)
 
 
 def _list(data: TenantData, list_id: str) -> Doc:

@@ -74,6 +74,8 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
                     "mobile": mobile,
                     "firstname": person.get("firstname"),
                     "lastname": person.get("lastname"),
+                    "unsubscribed": bool(person.get("unsubscribed")),
+                    "mobile_unsubscribed": bool(person.get("mobile_unsubscribed")),
                 }
                 contact = contacts.new_contact(contact_id, account_id, list_id, fields, created)
                 contact.update({k: person[k] for k in ("created", "modified") if k in person})

@@ -15,23 +15,30 @@ from sandbox.errors import InvalidInput
 from sandbox.http import Context, Reply
 from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import CONTACTS, path_list
-from sandbox.vendors.symplify.contacts import day
+from sandbox.vendors.symplify.contacts import OPT_OUTS, day
 from sandbox.vendors.symplify.registry import handlers
 
 ADDRESS = {Channel.EMAIL: "email", Channel.SMS: "mobile"}
-# Symplify's contacts may be blocked until a day
-CONCEPTS = frozenset({Concept.TEMPORARY_BLOCKS})
+# Symplify's contacts may be blocked until a day, and opt out of e-mail or SMS
+CONCEPTS = frozenset({Concept.TEMPORARY_BLOCKS, Concept.CONTACT_OPT_OUTS})
 
 
-def contact_facts(contact: Doc | None, list_id: int, now: datetime) -> Facts:
-    """What a send to this contact of list `list_id` meets: its temporary block, if any."""
-    block = contact.get("block") if contact is not None else None
-    if block is None:
+def contact_facts(contact: Doc | None, list_id: int, channel: Channel, now: datetime) -> Facts:
+    """What a send on `channel` to this contact of list `list_id` meets: its temporary
+    block, if any, and its opt-out of that channel (ContactDTO `unsubscribed` for e-mail,
+    `mobileUnsubscribed` for SMS), if set."""
+    if contact is None:
         return Facts(now=now, concepts=CONCEPTS)
+    stored, flag = OPT_OUTS[channel]
+    opted_out = flag if contact.get(stored) else None
+    block = contact.get("block")
+    if block is None:
+        return Facts(now=now, contact_opt_out=opted_out, concepts=CONCEPTS)
     return Facts(
         now=now,
         temp_block_until=day(block["until"]),
         temp_block_scope="all lists" if block["all"] else f"list {list_id}",
+        contact_opt_out=opted_out,
         concepts=CONCEPTS,
     )
 
@@ -54,7 +61,7 @@ def send_to_list(ctx: Context) -> Reply:
         to = contact.get(address)
         if not to:
             continue
-        facts = contact_facts(contact, list_id, now)
+        facts = contact_facts(contact, list_id, channel, now)
         intent = Intent(
             vendor="symplify",
             operation=operation,
