@@ -165,6 +165,12 @@ REFUSALS: dict[str, Refusals] = {
     ),
     # Symplify: the answer's `field`
     "addContact": _r(FORMAT, "mobileNumber", "emailAddress"),
+    "updateContact": _r(
+        f"{FORMAT}; an originalId in the body must be the path's",
+        "mobileNumber",
+        "emailAddress",
+        "originalId",
+    ),
     "blockContact": _r(
         f"PUT blocks until a day: an empty blockUntil is a release; {LIST_ID}",
         "blockUntil",

@@ -77,11 +77,13 @@ def send(client: httpx.Client, to: str, body: str = "Your order has shipped") ->
 def test_a_blocked_send_appears_live_as_suppressed_with_its_reason(page, sandbox) -> None:  # type: ignore[no-untyped-def]
     page.goto("/")  # redirects to the tenants
     page.get_by_role("link", name="demo").click()
-    page.wait_for_function("document.body.dataset.live === 'open'")
+    # the stream is open (a locator check: the page's CSP allows no evaluated strings)
+    sync_api.expect(page.locator("body")).to_have_attribute("data-live", "open")
     send(sandbox, BLOCKED)
     send(sandbox, ACTIVE)
     suppressed = page.locator("tr.row.suppressed")
-    sync_api.expect(suppressed).to_have_count(1, timeout=1000)  # within 1 s of the send
+    # live: no reload (the 1 s figure is bench event-latency; a loaded CI machine gets 3 s)
+    sync_api.expect(suppressed).to_have_count(1, timeout=3000)
     sync_api.expect(suppressed).to_contain_text("customer status blocked")
     sync_api.expect(page.locator("tr.row.delivered")).to_have_count(1)
     shot(page, "outbox")

@@ -11,7 +11,7 @@ import pytest
 
 from sandbox.testing import Sandbox
 
-from .helpers import ACCOUNT, ANN, FIXTURE, GAGA, TOM, Sym
+from .helpers import ACCOUNT, ANN, FIXTURE, GAGA, TOM, Sym, error
 
 
 def opted_out(**flags: bool) -> dict[str, Any]:
@@ -107,3 +107,43 @@ def test_explain_sees_the_opt_out(flagged) -> None:  # type: ignore[no-untyped-d
         json={"vendor": "symplify", "channel": "EMAIL", "to": GAGA, "list_id": "42"},
     ).json()
     assert (answer["status"], answer["reason"]) == ("SUPPRESSED", "SUBSCRIPTION_OPTED_OUT")
+
+
+def update(sym: Sym, original: str, body: dict[str, Any], list_id: int = 42) -> Any:
+    return sym.call(
+        "PUT", f"/{ACCOUNT}/lists/{list_id}/contacts/{original}/update", body, force="true"
+    )
+
+
+def test_a_contact_update_changes_its_flags_and_addresses(sym: Sym) -> None:
+    answer = update(sym, "111", {"originalId": "111", "unsubscribed": True, "firstName": "Lady"})
+    assert answer.status_code == 200, answer.text
+    dto = answer.json()
+    assert (dto["unsubscribed"], dto["firstName"], dto["emailAddress"]) == (True, "Lady", GAGA)
+    assert sym.delivered()[GAGA] == ("SUPPRESSED", "SUBSCRIPTION_OPTED_OUT")
+    # the DTO it read, sent back with the flag cleared: read-only fields are ignored
+    back = {**dto, "unsubscribed": False}
+    assert update(sym, "111", back).json()["unsubscribed"] is False
+    assert sym.delivered()[GAGA] == ("DELIVERED", None)
+    moved = update(sym, "333", {"mobileNumber": None, "emailAddress": "ann@example.com"}).json()
+    assert "mobileNumber" not in moved and moved["emailAddress"] == "ann@example.com"
+    assert "ann@example.com" in sym.delivered()
+
+
+@pytest.mark.parametrize(
+    ("original", "body", "status", "field"),
+    [
+        ("999", {"unsubscribed": True}, 404, "originalId"),
+        ("111", {"originalId": "112"}, 400, "originalId"),
+        ("111", {"emailAddress": "not-an-address"}, 400, "emailAddress"),
+        ("111", {"mobileNumber": "12"}, 400, "mobileNumber"),
+        ("111", {"unsubscribed": "yes"}, 400, "unsubscribed"),
+    ],
+)
+def test_a_bad_contact_update_is_refused_naming_the_field_and_changes_nothing(
+    sym: Sym, original: str, body: dict[str, Any], status: int, field: str
+) -> None:
+    before = sym.call("GET", f"/{ACCOUNT}/lists/42/contacts/111").json()
+    answer = update(sym, original, body)
+    assert error(answer, status) == field
+    assert sym.call("GET", f"/{ACCOUNT}/lists/42/contacts/111").json() == before

@@ -151,6 +151,54 @@ def get_contact(ctx: Context) -> Reply:
     return Reply(contact_dto(contact, ctx.now.date()))
 
 
+# ContactDTO field -> the stored field it changes (None removes an address or a name)
+_UPDATABLE = {
+    "emailAddress": "email",
+    "mobileNumber": "mobile",
+    "firstName": "firstname",
+    "lastName": "lastname",
+    "unsubscribed": "unsubscribed",
+    "mobileUnsubscribed": "mobile_unsubscribed",
+}
+
+
+@handlers("updateContact")
+def update_contact(ctx: Context) -> Reply:
+    """The contact with the fields the DTO gives; its originalId stays what the path says."""
+    account_id, listed = path_list(ctx)
+    list_id = listed["list_id"]
+    original_id = ctx.path_params["originalId"]
+    data, body = ctx.data, ctx.body
+    contact = data[CONTACTS].by("on_list", (account_id, list_id, original_id))
+    if contact is None:
+        raise NotFound(
+            f"originalId: no contact {original_id!r} on list {list_id}", field="originalId"
+        )
+    if body.get("originalId", original_id) != original_id:
+        raise InvalidInput(
+            f"originalId: {body['originalId']!r} is not the path's {original_id!r} (an "
+            "originalId does not change)",
+            field="originalId",
+        )
+    given = {
+        k: v for k, v in body.items() if k in {"emailAddress", "mobileNumber"} and v is not None
+    }
+    checked(given, "emailAddress", "mobileNumber")
+    updated = dict(contact)
+    for name, stored in _UPDATABLE.items():
+        if name in body:
+            value = body[name]
+            if value in (None, False, ""):
+                updated.pop(stored, None)  # empty fields are left out, as new_contact does
+            else:
+                updated[stored] = value.strip() if isinstance(value, str) else value
+    updated["modified"] = epoch_ms(ctx.now)
+    tx = data.begin()
+    tx.put(CONTACTS, updated)
+    tx.commit()
+    return Reply(contact_dto(updated, ctx.now.date()))
+
+
 @handlers("listContacts")
 def list_contacts(ctx: Context) -> Reply:
     """Contacts in id order after `lastId`, `pageSize` at a time (Symplify's keyset paging)."""
