@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -83,8 +82,7 @@ def ensure_demo_tenant(store: Store, settings: Settings) -> None:
         log.info("created tenant %s from fixtures/demo.yaml", settings.demo_tenant)
 
 
-def _spec_routes(openapi_dir: Path) -> list[BaseRoute]:
-    documents = {path.name: path.read_bytes() for path in sorted(openapi_dir.glob("*.yaml"))}
+def _spec_routes(documents: dict[str, bytes]) -> list[BaseRoute]:
 
     async def serve(request: Request) -> Response:
         name = request.path_params["name"]
@@ -125,6 +123,10 @@ def create_app(
         )
         for vendor in vendors
     }
+    # the served documents (/openapi/*), read once; the web outbox links them
+    documents = {
+        path.name: path.read_bytes() for path in sorted(settings.openapi_dir.glob("*.yaml"))
+    }
     guard = ControlGuard(settings.host, settings.allowed_hosts, settings.control_token)
     control_plane = with_vendor_operations(control_vendor, vendors)
     routers[CONTROL_PREFIX] = OperationRouter(
@@ -133,9 +135,7 @@ def create_app(
         store,
         settings.max_fixture_bytes,
         guard=guard.refusal,
-        raw=ui_routes(
-            store, vendors, sorted(p.name for p in settings.openapi_dir.glob("*.yaml")), guard
-        ),
+        raw=ui_routes(store, vendors, sorted(documents), guard),
     )
 
     @asynccontextmanager
@@ -144,7 +144,7 @@ def create_app(
         yield
         store.close()
 
-    shell = Starlette(routes=_spec_routes(settings.openapi_dir), lifespan=lifespan)
+    shell = Starlette(routes=_spec_routes(documents), lifespan=lifespan)
     shell.router.default = _not_found
     # Vendor and control-plane paths are dispatched from the documents' operations by a dict
     # lookup on the prefix, in front of Starlette (their request path answers any error in

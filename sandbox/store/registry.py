@@ -136,7 +136,9 @@ class Store:
             self._open_directory(self.root)
         self.events.find = self.tenants.get
         for name, data in self.tenants.items():  # webhooks set before a restart
-            self.events.watch_webhook(name, webhook_url(data))
+            url = webhook_url(data)
+            if url is not None:
+                self.events.watch_webhook(name, url)
 
     # reads ---------------------------------------------------------------------------------
     def get(self, name: str) -> TenantData | None:

@@ -140,7 +140,9 @@ class TenantData:
             if op[2] > self.sequences.get(op[1], 0):
                 self.sequences[op[1]] = op[2]
             return
-        coll = self._target(op[1], loading, op[2] if kind == "put" else None)
+        coll = self.collections.get(op[1])
+        if coll is None:  # renamed since, or a vendor the app does not run
+            coll = self._target(op[1], loading, op[2] if kind == "put" else None)
         if kind == "put":
             if loading:
                 coll.load(op[2])

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode
 import jinja2
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -23,7 +23,7 @@ from sandbox.asgi import json_response
 from sandbox.control.guard import COOKIE, ControlGuard, cookie_value
 from sandbox.errors import ApiError, Unauthorized, render
 from sandbox.store import Store
-from sandbox.ui.pages import Pages, html_redirect
+from sandbox.ui.pages import Pages
 from sandbox.ui.stream import events_endpoint
 from sandbox.vendor import Vendor
 
@@ -72,7 +72,7 @@ def ui_routes(
     pages = Pages(store, vendors, templates_for(vendors), documents)
 
     async def home(request: Request) -> Response:
-        return html_redirect(f"{UI}/")
+        return RedirectResponse(f"{UI}/", 307)
 
     async def missing(request: Request) -> Response:
         return pages.not_found(request, f"no page at {request.url.path}")
@@ -143,7 +143,7 @@ def refused(scope: Scope, refusal: ApiError) -> Response:
     if isinstance(refusal, Unauthorized) and scope["method"] == "GET" and path.startswith(UI):
         query = scope.get("query_string", b"").decode("latin-1")
         wanted = path + (f"?{query}" if query else "")
-        return html_redirect(f"{UI}/login?{urlencode({'next': wanted})}")
+        return RedirectResponse(f"{UI}/login?{urlencode({'next': wanted})}", 307)
     return json_response(render("sandbox", refusal), refusal.http_status, refusal.headers)
 
 
@@ -152,14 +152,16 @@ def login_page(pages: Pages, guard: ControlGuard) -> Callable[[Request], Awaitab
         if request.method == "GET":
             wanted = request.query_params.get("next", "")
             return pages.login(request, _local(wanted), wrong=False)
-        body = await request.body()
-        if len(body) > LOGIN_BODY:
-            return PlainTextResponse("the login form's body is too large", 413)
+        body = b""
+        async for chunk in request.stream():  # read no more than a login form can be
+            body += chunk
+            if len(body) > LOGIN_BODY:
+                return PlainTextResponse("the login form's body is too large", 413)
         form = parse_qs(body.decode("utf-8", "replace"))
         token, wanted = form.get("token", [""])[0], _local(form.get("next", [""])[0])
         if guard.cookie is None or not guard.accepts(token):
             return pages.login(request, wanted, wrong=guard.cookie is not None)
-        response = html_redirect(wanted, status=303)
+        response = RedirectResponse(wanted, 303)
         response.set_cookie(
             COOKIE, cookie_value(token), path="/_sandbox", httponly=True, samesite="strict"
         )

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
 from sandbox import outbox
@@ -78,6 +78,9 @@ class Pages:
     def _tenant(self, request: Request) -> TenantData | None:
         return self.store.get(request.path_params["tenant"])
 
+    def _no_tenant(self, request: Request) -> Response:
+        return self.not_found(request, f"no tenant named '{request.path_params['tenant']}'")
+
     # pages -----------------------------------------------------------------------------
     async def tenants(self, request: Request) -> Response:
         rows = [
@@ -89,7 +92,7 @@ class Pages:
     async def outbox(self, request: Request) -> Response:
         data = self._tenant(request)
         if data is None:
-            return self.not_found(request, f"no tenant named '{request.path_params['tenant']}'")
+            return self._no_tenant(request)
         query = request.query_params
         filters = {name: query[name].strip() for name in FILTERS if query.get(name, "").strip()}
         offset = _number(query.get("offset", ""))
@@ -125,7 +128,7 @@ class Pages:
     async def message(self, request: Request) -> Response:
         data = self._tenant(request)
         if data is None:
-            return self.not_found(request, f"no tenant named '{request.path_params['tenant']}'")
+            return self._no_tenant(request)
         message_id = request.path_params["id"]
         message = data["messages"].get(message_id)
         if message is None:
@@ -165,7 +168,7 @@ class Pages:
     async def recipients(self, request: Request) -> Response:
         data = self._tenant(request)
         if data is None:
-            return self.not_found(request, f"no tenant named '{request.path_params['tenant']}'")
+            return self._no_tenant(request)
         now = data.clock.now()
         sections = [
             {
@@ -199,7 +202,3 @@ class Pages:
 def _number(text: str, digits: int = 9) -> int:
     """A non-negative decimal of a few digits, or 0."""
     return int(text) if text.isascii() and text.isdecimal() and len(text) <= digits else 0
-
-
-def html_redirect(url: str, status: int = 307) -> Response:
-    return HTMLResponse(status_code=status, headers={"Location": url})
