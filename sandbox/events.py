@@ -3,8 +3,10 @@ events, `GET /_sandbox/tenants/{t}/events`) and to its webhook (docs/contract.md
 
 The store calls `MessageEvents.committed` for each message a transaction wrote, after the
 write is durable. With no stream open and no webhook set that is one dict lookup; otherwise
-the message is encoded once and handed to the event loop, off the request's path: a stream
-that cannot keep up loses its connection, never the sender's time.
+the message is kept for the tenant's next delivery on the event loop, off the request's path,
+a few milliseconds later: there it is encoded once for every listener, with the messages
+recorded meanwhile. A stream that cannot keep up loses its connection, never the sender's
+time.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ log = logging.getLogger(__name__)
 
 # events a stream may fall behind by before it is closed (the page reconnects and catches up)
 STREAM_BACKLOG = 10_000
+# seconds a recorded message waits for others to share its delivery: under load one write
+# to each stream and one pipelined batch to the webhook carry many messages, not one each
+COALESCE = 0.005
 
 
 def frame(message_id: str, encoded: bytes) -> bytes:
@@ -36,12 +41,56 @@ def frame(message_id: str, encoded: bytes) -> bytes:
     return b"id: " + message_id.encode() + b"\nevent: message\ndata: " + encoded + b"\n\n"
 
 
+class EventStream:
+    """One open stream's events not yet written, as the frames they will be written as."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.behind = 0  # events in `chunks`
+        self.closed = False  # fell STREAM_BACKLOG events behind
+        self._waiter: asyncio.Future[None] | None = None
+
+    def push(self, chunk: bytes, events: int) -> bool:
+        """Add `events` events (their frames joined in `chunk`); False, and the stream is
+        closed, when that puts it more than STREAM_BACKLOG behind."""
+        self.behind += events
+        if self.behind > STREAM_BACKLOG:
+            self.chunks, self.closed = [], True
+        else:
+            self.chunks.append(chunk)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+        return not self.closed
+
+    async def take(self, timeout: float) -> bytes | None:
+        """The frames waiting, joined, once there are any; b"" when none came within
+        `timeout`; None when the stream was closed for falling behind."""
+        if not self.chunks and not self.closed:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                async with asyncio.timeout(timeout):  # (wait_for would make a task)
+                    await self._waiter
+            except TimeoutError:
+                return b""
+            finally:
+                self._waiter = None
+        if self.closed:
+            return None
+        chunks, self.chunks, self.behind = self.chunks, [], 0
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+# a tenant's webhook: told each batch of recorded messages, each with its JSON
+WebhookSink = Callable[[list[tuple["Doc", bytes]]], None]
+
+
 @dataclass
 class Listeners:
-    """Who hears one tenant's messages."""
+    """Who hears one tenant's messages, and the messages waiting to be told them."""
 
-    streams: set[asyncio.Queue[bytes | None]] = field(default_factory=set)
-    webhook: Callable[[Doc, bytes], None] | None = None
+    streams: set[EventStream] = field(default_factory=set)
+    webhook: WebhookSink | None = None
+    pending: list[Doc] = field(default_factory=list)
 
 
 class MessageEvents:
@@ -70,23 +119,30 @@ class MessageEvents:
             loop = self.loop = running  # the app's loop now (an in-process client makes its own)
         if loop is None or loop.is_closed():
             return
-        encoded = orjson.dumps(message)
         if running is loop:
-            self._deliver(listeners, message, encoded)
+            self._hold(loop, listeners, message)
         else:
-            loop.call_soon_threadsafe(self._deliver, listeners, message, encoded)
+            loop.call_soon_threadsafe(self._hold, loop, listeners, message)
 
-    def _deliver(self, listeners: Listeners, message: Doc, encoded: bytes) -> None:
-        event = frame(message["id"], encoded)
-        for queue in list(listeners.streams):
-            if queue.qsize() >= STREAM_BACKLOG:
-                with self._lock:
-                    listeners.streams.discard(queue)
-                queue.put_nowait(None)  # closes that stream
-            else:
-                queue.put_nowait(event)
+    def _hold(self, loop: asyncio.AbstractEventLoop, listeners: Listeners, message: Doc) -> None:
+        """Keep `message` for the listeners' next delivery, COALESCE seconds after the first
+        message waiting for it (the store's documents are replaced, never changed: the
+        message is encoded as it was recorded)."""
+        if not listeners.pending:
+            loop.call_later(COALESCE, self._tell, listeners)
+        listeners.pending.append(message)
+
+    def _tell(self, listeners: Listeners) -> None:
+        messages, listeners.pending = listeners.pending, []
+        encoded = [orjson.dumps(message) for message in messages]
+        if listeners.streams:
+            chunk = b"".join(map(frame, (m["id"] for m in messages), encoded))
+            for stream in list(listeners.streams):
+                if not stream.push(chunk, len(messages)):
+                    with self._lock:
+                        listeners.streams.discard(stream)
         if listeners.webhook is not None:
-            listeners.webhook(message, encoded)
+            listeners.webhook(list(zip(messages, encoded, strict=True)))
 
     # the listeners' side -----------------------------------------------------------------
     def attach(self) -> None:
@@ -94,18 +150,18 @@ class MessageEvents:
         if self.loop is None:
             self.loop = asyncio.get_running_loop()
 
-    def open_stream(self, tenant: str) -> asyncio.Queue[bytes | None]:
+    def open_stream(self, tenant: str) -> EventStream:
         self.attach()
-        queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+        stream = EventStream()
         with self._lock:
-            self.tenants.setdefault(tenant, Listeners()).streams.add(queue)
-        return queue
+            self.tenants.setdefault(tenant, Listeners()).streams.add(stream)
+        return stream
 
-    def close_stream(self, tenant: str, queue: asyncio.Queue[bytes | None]) -> None:
+    def close_stream(self, tenant: str, stream: EventStream) -> None:
         with self._lock:
             listeners = self.tenants.get(tenant)
             if listeners is not None:
-                listeners.streams.discard(queue)
+                listeners.streams.discard(stream)
                 self._forget_if_idle(tenant, listeners)
 
     # webhooks ----------------------------------------------------------------------------
@@ -113,7 +169,7 @@ class MessageEvents:
         """Deliver `tenant`'s messages to `url` from now on (None: to no webhook)."""
         with self._lock:
             listeners = self.tenants.setdefault(tenant, Listeners())
-            listeners.webhook = (lambda m, b: self._to_webhook(tenant, m, b)) if url else None
+            listeners.webhook = (lambda batch: self._to_webhook(tenant, batch)) if url else None
             self._forget_if_idle(tenant, listeners)
             # a target no longer set is dropped (deliveries under way finish on their own)
             self._targets = {
@@ -122,7 +178,7 @@ class MessageEvents:
                 if key[0] != tenant or key[1] == url
             }
 
-    def _to_webhook(self, tenant: str, message: Doc, body: bytes) -> None:
+    def _to_webhook(self, tenant: str, batch: list[tuple[Doc, bytes]]) -> None:
         """The URL is read again at each delivery: a reset or a deleted tenant has none."""
         data = self.find(tenant)
         url = webhook_url(data) if data is not None else None
@@ -137,7 +193,7 @@ class MessageEvents:
             self._targets = {
                 key: value for key, value in self._targets.items() if key[0] != tenant
             } | {(tenant, url): target}
-        target.deliver(message, body)
+        target.deliver(batch)
 
     def _delivered(self, tenant: str, url: str, messages: list[Doc], outcome: Delivery) -> None:
         """Each delivery's outcome is an entry of the tenant's request log."""

@@ -15,11 +15,11 @@ import asyncio
 import contextlib
 import logging
 import ssl
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
-from sandbox.clock import monotonic
 from sandbox.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -29,9 +29,12 @@ log = logging.getLogger(__name__)
 
 TIMEOUT = 1.0  # seconds for one delivery: connect, send, answer
 BACKLOG = 10_000  # deliveries waiting for one URL; past it a message is logged undelivered
-PIPELINE = 64  # requests written at once when several are waiting
+PIPELINE = 256  # requests written at once when several are waiting
 COALESCE = 0.01  # seconds between writing a batch and reading its answers
+EXTEND = 0.05  # seconds between moves of the answers' deadline (each answer has >= 0.95 s)
 IDLE = 5.0  # seconds a worker and its connection wait for the next delivery
+READ = 65_536  # bytes read at once from a target
+MAX_ANSWER = 1 << 20  # bytes one answer may take, body included
 
 
 class Delivery(NamedTuple):
@@ -66,7 +69,7 @@ def checked_url(value: object, field: str = "webhook_url") -> str:
 
 
 class WebhookTarget:
-    """One URL: its queue of deliveries and its connection."""
+    """One URL: its deliveries waiting, and its connection."""
 
     def __init__(self, url: str, outcome: Outcome) -> None:
         parts = urlsplit(url)
@@ -81,37 +84,44 @@ class WebhookTarget:
             f"POST {self.target} HTTP/1.1\r\nHost: {self.host_header}\r\n"
             "Content-Type: application/json\r\nUser-Agent: comms-sandbox\r\nContent-Length: "
         ).encode("latin-1")
-        self.queue: asyncio.Queue[tuple[Doc, bytes]] = asyncio.Queue()
+        self.waiting: deque[tuple[Doc, bytes]] = deque()
         self.worker: asyncio.Task[None] | None = None
+        self._wake: asyncio.Future[None] | None = None
         self.dropped: list[Doc] = []  # not sent: the backlog was full
-        self.connection: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+        self.connection: Connection | None = None
 
-    def deliver(self, message: Doc, body: bytes) -> None:
-        """Queue one delivery (on the event loop's thread)."""
-        if self.queue.qsize() >= BACKLOG:
-            self.dropped.append(message)
+    def deliver(self, batch: list[tuple[Doc, bytes]]) -> None:
+        """Queue deliveries, each a message and its JSON (on the event loop's thread)."""
+        room = max(BACKLOG - len(self.waiting), 0)
+        self.waiting.extend(batch[:room])
+        if len(batch) > room:
+            self.dropped.extend(message for message, _ in batch[room:])
             if len(self.dropped) >= DROPPED_ENTRY:
                 self._tell_dropped()
-            return
-        self.queue.put_nowait((message, body))
-        if self.worker is None or self.worker.done():
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
+        elif self.worker is None or self.worker.done():
             self.worker = asyncio.get_running_loop().create_task(self._work())
 
     async def _work(self) -> None:
-        """Deliver what is queued, a batch at a time: the batch's requests are written at
+        """Deliver what is waiting, a batch at a time: the batch's requests are written at
         once on the kept-alive connection (HTTP/1.1 pipelining) and their answers read in
-        order; each answer has a second from the later of its writing and the answer
-        before it (connecting counts against the first). The worker and its connection
-        stay for IDLE seconds after the last delivery."""
+        order; the answers have a second from the later of their writing and the answer
+        before (connecting counts against the first). The worker and its connection stay
+        for IDLE seconds after the last delivery."""
         try:
             while True:
-                try:
-                    async with asyncio.timeout(IDLE):
-                        first = await self.queue.get()
-                except TimeoutError:
-                    return
-                more = min(PIPELINE - 1, self.queue.qsize())
-                batch = [first, *(self.queue.get_nowait() for _ in range(more))]
+                if not self.waiting:
+                    self._wake = asyncio.get_running_loop().create_future()
+                    try:
+                        async with asyncio.timeout(IDLE):
+                            await self._wake
+                    except TimeoutError:
+                        return
+                    finally:
+                        self._wake = None
+                take = min(PIPELINE, len(self.waiting))
+                batch = [self.waiting.popleft() for _ in range(take)]
                 while batch:
                     batch = await self._deliver_batch(batch)
                 self._tell_dropped()
@@ -120,20 +130,22 @@ class WebhookTarget:
         finally:
             self._close()
             self._tell_dropped()
-            if not self.queue.empty():  # queued as the worker was leaving
+            if self.waiting:  # queued as the worker was leaving
                 with contextlib.suppress(RuntimeError):  # the loop is closing
                     self.worker = asyncio.get_running_loop().create_task(self._work())
 
     async def _deliver_batch(self, batch: list[tuple[Doc, bytes]]) -> list[tuple[Doc, bytes]]:
         """Deliver `batch`; returns the deliveries to send again on a new connection: those
-        written after an answer that closed the connection, which the target never read."""
-        started = monotonic()
+        written after an answer that closed the connection, which the target never read.
+        Answers alike in a row are told in one outcome (one request-log entry)."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         reused = self.connection is not None
         try:
             async with asyncio.timeout(TIMEOUT):  # (wait_for would make a task each time)
-                reader, writer = await self._connect()
-                writer.write(b"".join(self._request(body) for _, body in batch))
-                await writer.drain()
+                connection = await self._connect()
+                connection.writer.write(b"".join(self._request(body) for _, body in batch))
+                await connection.writer.drain()
             # the answers come one by one: reading them a moment later takes them in a few
             # reads, not one wake-up each (the sandbox's one loop serves the API meanwhile)
             await asyncio.sleep(COALESCE)
@@ -143,73 +155,142 @@ class WebhookTarget:
                 return batch
             self._fail(batch, started, _why(exc))
             return []
-        previous, index = monotonic(), 0
-        loop = asyncio.get_running_loop()
+        told = 0  # answers already told
+        alike: tuple[int, float] | None = None  # the status of answers told next, and when
+        previous = extended = loop.time()
         try:
             async with asyncio.timeout(TIMEOUT) as deadline:
-                for index, (message, _) in enumerate(batch):
-                    status, close = await _answer(reader)
-                    now = monotonic()
-                    seconds = now - (started if index == 0 else previous)
-                    self.outcome([message], Delivery(status, None, seconds))
-                    previous = now
+                for index in range(len(batch)):
+                    status, close = await connection.answers.next()
+                    previous = loop.time()
+                    if alike is not None and alike[0] != status:
+                        self._tell(batch[told:index], alike[0], alike[1] - started)
+                        told = index
+                    alike = (status, previous)
                     if close:
+                        self._tell(batch[told : index + 1], status, previous - started)
                         self._close()
                         return batch[index + 1 :]
-                    deadline.reschedule(loop.time() + TIMEOUT)  # the next answer's second
+                    if previous - extended > EXTEND:  # the next answers' second
+                        deadline.reschedule(previous + TIMEOUT)
+                        extended = previous
+            if alike is not None:
+                self._tell(batch[told:], alike[0], alike[1] - started)
         except Exception as exc:  # no answer in time, a closed connection, not HTTP
             self._close()
+            if alike is not None:  # those answered, then those not
+                self._tell(batch[told:index], alike[0], alike[1] - started)
             if reused and index == 0 and isinstance(exc, asyncio.IncompleteReadError):
                 return batch  # closed before it read anything: a stale connection
             self._fail(batch[index:], previous, _why(exc))
         return []
 
-    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    async def _connect(self) -> Connection:
         if self.connection is None:
             context = ssl.create_default_context() if self.tls else None
-            self.connection = await asyncio.open_connection(self.host, self.port, ssl=context)
+            reader, writer = await asyncio.open_connection(self.host, self.port, ssl=context)
+            self.connection = Connection(writer, Answers(reader))
         return self.connection
 
     def _request(self, body: bytes) -> bytes:
         return self.head + str(len(body)).encode() + b"\r\n\r\n" + body
 
+    def _tell(self, batch: list[tuple[Doc, bytes]], status: int, seconds: float) -> None:
+        if batch:
+            self.outcome([message for message, _ in batch], Delivery(status, None, seconds))
+
     def _fail(self, batch: list[tuple[Doc, bytes]], started: float, why: str) -> None:
-        seconds = monotonic() - started
-        for message, _ in batch:
-            self.outcome([message], Delivery(0, why, seconds))
+        if batch:
+            seconds = asyncio.get_running_loop().time() - started
+            self.outcome([message for message, _ in batch], Delivery(0, why, seconds))
 
     def _tell_dropped(self) -> None:
         if self.dropped:
             dropped, self.dropped = self.dropped, []
             why = f"not sent: {BACKLOG} deliveries were waiting"
-            self.outcome(dropped, Delivery(0, why, 0.0))
+            for start in range(0, len(dropped), DROPPED_ENTRY):
+                self.outcome(dropped[start : start + DROPPED_ENTRY], Delivery(0, why, 0.0))
 
     def _close(self) -> None:
         if self.connection is not None:
-            self.connection[1].close()
+            self.connection.writer.close()
             self.connection = None
 
 
-async def _answer(reader: asyncio.StreamReader) -> tuple[int, bool]:
-    """One final answer's status, read whole (interim 1xx answers skipped); and whether the
-    target closes the connection."""
-    while True:
-        status, length, chunked, close = _head(await reader.readuntil(b"\r\n\r\n"))
-        if not 100 <= status < 200:
-            break
-    if chunked:
+class Connection(NamedTuple):
+    writer: asyncio.StreamWriter
+    answers: Answers
+
+
+class Answers:
+    """A connection's answers, in order, parsed from as few reads as the target allows: a
+    burst of pipelined answers is usually one read."""
+
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        self.reader = reader
+        self.data = b""
+        self.at = 0  # where the next answer starts in `data`
+
+    async def next(self) -> tuple[int, bool]:
+        """The next final answer's status (interim 1xx answers skipped), read whole; and
+        whether the target closes the connection after it."""
+        while (answer := self._parse()) is None:
+            if len(self.data) - self.at > MAX_ANSWER:
+                raise ValueError(f"an answer longer than {MAX_ANSWER} bytes")
+            more = await self.reader.read(READ)
+            if not more:
+                raise asyncio.IncompleteReadError(self.data[self.at :], None)
+            self.data, self.at = self.data[self.at :] + more, 0
+        return answer
+
+    def _parse(self) -> tuple[int, bool] | None:
+        """The answer at `at` if it is all here (None if not), and `at` moved past it."""
+        data = self.data
         while True:
-            size = int((await reader.readline()).split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while (await reader.readline()).strip():  # trailers, up to the empty line
-                    pass
-                break
-            await reader.readexactly(size + 2)
-    elif length is not None:
-        await reader.readexactly(length)
-    elif status not in {204, 304}:
-        close = True  # the answer ends when the connection does: nothing more can follow
-    return status, close
+            end = data.find(b"\r\n\r\n", self.at)
+            if end < 0:
+                return None
+            status, length, chunked, close = _head(data[self.at : end + 4])
+            body = end + 4
+            if 100 <= status < 200:  # interim: the final answer follows
+                self.at = body
+                continue
+            if chunked:
+                after = _chunks_end(data, body)
+                if after is None:
+                    return None
+            elif length is not None:
+                if len(data) - body < length:
+                    return None
+                after = body + length
+            elif status in {204, 304}:
+                after = body
+            else:  # the answer ends when the connection does: nothing more can follow
+                return status, True
+            self.at = after
+            return status, close
+
+
+def _chunks_end(data: bytes, at: int) -> int | None:
+    """Where a chunked body starting at `at` ends, trailers included; None if it is not all
+    in `data`."""
+    while True:
+        line_end = data.find(b"\r\n", at)
+        if line_end < 0:
+            return None
+        size = int(data[at:line_end].split(b";")[0].strip() or b"0", 16)
+        at = line_end + 2
+        if size == 0:
+            while True:  # trailers, up to the empty line
+                line_end = data.find(b"\r\n", at)
+                if line_end < 0:
+                    return None
+                line, at = data[at:line_end], line_end + 2
+                if not line.strip():
+                    return at
+        if len(data) < at + size + 2:
+            return None
+        at += size + 2
 
 
 _HEADS: dict[bytes, tuple[int, int | None, bool, bool]] = {}  # a target repeats its answer
@@ -220,7 +301,7 @@ def _head(head: bytes) -> tuple[int, int | None, bool, bool]:
     known = _HEADS.get(head)
     if known is not None:
         return known
-    lines = head.decode("latin-1").split("\r\n")
+    lines = head.decode("latin-1").rstrip("\r\n").split("\r\n")
     parts = lines[0].split(None, 2)
     if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdecimal():
         raise ValueError(f"not an HTTP answer: {lines[0][:60]!r}")

@@ -31,7 +31,7 @@ def test_a_full_backlog_is_told_once_for_the_messages_it_dropped(
         )
         for number in range(6):
             message: dict[str, Any] = {"id": str(number), "vendor": "capillary"}
-            target.deliver(message, b"{}")
+            target.deliver([(message, b"{}")])
         assert target.worker is not None
         await target.worker
 
@@ -42,7 +42,7 @@ def test_a_full_backlog_is_told_once_for_the_messages_it_dropped(
     # two queued before the worker ran; the other four found the backlog full: one entry
     by_ids = {tuple(ids): outcome for ids, outcome in told}
     assert by_ids[("2", "3", "4", "5")].error == "not sent: 2 deliveries were waiting"
-    assert by_ids[("0",)].error == by_ids[("1",)].error == "no answer within 0.2 s"
+    assert by_ids[("0", "1")].error == "no answer within 0.2 s"  # the batch shares its fate
     assert sorted(i for ids, _ in told for i in ids) == [str(n) for n in range(6)]
     assert all(outcome.status == 0 for _, outcome in told)
 
@@ -55,3 +55,76 @@ def test_absolute_http_urls_are_accepted(url: str) -> None:
 def test_a_port_that_is_no_number_is_refused() -> None:
     with pytest.raises(InvalidInput, match="webhook_url"):
         webhooks.checked_url("http://example.com:port/")
+
+
+def answers_of(*pieces: bytes, count: int) -> list[tuple[int, bool]]:
+    """`count` answers read from a connection whose bytes arrive in `pieces`."""
+
+    async def run() -> list[tuple[int, bool]]:
+        reader = asyncio.StreamReader()
+        answers = webhooks.Answers(reader)
+
+        async def feed() -> None:
+            for piece in pieces:
+                reader.feed_data(piece)
+                await asyncio.sleep(0)
+            reader.feed_eof()
+
+        feeding = asyncio.ensure_future(feed())
+        got = [await answers.next() for _ in range(count)]
+        await feeding
+        return got
+
+    return asyncio.run(run())
+
+
+def test_pipelined_answers_in_one_read_are_each_read_whole() -> None:
+    burst = (
+        b"HTTP/1.1 204 No Content\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"3;x=1\r\nabc\r\n0\r\nX-Trailer: 1\r\n\r\n"
+        b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    expected = [(204, False), (200, False), (202, False), (500, True)]
+    assert answers_of(burst, count=4) == expected
+    # the same bytes a few at a time: no answer is taken before it is whole
+    pieces = [burst[i : i + 7] for i in range(0, len(burst), 7)]
+    assert answers_of(*pieces, count=4) == expected
+
+
+def test_an_answer_cut_short_or_not_http_fails() -> None:
+    with pytest.raises(asyncio.IncompleteReadError):
+        answers_of(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", count=1)
+    with pytest.raises(ValueError, match="not an HTTP answer"):
+        answers_of(b"SMTP ready\r\n\r\n", count=1)
+    with pytest.raises(ValueError, match="longer than"):
+        answers_of(b"HTTP/1.1 200 OK\r\nX: " + b"y" * (webhooks.MAX_ANSWER + 10), count=1)
+
+
+def test_answers_alike_in_a_row_share_an_outcome_and_a_change_starts_another() -> None:
+    statuses = iter([204, 204, 500, 204])
+    told: list[tuple[list[str], int]] = []
+
+    async def run() -> None:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            for status in statuses:
+                head = await reader.readuntil(b"\r\n\r\n")
+                await reader.readexactly(int(head.split(b"Content-Length: ")[1].split(b"\r")[0]))
+                writer.write(b"HTTP/1.1 %d X\r\nContent-Length: 0\r\n\r\n" % status)
+            await writer.drain()
+
+        target_server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        port = target_server.sockets[0].getsockname()[1]
+        target = WebhookTarget(
+            f"http://127.0.0.1:{port}/",
+            lambda messages, outcome: told.append(([m["id"] for m in messages], outcome.status)),
+        )
+        target.deliver([({"id": str(n), "vendor": "capillary"}, b"{}") for n in range(4)])
+        assert target.worker is not None
+        while sum(len(ids) for ids, _ in told) < 4:
+            await asyncio.sleep(0.01)
+        target_server.close()
+
+    asyncio.run(run())
+    assert told == [(["0", "1"], 204), (["2"], 500), (["3"], 204)]

@@ -4,7 +4,6 @@ A client that reconnects with `Last-Event-ID` first gets the messages it missed.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from itertools import takewhile
 
@@ -17,8 +16,6 @@ from sandbox.errors import NotFound, render
 from sandbox.events import frame
 from sandbox.store import Store, TenantData
 
-BATCH = 256  # events sent in one write when several are waiting
-COALESCE = 0.005  # seconds an event waits for others to share its write
 KEEPALIVE = 15.0  # seconds between comments on a quiet stream (proxies close idle ones)
 
 
@@ -33,34 +30,19 @@ def events_endpoint(store: Store) -> Callable[[Request], Awaitable[Response]]:
 
         async def stream() -> AsyncIterator[bytes]:
             # registered here, not before: a client gone before the first byte leaves nothing
-            queue = store.events.open_stream(name)
+            events = store.events.open_stream(name)
             try:
                 missed = _missed(data, last_id)
                 yield b"retry: 1000\n\n"
                 for message in missed:
                     yield frame(str(message["id"]), orjson.dumps(message))
                 while True:
-                    try:
-                        async with asyncio.timeout(KEEPALIVE):  # no task per event
-                            item = await queue.get()
-                    except TimeoutError:
-                        yield b": keep-alive\n\n"
-                        continue
-                    if item is None:  # fell too far behind: the client reconnects
+                    frames = await events.take(KEEPALIVE)
+                    if frames is None:  # fell too far behind: the client reconnects
                         return
-                    # whatever else arrives within a moment goes in the same write: under load
-                    # one write for many messages, not one each
-                    await asyncio.sleep(COALESCE)
-                    batch = [item]
-                    while not queue.empty() and len(batch) < BATCH:
-                        more = queue.get_nowait()
-                        if more is None:
-                            yield b"".join(batch)
-                            return
-                        batch.append(more)
-                    yield item if len(batch) == 1 else b"".join(batch)
+                    yield frames or b": keep-alive\n\n"
             finally:
-                store.events.close_stream(name, queue)
+                store.events.close_stream(name, events)
 
         return StreamingResponse(
             stream(),
