@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -13,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from sandbox import control
+from sandbox import control, schedule
 from sandbox.asgi import json_response, send_json
 from sandbox.control import fixtures, tenants, vendor_schemas
 from sandbox.control.guard import ControlGuard
@@ -82,6 +83,14 @@ def ensure_demo_tenant(store: Store, settings: Settings) -> None:
         log.info("created tenant %s from fixtures/demo.yaml", settings.demo_tenant)
 
 
+async def _record_due(store: Store) -> None:
+    """Messages scheduled for later are recorded when due even if nothing asks (open event
+    streams and webhooks hear them then)."""
+    while True:
+        await asyncio.sleep(schedule.TICK)
+        schedule.run_all_due(store)
+
+
 def _spec_routes(documents: dict[str, bytes]) -> list[BaseRoute]:
 
     async def serve(request: Request) -> Response:
@@ -141,7 +150,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store.events.attach()  # webhooks and event streams are delivered on this loop
+        looking = asyncio.get_running_loop().create_task(_record_due(store))
         yield
+        looking.cancel()
         store.close()
 
     shell = Starlette(routes=_spec_routes(documents), lifespan=lifespan)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sandbox import errors, faults, request_log
+from sandbox import errors, faults, request_log, schedule
 from sandbox.asgi import Incoming
 from sandbox.bodies import parse_body
 from sandbox.clock import monotonic
@@ -110,6 +110,7 @@ class PathEndpoint:
         """A secured operation's tenant from its credentials, then its rate limit and fault."""
         if call.op.secured:
             call.tenant = self.vendor.authenticate(call.incoming.headers, self.store)
+            schedule.run_due(self.store, call.tenant)  # what is due comes before this call
             self._stop_if_limited(call, call.tenant)
 
     def _stop_if_limited(self, call: Call, tenant: TenantData) -> None:

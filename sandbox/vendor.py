@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from sandbox.engine import Category, Channel, Facts, Intent, Priority
 from sandbox.errors import InvalidInput
 from sandbox.http import Authenticator, Handler
+from sandbox.schedule import DueHandler
 from sandbox.store.collection import CollectionSpec, Doc
 from sandbox.store.tenant import TenantData
 
@@ -131,6 +132,8 @@ class Vendor:
     # what a message would meet, asked without sending it; None: the vendor cannot be asked
     explain: Explainer | None = None
     views: Views | None = None
+    # the message(s) of an item it scheduled (sandbox/schedule.py), once the item is due
+    deliver_due: DueHandler | None = None
 
     @property
     def document_name(self) -> str | Path:

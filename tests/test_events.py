@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,38 @@ def test_each_recorded_message_is_an_event_with_its_decision(demo: httpx.Client)
     ]
     assert events[0]["decision"][0]["rule"] == "customer_status_block"
     assert events[0] == demo.get(f"/_sandbox/tenants/demo/outbox/{events[0]['id']}").json()
+
+
+def test_a_scheduled_message_reaches_an_open_stream_when_due_unasked(demo: httpx.Client) -> None:
+    """A Symplify trigger with a deliveryTime a second ahead on the demo's (real-time) clock:
+    the app records it when due though no request comes, and the open stream hears it."""
+    events: list[dict[str, Any]] = []
+    opened = threading.Event()
+
+    def listen() -> None:
+        with demo.stream("GET", "/_sandbox/tenants/demo/events", timeout=10) as stream:
+            opened.set()
+            for line in stream.iter_lines():
+                if line.startswith("data: "):
+                    events.append(json.loads(line[6:]))
+                    return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert opened.wait(5)
+    now = datetime.fromisoformat(demo.get("/_sandbox/tenants/demo/clock").json()["now"])
+    due = (now + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    token = demo.get("/_sandbox/tenants/demo").json()["credentials"]["symplify"]["value"]
+    answer = demo.post(
+        "/symplify/1234/triggers/7/messages",
+        json={"originalId": "111", "deliveryTime": due},
+        headers={"X-Carma-Authentication-Token": token},
+    )
+    assert answer.status_code == 200 and "scheduled" in answer.json()["message"]
+    listener.join(5)
+    [event] = events
+    assert (event["operation"], event["to"]) == ("sendTrigger", "lady_gaga@example.com")
+    assert event["created_at"].startswith(due[:19])
 
 
 def test_a_reconnecting_stream_gets_the_messages_it_missed(demo: httpx.Client) -> None:

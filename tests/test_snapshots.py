@@ -62,6 +62,14 @@ def _lived_in(sandbox: Sandbox) -> Tenant:
     sandbox.http.post(
         "/symplify/1234/lists/42/send", json={"subject": "Hi", "body": "News"}, headers=symplify
     )
+    assert sandbox.http.post(  # one trigger message sent now, one kept for the next day
+        "/symplify/1234/triggers/7/messages", json={"originalId": "111"}, headers=symplify
+    ).is_success
+    assert sandbox.http.post(
+        "/symplify/1234/triggers/7/messages",
+        json={"originalId": "111", "deliveryTime": "2030-01-01T00:00:00+0000"},
+        headers=symplify,
+    ).is_success
     tenant.set_fault("sendEmailV2", 503, times=2, probability=0.5, seed=7)
     tenant.settings(rate_limits={"messangi": 500}, outbox_retention=5000)
     tenant.advance_clock(90)
@@ -101,6 +109,7 @@ def _reads(sandbox: Sandbox, tenant: Tenant) -> dict[str, Any]:
         ),
         "lists": ("/symplify/1234/lists", {}, symplify),
         "contacts": ("/symplify/1234/lists/42/contacts/all", {}, symplify),
+        "triggers": ("/symplify/1234/triggers", {}, symplify),
         "block": (
             "/symplify/1234/lists/contacts/tempblock",
             {"findBy": "ORIGINALID", "listId": "-1", "searchValue": "111"},

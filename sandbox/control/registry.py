@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sandbox import schedule
 from sandbox.errors import NotFound
 from sandbox.http import Context, Handlers
 from sandbox.store import TenantData
@@ -14,4 +15,5 @@ def tenant_of(ctx: Context) -> TenantData:
     data = ctx.store.get(name)
     if data is None:
         raise NotFound(f"no tenant named '{name}'", field="tenant")
+    schedule.run_due(ctx.store, data)  # what the call sees or changes includes what is due
     return data

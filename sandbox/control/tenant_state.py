@@ -1,5 +1,6 @@
 """The sections of a tenant document that belong to no vendor: the clock, settings, faults, the
-outbox, the interaction history and the id sequences (docs/contract.md sections 3 and 8).
+outbox, the messages scheduled for later, the interaction history and the id sequences
+(docs/contract.md sections 3 and 8).
 
 A fixture may declare any of them; a snapshot writes them all. `tables` turns them into store
 documents, `sections` reads them back out of a tenant, and the two are inverses: a tenant made
@@ -13,8 +14,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sandbox.clock import Clock, OutOfRange, checked, parse_iso, valid_time
+from sandbox.clock import Clock, OutOfRange, checked, iso, parse_iso, valid_time
 from sandbox.errors import InvalidInput
+from sandbox.schedule import SCHEDULED
 from sandbox.store import Doc, TenantData
 from sandbox.webhooks import checked_url
 
@@ -49,6 +51,12 @@ def tables(document: dict[str, Any], operations: Mapping[str, str]) -> dict[str,
     if messages:
         result[MESSAGES] = _once(messages, "id", "outbox")
         result["_sequences"] = [{"id": "message", "value": max(int(m["id"]) for m in messages)}]
+    scheduled = [
+        _scheduled(item, f"scheduled[{i}]")
+        for i, item in enumerate(document.get("scheduled") or [])
+    ]
+    if scheduled:
+        result[SCHEDULED] = _once(scheduled, "id", "scheduled")
     history = document.get("interaction_history")
     rows = _history(history) if history is not None else _counted(messages)
     if rows:
@@ -90,6 +98,7 @@ def sections(data: TenantData) -> dict[str, Any]:
         "settings": stored_settings(data),
         "faults": sorted(data["faults"].values(), key=lambda f: f["operationId"]),
         "outbox": data[MESSAGES].snapshot(),  # oldest first: the order they were recorded in
+        "scheduled": sorted(data[SCHEDULED].values(), key=lambda item: int(item["id"])),
         "interaction_history": [
             {"customer_id": group, "channel": str(kind), "count": count, "last_at": last}
             for group, kinds in tallies.items()
@@ -97,6 +106,13 @@ def sections(data: TenantData) -> dict[str, Any]:
         ],
         "sequences": dict(sorted(data.sequences.items())),
     }
+
+
+def _scheduled(given: dict[str, Any], where: str) -> Doc:
+    """A message asked for later; `due` in the sandbox's own ISO form, so due items compare
+    as text."""
+    due = iso(parse_iso(valid_time(given["due"], f"{where}.due")))
+    return {**given, "due": due}
 
 
 def _once(docs: list[Doc], key: str, where: str) -> list[Doc]:

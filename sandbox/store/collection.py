@@ -38,6 +38,9 @@ class CollectionSpec:
     tally: tuple[str, str, str] | None = None
     # names it was stored under by earlier releases: their snapshots and journals still load
     formerly: tuple[str, ...] = ()
+    # a field whose smallest value `Collection.earliest` answers (e.g. when the first of a
+    # collection's scheduled items is due): O(1) but after removing the smallest
+    earliest: str | None = None
 
 
 class Collection:
@@ -48,10 +51,11 @@ class Collection:
         self._unique: dict[str, dict[Any, Key]] = {name: {} for name in spec.unique}
         # multi-valued index: value -> keys in insertion order (a dict used as an ordered set)
         self._multi: dict[str, dict[Any, dict[Key, None]]] = {name: {} for name in spec.multi}
-        self._plain = not (spec.unique or spec.multi or spec.capped or spec.tally)
+        self._plain = not (spec.unique or spec.multi or spec.capped or spec.tally or spec.earliest)
         # tally: group -> {kind: (count, latest time)}; each group's dict is replaced, never
         # changed in place, so a snapshot can take the current ones as they are
         self.tallies: dict[Any, dict[Any, tuple[int, Any]]] = {}
+        self._earliest: Any = None  # the smallest `spec.earliest` value, None: to be found
 
     # reads -------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -84,6 +88,15 @@ class Collection:
     def newest_by(self, index: str, value: Any) -> Iterator[Doc]:
         keys = self._multi[index].get(self._norm(index, value), {})
         return (self._docs[k] for k in reversed(keys))
+
+    def earliest(self) -> Any:
+        """The smallest value of the spec's `earliest` field among the documents (None when
+        there are none); found again only after the document holding it went."""
+        field = self.spec.earliest
+        assert field is not None, f"{self.spec.name} declares no earliest field"
+        if self._earliest is None and self._docs:
+            self._earliest = min(doc[field] for doc in self._docs.values())
+        return self._earliest
 
     def values(self) -> Iterator[Doc]:
         return iter(self._docs.values())
@@ -120,6 +133,17 @@ class Collection:
         self._index(key, doc)
         if old is None and self.capacity is not None:
             self._evict()
+        if self.spec.earliest is not None:
+            self._track_earliest(old, doc)
+
+    def _track_earliest(self, old: Doc | None, new: Doc | None) -> None:
+        field, known = self.spec.earliest, self._earliest
+        if known is None or field is None:
+            return  # found when asked
+        if old is not None and old[field] == known:
+            self._earliest = None  # the smallest went: found again when asked
+        elif new is not None and new[field] < known:
+            self._earliest = new[field]
 
     def _count(self, doc: Doc) -> None:
         group_field, kind_field, time_field = self.spec.tally  # type: ignore[misc]
@@ -134,12 +158,15 @@ class Collection:
         old = self._docs.pop(key, None)
         if old is not None:
             self._unindex(key, old)
+            if self.spec.earliest is not None:
+                self._track_earliest(old, None)
 
     def clear(self, tallies: bool = False) -> None:
         """Remove every document (and the tallies too when `tallies`: a reset)."""
         if tallies:
             self.tallies.clear()
         self._docs.clear()
+        self._earliest = None
         for unique in self._unique.values():
             unique.clear()
         for multi in self._multi.values():
@@ -160,6 +187,8 @@ class Collection:
         while len(self._docs) > self.capacity:
             key, old = self._docs.popitem(last=False)
             self._unindex(key, old)
+            if self.spec.earliest is not None:
+                self._track_earliest(old, None)
 
     def _indexed_as(self, name: str, doc: Doc) -> Any:
         derive = self.spec.derived.get(name)

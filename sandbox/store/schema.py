@@ -20,7 +20,10 @@ MESSAGES = CollectionSpec(
     tally=("customer_id", "channel", "created_at"),
 )
 
-CORE = (META, FAULTS, MESSAGES)
+# messages asked for later, until they are due (sandbox/schedule.py)
+SCHEDULED = CollectionSpec("scheduled", earliest="due")
+
+CORE = (META, FAULTS, MESSAGES, SCHEDULED)
 
 
 def all_specs(vendor_collections: Iterable[CollectionSpec]) -> tuple[CollectionSpec, ...]:

@@ -67,6 +67,7 @@ EXAMPLE_FIXTURE: dict[str, Any] = {
                     },
                     {"id": 43},
                 ],
+                "triggers": [{"id": 7, "name": "Order confirmation", "list_id": 42}],
             }
         ]
     },

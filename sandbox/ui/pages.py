@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from sandbox import outbox
+from sandbox import outbox, schedule
 from sandbox.engine import Category, Channel, Reason, Status
 from sandbox.store import Store, TenantData
 from sandbox.vendor import Vendor
@@ -76,7 +76,10 @@ class Pages:
         return self._page(request, "not_found.html", {"what": what, "tenant": tenant}, 404)
 
     def _tenant(self, request: Request) -> TenantData | None:
-        return self.store.get(request.path_params["tenant"])
+        data = self.store.get(request.path_params["tenant"])
+        if data is not None:
+            schedule.run_due(self.store, data)  # what the page shows includes what is due
+        return data
 
     def _no_tenant(self, request: Request) -> Response:
         return self.not_found(request, f"no tenant named '{request.path_params['tenant']}'")

@@ -31,6 +31,23 @@ FIXTURE: dict[str, Any] = {
                         "contacts": [{"original_id": "111", "email": "Lady_Gaga@example.com"}],
                     },
                 ],
+                # an e-mail trigger, and an SMS one that ignores opt-outs (a one-time code)
+                "triggers": [
+                    {
+                        "id": 7,
+                        "name": "Order confirmation",
+                        "list_id": 42,
+                        "body": "Order {{orderId}} is confirmed",
+                    },
+                    {
+                        "id": 8,
+                        "name": "Login code",
+                        "list_id": "42",
+                        "channel": "SMS",
+                        "ignore_opt_out": True,
+                        "body": "Your code is {{code}}",
+                    },
+                ],
             },
             {"customer_id": "5678", "lists": [{"id": 42}]},
         ]

@@ -1,5 +1,5 @@
-"""Symplify: temporary contact blocking (seed 004), the lists and contacts it applies to, and a
-list send that honours it."""
+"""Symplify: temporary contact blocking (seed 004), the lists and contacts it applies to, and the
+sends that honour it: triggers (its transactional send) and a list send."""
 
 from __future__ import annotations
 
@@ -16,16 +16,18 @@ from sandbox.vendors.symplify import (
     lists,
     sends,
     tempblock,
+    triggers,
     views,
 )
 from sandbox.vendors.symplify.auth import authenticate
 from sandbox.vendors.symplify.credentials import CREDENTIALS
 from sandbox.vendors.symplify.registry import handlers
 
-__all__ = ["VENDOR", "contacts", "envelope", "lists", "sends", "tempblock"]
+__all__ = ["VENDOR", "contacts", "envelope", "lists", "sends", "tempblock", "triggers"]
 
 VENDOR = Vendor(
     explain=explain.explain,
+    deliver_due=triggers.deliver_due,
     views=Views(Path(__file__).parent / "templates", views.recipients),
     name="symplify",
     handlers=handlers,

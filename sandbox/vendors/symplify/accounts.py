@@ -11,6 +11,7 @@ from sandbox.store import Doc
 ACCOUNTS = "symplify_accounts"
 LISTS = "symplify_lists"
 CONTACTS = "symplify_contacts"
+TRIGGERS = "symplify_triggers"
 
 
 def account(ctx: Context) -> str:
@@ -29,6 +30,7 @@ def account(ctx: Context) -> str:
 
 
 def list_key(account_id: str, list_id: int) -> str:
+    """A list's key, and a trigger's: "1234/42"."""
     return f"{account_id}/{list_id}"
 
 

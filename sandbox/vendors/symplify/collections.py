@@ -1,6 +1,6 @@
-"""Symplify's collections: the accounts a tenant's token reaches, their lists ("1234/42") and
-contacts. A contact is found by originalId on a list, by originalId or e-mail on every list (a
--1 block), and a list send walks the list's contacts."""
+"""Symplify's collections: the accounts a tenant's token reaches, their lists ("1234/42"),
+contacts and triggers ("1234/7"). A contact is found by originalId on a list, by originalId or
+e-mail on every list (a -1 block), and a list send walks the list's contacts."""
 
 from __future__ import annotations
 
@@ -22,4 +22,7 @@ CONTACTS = CollectionSpec(
     shared=("account",),
 )
 
-COLLECTIONS = (ACCOUNTS, LISTS, CONTACTS)
+# an account's triggers ("1234/7"), declared by the fixture
+TRIGGERS = CollectionSpec("symplify_triggers", multi=("account",), shared=("account",))
+
+COLLECTIONS = (ACCOUNTS, LISTS, CONTACTS, TRIGGERS)

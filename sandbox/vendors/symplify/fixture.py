@@ -11,7 +11,7 @@ from sandbox.clock import epoch_ms
 from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
 from sandbox.vendors.symplify import contacts, lists
-from sandbox.vendors.symplify.accounts import ACCOUNTS, CONTACTS, LISTS
+from sandbox.vendors.symplify.accounts import ACCOUNTS, CONTACTS, LISTS, TRIGGERS, list_key
 
 
 def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
@@ -20,6 +20,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
     accounts: list[Doc] = []
     list_docs: list[Doc] = []
     people: list[Doc] = []
+    triggers: list[Doc] = []
     next_contact = contacts.CONTACT_IDS_START
     contact_ids: set[int] = set()
     max_list = lists.LIST_IDS_START - 1
@@ -82,15 +83,54 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
                 if person.get("temp_block"):
                     contact["block"] = _block(person["temp_block"], f"{spot}.temp_block")
                 people.append(contact)
+        triggers.extend(
+            _triggers(given.get("triggers") or [], account_id, seen_lists, created, where)
+        )
     return {
         ACCOUNTS: accounts,
         LISTS: list_docs,
         CONTACTS: people,
+        TRIGGERS: triggers,
         "_sequences": [
             {"id": contacts.SEQUENCE, "value": next_contact - 1},
             {"id": lists.SEQUENCE, "value": max_list},
         ],
     }
+
+
+def _triggers(
+    given: list[dict[str, Any]], account_id: str, lists: set[int], created: int, where: str
+) -> list[Doc]:
+    """An account's declared triggers: each on one of the account's lists, ids once each."""
+    docs: list[Doc] = []
+    seen: set[int] = set()
+    for index, trigger in enumerate(given):
+        here = f"{where}.triggers[{index}]"
+        trigger_id = _list_id(trigger["id"], f"{here}.id", seen)
+        list_id = (
+            int(str(trigger["list_id"]).strip())
+            if str(trigger["list_id"]).strip().isdigit()
+            else None
+        )
+        if list_id not in lists:
+            raise InvalidInput(
+                f"{here}.list_id: {trigger['list_id']!r} is not one of account {account_id}'s "
+                f"lists ({', '.join(map(str, sorted(lists))) or 'none'})",
+                field=f"{here}.list_id",
+            )
+        doc: Doc = {
+            "id": list_key(account_id, trigger_id),
+            "account": account_id,
+            "trigger_id": trigger_id,
+            "name": str(trigger.get("name") or f"Trigger {trigger_id}"),
+            "list_id": list_id,
+            "channel": trigger.get("channel", "EMAIL"),
+            "ignore_opt_out": bool(trigger.get("ignore_opt_out", False)),
+            "created": trigger.get("created", created),
+        }
+        doc.update({k: trigger[k] for k in ("description", "subject", "body") if trigger.get(k)})
+        docs.append(doc)
+    return docs
 
 
 def _block(given: dict[str, Any], where: str) -> dict[str, Any]:
@@ -127,9 +167,21 @@ def section(data: TenantData) -> dict[str, Any]:
                     }
                     for listed in owned
                 ],
+                "triggers": [
+                    _trigger(t)
+                    for t in sorted(
+                        data[TRIGGERS].all_by("account", account["id"]),
+                        key=lambda t: t["trigger_id"],
+                    )
+                ],
             }
         )
     return {"accounts": accounts}
+
+
+def _trigger(doc: Doc) -> dict[str, Any]:
+    given = {k: v for k, v in doc.items() if k not in {"id", "account", "trigger_id"}}
+    return {"id": doc["trigger_id"], **given}
 
 
 def _contact(doc: Doc) -> dict[str, Any]:

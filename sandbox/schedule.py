@@ -1,0 +1,77 @@
+"""Messages a vendor call asks to send later (a Symplify trigger's `deliveryTime`): kept in
+the tenant's `scheduled` collection until they are due on its clock, then decided and recorded
+as if sent at that moment, by the vendor's `deliver_due`.
+
+Due items are recorded when anything looks: every vendor and control-plane call of the tenant
+and its web pages first record what is due (an O(1) look when nothing is: the collection knows
+its earliest `due`), and the app records them every `TICK` seconds for open event streams and
+webhooks. A frozen clock keeps them waiting until it is set or advanced past their time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sandbox.clock import iso, parse_iso
+from sandbox.errors import StorageUnavailable
+from sandbox.store import Doc, TenantData, Tx
+
+if TYPE_CHECKING:
+    from sandbox.store import Store
+
+log = logging.getLogger(__name__)
+
+SCHEDULED = "scheduled"
+TICK = 0.5  # seconds between the app's looks for due items
+
+# a vendor's delivery of one due item: its message(s), staged in `tx`, as sent at `due`
+DueHandler = Callable[[TenantData, Tx, Doc, datetime], None]
+
+
+def add(tx: Tx, vendor: str, due: datetime, work: Doc) -> Doc:
+    """Keep `work` for `vendor`'s `deliver_due` until `due` on the tenant's clock."""
+    item = {"id": str(tx.next_id(SCHEDULED)), "due": iso(due), "vendor": vendor, "work": work}
+    tx.put(SCHEDULED, item)
+    return item
+
+
+def run_due(store: Store, data: TenantData) -> int:
+    """Record what is due on the tenant's clock; how many items were. A storage failure
+    leaves them waiting for the next look (the call that looked is not refused for it)."""
+    scheduled = data[SCHEDULED]
+    if not len(scheduled):
+        return 0
+    now = iso(data.clock.now())
+    earliest = scheduled.earliest()
+    if earliest is None or earliest > now:
+        return 0
+    deliver = {v.name: v.deliver_due for v in store.vendors if v.deliver_due is not None}
+    due = sorted(
+        (item for item in scheduled.values() if item["due"] <= now and item["vendor"] in deliver),
+        key=lambda item: (item["due"], int(item["id"])),
+    )
+    if not due:  # only items of vendors this app does not run: they wait for one that does
+        return 0
+    tx = data.begin()
+    for item in due:
+        deliver[item["vendor"]](data, tx, item, parse_iso(item["due"]))
+        tx.delete(SCHEDULED, item["id"])
+    try:
+        tx.commit()
+    except StorageUnavailable:
+        log.warning("tenant %s: %d due messages wait: storage unavailable", data.name, len(due))
+        return 0
+    return len(due)
+
+
+def run_all_due(store: Store) -> None:
+    """The app's regular look, over the tenants that have scheduled items."""
+    for data in list(store.tenants.values()):
+        if len(data[SCHEDULED]):
+            try:
+                run_due(store, data)
+            except Exception:  # one tenant's bug must not stop the others' deliveries
+                log.exception("tenant %s: due messages failed", data.name)

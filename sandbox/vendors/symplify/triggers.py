@@ -1,0 +1,191 @@
+"""Symplify's triggers: its transactional send (research 7c, as moonwalker/carmaclient calls
+it). A trigger is declared in the fixture with its list and channel; `POST .../triggers/{id}/
+messages` sends it to one contact of that list, now or at its `deliveryTime` on the tenant's
+clock (sandbox/schedule.py), and the message is decided like every send: the contact's
+temporary block, then its opt-out of the channel unless the trigger ignores opt-outs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sandbox import outbox, schedule
+from sandbox.clock import OutOfRange, checked, epoch_ms, iso
+from sandbox.engine import Category, Channel, Decision, Facts, Intent
+from sandbox.errors import InvalidInput, NotFound
+from sandbox.http import Context, Reply
+from sandbox.store import Doc, TenantData, Tx
+from sandbox.vendors.symplify.accounts import CONTACTS, TRIGGERS, account, list_key
+from sandbox.vendors.symplify.contacts import OPT_OUTS
+from sandbox.vendors.symplify.registry import handlers
+from sandbox.vendors.symplify.sends import ADDRESS, contact_facts
+
+OPERATION = "sendTrigger"
+CHANNEL_TYPE = {Channel.EMAIL: 1, Channel.SMS: 2}  # TriggerDTO channelTypeId
+# SendTriggerDTO deliveryTime: yyyy-MM-ddTHH:mm:ssZZZZ, e.g. 2016-02-09T11:00:00+0100
+DELIVERY_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}")
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
+
+# stages one message in `tx` as of `stamp`: the request's Context.record, or the outbox's own
+Recorder = Callable[..., tuple[Doc, Decision]]
+
+
+def trigger_dto(trigger: Doc) -> dict[str, Any]:
+    """Symplify's TriggerDTO (no campaigns are emulated: activeCampaign 0, no versions)."""
+    dto: dict[str, Any] = {
+        "id": trigger["trigger_id"],
+        "type": 1,
+        "projectId": 0,
+        "name": trigger["name"],
+        "listId": trigger["list_id"],
+        "dateCreated": trigger["created"],
+        "dateModified": trigger["created"],
+        "channelTypeId": CHANNEL_TYPE[Channel(trigger["channel"])],
+        "activeCampaign": 0,
+        "ignoreOptOut": trigger["ignore_opt_out"],
+        "campaignVersions": [],
+        "active": True,
+    }
+    if trigger.get("description"):
+        dto["description"] = trigger["description"]
+    return dto
+
+
+def path_trigger(ctx: Context) -> Doc:
+    account_id = account(ctx)
+    trigger_id = ctx.path_params["triggerId"]
+    found = ctx.data[TRIGGERS].get(list_key(account_id, trigger_id))
+    if found is None:
+        raise NotFound(
+            f"triggerId: no trigger {trigger_id} in account {account_id}", field="triggerId"
+        )
+    return found
+
+
+@handlers("listTriggers")
+def list_triggers(ctx: Context) -> Reply:
+    owned = ctx.data[TRIGGERS].all_by("account", account(ctx))
+    return Reply([trigger_dto(t) for t in sorted(owned, key=lambda t: t["trigger_id"])])
+
+
+@handlers("getTrigger")
+def get_trigger(ctx: Context) -> Reply:
+    return Reply(trigger_dto(path_trigger(ctx)))
+
+
+@handlers(OPERATION)
+def send_trigger(ctx: Context) -> Reply:
+    trigger = path_trigger(ctx)
+    body = ctx.body
+    original_id = body["originalId"]
+    contact = _contact(ctx.data, trigger, original_id)
+    if contact is None:
+        raise NotFound(
+            f"originalId: no contact {original_id!r} on list {trigger['list_id']}, the list of "
+            f"trigger {trigger['trigger_id']}",
+            field="originalId",
+        )
+    channel = Channel(trigger["channel"])
+    if not contact.get(ADDRESS[channel]):
+        noun = "e-mail address" if channel is Channel.EMAIL else "mobile number"
+        raise InvalidInput(
+            f"originalId: contact {original_id!r} has no {noun}, and trigger "
+            f"{trigger['trigger_id']} sends {channel}",
+            field="originalId",
+        )
+    due = _delivery_time(body.get("deliveryTime"))
+    work = {
+        "account": trigger["account"],
+        "trigger_id": trigger["trigger_id"],
+        "original_id": original_id,
+        "properties": body.get("properties") or {},
+        "opt_out": bool(body.get("optOut")),
+    }
+    tx = ctx.data.begin()
+    if due is not None and due > ctx.now:
+        schedule.add(tx, "symplify", due, work)
+        tx.commit()
+        return Reply({"message": f"Trigger message scheduled for {iso(due)}"})
+    _send(tx, trigger, contact, work, now=ctx.now, record=ctx.record)
+    tx.commit()
+    return Reply({"message": "Trigger message queued"})
+
+
+def deliver_due(data: TenantData, tx: Tx, item: Doc, due: datetime) -> None:
+    """A scheduled trigger message, decided as of its due time with the contact as it is now
+    (a trigger or contact removed meanwhile: nothing is sent)."""
+    work = item["work"]
+    trigger = data[TRIGGERS].get(list_key(work["account"], work["trigger_id"]))
+    if trigger is None:
+        return
+    contact = _contact(data, trigger, work["original_id"])
+    if contact is None or not contact.get(ADDRESS[Channel(trigger["channel"])]):
+        return
+
+    def record(tx: Tx, intent: Intent, facts: Facts, **text: Any) -> tuple[Doc, Decision]:
+        return outbox.record(tx, intent, facts, stamp=iso(due), **text)
+
+    _send(tx, trigger, contact, work, now=due, record=record)
+
+
+def _contact(data: TenantData, trigger: Doc, original_id: str) -> Doc | None:
+    on_list = (trigger["account"], trigger["list_id"], original_id)
+    return data[CONTACTS].by("on_list", on_list)
+
+
+def _send(
+    tx: Tx, trigger: Doc, contact: Doc, work: Doc, *, now: datetime, record: Recorder
+) -> None:
+    """The trigger's one message to `contact`, and its opt-out after it when asked for."""
+    channel = Channel(trigger["channel"])
+    facts = contact_facts(contact, trigger["list_id"], channel, now)
+    intent = Intent(
+        vendor="symplify",
+        operation=OPERATION,
+        channel=channel,
+        category=Category.TRANSACTIONAL,
+        priority=None,
+        to=contact[ADDRESS[channel]],
+    )
+    subject = (trigger.get("subject") or trigger["name"]) if channel is Channel.EMAIL else None
+    record(
+        tx,
+        intent,
+        facts._replace(ignore_opt_out=trigger["ignore_opt_out"]),
+        subject=subject,
+        body=_text(trigger.get("body") or trigger["name"], work["properties"]),
+    )
+    if work["opt_out"]:
+        stored, _ = OPT_OUTS[channel]
+        tx.put(CONTACTS, {**contact, stored: True, "modified": epoch_ms(now)})
+
+
+def _text(template: str, properties: dict[str, Any]) -> str:
+    """The trigger's body with `{{name}}` replaced by the send's property of that name (an
+    unknown name is left as it is)."""
+
+    def value(match: re.Match[str]) -> str:
+        given = properties.get(match.group(1))
+        return match.group(0) if given is None else str(given)
+
+    return PLACEHOLDER.sub(value, template)
+
+
+def _delivery_time(value: str | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if not DELIVERY_TIME.fullmatch(value):
+        raise InvalidInput(
+            f"deliveryTime: {value!r} is not yyyy-MM-ddTHH:mm:ssZZZZ (e.g. "
+            "2016-02-09T11:00:00+0100)",
+            field="deliveryTime",
+        )
+    try:
+        return checked(datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z"))
+    except (ValueError, OutOfRange):
+        raise InvalidInput(
+            f"deliveryTime: {value!r} is not a time on the calendar", field="deliveryTime"
+        ) from None
