@@ -149,6 +149,77 @@ def _email_echo(item: dict[str, Any], record: Doc, schedule_key: str) -> dict[st
     }
 
 
+# --- v1.1 sendMessage: a list per channel under `root`, each item answered alone --------------
+# the v1.1 codes of an invalid address, where they differ from v2's
+V11_INVALID = {"sms": 4101, "email": 4208}
+SCHEDULE_KEYS = ("scheduled_time", "scheduledTime")  # the reference writes both
+
+
+@handlers("sendMessageV11")
+def send_message_v11(ctx: Context) -> Reply:
+    """Capillary's send-communication-message (research 7a). Its example answers one SMS as
+    `{"response": {"status": {"success": "true", "code": "200", "message": "success"}, "sms":
+    {"id", "to", "status": "Sent", "scheduled_time"}}}`: statuses are strings here, as there."""
+    channel = str(ctx.query.get("channel", "sms")).lower()
+    spec = LISTS[channel]
+    spec = replace(spec, invalid_code=V11_INVALID.get(channel, spec.invalid_code))
+    items = (ctx.body.get("root") or {}).get(spec.body_list)
+    if not items:
+        raise NoCommunication(
+            f"No communication passed or Invalid request body: the {spec.channel.value} "
+            f"channel reads the 'root.{spec.body_list}' list",
+            field=f"root.{spec.body_list}",
+        )
+    results: list[dict[str, Any]] = []
+    succeeded = 0
+    for index, item in enumerate(items):
+        where = f"root.{spec.body_list}[{index}]"
+        error: ApiError | None = ctx.item_errors.get(("root", spec.body_list, index))
+        record: Doc | None = None
+        if error is None:
+            try:
+                record = _send_one(ctx, item, spec, where)
+            except StorageUnavailable:
+                if not succeeded:  # nothing was written: the whole request answers 503
+                    raise
+                error = StorageUnavailable("storage unavailable: this item was not sent")
+            except ApiError as exc:
+                error = exc
+        results.append(_v11_sent(spec, item if isinstance(item, dict) else {}, record, error))
+        succeeded += error is None
+    http, message = batch_outcome(len(items), succeeded)
+    status = {
+        "success": "true" if succeeded else "false",
+        "code": str(http),
+        "message": "success" if http == 200 else message,
+    }
+    answered = results[0] if len(results) == 1 else results
+    return Reply({"response": {"status": status, spec.body_list: answered}}, http)
+
+
+def _v11_sent(
+    spec: ListChannel, item: dict[str, Any], record: Doc | None, error: ApiError | None
+) -> dict[str, Any]:
+    """One item's answer: the example's fields, echoed, and the item's own status."""
+    scheduled: dict[str, Any] = {k: item[k] for k in SCHEDULE_KEYS if k in item}
+    if record is None:
+        code = error.vendor_code if error is not None and error.vendor_code else 400
+        failed: dict[str, Any] = {"status": "Failed", **scheduled}
+        if item.get(spec.to_field) is not None:
+            failed["to"] = str(item[spec.to_field])
+        failed["item_status"] = {
+            "success": "false",
+            "code": str(code),
+            "message": error.message if error is not None else "",
+        }
+        return failed
+    sent: dict[str, Any] = {"id": record["id"], "to": record["to"], "status": "Sent", **scheduled}
+    if spec.channel is Channel.EMAIL:
+        sent.update({k: item[k] for k in ("cc", "bcc", "subject") if k in item})
+    sent["item_status"] = {"success": "true", "code": "200", "message": "success"}
+    return sent
+
+
 # --- v2 sendMessage and WeChat: lists whose items succeed or fail alone -----------------------
 @handlers("sendMessage")
 def send_message(ctx: Context) -> Reply:
