@@ -196,7 +196,8 @@ def succeeded(response: httpx.Response) -> bool:
     if response.status_code != 200:
         return False
     if "response" in body:
-        return bool(body["response"]["status"]["success"] == "true")
+        # "true", or true where an operation's examples type it (request/add)
+        return bool(body["response"]["status"]["success"] in {"true", True})
     if isinstance(body.get("status"), dict):
         return bool(body["status"]["success"])
     return not body.get("errors")

@@ -268,7 +268,7 @@ def v2_error(response: httpx.Response) -> dict[str, Any]:
 def assert_v11_ok(response: httpx.Response) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     status = v11_status(response)
-    assert str(status["success"]) == "true" and int(status["code"]) == 200, status
+    assert status["success"] in {"true", True} and int(status["code"]) == 200, status
     body: dict[str, Any] = response.json()["response"]
     return body
 

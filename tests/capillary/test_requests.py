@@ -29,7 +29,10 @@ ADD, APPROVE = "/v1.1/request/add", "/v1.1/request/approve"
 
 
 def add(cap: Cap, item: dict[str, Any], **params: Any) -> dict[str, Any]:
-    body = assert_v11_ok(cap.post(ADD, batch("request", item), params=params or None))
+    response = cap.post(ADD, batch("request", item), params=params or None)
+    status = response.json()["response"]["status"]
+    assert (status["success"], status["code"]) == (True, 200), status  # typed (research 7b)
+    body = assert_v11_ok(response)
     added: dict[str, Any] = body["requests"]["request"][0]
     return added
 
@@ -46,11 +49,14 @@ def points(cap: Cap, who: int) -> float:
 # --- v1.1 ------------------------------------------------------------------------------------
 def test_add_change_request_answers_the_request(cap: Cap) -> None:
     added = add(cap, change_item(ACTIVE, "MOBILE", FREE_MOBILE, reference_id="ref-1"))
+    # typed as Capillary's typed examples of request/add type it (research 7b)
     assert added["item_status"] == {
-        "success": "true",
+        "success": True,
         "code": 9000,
         "message": "Change Identifier request added successfully",
     }
+    assert (added["old_type"], added["new_type"], added["misc_info"]) == (None, None, None)
+    assert added["transaction_id"] == "0" and isinstance(added["comments"], str)
     assert added["status"] == "PENDING" and added["id"].isdigit()
     assert (added["type"], added["base_type"]) == ("CHANGE_IDENTIFIER", "MOBILE")
     assert (added["old_value"], added["new_value"]) == (MOBILE[ACTIVE], FREE_MOBILE)
@@ -106,7 +112,7 @@ def test_v11_approving_twice_is_9052(cap: Cap) -> None:
     assert int(v11_status(response)["code"]) == 500
     [item] = response.json()["response"]["requests"]["request"]
     assert item["item_status"]["code"] == 9052
-    assert str(item["item_status"]["success"]) == "false"
+    assert item["item_status"]["success"] in {"false", False}
     assert cap.snapshot() == before
 
 

@@ -20,20 +20,24 @@ def batch_outcome(total: int, succeeded: int) -> tuple[int, str]:
     return 400, "All requests have failed due to errors"
 
 
-def v11_batch(plural: str, singular: str, items: list[dict[str, Any]], failed: int) -> Reply:
+def v11_batch(
+    plural: str, singular: str, items: list[dict[str, Any]], failed: int, *, typed: bool = False
+) -> Reply:
     """v1.1 batch (batch_outcome), whose status `code` for 'All requests have failed' is
     Capillary's documented 500: the sandbox answers HTTP 400 because it never answers 5xx
-    for a client's input."""
+    for a client's input. Capillary types the status differently per operation: most
+    examples write `"success": "true"` and the counts as strings; `typed` is the JSON-typed
+    form of those that write `"success": true` (request/add, research 7b)."""
     total = len(items)
     succeeded = total - failed
     http, message = batch_outcome(total, succeeded)
     code = 500 if http == 400 else http
-    status = {
-        "success": "true" if succeeded else "false",
+    status: dict[str, Any] = {
+        "success": bool(succeeded) if typed else ("true" if succeeded else "false"),
         "code": code,
         "message": message,
-        "total": str(total),
-        "success_count": str(succeeded),
+        "total": total if typed else str(total),
+        "success_count": succeeded if typed else str(succeeded),
     }
     return Reply({"response": {"status": status, plural: {singular: items}}}, http)
 
@@ -47,6 +51,8 @@ def v11_each(
     singular: str,
     process: Callable[[Tx, Any, str], Item],
     failure: Callable[[Any, ApiError | None], Item],
+    *,
+    typed: bool = False,
 ) -> Reply:
     """A v1.1 batch (`root.<singular>[]`): each item in its own transaction, so a bad item
     fails alone (schema errors included) and the good ones apply. `process(tx, item, where)`
@@ -71,7 +77,7 @@ def v11_each(
                 continue
         failed += 1
         results.append(failure(item if isinstance(item, dict) else {}, error))
-    return v11_batch(plural, singular, results, failed)
+    return v11_batch(plural, singular, results, failed, typed=typed)
 
 
 def v11_ok(**entities: Any) -> Reply:

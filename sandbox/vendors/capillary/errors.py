@@ -46,10 +46,16 @@ def v2_error(error: ApiError) -> dict[str, Any]:
 
 
 def item_status(
-    error: ApiError | None, success_code: int, success_message: str, *, customer_api: bool = False
+    error: ApiError | None,
+    success_code: int,
+    success_message: str,
+    *,
+    customer_api: bool = False,
+    typed: bool = False,
 ) -> dict[str, Any]:
     """A v1.1 `item_status`: the item's own success or failure. The customer APIs' examples
-    write the code as a string and add an empty warnings list; the others use a number."""
+    write the code as a string and add an empty warnings list; the others use a number;
+    `typed` writes `success` as a boolean too (request/add's examples)."""
     if error is None:
         status: dict[str, Any] = {
             "success": "true",
@@ -62,6 +68,8 @@ def item_status(
     if customer_api:
         status["code"] = str(status["code"])
         status["warnings"] = {"warning": []}
+    if typed:
+        status["success"] = error is None
     return status
 
 

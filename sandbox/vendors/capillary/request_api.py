@@ -39,10 +39,16 @@ def add_request(ctx: Context) -> Reply:
             request = request_model.decide(tx, ctx, request, "APPROVED", None)
         else:
             request_model.notify_requested(tx, ctx, request, customer)
-        done = item_status(None, _ADDED[request["type"]], _ADDED_MESSAGE[request["type"]])
-        return {**_render_v11(request, customer), "item_status": done}
+        done = item_status(
+            None, _ADDED[request["type"]], _ADDED_MESSAGE[request["type"]], typed=True
+        )
+        return {**_render_v11(request, customer), **_ADD_EXTRAS, "item_status": done}
 
-    return v11_each(ctx, "requests", "request", process, _failed_item)
+    return v11_each(ctx, "requests", "request", process, _failed_item, typed=True)
+
+
+# fields request/add's typed examples carry for a change or goodwill request (research 7b)
+_ADD_EXTRAS = {"old_type": None, "new_type": None, "misc_info": None, "transaction_id": "0"}
 
 
 def _customer_of(tx: Tx, given: dict[str, Any], where: str) -> Doc:
@@ -172,8 +178,8 @@ def _render_v11(request: Doc, customer: Doc) -> dict[str, Any]:
         },
         "old_value": request["old_value"],
         "new_value": request["new_value"],
-        "reason": request["reason"],
-        "comments": request["comments"],
+        "reason": request["reason"] or "",
+        "comments": request["comments"] or "",
     }
 
 
@@ -185,7 +191,7 @@ def _failed_item(item: dict[str, Any], error: ApiError | None) -> dict[str, Any]
         "type": item.get("type"),
         "base_type": item.get("base_type"),
         "customer": item.get("customer"),
-        "item_status": item_status(error, 0, ""),
+        "item_status": item_status(error, 0, "", typed=True),
     }
 
 
