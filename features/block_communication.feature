@@ -42,6 +42,10 @@ Feature: Block communication through a customer status label (Capillary)
       | POST /v2/communications/sendMessage?channel=whatsapp  | WHATSAPP         |
       | POST /v2/communications/sendMessage?channel=zalo      | ZALO             |
       | POST /v2/communications/wechat                        | WECHAT           |
+      | POST /v1.1/communications/sendMessage?channel=sms     | SMS              |
+      | POST /v1.1/communications/sendMessage?channel=email   | EMAIL            |
+      | POST /v1.1/communications/sendMessage?channel=whatsapp | WHATSAPP        |
+      | POST /v1.1/communications/sendMessage?channel=zalo    | ZALO             |
       | POST /v2/otp/generate (whatsapp)                      | WHATSAPP         |
       | POST /v2/otp/generate (sms and email)                 | SMS and EMAIL    |
       | POST /v2/internal/subscription/configuration          | EMAIL            |
@@ -60,6 +64,7 @@ Feature: Block communication through a customer status label (Capillary)
       | PUT /v2/goodwillRequest/{id}                         | SMS and EMAIL |
       | POST /v2/communications/sendMessage?channel=whatsapp | WHATSAPP      |
       | POST /v2/communications/wechat                       | WECHAT        |
+      | POST /v1.1/communications/sendMessage?channel=email  | EMAIL         |
       | POST /v2/otp/generate (sms and email)                | SMS and EMAIL |
       | POST /v2/internal/subscription/configuration         | EMAIL         |
 

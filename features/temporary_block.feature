@@ -24,6 +24,7 @@ Feature: Symplify temporary contact blocking, on the tenant's clock
       | 42   | 111         | lady_gaga@example.com |
       | 42   | 222         | tom@example.com       |
       | 43   | 111         | lady_gaga@example.com |
+    And the Symplify account "1234" has the EMAIL trigger 7 "Order confirmation" on list 42
     And the tenant clock is frozen at "2020-01-15T09:00:00Z"
 
   @stmt-004-01 @stmt-004-02 @stmt-004-05 @stmt-004-10
@@ -271,3 +272,37 @@ Feature: Symplify temporary contact blocking, on the tenant's clock
     Then the answer has [0].originalId = "777"
     When a message is sent to list 100 of account "1234"
     Then the message to "vip@example.com" is SUPPRESSED with reason CONTACT_TEMP_BLOCKED
+
+  @stmt-004-02 @ref-carmaclient-SendTrigger
+  Scenario: "until that date, no messages will be sent" through a trigger, Symplify's transactional send
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "ORIGINALID", "listId": "42", "searchValue": "111", "blockUntil": "2020-02-01"}
+      """
+    And the client sends POST /symplify/1234/triggers/7/messages
+      """
+      {"originalId": "111", "properties": {"orderId": "A-1001"}}
+      """
+    Then the answer is HTTP 200
+    And the message to "lady_gaga@example.com" is SUPPRESSED with reason CONTACT_TEMP_BLOCKED
+    When the client sends POST /symplify/1234/triggers/7/messages
+      """
+      {"originalId": "222"}
+      """
+    Then the answer is HTTP 200
+    And the message to "tom@example.com" is DELIVERED with reason none
+
+  @stmt-004-02 @ref-carmaclient-SendTrigger
+  Scenario: A trigger scheduled inside a block is decided when it is due, on the tenant clock
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "ORIGINALID", "listId": "42", "searchValue": "111", "blockUntil": "2020-01-16"}
+      """
+    And the client sends POST /symplify/1234/triggers/7/messages
+      """
+      {"originalId": "111", "deliveryTime": "2020-01-16T12:00:00+0100"}
+      """
+    Then the answer is HTTP 200
+    And no message to "lady_gaga@example.com" is in the outbox
+    When the tenant clock advances 2 days
+    Then the newest message to "lady_gaga@example.com" is SUPPRESSED with reason CONTACT_TEMP_BLOCKED

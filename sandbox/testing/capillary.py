@@ -101,7 +101,9 @@ def _email_v2(tenant: Tenant, customer: Customer) -> httpx.Response:
     return _post(tenant, "/v2/communications/email", {"email": [item]})
 
 
-def _send_message(channel: str) -> Call:
+def _send_message(channel: str, version: str = "v2") -> Call:
+    """sendMessage of one channel; v1.1 wraps the same list in `root`, as its reference does."""
+
     def call(tenant: Tenant, customer: Customer) -> httpx.Response:
         body: dict[str, Any] = {
             "sms": {"sms": [{"to": customer["mobile"], "body": "Hello"}]},
@@ -109,7 +111,9 @@ def _send_message(channel: str) -> Call:
             "whatsapp": {"whatsappMessage": [{"receiver": customer["mobile"], "template": "Hi"}]},
             "zalo": {"zaloMessage": [{"receiver": customer["mobile"], "template": "Hi"}]},
         }[channel]
-        return _post(tenant, "/v2/communications/sendMessage", body, channel=channel)
+        if version == "v1.1":
+            body = {"root": body}
+        return _post(tenant, f"/{version}/communications/sendMessage", body, channel=channel)
 
     return call
 
@@ -182,6 +186,10 @@ CALLS: dict[str, Call] = {
     "POST /v2/communications/sendMessage?channel=email": _send_message("email"),
     "POST /v2/communications/sendMessage?channel=whatsapp": _send_message("whatsapp"),
     "POST /v2/communications/sendMessage?channel=zalo": _send_message("zalo"),
+    "POST /v1.1/communications/sendMessage?channel=sms": _send_message("sms", "v1.1"),
+    "POST /v1.1/communications/sendMessage?channel=email": _send_message("email", "v1.1"),
+    "POST /v1.1/communications/sendMessage?channel=whatsapp": _send_message("whatsapp", "v1.1"),
+    "POST /v1.1/communications/sendMessage?channel=zalo": _send_message("zalo", "v1.1"),
     "POST /v2/communications/wechat": _wechat,
     "POST /v2/otp/generate (whatsapp)": _otp([{"type": "WHATSAPP"}]),
     "POST /v2/otp/generate (sms and email)": _otp([{"type": "SMS"}, {"type": "EMAIL"}]),

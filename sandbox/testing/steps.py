@@ -32,6 +32,7 @@ class World:
         self.blocklist: list[dict[str, Any]] = []  # the fixture's Messangi blocklist
         # the fixture's Symplify accounts: customer id -> list id -> contacts
         self.accounts: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        self.triggers: dict[str, list[dict[str, Any]]] = {}  # account -> its triggers
         self._tenant: Tenant | None = None
         self.response: httpx.Response | None = None
         self.answers: list[httpx.Response | None] = []  # of the last `sends ... N times`
@@ -58,6 +59,7 @@ class World:
                                 {"id": list_id, "contacts": contacts}
                                 for list_id, contacts in lists.items()
                             ],
+                            "triggers": self.triggers.get(account, []),
                         }
                         for account, lists in self.accounts.items()
                     ]
@@ -174,6 +176,28 @@ def symplify_contacts(world: World, account: str, datatable: list[list[str]]) ->
     for row in rows:
         values = {k: v for k, v in zip(header, row, strict=True) if v}
         lists.setdefault(values.pop("list"), []).append(values)
+
+
+@given(
+    parsers.re(
+        r'the Symplify account "(?P<account>[^"]+)" has the (?P<channel>EMAIL|SMS) trigger '
+        r'(?P<trigger_id>\d+) "(?P<name>[^"]+)" on list (?P<list_id>\d+)'
+        r"(?P<ignores> ignoring opt-outs)?$"
+    )
+)
+def symplify_trigger(
+    world: World, *, account: str, channel: str, trigger_id: str, name: str, list_id: str,
+    ignores: str | None,
+) -> None:  # fmt: skip
+    world.triggers.setdefault(account, []).append(
+        {
+            "id": int(trigger_id),
+            "name": name,
+            "list_id": int(list_id),
+            "channel": channel,
+            "ignore_opt_out": bool(ignores),
+        }
+    )
 
 
 # --- when -----------------------------------------------------------------------------------
@@ -508,6 +532,20 @@ def answer_mentions(world: World, pointer: str, text: str) -> None:
 def last_message(world: World, name: str, status: str, reason: str) -> None:
     messages = world.tenant.outbox(customer_id=str(world.customer(name)["id"]), limit=1)
     assert messages, f"no message to {name}"
+    expected = None if reason == "none" else reason
+    assert (messages[0]["status"], messages[0]["reason"]) == (status, expected), messages[0]
+
+
+@then(parsers.parse('no message to "{address}" is in the outbox'))
+def none_to(world: World, address: str) -> None:
+    assert world.tenant.outbox(to=address) == []
+
+
+@then(parsers.parse('the newest message to "{address}" is {status} with reason {reason}'))
+def newest_to(world: World, address: str, status: str, reason: str) -> None:
+    """The newest message to `address` in the outbox, whichever call or schedule recorded it."""
+    messages = world.tenant.outbox(to=address, limit=1)
+    assert messages, f"no message to {address}"
     expected = None if reason == "none" else reason
     assert (messages[0]["status"], messages[0]["reason"]) == (status, expected), messages[0]
 
