@@ -14,11 +14,11 @@ the vendors really give:
   statuses for that operation only, and `documented_refusal` fails any other 400 answer to
   valid data: a refusal naming a code or field not in the operation's list.
 - **Schema-invalid requests accepted** (`negative_data_rejection`). Capillary's list sends
-  decide item by item (a bad item fails alone, docs/contract.md section 2), and `sendMessage` reads
-  only the list of its `channel`. `negative_data_rejection_per_item` runs schemathesis' check
-  in place of the built-in one and forgives its failure on those operations (`x-sandbox-items`)
-  only when the answer reports a failed item, or when the body without the lists the channel
-  does not read is valid; any other 2xx to invalid data fails.
+  decide item by item (a bad item fails alone, docs/contract.md section 2), and `sendMessage`
+  reads only the list of its `channel` (v1.1's under `root`). `negative_data_rejection_per_item`
+  runs schemathesis' check in place of the built-in one and forgives its failure on those
+  operations (`x-sandbox-items`) only when the answer reports a failed item, or when the body
+  without the lists the channel does not read is valid; any other 2xx to invalid data fails.
 """
 
 from __future__ import annotations
@@ -111,6 +111,14 @@ REFUSALS: dict[str, Refusals] = {
         4203,
         4217,
         8055,
+    ),
+    "sendMessageV11": _r(
+        f"{ITEMS}: a recipient that is no mobile number (4101), e-mail address (4208) or "
+        "known receiver (403); the channel's list missing from `root` (400)",
+        400,
+        403,
+        4101,
+        4208,
     ),
     "sendWechat": _r(f"{ITEMS}: a receiver the tenant does not know (403)", 400, 403),
     # Capillary v1.1: 400 "Input is invalid", 500 "All requests have failed" with item codes
@@ -306,10 +314,15 @@ def _has_failed_item(value: Any) -> bool:
     return False
 
 
+# the operations that read only their channel's list, and the key the lists sit under
+LISTS_UNDER = {"sendMessage": None, "sendMessageV11": "root"}
+
+
 def _valid_without_unread_lists(case: Case) -> bool:
-    """sendMessage: the body, without the lists its channel does not read, is schema-valid
-    (and so is the query)."""
-    if _operation_id(case) != "sendMessage" or not isinstance(case.body, dict):
+    """sendMessage (v2 and v1.1): the body, without the lists its channel does not read, is
+    schema-valid (and so is the query)."""
+    operation = _operation_id(case)
+    if operation not in LISTS_UNDER or not isinstance(case.body, dict):
         return False
     if case.meta is not None:
         for location, info in case.meta.components.items():
@@ -318,7 +331,12 @@ def _valid_without_unread_lists(case: Case) -> bool:
     channel = str((case.query or {}).get("channel", "sms")).lower()
     read = CHANNEL_LISTS.get(channel)
     unread = set(CHANNEL_LISTS.values()) - {read}
-    body = {key: value for key, value in case.body.items() if key not in unread}
+    under = LISTS_UNDER[operation]
+    lists = case.body.get(under) if under is not None else case.body
+    if not isinstance(lists, dict):
+        return False
+    read_only = {key: value for key, value in lists.items() if key not in unread}
+    body = {**case.body, under: read_only} if under is not None else read_only
     return bool(_body_validator(case).is_valid(body))
 
 
