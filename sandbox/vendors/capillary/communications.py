@@ -100,6 +100,30 @@ def _send_one(ctx: Context, item: dict[str, Any], spec: ListChannel, where: str)
     return record
 
 
+def _send_item(
+    ctx: Context,
+    item: Any,
+    spec: ListChannel,
+    where: str,
+    error: ApiError | None,
+    *,
+    first: bool,
+) -> tuple[Doc | None, ApiError | None]:
+    """One item of a list send that fails alone: its message, or why it has none (its schema
+    error, or its refusal). A storage failure before any item was written is the whole
+    request's 503 (`first`: none has been yet)."""
+    if error is not None:
+        return None, error
+    try:
+        return _send_one(ctx, item, spec, where), None
+    except StorageUnavailable:
+        if first:
+            raise
+        return None, StorageUnavailable("storage unavailable: this item was not sent")
+    except ApiError as exc:
+        return None, exc
+
+
 def _utc(moment: datetime) -> str:
     """2026-11-23T10:00:00Z, as Capillary echoes scheduledTime."""
     return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
@@ -174,17 +198,8 @@ def send_message_v11(ctx: Context) -> Reply:
     succeeded = 0
     for index, item in enumerate(items):
         where = f"root.{spec.body_list}[{index}]"
-        error: ApiError | None = ctx.item_errors.get(("root", spec.body_list, index))
-        record: Doc | None = None
-        if error is None:
-            try:
-                record = _send_one(ctx, item, spec, where)
-            except StorageUnavailable:
-                if not succeeded:  # nothing was written: the whole request answers 503
-                    raise
-                error = StorageUnavailable("storage unavailable: this item was not sent")
-            except ApiError as exc:
-                error = exc
+        error = ctx.item_errors.get(("root", spec.body_list, index))
+        record, error = _send_item(ctx, item, spec, where, error, first=not succeeded)
         results.append(_v11_sent(spec, item if isinstance(item, dict) else {}, record, error))
         succeeded += error is None
     http, message = batch_outcome(len(items), succeeded)
@@ -243,16 +258,9 @@ def _send_list(ctx: Context, spec: ListChannel) -> Reply:
     succeeded = 0
     sent_at = ""  # the echoed scheduledTime of items without one, formatted once
     for index, item in enumerate(items):
-        error: ApiError | None = ctx.item_errors.get((spec.body_list, index))
-        if error is None:
-            try:
-                _send_one(ctx, item, spec, f"{spec.body_list}[{index}]")
-            except StorageUnavailable:
-                if not succeeded:  # nothing was written: the whole request answers 503
-                    raise
-                error = StorageUnavailable("storage unavailable: this item was not sent")
-            except ApiError as exc:
-                error = exc
+        where = f"{spec.body_list}[{index}]"
+        error = ctx.item_errors.get((spec.body_list, index))
+        _, error = _send_item(ctx, item, spec, where, error, first=not succeeded)
         echo = dict(item) if isinstance(item, dict) else {}
         if "scheduledTime" not in echo:
             echo["scheduledTime"] = sent_at = sent_at or _utc(ctx.now)
