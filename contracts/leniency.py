@@ -340,18 +340,19 @@ def _valid_without_unread_lists(case: Case) -> bool:
     return bool(_body_validator(case).is_valid(body))
 
 
-_BODY_VALIDATORS: dict[int, Any] = {}
+_BODY_VALIDATORS: dict[str, Any] = {}
 
 
 def _body_validator(case: Case) -> Any:
     """The operation's JSON body schema, compiled once per operation."""
     definition = case.operation.definition.raw
-    validator = _BODY_VALIDATORS.get(id(definition))
+    label = case.operation.label  # (an object's id may be reused by another schema's)
+    validator = _BODY_VALIDATORS.get(label)
     if validator is None:
         root = case.operation.schema.raw_schema
         schema = definition["requestBody"]["content"]["application/json"]["schema"]
         validator = jsonschema_rs.Draft202012Validator({**schema, "components": root["components"]})
-        _BODY_VALIDATORS[id(definition)] = validator
+        _BODY_VALIDATORS[label] = validator
     return validator
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
+from sandbox import webhooks
 from sandbox.request_log import Entry
 from sandbox.webhooks import Delivery, WebhookTarget
 
@@ -205,7 +206,7 @@ class MessageEvents:
             url,
             b"",
             outcome.status,
-            "webhook",
+            webhooks.OPERATION,
             messages[0]["vendor"],
             data.clock.now(),
             outcome.seconds,

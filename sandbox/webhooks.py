@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+OPERATION = "webhook"  # the operationId of a delivery's request-log entry
 TIMEOUT = 1.0  # seconds for one delivery: connect, send, answer
 BACKLOG = 10_000  # deliveries waiting for one URL; past it a message is logged undelivered
 PIPELINE = 256  # requests written at once when several are waiting

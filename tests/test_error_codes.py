@@ -62,7 +62,9 @@ def declared_codes(node: Any) -> set[int]:
 
 
 def raised_codes() -> set[int]:
-    """The codes Capillary's handlers raise: each error class's, each list channel's."""
+    """The codes Capillary's handlers raise: each error class's, each list channel's (v2 and
+    v1.1). A class's code missing from the catalogue already fails at import
+    (`CapillaryError.__init_subclass__` looks it up): the list channels are what this adds."""
     classes: set[type[errors.ApiError]] = set()
     pending: list[type[errors.ApiError]] = [errors.ApiError]
     while pending:
@@ -75,7 +77,12 @@ def raised_codes() -> set[int]:
         if cls.__module__.startswith("sandbox.vendors.capillary") and isinstance(cls.code, int)
     }
     return codes | {
-        spec.invalid_code for spec in [*communications.LISTS.values(), communications.WECHAT]
+        spec.invalid_code
+        for spec in [
+            *communications.LISTS.values(),
+            *communications.V11_LISTS.values(),
+            communications.WECHAT,
+        ]
     }
 
 

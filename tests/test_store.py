@@ -275,3 +275,20 @@ def test_the_fixture_is_kept_on_disk_for_resets(tmp_path: Path) -> None:
     data = Store(settings(tmp_path)).get("t1")
     assert data is not None and data.fixture() == fixture
     assert (tmp_path / "tenants" / "t1" / "fixture.json").exists()
+
+
+def test_a_collection_knows_its_earliest_value_through_puts_deletes_and_clears() -> None:
+    """What the schedule's O(1) look for due items rests on (sandbox/schedule.py)."""
+    due = Collection(CollectionSpec("scheduled", earliest="due"))
+    assert due.earliest() is None
+    for key, when in (("a", "2020-01-03"), ("b", "2020-01-01"), ("c", "2020-01-02")):
+        due.put({"id": key, "due": when})
+    assert due.earliest() == "2020-01-01"
+    due.put({"id": "d", "due": "2019-12-31"})  # a smaller one put later
+    assert due.earliest() == "2019-12-31"
+    due.delete("d")  # the smallest goes: the next is found
+    assert due.earliest() == "2020-01-01"
+    due.put({"id": "b", "due": "2020-01-05"})  # the smallest replaced by a later one
+    assert due.earliest() == "2020-01-02"
+    due.clear()
+    assert due.earliest() is None

@@ -90,8 +90,10 @@ class ControlGuard:
         return False
 
     def accepts(self, token: str) -> bool:
-        """Whether `token` (typed in the login form) is the control token."""
-        return self.cookie is None or hmac.compare_digest(cookie_value(token).encode(), self.cookie)
+        """Whether `token` (typed in the login form) is the control token (there is one)."""
+        return self.cookie is not None and hmac.compare_digest(
+            cookie_value(token).encode(), self.cookie
+        )
 
 
 def cookie_value(token: str) -> str:

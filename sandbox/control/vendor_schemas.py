@@ -13,17 +13,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from sandbox.spec import HTTP_METHODS
 from sandbox.vendor import Vendor
 
 MARK = "x-sandbox-vendors"
 OWNER = "x-sandbox-vendor"
-METHODS = ("get", "put", "post", "delete", "patch")
 
 
 def complete(document: dict[str, Any], vendors: Sequence[Vendor]) -> None:
     names = [vendor.name for vendor in vendors]
     for item in document["paths"].values():
-        for method in METHODS:
+        for method in HTTP_METHODS:
             owner = (item.get(method) or {}).get(OWNER)
             if owner is not None and owner not in names:
                 del item[method]

@@ -55,6 +55,7 @@ class Collection:
         # tally: group -> {kind: (count, latest time)}; each group's dict is replaced, never
         # changed in place, so a snapshot can take the current ones as they are
         self.tallies: dict[Any, dict[Any, tuple[int, Any]]] = {}
+        self._earliest_field = spec.earliest
         self._earliest: Any = None  # the smallest `spec.earliest` value, None: to be found
 
     # reads -------------------------------------------------------------------------------
@@ -92,7 +93,7 @@ class Collection:
     def earliest(self) -> Any:
         """The smallest value of the spec's `earliest` field among the documents (None when
         there are none); found again only after the document holding it went."""
-        field = self.spec.earliest
+        field = self._earliest_field
         assert field is not None, f"{self.spec.name} declares no earliest field"
         if self._earliest is None and self._docs:
             self._earliest = min(doc[field] for doc in self._docs.values())
@@ -133,17 +134,6 @@ class Collection:
         self._index(key, doc)
         if old is None and self.capacity is not None:
             self._evict()
-        if self.spec.earliest is not None:
-            self._track_earliest(old, doc)
-
-    def _track_earliest(self, old: Doc | None, new: Doc | None) -> None:
-        field, known = self.spec.earliest, self._earliest
-        if known is None or field is None:
-            return  # found when asked
-        if old is not None and old[field] == known:
-            self._earliest = None  # the smallest went: found again when asked
-        elif new is not None and new[field] < known:
-            self._earliest = new[field]
 
     def _count(self, doc: Doc) -> None:
         group_field, kind_field, time_field = self.spec.tally  # type: ignore[misc]
@@ -158,8 +148,6 @@ class Collection:
         old = self._docs.pop(key, None)
         if old is not None:
             self._unindex(key, old)
-            if self.spec.earliest is not None:
-                self._track_earliest(old, None)
 
     def clear(self, tallies: bool = False) -> None:
         """Remove every document (and the tallies too when `tallies`: a reset)."""
@@ -187,14 +175,15 @@ class Collection:
         while len(self._docs) > self.capacity:
             key, old = self._docs.popitem(last=False)
             self._unindex(key, old)
-            if self.spec.earliest is not None:
-                self._track_earliest(old, None)
 
     def _indexed_as(self, name: str, doc: Doc) -> Any:
         derive = self.spec.derived.get(name)
         return derive(doc) if derive is not None else self._norm(name, doc.get(name))
 
     def _index(self, key: Key, doc: Doc) -> None:
+        field = self._earliest_field
+        if field is not None and self._earliest is not None and doc[field] < self._earliest:
+            self._earliest = doc[field]  # (unknown stays unknown: found when asked)
         for name, index in self._unique.items():
             value = self._indexed_as(name, doc)
             if value not in (None, ""):
@@ -205,6 +194,9 @@ class Collection:
                 multi.setdefault(value, {})[key] = None
 
     def _unindex(self, key: Key, doc: Doc) -> None:
+        field = self._earliest_field
+        if field is not None and doc[field] == self._earliest:
+            self._earliest = None  # the smallest went: found again when asked
         for name, index in self._unique.items():
             value = self._indexed_as(name, doc)
             if value not in (None, "") and index.get(value) == key:

@@ -530,10 +530,14 @@ def answer_mentions(world: World, pointer: str, text: str) -> None:
 
 @then(parsers.parse('the last message to "{name}" is {status} with reason {reason}'))
 def last_message(world: World, name: str, status: str, reason: str) -> None:
-    messages = world.tenant.outbox(customer_id=str(world.customer(name)["id"]), limit=1)
-    assert messages, f"no message to {name}"
+    newest = world.tenant.outbox(customer_id=str(world.customer(name)["id"]), limit=1)
+    _newest_is(newest, name, status, reason)
+
+
+def _newest_is(newest: list[dict[str, Any]], to: str, status: str, reason: str) -> None:
+    assert newest, f"no message to {to}"
     expected = None if reason == "none" else reason
-    assert (messages[0]["status"], messages[0]["reason"]) == (status, expected), messages[0]
+    assert (newest[0]["status"], newest[0]["reason"]) == (status, expected), newest[0]
 
 
 @then(parsers.parse('no message to "{address}" is in the outbox'))
@@ -544,10 +548,7 @@ def none_to(world: World, address: str) -> None:
 @then(parsers.parse('the newest message to "{address}" is {status} with reason {reason}'))
 def newest_to(world: World, address: str, status: str, reason: str) -> None:
     """The newest message to `address` in the outbox, whichever call or schedule recorded it."""
-    messages = world.tenant.outbox(to=address, limit=1)
-    assert messages, f"no message to {address}"
-    expected = None if reason == "none" else reason
-    assert (messages[0]["status"], messages[0]["reason"]) == (status, expected), messages[0]
+    _newest_is(world.tenant.outbox(to=address, limit=1), address, status, reason)
 
 
 @then(parsers.parse('"{name}" has no message'))

@@ -19,9 +19,9 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sandbox.asgi import json_response
-from sandbox.control.guard import COOKIE, ControlGuard, cookie_value
-from sandbox.errors import ApiError, Unauthorized, render
+from sandbox.asgi import Incoming, json_response, read_body
+from sandbox.control.guard import COOKIE, LOGIN, STATIC, ControlGuard, cookie_value
+from sandbox.errors import ApiError, PayloadTooLarge, Unauthorized, render
 from sandbox.store import Store
 from sandbox.ui.pages import Pages
 from sandbox.ui.stream import events_endpoint
@@ -29,7 +29,10 @@ from sandbox.vendor import Vendor
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-UI = "/_sandbox/ui"
+CONTROL = "/_sandbox"
+UI = f"{CONTROL}/ui"
+# the two paths open without the token, as the guard names them under the control plane
+LOGIN_PAGE, ASSETS = f"{CONTROL}{LOGIN}", f"{CONTROL}{STATIC}".rstrip("/")
 LOGIN_BODY = 4096  # bytes of a login form: a token and where to go next
 
 
@@ -81,11 +84,11 @@ def ui_routes(
         routes=[
             Route(UI, home),
             Route(f"{UI}/", pages.tenants),
-            Mount(f"{UI}/static", assets(), name="static"),
+            Mount(ASSETS, assets(), name="static"),
             Route(f"{UI}/tenants/{{tenant}}", pages.outbox),
             Route(f"{UI}/tenants/{{tenant}}/messages/{{id}}", pages.message),
             Route(f"{UI}/tenants/{{tenant}}/recipients", pages.recipients),
-            Route(f"{UI}/login", login_page(pages, guard), methods=["GET", "POST"]),
+            Route(LOGIN_PAGE, login_page(pages, guard), methods=["GET", "POST"]),
             Route("/_sandbox/tenants/{tenant}/events", events_endpoint(store)),
         ]
     )
@@ -143,7 +146,7 @@ def refused(scope: Scope, refusal: ApiError) -> Response:
     if isinstance(refusal, Unauthorized) and scope["method"] == "GET" and path.startswith(UI):
         query = scope.get("query_string", b"").decode("latin-1")
         wanted = path + (f"?{query}" if query else "")
-        return RedirectResponse(f"{UI}/login?{urlencode({'next': wanted})}", 307)
+        return RedirectResponse(f"{LOGIN_PAGE}?{urlencode({'next': wanted})}", 307)
     return json_response(render("sandbox", refusal), refusal.http_status, refusal.headers)
 
 
@@ -152,14 +155,13 @@ def login_page(pages: Pages, guard: ControlGuard) -> Callable[[Request], Awaitab
         if request.method == "GET":
             wanted = request.query_params.get("next", "")
             return pages.login(request, _local(wanted), wrong=False)
-        body = b""
-        async for chunk in request.stream():  # read no more than a login form can be
-            body += chunk
-            if len(body) > LOGIN_BODY:
-                return PlainTextResponse("the login form's body is too large", 413)
+        try:  # read no more than a login form can be
+            body = await read_body(Incoming(request.scope, request.receive), LOGIN_BODY)
+        except PayloadTooLarge:
+            return PlainTextResponse("the login form's body is too large", 413)
         form = parse_qs(body.decode("utf-8", "replace"))
         token, wanted = form.get("token", [""])[0], _local(form.get("next", [""])[0])
-        if guard.cookie is None or not guard.accepts(token):
+        if not guard.accepts(token):
             return pages.login(request, wanted, wrong=guard.cookie is not None)
         response = RedirectResponse(wanted, 303)
         response.set_cookie(

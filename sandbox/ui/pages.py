@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
-from sandbox import outbox, schedule
+from sandbox import outbox, schedule, webhooks
 from sandbox.engine import Category, Channel, Reason, Status
 from sandbox.store import Store, TenantData
 from sandbox.vendor import Vendor
@@ -60,7 +60,6 @@ class Pages:
             "tenants": sorted(self.store.tenants),
             "documents": self.documents,
             "reason_words": REASON_WORDS,
-            "vendors": [vendor.name for vendor in self.vendors],
         }
         response = self.templates.TemplateResponse(
             request, name, {**base, **context}, status_code=status
@@ -90,7 +89,7 @@ class Pages:
             {"name": name, "messages": len(data["messages"]), "clock": data.clock.describe()}
             for name, data in sorted(self.store.tenants.items())
         ]
-        return self._page(request, "tenants.html", {"rows": rows, "tenant": None})
+        return self._page(request, "tenants.html", {"rows": rows})
 
     async def outbox(self, request: Request) -> Response:
         data = self._tenant(request)
@@ -114,7 +113,6 @@ class Pages:
             "total": len(matches),
             "held": len(data["messages"]),
             "offset": offset,
-            "page_size": PAGE_SIZE,
             "newer": link(offset=max(offset - PAGE_SIZE, 0)) if offset else None,
             "older": link(offset=offset + PAGE_SIZE) if offset + PAGE_SIZE < len(matches) else None,
             "choices": {
@@ -138,19 +136,14 @@ class Pages:
             return self.not_found(
                 request, f"no message {message_id} in tenant {data.name}", data.name
             )
-        entry = next(
-            (
-                e
-                for e in reversed(data.request_log)
-                if message_id in e.message_ids and e.operation_id != "webhook"
-            ),
-            None,
-        )
-        deliveries = [
-            e.document()
-            for e in data.request_log
-            if e.operation_id == "webhook" and message_id in e.message_ids
-        ]
+        entry = None  # the request that recorded it (the newest, were there several)
+        deliveries = []  # its webhook deliveries
+        for logged in data.request_log:
+            if message_id in logged.message_ids:
+                if logged.operation_id == webhooks.OPERATION:
+                    deliveries.append(logged.document())
+                else:
+                    entry = logged
         ids = entry.message_ids if entry is not None else []
         others = [i for i in ids if i != message_id and i.isdigit()]  # not "... N in all"
         siblings = []

@@ -55,6 +55,12 @@ LISTS = {
     "zalo": ListChannel(Channel.ZALO, "zaloMessage", "zalo", "receiver", "template", 403),
 }
 WECHAT = ListChannel(Channel.WECHAT, "wechatMessage", "wechat", "receiver", "template", 403)
+# the v1.1 APIs read the same lists; an invalid SMS or e-mail address has its own v1.1 code
+V11_LISTS = {
+    **LISTS,
+    "sms": replace(LISTS["sms"], invalid_code=4101),
+    "email": replace(LISTS["email"], invalid_code=4208),
+}
 
 
 def _category(item: dict[str, Any]) -> tuple[Priority, Category]:
@@ -64,14 +70,10 @@ def _category(item: dict[str, Any]) -> tuple[Priority, Category]:
     return Priority.TRANS, Category.TRANSACTIONAL
 
 
-_VALIDATORS = {"mobile": customers.valid_mobile, "email": customers.valid_email}
-
-
 def _checked_address(spec: ListChannel, value: Any, where: str) -> str:
     text = value.strip() if type(value) is str else str(value).strip()
-    kind = customers.RECIPIENT_FIELD[spec.channel]
-    valid = _VALIDATORS.get(kind)
-    if valid is not None and not valid(text):
+    kind = customers.address_problem(spec.channel, text)
+    if kind is not None:
         field = f"{where}.{spec.to_field}"
         raise InvalidRecipient(
             f"{spec.invalid_message}: {field} {text!r} is not a valid {kind}",
@@ -133,16 +135,14 @@ def _utc(moment: datetime) -> str:
 @handlers("sendEmailV11")
 def send_email_v11(ctx: Context) -> Reply:
     item = ctx.body["root"]["email"][0]
-    spec = replace(LISTS["email"], invalid_code=4208)
-    record = _send_one(ctx, item, spec, "root.email[0]")
+    record = _send_one(ctx, item, V11_LISTS["email"], "root.email[0]")
     return v11_ok(email=_email_echo(item, record, "scheduled_time"))
 
 
 @handlers("sendSmsV11")
 def send_sms_v11(ctx: Context) -> Reply:
     item = ctx.body["root"]["sms"][0]
-    spec = replace(LISTS["sms"], invalid_code=4101)
-    record = _send_one(ctx, item, spec, "root.sms[0]")
+    record = _send_one(ctx, item, V11_LISTS["sms"], "root.sms[0]")
     return v11_ok(
         sms={
             "id": record["id"],
@@ -174,8 +174,6 @@ def _email_echo(item: dict[str, Any], record: Doc, schedule_key: str) -> dict[st
 
 
 # --- v1.1 sendMessage: a list per channel under `root`, each item answered alone --------------
-# the v1.1 codes of an invalid address, where they differ from v2's
-V11_INVALID = {"sms": 4101, "email": 4208}
 SCHEDULE_KEYS = ("scheduled_time", "scheduledTime")  # the reference writes both
 
 
@@ -184,16 +182,8 @@ def send_message_v11(ctx: Context) -> Reply:
     """Capillary's send-communication-message (research 7a). Its example answers one SMS as
     `{"response": {"status": {"success": "true", "code": "200", "message": "success"}, "sms":
     {"id", "to", "status": "Sent", "scheduled_time"}}}`: statuses are strings here, as there."""
-    channel = str(ctx.query.get("channel", "sms")).lower()
-    spec = LISTS[channel]
-    spec = replace(spec, invalid_code=V11_INVALID.get(channel, spec.invalid_code))
-    items = (ctx.body.get("root") or {}).get(spec.body_list)
-    if not items:
-        raise NoCommunication(
-            f"No communication passed or Invalid request body: the {spec.channel.value} "
-            f"channel reads the 'root.{spec.body_list}' list",
-            field=f"root.{spec.body_list}",
-        )
+    spec = V11_LISTS[str(ctx.query.get("channel", "sms")).lower()]
+    items = _items(ctx.body.get("root") or {}, spec, "root.")
     results: list[dict[str, Any]] = []
     succeeded = 0
     for index, item in enumerate(items):
@@ -246,14 +236,20 @@ def send_wechat(ctx: Context) -> Reply:
     return _send_list(ctx, WECHAT)
 
 
-def _send_list(ctx: Context, spec: ListChannel) -> Reply:
-    items = ctx.body.get(spec.body_list)
+def _items(lists: dict[str, Any], spec: ListChannel, under: str = "") -> list[Any]:
+    """The list the channel reads (`under` names where the lists sit, e.g. "root.")."""
+    items: list[Any] | None = lists.get(spec.body_list)
     if not items:
         raise NoCommunication(
             f"No communication passed or Invalid request body: the {spec.channel.value} "
-            f"channel reads the '{spec.body_list}' list",
-            field=spec.body_list,
+            f"channel reads the '{under}{spec.body_list}' list",
+            field=f"{under}{spec.body_list}",
         )
+    return items
+
+
+def _send_list(ctx: Context, spec: ListChannel) -> Reply:
+    items = _items(ctx.body, spec)
     results: list[dict[str, Any]] = []
     succeeded = 0
     sent_at = ""  # the echoed scheduledTime of items without one, formatted once

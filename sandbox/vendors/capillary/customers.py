@@ -37,6 +37,15 @@ RECIPIENT_FIELD = {
 
 valid_mobile = normalise.is_phone
 valid_email = normalise.is_email
+_ADDRESS_CHECKS = {"mobile": valid_mobile, "email": valid_email}
+
+
+def address_problem(channel: Channel, text: str) -> str | None:
+    """What `text` is not, as a recipient on `channel` ("mobile", "email"); None when it
+    will do (a WeChat id is any text)."""
+    kind = RECIPIENT_FIELD[channel]
+    valid = _ADDRESS_CHECKS.get(kind)
+    return kind if valid is not None and not valid(text) else None
 
 
 def clean_identifier(field: str, value: Any) -> str:

@@ -13,14 +13,12 @@ from sandbox.vendors.capillary import customers
 from sandbox.vendors.capillary.messaging import facts_for
 
 CHANNELS = frozenset(customers.RECIPIENT_FIELD) - {Channel.RCS}
-_VALID = {"mobile": customers.valid_mobile, "email": customers.valid_email}
 
 
 def explain(data: TenantData, probe: Probe, now: datetime) -> tuple[Intent, Facts]:
     probe.check_channel("Capillary", CHANNELS)
-    kind = customers.RECIPIENT_FIELD[probe.channel]
-    valid = _VALID.get(kind)
-    if valid is not None and not valid(probe.to):
+    kind = customers.address_problem(probe.channel, probe.to)
+    if kind is not None:
         raise InvalidInput(f"to: {probe.to!r} is not a valid {kind}", field="to")
     category = probe.category or Category.TRANSACTIONAL
     priority = probe.priority or (

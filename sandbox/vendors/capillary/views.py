@@ -15,12 +15,11 @@ MATRIX = [("MOBILE", "TRANS"), ("MOBILE", "BULK"), ("EMAIL", "TRANS"), ("EMAIL",
 
 
 def recipients(data: TenantData, now: datetime) -> dict[str, Any]:
-    labels = {doc["name"]: doc for doc in data["status_labels"].values()}
-    tallies = data["messages"].tallies
+    labels, messages = data["status_labels"], data["messages"]  # labels are keyed by name
     people = []
     for doc in islice(data["customers"].values(), SHOWN):
         label = labels.get(doc.get("status_label") or "")
-        preferences = doc.get("subscriptions", customers.DEFAULTS["subscriptions"]) or {}
+        preferences = doc.get("subscriptions", customers.DEFAULTS["subscriptions"])
         people.append(
             {
                 "id": doc["id"],
@@ -32,10 +31,11 @@ def recipients(data: TenantData, now: datetime) -> dict[str, Any]:
                 "label": doc.get("status_label"),
                 "blocks": bool(label and label["block_communications"]),
                 "matrix": [
-                    preferences.get(f"{channel}:{priority}", True) for channel, priority in MATRIX
+                    preferences.get(customers.subscription_key(channel, priority), True)
+                    for channel, priority in MATRIX
                 ],
                 "interactions": {
-                    str(kind): count for kind, (count, _) in tallies.get(str(doc["id"]), {}).items()
+                    str(kind): count for kind, (count, _) in messages.tally(str(doc["id"])).items()
                 },
             }
         )

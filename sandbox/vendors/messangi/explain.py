@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sandbox.engine import Category, Channel, Facts, Intent
+from sandbox.engine import Category, Facts, Intent
 from sandbox.errors import InvalidInput
 from sandbox.store import TenantData
 from sandbox.vendor import Probe
-from sandbox.vendors.messangi import blocklist
-from sandbox.vendors.messangi.sends import SEND_APIS
+from sandbox.vendors.messangi.sends import SEND_APIS, decision_inputs
 
 CHANNELS = frozenset(api.channel for api in SEND_APIS.values())
 
@@ -19,15 +18,7 @@ def explain(data: TenantData, probe: Probe, now: datetime) -> tuple[Intent, Fact
     probe.check_channel("Messangi", CHANNELS)
     if not probe.sender:
         raise InvalidInput("from: a Messangi send names its sender", field="from")
-    recipient = blocklist.canonical(probe.channel, probe.to)
-    intent = Intent(
-        vendor="messangi",
-        operation="explain",
-        channel=probe.channel,
-        category=probe.category or Category.TRANSACTIONAL,
-        priority=None,
-        to=recipient if probe.channel is not Channel.EMAIL else probe.to.strip(),
-        sender=probe.sender,
+    category = probe.category or Category.TRANSACTIONAL
+    return decision_inputs(
+        data, "explain", probe.channel, category, sender=probe.sender, to=probe.to, now=now
     )
-    blocked = blocklist.is_blocklisted(data, probe.channel, probe.sender, recipient)
-    return intent, Facts(now=now, sender_blocklisted=blocked)

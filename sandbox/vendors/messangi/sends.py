@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sandbox.engine import Category, Channel, Facts, Intent, Status
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
-from sandbox.store import Doc
+from sandbox.store import Doc, TenantData
 from sandbox.vendors.messangi import blocklist
 from sandbox.vendors.messangi.envelope import nanos, ok
 from sandbox.vendors.messangi.registry import handlers
@@ -58,26 +59,45 @@ SEND_APIS = {
 _STATUS = {Status.DELIVERED: "DELIVERED", Status.SUPPRESSED: "BLACKLISTED"}
 
 
+def decision_inputs(
+    data: TenantData,
+    operation: str,
+    channel: Channel,
+    category: Category,
+    *,
+    sender: str,
+    to: str,
+    now: datetime,
+) -> tuple[Intent, Facts]:
+    """What a send from `sender` to `to` is decided on: the message, and whether the
+    recipient is on that sender's blocklist for the channel (a send and `explain` alike)."""
+    recipient = blocklist.canonical(channel, to)
+    intent = Intent(
+        vendor="messangi",
+        operation=operation,
+        channel=channel,
+        category=category,
+        priority=None,
+        to=recipient if channel is not Channel.EMAIL else to.strip(),
+        sender=sender,
+    )
+    blocked = blocklist.is_blocklisted(data, channel, sender, recipient)
+    return intent, Facts(now=now, sender_blocklisted=blocked)
+
+
 def send(ctx: Context) -> Reply:
     api = SEND_APIS[ctx.op.operation_id]
     body = ctx.body
-    sender = body["from"]
-    recipient = blocklist.canonical(api.channel, body["to"])
     subject, text = api.content(body)
     data = ctx.data
-    to = recipient if api.channel != Channel.EMAIL else body["to"].strip()
-    intent = Intent(
-        vendor="messangi",
-        operation=ctx.op.operation_id,
-        channel=api.channel,
-        category=Category.TRANSACTIONAL,
-        priority=None,
-        to=to,
-        sender=sender,
-    )
-    facts = Facts(
+    intent, facts = decision_inputs(
+        data,
+        ctx.op.operation_id,
+        api.channel,
+        Category.TRANSACTIONAL,
+        sender=body["from"],
+        to=body["to"],
         now=ctx.now,
-        sender_blocklisted=blocklist.is_blocklisted(data, api.channel, sender, recipient),
     )
     tx = data.begin()
     message, _ = ctx.record(tx, intent, facts, subject=subject, body=text)

@@ -1,6 +1,7 @@
 """Symplify's collections: the accounts a tenant's token reaches, their lists ("1234/42"),
 contacts and triggers ("1234/7"). A contact is found by originalId on a list, by originalId or
-e-mail on every list (a -1 block), and a list send walks the list's contacts."""
+e-mail on every list (a -1 block), by its address ("what if"), and a list send walks the list's
+contacts."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ LISTS = CollectionSpec("symplify_lists", multi=("account",), shared=("account",)
 CONTACTS = CollectionSpec(
     "symplify_contacts",
     unique=("on_list",),
-    multi=("list", "original", "email"),
+    multi=("list", "original", "email", "mobile"),
     derived={
         "on_list": lambda c: (c["account"], c["list_id"], c["original_id"]),
         "list": lambda c: (c["account"], c["list_id"]),
         "original": lambda c: (c["account"], c["original_id"]),
         "email": lambda c: (c["account"], normalise.email(c["email"])) if c.get("email") else None,
+        "mobile": lambda c: (
+            (c["account"], normalise.phone(c["mobile"])) if c.get("mobile") else None
+        ),
     },
     shared=("account",),
 )

@@ -24,21 +24,16 @@ def explain(data: TenantData, probe: Probe, now: datetime) -> tuple[Intent, Fact
         )
     listed = _list(data, probe.list_id)
     field = ADDRESS[probe.channel]
-    if field == "email" and not normalise.is_email(probe.to):
-        raise InvalidInput(f"to: {probe.to!r} is not an e-mail address", field="to")
-    if field == "mobile" and not normalise.is_phone(probe.to):
-        raise InvalidInput(f"to: {probe.to!r} is not a mobile number", field="to")
-    wanted = normalise.email(probe.to) if field == "email" else normalise.phone(probe.to)
-    contact = next(
-        (
-            c
-            for c in data[CONTACTS].all_by("list", (listed["account"], listed["list_id"]))
-            if c.get(field)
-            and (normalise.email(c[field]) if field == "email" else normalise.phone(c[field]))
-            == wanted
-        ),
-        None,
+    valid, norm, noun = (
+        (normalise.is_email, normalise.email, "an e-mail address")
+        if field == "email"
+        else (normalise.is_phone, normalise.phone, "a mobile number")
     )
+    if not valid(probe.to):
+        raise InvalidInput(f"to: {probe.to!r} is not {noun}", field="to")
+    # the account's contacts with that address (an index), then the one on this list
+    with_address = data[CONTACTS].all_by(field, (listed["account"], norm(probe.to)))
+    contact = next((c for c in with_address if c["list_id"] == listed["list_id"]), None)
     intent = Intent(
         vendor="symplify",
         operation="explain",
@@ -51,9 +46,10 @@ def explain(data: TenantData, probe: Probe, now: datetime) -> tuple[Intent, Fact
 
 
 def _list(data: TenantData, list_id: str) -> Doc:
-    """`1234/42`, or `42` when one account has a list 42."""
-    found = data[LISTS].get(list_id) if "/" in list_id else None
-    if found is None and "/" not in list_id:
+    """`1234/42`, or `42`: the first account's list 42."""
+    if "/" in list_id:
+        found = data[LISTS].get(list_id)
+    else:
         found = next((doc for doc in data[LISTS].values() if str(doc["list_id"]) == list_id), None)
     if found is None:
         raise InvalidInput(f"list_id: no list {list_id}", field="list_id")

@@ -107,11 +107,8 @@ def _triggers(
     for index, trigger in enumerate(given):
         here = f"{where}.triggers[{index}]"
         trigger_id = _list_id(trigger["id"], f"{here}.id", seen)
-        list_id = (
-            int(str(trigger["list_id"]).strip())
-            if str(trigger["list_id"]).strip().isdigit()
-            else None
-        )
+        given_list = str(trigger["list_id"]).strip()
+        list_id = int(given_list) if given_list.isdigit() else None
         if list_id not in lists:
             raise InvalidInput(
                 f"{here}.list_id: {trigger['list_id']!r} is not one of account {account_id}'s "

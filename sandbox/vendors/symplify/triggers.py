@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sandbox import outbox, schedule
 from sandbox.clock import OutOfRange, checked, epoch_ms, iso
-from sandbox.engine import Category, Channel, Decision, Facts, Intent
+from sandbox.engine import Category, Channel, Decision, Intent
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData, Tx
@@ -124,11 +125,7 @@ def deliver_due(data: TenantData, tx: Tx, item: Doc, due: datetime) -> None:
     contact = _contact(data, trigger, work["original_id"])
     if contact is None or not contact.get(ADDRESS[Channel(trigger["channel"])]):
         return
-
-    def record(tx: Tx, intent: Intent, facts: Facts, **text: Any) -> tuple[Doc, Decision]:
-        return outbox.record(tx, intent, facts, stamp=iso(due), **text)
-
-    _send(tx, trigger, contact, work, now=due, record=record)
+    _send(tx, trigger, contact, work, now=due, record=partial(outbox.record, stamp=iso(due)))
 
 
 def _contact(data: TenantData, trigger: Doc, original_id: str) -> Doc | None:
