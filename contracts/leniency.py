@@ -195,6 +195,12 @@ REFUSALS: dict[str, Refusals] = {
         "listId",
     ),
     "sendToList": _r("an EMAIL send needs a subject", "subject"),
+    "importRecipients": _r(
+        "the schema says only that a CSV is text: its first line must name the columns, once "
+        "each, originalId among them",
+        "body",
+        "originalId",
+    ),
     # control plane
     "putClock": _r("the clock stays between 1970 and 9000", "INVALID_INPUT"),
     "putTenant": _r(

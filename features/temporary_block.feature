@@ -306,3 +306,54 @@ Feature: Symplify temporary contact blocking, on the tenant's clock
     And no message to "lady_gaga@example.com" is in the outbox
     When the tenant clock advances 2 days
     Then the newest message to "lady_gaga@example.com" is SUPPRESSED with reason CONTACT_TEMP_BLOCKED
+
+  @stmt-004-02 @ref-sbcommons-SymplifyClient
+  Scenario: Contacts imported from a CSV, as sbcommons fills a list, are blocked and opted out like any other
+    When the client sends POST /symplify/1234/lists/42/imports
+      """
+      {"delimiter": "124", "encoding": "UTF8", "type": "ADD", "identityColumn": "originalId"}
+      """
+    Then the answer is HTTP 200
+    And the answer has id = 1
+    When the client sends POST /symplify/1234/lists/42/recipients/1 as text/csv
+      """
+      originalId|emailAddress|unsubscribed
+      555|opted.out@example.com|true
+      556|blocked@example.com|false
+      """
+    Then the answer is HTTP 200
+    And the answer has batchId = 1
+    When the client sends GET /symplify/1234/batches/1
+    Then the answer has status = "FINISHED"
+    And the answer has added = 2
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "ORIGINALID", "listId": "42", "searchValue": "556", "blockUntil": "2020-02-01"}
+      """
+    And a message is sent to list 42 of account "1234"
+    Then the message to "blocked@example.com" is SUPPRESSED with reason CONTACT_TEMP_BLOCKED
+    And the message to "opted.out@example.com" is SUPPRESSED with reason SUBSCRIPTION_OPTED_OUT
+    And the message to "tom@example.com" is DELIVERED with reason none
+
+  @ref-sbcommons-SymplifyClient
+  Scenario: A CSV with a bad row: the batch reports the row and the good rows land
+    When the client sends POST /symplify/1234/lists/42/imports
+      """
+      {"delimiter": "44", "encoding": "UTF8", "type": "ADD", "identityColumn": "originalId"}
+      """
+    And the client sends POST /symplify/1234/lists/42/recipients/1 as text/csv
+      """
+      originalId,emailAddress
+      701,good@example.com
+      702,not-an-address
+      """
+    And the client sends GET /symplify/1234/batches/1
+    Then the answer is HTTP 200
+    And the answer has status = "FINISHED"
+    And the answer has failed = 1
+    And the answer has errors[0].line = 3
+    And the answer has errors[0].column = "emailAddress"
+    When the client sends GET /symplify/1234/lists/42/contacts/701
+    Then the answer is HTTP 200
+    When the client sends GET /symplify/1234/lists/42/contacts/702
+    Then the answer is HTTP 404

@@ -4,7 +4,7 @@ is sandbox/asgi.py, body parsing sandbox/bodies.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,14 +24,19 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+Steps = Generator[None, None, Reply]
+"""A finish with much to write: each step commits a part and yields, other requests are
+served between the steps, and the generator returns the Reply."""
+
+
 @dataclass
 class Offload:
     """What a handler of an offloaded operation returns: `work()` runs in a worker thread (it
     must not touch shared state), then `finish(its result)` makes the Reply on the event loop
-    thread, where every change to the store happens."""
+    thread, where every change to the store happens, at once or in Steps."""
 
     work: Callable[[], Any]
-    finish: Callable[[Any], Reply]
+    finish: Callable[[Any], Reply | Steps]
 
 
 @dataclass(slots=True)

@@ -42,6 +42,18 @@ def test_multi_index_keeps_insertion_order_and_follows_moves() -> None:
     assert len(people.all_by("team", "blue")) == 2
 
 
+def test_a_replaced_document_keeps_its_place_among_its_peers() -> None:
+    """Oldest first stays true after an update (Symplify's keyset paging of a list relies on
+    it): only an index whose value changed moves the document."""
+    people = Collection(PEOPLE)
+    for key in (1, 2, 3):
+        people.put({"id": key, "email": f"{key}@x", "team": "red"})
+    people.put({"id": 1, "email": "new@x", "team": "red"})
+    assert [d["id"] for d in people.all_by("team", "red")] == [1, 2, 3]
+    assert people.by("email", "new@x")["id"] == 1 and people.by("email", "1@x") is None  # type: ignore[index]
+    assert [d["id"] for d in people.newest_by("team", "red")] == [3, 2, 1]
+
+
 def test_capped_collection_evicts_oldest_and_unindexes_it() -> None:
     messages = Collection(CollectionSpec("m", multi=("to",), capped=True), capacity=3)
     for key in range(5):

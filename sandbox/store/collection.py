@@ -126,13 +126,14 @@ class Collection:
             self._docs[key] = doc
             return
         old = self._docs.get(key)
+        self._docs[key] = doc  # a replaced document keeps its place
         if old is not None:
-            self._unindex(key, old)
-        elif tally and self.spec.tally is not None:
+            self._reindex(key, old, doc)
+            return
+        if tally and self.spec.tally is not None:
             self._count(doc)
-        self._docs[key] = doc
         self._index(key, doc)
-        if old is None and self.capacity is not None:
+        if self.capacity is not None:
             self._evict()
 
     def _count(self, doc: Doc) -> None:
@@ -192,6 +193,33 @@ class Collection:
             value = self._indexed_as(name, doc)
             if value not in (None, ""):
                 multi.setdefault(value, {})[key] = None
+
+    def _reindex(self, key: Key, old: Doc, doc: Doc) -> None:
+        """A replaced document: only the indexes whose value changed move, so it keeps its
+        place (oldest first) among the documents sharing a value with it."""
+        field = self._earliest_field
+        if field is not None and old[field] != doc[field]:
+            if old[field] == self._earliest:
+                self._earliest = None
+            elif self._earliest is not None and doc[field] < self._earliest:
+                self._earliest = doc[field]
+        for name, index in self._unique.items():
+            was, value = self._indexed_as(name, old), self._indexed_as(name, doc)
+            if was != value:
+                if was not in (None, "") and index.get(was) == key:
+                    del index[was]
+                if value not in (None, ""):
+                    index[value] = key
+        for name, multi in self._multi.items():
+            was, value = self._indexed_as(name, old), self._indexed_as(name, doc)
+            if was != value:
+                keys = multi.get(was)
+                if keys is not None:
+                    keys.pop(key, None)
+                    if not keys:
+                        del multi[was]
+                if value not in (None, ""):
+                    multi.setdefault(value, {})[key] = None
 
     def _unindex(self, key: Key, doc: Doc) -> None:
         field = self._earliest_field

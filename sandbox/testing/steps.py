@@ -381,11 +381,19 @@ def _credentials(tenant: Tenant, path: str, valid: bool) -> dict[str, str]:
     return tenant.capillary_auth() if valid else {"Authorization": "Basic bm9ib2R5Ong="}
 
 
-def _send(world: World, method: str, path: str, body: str | None, auth: bool = True) -> None:
+def _send(
+    world: World,
+    method: str,
+    path: str,
+    body: str | None,
+    *,
+    auth: bool = True,
+    content_type: str = "application/json",
+) -> None:
     tenant = world.tenant
     headers = _credentials(tenant, path, auth)
     if body is not None:
-        headers["Content-Type"] = "application/json"
+        headers["Content-Type"] = content_type
     content = None if body is None else body.encode()
     world.call(lambda: tenant.http.request(method, path, content=content, headers=headers))
 
@@ -393,6 +401,14 @@ def _send(world: World, method: str, path: str, body: str | None, auth: bool = T
 @when(parsers.re(r"the client sends (?P<method>[A-Z]+) (?P<path>\S+)$"))
 def client_sends(world: World, method: str, path: str, docstring: str | None = None) -> None:
     _send(world, method, path, docstring)
+
+
+@when(parsers.re(r"the client sends (?P<method>[A-Z]+) (?P<path>\S+) as (?P<media>\w+/[\w.+-]+)$"))
+def client_sends_as(
+    world: World, method: str, path: str, media: str, docstring: str | None = None
+) -> None:
+    """A body of another media type than JSON, e.g. a Symplify import's text/csv."""
+    _send(world, method, path, docstring, content_type=media)
 
 
 @when(parsers.re(r"the client sends (?P<method>[A-Z]+) (?P<path>\S+) with wrong credentials$"))

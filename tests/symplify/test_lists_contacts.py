@@ -132,6 +132,23 @@ def test_contacts_page_by_id(sym: Sym) -> None:
     assert [c["emailAddress"] for c in first] == [GAGA, "tom@example.com"]
 
 
+def test_paging_stays_in_id_order_after_contacts_change(sym: Sym) -> None:
+    """Blocking or updating a contact must not move it to the end of its list: a client
+    paging by lastId would then skip contacts."""
+    assert sym.block(value="111", until="2020-03-01").status_code == 200
+    changed = sym.call("PUT", f"/{ACCOUNT}/lists/42/contacts/222/update", {"firstName": "Tom"})
+    assert changed.status_code == 200
+    seen: list[str] = []
+    last = -1
+    while True:
+        page = sym.call("GET", f"/{ACCOUNT}/lists/42/contacts/all", pageSize=1, lastId=last).json()
+        if not page:
+            break
+        seen.append(page[0]["originalId"])
+        last = page[0]["id"]
+    assert seen == ["111", "222", "333"]
+
+
 def test_contact_listing_validates_its_parameters(sym: Sym) -> None:
     response = sym.call("GET", f"/{ACCOUNT}/lists/42/contacts/all", pageSize=0)
     assert error(response, 400) == "pageSize"

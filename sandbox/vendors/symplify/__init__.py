@@ -1,5 +1,6 @@
 """Symplify: temporary contact blocking (seed 004), the lists and contacts it applies to, and the
-sends that honour it: triggers (its transactional send) and a list send."""
+sends that honour it: triggers (its transactional send) and a list send; lists are filled by
+CSV imports as well."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sandbox.vendors.symplify import (
     envelope,
     explain,
     fixture,
+    imports,
     lists,
     sends,
     tempblock,
@@ -23,7 +25,16 @@ from sandbox.vendors.symplify.auth import authenticate
 from sandbox.vendors.symplify.credentials import CREDENTIALS
 from sandbox.vendors.symplify.registry import handlers
 
-__all__ = ["VENDOR", "contacts", "envelope", "lists", "sends", "tempblock", "triggers"]
+__all__ = [
+    "VENDOR",
+    "contacts",
+    "envelope",
+    "imports",
+    "lists",
+    "sends",
+    "tempblock",
+    "triggers",
+]
 
 VENDOR = Vendor(
     explain=explain.explain,

@@ -12,6 +12,8 @@ ACCOUNTS = "symplify_accounts"
 LISTS = "symplify_lists"
 CONTACTS = "symplify_contacts"
 TRIGGERS = "symplify_triggers"
+IMPORTS = "symplify_imports"
+BATCHES = "symplify_batches"
 
 
 def account(ctx: Context) -> str:

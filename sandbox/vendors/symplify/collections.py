@@ -1,7 +1,7 @@
 """Symplify's collections: the accounts a tenant's token reaches, their lists ("1234/42"),
-contacts and triggers ("1234/7"). A contact is found by originalId on a list, by originalId or
-e-mail on every list (a -1 block), by its address ("what if"), and a list send walks the list's
-contacts."""
+contacts, triggers ("1234/7"), imports and batches. A contact is found by originalId on a list,
+by originalId or e-mail on every list (a -1 block), by its address ("what if"), and a list send
+walks the list's contacts."""
 
 from __future__ import annotations
 
@@ -29,4 +29,8 @@ CONTACTS = CollectionSpec(
 # an account's triggers ("1234/7"), declared by the fixture
 TRIGGERS = CollectionSpec("symplify_triggers", multi=("account",), shared=("account",))
 
-COLLECTIONS = (ACCOUNTS, LISTS, CONTACTS, TRIGGERS)
+# an account's list imports and the batches their CSVs made ("1234/3")
+IMPORTS = CollectionSpec("symplify_imports", shared=("account",))
+BATCHES = CollectionSpec("symplify_batches", multi=("account",), shared=("account",))
+
+COLLECTIONS = (ACCOUNTS, LISTS, CONTACTS, TRIGGERS, IMPORTS, BATCHES)

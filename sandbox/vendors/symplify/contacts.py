@@ -59,6 +59,8 @@ def contact_dto(contact: Doc, today: date) -> dict[str, Any]:
     block = active_block(contact, today)
     if block is not None:
         dto["blockedUntil"] = block_end_ms(block["until"])
+    if contact.get("properties"):
+        dto["properties"] = contact["properties"]
     return dto
 
 

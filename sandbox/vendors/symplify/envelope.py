@@ -1,5 +1,6 @@
-"""Symplify's error body. Symplify publishes none; its Go client decodes `{"error": "..."}`,
-so the sandbox answers that, with the HTTP status and the field it names."""
+"""Symplify's error body. Symplify publishes none and no client reads one (carmaclient's first
+commit decoded `{"error": "..."}`; at HEAD it reads none): the sandbox answers that shape, with
+the HTTP status and the field it names."""
 
 from __future__ import annotations
 

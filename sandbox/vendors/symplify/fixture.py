@@ -10,8 +10,16 @@ from typing import Any
 from sandbox.clock import epoch_ms
 from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
-from sandbox.vendors.symplify import contacts, lists
-from sandbox.vendors.symplify.accounts import ACCOUNTS, CONTACTS, LISTS, TRIGGERS, list_key
+from sandbox.vendors.symplify import contacts, imports, lists
+from sandbox.vendors.symplify.accounts import (
+    ACCOUNTS,
+    BATCHES,
+    CONTACTS,
+    IMPORTS,
+    LISTS,
+    TRIGGERS,
+    list_key,
+)
 
 
 def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
@@ -21,6 +29,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
     list_docs: list[Doc] = []
     people: list[Doc] = []
     triggers: list[Doc] = []
+    made: dict[str, list[Doc]] = {IMPORTS: [], BATCHES: []}
     next_contact = contacts.CONTACT_IDS_START
     contact_ids: set[int] = set()
     max_list = lists.LIST_IDS_START - 1
@@ -77,6 +86,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
                     "lastname": person.get("lastname"),
                     "unsubscribed": bool(person.get("unsubscribed")),
                     "mobile_unsubscribed": bool(person.get("mobile_unsubscribed")),
+                    "properties": person.get("properties") or None,
                 }
                 contact = contacts.new_contact(contact_id, account_id, list_id, fields, created)
                 contact.update({k: person[k] for k in ("created", "modified") if k in person})
@@ -86,16 +96,44 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
         triggers.extend(
             _triggers(given.get("triggers") or [], account_id, seen_lists, created, where)
         )
+        for section_name, collection, number in _MADE:
+            made[collection].extend(
+                _made(given.get(section_name) or [], account_id, number, f"{where}.{section_name}")
+            )
     return {
         ACCOUNTS: accounts,
         LISTS: list_docs,
         CONTACTS: people,
         TRIGGERS: triggers,
+        **made,
         "_sequences": [
             {"id": contacts.SEQUENCE, "value": next_contact - 1},
             {"id": lists.SEQUENCE, "value": max_list},
+            {"id": imports.IMPORT_SEQUENCE, "value": _last(made[IMPORTS], "import_id")},
+            {"id": imports.BATCH_SEQUENCE, "value": _last(made[BATCHES], "batch_id")},
         ],
     }
+
+
+# what an account's imports made, as snapshots carry it: (section, collection, its id field)
+_MADE = (("imports", IMPORTS, "import_id"), ("batches", BATCHES, "batch_id"))
+
+
+def _made(given: list[dict[str, Any]], account_id: str, number: str, where: str) -> list[Doc]:
+    """A snapshot's imports or batches, as stored (the id is the account's number)."""
+    docs: list[Doc] = []
+    seen: set[int] = set()
+    for index, item in enumerate(given):
+        item_id = _list_id(item["id"], f"{where}[{index}].id", seen)
+        rest = {k: v for k, v in item.items() if k != "id"}
+        docs.append(
+            {"id": list_key(account_id, item_id), "account": account_id, number: item_id, **rest}
+        )
+    return docs
+
+
+def _last(docs: list[Doc], number: str) -> int:
+    return max((doc[number] for doc in docs), default=0)
 
 
 def _triggers(
@@ -171,9 +209,22 @@ def section(data: TenantData) -> dict[str, Any]:
                         key=lambda t: t["trigger_id"],
                     )
                 ],
+                **{
+                    section_name: _numbered(data, collection, number, account["id"])
+                    for section_name, collection, number in _MADE
+                },
             }
         )
     return {"accounts": accounts}
+
+
+def _numbered(data: TenantData, collection: str, number: str, account_id: str) -> list[Doc]:
+    """An account's imports or batches, in id order, as `_made` reads them."""
+    owned = [doc for doc in data[collection].values() if doc["account"] == account_id]
+    return [
+        {"id": doc[number], **{k: v for k, v in doc.items() if k not in {"id", "account", number}}}
+        for doc in sorted(owned, key=lambda doc: doc[number])
+    ]
 
 
 def _trigger(doc: Doc) -> dict[str, Any]:

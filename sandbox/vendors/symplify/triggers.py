@@ -153,7 +153,10 @@ def _send(
         intent,
         facts._replace(ignore_opt_out=trigger["ignore_opt_out"]),
         subject=subject,
-        body=_text(trigger.get("body") or trigger["name"], work["properties"]),
+        body=_text(
+            trigger.get("body") or trigger["name"],
+            {**(contact.get("properties") or {}), **work["properties"]},
+        ),
     )
     if work["opt_out"]:
         stored, _ = OPT_OUTS[channel]
@@ -161,8 +164,8 @@ def _send(
 
 
 def _text(template: str, properties: dict[str, Any]) -> str:
-    """The trigger's body with `{{name}}` replaced by the send's property of that name (an
-    unknown name is left as it is)."""
+    """The trigger's body with `{{name}}` replaced by the property of that name: the send's,
+    else the contact's (an unknown name is left as it is)."""
 
     def value(match: re.Match[str]) -> str:
         given = properties.get(match.group(1))

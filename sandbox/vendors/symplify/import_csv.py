@@ -1,0 +1,198 @@
+"""An import's CSV, read into contact rows (run in a worker thread: it touches no shared
+state). The first line names the columns; ContactDTO names are the contact's fields
+(case-insensitive), any other column is a contact property. A bad row is a Problem and the
+others are kept; only a file that cannot be read at all (no usable first line) is refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox import normalise
+from sandbox.errors import InvalidInput
+
+# a CSV column (lower case) -> (the stored field, the ContactDTO name errors use)
+FIELDS = {
+    "originalid": "original_id",
+    "emailaddress": "email",
+    "email": "email",
+    "mobilenumber": "mobile",
+    "mobile": "mobile",
+    "firstname": "firstname",
+    "lastname": "lastname",
+    "unsubscribed": "unsubscribed",
+    "mobileunsubscribed": "mobile_unsubscribed",
+}
+FLAGS = frozenset({"unsubscribed", "mobile_unsubscribed"})
+TRUE = frozenset({"true", "1", "yes", "y"})
+FALSE = frozenset({"false", "0", "no", "n", ""})
+MAX_LENGTH = {"original_id": 200, "email": 320, "mobile": 32, "firstname": 200, "lastname": 200}
+MAX_PROPERTY = 10_000
+MAX_COLUMNS = 200
+# Java's names for the encodings an import may declare (Symplify's API is Java's), as the
+# document lists them
+ENCODINGS = {
+    "UTF8": "utf-8",
+    "UTF-8": "utf-8",
+    "utf8": "utf-8",
+    "utf-8": "utf-8",
+    "ISO-8859-1": "latin-1",
+    "ISO8859_1": "latin-1",
+    "LATIN1": "latin-1",
+    "ISO-8859-15": "iso-8859-15",
+    "ISO8859_15": "iso-8859-15",
+    "Cp1252": "cp1252",
+    "windows-1252": "cp1252",
+}
+_UNDECODED = re.compile("[\udc80-\udcff]")  # what surrogateescape makes of a bad byte
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A row the import leaves out: its line in the file, the column (or "row"), and why."""
+
+    line: int
+    column: str
+    message: str
+
+
+@dataclass
+class Rows:
+    """The file's rows, one per originalId (a later row of the same originalId replaces an
+    earlier one), in the order each originalId first appears."""
+
+    contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    read: int = 0  # data rows in the file, bad ones included
+    columns: tuple[str, ...] = ()  # the stored fields the file names ("properties" too)
+
+
+def delimiter_of(value: str | int) -> str:
+    """An import's `delimiter`: the character's code as text ("44" is a comma), as sbcommons
+    sends it, or as a number. Refused unless it is a tab or a printable ASCII character other
+    than the quote (what a CSV can split on)."""
+    text = str(value).strip()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))  # 44.0 is JSON's 44
+    char = chr(int(text)) if text.isdigit() and int(text) < 0x80 else None
+    if char is None or char == '"' or not (char.isprintable() or char == "\t"):
+        raise InvalidInput(
+            f"delimiter: {value!r} is not the code of a delimiter character (e.g. \"44\" for ',', "
+            '"59" for \';\', "124" for \'|\', "9" for a tab)',
+            field="delimiter",
+        )
+    return char
+
+
+def codec_of(encoding: str) -> str:
+    codec = ENCODINGS.get(encoding)
+    if codec is None:
+        raise InvalidInput(
+            f"encoding: {encoding!r} is not one of {', '.join(sorted(set(ENCODINGS)))}",
+            field="encoding",
+        )
+    return codec
+
+
+def read(raw: bytes, delimiter: str, codec: str) -> Rows:
+    """The CSV's contact rows; InvalidInput when its first line is unusable."""
+    text = raw.decode(codec, "surrogateescape")
+    clean = _UNDECODED.search(text) is None
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    if header is None or not any(name.strip() for name in header):
+        raise InvalidInput(
+            "body: the CSV is empty; its first line must name the columns (originalId, "
+            "emailAddress, mobileNumber, ...)",
+            field="body",
+        )
+    columns = _columns(header, clean)
+    rows = Rows(columns=tuple(sorted({stored for _, stored, _ in columns})))
+    width = len(columns)
+    for values in reader:
+        if not values or (len(values) == 1 and not values[0].strip()):
+            continue  # a blank line
+        rows.read += 1
+        line = reader.line_num
+        if len(values) != width:
+            rows.problems.append(
+                Problem(
+                    line, "row", f"line {line} has {len(values)} fields; the header has {width}"
+                )
+            )
+            continue
+        if not clean and _UNDECODED.search("".join(values)):
+            rows.problems.append(Problem(line, "row", f"line {line} is not valid {codec}"))
+            continue
+        contact = _contact(values, columns, line)
+        if isinstance(contact, Problem):
+            rows.problems.append(contact)
+            continue
+        rows.contacts[contact["original_id"]] = contact
+    return rows
+
+
+def _columns(header: list[str], clean: bool) -> list[tuple[str, str, str]]:
+    """Each column as (its name in the file, the stored field or "properties", its key)."""
+    if not clean and _UNDECODED.search("".join(header)):
+        raise InvalidInput("body: the CSV's first line is not valid text", field="body")
+    if len(header) > MAX_COLUMNS:
+        raise InvalidInput(
+            f"body: the CSV has {len(header)} columns; at most {MAX_COLUMNS}", field="body"
+        )
+    columns: list[tuple[str, str, str]] = []
+    seen: set[str] = set()
+    for position, given in enumerate(header, 1):
+        name = given.strip()
+        stored = FIELDS.get(name.lower())
+        key = stored or name
+        if not name or key in seen:
+            what = "has no name" if not name else f"({name!r}) is named twice"
+            raise InvalidInput(f"body: the CSV's column {position} {what}", field="body")
+        seen.add(key)
+        columns.append((name, stored or "properties", key))
+    if "original_id" not in seen:
+        found = ", ".join(name for name, _, _ in columns)
+        raise InvalidInput(
+            f"originalId: the CSV's first line ({found}) has no originalId column, the "
+            "import's identityColumn",
+            field="originalId",
+        )
+    return columns
+
+
+def _contact(values: list[str], columns: list[tuple[str, str, str]], line: int) -> Any:
+    """A row's fields (None: an empty cell, which clears the field), or its Problem."""
+    contact: dict[str, Any] = {}
+    properties: dict[str, str | None] = {}
+    for cell, (name, stored, key) in zip(values, columns, strict=True):
+        value = cell.strip()
+        if stored == "properties":
+            if len(value) > MAX_PROPERTY:
+                return Problem(line, name, f"{name}: longer than {MAX_PROPERTY} characters")
+            properties[key] = value or None
+            continue
+        if stored in FLAGS:
+            lowered = value.lower()
+            if lowered not in TRUE and lowered not in FALSE:
+                return Problem(line, name, f"{name}: {value!r} is not true or false")
+            contact[stored] = lowered in TRUE
+            continue
+        if len(value) > MAX_LENGTH[stored]:
+            return Problem(line, name, f"{name}: longer than {MAX_LENGTH[stored]} characters")
+        if stored == "email" and value and not normalise.is_email(value):
+            return Problem(line, name, f"{name}: {value!r} is not an e-mail address")
+        if stored == "mobile" and value and not normalise.is_phone(value):
+            return Problem(
+                line, name, f"{name}: {value!r} is not a mobile number with country code"
+            )
+        contact[stored] = value or None
+    if not contact["original_id"]:
+        return Problem(line, "originalId", "originalId: empty (every row needs one)")
+    if properties:
+        contact["properties"] = properties
+    return contact

@@ -1,0 +1,310 @@
+"""Symplify's list imports, as the PyPI client sbcommons (`SymplifyClient`) makes them
+(research 7c): `POST lists/{id}/imports` declares one (delimiter, encoding, ADD or REPLACE,
+identityColumn), `POST lists/{id}/recipients/{importId}` gives it its CSV, and
+`GET batches/{id}` reports the batch: FINISHED with the rows it left out, or ERROR when no row
+could be imported.
+
+The CSV is read in a worker thread (import_csv.py); its contacts are written on the event
+loop STEP rows per commit, so other requests are served between the steps. The recipients
+call answers once every step is written: the batch it names is already FINISHED (sbcommons
+sleeps a minute between looks at a batch that is not). ADD adds new contacts and updates
+those already on the list (an empty cell clears the field); REPLACE also removes, at the end,
+the list's contacts the file does not name. An import stopped midway (a storage failure, the
+tenant reset, the server killed) keeps the steps written before it and records no batch; the
+call answered an error (or nothing), and running it again is safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sandbox.clock import epoch_ms
+from sandbox.errors import Conflict, InvalidInput, NotFound, StorageUnavailable
+from sandbox.http import Context, Offload, Reply, Steps
+from sandbox.store import Doc, Store, TenantData, Tx
+from sandbox.vendors.symplify import import_csv
+from sandbox.vendors.symplify.accounts import (
+    BATCHES,
+    CONTACTS,
+    IMPORTS,
+    account,
+    list_key,
+    path_list,
+)
+from sandbox.vendors.symplify.contacts import CONTACT_IDS_START, new_contact
+from sandbox.vendors.symplify.contacts import SEQUENCE as CONTACT_SEQUENCE
+from sandbox.vendors.symplify.registry import handlers
+
+IMPORT_SEQUENCE = "symplify_import"
+BATCH_SEQUENCE = "symplify_batch"
+STEP = 1000  # contacts written per commit
+REPORTED = 1000  # rows left out that a batch lists (it counts them all)
+IDENTITY = "originalId"
+
+# imports whose CSV is being written, per tenant: a second recipients call for one is a 409
+_running: WeakKeyDictionary[TenantData, set[str]] = WeakKeyDictionary()
+
+
+def import_dto(doc: Doc) -> dict[str, Any]:
+    dto = {
+        "id": doc["import_id"],
+        "listId": doc["list_id"],
+        "delimiter": str(ord(doc["delimiter"])),
+        "encoding": doc["encoding"],
+        "type": doc["type"],
+        "identityColumn": doc["identity"],
+        "dateCreated": doc["created"],
+    }
+    if doc.get("batch_id") is not None:
+        dto["batchId"] = doc["batch_id"]
+    return dto
+
+
+def batch_dto(doc: Doc) -> dict[str, Any]:
+    return {
+        "id": doc["batch_id"],
+        "status": doc["status"],
+        "importId": doc["import_id"],
+        "listId": doc["list_id"],
+        "type": doc["type"],
+        "rows": doc["rows"],
+        "added": doc["added"],
+        "updated": doc["updated"],
+        "removed": doc["removed"],
+        "failed": doc["failed"],
+        "errors": doc["errors"],
+        "dateCreated": doc["created"],
+        "dateFinished": doc["finished"],
+    }
+
+
+@handlers("createImport")
+def create_import(ctx: Context) -> Reply:
+    account_id, listed = path_list(ctx)
+    body = ctx.body or {}
+    delimiter = import_csv.delimiter_of(body.get("delimiter", "44"))
+    encoding = body.get("encoding", "UTF8")
+    import_csv.codec_of(encoding)
+    tx = ctx.data.begin()
+    import_id = tx.next_id(IMPORT_SEQUENCE)
+    doc = tx.put(
+        IMPORTS,
+        {
+            "id": list_key(account_id, import_id),
+            "account": account_id,
+            "import_id": import_id,
+            "list_id": listed["list_id"],
+            "delimiter": delimiter,
+            "encoding": encoding,
+            "type": body.get("type", "ADD"),
+            "identity": IDENTITY,
+            "created": epoch_ms(ctx.now),
+        },
+    )
+    tx.commit()
+    return Reply(import_dto(doc))
+
+
+@handlers("getBatch")
+def get_batch(ctx: Context) -> Reply:
+    account_id = account(ctx)
+    batch_id = ctx.path_params["batchId"]
+    found = ctx.data[BATCHES].get(list_key(account_id, batch_id))
+    if found is None:
+        raise NotFound(f"batchId: no batch {batch_id} in account {account_id}", field="batchId")
+    return Reply(batch_dto(found))
+
+
+@handlers("importRecipients")
+def import_recipients(ctx: Context) -> Offload:
+    """Checked here, read in the worker, written in steps by `_write`."""
+    account_id, listed = path_list(ctx)
+    import_id = ctx.path_params["importId"]
+    data = ctx.data
+    declared = data[IMPORTS].get(list_key(account_id, import_id))
+    if declared is None or declared["list_id"] != listed["list_id"]:
+        where = "" if declared is None else f" for list {listed['list_id']}"
+        raise NotFound(
+            f"importId: no import {import_id}{where} in account {account_id} (create one with "
+            f"POST lists/{listed['list_id']}/imports)",
+            field="importId",
+        )
+    running = _running.setdefault(data, set())
+    if declared.get("batch_id") is not None or declared["id"] in running:
+        done = declared.get("batch_id")
+        state = f"its batch is {done}" if done is not None else "its CSV is being imported"
+        raise Conflict(
+            f"importId: import {import_id} already has its CSV ({state}); create a new import",
+            field="importId",
+        )
+    if not ctx.raw.strip():
+        raise InvalidInput(
+            "body: the CSV is empty; its first line must name the columns", field="body"
+        )
+    raw = ctx.raw
+    codec = import_csv.codec_of(declared["encoding"])
+    running.add(declared["id"])
+
+    def finish(read: _Read | Exception) -> Steps:
+        try:
+            if isinstance(read, Exception):
+                raise read
+            return (yield from _write(ctx.store, data, declared, read, epoch_ms(ctx.now)))
+        finally:
+            running.discard(declared["id"])
+
+    return Offload(lambda: _read(raw, declared, codec, epoch_ms(ctx.now)), finish)
+
+
+@dataclass
+class _Read:
+    """The file's rows, and each one's contact as it would be made new (but for its id): the
+    worker builds them, so the loop's steps only look each one up and put it."""
+
+    rows: import_csv.Rows
+    new: list[Doc]
+
+
+def _read(raw: bytes, declared: Doc, codec: str, now: int) -> _Read | Exception:
+    """The rows, or what stopped the reading: the finish raises it, on the loop, after it
+    has let the import go (a refusal is answered as such, anything else is a bug's 500)."""
+    try:
+        rows = import_csv.read(raw, declared["delimiter"], codec)
+    except Exception as stopped:  # handed to the finish, which raises it
+        return stopped
+    account_id, list_id = declared["account"], declared["list_id"]
+    made = [new_contact(0, account_id, list_id, _new(row), now) for row in rows.contacts.values()]
+    return _Read(rows, made)
+
+
+@dataclass
+class _Counts:
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+
+
+def _write(store: Store, data: TenantData, declared: Doc, read: _Read, now: int) -> Steps:
+    account_id, list_id = declared["account"], declared["list_id"]
+    rows = read.rows
+    counts = _Counts()
+    contacts = list(rows.contacts.values())
+    stored = data[CONTACTS]
+    for start in range(0, len(contacts), STEP):
+        _still_current(store, data, declared, start)
+        tx = data.begin()
+        step = slice(start, start + STEP)
+        for row, new in zip(contacts[step], read.new[step], strict=True):
+            existing = stored.by("on_list", (account_id, list_id, row["original_id"]))
+            if existing is None:
+                new["id"] = tx.next_id(CONTACT_SEQUENCE, CONTACT_IDS_START)
+                tx.put(CONTACTS, new)
+                counts.added += 1
+            else:
+                updated = _updated(existing, row, now)
+                if updated is not None:  # (a row that changes nothing writes nothing)
+                    tx.put(CONTACTS, updated)
+                counts.updated += 1
+        _commit(tx, declared, start)
+        yield
+    if declared["type"] == "REPLACE":
+        yield from _remove_unnamed(store, data, declared, rows, counts)
+    _still_current(store, data, declared, len(contacts))
+    tx = data.begin()
+    batch_id = tx.next_id(BATCH_SEQUENCE)
+    problems = rows.problems
+    landed = counts.added + counts.updated
+    tx.put(
+        BATCHES,
+        {
+            "id": list_key(account_id, batch_id),
+            "account": account_id,
+            "batch_id": batch_id,
+            "import_id": declared["import_id"],
+            "list_id": list_id,
+            "type": declared["type"],
+            "status": "ERROR" if problems and not landed else "FINISHED",
+            "rows": rows.read,
+            "added": counts.added,
+            "updated": counts.updated,
+            "removed": counts.removed,
+            "failed": len(problems),
+            "errors": [
+                {"line": p.line, "column": p.column, "message": p.message}
+                for p in problems[:REPORTED]
+            ],
+            "created": now,
+            "finished": epoch_ms(data.clock.now()),
+        },
+    )
+    tx.put(IMPORTS, {**declared, "batch_id": batch_id})
+    _commit(tx, declared, len(contacts))
+    return Reply({"batchId": batch_id})
+
+
+def _remove_unnamed(
+    store: Store, data: TenantData, declared: Doc, rows: import_csv.Rows, counts: _Counts
+) -> Iterator[None]:
+    """REPLACE: the list's contacts the file does not name, removed STEP at a time."""
+    members = data[CONTACTS].all_by("list", (declared["account"], declared["list_id"]))
+    named = rows.contacts
+    unnamed = [c["id"] for c in members if c["original_id"] not in named]
+    for start in range(0, len(unnamed), STEP):
+        _still_current(store, data, declared, len(named))
+        tx = data.begin()
+        for contact_id in unnamed[start : start + STEP]:
+            tx.delete(CONTACTS, contact_id)
+        _commit(tx, declared, len(named))
+        counts.removed += len(unnamed[start : start + STEP])
+        yield
+
+
+def _commit(tx: Tx, declared: Doc, written: int) -> None:
+    """One step's commit; a storage failure says how far the import got."""
+    try:
+        tx.commit()
+    except StorageUnavailable as failed:
+        raise StorageUnavailable(
+            f"{failed.message}; import {declared['import_id']} stopped there, after "
+            f"{written} contacts (no batch is recorded; run it again)"
+        ) from None
+
+
+def _still_current(store: Store, data: TenantData, declared: Doc, written: int) -> None:
+    """Between steps the tenant may have been reset or deleted: the import stops there."""
+    if store.get(data.name) is not data or data[IMPORTS].get(declared["id"]) is None:
+        raise Conflict(
+            f"importId: the tenant was reset or deleted while import {declared['import_id']} "
+            f"was written ({written} contacts written before it)",
+            field="importId",
+        )
+
+
+def _new(row: dict[str, Any]) -> dict[str, Any]:
+    """A new contact's fields: empty cells and properties left out."""
+    fields = dict(row)
+    properties = {k: v for k, v in (row.get("properties") or {}).items() if v}
+    fields["properties"] = properties or None
+    return fields
+
+
+def _updated(existing: Doc, row: dict[str, Any], now: int) -> Doc | None:
+    """The contact with the row's columns: a value sets a field, an empty cell clears it;
+    None when that changes nothing (a file imported again)."""
+    updated = dict(existing)
+    for name, given in row.items():
+        value = given
+        if name == "properties":
+            merged = {**(existing.get("properties") or {}), **given}
+            value = {k: v for k, v in merged.items() if v} or None
+        if value is None or value is False:
+            updated.pop(name, None)
+        else:
+            updated[name] = value
+    if updated == existing:
+        return None
+    updated["modified"] = now
+    return updated
