@@ -71,7 +71,7 @@ class Rows:
     columns: tuple[str, ...] = ()  # the stored fields the file names ("properties" too)
 
 
-def delimiter_of(value: str | int) -> str:
+def delimiter_of(value: str | float) -> str:
     """An import's `delimiter`: the character's code as text ("44" is a comma), as sbcommons
     sends it, or as a number. Refused unless it is a tab or a printable ASCII character other
     than the quote (what a CSV can split on)."""
