@@ -14,15 +14,12 @@ thread before its answer is finished back on the loop.
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sandbox import errors, faults, request_log, schedule
+from sandbox import collector, errors, faults, request_log, schedule
 from sandbox.asgi import Incoming
 from sandbox.bodies import parse_body
 from sandbox.clock import monotonic
@@ -190,33 +187,6 @@ class PathEndpoint:
         return status, body, extra, call.stop.delay if call.stop is not None else 0.0
 
 
-_collection_paused = 0
-_collection_was_on = True
-_collection_lock = threading.Lock()
-
-
-@contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
-    """The cyclic garbage collector paused while an offloaded operation runs, its work and its
-    steps. Parsing a large document, or writing 100,000 contacts, makes millions of objects;
-    each full collection then walks them all, holding the GIL for seconds and stopping every
-    request (measured: 2.7 s; an import of 100,000 rows took three times as long). Reference
-    counting still frees everything that is not a cycle, and tenant documents make none."""
-    global _collection_paused, _collection_was_on  # noqa: PLW0603 - gc's state is the process's
-    with _collection_lock:
-        _collection_paused += 1
-        if _collection_paused == 1:
-            _collection_was_on = gc.isenabled()
-            gc.disable()
-    try:
-        yield
-    finally:
-        with _collection_lock:
-            _collection_paused -= 1
-            if _collection_paused == 0 and _collection_was_on:
-                gc.enable()
-
-
 class Pending:
     """An offloaded operation's answer: its handler's work runs in a worker thread, so other
     requests go on being served; the reply and every change to the store are made back on the
@@ -229,7 +199,7 @@ class Pending:
 
     async def answer(self) -> Delayed:
         try:
-            with _cycle_collection_paused():
+            with collector.paused():
                 result = await asyncio.to_thread(self.offload.work)
                 finished = self.offload.finish(result)
                 reply = finished if isinstance(finished, Reply) else await _stepped(finished)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 from typing import Any
 
-from sandbox import json_slices
+from sandbox import collector, json_slices
 from sandbox.clock import wall_now
 from sandbox.control import credentials, fixtures
 from sandbox.control.registry import handlers, tenant_of
@@ -16,10 +15,6 @@ from sandbox.store import Store
 from sandbox.store.collection import Doc
 from sandbox.store.registry import Staged
 from sandbox.webhooks import checked_url
-
-# A fixture this large lives as long as its tenant: its documents are moved out of the cyclic
-# garbage collector's sight, as the state loaded at start-up is (see cli.tune_gc).
-LARGE_FIXTURE_DOCS = 10_000
 
 
 def put_tenant(store: Store, name: str, fixture: dict[str, Any] | None) -> tuple[Doc, bool]:
@@ -32,14 +27,10 @@ def staged(store: Store, name: str, document: dict[str, Any] | None) -> Staged:
     replace (documents of many megabytes), safe to run in a worker thread."""
     tables = fixtures.tables(document, wall_now(), store)
     new = store.stage(name, tables, document or {})
-    large = sum(len(docs) for docs in tables.values()) >= LARGE_FIXTURE_DOCS
-    if large and new.directory is not None:  # the document is on disk now, not kept in memory
+    made = sum(len(docs) for docs in tables.values())
+    if made >= collector.LARGE and new.directory is not None:  # on disk now, not in memory
         json_slices.free_in_pieces(document)
-    if large:
-        # O(1): later full collections do not walk the new tenant's documents (they hold no
-        # reference cycles, so refcounting still frees them); done here, in the worker, while
-        # the cyclic collector is paused, so no collection ever walks them on the event loop
-        gc.freeze()
+    collector.settle(made)  # in the worker, while the collector is paused
     return new
 
 

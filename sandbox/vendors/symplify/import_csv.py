@@ -7,8 +7,8 @@ others are kept; only a file that cannot be read at all (no usable first line) i
 from __future__ import annotations
 
 import csv
-import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,11 +99,20 @@ def codec_of(encoding: str) -> str:
 
 
 def read(raw: bytes, delimiter: str, codec: str) -> Rows:
-    """The CSV's contact rows; InvalidInput when its first line is unusable."""
-    text = raw.decode(codec, "surrogateescape")
-    clean = _UNDECODED.search(text) is None
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=delimiter)
-    header = next(reader, None)
+    """The CSV's contact rows; InvalidInput when its first line is unusable. Run in a worker
+    thread, it makes no long call that holds the GIL (the event loop serves requests
+    meanwhile): the text is split line by line, not by one call over megabytes."""
+    try:
+        text, clean = raw.decode(codec), True
+    except UnicodeDecodeError:  # bytes not in the encoding: the rows holding them are bad
+        text, clean = raw.decode(codec, "surrogateescape"), False
+    reader = csv.reader(_lines(text.removeprefix("\ufeff")), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise InvalidInput(
+            f"body: the CSV's first line cannot be read: {exc}", field="body"
+        ) from None
     if header is None or not any(name.strip() for name in header):
         raise InvalidInput(
             "body: the CSV is empty; its first line must name the columns (originalId, "
@@ -113,7 +122,15 @@ def read(raw: bytes, delimiter: str, codec: str) -> Rows:
     columns = _columns(header, clean)
     rows = Rows(columns=tuple(sorted({stored for _, stored, _ in columns})))
     width = len(columns)
-    for values in reader:
+    while True:
+        try:
+            values = next(reader, None)
+        except csv.Error as exc:  # e.g. a carriage return inside a field
+            rows.read += 1
+            rows.problems.append(Problem(reader.line_num, "row", f"line {reader.line_num}: {exc}"))
+            continue
+        if values is None:
+            break
         if not values or (len(values) == 1 and not values[0].strip()):
             continue  # a blank line
         rows.read += 1
@@ -134,6 +151,20 @@ def read(raw: bytes, delimiter: str, codec: str) -> Rows:
             continue
         rows.contacts[contact["original_id"]] = contact
     return rows
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their ends, one slice at a time (lines may end in \\n or
+    \\r\\n; a file whose lines end in \\r alone is split there)."""
+    end_of_line = "\n" if "\n" in text or "\r" not in text else "\r"
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find(end_of_line, start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
 
 
 def _columns(header: list[str], clean: bool) -> list[tuple[str, str, str]]:

@@ -5,7 +5,8 @@ identityColumn), `POST lists/{id}/recipients/{importId}` gives it its CSV, and
 could be imported.
 
 The CSV is read in a worker thread (import_csv.py); its contacts are written on the event
-loop STEP rows per commit, so other requests are served between the steps. The recipients
+loop a few milliseconds' worth per commit (`_in_steps`), so other requests are served between
+the steps. The recipients
 call answers once every step is written: the batch it names is already FINISHED (sbcommons
 sleeps a minute between looks at a batch that is not). ADD adds new contacts and updates
 those already on the list (an empty cell clears the field); REPLACE also removes, at the end,
@@ -16,12 +17,13 @@ call answered an error (or nothing), and running it again is safe.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sandbox.clock import epoch_ms
+from sandbox import collector
+from sandbox.clock import epoch_ms, monotonic
 from sandbox.errors import Conflict, InvalidInput, NotFound, StorageUnavailable
 from sandbox.http import Context, Offload, Reply, Steps
 from sandbox.store import Doc, Store, TenantData, Tx
@@ -40,7 +42,11 @@ from sandbox.vendors.symplify.registry import handlers
 
 IMPORT_SEQUENCE = "symplify_import"
 BATCH_SEQUENCE = "symplify_batch"
-STEP = 1000  # contacts written per commit
+# contacts written per commit: as many as take STEP_SECONDS, between MIN_STEP and STEP
+STEP_SECONDS = 0.004
+FIRST_STEP = 100
+MIN_STEP = 10
+STEP = 1000
 REPORTED = 1000  # rows left out that a batch lists (it counts them all)
 IDENTITY = "originalId"
 
@@ -193,11 +199,11 @@ def _write(store: Store, data: TenantData, declared: Doc, read: _Read, now: int)
     counts = _Counts()
     contacts = list(rows.contacts.values())
     stored = data[CONTACTS]
-    for start in range(0, len(contacts), STEP):
-        _still_current(store, data, declared, start)
+
+    def step(part: slice) -> None:
+        _still_current(store, data, declared, part.start)
         tx = data.begin()
-        step = slice(start, start + STEP)
-        for row, new in zip(contacts[step], read.new[step], strict=True):
+        for row, new in zip(contacts[part], read.new[part], strict=True):
             existing = stored.by("on_list", (account_id, list_id, row["original_id"]))
             if existing is None:
                 new["id"] = tx.next_id(CONTACT_SEQUENCE, CONTACT_IDS_START)
@@ -208,8 +214,10 @@ def _write(store: Store, data: TenantData, declared: Doc, read: _Read, now: int)
                 if updated is not None:  # (a row that changes nothing writes nothing)
                     tx.put(CONTACTS, updated)
                 counts.updated += 1
-        _commit(tx, declared, start)
-        yield
+        _commit(tx, declared, part.start)
+
+    yield from _in_steps(len(contacts), step)
+    collector.settle(counts.added + counts.updated)  # (still paused: sandbox/collector.py)
     if declared["type"] == "REPLACE":
         yield from _remove_unnamed(store, data, declared, rows, counts)
     _still_current(store, data, declared, len(contacts))
@@ -248,17 +256,35 @@ def _write(store: Store, data: TenantData, declared: Doc, read: _Read, now: int)
 def _remove_unnamed(
     store: Store, data: TenantData, declared: Doc, rows: import_csv.Rows, counts: _Counts
 ) -> Iterator[None]:
-    """REPLACE: the list's contacts the file does not name, removed STEP at a time."""
+    """REPLACE: the list's contacts the file does not name, removed in steps."""
     members = data[CONTACTS].all_by("list", (declared["account"], declared["list_id"]))
     named = rows.contacts
     unnamed = [c["id"] for c in members if c["original_id"] not in named]
-    for start in range(0, len(unnamed), STEP):
+
+    def step(part: slice) -> None:
         _still_current(store, data, declared, len(named))
         tx = data.begin()
-        for contact_id in unnamed[start : start + STEP]:
+        for contact_id in unnamed[part]:
             tx.delete(CONTACTS, contact_id)
         _commit(tx, declared, len(named))
-        counts.removed += len(unnamed[start : start + STEP])
+        counts.removed += len(unnamed[part])
+
+    yield from _in_steps(len(unnamed), step)
+
+
+def _in_steps(total: int, step: Callable[[slice], None]) -> Iterator[None]:
+    """`step` over 0..total a part at a time, yielding to the event loop after each: a part is
+    as many rows as the last one did in STEP_SECONDS (from FIRST_STEP, at most STEP), so no
+    step keeps other requests waiting long whatever this machine's speed."""
+    start, size = 0, FIRST_STEP
+    while start < total:
+        end = min(total, start + size)
+        began = monotonic()
+        step(slice(start, end))
+        took = monotonic() - began
+        pace = int((end - start) * STEP_SECONDS / took) if took > 0 else STEP
+        size = max(MIN_STEP, min(STEP, pace))
+        start = end
         yield
 
 
