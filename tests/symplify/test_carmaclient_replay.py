@@ -27,8 +27,8 @@ Source: github.com/moonwalker/carmaclient (MIT) at HEAD 51b33337e3af7dfd99391b37
   update?force=true` with a `dto.ContactDTO`, decoded into `dto.ContactDTO` whatever the status.
 - dto/trigger.go, dto/campaignversion.go, dto/stat.go, dto/sendtrigger.go, dto/message.go,
   dto/contact.go: the structs (no pointer fields; ChannelType is an int64).
-Not replayed: properties.go:12-26 `GetProperties` (GET `properties`), which the sandbox does not
-emulate.
+- properties.go:12-26 `GetProperties`: GET `properties`, decoded into `[]dto.PropertyDTO`
+  whatever the status.
 
 Every request body below is the one carmaclient itself sent (go1.19, read off the wire) for the
 Go value written beside it. `go_unmarshal` decodes an answer the way encoding/json decodes it
@@ -194,6 +194,26 @@ CONTACT_DTO = Struct(
 )
 
 
+# dto/property.go (PropertyType int64, DataType string)
+PROPERTY_DTO = Struct(
+    "PropertyDTO",
+    {
+        "id": INT64,
+        "propertyTypeId": INT64,
+        "name": STRING,
+        "description": STRING,
+        "dataType": STRING,
+        "includeInBaExport": BOOL,
+        "dateCreated": INT64,
+        "dateModified": INT64,
+        "userCreated": STRING,
+        "userModified": STRING,
+        "staticProperty": BOOL,
+        "fileHeaders": Slice(STRING),
+    },
+)
+
+
 class GoUnmarshalError(Exception):
     """What json.Unmarshal returns, so what the client's method returns instead of a value."""
 
@@ -330,6 +350,9 @@ class Carma:
         if response.status_code != 200:
             return Answer(response, None, HTTPStatus(response.status_code).phrase)
         return _decoded(response, MESSAGE_DTO)
+
+    def get_properties(self) -> Answer:  # properties.go:12
+        return _decoded(self.request("properties", "GET"), Slice(PROPERTY_DTO))
 
     def get_contact(self, list_id: int, original_id: str) -> Answer:  # lists.go:14
         response = self.request(f"lists/{list_id}/contacts/{query_escape(original_id)}", "GET")
@@ -736,3 +759,26 @@ def test_an_unknown_contact_is_a_404(carma: Carma) -> None:
     assert updated.response.json() == read.response.json()
     assert updated.ok() == zero(CONTACT_DTO)
     assert carma.get_contact(42, "999").error == "Not Found"
+
+
+def test_get_properties_lists_the_static_ones_then_those_contacts_have(carma: Carma) -> None:
+    """GetProperties: the five static properties, then each property a contact of the
+    account carries (here the fixture's, then an import's new column)."""
+    before = carma.get_properties().ok()
+    names = [(p["name"], p["staticProperty"]) for p in before]
+    static = [(name, True) for name in ("originalId", "emailAddress", "mobileNumber")]
+    assert names[:3] == static and len(names) >= 5
+    token = carma.tenant.credentials["symplify"]["value"]
+    headers = {"X-Carma-Authentication-Token": token}
+    made = carma.http.post("/symplify/1234/lists/42/imports", json={}, headers=headers).json()
+    posted = carma.http.post(
+        f"/symplify/1234/lists/42/recipients/{made['id']}",
+        content=b"originalId,loyaltyTier\n111,gold\n",
+        headers={**headers, "Content-Type": "text/csv"},
+    )
+    assert posted.status_code == 200, posted.text
+    after = carma.get_properties().ok()
+    assert after[: len(before)] == before  # a new definition comes after the others
+    assert (after[-1]["name"], after[-1]["staticProperty"]) == ("loyaltyTier", False)
+    assert after[-1]["id"] > max(p["id"] for p in after[:-1])
+    assert carma.sent[-1].url.raw_path == b"/symplify/1234/properties"

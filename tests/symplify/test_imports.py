@@ -89,6 +89,21 @@ def test_sbcommons_sequence_adds_new_contacts_and_updates_those_on_the_list(sym:
     assert contact(sym, "111", 43)["emailAddress"] == "Lady_Gaga@example.com"  # type: ignore[index]
 
 
+def test_an_imports_property_columns_are_defined_once_and_stay(sym: Sym) -> None:
+    def defined() -> list[tuple[int, str, bool]]:
+        listed = sym.call("GET", f"/{ACCOUNT}/properties").json()
+        return [(p["id"], p["name"], p["staticProperty"]) for p in listed]
+
+    static = [(1, "originalId", True), (2, "emailAddress", True), (3, "mobileNumber", True)]
+    assert defined()[:3] == static and len(defined()) == 5
+    imported(sym, "originalId,tier,score\n111,gold,7\n")
+    imported(sym, "originalId,score,city\n111,,Lund\n")  # score cleared: its definition stays
+    assert defined()[5:] == [(6, "tier", False), (7, "score", False), (8, "city", False)]
+    assert contact(sym, "111")["properties"] == {"tier": "gold", "city": "Lund"}  # type: ignore[index]
+    imported(sym, "originalId,emailAddress,shoe\n950,bad,44\n")  # no row landed
+    assert [name for _, name, _ in defined()][-1] == "city"
+
+
 def test_a_bad_row_is_reported_by_the_batch_and_the_good_rows_land(sym: Sym) -> None:
     csv = (
         b"originalId,emailAddress,mobileNumber,unsubscribed\n"

@@ -14,6 +14,7 @@ CONTACTS = "symplify_contacts"
 TRIGGERS = "symplify_triggers"
 IMPORTS = "symplify_imports"
 BATCHES = "symplify_batches"
+PROPERTIES = "symplify_properties"
 
 
 def account(ctx: Context) -> str:
@@ -31,8 +32,8 @@ def account(ctx: Context) -> str:
     return account_id
 
 
-def list_key(account_id: str, list_id: int) -> str:
-    """A list's key, and a trigger's: "1234/42"."""
+def list_key(account_id: str, list_id: int | str) -> str:
+    """A list's key, and a trigger's, an import's, a batch's, a property's: "1234/42"."""
     return f"{account_id}/{list_id}"
 
 

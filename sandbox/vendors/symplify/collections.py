@@ -1,7 +1,7 @@
 """Symplify's collections: the accounts a tenant's token reaches, their lists ("1234/42"),
-contacts, triggers ("1234/7"), imports and batches. A contact is found by originalId on a list,
-by originalId or e-mail on every list (a -1 block), by its address ("what if"), and a list send
-walks the list's contacts."""
+contacts, triggers ("1234/7"), imports, batches and property definitions ("1234/tier"). A
+contact is found by originalId on a list, by originalId or e-mail on every list (a -1 block),
+by its address ("what if"), and a list send walks the list's contacts."""
 
 from __future__ import annotations
 
@@ -33,4 +33,7 @@ TRIGGERS = CollectionSpec("symplify_triggers", multi=("account",), shared=("acco
 IMPORTS = CollectionSpec("symplify_imports", shared=("account",))
 BATCHES = CollectionSpec("symplify_batches", multi=("account",), shared=("account",))
 
-COLLECTIONS = (ACCOUNTS, LISTS, CONTACTS, TRIGGERS, IMPORTS, BATCHES)
+# an account's contact property definitions ("1234/tier")
+PROPERTIES = CollectionSpec("symplify_properties", multi=("account",), shared=("account",))
+
+COLLECTIONS = (ACCOUNTS, LISTS, CONTACTS, TRIGGERS, IMPORTS, BATCHES, PROPERTIES)

@@ -10,13 +10,14 @@ from typing import Any
 from sandbox.clock import epoch_ms
 from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
-from sandbox.vendors.symplify import contacts, imports, lists
+from sandbox.vendors.symplify import contacts, imports, lists, properties
 from sandbox.vendors.symplify.accounts import (
     ACCOUNTS,
     BATCHES,
     CONTACTS,
     IMPORTS,
     LISTS,
+    PROPERTIES,
     TRIGGERS,
     list_key,
 )
@@ -30,6 +31,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
     people: list[Doc] = []
     triggers: list[Doc] = []
     made: dict[str, list[Doc]] = {IMPORTS: [], BATCHES: []}
+    defined: list[Doc] = []
     next_contact = contacts.CONTACT_IDS_START
     contact_ids: set[int] = set()
     max_list = lists.LIST_IDS_START - 1
@@ -96,6 +98,8 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
         triggers.extend(
             _triggers(given.get("triggers") or [], account_id, seen_lists, created, where)
         )
+        last = max((d["property_id"] for d in defined), default=properties.FIRST_DEFINED - 1)
+        defined.extend(_properties(given, account_id, people, created, last))
         for section_name, collection, number in _MADE:
             made[collection].extend(
                 _made(given.get(section_name) or [], account_id, number, f"{where}.{section_name}")
@@ -106,7 +110,12 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
         CONTACTS: people,
         TRIGGERS: triggers,
         **made,
+        PROPERTIES: defined,
         "_sequences": [
+            {
+                "id": properties.SEQUENCE,
+                "value": max(_last(defined, "property_id"), properties.FIRST_DEFINED - 1),
+            },
             {"id": contacts.SEQUENCE, "value": next_contact - 1},
             {"id": lists.SEQUENCE, "value": max_list},
             {"id": imports.IMPORT_SEQUENCE, "value": _last(made[IMPORTS], "import_id")},
@@ -129,6 +138,32 @@ def _made(given: list[dict[str, Any]], account_id: str, number: str, where: str)
         docs.append(
             {"id": list_key(account_id, item_id), "account": account_id, number: item_id, **rest}
         )
+    return docs
+
+
+def _properties(
+    given: dict[str, Any], account_id: str, people: list[Doc], created: int, last: int
+) -> list[Doc]:
+    """The account's property definitions: a snapshot's (`properties`), then each property a
+    contact of the account has that none defines, in the order they first appear, numbered
+    after `last` (the tenant's definitions share one sequence)."""
+    docs: list[Doc] = []
+    seen: set[str] = set()
+    for item in given.get("properties") or []:
+        if item["name"] not in seen:
+            seen.add(item["name"])
+            docs.append(
+                properties.new_property(account_id, item["id"], item["name"], item["created"])
+            )
+    next_id = max([last] + [d["property_id"] for d in docs])
+    for person in people:
+        if person["account"] != account_id:
+            continue
+        for name in person.get("properties") or {}:
+            if name not in seen:
+                seen.add(name)
+                next_id += 1
+                docs.append(properties.new_property(account_id, next_id, name, created))
     return docs
 
 
@@ -213,6 +248,13 @@ def section(data: TenantData) -> dict[str, Any]:
                     section_name: _numbered(data, collection, number, account["id"])
                     for section_name, collection, number in _MADE
                 },
+                "properties": [
+                    {"id": d["property_id"], "name": d["name"], "created": d["created"]}
+                    for d in sorted(
+                        data[PROPERTIES].all_by("account", account["id"]),
+                        key=lambda d: d["property_id"],
+                    )
+                ],
             }
         )
     return {"accounts": accounts}

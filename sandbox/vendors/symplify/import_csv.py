@@ -68,7 +68,7 @@ class Rows:
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     read: int = 0  # data rows in the file, bad ones included
-    columns: tuple[str, ...] = ()  # the stored fields the file names ("properties" too)
+    properties: tuple[str, ...] = ()  # the columns that are contact properties, in file order
 
 
 def delimiter_of(value: str | float) -> str:
@@ -120,7 +120,7 @@ def read(raw: bytes, delimiter: str, codec: str) -> Rows:
             field="body",
         )
     columns = _columns(header, clean)
-    rows = Rows(columns=tuple(sorted({stored for _, stored, _ in columns})))
+    rows = Rows(properties=tuple(key for _, stored, key in columns if stored == "properties"))
     width = len(columns)
     while True:
         try:

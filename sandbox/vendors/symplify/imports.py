@@ -27,7 +27,7 @@ from sandbox.clock import epoch_ms, monotonic
 from sandbox.errors import Conflict, InvalidInput, NotFound, StorageUnavailable
 from sandbox.http import Context, Offload, Reply, Steps
 from sandbox.store import Doc, Store, TenantData, Tx
-from sandbox.vendors.symplify import import_csv
+from sandbox.vendors.symplify import import_csv, properties
 from sandbox.vendors.symplify.accounts import (
     BATCHES,
     CONTACTS,
@@ -249,6 +249,8 @@ def _write(store: Store, data: TenantData, declared: Doc, read: _Read, now: int)
         },
     )
     tx.put(IMPORTS, {**declared, "batch_id": batch_id})
+    if landed:
+        properties.define(tx, data, account_id, rows.properties, now)
     _commit(tx, declared, len(contacts))
     return Reply({"batchId": batch_id})
 
