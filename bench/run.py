@@ -3,7 +3,7 @@
 Prints a table of figures with PASS/FAIL per target and writes bench/results/latest.json.
 Measurements: startup, throughput, recovery, write-cost, memory, subscription-batch,
 blocklist, list-send, limits, bdd, inprocess, fixture-stall, outbox-page, event-latency,
-event-cost (all by default).
+event-cost, trigger-send, import-stall (all by default).
 """
 
 from __future__ import annotations
@@ -22,12 +22,14 @@ from bench import (
     bdd,
     blocklist,
     fixture_stall,
+    import_stall,
     inprocess,
     limits,
     listsend,
     measure,
     procs,
     report,
+    trigger_send,
     web_outbox,
     wrk,
 )
@@ -50,6 +52,8 @@ NAMES = (
     "outbox-page",
     "event-latency",
     "event-cost",
+    "trigger-send",
+    "import-stall",
 )
 
 
@@ -93,7 +97,9 @@ def config_from(args: argparse.Namespace) -> Config:
     return config
 
 
-def plan(env: Env, wanted: set[str]) -> list[tuple[str, Callable[[], list[Measurement]]]]:
+def plan(
+    env: Env, wanted: set[str], *, quick: bool = False
+) -> list[tuple[str, Callable[[], list[Measurement]]]]:
     steps: list[tuple[str, Callable[[], list[Measurement]]]] = []
     if "startup" in wanted:
         steps.append(("startup", lambda: measure.startup(env)))
@@ -130,6 +136,11 @@ def plan(env: Env, wanted: set[str]) -> list[tuple[str, Callable[[], list[Measur
         steps.append(("event-latency", lambda: web_outbox.event_latency(env)))
     if "event-cost" in wanted:
         steps.append(("event-cost", lambda: web_outbox.event_cost(env)))
+    if "trigger-send" in wanted:
+        rounds = trigger_send.QUICK_ROUNDS if quick else trigger_send.ROUNDS
+        steps.append(("trigger-send", lambda: trigger_send.trigger_send(env, rounds=rounds)))
+    if "import-stall" in wanted:
+        steps.append(("import-stall", lambda: import_stall.import_stall(env)))
     return steps
 
 
@@ -147,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{cpu_note}\nwork directory: {workdir}", flush=True)
     measurements: list[Measurement] = []
     try:
-        for name, step in plan(env, set(args.only or NAMES)):
+        for name, step in plan(env, set(args.only or NAMES), quick=args.quick):
             try:
                 measurements += step()
             except Exception as exc:  # one broken measurement must not hide the others

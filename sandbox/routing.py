@@ -67,11 +67,14 @@ class OperationRouter:
         for op in operations:
             by_path.setdefault(op.path, []).append(op)
         self.literal: dict[str, PathEndpoint] = {}
-        self.templated: list[tuple[re.Pattern[str], PathEndpoint]] = []
+        # templated paths by their number of segments (a parameter is one segment), so a
+        # request tries only the templates as deep as its path
+        self.templated: dict[int, list[tuple[re.Pattern[str], PathEndpoint]]] = {}
         for path in sorted(by_path, key=lambda p: (len(_PARAM.findall(p)), p)):
             endpoint = PathEndpoint(vendor, by_path[path], store, max_body)
             if _PARAM.search(path):
-                self.templated.append((_compile_template(path), endpoint))
+                depth = path.count("/")
+                self.templated.setdefault(depth, []).append((_compile_template(path), endpoint))
             else:
                 self.literal[path] = endpoint
         self.version_envelopes = _version_envelopes(operations)
@@ -80,7 +83,7 @@ class OperationRouter:
         endpoint = self.literal.get(path)
         if endpoint is not None:
             return endpoint, {}
-        for pattern, candidate in self.templated:
+        for pattern, candidate in self.templated.get(path.count("/"), ()):
             match = pattern.match(path)
             if match:
                 return candidate, match.groupdict()

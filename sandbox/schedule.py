@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from sandbox.clock import iso, parse_iso
 from sandbox.errors import StorageUnavailable
@@ -38,9 +39,16 @@ def add(tx: Tx, vendor: str, due: datetime, work: Doc) -> Doc:
     return item
 
 
+# a tenant whose due items all belong to vendors this app does not run: (how many items it
+# had when that was found, the earliest `due` of an item a running vendor delivers), so the
+# next looks do not scan the collection again until one of them changes
+_waiting: WeakKeyDictionary[TenantData, tuple[int, str | None]] = WeakKeyDictionary()
+
+
 def run_due(store: Store, data: TenantData) -> int:
-    """Record what is due on the tenant's clock; how many items were. A storage failure
-    leaves them waiting for the next look (the call that looked is not refused for it)."""
+    """Record what is due on the tenant's clock; how many items were. A storage failure, or
+    a vendor's bug, leaves them waiting for the next look (the call that looked is not refused
+    for it)."""
     scheduled = data[SCHEDULED]
     if not len(scheduled):
         return 0
@@ -48,21 +56,31 @@ def run_due(store: Store, data: TenantData) -> int:
     earliest = scheduled.earliest()
     if earliest is None or earliest > now:
         return 0
+    waiting = _waiting.get(data)
+    if waiting is not None and waiting[0] == len(scheduled):  # (items are only added or
+        ours_next = waiting[1]  # removed: the same count is the same items)
+        if ours_next is None or ours_next > now:
+            return 0
     deliver = {v.name: v.deliver_due for v in store.vendors if v.deliver_due is not None}
     due = sorted(
         (item for item in scheduled.values() if item["due"] <= now and item["vendor"] in deliver),
         key=lambda item: (item["due"], int(item["id"])),
     )
     if not due:  # only items of vendors this app does not run: they wait for one that does
+        ours = (item["due"] for item in scheduled.values() if item["vendor"] in deliver)
+        _waiting[data] = (len(scheduled), min(ours, default=None))
         return 0
     tx = data.begin()
-    for item in due:
-        deliver[item["vendor"]](data, tx, item, parse_iso(item["due"]))
-        tx.delete(SCHEDULED, item["id"])
     try:
+        for item in due:
+            deliver[item["vendor"]](data, tx, item, parse_iso(item["due"]))
+            tx.delete(SCHEDULED, item["id"])
         tx.commit()
     except StorageUnavailable:
         log.warning("tenant %s: %d due messages wait: storage unavailable", data.name, len(due))
+        return 0
+    except Exception:  # a vendor's bug: logged, and the call that looked still answers
+        log.exception("tenant %s: %d due messages failed; they wait", data.name, len(due))
         return 0
     return len(due)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,29 @@ def field_name(path: list[str | int] | tuple[str | int, ...], prefix: str = "") 
     return text or "body"
 
 
+_PLAIN_KEYS = frozenset({"type", "minimum", "maximum", "minLength", "maxLength", "description"})
+
+
+def _plain_check(schema: dict[str, Any]) -> Callable[[Any], bool] | None:
+    """The check of a schema that is one integer range or one string length, in plain Python
+    (a validator call costs more than the comparison); None for any other schema."""
+    if not set(schema) <= _PLAIN_KEYS:
+        return None
+    low, high = schema.get("minimum"), schema.get("maximum")
+    shortest, longest = schema.get("minLength", 0), schema.get("maxLength")
+    if schema.get("type") == "integer" and "minLength" not in schema and "maxLength" not in schema:
+        return lambda value: (
+            type(value) is int and (low is None or value >= low) and (high is None or value <= high)
+        )
+    if schema.get("type") == "string" and low is None and high is None:
+        return lambda value: (
+            type(value) is str
+            and len(value) >= shortest
+            and (longest is None or len(value) <= longest)
+        )
+    return None
+
+
 @dataclass
 class Parameter:
     name: str
@@ -72,11 +95,18 @@ class Parameter:
     required: bool
     schema: dict[str, Any]
     validator: Any
+    kinds: tuple[Any, ...] = ()  # the schema's types, read once
+
+    def __post_init__(self) -> None:
+        kind = self.schema.get("type")
+        self.kinds = tuple(kind) if isinstance(kind, list) else (kind,)
+        # a plain integer or string schema is checked without the validator (path
+        # parameters mostly are)
+        self.is_valid: Callable[[Any], bool] = _plain_check(self.schema) or self.validator.is_valid
 
     def coerce(self, raw: str) -> Any:
         """Query strings are text; give the validator the type the schema asks for."""
-        kind = self.schema.get("type")
-        kinds = kind if isinstance(kind, list) else [kind]
+        kinds = self.kinds
         try:
             if "integer" in kinds:
                 return int(raw)
@@ -130,11 +160,11 @@ class Operation:
                     )
                 continue
             value: Any
-            if param.schema.get("type") == "array" and multi is not None:
+            if "array" in param.kinds and multi is not None:
                 value = [param.coerce(v) for v in multi.get(param.name, [raw])]
             else:
                 value = param.coerce(raw)
-            if not param.validator.is_valid(value):  # the fast check; errors only when invalid
+            if not param.is_valid(value):  # the fast check; errors only when invalid
                 error = next(iter(param.validator.iter_errors(value)))
                 raise self.schema_error(error, param.schema, prefix=param.name, what=location)
             parsed[param.name] = value

@@ -6,13 +6,13 @@ could be imported.
 
 The CSV is read in a worker thread (import_csv.py); its contacts are written on the event
 loop a few milliseconds' worth per commit (`_in_steps`), so other requests are served between
-the steps. The recipients
-call answers once every step is written: the batch it names is already FINISHED (sbcommons
-sleeps a minute between looks at a batch that is not). ADD adds new contacts and updates
-those already on the list (an empty cell clears the field); REPLACE also removes, at the end,
-the list's contacts the file does not name. An import stopped midway (a storage failure, the
-tenant reset, the server killed) keeps the steps written before it and records no batch; the
-call answered an error (or nothing), and running it again is safe.
+the steps. The recipients call answers once every step is written: the batch it names is
+already FINISHED (sbcommons sleeps a minute between looks at a batch that is not). ADD adds
+new contacts and updates those already on the list (an empty cell clears the field); REPLACE
+also removes, at the end, the list's contacts the file does not name. An import stopped
+midway (a storage failure, the tenant reset, the server killed) keeps the steps written before
+it and records no batch; the call answered an error (or nothing), and running it again is
+safe.
 """
 
 from __future__ import annotations
@@ -197,13 +197,20 @@ def _write(store: Store, data: TenantData, declared: Doc, read: _Read, now: int)
     account_id, list_id = declared["account"], declared["list_id"]
     rows = read.rows
     counts = _Counts()
-    contacts = list(rows.contacts.values())
+    # the rows and their new contacts are let go as they are written: freeing 200,000 dicts
+    # at the end, at once, stopped the event loop for 140 ms
+    contacts: list[Any] = list(rows.contacts.values())
+    made: list[Any] = read.new
+    named = frozenset(rows.contacts)
+    rows.contacts.clear()
     stored = data[CONTACTS]
 
     def step(part: slice) -> None:
         _still_current(store, data, declared, part.start)
         tx = data.begin()
-        for row, new in zip(contacts[part], read.new[part], strict=True):
+        for index in range(part.start, part.stop):
+            row, new = contacts[index], made[index]
+            contacts[index] = made[index] = None
             existing = stored.by("on_list", (account_id, list_id, row["original_id"]))
             if existing is None:
                 new["id"] = tx.next_id(CONTACT_SEQUENCE, CONTACT_IDS_START)
@@ -219,7 +226,7 @@ def _write(store: Store, data: TenantData, declared: Doc, read: _Read, now: int)
     yield from _in_steps(len(contacts), step)
     collector.settle(counts.added + counts.updated)  # (still paused: sandbox/collector.py)
     if declared["type"] == "REPLACE":
-        yield from _remove_unnamed(store, data, declared, rows, counts)
+        yield from _remove_unnamed(store, data, declared, named, counts)
     _still_current(store, data, declared, len(contacts))
     tx = data.begin()
     batch_id = tx.next_id(BATCH_SEQUENCE)
@@ -256,11 +263,10 @@ def _write(store: Store, data: TenantData, declared: Doc, read: _Read, now: int)
 
 
 def _remove_unnamed(
-    store: Store, data: TenantData, declared: Doc, rows: import_csv.Rows, counts: _Counts
+    store: Store, data: TenantData, declared: Doc, named: frozenset[str], counts: _Counts
 ) -> Iterator[None]:
     """REPLACE: the list's contacts the file does not name, removed in steps."""
     members = data[CONTACTS].all_by("list", (declared["account"], declared["list_id"]))
-    named = rows.contacts
     unnamed = [c["id"] for c in members if c["original_id"] not in named]
 
     def step(part: slice) -> None:

@@ -153,23 +153,24 @@ def _send(
         intent,
         facts._replace(ignore_opt_out=trigger["ignore_opt_out"]),
         subject=subject,
-        body=_text(
-            trigger.get("body") or trigger["name"],
-            {**(contact.get("properties") or {}), **work["properties"]},
-        ),
+        body=_text(trigger.get("body") or trigger["name"], contact, work["properties"]),
     )
     if work["opt_out"]:
         stored, _ = OPT_OUTS[channel]
         tx.put(CONTACTS, {**contact, stored: True, "modified": epoch_ms(now)})
 
 
-def _text(template: str, properties: dict[str, Any]) -> str:
+def _text(template: str, contact: Doc, given: dict[str, Any]) -> str:
     """The trigger's body with `{{name}}` replaced by the property of that name: the send's,
     else the contact's (an unknown name is left as it is)."""
+    if "{{" not in template:
+        return template
+    stored = contact.get("properties")
+    properties = {**stored, **given} if stored else given
 
     def value(match: re.Match[str]) -> str:
-        given = properties.get(match.group(1))
-        return match.group(0) if given is None else str(given)
+        found = properties.get(match.group(1))
+        return match.group(0) if found is None else str(found)
 
     return PLACEHOLDER.sub(value, template)
 
