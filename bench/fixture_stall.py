@@ -11,21 +11,18 @@ the GIL back as it goes (see sandbox/json_slices.py, sandbox/yaml_documents.py).
 from __future__ import annotations
 
 import json
-import statistics
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import yaml
 
+from bench import other_tenant
 from bench.model import Env, Measurement
 from bench.servers import running, start_sandbox
 
 TARGET_MS = 100.0
 MEGABYTES = 12
-SEND = "/capillary/v2/communications/sendMessage?channel=sms"
-BODY = {"sms": [{"to": "919988221100", "body": "Your order has shipped"}]}
 
 
 def _fixture(kind: str) -> bytes:
@@ -52,47 +49,19 @@ def _fixture(kind: str) -> bytes:
 
 def _stall(base_url: str, kind: str) -> dict[str, float]:
     body = _fixture(kind)
-    latencies: list[float] = []
-    putting = threading.Event()
-    done = threading.Event()
-
-    def sends() -> None:
-        with httpx.Client(base_url=base_url, auth=("demo_till", "demo-password")) as client:
-            while not done.is_set():
-                started = time.perf_counter()
-                if client.post(SEND, json=BODY).status_code != 200:
-                    raise RuntimeError("a send failed")
-                if putting.is_set():
-                    latencies.append(time.perf_counter() - started)
-                time.sleep(0.005)
-
-    sender = threading.Thread(target=sends)
-    sender.start()
-    time.sleep(0.5)
     content_type = "application/json" if kind == "json" else "application/yaml"
-    putting.set()
-    started = time.perf_counter()
-    answer = httpx.put(
-        f"{base_url}/_sandbox/tenants/large-{kind}",
-        content=body,
-        headers={"Content-Type": content_type},
-        timeout=600,
-    )
-    put_s = time.perf_counter() - started
-    putting.clear()
-    done.set()
-    sender.join()
+    with other_tenant.sending(base_url) as other, other.timed():
+        started = time.perf_counter()
+        answer = httpx.put(
+            f"{base_url}/_sandbox/tenants/large-{kind}",
+            content=body,
+            headers={"Content-Type": content_type},
+            timeout=600,
+        )
+        put_s = time.perf_counter() - started
     if answer.status_code != 201:
         raise RuntimeError(f"the PUT answered {answer.status_code}: {answer.text[:300]}")
-    ordered = sorted(latencies)
-    return {
-        "bytes": len(body),
-        "put_s": put_s,
-        "sends": len(ordered),
-        "slowest_ms": ordered[-1] * 1000,
-        "p99_ms": ordered[int(len(ordered) * 0.99)] * 1000,
-        "median_ms": statistics.median(ordered) * 1000,
-    }
+    return {"bytes": len(body), "put_s": put_s, **other.figures()}
 
 
 def fixture_stall(env: Env) -> list[Measurement]:

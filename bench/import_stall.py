@@ -15,22 +15,19 @@ commit (sandbox/vendors/symplify/imports.py), so the loop serves other requests 
 
 from __future__ import annotations
 
-import statistics
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench import other_tenant
 from bench.model import Env, Measurement
 from bench.servers import running, start_sandbox
 
 ROWS = 100_000
 TARGET_S = 5.0
 TARGET_MS = 100.0
-SEND = "/capillary/v2/communications/sendMessage?channel=sms"
-BODY = {"sms": [{"to": "919988221100", "body": "Your order has shipped"}]}
 TENANT = {"symplify": {"accounts": [{"customer_id": "1234", "lists": [{"id": 42}]}]}}
 
 
@@ -69,47 +66,18 @@ def _import(client: httpx.Client, token: dict[str, str], body: bytes) -> dict[st
 
 
 def _stalls(base_url: str) -> list[dict[str, Any]]:
-    latencies: list[float] = []
-    importing = threading.Event()
-    done = threading.Event()
-
-    def sends() -> None:
-        with httpx.Client(base_url=base_url, auth=("demo_till", "demo-password")) as client:
-            while not done.is_set():
-                started = time.perf_counter()
-                if client.post(SEND, json=BODY).status_code != 200:
-                    raise RuntimeError("a send failed")
-                if importing.is_set():
-                    latencies.append(time.perf_counter() - started)
-                time.sleep(0.005)
-
     results = []
     with httpx.Client(base_url=base_url, timeout=60) as client:
         made = client.put("/_sandbox/tenants/importer", json=TENANT)
         made.raise_for_status()
         token = {"X-Carma-Authentication-Token": made.json()["credentials"]["symplify"]["value"]}
-        sender = threading.Thread(target=sends)
-        sender.start()
-        try:
+        with other_tenant.sending(base_url) as other:
             for tier in ("gold", "silver"):  # an ADD of every row, then an update of every row
                 body = csv(ROWS, tier)
+                with other.timed():
+                    result = _import(client, token, body)
+                results.append({**result, "bytes": len(body), **other.figures()})
                 time.sleep(0.5)
-                latencies.clear()
-                importing.set()
-                result = _import(client, token, body)
-                importing.clear()
-                ordered = sorted(latencies)
-                result.update(
-                    bytes=len(body),
-                    sends=len(ordered),
-                    slowest_ms=ordered[-1] * 1000,
-                    p99_ms=ordered[int(len(ordered) * 0.99)] * 1000,
-                    median_ms=statistics.median(ordered) * 1000,
-                )
-                results.append(result)
-        finally:
-            done.set()
-            sender.join()
     return results
 
 

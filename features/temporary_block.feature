@@ -335,7 +335,7 @@ Feature: Symplify temporary contact blocking, on the tenant's clock
     And the message to "opted.out@example.com" is SUPPRESSED with reason SUBSCRIPTION_OPTED_OUT
     And the message to "tom@example.com" is DELIVERED with reason none
 
-  @ref-sbcommons-SymplifyClient
+  @contract @ref-sbcommons-SymplifyClient
   Scenario: A CSV with a bad row: the batch reports the row and the good rows land
     When the client sends POST /symplify/1234/lists/42/imports
       """

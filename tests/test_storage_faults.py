@@ -174,9 +174,13 @@ def _journal(data: Path, tenant: str) -> Path:
 
 
 def _flip_a_byte_of_line(path: Path, line: int) -> None:
+    """One bit of a letter inside a string, from the middle of the line on: the text stays
+    JSON (only a checksum can tell), wherever the file's layout puts its middle."""
     lines = path.read_bytes().splitlines(keepends=True)
     damaged = bytearray(lines[line])
-    damaged[len(damaged) // 2] ^= 0x01
+    quote = damaged.index(b'"', len(damaged) // 2)
+    at = next(i for i in range(quote + 1, len(damaged)) if chr(damaged[i]).islower())
+    damaged[at] ^= 0x01
     lines[line] = bytes(damaged)
     path.write_bytes(b"".join(lines))
 
