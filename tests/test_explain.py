@@ -148,3 +148,27 @@ def test_explain_of_an_unknown_tenant_is_a_404(http: httpx.Client) -> None:
     body = {"vendor": "capillary", "channel": "SMS", "to": "919353491050"}
     response = http.post("/_sandbox/tenants/nobody/explain", json=body)
     assert response.status_code == 404
+
+
+def test_a_bare_list_id_needs_a_tenant_of_one_account(sandbox: Any) -> None:
+    """With two Symplify accounts, `42` could be either's list 42: the answer asks for
+    `account/list` instead of picking one."""
+    two = {
+        "symplify": {
+            "accounts": [
+                {"customer_id": "1234", "lists": [{"id": 42}]},
+                {
+                    "customer_id": "5678",
+                    "lists": [{"id": 42, "contacts": [{"original_id": "1", "email": "a@x.se"}]}],
+                },
+            ]
+        }
+    }
+    tenant = sandbox.create_tenant(two)
+    probe = {"vendor": "symplify", "channel": "EMAIL", "to": "a@x.se"}
+    refused = explain(tenant, **probe, list_id="42")
+    assert refused.status_code == 400 and refused.json()["error"]["field"] == "list_id"
+    assert "5678/42" in refused.json()["error"]["message"]
+    answer = explain(tenant, **probe, list_id="5678/42").json()
+    assert answer["status"] == "DELIVERED"
+    tenant.delete()

@@ -10,7 +10,7 @@ from sandbox.engine import Category, Facts, Intent
 from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
 from sandbox.vendor import Probe
-from sandbox.vendors.symplify.accounts import CONTACTS, LISTS
+from sandbox.vendors.symplify.accounts import ACCOUNTS, CONTACTS, LISTS, list_key
 from sandbox.vendors.symplify.sends import ADDRESS, contact_facts
 
 CHANNELS = frozenset(ADDRESS)
@@ -46,11 +46,17 @@ def explain(data: TenantData, probe: Probe, now: datetime) -> tuple[Intent, Fact
 
 
 def _list(data: TenantData, list_id: str) -> Doc:
-    """`1234/42`, or `42`: the first account's list 42."""
-    if "/" in list_id:
-        found = data[LISTS].get(list_id)
-    else:
-        found = next((doc for doc in data[LISTS].values() if str(doc["list_id"]) == list_id), None)
+    """`1234/42`, or `42` when the tenant has one account (a key, not a walk of the lists)."""
+    if "/" not in list_id:
+        accounts = [doc["id"] for doc in data[ACCOUNTS].values()]
+        if len(accounts) != 1:
+            raise InvalidInput(
+                f"list_id: this tenant has {len(accounts)} Symplify accounts; name the list "
+                f"with its account ({', '.join(f'{a}/{list_id}' for a in sorted(accounts)[:3])})",
+                field="list_id",
+            )
+        list_id = list_key(accounts[0], list_id)
+    found = data[LISTS].get(list_id)
     if found is None:
         raise InvalidInput(f"list_id: no list {list_id}", field="list_id")
     return found
