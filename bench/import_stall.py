@@ -9,8 +9,9 @@ slowest send under 100 ms. Run twice: an ADD into an empty list, then a file of 
 contacts with another `tier` (every row a real update: a row that changes nothing writes
 nothing, so the same file again would measure less).
 
-The CSV is read in a worker thread and its contacts are written on the event loop 1,000 per
-commit (sandbox/vendors/symplify/imports.py), so the loop serves other requests between them.
+The CSV is read in a worker thread and its contacts are written on the event loop in commits
+of about 4 ms each (sandbox/vendors/symplify/imports.py), so the loop serves other requests
+between them.
 """
 
 from __future__ import annotations

@@ -71,9 +71,24 @@ class PathEndpoint:
         self.envelope = operations[0].envelope  # a path's operations share one API version
         self.store = store
         # an offloaded operation is one made for large bodies (a tenant document, a CSV
-        # import): it takes what a fixture may be
+        # import): it takes what a fixture may be, from a caller its credentials admit
+        self.max_body = max_body
         offloaded = any(op.offload for op in operations)
-        self.max_body = max(max_body, store.settings.max_fixture_bytes) if offloaded else max_body
+        self.large_body = max(max_body, store.settings.max_fixture_bytes) if offloaded else 0
+
+    def body_limit(self, incoming: Incoming) -> int:
+        """How much of the request's body may be read. A secured offloaded operation takes a
+        large one only once its credentials are good: a stranger's upload stops at the small
+        limit (and is answered 401 by `answer`)."""
+        op = self.by_method.get(incoming.method)
+        if not self.large_body or op is None or not op.offload:
+            return self.max_body
+        if op.secured:
+            try:
+                self.vendor.authenticate(incoming.headers, self.store)
+            except ApiError:
+                return self.max_body
+        return self.large_body
 
     def reads_body(self, method: str) -> bool:
         op = self.by_method.get(method)
@@ -206,6 +221,9 @@ class Pending:
             answer = self.endpoint.replied(self.call, reply)
         except Exception as exc:
             answer = self.endpoint.failed(self.call, exc)
+        finally:
+            if self.offload.always is not None:
+                self.offload.always()
         return self.endpoint.logged(self.call, answer)
 
 

@@ -37,6 +37,9 @@ class Offload:
 
     work: Callable[[], Any]
     finish: Callable[[Any], Reply | Steps]
+    # run once the answer is made, whatever became of the work (an error, a cancelled
+    # request): what the handler holds for it is let go here
+    always: Callable[[], None] | None = None
 
 
 @dataclass(slots=True)

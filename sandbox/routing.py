@@ -149,7 +149,7 @@ class PrefixDispatcher:
                     raw, too_large = b"", None
                     if endpoint.reads_body(incoming.method):
                         try:
-                            raw = await read_body(incoming, endpoint.max_body)
+                            raw = await read_body(incoming, endpoint.body_limit(incoming))
                         except PayloadTooLarge as exc:
                             too_large = exc
                         except ClientDisconnect:  # gone before its body arrived: no answer

@@ -39,10 +39,12 @@ def add(tx: Tx, vendor: str, due: datetime, work: Doc) -> Doc:
     return item
 
 
-# a tenant whose due items all belong to vendors this app does not run: (how many items it
-# had when that was found, the earliest `due` of an item a running vendor delivers), so the
-# next looks do not scan the collection again until one of them changes
-_waiting: WeakKeyDictionary[TenantData, tuple[int, str | None]] = WeakKeyDictionary()
+# a tenant whose due items all belong to vendors this app does not run: (the vendors that
+# deliver, how many items it had when that was found, the earliest `due` of an item those
+# vendors deliver), so the next looks do not scan the collection again until one changes
+_waiting: WeakKeyDictionary[TenantData, tuple[frozenset[str], int, str | None]] = (
+    WeakKeyDictionary()
+)
 
 
 def run_due(store: Store, data: TenantData) -> int:
@@ -56,33 +58,41 @@ def run_due(store: Store, data: TenantData) -> int:
     earliest = scheduled.earliest()
     if earliest is None or earliest > now:
         return 0
-    waiting = _waiting.get(data)
-    if waiting is not None and waiting[0] == len(scheduled):  # (items are only added or
-        ours_next = waiting[1]  # removed: the same count is the same items)
-        if ours_next is None or ours_next > now:
-            return 0
     deliver = {v.name: v.deliver_due for v in store.vendors if v.deliver_due is not None}
+    vendors = frozenset(deliver)
+    waiting = _waiting.get(data)
+    # (items are only added or removed, and every delivery forgets this: the same count is
+    # the same items)
+    if (
+        waiting is not None
+        and waiting[:2] == (vendors, len(scheduled))
+        and (waiting[2] is None or waiting[2] > now)
+    ):
+        return 0
     due = sorted(
         (item for item in scheduled.values() if item["due"] <= now and item["vendor"] in deliver),
         key=lambda item: (item["due"], int(item["id"])),
     )
     if not due:  # only items of vendors this app does not run: they wait for one that does
         ours = (item["due"] for item in scheduled.values() if item["vendor"] in deliver)
-        _waiting[data] = (len(scheduled), min(ours, default=None))
+        _waiting[data] = (vendors, len(scheduled), min(ours, default=None))
         return 0
-    tx = data.begin()
-    try:
-        for item in due:
+    _waiting.pop(data, None)
+    delivered = 0
+    for item in due:  # one commit each: an item a vendor's bug stops does not stop the others
+        tx = data.begin()
+        try:
             deliver[item["vendor"]](data, tx, item, parse_iso(item["due"]))
             tx.delete(SCHEDULED, item["id"])
-        tx.commit()
-    except StorageUnavailable:
-        log.warning("tenant %s: %d due messages wait: storage unavailable", data.name, len(due))
-        return 0
-    except Exception:  # a vendor's bug: logged, and the call that looked still answers
-        log.exception("tenant %s: %d due messages failed; they wait", data.name, len(due))
-        return 0
-    return len(due)
+            tx.commit()
+        except StorageUnavailable:
+            log.warning("tenant %s: due messages wait: storage unavailable", data.name)
+            break
+        except Exception:  # a vendor's bug: logged, and the call that looked still answers
+            log.exception("tenant %s: due message %s failed; it waits", data.name, item["id"])
+            continue
+        delivered += 1
+    return delivered
 
 
 def run_all_due(store: Store) -> None:

@@ -87,15 +87,16 @@ def test_items_no_running_vendor_delivers_are_scanned_once_not_at_every_look(
     assert len(data[schedule.SCHEDULED]) == 1  # the other vendor's item waits for it
 
 
-def test_a_bug_in_a_vendors_delivery_fails_no_call_and_the_item_waits(
+def test_a_bug_in_a_vendors_delivery_fails_no_call_and_stops_no_other_item(
     data: TenantData, caplog: pytest.LogCaptureFixture
 ) -> None:
-    broken = FakeVendor("ours", broken=True)
-    store: Any = FakeStore([broken])
-    scheduled(data, "ours", "2020-01-01T00:00:00Z")
+    broken, working = FakeVendor("broken", broken=True), FakeVendor("working")
+    store: Any = FakeStore([broken, working])
+    scheduled(data, "broken", "2020-01-01T00:00:00Z")
+    scheduled(data, "working", "2020-01-02T00:00:00Z")
     with caplog.at_level(logging.ERROR):
-        assert schedule.run_due(store, data) == 0
-    assert "due messages failed" in caplog.text
-    assert len(data[schedule.SCHEDULED]) == 1
+        assert schedule.run_due(store, data) == 1
+    assert "failed; it waits" in caplog.text
+    assert working.delivered and len(data[schedule.SCHEDULED]) == 1
     broken.broken = False
     assert schedule.run_due(store, data) == 1 and len(data[schedule.SCHEDULED]) == 0

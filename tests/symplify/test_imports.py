@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from sandbox.asgi import Incoming
 from sandbox.store import Store
 from sandbox.testing import Sandbox, in_process
 from sandbox.vendors.symplify import imports
@@ -185,6 +186,72 @@ def test_hostile_files_are_read_row_by_row(sym: Sym) -> None:
     assert contact(sym, "1006")["properties"] == {"note": "open"}  # type: ignore[index]
 
 
+def test_a_replace_keeps_contacts_its_bad_rows_name_and_an_error_batch_removes_no_one(
+    sym: Sym,
+) -> None:
+    only_bad = imported(sym, "originalId,emailAddress\n111,bad\n222,bad\n", type="REPLACE")
+    assert (only_bad["status"], only_bad["removed"]) == ("ERROR", 0)
+    assert on_list(sym) == ["111", "222", "333"]
+    partly = imported(sym, "originalId,emailAddress\n111,bad\n555,ok@example.com\n", type="REPLACE")
+    assert (partly["status"], partly["failed"], partly["removed"]) == ("FINISHED", 1, 2)
+    assert on_list(sym) == ["111", "555"]  # 111's row was bad, but the file names it
+
+
+def test_a_property_column_named_like_a_stored_field_is_a_property(sym: Sym) -> None:
+    made = create(sym).json()["id"]
+    assert error(post_csv(sym, made, "original_id,email\n1,a@example.com\n"), 400) == "originalId"
+    batch = imported(sym, "originalId,original_id\n111,x\n")
+    assert batch["failed"] == 0
+    assert contact(sym, "111")["properties"] == {"original_id": "x"}  # type: ignore[index]
+
+
+def test_many_bad_rows_are_all_counted_and_the_first_thousand_listed(sym: Sym) -> None:
+    csv = "originalId,emailAddress\n" + "".join(f"{n},bad\n" for n in range(5000)) + "9,a@b.se\n"
+    batch = imported(sym, csv)
+    assert (batch["failed"], batch["added"], len(batch["errors"])) == (5000, 1, 1000)
+    assert batch["errors"][0]["line"] == 2 and batch["errors"][-1]["line"] == 1001
+
+
+def test_property_limits_keep_every_snapshot_loadable(sym: Sym, sandbox: Sandbox) -> None:
+    made = create(sym).json()["id"]
+    long_name = "p" * 201
+    assert error(post_csv(sym, made, f"originalId,{long_name}\n111,x\n"), 400) == "body"
+    first = ",".join(f"a{n}" for n in range(150))
+    second = ",".join(f"b{n}" for n in range(150))
+    imported(sym, f"originalId,{first}\n111,{','.join('v' * 150)}\n")
+    batch = imported(sym, f"originalId,{second}\n111,{','.join('v' * 150)}\n")
+    assert batch["failed"] == 1 and "at most 200" in batch["errors"][0]["message"]
+    assert len(contact(sym, "111")["properties"]) == 150  # type: ignore[index]
+    copy = sandbox.create_tenant(sym.tenant.snapshot())  # a 400 would raise
+    copy.delete()
+    bad = {
+        "symplify": {
+            "accounts": [
+                {
+                    "customer_id": "1",
+                    "lists": [
+                        {"id": 1, "contacts": [{"original_id": "1", "properties": {"": "x"}}]}
+                    ],
+                }
+            ]
+        }
+    }
+    refused = sandbox.http.put("/_sandbox/tenants/bad-properties", json=bad)
+    assert refused.status_code == 400, refused.text
+
+
+def test_an_import_into_a_list_being_written_waits_for_it(sym: Sym, sandbox: Sandbox) -> None:
+    made = create(sym).json()["id"]
+    data = sandbox.caller.app.store.get(sym.tenant.name)  # type: ignore[union-attr]
+    imports._busy.setdefault(data, set()).add(f"{ACCOUNT}/42")  # as while another is written
+    try:
+        assert error(post_csv(sym, made, "originalId\n901\n"), 409) == "importId"
+        assert post_csv(sym, made, "originalId\n901\n", list_id=43).status_code == 404
+    finally:
+        imports._busy[data].discard(f"{ACCOUNT}/42")
+    assert post_csv(sym, made, "originalId\n901\n").status_code == 200  # free again
+
+
 def test_a_file_imported_again_changes_nothing(sym: Sym) -> None:
     csv = "originalId,emailAddress\n222,tom2@example.com\n"
     imported(sym, csv)
@@ -273,10 +340,13 @@ def test_a_file_that_cannot_be_read_is_a_400_and_the_import_stays_usable(
     assert post_csv(sym, made, "originalId\n950\n").status_code == 200
 
 
-def test_a_large_import_is_written_in_steps_and_counted_whole(sym: Sym) -> None:
+def test_a_large_import_is_written_in_steps_and_counted_whole(sym: Sym, sandbox: Sandbox) -> None:
     rows = imports.STEP * 3 + 17
     csv = "originalId,emailAddress\n" + "".join(f"c{n},c{n}@example.com\n" for n in range(rows))
+    data = sandbox.caller.app.store.get(sym.tenant.name)  # type: ignore[union-attr]
+    commits = data.commits
     batch = imported(sym, csv)
+    assert data.commits - commits >= 5  # the import and its batch, and at least 3 steps
     assert (batch["added"], batch["failed"]) == (rows, 0)
     assert count(sym) == rows + 3
     replaced = imported(sym, "originalId\nc5\n", type="REPLACE")
@@ -347,3 +417,32 @@ def test_an_import_stops_when_its_tenant_is_reset_between_steps(sandbox: Sandbox
     with pytest.raises(imports.Conflict, match="reset or deleted"):
         next(steps)
     tenant.delete()
+
+
+def test_a_large_csv_is_read_only_from_a_caller_with_good_credentials(
+    sym: Sym, sandbox: Sandbox
+) -> None:
+    """Past the vendors' 1 MiB body limit, an import's CSV is read only once its token is
+    good: a stranger may send 1 MiB (and is answered 401), the tenant up to 64 MiB."""
+    made = create(sym).json()["id"]
+    path = f"/{ACCOUNT}/lists/42/recipients/{made}"
+    endpoint, _ = sandbox.caller.app.routers["symplify"].resolve(path)  # type: ignore[union-attr]
+
+    def limit(token: str) -> int:
+        scope = {
+            "method": "POST",
+            "path": path,
+            "query_string": b"",
+            "headers": [(b"x-carma-authentication-token", token.encode())],
+        }
+        allowed: int = endpoint.body_limit(Incoming(scope, None))  # type: ignore[arg-type]
+        return allowed
+
+    assert limit("wrong") == 1024 * 1024
+    assert limit(sym.auth["X-Carma-Authentication-Token"]) == 64 * 1024 * 1024
+    csv = ("originalId\n" + "".join(f"big-{n}\n" for n in range(200_000))).encode()
+    assert len(csv) > 1024 * 1024
+    stranger = {"X-Carma-Authentication-Token": "wrong", "Content-Type": "text/csv"}
+    assert error(sym.http.post(f"/symplify{path}", content=csv, headers=stranger), 401)
+    assert post_csv(sym, made, csv).status_code == 200
+    assert count(sym) == 3 + 200_000

@@ -104,7 +104,7 @@ def test_explain_sees_the_opt_out(flagged) -> None:  # type: ignore[no-untyped-d
     sym = flagged(unsubscribed=True)
     answer = sym.http.post(
         f"{sym.tenant.control}/explain",
-        json={"vendor": "symplify", "channel": "EMAIL", "to": GAGA, "list_id": "42"},
+        json={"vendor": "symplify", "channel": "EMAIL", "to": GAGA, "list_id": "1234/42"},
     ).json()
     assert (answer["status"], answer["reason"]) == ("SUPPRESSED", "SUBSCRIPTION_OPTED_OUT")
 

@@ -133,7 +133,7 @@ def _made(given: list[dict[str, Any]], account_id: str, number: str, where: str)
     docs: list[Doc] = []
     seen: set[int] = set()
     for index, item in enumerate(given):
-        item_id = _list_id(item["id"], f"{where}[{index}].id", seen)
+        item_id = _list_id(item["id"], f"{where}[{index}].id", seen, f"an id of {where}")
         rest = {k: v for k, v in item.items() if k != "id"}
         docs.append(
             {"id": list_key(account_id, item_id), "account": account_id, number: item_id, **rest}
@@ -179,9 +179,9 @@ def _triggers(
     seen: set[int] = set()
     for index, trigger in enumerate(given):
         here = f"{where}.triggers[{index}]"
-        trigger_id = _list_id(trigger["id"], f"{here}.id", seen)
+        trigger_id = _list_id(trigger["id"], f"{here}.id", seen, "a trigger id")
         given_list = str(trigger["list_id"]).strip()
-        list_id = int(given_list) if given_list.isdigit() else None
+        list_id = int(given_list) if _digits(given_list) else None
         if list_id not in lists:
             raise InvalidInput(
                 f"{here}.list_id: {trigger['list_id']!r} is not one of account {account_id}'s "
@@ -282,12 +282,17 @@ def _contact(doc: Doc) -> dict[str, Any]:
     return given
 
 
-def _list_id(value: Any, field: str, seen: set[int]) -> int:
+def _list_id(value: Any, field: str, seen: set[int], what: str = "a list id") -> int:
+    """A positive integer id, once per account (only ASCII digits: int() reads others)."""
     text = str(value).strip()
-    if not text.isdigit() or not 1 <= int(text) <= 2_147_483_647 or int(text) in seen:
+    if not _digits(text) or not 1 <= int(text) <= 2_147_483_647 or int(text) in seen:
         raise InvalidInput(
-            f"{field}: {value!r} is not a list id (a positive integer, once per account)",
+            f"{field}: {value!r} is not {what} (a positive integer, once per account)",
             field=field,
         )
     seen.add(int(text))
     return int(text)
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()

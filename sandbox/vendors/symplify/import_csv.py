@@ -15,7 +15,7 @@ from typing import Any
 from sandbox import normalise
 from sandbox.errors import InvalidInput
 
-# a CSV column (lower case) -> (the stored field, the ContactDTO name errors use)
+# a CSV column (lower case) -> the contact's stored field
 FIELDS = {
     "originalid": "original_id",
     "emailaddress": "email",
@@ -31,8 +31,11 @@ FLAGS = frozenset({"unsubscribed", "mobile_unsubscribed"})
 TRUE = frozenset({"true", "1", "yes", "y"})
 FALSE = frozenset({"false", "0", "no", "n", ""})
 MAX_LENGTH = {"original_id": 200, "email": 320, "mobile": 32, "firstname": 200, "lastname": 200}
-MAX_PROPERTY = 10_000
+MAX_PROPERTY = 10_000  # characters of a property's value
+MAX_PROPERTY_NAME = 200
+MAX_PROPERTIES = 200  # properties a contact may carry (what a snapshot loads back)
 MAX_COLUMNS = 200
+REPORTED = 1000  # rows left out that are kept to report (all of them are counted)
 # Java's names for the encodings an import may declare (Symplify's API is Java's), as the
 # document lists them
 ENCODINGS = {
@@ -66,9 +69,29 @@ class Rows:
     earlier one), in the order each originalId first appears."""
 
     contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    problems: list[Problem] = field(default_factory=list)
-    read: int = 0  # data rows in the file, bad ones included
+    problems: list[Problem] = field(default_factory=list)  # the first REPORTED rows left out
+    failed: int = 0  # rows left out, all of them
+    seen: int = 0  # data rows in the file, bad ones included
     properties: tuple[str, ...] = ()  # the columns that are contact properties, in file order
+    # the originalIds of rows left out, where they could be read: a REPLACE keeps them
+    named_bad: set[str] = field(default_factory=set)
+    ordered: list[dict[str, Any]] = field(default_factory=list)  # `contacts`' values, by `done`
+    lines: list[int] = field(default_factory=list)  # each ordered row's line in the file
+    _line_of: dict[str, int] = field(default_factory=dict)
+
+    def left_out(self, problem: Problem, values: list[str] | None = None, at: int = -1) -> None:
+        self.failed += 1
+        if len(self.problems) < REPORTED:
+            self.problems.append(problem)
+        if values is not None and 0 <= at < len(values) and values[at].strip():
+            self.named_bad.add(values[at].strip())
+
+    def done(self) -> None:
+        """The rows as one list, the lookup let go (built here, in the worker)."""
+        self.ordered = list(self.contacts.values())
+        self.lines = [self._line_of[row["original_id"]] for row in self.ordered]
+        self.contacts.clear()
+        self._line_of.clear()
 
 
 def delimiter_of(value: str | float) -> str:
@@ -78,7 +101,8 @@ def delimiter_of(value: str | float) -> str:
     text = str(value).strip()
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))  # 44.0 is JSON's 44
-    char = chr(int(text)) if text.isdigit() and int(text) < 0x80 else None
+    digits = text.isascii() and text.isdigit()
+    char = chr(int(text)) if digits and int(text) < 0x80 else None
     if char is None or char == '"' or not (char.isprintable() or char == "\t"):
         raise InvalidInput(
             f"delimiter: {value!r} is not the code of a delimiter character (e.g. \"44\" for ',', "
@@ -106,7 +130,8 @@ def read(raw: bytes, delimiter: str, codec: str) -> Rows:
         text, clean = raw.decode(codec), True
     except UnicodeDecodeError:  # bytes not in the encoding: the rows holding them are bad
         text, clean = raw.decode(codec, "surrogateescape"), False
-    reader = csv.reader(_lines(text.removeprefix("\ufeff")), delimiter=delimiter)
+    first = 1 if text.startswith("\ufeff") else 0  # a byte-order mark, skipped (not copied)
+    reader = csv.reader(_lines(text, first), delimiter=delimiter)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -122,42 +147,44 @@ def read(raw: bytes, delimiter: str, codec: str) -> Rows:
     columns = _columns(header, clean)
     rows = Rows(properties=tuple(key for _, stored, key in columns if stored == "properties"))
     width = len(columns)
+    at = next(i for i, (_, stored, _) in enumerate(columns) if stored == "original_id")
     while True:
         try:
             values = next(reader, None)
-        except csv.Error as exc:  # e.g. a carriage return inside a field
-            rows.read += 1
-            rows.problems.append(Problem(reader.line_num, "row", f"line {reader.line_num}: {exc}"))
+        except csv.Error as exc:  # e.g. a field past the reader's size limit
+            rows.seen += 1
+            rows.left_out(Problem(reader.line_num, "row", f"line {reader.line_num}: {exc}"))
             continue
         if values is None:
             break
         if not values or (len(values) == 1 and not values[0].strip()):
             continue  # a blank line
-        rows.read += 1
+        rows.seen += 1
         line = reader.line_num
         if len(values) != width:
-            rows.problems.append(
-                Problem(
-                    line, "row", f"line {line} has {len(values)} fields; the header has {width}"
-                )
+            problem = Problem(
+                line, "row", f"line {line} has {len(values)} fields; the header has {width}"
             )
+            rows.left_out(problem, values, at)
             continue
         if not clean and _UNDECODED.search("".join(values)):
-            rows.problems.append(Problem(line, "row", f"line {line} is not valid {codec}"))
+            rows.left_out(Problem(line, "row", f"line {line} is not valid {codec}"), values, at)
             continue
         contact = _contact(values, columns, line)
         if isinstance(contact, Problem):
-            rows.problems.append(contact)
+            rows.left_out(contact, values, at)
             continue
         rows.contacts[contact["original_id"]] = contact
+        rows._line_of[contact["original_id"]] = line
+    rows.done()
     return rows
 
 
-def _lines(text: str) -> Iterator[str]:
-    """The text's lines with their ends, one slice at a time (lines may end in \\n or
-    \\r\\n; a file whose lines end in \\r alone is split there)."""
+def _lines(text: str, start: int = 0) -> Iterator[str]:
+    """The text's lines from `start`, with their ends, one slice at a time (lines may end in
+    \\n or \\r\\n; a file whose lines end in \\r alone is split there)."""
     end_of_line = "\n" if "\n" in text or "\r" not in text else "\r"
-    start, size = 0, len(text)
+    size = len(text)
     while start < size:
         end = text.find(end_of_line, start)
         if end < 0:
@@ -176,20 +203,27 @@ def _columns(header: list[str], clean: bool) -> list[tuple[str, str, str]]:
             f"body: the CSV has {len(header)} columns; at most {MAX_COLUMNS}", field="body"
         )
     columns: list[tuple[str, str, str]] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()  # ("field", stored name) or ("property", its name)
     for position, given in enumerate(header, 1):
         name = given.strip()
         stored = FIELDS.get(name.lower())
-        key = stored or name
-        if not name or key in seen:
-            what = "has no name" if not name else f"({name!r}) is named twice"
+        kind = ("field", stored) if stored else ("property", name)
+        if not name or kind in seen or len(name) > MAX_PROPERTY_NAME:
+            what = (
+                "has no name"
+                if not name
+                else f"is named longer than {MAX_PROPERTY_NAME} characters"
+                if len(name) > MAX_PROPERTY_NAME
+                else f"({name!r}) is named twice"
+            )
             raise InvalidInput(f"body: the CSV's column {position} {what}", field="body")
-        seen.add(key)
-        columns.append((name, stored or "properties", key))
-    if "original_id" not in seen:
-        found = ", ".join(name for name, _, _ in columns)
+        seen.add(kind)
+        columns.append((name, stored or "properties", stored or name))
+    if ("field", "original_id") not in seen:
+        found = ", ".join(name for name, _, _ in columns[:10])
+        more = f", ... ({len(columns)} columns)" if len(columns) > 10 else ""
         raise InvalidInput(
-            f"originalId: the CSV's first line ({found}) has no originalId column, the "
+            f"originalId: the CSV's first line ({found}{more}) has no originalId column, the "
             "import's identityColumn",
             field="originalId",
         )

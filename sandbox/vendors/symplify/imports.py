@@ -47,11 +47,11 @@ STEP_SECONDS = 0.004
 FIRST_STEP = 100
 MIN_STEP = 10
 STEP = 1000
-REPORTED = 1000  # rows left out that a batch lists (it counts them all)
 IDENTITY = "originalId"
 
-# imports whose CSV is being written, per tenant: a second recipients call for one is a 409
-_running: WeakKeyDictionary[TenantData, set[str]] = WeakKeyDictionary()
+# the lists an import is being written to, per tenant ("1234/42"): another import into one of
+# them waits for its answer (a 409), so two imports never interleave their steps on a list
+_busy: WeakKeyDictionary[TenantData, set[str]] = WeakKeyDictionary()
 
 
 def import_dto(doc: Doc) -> dict[str, Any]:
@@ -138,52 +138,66 @@ def import_recipients(ctx: Context) -> Offload:
             f"POST lists/{listed['list_id']}/imports)",
             field="importId",
         )
-    running = _running.setdefault(data, set())
-    if declared.get("batch_id") is not None or declared["id"] in running:
-        done = declared.get("batch_id")
-        state = f"its batch is {done}" if done is not None else "its CSV is being imported"
+    if declared.get("batch_id") is not None:
         raise Conflict(
-            f"importId: import {import_id} already has its CSV ({state}); create a new import",
+            f"importId: import {import_id} already has its CSV (its batch is "
+            f"{declared['batch_id']}); create a new import",
             field="importId",
         )
-    if not ctx.raw.strip():
+    busy = _busy.setdefault(data, set())
+    target = listed["id"]
+    if target in busy:
+        raise Conflict(
+            f"importId: another import into list {listed['list_id']} is being written; post "
+            "this one when it has answered",
+            field="importId",
+        )
+    raw = ctx.raw
+    if not raw or raw.isspace():  # (isspace stops at the first other byte: no copy)
         raise InvalidInput(
             "body: the CSV is empty; its first line must name the columns", field="body"
         )
-    raw = ctx.raw
     codec = import_csv.codec_of(declared["encoding"])
-    running.add(declared["id"])
+    busy.add(target)
 
     def finish(read: _Read | Exception) -> Steps:
-        try:
-            if isinstance(read, Exception):
-                raise read
-            return (yield from _write(ctx.store, data, declared, read, epoch_ms(ctx.now)))
-        finally:
-            running.discard(declared["id"])
+        if isinstance(read, Exception):
+            raise read
+        return (yield from _write(ctx.store, data, declared, read, epoch_ms(ctx.now)))
 
-    return Offload(lambda: _read(raw, declared, codec, epoch_ms(ctx.now)), finish)
+    return Offload(
+        lambda: _read(raw, declared, codec, epoch_ms(ctx.now)),
+        finish,
+        always=lambda: busy.discard(target),
+    )
 
 
 @dataclass
 class _Read:
-    """The file's rows, and each one's contact as it would be made new (but for its id): the
-    worker builds them, so the loop's steps only look each one up and put it."""
+    """What the worker prepares, so the loop's steps only look each row up and put it: the
+    file's rows, each one's contact as it would be made new (but for its id), and for a
+    REPLACE the originalIds the file names (its rows left out included)."""
 
     rows: import_csv.Rows
     new: list[Doc]
+    named: frozenset[str]
 
 
 def _read(raw: bytes, declared: Doc, codec: str, now: int) -> _Read | Exception:
-    """The rows, or what stopped the reading: the finish raises it, on the loop, after it
-    has let the import go (a refusal is answered as such, anything else is a bug's 500)."""
+    """The rows, or what stopped the reading: the finish raises it, on the loop (a refusal
+    is answered as such, anything else is a bug's 500)."""
     try:
         rows = import_csv.read(raw, declared["delimiter"], codec)
+        account_id, list_id = declared["account"], declared["list_id"]
+        made = [new_contact(0, account_id, list_id, _new(row), now) for row in rows.ordered]
+        named = (
+            frozenset(row["original_id"] for row in rows.ordered) | rows.named_bad
+            if declared["type"] == "REPLACE"
+            else frozenset()
+        )
     except Exception as stopped:  # handed to the finish, which raises it
         return stopped
-    account_id, list_id = declared["account"], declared["list_id"]
-    made = [new_contact(0, account_id, list_id, _new(row), now) for row in rows.contacts.values()]
-    return _Read(rows, made)
+    return _Read(rows, made, named)
 
 
 @dataclass
@@ -199,10 +213,8 @@ def _write(store: Store, data: TenantData, declared: Doc, read: _Read, now: int)
     counts = _Counts()
     # the rows and their new contacts are let go as they are written: freeing 200,000 dicts
     # at the end, at once, stopped the event loop for 140 ms
-    contacts: list[Any] = list(rows.contacts.values())
+    contacts: list[Any] = rows.ordered
     made: list[Any] = read.new
-    named = frozenset(rows.contacts)
-    rows.contacts.clear()
     stored = data[CONTACTS]
 
     def step(part: slice) -> None:
@@ -217,7 +229,10 @@ def _write(store: Store, data: TenantData, declared: Doc, read: _Read, now: int)
                 tx.put(CONTACTS, new)
                 counts.added += 1
             else:
-                updated = _updated(existing, row, now)
+                updated = _updated(existing, row, now, rows.lines[index])
+                if isinstance(updated, import_csv.Problem):
+                    rows.left_out(updated)
+                    continue
                 if updated is not None:  # (a row that changes nothing writes nothing)
                     tx.put(CONTACTS, updated)
                 counts.updated += 1
@@ -225,13 +240,13 @@ def _write(store: Store, data: TenantData, declared: Doc, read: _Read, now: int)
 
     yield from _in_steps(len(contacts), step)
     collector.settle(counts.added + counts.updated)  # (still paused: sandbox/collector.py)
-    if declared["type"] == "REPLACE":
-        yield from _remove_unnamed(store, data, declared, named, counts)
+    landed = counts.added + counts.updated
+    if declared["type"] == "REPLACE" and (landed or not rows.failed):  # an ERROR removes no one
+        yield from _remove_unnamed(store, data, declared, read.named, counts)
     _still_current(store, data, declared, len(contacts))
     tx = data.begin()
     batch_id = tx.next_id(BATCH_SEQUENCE)
-    problems = rows.problems
-    landed = counts.added + counts.updated
+    problems = sorted(rows.problems, key=lambda p: p.line)[: import_csv.REPORTED]
     tx.put(
         BATCHES,
         {
@@ -241,15 +256,14 @@ def _write(store: Store, data: TenantData, declared: Doc, read: _Read, now: int)
             "import_id": declared["import_id"],
             "list_id": list_id,
             "type": declared["type"],
-            "status": "ERROR" if problems and not landed else "FINISHED",
-            "rows": rows.read,
+            "status": "ERROR" if rows.failed and not landed else "FINISHED",
+            "rows": rows.seen,
             "added": counts.added,
             "updated": counts.updated,
             "removed": counts.removed,
-            "failed": len(problems),
+            "failed": rows.failed,
             "errors": [
-                {"line": p.line, "column": p.column, "message": p.message}
-                for p in problems[:REPORTED]
+                {"line": p.line, "column": p.column, "message": p.message} for p in problems
             ],
             "created": now,
             "finished": epoch_ms(data.clock.now()),
@@ -274,7 +288,7 @@ def _remove_unnamed(
         tx = data.begin()
         for contact_id in unnamed[part]:
             tx.delete(CONTACTS, contact_id)
-        _commit(tx, declared, len(named))
+        _commit(tx, declared, len(named), removed=counts.removed)
         counts.removed += len(unnamed[part])
 
     yield from _in_steps(len(unnamed), step)
@@ -296,20 +310,21 @@ def _in_steps(total: int, step: Callable[[slice], None]) -> Iterator[None]:
         yield
 
 
-def _commit(tx: Tx, declared: Doc, written: int) -> None:
+def _commit(tx: Tx, declared: Doc, written: int, removed: int | None = None) -> None:
     """One step's commit; a storage failure says how far the import got."""
     try:
         tx.commit()
     except StorageUnavailable as failed:
+        done = f"{written} contacts" + ("" if removed is None else f" and {removed} removed")
         raise StorageUnavailable(
-            f"{failed.message}; import {declared['import_id']} stopped there, after "
-            f"{written} contacts (no batch is recorded; run it again)"
+            f"{failed.message}; import {declared['import_id']} stopped there, after {done} "
+            "(no batch is recorded; run it again)"
         ) from None
 
 
 def _still_current(store: Store, data: TenantData, declared: Doc, written: int) -> None:
     """Between steps the tenant may have been reset or deleted: the import stops there."""
-    if store.get(data.name) is not data or data[IMPORTS].get(declared["id"]) is None:
+    if store.get(data.name) is not data:
         raise Conflict(
             f"importId: the tenant was reset or deleted while import {declared['import_id']} "
             f"was written ({written} contacts written before it)",
@@ -320,20 +335,30 @@ def _still_current(store: Store, data: TenantData, declared: Doc, written: int) 
 def _new(row: dict[str, Any]) -> dict[str, Any]:
     """A new contact's fields: empty cells and properties left out."""
     fields = dict(row)
-    properties = {k: v for k, v in (row.get("properties") or {}).items() if v}
-    fields["properties"] = properties or None
+    given = {k: v for k, v in (row.get("properties") or {}).items() if v}
+    fields["properties"] = given or None
     return fields
 
 
-def _updated(existing: Doc, row: dict[str, Any], now: int) -> Doc | None:
+def _updated(
+    existing: Doc, row: dict[str, Any], now: int, line: int
+) -> Doc | import_csv.Problem | None:
     """The contact with the row's columns: a value sets a field, an empty cell clears it;
-    None when that changes nothing (a file imported again)."""
+    None when that changes nothing (a file imported again); a Problem when the contact would
+    carry more properties than a contact may."""
     updated = dict(existing)
     for name, given in row.items():
         value = given
         if name == "properties":
             merged = {**(existing.get("properties") or {}), **given}
             value = {k: v for k, v in merged.items() if v} or None
+            if value is not None and len(value) > import_csv.MAX_PROPERTIES:
+                return import_csv.Problem(
+                    line,
+                    "row",
+                    f"originalId {row['original_id']!r}: the contact would have {len(value)} "
+                    f"properties; at most {import_csv.MAX_PROPERTIES}",
+                )
         if value is None or value is False:
             updated.pop(name, None)
         else:
