@@ -158,15 +158,16 @@ def import_recipients(ctx: Context) -> Offload:
             "body: the CSV is empty; its first line must name the columns", field="body"
         )
     codec = import_csv.codec_of(declared["encoding"])
+    now = epoch_ms(ctx.now)  # read here: the worker touches no tenant state
     busy.add(target)
 
     def finish(read: _Read | Exception) -> Steps:
         if isinstance(read, Exception):
             raise read
-        return (yield from _write(ctx.store, data, declared, read, epoch_ms(ctx.now)))
+        return (yield from _write(ctx.store, data, declared, read, now))
 
     return Offload(
-        lambda: _read(raw, declared, codec, epoch_ms(ctx.now)),
+        lambda: _read(raw, declared, codec, now),
         finish,
         always=lambda: busy.discard(target),
     )
