@@ -184,8 +184,8 @@ def request(
         conn.close()
 
 
-def put_json(server: Server, path: str, body: Mapping[str, object]) -> None:
-    """PUT a JSON body; anything but 200 or 201 is a failed measurement."""
+def put_json(server: Server, path: str, body: Mapping[str, object]) -> Any:
+    """PUT a JSON body; its answer. Anything but 200 or 201 is a failed measurement."""
     status, answer = request(
         server,
         "PUT",
@@ -195,6 +195,7 @@ def put_json(server: Server, path: str, body: Mapping[str, object]) -> None:
     )
     if status not in (200, 201):
         raise ServerFailed(f"PUT {path}: {status} {answer[:300]!r}")
+    return json.loads(answer) if answer else None
 
 
 def get_json(server: Server, path: str) -> Any:

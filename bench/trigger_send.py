@@ -41,6 +41,7 @@ from bench.servers import (
     ServerFailed,
     get_json,
     outbox_total,
+    put_json,
     request,
     running,
     start_sandbox,
@@ -123,16 +124,7 @@ class Send:
 
 
 def _sends(server: Server) -> tuple[Send, Send]:
-    status, created = request(
-        server,
-        "PUT",
-        f"/_sandbox/tenants/{TENANT}",
-        body=json.dumps(FIXTURE).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    if status not in (200, 201):
-        raise ServerFailed(f"creating tenant {TENANT}: {status} {created[:300]!r}")
-    credentials = json.loads(created)["credentials"]
+    credentials = put_json(server, f"/_sandbox/tenants/{TENANT}", FIXTURE)["credentials"]
     trigger = Send(
         "trigger",
         TRIGGER_PATH,

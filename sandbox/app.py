@@ -150,9 +150,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store.events.attach()  # webhooks and event streams are delivered on this loop
-        looking = asyncio.get_running_loop().create_task(_record_due(store))
+        # (only a vendor with a `deliver_due` delivers anything scheduled)
+        delivers = any(vendor.deliver_due is not None for vendor in store.vendors)
+        looking = asyncio.get_running_loop().create_task(_record_due(store)) if delivers else None
         yield
-        looking.cancel()
+        if looking is not None:
+            looking.cancel()
         store.close()
 
     shell = Starlette(routes=_spec_routes(documents), lifespan=lifespan)

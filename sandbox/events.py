@@ -20,9 +20,8 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from sandbox import webhooks
 from sandbox.request_log import Entry
-from sandbox.webhooks import Delivery, WebhookTarget
+from sandbox.webhooks import OPERATION, Delivery, WebhookTarget
 
 if TYPE_CHECKING:  # the store imports this module: its types are for the checker only
     from sandbox.store.collection import Doc
@@ -78,7 +77,7 @@ class EventStream:
         if self.closed:
             return None
         chunks, self.chunks, self.behind = self.chunks, [], 0
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return b"".join(chunks)  # (one chunk is returned as it is: no copy)
 
 
 # a tenant's webhook: told each batch of recorded messages, each with its JSON
@@ -206,7 +205,7 @@ class MessageEvents:
             url,
             b"",
             outcome.status,
-            webhooks.OPERATION,
+            OPERATION,
             messages[0]["vendor"],
             data.clock.now(),
             outcome.seconds,

@@ -95,7 +95,7 @@ class Parameter:
     required: bool
     schema: dict[str, Any]
     validator: Any
-    kinds: tuple[Any, ...] = ()  # the schema's types, read once
+    kinds: tuple[Any, ...] = field(init=False)  # the schema's types, read once
 
     def __post_init__(self) -> None:
         kind = self.schema.get("type")

@@ -196,14 +196,14 @@ class WebhookTarget:
     def _request(self, body: bytes) -> bytes:
         return self.head + str(len(body)).encode() + b"\r\n\r\n" + body
 
-    def _tell(self, batch: list[tuple[Doc, bytes]], status: int, seconds: float) -> None:
+    def _tell(
+        self, batch: list[tuple[Doc, bytes]], status: int, seconds: float, why: str | None = None
+    ) -> None:
         if batch:
-            self.outcome([message for message, _ in batch], Delivery(status, None, seconds))
+            self.outcome([message for message, _ in batch], Delivery(status, why, seconds))
 
     def _fail(self, batch: list[tuple[Doc, bytes]], started: float, why: str) -> None:
-        if batch:
-            seconds = asyncio.get_running_loop().time() - started
-            self.outcome([message for message, _ in batch], Delivery(0, why, seconds))
+        self._tell(batch, 0, asyncio.get_running_loop().time() - started, why)
 
     def _tell_dropped(self) -> None:
         if self.dropped:

@@ -182,57 +182,66 @@ class Collection:
         return derive(doc) if derive is not None else self._norm(name, doc.get(name))
 
     def _index(self, key: Key, doc: Doc) -> None:
-        field = self._earliest_field
-        if field is not None and self._earliest is not None and doc[field] < self._earliest:
-            self._earliest = doc[field]  # (unknown stays unknown: found when asked)
+        self._earliest_added(doc)
         for name, index in self._unique.items():
-            value = self._indexed_as(name, doc)
-            if value not in (None, ""):
-                index[value] = key
+            _add_unique(index, self._indexed_as(name, doc), key)
         for name, multi in self._multi.items():
-            value = self._indexed_as(name, doc)
-            if value not in (None, ""):
-                multi.setdefault(value, {})[key] = None
+            _add_multi(multi, self._indexed_as(name, doc), key)
 
     def _reindex(self, key: Key, old: Doc, doc: Doc) -> None:
         """A replaced document: only the indexes whose value changed move, so it keeps its
         place (oldest first) among the documents sharing a value with it."""
         field = self._earliest_field
         if field is not None and old[field] != doc[field]:
-            if old[field] == self._earliest:
-                self._earliest = None
-            elif self._earliest is not None and doc[field] < self._earliest:
-                self._earliest = doc[field]
+            self._earliest_removed(old)
+            self._earliest_added(doc)
         for name, index in self._unique.items():
             was, value = self._indexed_as(name, old), self._indexed_as(name, doc)
             if was != value:
-                if was not in (None, "") and index.get(was) == key:
-                    del index[was]
-                if value not in (None, ""):
-                    index[value] = key
+                _drop_unique(index, was, key)
+                _add_unique(index, value, key)
         for name, multi in self._multi.items():
             was, value = self._indexed_as(name, old), self._indexed_as(name, doc)
             if was != value:
-                keys = multi.get(was)
-                if keys is not None:
-                    keys.pop(key, None)
-                    if not keys:
-                        del multi[was]
-                if value not in (None, ""):
-                    multi.setdefault(value, {})[key] = None
+                _drop_multi(multi, was, key)
+                _add_multi(multi, value, key)
 
     def _unindex(self, key: Key, doc: Doc) -> None:
+        self._earliest_removed(doc)
+        for name, index in self._unique.items():
+            _drop_unique(index, self._indexed_as(name, doc), key)
+        for name, multi in self._multi.items():
+            _drop_multi(multi, self._indexed_as(name, doc), key)
+
+    def _earliest_added(self, doc: Doc) -> None:
+        field = self._earliest_field
+        if field is not None and self._earliest is not None and doc[field] < self._earliest:
+            self._earliest = doc[field]  # (unknown stays unknown: found when asked)
+
+    def _earliest_removed(self, doc: Doc) -> None:
         field = self._earliest_field
         if field is not None and doc[field] == self._earliest:
             self._earliest = None  # the smallest went: found again when asked
-        for name, index in self._unique.items():
-            value = self._indexed_as(name, doc)
-            if value not in (None, "") and index.get(value) == key:
-                del index[value]
-        for name, multi in self._multi.items():
-            value = self._indexed_as(name, doc)
-            keys = multi.get(value)
-            if keys is not None:
-                keys.pop(key, None)
-                if not keys:
-                    del multi[value]
+
+
+def _add_unique(index: dict[Any, Key], value: Any, key: Key) -> None:
+    if value not in (None, ""):
+        index[value] = key
+
+
+def _drop_unique(index: dict[Any, Key], value: Any, key: Key) -> None:
+    if value not in (None, "") and index.get(value) == key:
+        del index[value]
+
+
+def _add_multi(multi: dict[Any, dict[Key, None]], value: Any, key: Key) -> None:
+    if value not in (None, ""):
+        multi.setdefault(value, {})[key] = None
+
+
+def _drop_multi(multi: dict[Any, dict[Key, None]], value: Any, key: Key) -> None:
+    keys = multi.get(value)
+    if keys is not None:
+        keys.pop(key, None)
+        if not keys:
+            del multi[value]

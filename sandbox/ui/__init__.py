@@ -89,7 +89,7 @@ def ui_routes(
             Route(f"{UI}/tenants/{{tenant}}/messages/{{id}}", pages.message),
             Route(f"{UI}/tenants/{{tenant}}/recipients", pages.recipients),
             Route(LOGIN_PAGE, login_page(pages, guard), methods=["GET", "POST"]),
-            Route("/_sandbox/tenants/{tenant}/events", events_endpoint(store)),
+            Route(f"{CONTROL}/tenants/{{tenant}}/events", events_endpoint(store)),
         ]
     )
 
@@ -165,7 +165,7 @@ def login_page(pages: Pages, guard: ControlGuard) -> Callable[[Request], Awaitab
             return pages.login(request, wanted, wrong=guard.cookie is not None)
         response = RedirectResponse(wanted, 303)
         response.set_cookie(
-            COOKIE, cookie_value(token), path="/_sandbox", httponly=True, samesite="strict"
+            COOKIE, cookie_value(token), path=CONTROL, httponly=True, samesite="strict"
         )
         return response
 

@@ -183,7 +183,7 @@ def send_message_v11(ctx: Context) -> Reply:
     `{"response": {"status": {"success": "true", "code": "200", "message": "success"}, "sms":
     {"id", "to", "status": "Sent", "scheduled_time"}}}`: statuses are strings here, as there."""
     spec = V11_LISTS[str(ctx.query.get("channel", "sms")).lower()]
-    items = _items(ctx.body.get("root") or {}, spec, "root.")
+    items = _items(ctx.body["root"], spec, "root.")  # (the schema requires `root`)
     results: list[dict[str, Any]] = []
     succeeded = 0
     for index, item in enumerate(items):
@@ -208,14 +208,14 @@ def _v11_sent(
     """One item's answer: the example's fields, echoed, and the item's own status."""
     scheduled: dict[str, Any] = {k: item[k] for k in SCHEDULE_KEYS if k in item}
     if record is None:
-        code = error.vendor_code if error is not None and error.vendor_code else 400
+        assert error is not None, "an item that was not sent has its error (_send_item)"
         failed: dict[str, Any] = {"status": "Failed", **scheduled}
         if item.get(spec.to_field) is not None:
             failed["to"] = str(item[spec.to_field])
         failed["item_status"] = {
             "success": "false",
-            "code": str(code),
-            "message": error.message if error is not None else "",
+            "code": str(error.vendor_code or 400),
+            "message": error.message,
         }
         return failed
     sent: dict[str, Any] = {"id": record["id"], "to": record["to"], "status": "Sent", **scheduled}

@@ -30,7 +30,7 @@ CONTACTS = CollectionSpec(
 TRIGGERS = CollectionSpec("symplify_triggers", multi=("account",), shared=("account",))
 
 # an account's list imports and the batches their CSVs made ("1234/3")
-IMPORTS = CollectionSpec("symplify_imports", shared=("account",))
+IMPORTS = CollectionSpec("symplify_imports", multi=("account",), shared=("account",))
 BATCHES = CollectionSpec("symplify_batches", multi=("account",), shared=("account",))
 
 # an account's contact property definitions ("1234/tier")

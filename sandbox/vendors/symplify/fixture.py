@@ -44,6 +44,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
                 field=f"{where}.customer_id",
             )
         accounts.append({"id": account_id})
+        first_person = len(people)  # this account's contacts are people[first_person:]
         seen_lists: set[int] = set()
         for index, listed in enumerate(given.get("lists") or []):
             here = f"{where}.lists[{index}]"
@@ -98,8 +99,8 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
         triggers.extend(
             _triggers(given.get("triggers") or [], account_id, seen_lists, created, where)
         )
-        last = max((d["property_id"] for d in defined), default=properties.FIRST_DEFINED - 1)
-        defined.extend(_properties(given, account_id, people, created, last))
+        last = max(_last(defined, "property_id"), properties.FIRST_DEFINED - 1)
+        defined.extend(_properties(given, account_id, people[first_person:], created, last))
         for section_name, collection, number in _MADE:
             made[collection].extend(
                 _made(given.get(section_name) or [], account_id, number, f"{where}.{section_name}")
@@ -144,8 +145,8 @@ def _made(given: list[dict[str, Any]], account_id: str, number: str, where: str)
 def _properties(
     given: dict[str, Any], account_id: str, people: list[Doc], created: int, last: int
 ) -> list[Doc]:
-    """The account's property definitions: a snapshot's (`properties`), then each property a
-    contact of the account has that none defines, in the order they first appear, numbered
+    """The account's property definitions: a snapshot's (`properties`), then each property one
+    of its contacts (`people`) has that none defines, in the order they first appear, numbered
     after `last` (the tenant's definitions share one sequence)."""
     docs: list[Doc] = []
     seen: set[str] = set()
@@ -157,8 +158,6 @@ def _properties(
             )
     next_id = max([last] + [d["property_id"] for d in docs])
     for person in people:
-        if person["account"] != account_id:
-            continue
         for name in person.get("properties") or {}:
             if name not in seen:
                 seen.add(name)
@@ -237,13 +236,7 @@ def section(data: TenantData) -> dict[str, Any]:
                     }
                     for listed in owned
                 ],
-                "triggers": [
-                    _trigger(t)
-                    for t in sorted(
-                        data[TRIGGERS].all_by("account", account["id"]),
-                        key=lambda t: t["trigger_id"],
-                    )
-                ],
+                "triggers": _numbered(data, TRIGGERS, "trigger_id", account["id"]),
                 **{
                     section_name: _numbered(data, collection, number, account["id"])
                     for section_name, collection, number in _MADE
@@ -261,17 +254,13 @@ def section(data: TenantData) -> dict[str, Any]:
 
 
 def _numbered(data: TenantData, collection: str, number: str, account_id: str) -> list[Doc]:
-    """An account's imports or batches, in id order, as `_made` reads them."""
-    owned = [doc for doc in data[collection].values() if doc["account"] == account_id]
+    """An account's triggers, imports or batches in id order, each as its section holds it:
+    its account's number as `id`, the rest as stored."""
+    owned = sorted(data[collection].all_by("account", account_id), key=lambda doc: doc[number])
     return [
         {"id": doc[number], **{k: v for k, v in doc.items() if k not in {"id", "account", number}}}
-        for doc in sorted(owned, key=lambda doc: doc[number])
+        for doc in owned
     ]
-
-
-def _trigger(doc: Doc) -> dict[str, Any]:
-    given = {k: v for k, v in doc.items() if k not in {"id", "account", "trigger_id"}}
-    return {"id": doc["trigger_id"], **given}
 
 
 def _contact(doc: Doc) -> dict[str, Any]:

@@ -68,7 +68,8 @@ class Rows:
     """The file's rows, one per originalId (a later row of the same originalId replaces an
     earlier one), in the order each originalId first appears."""
 
-    contacts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # originalId -> (its row's fields, the row's line in the file), until `done`
+    contacts: dict[str, tuple[dict[str, Any], int]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)  # the first REPORTED rows left out
     failed: int = 0  # rows left out, all of them
     seen: int = 0  # data rows in the file, bad ones included
@@ -77,7 +78,6 @@ class Rows:
     named_bad: set[str] = field(default_factory=set)
     ordered: list[dict[str, Any]] = field(default_factory=list)  # `contacts`' values, by `done`
     lines: list[int] = field(default_factory=list)  # each ordered row's line in the file
-    _line_of: dict[str, int] = field(default_factory=dict)
 
     def left_out(self, problem: Problem, values: list[str] | None = None, at: int = -1) -> None:
         self.failed += 1
@@ -88,10 +88,9 @@ class Rows:
 
     def done(self) -> None:
         """The rows as one list, the lookup let go (built here, in the worker)."""
-        self.ordered = list(self.contacts.values())
-        self.lines = [self._line_of[row["original_id"]] for row in self.ordered]
+        self.ordered = [row for row, _ in self.contacts.values()]
+        self.lines = [line for _, line in self.contacts.values()]
         self.contacts.clear()
-        self._line_of.clear()
 
 
 def delimiter_of(value: str | float) -> str:
@@ -174,8 +173,7 @@ def read(raw: bytes, delimiter: str, codec: str) -> Rows:
         if isinstance(contact, Problem):
             rows.left_out(contact, values, at)
             continue
-        rows.contacts[contact["original_id"]] = contact
-        rows._line_of[contact["original_id"]] = line
+        rows.contacts[contact["original_id"]] = (contact, line)
     rows.done()
     return rows
 

@@ -92,8 +92,7 @@ def create_import(ctx: Context) -> Reply:
     account_id, listed = path_list(ctx)
     body = ctx.body or {}
     delimiter = import_csv.delimiter_of(body.get("delimiter", "44"))
-    encoding = body.get("encoding", "UTF8")
-    import_csv.codec_of(encoding)
+    encoding = body.get("encoding", "UTF8")  # one of import_csv.ENCODINGS: the schema's enum
     tx = ctx.data.begin()
     import_id = tx.next_id(IMPORT_SEQUENCE)
     doc = tx.put(
@@ -244,7 +243,7 @@ def _write(store: Store, data: TenantData, declared: Doc, read: _Read, now: int)
     landed = counts.added + counts.updated
     if declared["type"] == "REPLACE" and (landed or not rows.failed):  # an ERROR removes no one
         yield from _remove_unnamed(store, data, declared, read.named, counts)
-    _still_current(store, data, declared, len(contacts))
+    _still_current(store, data, declared, landed)
     tx = data.begin()
     batch_id = tx.next_id(BATCH_SEQUENCE)
     problems = sorted(rows.problems, key=lambda p: p.line)[: import_csv.REPORTED]
@@ -273,23 +272,25 @@ def _write(store: Store, data: TenantData, declared: Doc, read: _Read, now: int)
     tx.put(IMPORTS, {**declared, "batch_id": batch_id})
     if landed:
         properties.define(tx, data, account_id, rows.properties, now)
-    _commit(tx, declared, len(contacts))
+    _commit(tx, declared, landed)
     return Reply({"batchId": batch_id})
 
 
 def _remove_unnamed(
     store: Store, data: TenantData, declared: Doc, named: frozenset[str], counts: _Counts
 ) -> Iterator[None]:
-    """REPLACE: the list's contacts the file does not name, removed in steps."""
+    """REPLACE: the list's contacts the file does not name, removed in steps (once the
+    file's contacts are written)."""
+    written = counts.added + counts.updated
     members = data[CONTACTS].all_by("list", (declared["account"], declared["list_id"]))
     unnamed = [c["id"] for c in members if c["original_id"] not in named]
 
     def step(part: slice) -> None:
-        _still_current(store, data, declared, len(named))
+        _still_current(store, data, declared, written)
         tx = data.begin()
         for contact_id in unnamed[part]:
             tx.delete(CONTACTS, contact_id)
-        _commit(tx, declared, len(named), removed=counts.removed)
+        _commit(tx, declared, written, removed=counts.removed)
         counts.removed += len(unnamed[part])
 
     yield from _in_steps(len(unnamed), step)

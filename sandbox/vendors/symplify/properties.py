@@ -44,7 +44,7 @@ def define(tx: Tx, data: TenantData, account_id: str, names: Iterable[str], now:
     """Stage a definition of each of `names` the account does not have yet."""
     for name in names:
         key = list_key(account_id, name)
-        if tx.get(PROPERTIES, key) is None and data[PROPERTIES].get(key) is None:
+        if tx.get(PROPERTIES, key) is None:  # (staged by this transaction, or stored)
             tx.put(
                 PROPERTIES, new_property(account_id, tx.next_id(SEQUENCE, FIRST_DEFINED), name, now)
             )
