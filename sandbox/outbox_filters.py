@@ -6,22 +6,22 @@ sandbox/outbox.py so that the command line and the plugin name them without impo
 
 from __future__ import annotations
 
-# every filter the outbox takes, in the order the spec declares them
-FILTERS = (
-    "vendor",
-    "channel",
-    "to",  # the recipient, the same however written
-    "from",  # the sender, the same however written
-    "customer_id",  # Capillary's customer
-    "contact",  # Symplify's contact: its originalId
-    "status",
-    "reason",
-    "operation",  # the operationId of the call that recorded the message
-    "category",
-    "since",  # created_at >= since (ISO 8601, on the tenant's clock)
-    "until",  # created_at < until
-    "q",  # free text, any case, in any of the message's fields below
-)
+# every filter the outbox takes, in the order the spec declares them, and what it matches
+FILTERS = {
+    "vendor": "the vendor",
+    "channel": "the channel (SMS, EMAIL, WHATSAPP, ...)",
+    "to": "the recipient, the same however written (phone digits, e-mail in any case)",
+    "from": "the sender, compared as the recipient is",
+    "customer_id": "Capillary's customer id",
+    "contact": "Symplify's contact, by its originalId",
+    "status": "DELIVERED or SUPPRESSED",
+    "reason": "why it was suppressed (e.g. SENDER_BLOCKLISTED)",
+    "operation": "the operationId of the call that recorded it",
+    "category": "the category (TRANSACTIONAL, PROMOTIONAL, OTP, ...)",
+    "since": "created at or after this ISO 8601 time or date, on the tenant's clock",
+    "until": "created before this ISO 8601 time or date, on the tenant's clock",
+    "q": "free text, in any case, in any of these fields, the id, subject or body",
+}
 # the filters compared with the message's field of the same name as they are
 EXACT = ("vendor", "channel", "contact", "status", "reason", "operation", "category")
 # the fields free text (`q`) looks in
