@@ -238,6 +238,15 @@ def test_the_outbox_page_takes_every_filter(sent: Tenant) -> None:
     assert bad.status_code == 400 and "since" in bad.text
 
 
+def test_a_symplify_contact_links_to_its_messages(sent: Tenant) -> None:
+    recipients = sent.http.get(f"/_sandbox/ui/tenants/{sent.name}/recipients").text
+    link = f"/_sandbox/ui/tenants/{sent.name}?contact=111"
+    assert f'href="{link}"' in recipients
+    page = sent.http.get(link)
+    assert page.status_code == 200
+    assert "lady_gaga@example.com" in page.text and "+525500000000" not in page.text
+
+
 def test_the_event_stream_takes_no_parameters(sent: Tenant) -> None:
     answer = sent.http.get(f"{sent.control}/events", params={"vendor": "capillary"})
     assert answer.status_code == 400
