@@ -91,6 +91,14 @@ def test_the_sender_that_delivers_is_told_apart(blocked_once: Tenant) -> None:
     blocked_once.assert_nothing_delivered(from_="141555549")
 
 
+def test_a_reason_is_checked_not_filtered_on(blocked_once: Tenant) -> None:
+    """Every message to the number must be suppressed for the reason: one delivered from
+    another sender fails the assertion rather than being left out."""
+    messangi(blocked_once, "528811")
+    with pytest.raises(AssertionError, match="1 of 2 matching messages are not"):
+        blocked_once.assert_suppressed(to=BLOCKED_NUMBER, reason="SENDER_BLOCKLISTED")
+
+
 # ------------------------------------------------------------------ count
 def test_count_is_how_many_match(blocked_once: Tenant) -> None:
     messangi(blocked_once, "141555549")

@@ -7,7 +7,7 @@ status, reason and decision trace, so the failure explains itself without a debu
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 Messages = list[dict[str, Any]]
@@ -25,9 +25,12 @@ class Check:
     each: str  # with a count: "exactly 2 matching messages, every one suppressed"
     problem: Callable[[Messages], str | None]
     none_wanted: bool = False
+    # what the check itself asks of every match, shown with the filters (reason='...')
+    asks: dict[str, Any] = field(default_factory=dict)
 
     def text(self, filters: dict[str, Any], count: int | None) -> str:
-        named = ", ".join(f"{k}={v!r}" for k, v in filters.items() if v is not None)
+        shown = {**filters, **self.asks}
+        named = ", ".join(f"{k}={v!r}" for k, v in shown.items() if v is not None)
         kind = self.wanted if count is None else f"exactly {count} matching, {self.each}"
         return f"{kind} ({named})" if named else kind
 
@@ -48,7 +51,8 @@ def every(status: str, reason: str | None) -> Check:
             )
         return None
 
-    return Check(f"a {status.lower()} message", f"every one {status.lower()}", problem)
+    wanted, each = f"a {status.lower()} message", f"every one {status.lower()}"
+    return Check(wanted, each, problem, asks={"reason": reason})
 
 
 def _none_delivered(found: Messages) -> str | None:
@@ -82,7 +86,8 @@ def check_count(call: str, count: int | None, least: int) -> None:
 def miscounted(found: Messages, count: int | None) -> str | None:
     if count is None or len(found) == count:
         return None
-    return f"found {len(found)} matching messages, expected {count}"
+    found_text = f"{len(found)} matching message{'' if len(found) == 1 else 's'}"
+    return f"found {found_text}, expected {count}"
 
 
 def line(message: dict[str, Any]) -> str:
