@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from sandbox import __version__
+from sandbox.outbox_filters import FILTERS
 from sandbox.settings import Settings
 
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -135,8 +136,10 @@ def _client_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     )
     outbox.add_argument("-n", "--lines", type=int, default=10, help="how many to show first (10)")
     outbox.add_argument("--json", action="store_true", help="one JSON message per line")
-    for name in ("vendor", "channel", "status", "reason", "to", "customer_id", "operation"):
-        outbox.add_argument(f"--{name.replace('_', '-')}", dest=name, help=f"only this {name}")
+    # the outbox's filters (docs/contract.md section 4)
+    only = outbox.add_argument_group("filters", "the messages that match every filter given")
+    for name, meaning in FILTERS.items():
+        only.add_argument(f"--{name.replace('_', '-')}", dest=name, help=meaning)
     snapshot = commands.add_parser(
         "snapshot", help="save a tenant's whole state to a file, or load one into a tenant"
     )
@@ -159,8 +162,7 @@ def _run_client(args: argparse.Namespace) -> int:
         if args.command == "tenants":
             remote.tenants(client, sys.stdout, args.json)
         elif args.command == "outbox":
-            names = ("vendor", "channel", "status", "reason", "to", "customer_id", "operation")
-            filters = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+            filters = {n: getattr(args, n) for n in FILTERS if getattr(args, n) is not None}
             remote.outbox(
                 client,
                 args.tenant,

@@ -7,13 +7,19 @@ in the same transaction as the API call's other writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Mapping
+from contextlib import suppress
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
-from sandbox import normalise
-from sandbox.clock import iso
+from sandbox import normalise, spelling
+from sandbox.clock import OutOfRange, iso, parse_iso
 from sandbox.engine import Decision, Facts, Intent, RuleResult, decide
+from sandbox.errors import InvalidInput
+from sandbox.outbox_filters import EXACT, FILTERS, TEXT_FIELDS
 from sandbox.store import Collection, Doc, Tx
 
 MESSAGE_IDS_START = 1_000_001
@@ -46,6 +52,7 @@ def record(
         "to": intent.to,
         "from": intent.sender,
         "customer_id": facts.customer_id,
+        "contact": intent.contact,
         "category": intent.category,
         "priority": intent.priority,
         "subject": subject,
@@ -59,33 +66,139 @@ def record(
     return message, decision
 
 
-# the outbox's filters that compare a field as it is (docs/contract.md section 4)
-EXACT_FILTERS = ("vendor", "channel", "status", "reason", "operation", "category")
-# the fields free text (`q`) looks in
-TEXT_FIELDS = ("id", "to", "from", "subject", "body", "customer_id", "operation", "reason")
-
-
 def recipient_key(value: str) -> str:
     """The same recipient however it was written: e-mail case-insensitive, phone digits."""
     return normalise.email(value) if "@" in value else normalise.phone(value) or value.strip()
 
 
-def select(messages: Collection, filters: Mapping[str, Any]) -> list[Doc]:
-    """The messages matching every filter given, newest first: the exact ones, `to` (the
-    same recipient however written), `customer_id` (by its index) and `q` (free text, any
-    case, in the TEXT_FIELDS)."""
-    source: Iterator[Doc] = (
-        messages.newest_by("customer_id", str(filters["customer_id"]))
-        if filters.get("customer_id")
-        else messages.newest()
-    )
-    exact = {name: filters[name] for name in EXACT_FILTERS if filters.get(name)}
-    wanted_to = recipient_key(filters["to"]) if filters.get("to") else None
-    text = str(filters["q"]).strip().lower() if filters.get("q") else None
-    return [
-        doc
-        for doc in source
-        if all(doc.get(name) == value for name, value in exact.items())
-        and (wanted_to is None or recipient_key(doc.get("to") or "") == wanted_to)
-        and (text is None or any(text in str(doc.get(f) or "").lower() for f in TEXT_FIELDS))
-    ]
+def page(
+    messages: Collection, filters: Mapping[str, Any], offset: int, limit: int
+) -> tuple[list[Doc], int]:
+    """The `limit` messages from `offset` of those matching every filter given (newest
+    first), and how many match: `customer_id` by its index, the rest by `matcher`. Unfiltered,
+    or by customer alone, the page costs `offset + limit` steps, not a walk of the outbox."""
+    match = matcher(filters)
+    customer = filters.get("customer_id")
+    if match is None:
+        if customer:
+            source = messages.newest_by("customer_id", customer)
+            return list(islice(source, offset, offset + limit)), messages.count_by(
+                "customer_id", customer
+            )
+        return list(islice(messages.newest(), offset, offset + limit)), len(messages)
+    found: list[Doc] = []
+    total = 0
+    end = offset + limit
+    for doc in messages.newest_by("customer_id", customer) if customer else messages.newest():
+        if match(doc):
+            if offset <= total < end:
+                found.append(doc)
+            total += 1
+    return found, total
+
+
+Match = Callable[[Doc], bool]
+
+
+def matcher(filters: Mapping[str, Any]) -> Match | None:
+    """A check of a message against every filter given other than `customer_id` (None when
+    none is); a blank filter filters nothing. An unknown filter, or a time that is not ISO
+    8601, is an InvalidInput naming it."""
+    for name in filters:
+        if name not in FILTERS:
+            raise InvalidInput(spelling.unknown("filter", name, FILTERS), field=name)
+    given = {name: value for name, value in filters.items() if value not in (None, "")}
+    checks: list[Match] = [_equal(name, given[name]) for name in EXACT if name in given]
+    for name in ("to", "from"):
+        if name in given:
+            checks.append(_same_address(name, recipient_key(str(given[name]))))
+    since = _bound(given, "since")
+    until = _bound(given, "until")
+    if since is not None or until is not None:
+        checks.append(_created_within(since, until))
+    text = str(given.get("q") or "").strip().lower()
+    if text:
+        checks.append(_has_text(text))
+    if not checks:
+        return None
+    if len(checks) == 1:
+        return checks[0]
+    return lambda doc: all(check(doc) for check in checks)
+
+
+def _equal(name: str, value: Any) -> Match:
+    return lambda doc: doc.get(name) == value
+
+
+def _same_address(name: str, key: str) -> Match:
+    return lambda doc: recipient_key(doc.get(name) or "") == key
+
+
+def _has_text(text: str) -> Match:
+    """`text` in any of the TEXT_FIELDS: one lower-cased join of them per message (half the
+    time of a look at each), NUL between them so that no match spans two fields."""
+
+    def check(doc: Doc) -> bool:
+        values = map(doc.get, TEXT_FIELDS)
+        joined = "\0".join([v if isinstance(v, str) else str(v or "") for v in values])
+        return text in joined.lower()
+
+    return check
+
+
+def _created_within(since: str | None, until: str | None) -> Match:
+    def check(doc: Doc) -> bool:
+        created = _instant(doc.get("created_at"))
+        return (
+            created is not None
+            and (since is None or created >= since)
+            and (until is None or created < until)
+        )
+
+    return check
+
+
+def _bound(filters: Mapping[str, Any], name: str) -> str | None:
+    """`since` or `until` as the outbox writes times (ISO 8601, UTC, milliseconds), so that
+    bounds compare with `created_at` as text; a sub-millisecond bound rounds up (no message
+    at 10:00:00.000 is at or after 10:00:00.0005)."""
+    value = filters.get(name)
+    if value is None:
+        return None
+    try:
+        moment = _parse_bound(str(value))
+    except ValueError:
+        raise InvalidInput(
+            f"{name}: {value!r} is not an ISO 8601 date-time or date", field=name
+        ) from None
+    # (past the calendar's last millisecond: it stays, no message is after it)
+    with suppress(OverflowError):
+        moment += timedelta(microseconds=-moment.microsecond % 1000)
+    return iso(moment)
+
+
+def _instant(stamp: Any) -> str | None:
+    """A message's created_at as `iso` writes it: as it is when the outbox wrote it, else
+    parsed (a snapshot's time may be written another way); None when it is no time."""
+    if type(stamp) is str and len(stamp) == 24 and stamp[10] == "T" and stamp[23] == "Z":
+        return stamp
+    try:
+        return iso(parse_iso(str(stamp)))
+    except ValueError:  # OutOfRange included
+        return None
+
+
+# the seconds of a leap second, which datetime cannot hold
+_LEAP_SECOND = re.compile(r"(?<=[Tt ]\d\d:\d\d):60")
+
+
+def _parse_bound(text: str) -> datetime:
+    """parse_iso for a bound of a time range, taking any RFC 3339 date-time: a leap second is
+    the last moment of its minute, and a time past either end of the calendar once in UTC
+    (0001-01-01T00:00:00+01:00) bounds nothing on that side. Raises ValueError."""
+    text = _LEAP_SECOND.sub(":59.999999", text)
+    try:
+        return parse_iso(text)
+    except OutOfRange:
+        early = text.strip().startswith("0001")  # else 9999: the only years it can happen in
+        return datetime.min.replace(tzinfo=UTC) if early else datetime.max.replace(tzinfo=UTC)

@@ -11,12 +11,14 @@ import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import jsonschema_rs
 import yaml
 
+from sandbox import spelling
 from sandbox.errors import ApiError, InvalidInput
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
@@ -140,6 +142,9 @@ class Operation:
     # parsed, validated and handled in a worker thread (x-sandbox-offload): large documents
     # that would otherwise stall every other tenant's requests
     offload: bool = False
+    # an undeclared query parameter is a 400 naming it (`x-sandbox-strict-query`: the control
+    # plane); vendors' own paths ignore what they do not read, as the vendors do
+    strict_query: bool = False
     # the vendor's error code -> its message, which starts a refusal of a field with that code
     error_messages: Mapping[int, str] = field(default_factory=dict, repr=False)
     _items_validators: dict[int, Any] = field(default_factory=dict, repr=False)
@@ -148,6 +153,8 @@ class Operation:
     def parse_parameters(
         self, location: str, values: Mapping[str, str], multi: Mapping[str, list[str]] | None
     ) -> dict[str, Any]:
+        if location == "query" and self.strict_query:
+            self._refuse_undeclared(values, multi)
         parsed: dict[str, Any] = {}
         for param in self.parameters:
             if param.location != location:
@@ -169,6 +176,27 @@ class Operation:
                 raise self.schema_error(error, param.schema, prefix=param.name, what=location)
             parsed[param.name] = value
         return parsed
+
+    @cached_property
+    def query_parameters(self) -> dict[str, Parameter]:
+        return {p.name: p for p in self.parameters if p.location == "query"}
+
+    def _refuse_undeclared(
+        self, values: Mapping[str, str], multi: Mapping[str, list[str]] | None
+    ) -> None:
+        """A query parameter the operation does not declare, or one that takes a single value
+        given several times, is refused rather than ignored."""
+        declared = self.query_parameters
+        for name in values:
+            param = declared.get(name)
+            if param is None:
+                raise InvalidInput(spelling.unknown("query parameter", name, declared), field=name)
+            times = len(multi.get(name, ())) if multi is not None else 1
+            if times > 1 and "array" not in param.kinds:
+                raise InvalidInput(
+                    f"query parameter '{name}' is given {times} times; it takes one value",
+                    field=name,
+                )
 
     # body -----------------------------------------------------------------------------------
     def unwrap_body(self, body: Any) -> Any:
@@ -340,6 +368,7 @@ def compile_document(
     `x-sandbox-error-code` is looked up in the vendor's `error_messages`."""
     operations: list[Operation] = []
     default_envelope = doc.get("x-sandbox-envelope", vendor)
+    strict_query = bool(doc.get("x-sandbox-strict-query", False))
     doc_security = doc.get("security", [])
     for path, item in doc["paths"].items():
         shared = item.get("parameters", [])
@@ -387,6 +416,7 @@ def compile_document(
                     error_messages=error_messages or {},
                     spec=op,
                     offload=bool(op.get("x-sandbox-offload", False)),
+                    strict_query=bool(op.get("x-sandbox-strict-query", strict_query)),
                 )
             )
     return operations

@@ -62,6 +62,19 @@ def test_the_outbox_a_line_per_message_oldest_first(running: httpx.Client) -> No
     assert message["reason"] == "CUSTOMER_STATUS_BLOCKED"
 
 
+def test_the_outbox_takes_every_filter_of_the_api(running: httpx.Client) -> None:
+    def shown(*flags: str) -> list[str]:
+        return cli("outbox", *flags, "--url", url(running)).stdout.splitlines()
+
+    assert [line.split()[5] for line in shown("--q", "99882")] == ["919988221100"]
+    assert shown("--since", "2999-01-01") == []
+    assert len(shown("--until", "2999-01-01T00:00:00Z", "--operation", "sendMessage")) == 2
+    assert shown("--from", "528811") == []  # Capillary's messages name no sender
+    bad = cli("outbox", "--since", "soon", "--url", url(running), check=False)
+    assert bad.returncode == 1
+    assert "since: 'soon' is not an ISO 8601 date-time or date" in bad.stderr
+
+
 def test_follow_prints_new_messages_as_they_are_recorded(running: httpx.Client) -> None:
     follower = subprocess.Popen(
         [*COMMAND, "outbox", "--follow", "-n", "0", "--url", url(running)],

@@ -9,13 +9,17 @@ from sandbox import outbox
 from sandbox.control.registry import handlers, tenant_of
 from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
+from sandbox.outbox_filters import PAGING
 
 
 @handlers("listOutbox")
 def list_outbox(ctx: Context) -> Reply:
-    matches = outbox.select(tenant_of(ctx)["messages"], ctx.query)
-    offset, limit = ctx.query.get("offset", 0), ctx.query.get("limit", 100)
-    return Reply({"items": matches[offset : offset + limit], "total": len(matches)})
+    query = ctx.query  # only what openapi/sandbox.yaml declares: the filters and the paging
+    filters = {name: value for name, value in query.items() if name not in PAGING}
+    items, total = outbox.page(
+        tenant_of(ctx)["messages"], filters, query.get("offset", 0), query.get("limit", 100)
+    )
+    return Reply({"items": items, "total": total})
 
 
 @handlers("getOutboxMessage")

@@ -167,7 +167,7 @@ def _fault(given: dict[str, Any], where: str, operations: Mapping[str, str]) -> 
 
 def _message(given: dict[str, Any], where: str) -> Doc:
     valid_time(given["created_at"], f"{where}.created_at")
-    return dict(given)
+    return {"contact": None, **given}  # snapshots older than the field have none
 
 
 def _history(rows: list[dict[str, Any]]) -> list[Doc]:

@@ -71,6 +71,8 @@ class Intent(NamedTuple):
     priority: Priority | None  # None where the vendor has no priorities (Messangi, Symplify)
     to: str
     sender: str | None = None
+    # the recipient as the vendor names it where it is not a customer: Symplify's originalId
+    contact: str | None = None
 
 
 class StatusLabel(NamedTuple):

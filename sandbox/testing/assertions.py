@@ -7,34 +7,41 @@ status, reason and decision trace, so the failure explains itself without a debu
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 Messages = list[dict[str, Any]]
-# the outbox as the control plane lists it, newest first, with the given filters
-Fetch = Callable[..., Messages]
 
 # messages a failure message shows in full (the newest first)
 SHOWN = 20
 
 
-def expect(
-    fetch: Fetch,
-    wanted: str,
-    filters: dict[str, Any],
-    check: Callable[[Messages], str | None],
-) -> Messages:
-    """The messages matching `filters`; AssertionError if `check` finds a fault with them."""
-    found = fetch(**{k: v for k, v in filters.items() if v is not None})
-    problem = check(found)
-    if problem is not None:
-        raise AssertionError(f"expected {wanted}: {problem}\n{describe(fetch(limit=SHOWN))}")
-    return found
+@dataclass(frozen=True)
+class Check:
+    """What an assertion expects of the matching messages: `problem` says what is wrong with
+    them (None: nothing). `none_wanted`: zero matches is a pass (a `count` of 0 makes sense)."""
+
+    wanted: str  # "a suppressed message"
+    each: str  # with a count: "exactly 2 matching messages, every one suppressed"
+    problem: Callable[[Messages], str | None]
+    none_wanted: bool = False
+    # what the check itself asks of every match, shown with the filters (reason='...')
+    asks: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, filters: dict[str, Any], count: int | None) -> str:
+        shown = {**filters, **self.asks}
+        named = ", ".join(f"{k}={v!r}" for k, v in shown.items() if v is not None)
+        kind = self.wanted if count is None else f"exactly {count} matching, {self.each}"
+        return f"{kind} ({named})" if named else kind
+
+    def __call__(self, found: Messages) -> str | None:
+        return self.problem(found)
 
 
-def every(status: str, reason: str | None) -> Callable[[Messages], str | None]:
+def every(status: str, reason: str | None) -> Check:
     """At least one message, and every one of them `status` (with `reason`, when given)."""
 
-    def check(found: Messages) -> str | None:
+    def problem(found: Messages) -> str | None:
         if not found:
             return "no such message was recorded"
         wrong = [m for m in found if m["status"] != status or (reason and m["reason"] != reason)]
@@ -44,25 +51,43 @@ def every(status: str, reason: str | None) -> Callable[[Messages], str | None]:
             )
         return None
 
-    return check
+    wanted, each = f"a {status.lower()} message", f"every one {status.lower()}"
+    return Check(wanted, each, problem, asks={"reason": reason})
 
 
-def none_delivered(found: Messages) -> str | None:
+def _none_delivered(found: Messages) -> str | None:
     delivered = [m for m in found if m["status"] == "DELIVERED"]
     if delivered:
         return f"{len(delivered)} matching messages were delivered; first: {line(delivered[0])}"
     return None
 
 
-def none_recorded(found: Messages) -> str | None:
+def _none_recorded(found: Messages) -> str | None:
     if found:
         return f"{len(found)} matching messages were recorded; newest: {line(found[0])}"
     return None
 
 
-def wanted_text(kind: str, filters: dict[str, Any]) -> str:
-    named = ", ".join(f"{k}={v!r}" for k, v in filters.items() if v is not None)
-    return f"{kind} ({named})" if named else kind
+none_delivered = Check("nothing delivered", "none delivered", _none_delivered, none_wanted=True)
+none_recorded = Check("no message", "none", _none_recorded, none_wanted=True)
+
+
+def check_count(call: str, count: int | None, least: int) -> None:
+    """`count` is a whole number of messages an assertion can expect (TypeError, ValueError)."""
+    if count is None:
+        return
+    if type(count) is not int:
+        raise TypeError(f"{call}() count must be an int, not {type(count).__name__}")
+    if count < least:
+        hint = "; to expect none, use assert_nothing_sent()" if least else ""
+        raise ValueError(f"{call}() count must be at least {least}, not {count}{hint}")
+
+
+def miscounted(found: Messages, count: int | None) -> str | None:
+    if count is None or len(found) == count:
+        return None
+    found_text = f"{len(found)} matching message{'' if len(found) == 1 else 's'}"
+    return f"found {found_text}, expected {count}"
 
 
 def line(message: dict[str, Any]) -> str:

@@ -18,15 +18,26 @@ import uuid
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import httpx
 
 from sandbox.testing import assertions
+from sandbox.testing.filters import (
+    KEYWORDS,
+    PAGE_KEYWORDS,
+    Filters,
+    PageFilters,
+    ReasonFilters,
+    query,
+)
 from sandbox.testing.transport import AppCaller, InProcessTransport
 
 if TYPE_CHECKING:
     from sandbox.vendor import Vendor
+
+
+PAGE = 1000  # messages per request when an assertion reads every match (the API's most)
 
 
 @dataclass
@@ -52,14 +63,39 @@ class Tenant:
         return f"/_sandbox/tenants/{self.name}"
 
     # the outbox ------------------------------------------------------------------------------
-    def outbox(self, **filters: Any) -> list[dict[str, Any]]:
-        """Messages, newest first, as `GET .../outbox` filters them (vendor, channel, to,
-        status, reason, customer_id, operation, category; limit up to 1000)."""
-        params = {"limit": 1000, **filters}
-        items: list[dict[str, Any]] = _json(self.http.get(f"{self.control}/outbox", params=params))[
-            "items"
-        ]
+    def outbox(self, **filters: Unpack[PageFilters]) -> list[dict[str, Any]]:
+        """Messages, newest first, as `GET .../outbox` filters them: vendor, channel, to,
+        from_ (or **{"from": ...}: the sender), customer_id, contact (Symplify's originalId),
+        status, reason, operation, category, since, until (ISO 8601 or a datetime, on the
+        tenant's clock: since <= created_at < until), q (free text); limit (default and at most
+        1000) and offset. An unknown keyword is a TypeError naming it, before any request."""
+        params = query("outbox", filters, PAGE_KEYWORDS)
+        answer = _json(self.http.get(f"{self.control}/outbox", params={"limit": 1000, **params}))
+        items: list[dict[str, Any]] = answer["items"]
         return items
+
+    def _matching(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every message matching `params`, newest first, page after page."""
+        found: list[dict[str, Any]] = []
+        while True:
+            page = {**params, "limit": PAGE, "offset": len(found)}
+            answer = _json(self.http.get(f"{self.control}/outbox", params=page))
+            found.extend(answer["items"])
+            if not answer["items"] or len(found) >= answer["total"]:
+                return found
+
+    def _expect(
+        self, call: str, check: assertions.Check, filters: dict[str, Any], count: int | None
+    ) -> list[dict[str, Any]]:
+        params = query(call, filters, KEYWORDS)
+        assertions.check_count(call, count, least=0 if check.none_wanted else 1)
+        found = self._matching(params)
+        problem = assertions.miscounted(found, count) or check(found)
+        if problem is not None:
+            wanted = check.text(params, count)
+            shown = self.outbox(limit=assertions.SHOWN)
+            raise AssertionError(f"expected {wanted}: {problem}\n{assertions.describe(shown)}")
+        return found
 
     def message(self, message_id: str) -> dict[str, Any]:
         return _json(self.http.get(f"{self.control}/outbox/{message_id}"))
@@ -68,33 +104,43 @@ class Tenant:
         self.http.delete(f"{self.control}/outbox").raise_for_status()
 
     def assert_suppressed(
-        self, to: str | None = None, reason: str | None = None, **filters: Any
+        self,
+        to: str | None = None,
+        reason: str | None = None,
+        *,
+        count: int | None = None,
+        **filters: Unpack[Filters],
     ) -> list[dict[str, Any]]:
-        """At least one message (to `to`, and matching `filters`) was recorded, and every one
-        was suppressed (for `reason`, when given). Returns them."""
-        wanted = assertions.wanted_text(
-            "a suppressed message", {"to": to, "reason": reason, **filters}
-        )
+        """At least one message (to `to`, and matching `filters`) was recorded - exactly
+        `count` when given - and every one was suppressed (for `reason`, when given). Returns
+        them. Filters as `outbox` takes them; an unknown one is a TypeError."""
+        # `reason` is checked of every match, not filtered on: a message to `to` suppressed
+        # for another reason, or delivered, fails the assertion
         check = assertions.every("SUPPRESSED", reason)
-        return assertions.expect(self.outbox, wanted, {"to": to, **filters}, check)
+        return self._expect("assert_suppressed", check, {"to": to, **filters}, count)
 
-    def assert_delivered(self, to: str | None = None, **filters: Any) -> list[dict[str, Any]]:
-        """At least one message (to `to`, and matching `filters`) was recorded, and every one
-        was delivered. Returns them."""
-        wanted = assertions.wanted_text("a delivered message", {"to": to, **filters})
+    def assert_delivered(
+        self, to: str | None = None, *, count: int | None = None, **filters: Unpack[ReasonFilters]
+    ) -> list[dict[str, Any]]:
+        """At least one message (to `to`, and matching `filters`) was recorded - exactly
+        `count` when given - and every one was delivered. Returns them."""
         check = assertions.every("DELIVERED", None)
-        return assertions.expect(self.outbox, wanted, {"to": to, **filters}, check)
+        return self._expect("assert_delivered", check, {"to": to, **filters}, count)
 
-    def assert_nothing_delivered(self, to: str | None = None, **filters: Any) -> None:
-        """No message (to `to`, matching `filters`) was delivered; suppressed ones may exist."""
-        wanted = assertions.wanted_text("nothing delivered", {"to": to, **filters})
-        assertions.expect(self.outbox, wanted, {"to": to, **filters}, assertions.none_delivered)
+    def assert_nothing_delivered(
+        self, to: str | None = None, *, count: int | None = None, **filters: Unpack[ReasonFilters]
+    ) -> list[dict[str, Any]]:
+        """No message (to `to`, matching `filters`) was delivered; suppressed ones may exist
+        (exactly `count` of them, when given). Returns them."""
+        check = assertions.none_delivered
+        return self._expect("assert_nothing_delivered", check, {"to": to, **filters}, count)
 
-    def assert_nothing_sent(self, to: str | None = None, **filters: Any) -> None:
+    def assert_nothing_sent(self, to: str | None = None, **filters: Unpack[ReasonFilters]) -> None:
         """No message at all (to `to`, matching `filters`) was recorded, not even a suppressed
         one: the code under test did not call a vendor API that sends."""
-        wanted = assertions.wanted_text("no message", {"to": to, **filters})
-        assertions.expect(self.outbox, wanted, {"to": to, **filters}, assertions.none_recorded)
+        if "count" in filters:
+            raise TypeError("assert_nothing_sent() takes no count: it expects no message at all")
+        self._expect("assert_nothing_sent", assertions.none_recorded, {"to": to, **filters}, None)
 
     # clock, faults, settings -----------------------------------------------------------------
     def clock(self) -> dict[str, Any]:

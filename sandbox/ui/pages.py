@@ -9,11 +9,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.templating import Jinja2Templates
 
 from sandbox import outbox, schedule, webhooks
 from sandbox.engine import Category, Channel, Reason, Status
+from sandbox.errors import InvalidInput
 from sandbox.store import Store, TenantData
 from sandbox.vendor import Vendor
 
@@ -25,17 +26,7 @@ REASON_WORDS = {
     Reason.CONTACT_TEMP_BLOCKED: "contact temporarily blocked",
     Reason.SUBSCRIPTION_OPTED_OUT: "subscription opted out",
 }
-FILTERS = (
-    "vendor",
-    "channel",
-    "status",
-    "reason",
-    "category",
-    "to",
-    "customer_id",
-    "operation",
-    "q",
-)
+PAGE_PARAMS = ("offset", "fragment")  # the page's own; every other is a filter
 
 
 class Pages:
@@ -96,10 +87,13 @@ class Pages:
         if data is None:
             return self._no_tenant(request)
         query = request.query_params
-        filters = {name: query[name].strip() for name in FILTERS if query.get(name, "").strip()}
+        given = {name: query[name].strip() for name in query if name not in PAGE_PARAMS}
+        filters = {name: value for name, value in given.items() if value}
         offset = _number(query.get("offset", ""))
-        matches = outbox.select(data["messages"], filters)
-        page = matches[offset : offset + PAGE_SIZE]
+        try:  # an unknown filter or a bad time is refused, not ignored
+            page, total = outbox.page(data["messages"], given, offset, PAGE_SIZE)
+        except InvalidInput as exc:
+            return PlainTextResponse(exc.message, 400)
 
         def link(**change: Any) -> str:
             state = {**filters, **change}
@@ -110,11 +104,11 @@ class Pages:
             "clock": data.clock.describe(),
             "filters": filters,
             "messages": page,
-            "total": len(matches),
+            "total": total,
             "held": len(data["messages"]),
             "offset": offset,
             "newer": link(offset=max(offset - PAGE_SIZE, 0)) if offset else None,
-            "older": link(offset=offset + PAGE_SIZE) if offset + PAGE_SIZE < len(matches) else None,
+            "older": link(offset=offset + PAGE_SIZE) if offset + PAGE_SIZE < total else None,
             "choices": {
                 "vendor": [vendor.name for vendor in self.vendors],
                 "channel": [c.value for c in Channel],

@@ -11,8 +11,9 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from sandbox import spelling
 from sandbox.asgi import json_response
-from sandbox.errors import NotFound, render
+from sandbox.errors import InvalidInput, NotFound, render
 from sandbox.events import frame
 from sandbox.store import Store, TenantData
 
@@ -21,6 +22,9 @@ KEEPALIVE = 15.0  # seconds between comments on a quiet stream (proxies close id
 
 def events_endpoint(store: Store) -> Callable[[Request], Awaitable[Response]]:
     async def events(request: Request) -> Response:
+        for unknown in request.query_params:  # it declares none (docs/contract.md section 10)
+            refusal = InvalidInput(spelling.unknown("query parameter", unknown, ()), field=unknown)
+            return json_response(render("sandbox", refusal), 400)
         name = request.path_params["tenant"]
         data = store.get(name)
         if data is None:

@@ -42,6 +42,11 @@ def test_an_async_client_reaches_messangi(comms_sandbox):
     answer = asyncio.run(shop.send_promo_sms(tenant.messangi_auth(), "141555549", "525500000000"))
     assert answer.json()["data"]["status"] == "ACCEPTED"
     tenant.assert_suppressed(to="+525500000000", reason="SENDER_BLOCKLISTED")
+    # the sender is a filter, a count is checked, a typo fails (in-process and live alike)
+    tenant.assert_suppressed(from_="141555549", to="+525500000000", count=1)
+    tenant.assert_nothing_sent(**{"from": "528811"})
+    with pytest.raises(TypeError, match="unknown filter 'vendr'; did you mean 'vendor'"):
+        tenant.assert_suppressed(to="+525500000000", vendr="messangi")
 
 
 @pytest.mark.comms_sandbox(fixture="shop.yaml", clock="2020-01-31T12:00:00Z")

@@ -69,6 +69,7 @@ def send_to_list(ctx: Context) -> Reply:
             category=Category.PROMOTIONAL,
             priority=None,
             to=to,
+            contact=contact["original_id"],
         )
         ctx.record(tx, intent, facts, subject=subject, body=text)
         sent += 1

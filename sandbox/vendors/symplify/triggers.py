@@ -146,6 +146,7 @@ def _send(
         category=Category.TRANSACTIONAL,
         priority=None,
         to=contact[ADDRESS[channel]],
+        contact=contact["original_id"],
     )
     subject = (trigger.get("subject") or trigger["name"]) if channel is Channel.EMAIL else None
     record(
