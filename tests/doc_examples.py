@@ -379,6 +379,7 @@ class Runner:
                 check_json(example, script, shown, printed)
 
     def _console(self, example: Example) -> None:
+        command, printed = "", ""
         for command, shown in console_steps(example):
             printed = self._sh(example, command)
             if shown and shown[0].lstrip().startswith(("{", "[")):
@@ -390,6 +391,8 @@ class Runner:
                     f"{example.where}: `{command.strip()}` printed\n{printed}\n"
                     "where the document shows\n" + "\n".join(shown)
                 )
+        if example.shown is not None:  # a json fence after it: the last command's output
+            check_json(example, command, example.shown, printed)
 
     def _fixture(self, example: Example) -> None:
         """The document loads as a tenant of its own, then is gone again."""

@@ -16,6 +16,7 @@ from doc_examples import (
     Runner,
     documents,
     examples,
+    lines_match,
     mismatches,
     parse_shown,
 )
@@ -72,6 +73,17 @@ def test_a_wrong_shown_answer_fails_naming_the_line_and_the_value(tmp_path: Path
         run(tmp_path, text + shown.format("DELIVERED"))
 
 
+def test_the_readme_quick_start_fails_when_its_shown_outbox_is_wrong(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme[readme.index("Send the same SMS") : readme.index("The customer's")]
+    delivered = '"status": "DELIVERED", "reason": null'
+    assert quick_start.count(delivered) == 1
+    assert [o.result for o in run(tmp_path, quick_start)] == ["ran", "ran"]
+    wrong = quick_start.replace(delivered, '"status": "SUPPRESSED", "reason": null')
+    with pytest.raises(ExampleFailed, match=r"\$\.items\[0\]\.status: shown 'SUPPRESSED'"):
+        run(tmp_path, wrong)
+
+
 def test_a_wrong_answer_in_a_comment_fails(tmp_path: Path) -> None:
     text = f'```sh\n{OUTBOX}\n# {{"items": [], "total": TOTAL}}\n{OUTBOX}\n```\n'
     assert run(tmp_path, text.replace("TOTAL", "0"))[0].result == "ran"
@@ -90,6 +102,30 @@ def test_console_output_is_compared_line_by_line(tmp_path: Path) -> None:
     assert run(tmp_path, "```console\n$ comms-sandbox tenants\ndemo\n```\n")
     with pytest.raises(ExampleFailed, match="printed\ndemo\n\nwhere the document shows\nshop"):
         run(tmp_path, "```console\n$ comms-sandbox tenants\nshop\n```\n")
+
+
+def test_a_json_fence_after_a_console_example_shows_its_last_output(tmp_path: Path) -> None:
+    text = "```console\n$ comms-sandbox tenants --json\n```\n```json\n[TENANT]\n```\n"
+    assert run(tmp_path, text.replace("TENANT", '"demo"'))[0].result == "ran"
+    with pytest.raises(ExampleFailed, match=r"\$\[0\]: shown 'shop', got 'demo'"):
+        run(tmp_path, text.replace("TENANT", '"shop"'))
+
+
+@pytest.mark.parametrize(
+    ("shown", "printed", "matches"),
+    [
+        (["a", "...", "z"], ["a", "b", "c", "z"], True),
+        (["a", "...", "z"], ["a", "z"], True),
+        (["a", "...", "z"], ["a", "b"], False),
+        (["2026-12-01T09:35:26.235Z  #1"], ["2031-01-01T00:00:00.001Z  #1"], True),
+        (["2026-12-01T09:35:26.235Z  #1"], ["2031-01-01T00:00:00.001Z  #2"], False),
+        (["a"], ["a", "b"], False),
+    ],
+)
+def test_shown_lines_match_with_elided_lines_and_any_time(
+    shown: list[str], printed: list[str], matches: bool
+) -> None:
+    assert lines_match(shown, printed) is matches
 
 
 def test_a_failing_pytest_example_fails(tmp_path: Path) -> None:
