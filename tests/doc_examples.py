@@ -192,7 +192,7 @@ def parse_shown(text: str) -> Any:
                 in_string = False
         elif text.startswith("...", i):
             member = bool(stack) and stack[-1] == "{" and key_next
-            out.append(f'"{ELIDED}": null' if member else f'"{ELIDED}"')
+            out.append('"\\u0000...": null' if member else '"\\u0000..."')
             i += 2
         else:
             out.append(char)
@@ -209,7 +209,7 @@ def parse_shown(text: str) -> Any:
                 key_next = False
         i += 1
     try:
-        return json.loads("".join(out).replace("\x00", "\\u0000"))
+        return json.loads("".join(out))
     except json.JSONDecodeError as error:
         raise DocumentError(f"the shown output is not JSON (with `...`): {error}") from None
 
@@ -438,7 +438,10 @@ def _child(example: Example, command: list[str], *, cwd: Path, env: dict[str, st
 
 
 def check_json(example: Example, script: str, shown: str, printed: str) -> None:
-    expected = parse_shown(shown)
+    try:
+        expected = parse_shown(shown)
+    except DocumentError as error:
+        raise DocumentError(f"{example.where}: {error}") from None
     try:
         values = json_values(printed)
     except json.JSONDecodeError:

@@ -91,6 +91,11 @@ def test_a_wrong_answer_in_a_comment_fails(tmp_path: Path) -> None:
         run(tmp_path, text.replace("TOTAL", "3"))
 
 
+def test_a_shown_answer_that_is_not_json_is_named(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match=r"doc\.md:1: the shown output is not JSON"):
+        run(tmp_path, f"```sh\n{OUTBOX}\n# [optional] the outbox\n```\n")
+
+
 def test_an_http_error_fails_the_example(tmp_path: Path) -> None:
     faults = "localhost:8000/_sandbox/tenants/nobody/faults/sendMessage"
     text = f"```sh\ncurl -s -X PUT {faults} -d '{{\"status\": 503}}'\n```\n"
