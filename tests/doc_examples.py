@@ -55,8 +55,6 @@ INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 TIMEOUT = 60
 # curl answers 0 on an HTTP error unless asked: an example that gets a 4xx is a broken one
 PRELUDE = 'curl() { command curl --fail-with-body "$@"; }\n'
-# directories whose Markdown is not the project's documentation
-SKIPPED_DIRS = frozenset({"build", "dist", "node_modules"})
 
 Kind = Literal["shell", "console", "python", "fixture"]
 
@@ -84,13 +82,21 @@ class Example:
 
 
 def documents(root: Path = ROOT) -> list[Path]:
-    """Every Markdown file of the checkout, outside hidden and build directories."""
-    found = []
-    for path in sorted(root.rglob("*.md")):
-        parts = path.relative_to(root).parts[:-1]
-        if not any(part.startswith(".") or part in SKIPPED_DIRS for part in parts):
-            found.append(path)
-    return found
+    """Every Markdown file of the checkout that git does not ignore, tracked or new (a tool's
+    copy of the tree, such as mutmut's `mutants/`, is ignored); without git, every one
+    outside hidden directories."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "--cached", "--others", "--exclude-standard", "--", "*.md"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split("\n")
+    except (OSError, subprocess.CalledProcessError):
+        listed = [str(path.relative_to(root)) for path in root.rglob("*.md")]
+        listed = [name for name in listed if not any(p.startswith(".") for p in Path(name).parts)]
+    return sorted(root / name for name in set(listed) if name and (root / name).is_file())
 
 
 def examples(path: Path) -> list[Example]:
