@@ -2,7 +2,7 @@
 shows (issue 23, item 9). docs/testing.md ("Documents that run") states the rules; in short:
 
 - `sh`/`bash`/`shell` fences run in bash (`-e -o pipefail`, curl made to fail on an HTTP
-  error) against a fresh server per document, in document order, the documents'
+  error the document does not show) against a fresh server per document, in document order, the documents'
   `127.0.0.1:8000` rewritten to that server. A `json` fence right after one shows what its
   last command prints; a `# {...}` comment on a line of its own shows what the commands
   before it print (their last JSON value). `console` fences run each `$ ` command and
@@ -31,7 +31,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import cache
@@ -53,8 +53,10 @@ DOC_ADDRESS = re.compile(r"\b(127\.0\.0\.1|localhost):8000\b")
 OUTPUT_COMMENT = re.compile(r"^[ \t]*#[ \t]?(?P<json>[\[{].*)$")
 INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
 TIMEOUT = 60
-# curl answers 0 on an HTTP error unless asked: an example that gets a 4xx is a broken one
+# curl answers 0 on an HTTP error unless asked: an example answered 4xx or 5xx is a broken
+# one, unless its document shows that answer (the shown answer is then checked instead)
 PRELUDE = 'curl() { command curl --fail-with-body "$@"; }\n'
+CURL_HTTP_ERROR = 22
 
 Kind = Literal["shell", "console", "python", "fixture"]
 
@@ -373,22 +375,26 @@ class Runner:
         port = self.base.rsplit(":", 1)[1]
         return DOC_ADDRESS.sub(lambda address: f"{address[1]}:{port}", text)
 
-    def _sh(self, example: Example, script: str) -> str:
+    def _sh(self, example: Example, script: str, *, answer_shown: bool = False) -> str:
         """Runs a piece of the example in bash from the checkout; what it printed."""
         bash = ["bash", "-e", "-o", "pipefail", "-c", PRELUDE + self._here(script)]
-        return _child(example, bash, cwd=ROOT, env=self._env())
+        codes = {0, CURL_HTTP_ERROR} if answer_shown else {0}
+        return _child(example, bash, cwd=ROOT, env=self._env(), codes=codes)
 
     def _shell(self, example: Example) -> None:
         for script, shown in shell_steps(example):
-            printed = self._sh(example, script)
+            printed = self._sh(example, script, answer_shown=shown is not None)
             if shown is not None:
                 check_json(example, script, shown, printed)
 
     def _console(self, example: Example) -> None:
+        steps = list(console_steps(example))
         command, printed = "", ""
-        for command, shown in console_steps(example):
-            printed = self._sh(example, command)
-            if shown and shown[0].lstrip().startswith(("{", "[")):
+        for step, (command, shown) in enumerate(steps, 1):
+            json_shown = shown[0].lstrip().startswith(("{", "[")) if shown else False
+            last_shown = step == len(steps) and example.shown is not None
+            printed = self._sh(example, command, answer_shown=json_shown or last_shown)
+            if json_shown:
                 check_json(example, command, "\n".join(shown), printed)
                 continue
             got = printed.rstrip("\n").split("\n") if printed.strip() else []
@@ -427,7 +433,14 @@ class Runner:
             _child(example, [sys.executable, module.name], cwd=folder, env=self._env())
 
 
-def _child(example: Example, command: list[str], *, cwd: Path, env: dict[str, str]) -> str:
+def _child(
+    example: Example,
+    command: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    codes: Collection[int] = (0,),
+) -> str:
     """Runs a command of the example; what it printed, or the failure with what it said."""
     try:
         done = subprocess.run(
@@ -435,7 +448,7 @@ def _child(example: Example, command: list[str], *, cwd: Path, env: dict[str, st
         )
     except subprocess.TimeoutExpired:
         raise ExampleFailed(f"{example.where}: still running after {TIMEOUT} s") from None
-    if done.returncode != 0:
+    if done.returncode not in codes:
         raise ExampleFailed(
             f"{example.where}: exit code {done.returncode} from\n{command[-1].strip()}\n"
             f"stdout: {done.stdout[-4000:]}\nstderr: {done.stderr[-2000:]}"

@@ -91,6 +91,15 @@ def test_a_wrong_answer_in_a_comment_fails(tmp_path: Path) -> None:
         run(tmp_path, text.replace("TOTAL", "3"))
 
 
+def test_an_error_answer_the_document_shows_is_checked_instead(tmp_path: Path) -> None:
+    faults = "localhost:8000/_sandbox/tenants/nobody/faults/sendMessage"
+    text = f"""```sh\ncurl -s -X PUT {faults} -d '{{"status": 503}}'\n```\n"""
+    shown = '```json\n{"error": {"code": "NOT_FOUND", "field": "FIELD"}}\n```\n'
+    assert run(tmp_path, text + shown.replace("FIELD", "tenant"))[0].result == "ran"
+    with pytest.raises(ExampleFailed, match=r"\$\.error\.field: shown 'operationId'"):
+        run(tmp_path, text + shown.replace("FIELD", "operationId"))
+
+
 def test_a_shown_answer_that_is_not_json_is_named(tmp_path: Path) -> None:
     with pytest.raises(DocumentError, match=r"doc\.md:1: the shown output is not JSON"):
         run(tmp_path, f"```sh\n{OUTBOX}\n# [optional] the outbox\n```\n")
