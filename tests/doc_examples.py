@@ -2,11 +2,11 @@
 shows (issue 23, item 9). docs/testing.md ("Documents that run") states the rules; in short:
 
 - `sh`/`bash`/`shell` fences run in bash (`-e -o pipefail`, curl made to fail on an HTTP
-  error the document does not show) against a fresh server per document, in document order, the documents'
-  `127.0.0.1:8000` rewritten to that server. A `json` fence right after one shows what its
-  last command prints; a `# {...}` comment on a line of its own shows what the commands
-  before it print (their last JSON value). `console` fences run each `$ ` command and
-  compare what it prints with the lines under it.
+  error the document does not show) against a fresh server per document, in document
+  order, the documents' `127.0.0.1:8000` rewritten to that server. A `json` fence right
+  after one shows what its last command prints; a `# {...}` comment on a line of its own
+  shows what the commands before it print (their last JSON value). `console` fences run
+  each `$ ` command and compare what it prints with the lines under it.
 - `python` fences that define `test_` functions run with pytest as a file of their own in a
   temporary project (tests/doc_project/: the `my_app` they test, `fixtures/shop.yaml`);
   other Python runs as a script with `SANDBOX_URL` set.
@@ -293,7 +293,7 @@ def _brief(value: Any) -> str:
 def json_values(text: str) -> list[Any]:
     """The JSON values a command printed one after another (curl adds no newline)."""
     decoder = json.JSONDecoder()
-    values = []
+    values: list[Any] = []
     at = 0
     while True:
         while at < len(text) and text[at].isspace():
