@@ -53,6 +53,18 @@ def test_the_documents_are_the_checkouts_markdown() -> None:
     assert not any(name.startswith((".venv", "build/")) for name in names)
 
 
+def test_symplify_pages_import_leaves_the_contact_the_readme_blocks(tmp_path: Path) -> None:
+    """A reader who tries docs/vendors/symplify.md's import on the demo tenant can still run
+    the README's temporary block, which finds contact 111 by her e-mail address."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("The demo tenant's Symplify") : readme.index("An integrator")]
+    (tmp_path / "readme.md").write_text(block, encoding="utf-8")
+    with ExitStack() as stack:
+        runner = Runner(stack)
+        runner.run_document(ROOT / "docs" / "vendors" / "symplify.md")
+        assert [o.result for o in runner.run_document(tmp_path / "readme.md")] == ["ran"]
+
+
 def test_the_readme_quick_start_runs_rather_than_being_marked() -> None:
     readme = examples(ROOT / "README.md")
     ran = [example for example in readme if example.not_run is None]
