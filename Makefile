@@ -44,6 +44,12 @@ trace-check: $(STAMP)
 
 test: lint typecheck chromium unit trace-check
 
+# every fenced example of the Markdown documents runs and prints what its document shows
+# (tests/doc_examples.py; docs/testing.md "Documents that run"); `unit` runs it too
+.PHONY: docs-check
+docs-check: $(STAMP)
+	$(BIN)/pytest tests/test_doc_examples.py -n auto -q
+
 # headless Chromium for the browser tests (tests/browser): Debian's package, which Playwright
 # drives through executable_path (it downloads no browser). Installed when this user may; if
 # it cannot be, the browser tests are skipped and say so in one line.
