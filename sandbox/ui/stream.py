@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from sandbox.asgi import json_response
-from sandbox.errors import NotFound, render
+from sandbox.errors import ApiError, NotFound, render
 from sandbox.events import frame
 from sandbox.store import Store, TenantData
 
@@ -22,10 +22,12 @@ KEEPALIVE = 15.0  # seconds between comments on a quiet stream (proxies close id
 def events_endpoint(store: Store) -> Callable[[Request], Awaitable[Response]]:
     async def events(request: Request) -> Response:
         name = request.path_params["tenant"]
-        data = store.get(name)
-        if data is None:
-            error = NotFound(f"no tenant named '{name}'", field="tenant")
-            return json_response(render("sandbox", error), 404)
+        try:
+            data = store.get(name)
+            if data is None:
+                raise NotFound(f"no tenant named '{name}'", field="tenant")
+        except ApiError as error:  # unknown (404), or quarantined (503), as the API answers
+            return json_response(render("sandbox", error), error.http_status, error.headers)
         last_id = request.headers.get("last-event-id")
 
         async def stream() -> AsyncIterator[bytes]:
