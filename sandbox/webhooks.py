@@ -18,7 +18,7 @@ import ssl
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from sandbox.errors import InvalidInput
 
@@ -36,6 +36,10 @@ EXTEND = 0.05  # seconds between moves of the answers' deadline (each answer has
 IDLE = 5.0  # seconds a worker and its connection wait for the next delivery
 READ = 65_536  # bytes read at once from a target
 MAX_ANSWER = 1 << 20  # bytes one answer may take, body included
+CONTROL_PLANE = "/_sandbox"  # where no webhook may point (checked_url)
+DECODINGS = 4  # percent-decodings of a URL's path checked (a proxy's, then the server's)
+# marks every delivery: the control plane's guard refuses a request that carries it
+WEBHOOK_HEADER = "x-comms-sandbox-webhook"
 
 
 class Delivery(NamedTuple):
@@ -51,7 +55,7 @@ DROPPED_ENTRY = 1000  # dropped messages told in one request-log entry at the mo
 
 
 def checked_url(value: object, field: str = "webhook_url") -> str:
-    """An absolute http(s) URL, or a 400 naming the field."""
+    """An absolute http(s) URL, not at a control plane, or a 400 naming the field."""
     text = value if isinstance(value, str) else ""
     parts = urlsplit(text)
     try:
@@ -66,7 +70,34 @@ def checked_url(value: object, field: str = "webhook_url") -> str:
             "(percent-encode them; a host in its punycode form)",
             field=field,
         )
+    if _at_control_plane(parts.path):
+        raise InvalidInput(
+            f"{field}: {value!r} is at the sandbox's control plane ({CONTROL_PLANE}/...): a "
+            "webhook may not act on the sandbox",
+            field=field,
+        )
     return text
+
+
+def _at_control_plane(path: str) -> bool:
+    """Whether `path` names the control plane, however it is spelled: percent-encoded (as
+    many times as a chain of servers may decode it), with doubled or backslashed slashes,
+    with dot segments, in any case. Whatever the host is: a name or a proxy may lead
+    anywhere, the sandbox included (its guard also refuses any request marked as a webhook's,
+    WEBHOOK_HEADER, should one get through)."""
+    for _ in range(DECODINGS):
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    segments: list[str] = []
+    for segment in path.replace("\\", "/").split("/"):
+        if segment == "..":
+            if segments:
+                segments.pop()
+        elif segment not in {"", "."}:
+            segments.append(segment)
+    return bool(segments) and segments[0].lower().startswith(CONTROL_PLANE[1:])
 
 
 class WebhookTarget:
@@ -83,7 +114,8 @@ class WebhookTarget:
         self.outcome = outcome
         self.head = (
             f"POST {self.target} HTTP/1.1\r\nHost: {self.host_header}\r\n"
-            "Content-Type: application/json\r\nUser-Agent: comms-sandbox\r\nContent-Length: "
+            f"Content-Type: application/json\r\nUser-Agent: comms-sandbox\r\n{WEBHOOK_HEADER}: 1\r\n"
+            "Content-Length: "
         ).encode("latin-1")
         self.waiting: deque[tuple[Doc, bytes]] = deque()
         self.worker: asyncio.Task[None] | None = None

@@ -243,3 +243,15 @@ def raw_request(
         return answer.status, head + answer.read().decode("utf-8", "replace")
     finally:
         connection.close()
+
+
+def test_a_request_marked_as_a_webhook_delivery_is_refused(sandbox: Sandbox) -> None:
+    tenant = sandbox.create_tenant(EXAMPLE_FIXTURE)
+    tenant.set_clock(now="2020-01-15T09:00:00Z", frozen=True)
+    mark = {"X-Comms-Sandbox-Webhook": "1"}
+    for method, path in (("POST", f"{tenant.control}/reset"), ("GET", "/_sandbox/tenants")):
+        answer = sandbox.http.request(method, path, headers=mark)
+        assert answer.status_code == 403
+        assert answer.json()["error"]["field"] == "x-comms-sandbox-webhook"
+    assert sandbox.http.post("/_sandbox/ui/login", headers=mark).status_code == 403
+    assert tenant.clock()["frozen"] is True  # not reset

@@ -52,6 +52,33 @@ def test_absolute_http_urls_are_accepted(url: str) -> None:
     assert webhooks.checked_url(url) == url
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_sandbox/tenants/t/reset",
+        "//_sandbox/tenants/t/reset",
+        "/%5f%53ANDBOX/tenants/t/reset",
+        "/%252F_sandbox/tenants/t/reset",  # a proxy decodes once, the sandbox again
+        "/%5C_sandbox/tenants/t/reset",
+        "/a/b/../../_sandbox",
+        "/../_sandbox",
+        "/.%2E/_sandbox/ui/login",
+        "/_sandbox?x=1",
+        "/_sandboxy",
+    ],
+)
+def test_a_url_at_a_control_plane_is_refused_on_any_host(path: str) -> None:
+    for host in ("127.0.0.1:8000", "sandbox.example"):
+        with pytest.raises(InvalidInput, match="control plane") as refused:
+            webhooks.checked_url(f"http://{host}{path}")
+        assert refused.value.field == "webhook_url"
+
+
+@pytest.mark.parametrize("path", ["/", "/hooks/_sandbox", "/sandbox", "/x_sandbox", "/%2e%2e%2f"])
+def test_other_paths_are_not_the_control_plane(path: str) -> None:
+    assert webhooks.checked_url(f"http://127.0.0.1:8000{path}")
+
+
 def test_a_port_that_is_no_number_is_refused() -> None:
     with pytest.raises(InvalidInput, match="webhook_url"):
         webhooks.checked_url("http://example.com:port/")

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping
 
 from sandbox.errors import ApiError, Forbidden, Unauthorized
 from sandbox.settings import Settings
+from sandbox.webhooks import WEBHOOK_HEADER
 
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 ANY_ADDRESS = frozenset({"0.0.0.0", "::", ""})
@@ -71,6 +72,12 @@ class ControlGuard:
     def refusal(self, method: str, path: str, headers: Mapping[str, str]) -> ApiError | None:
         """Why this control-plane request is refused, or None to let it through. `path` is
         the part after /_sandbox."""
+        if WEBHOOK_HEADER in headers:
+            return Forbidden(
+                "a webhook delivery may not act on the control plane (a tenant's webhook_url "
+                "leads to this sandbox)",
+                field=WEBHOOK_HEADER,
+            )
         if path == HEALTH and method in {"GET", "HEAD"}:
             return None
         host = headers.get("host", "")
