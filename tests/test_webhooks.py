@@ -213,6 +213,24 @@ def test_answers_with_large_heads_leave_nothing_behind() -> None:
     assert held < 200_000, held
 
 
+def test_one_megabyte_heads_are_refused_and_leave_nothing_behind() -> None:
+    """The issue's case: each connection answering a different 1 MB head."""
+    answers_of(b"HTTP/1.1 204 No Content\r\n\r\n", count=1)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(10):
+            head = b"HTTP/1.1 204 No Content\r\nX-Pad: %s\r\n\r\n" % (b"%07d" % n * 140_000)
+            with pytest.raises(ValueError, match="head longer than"):
+                answers_of(head, count=1)
+            del head
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert held < 200_000, held
+
+
 def test_reading_a_large_answer_holds_a_read_not_the_answer() -> None:
     """A body is counted, not kept, and read as far as MAX_BODY: its answer is told by its
     status, and the connection closes (the rest unread)."""
