@@ -79,7 +79,9 @@ class Sender(threading.Thread):
         self.done = threading.Event()
 
     def run(self) -> None:
-        with httpx.Client(base_url=self.base_url, auth=("demo_till", "demo-password")) as client:
+        with httpx.Client(
+            base_url=self.base_url, auth=("demo_till", "demo-password"), timeout=60
+        ) as client:
             while not self.done.is_set():
                 client.post(SEND, json=BODY)
                 time.sleep(0.01)
@@ -111,7 +113,7 @@ def measure(rounds: int, seconds: float) -> dict[str, Any]:
     try:
         with tempfile.TemporaryDirectory() as work:
             server = start_sandbox(Path(work) / "data", Path(work) / "logs", None)
-            with running(server), httpx.Client(base_url=server.base_url) as client:
+            with running(server), httpx.Client(base_url=server.base_url, timeout=60) as client:
                 sender = Sender(server.base_url)
                 sender.start()
                 try:
