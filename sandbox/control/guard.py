@@ -56,10 +56,9 @@ def host_name(host: str) -> str:
 
 class ControlGuard:
     @staticmethod
-    @functools.cache
     def of(settings: Settings) -> ControlGuard:
-        """The guard of the server these settings run (one per settings)."""
-        return ControlGuard(settings.host, settings.allowed_hosts, settings.control_token)
+        """The guard of the server these settings run (one for settings alike)."""
+        return _guard(settings.host, tuple(settings.allowed_hosts), settings.control_token)
 
     def __init__(self, bind: str, allowed_hosts: Iterable[str], token: str | None) -> None:
         allowed = {host_name(h) for h in allowed_hosts if h.strip()}
@@ -120,6 +119,11 @@ class ControlGuard:
         return self.cookie is not None and hmac.compare_digest(
             cookie_value(token).encode(), self.cookie
         )
+
+
+@functools.cache
+def _guard(bind: str, allowed_hosts: tuple[str, ...], token: str | None) -> ControlGuard:
+    return ControlGuard(bind, allowed_hosts, token)
 
 
 def cookie_value(token: str) -> str:
