@@ -316,8 +316,9 @@ def test_past_a_long_body_the_connection_is_cut_and_nothing_sent_twice() -> None
             ),
         )
         target.deliver([({"id": str(n), "vendor": "capillary"}, b"{}") for n in range(3)])
-        while sum(len(ids) for ids, _, _ in told) < 3:
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(10):
+            while sum(len(ids) for ids, _, _ in told) < 3:
+                await asyncio.sleep(0.01)
         await asyncio.sleep(0.1)
         target_server.close()
 
