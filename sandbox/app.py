@@ -136,7 +136,7 @@ def create_app(
     documents = {
         path.name: path.read_bytes() for path in sorted(settings.openapi_dir.glob("*.yaml"))
     }
-    guard = ControlGuard(settings.host, settings.allowed_hosts, settings.control_token)
+    guard = ControlGuard.of(settings)
     control_plane = with_vendor_operations(control_vendor, vendors)
     routers[CONTROL_PREFIX] = OperationRouter(
         control_plane,

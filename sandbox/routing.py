@@ -135,8 +135,10 @@ class PrefixDispatcher:
                     else None
                 )
                 if router.raw is not None and router.raw.handles(path):
-                    # the raw app answers a refusal itself, in its own form (a login page)
-                    await router.raw.app({**scope, "sandbox.refusal": refusal}, receive, send)
+                    # the raw app answers a refusal itself, in its own form (a login page);
+                    # it routes the path as the guard judged it (`//_sandbox/x` is /_sandbox/x)
+                    raw_scope = {**scope, "path": f"/{prefix}{path}", "sandbox.refusal": refusal}
+                    await router.raw.app(raw_scope, receive, send)
                     return
                 route = router.resolve(path) if refusal is None else None
                 delay = 0.0

@@ -6,7 +6,14 @@ of the tenant's request log (`operationId` "webhook", its status, 0 when none ca
 Deliveries to one URL go in order over one kept-alive connection, on the event loop, after
 the API call that recorded the message has answered: a target that hangs or refuses costs the
 sender nothing. A minimal HTTP/1.1 client: a webhook is one small POST, and a general client
-costs the sandbox's one process several times more per message.
+costs the sandbox's one process several times more per message; the answers are parsed by
+llhttp (httptools), each byte once, as they arrive.
+
+What one URL may hold, in bytes: its backlog (BACKLOG_BYTES of JSON, and BACKLOG messages);
+its connection's reads (the stream's buffer, READ at a time) and llhttp's state (a head
+being parsed, at most MAX_HEAD past the read it began in). Bodies are counted, not kept, and
+read as far as MAX_BODY. A target idle for IDLE seconds has its connection, and with it
+everything but its empty backlog, freed. Nothing is kept across targets.
 """
 
 from __future__ import annotations
@@ -18,7 +25,9 @@ import ssl
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
+
+import httptools
 
 from sandbox.errors import InvalidInput
 
@@ -29,13 +38,23 @@ log = logging.getLogger(__name__)
 
 OPERATION = "webhook"  # the operationId of a delivery's request-log entry
 TIMEOUT = 1.0  # seconds for one delivery: connect, send, answer
-BACKLOG = 10_000  # deliveries waiting for one URL; past it a message is logged undelivered
+# deliveries waiting for one URL, and their bytes; past either a message is logged undelivered
+BACKLOG = 10_000
+BACKLOG_BYTES = 16 << 20
 PIPELINE = 256  # requests written at once when several are waiting
 COALESCE = 0.01  # seconds between writing a batch and reading its answers
 EXTEND = 0.05  # seconds between moves of the answers' deadline (each answer has >= 0.95 s)
 IDLE = 5.0  # seconds a worker and its connection wait for the next delivery
 READ = 65_536  # bytes read at once from a target
-MAX_ANSWER = 1 << 20  # bytes one answer may take, body included
+# bytes of one answer's head (status line and headers), and of its body read (counted, not
+# kept: the rest is not read), each past the read (READ) the answer began in
+MAX_HEAD = 65_536
+MAX_BODY = 65_536
+CUT = f"not read: an answer before it had a body over {MAX_BODY} bytes; the connection was closed"
+CONTROL_PLANE = "/_sandbox"  # where no webhook may point (checked_url)
+DECODINGS = 4  # percent-decodings of a URL's path checked (a proxy's, then the server's)
+# marks every delivery: the control plane's guard refuses a request that carries it
+WEBHOOK_HEADER = "x-comms-sandbox-webhook"
 
 
 class Delivery(NamedTuple):
@@ -51,7 +70,7 @@ DROPPED_ENTRY = 1000  # dropped messages told in one request-log entry at the mo
 
 
 def checked_url(value: object, field: str = "webhook_url") -> str:
-    """An absolute http(s) URL, or a 400 naming the field."""
+    """An absolute http(s) URL, not at a control plane, or a 400 naming the field."""
     text = value if isinstance(value, str) else ""
     parts = urlsplit(text)
     try:
@@ -66,7 +85,34 @@ def checked_url(value: object, field: str = "webhook_url") -> str:
             "(percent-encode them; a host in its punycode form)",
             field=field,
         )
+    if _at_control_plane(parts.path):
+        raise InvalidInput(
+            f"{field}: {value!r} is at the sandbox's control plane ({CONTROL_PLANE}/...): a "
+            "webhook may not act on the sandbox",
+            field=field,
+        )
     return text
+
+
+def _at_control_plane(path: str) -> bool:
+    """Whether `path` names the control plane, however it is spelled: percent-encoded (as
+    many times as a chain of servers may decode it), with doubled or backslashed slashes,
+    with dot segments, in any case. Whatever the host is: a name or a proxy may lead
+    anywhere, the sandbox included (its guard also refuses any request marked as a webhook's,
+    WEBHOOK_HEADER, should one get through)."""
+    for _ in range(DECODINGS):
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    segments: list[str] = []
+    for segment in path.replace("\\", "/").split("/"):
+        if segment == "..":
+            if segments:
+                segments.pop()
+        elif segment not in {"", "."}:
+            segments.append(segment)
+    return bool(segments) and segments[0].lower().startswith(CONTROL_PLANE[1:])
 
 
 class WebhookTarget:
@@ -83,9 +129,11 @@ class WebhookTarget:
         self.outcome = outcome
         self.head = (
             f"POST {self.target} HTTP/1.1\r\nHost: {self.host_header}\r\n"
-            "Content-Type: application/json\r\nUser-Agent: comms-sandbox\r\nContent-Length: "
+            "Content-Type: application/json\r\nUser-Agent: comms-sandbox\r\n"
+            f"{WEBHOOK_HEADER}: 1\r\nContent-Length: "
         ).encode("latin-1")
         self.waiting: deque[tuple[Doc, bytes]] = deque()
+        self.waiting_bytes = 0  # the JSON bodies in `waiting`
         self.worker: asyncio.Task[None] | None = None
         self._wake: asyncio.Future[None] | None = None
         self.dropped: list[Doc] = []  # not sent: the backlog was full
@@ -94,9 +142,15 @@ class WebhookTarget:
     def deliver(self, batch: list[tuple[Doc, bytes]]) -> None:
         """Queue deliveries, each a message and its JSON (on the event loop's thread)."""
         room = max(BACKLOG - len(self.waiting), 0)
-        self.waiting.extend(batch[:room])
-        if len(batch) > room:
-            self.dropped.extend(message for message, _ in batch[room:])
+        taken = 0
+        for _, body in batch[:room]:
+            if self.waiting_bytes + len(body) > BACKLOG_BYTES:
+                break
+            self.waiting_bytes += len(body)
+            taken += 1
+        self.waiting.extend(batch[:taken])
+        if len(batch) > taken:
+            self.dropped.extend(message for message, _ in batch[taken:])
             if len(self.dropped) >= DROPPED_ENTRY:
                 self._tell_dropped()
         if self._wake is not None and not self._wake.done():
@@ -123,6 +177,7 @@ class WebhookTarget:
                         self._wake = None
                 take = min(PIPELINE, len(self.waiting))
                 batch = [self.waiting.popleft() for _ in range(take)]
+                self.waiting_bytes -= sum(len(body) for _, body in batch)
                 while batch:
                     batch = await self._deliver_batch(batch)
                 self._tell_dropped()
@@ -171,6 +226,9 @@ class WebhookTarget:
                     if close:
                         self._tell(batch[told : index + 1], status, previous - started)
                         self._close()
+                        if connection.answers.cut:  # the target read the rest: no resend
+                            self._fail(batch[index + 1 :], previous, CUT)
+                            return []
                         return batch[index + 1 :]
                     if previous - extended > EXTEND:  # the next answers' second
                         deadline.reschedule(previous + TIMEOUT)
@@ -208,7 +266,7 @@ class WebhookTarget:
     def _tell_dropped(self) -> None:
         if self.dropped:
             dropped, self.dropped = self.dropped, []
-            why = f"not sent: {BACKLOG} deliveries were waiting"
+            why = f"not sent: the backlog was full ({BACKLOG} deliveries or {BACKLOG_BYTES} bytes)"
             for start in range(0, len(dropped), DROPPED_ENTRY):
                 self.outcome(dropped[start : start + DROPPED_ENTRY], Delivery(0, why, 0.0))
 
@@ -224,103 +282,88 @@ class Connection(NamedTuple):
 
 
 class Answers:
-    """A connection's answers, in order, parsed from as few reads as the target allows: a
-    burst of pipelined answers is usually one read."""
+    """A connection's answers, in order, parsed as they arrive by llhttp (httptools, the
+    parser uvicorn serves the sandbox with): each byte is parsed once, where the last read
+    stopped, and nothing is kept but the answers' statuses. A head past MAX_HEAD is refused;
+    of a body, MAX_BODY bytes are read at the most (counted, not kept): past them its
+    answer is told by its status and the connection is `cut` (closed, the rest unread)."""
 
     def __init__(self, reader: asyncio.StreamReader) -> None:
         self.reader = reader
-        self.data = b""
-        self.at = 0  # where the next answer starts in `data`
+        self.parser = httptools.HttpResponseParser(self)
+        self.ready: deque[tuple[int, bool]] = deque()  # (status, closes) parsed, not taken
+        self.answering = False  # an answer began and is not complete
+        self.in_head = False  # its head is not all here
+        self.framed = False  # its body has a length (or is chunked)
+        self.began = False  # it began in the last read
+        self.size = 0  # its bytes, past the read it began in
+        self.ended = False  # no answer follows the last one told: the connection closes
+        self.cut = False  # ... because the last one's body was too long to read
 
     async def next(self) -> tuple[int, bool]:
-        """The next final answer's status (interim 1xx answers skipped), read whole; and
-        whether the target closes the connection after it."""
-        while (answer := self._parse()) is None:
-            if len(self.data) - self.at > MAX_ANSWER:
-                raise ValueError(f"an answer longer than {MAX_ANSWER} bytes")
+        """The next final answer's status (interim 1xx answers skipped), read whole (or as
+        far as MAX_BODY); and whether the connection closes after it."""
+        while not self.ready:
+            if self.ended:
+                raise asyncio.IncompleteReadError(b"", None)
             more = await self.reader.read(READ)
             if not more:
-                raise asyncio.IncompleteReadError(self.data[self.at :], None)
-            self.data, self.at = self.data[self.at :] + more, 0
-        return answer
+                raise asyncio.IncompleteReadError(b"", None)
+            self._feed(more)
+        return self.ready.popleft()
 
-    def _parse(self) -> tuple[int, bool] | None:
-        """The answer at `at` if it is all here (None if not), and `at` moved past it."""
-        data = self.data
-        while True:
-            end = data.find(b"\r\n\r\n", self.at)
-            if end < 0:
-                return None
-            status, length, chunked, close = _head(data[self.at : end + 4])
-            body = end + 4
-            if 100 <= status < 200:  # interim: the final answer follows
-                self.at = body
-                continue
-            if chunked:
-                after = _chunks_end(data, body)
-                if after is None:
-                    return None
-            elif length is not None:
-                if len(data) - body < length:
-                    return None
-                after = body + length
-            elif status in {204, 304}:
-                after = body
-            else:  # the answer ends when the connection does: nothing more can follow
-                return status, True
-            self.at = after
-            return status, close
+    def _feed(self, data: bytes) -> None:
+        self.began = False
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserCallbackError as exc:
+            if not isinstance(exc.__context__, _Over):
+                raise
+            self.ended = True  # what follows is the last answer's body, or nothing
+            return
+        except httptools.HttpParserUpgrade:
+            raise ValueError("the target switched protocols (101): no answer") from None
+        except httptools.HttpParserError as exc:
+            raise ValueError(f"not an HTTP answer: {exc}") from None
+        if not self.answering or self.began:  # counted from the read after it began
+            return
+        self.size += len(data)
+        if self.in_head and self.size > MAX_HEAD:
+            raise ValueError(f"an answer's head longer than {MAX_HEAD} bytes")
+        if not self.in_head and self.size > MAX_BODY:
+            self.ready.append((self.parser.get_status_code(), True))
+            self.ended = self.cut = True
 
+    # the parser's callbacks ------------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self.answering = self.in_head = self.began = True
+        self.framed, self.size = False, 0
 
-def _chunks_end(data: bytes, at: int) -> int | None:
-    """Where a chunked body starting at `at` ends, trailers included; None if it is not all
-    in `data`."""
-    while True:
-        line_end = data.find(b"\r\n", at)
-        if line_end < 0:
-            return None
-        size = int(data[at:line_end].split(b";")[0].strip() or b"0", 16)
-        at = line_end + 2
-        if size == 0:
-            while True:  # trailers, up to the empty line
-                line_end = data.find(b"\r\n", at)
-                if line_end < 0:
-                    return None
-                line, at = data[at:line_end], line_end + 2
-                if not line.strip():
-                    return at
-        if len(data) < at + size + 2:
-            return None
-        at += size + 2
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if name.lower() in {b"content-length", b"transfer-encoding"}:
+            self.framed = True
 
+    def on_headers_complete(self) -> None:
+        self.in_head = False
+        status = self.parser.get_status_code()
+        if not self.framed and status >= 200 and status not in {204, 304}:
+            # the answer ends when the connection does: nothing more can follow
+            self.ready.append((status, True))
+            raise _Over
 
-_HEADS: dict[bytes, tuple[int, int | None, bool, bool]] = {}  # a target repeats its answer
+    def on_message_complete(self) -> None:
+        self.answering = False
+        status = self.parser.get_status_code()
+        if status < 200:  # interim: the final answer follows
+            return
+        closes = not self.parser.should_keep_alive()
+        self.ready.append((status, closes))
+        if closes:
+            raise _Over
 
 
-def _head(head: bytes) -> tuple[int, int | None, bool, bool]:
-    """(status, Content-Length, chunked, closes) of an answer's head, parsed once per text."""
-    known = _HEADS.get(head)
-    if known is not None:
-        return known
-    lines = head.decode("latin-1").rstrip("\r\n").split("\r\n")
-    parts = lines[0].split(None, 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdecimal():
-        raise ValueError(f"not an HTTP answer: {lines[0][:60]!r}")
-    length, chunked, close = None, False, parts[0] == "HTTP/1.0"
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        name, value = name.strip().lower(), value.strip().lower()
-        if name == "content-length" and value.isdecimal():
-            length = int(value)
-        elif name == "transfer-encoding" and "chunked" in value:
-            chunked = True
-        elif name == "connection":
-            close = "close" in value or (close and "keep-alive" not in value)
-    parsed = (int(parts[1]), length, chunked, close)
-    if len(_HEADS) >= 256:  # answers that differ each time (a Date header): parsed each time
-        _HEADS.clear()
-    _HEADS[head] = parsed
-    return parsed
+class _Over(Exception):
+    """Raised in a parser callback: the connection's last answer is parsed."""
 
 
 def _why(exc: BaseException) -> str:

@@ -4,6 +4,7 @@ is warned about. The vendor APIs answer to their own credentials either way."""
 
 from __future__ import annotations
 
+import http.client
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,3 +155,103 @@ def test_the_testing_client_sends_the_token_to_the_control_plane_only(tmp_path: 
             )
             assert sent.status_code == 200
             tenant.assert_delivered(to="+525511111111")
+
+
+# every spelling of a path a client may send as it is (curl --path-as-is), as the server gets
+# it: doubled, encoded and dot segments, trailing junk, near misses of the open paths
+SPELLINGS = [
+    "//_sandbox/ui/static/x",
+    "///_sandbox/ui/static/x",
+    "/%2F_sandbox/ui/static/x",
+    "//_sandbox/ui/login",
+    "//_sandbox/ui/",
+    "//_sandbox/ui/tenants/nobody",
+    "/_sandbox//ui/static/x",
+    "/_sandbox/ui//static/x",
+    "/_sandbox/ui/static//x",
+    "/_sandbox/ui/static/./x",
+    "/_sandbox/./ui/static/x",
+    "/./_sandbox/ui/static/x",
+    "/_sandbox/ui/static/x/../../tenants/nobody",
+    "/_sandbox/ui/static/%2e%2e/%2e%2e/",
+    "/_sandbox/ui/static/..%2F..%2F",
+    "/_sandbox%2Fui%2Fstatic%2Fx",
+    "/_sandbox/ui/static%2Fx",
+    "/_sandbox/ui/static/x%00",
+    "/_sandbox/ui/static/x;a=b",
+    "/_sandbox/ui/static/app.js/",
+    "/_sandbox/ui/static/app.js/..",
+    "/_sandbox/ui/static/",
+    "/_sandbox/ui/static",
+    "/_sandbox/ui/loginx",
+    "/_sandbox/ui/login/",
+    "/_sandbox/ui/login/..",
+    "/_sandbox/ui/login?next=//evil.example/",
+    "/_sandbox/ui/nothing",
+    "/_sandbox/ui/tenants/nobody/events",
+    "/_sandbox/tenants/nobody/events",
+    "/_sandbox/health",
+    "//_sandbox/health",
+    "/_sandbox/health/",
+    "/_sandbox/tenants",
+    "/_sandbox/nothing",
+    "/nothing",
+]
+
+
+def test_nothing_reachable_without_the_token_names_a_tenant(tmp_path: Path) -> None:
+    """With --control-token, no answer to a request without it (a page, an asset, an error, a
+    health check) holds a tenant's name: not the switcher of a not-found page, not the list
+    of quarantined tenants."""
+    with in_process(data_dir=tmp_path) as sandbox:
+        sandbox.create_tenant(EXAMPLE_FIXTURE, name="acme-secret-live")
+        sandbox.create_tenant(EXAMPLE_FIXTURE, name="acme-secret-broken")
+    (tmp_path / "tenants" / "acme-secret-broken" / "snapshot.1.json").write_bytes(b"")
+    token = {"Authorization": "Bearer t0k"}
+    with server(tmp_path, args=("--control-token", "t0k")) as (_, client):
+        names = client.get("/_sandbox/tenants", headers=token).json()["tenants"]
+        assert {"acme-secret-live", "acme-secret-broken", "demo"} <= set(names)
+        port = client.base_url.port
+        assert port is not None
+        for path in SPELLINGS:
+            for method in ("GET", "HEAD", "POST"):
+                status, text = raw_request(port, method, path)
+                assert "acme-secret" not in text and "demo" not in text, (method, path, text)
+                assert status in {200, 307, 401, 404, 405}, (method, path, status)
+        # the token's holder still sees them: the quarantined one in health
+        health = client.get("/_sandbox/health", headers=token).json()
+        assert [d["tenant"] for d in health["degraded"]] == ["acme-secret-broken"]
+        assert client.get("/_sandbox/health").json() == {"status": "ok"}
+        # and the pages under a doubled slash are the pages, with the token
+        status, text = raw_request(port, "GET", "//_sandbox/ui/", token)
+        assert status == 200 and "acme-secret-live" in text
+
+
+def raw_request(
+    port: int, method: str, path: str, headers: dict[str, str] | None = None
+) -> tuple[int, str]:
+    """(status, head and body as text) of `path` sent exactly as written."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.putrequest(method, path, skip_accept_encoding=True)
+        for name, value in (headers or {}).items():
+            connection.putheader(name, value)
+        connection.putheader("Content-Length", "0")
+        connection.endheaders()
+        answer = connection.getresponse()
+        head = "".join(f"{name}: {value}\n" for name, value in answer.getheaders())
+        return answer.status, head + answer.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def test_a_request_marked_as_a_webhook_delivery_is_refused(sandbox: Sandbox) -> None:
+    tenant = sandbox.create_tenant(EXAMPLE_FIXTURE)
+    tenant.set_clock(now="2020-01-15T09:00:00Z", frozen=True)
+    mark = {"X-Comms-Sandbox-Webhook": "1"}
+    for method, path in (("POST", f"{tenant.control}/reset"), ("GET", "/_sandbox/tenants")):
+        answer = sandbox.http.request(method, path, headers=mark)
+        assert answer.status_code == 403
+        assert answer.json()["error"]["field"] == "x-comms-sandbox-webhook"
+    assert sandbox.http.post("/_sandbox/ui/login", headers=mark).status_code == 403
+    assert tenant.clock()["frozen"] is True  # not reset

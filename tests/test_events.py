@@ -5,6 +5,7 @@ is in the request log."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -313,3 +314,115 @@ def test_interim_and_chunked_answers_are_read_whole_on_one_connection(demo: http
         assert connections == [1]  # the burst went over one connection, pipelined
     finally:
         target.close()
+
+
+# a webhook URL at the sandbox's own control plane, however it is spelled ({} is the port)
+AT_THE_CONTROL_PLANE = [
+    "http://127.0.0.1:{}/_sandbox/tenants/victim/reset",
+    "http://localhost:{}/_sandbox/tenants/victim/reset",
+    "http://[::1]:{}/_sandbox/tenants/victim/reset",
+    "http://0.0.0.0:{}/_sandbox/tenants/victim/reset",
+    "http://127.0.0.1:{}//_sandbox/tenants/victim/reset",
+    "http://127.0.0.1:{}/%2F_sandbox/tenants/victim/reset",
+    "http://127.0.0.1:{}/%5Fsandbox/tenants/victim/reset",
+    "http://127.0.0.1:{}/./_sandbox/tenants/victim/reset",
+    "http://127.0.0.1:{}/hook/../_sandbox/tenants/victim/reset",
+    "http://127.0.0.1:{}/_sandbox%2Ftenants%2Fvictim%2Freset",
+    "http://127.0.0.1:{}/_sandbox",
+]
+
+
+@pytest.fixture
+def victim(sandbox: httpx.Client) -> Iterator[str]:
+    """Another tenant, with a message in its outbox (a reset would empty it)."""
+    from sandbox.testing.example import EXAMPLE_FIXTURE
+
+    assert sandbox.put("/_sandbox/tenants/victim", json=EXAMPLE_FIXTURE).status_code in {200, 201}
+    auth = sandbox.get("/_sandbox/tenants/victim").json()["credentials"]["capillary"]
+    sent = sandbox.post(
+        SMS,
+        json={"sms": [{"to": ACTIVE, "body": "kept"}]},
+        auth=(auth["username"], auth["password"]),
+    )
+    assert sent.status_code == 200
+    yield "victim"
+    sandbox.delete("/_sandbox/tenants/victim")
+
+
+def victim_outbox(client: httpx.Client) -> list[str]:
+    items = client.get("/_sandbox/tenants/victim/outbox").json()["items"]
+    return [m["body"] for m in items]
+
+
+@pytest.mark.parametrize("spelling", AT_THE_CONTROL_PLANE)
+def test_a_webhook_at_the_control_plane_is_refused(
+    demo: httpx.Client, victim: str, spelling: str
+) -> None:
+    url = spelling.format(demo.base_url.port)
+    before = demo.get("/_sandbox/tenants/demo/settings").json()
+    answer = demo.put("/_sandbox/tenants/demo/settings", json={"webhook_url": url})
+    assert answer.status_code == 400, url
+    error = answer.json()["error"]
+    assert error["field"] == "webhook_url" and "control plane" in error["message"]
+    assert demo.get("/_sandbox/tenants/demo/settings").json() == before
+    fixture = {"settings": {"webhook_url": url}}
+    refused = demo.put("/_sandbox/tenants/attacker", json=fixture)
+    assert refused.status_code == 400 and refused.json()["error"]["field"] == "settings.webhook_url"
+    assert send(demo, ACTIVE).status_code == 200
+    time.sleep(0.1)
+    assert victim_outbox(demo) == ["kept"]
+
+
+def test_a_webhook_that_reaches_the_control_plane_anyway_acts_on_nothing(
+    demo: httpx.Client, victim: str
+) -> None:
+    """A name or a proxy the URL check cannot see through (here a proxy that strips /hook,
+    as a reverse proxy at a sub-path does): the delivery itself is refused by the guard."""
+    assert demo.base_url.port is not None
+    proxy = PrefixProxy(demo.base_url.port, b"/hook")
+    try:
+        url = f"http://127.0.0.1:{proxy.port}/hook/_sandbox/tenants/victim/reset"
+        assert demo.put("/_sandbox/tenants/demo/settings", json={"webhook_url": url}).is_success
+        assert send(demo, ACTIVE).status_code == 200
+        [entry] = wait_for(lambda: webhook_entries(demo))
+        assert proxy.forwarded  # it did reach the sandbox
+        assert entry["status"] == 403
+        assert victim_outbox(demo) == ["kept"]
+    finally:
+        proxy.close()
+
+
+class PrefixProxy:
+    """Forwards each connection to the sandbox, its request lines' `prefix` taken off."""
+
+    def __init__(self, port: int, prefix: bytes) -> None:
+        self.upstream, self.prefix = port, prefix
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(4)
+        self.port = self.listener.getsockname()[1]
+        self.forwarded = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream))
+            threading.Thread(target=self._pipe, args=(client, upstream, True), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(upstream, client, False), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, target: socket.socket, rewrite: bool) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                if rewrite:
+                    self.forwarded += data.count(b" " + self.prefix + b"/")
+                    data = data.replace(b" " + self.prefix + b"/", b" /")
+                target.sendall(data)
+        with contextlib.suppress(OSError):
+            target.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        self.listener.close()

@@ -4,6 +4,8 @@ tenants and messages. (tests/browser/ drives them in Chromium.)"""
 
 from __future__ import annotations
 
+from html import escape
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -11,6 +13,7 @@ import httpx
 
 from sandbox.store import Collection, CollectionSpec
 from sandbox.testing import Tenant, in_process
+from sandbox.testing.example import EXAMPLE_FIXTURE as FIXTURE
 from sandbox.ui.stream import _missed
 
 SCRIPT = "<script>alert('x')</script>"
@@ -209,3 +212,55 @@ def test_a_login_from_another_origin_is_refused() -> None:
             },
         )
         assert answer.status_code == 403 and "set-cookie" not in answer.headers
+
+
+NOT_KNOWN = "The request that recorded it is not known"
+
+
+def test_a_message_recorded_by_no_logged_request_has_its_page(tmp_path: Path) -> None:
+    """The request log is in memory: after a restart, in a tenant made from a snapshot (the
+    messages of its outbox), the message page says the request is not known, and why."""
+    with in_process(data_dir=tmp_path) as sandbox:
+        tenant = sandbox.create_tenant(FIXTURE, name="shop")
+        send_sms(tenant, "919353491050")
+        [message] = tenant.outbox()
+        logged = page(tenant, f"/messages/{message['id']}")
+        assert logged.status_code == 200 and NOT_KNOWN not in logged.text
+        snapshot = sandbox.http.get(f"{tenant.control}/snapshot").json()
+        copy = sandbox.create_tenant(snapshot, name="copy")
+        from_snapshot = page(copy, f"/messages/{message['id']}")
+        assert from_snapshot.status_code == 200, from_snapshot.text
+        assert NOT_KNOWN in from_snapshot.text and "not kept across restarts" in from_snapshot.text
+    with in_process(data_dir=tmp_path) as sandbox:
+        restarted = page(sandbox.tenant("shop"), f"/messages/{message['id']}")
+        assert restarted.status_code == 200, restarted.text
+        assert NOT_KNOWN in restarted.text
+        assert "customer status blocked" in restarted.text  # the decision is still shown
+
+
+def test_a_quarantined_tenants_pages_and_stream_answer_503_naming_the_problem(
+    tmp_path: Path,
+) -> None:
+    with in_process(data_dir=tmp_path) as sandbox:
+        shop = sandbox.create_tenant(FIXTURE, name="shop")
+        send_sms(shop, "919988221100")
+        [message] = shop.outbox()
+    (tmp_path / "tenants" / "shop" / "snapshot.1.json").write_bytes(b"")  # damaged
+    with in_process(data_dir=tmp_path) as sandbox:
+        http = sandbox.http
+        api = http.get("/_sandbox/tenants/shop/outbox")
+        assert api.status_code == 503
+        problem = api.json()["error"]["message"]
+        assert "tenants/shop/snapshot.1.json" in problem
+        for path in ("", f"/messages/{message['id']}", "/recipients", "?status=SUPPRESSED"):
+            answer = http.get(f"/_sandbox/ui/tenants/shop{path}")
+            assert answer.status_code == 503, path
+            assert answer.headers["content-type"].startswith("text/html")
+            assert escape(problem) in answer.text, path
+        events = http.get("/_sandbox/tenants/shop/events")
+        assert events.status_code == 503 and events.json()["error"]["message"] == problem
+        listing = http.get("/_sandbox/ui/")
+        assert listing.status_code == 200
+        row = listing.text[listing.text.index('<tr class="row degraded"') :].split("</tr>")[0]
+        assert ">shop<" in row and "damaged" in row and "snapshot.1.json" in row
+        assert ">demo<" in listing.text  # the others are listed as before

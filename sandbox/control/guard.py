@@ -13,17 +13,26 @@ Mailpit guard theirs.
   outbox's login form sets (`comms_sandbox_token`, HttpOnly, SameSite=Strict). The login form
   and the page assets need no token.
 
-`GET /_sandbox/health` answers anyone: liveness probes send no token and any Host. The vendor
-APIs are not guarded here: they answer to their own credentials.
+`GET /_sandbox/health` answers anyone: liveness probes send no token and any Host (with a
+token set, the quarantined tenants it lists are named only to the token's holder). Nothing
+else answers without the token: every path the router takes for the control plane, however
+it is spelled (`//_sandbox/...`, `%2F`, dot segments), is judged here as the router reads it,
+and the open paths' answers (the login form, an asset or its plain 404) name no tenant. A
+webhook delivery (`WEBHOOK_HEADER`, sandbox/webhooks.py) is refused whatever it carries: a
+tenant's webhook pointed at the sandbox must not act on its control plane.
+The vendor APIs are not guarded here: they answer to their own credentials.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
 
 from sandbox.errors import ApiError, Forbidden, Unauthorized
+from sandbox.settings import Settings
+from sandbox.webhooks import WEBHOOK_HEADER
 
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 ANY_ADDRESS = frozenset({"0.0.0.0", "::", ""})
@@ -46,6 +55,11 @@ def host_name(host: str) -> str:
 
 
 class ControlGuard:
+    @staticmethod
+    def of(settings: Settings) -> ControlGuard:
+        """The guard of the server these settings run (one for settings alike)."""
+        return _guard(settings.host, tuple(settings.allowed_hosts), settings.control_token)
+
     def __init__(self, bind: str, allowed_hosts: Iterable[str], token: str | None) -> None:
         allowed = {host_name(h) for h in allowed_hosts if h.strip()}
         self.any_host = "*" in allowed
@@ -57,6 +71,12 @@ class ControlGuard:
     def refusal(self, method: str, path: str, headers: Mapping[str, str]) -> ApiError | None:
         """Why this control-plane request is refused, or None to let it through. `path` is
         the part after /_sandbox."""
+        if WEBHOOK_HEADER in headers:
+            return Forbidden(
+                "a webhook delivery may not act on the control plane (a tenant's webhook_url "
+                "leads to this sandbox)",
+                field=WEBHOOK_HEADER,
+            )
         if path == HEALTH and method in {"GET", "HEAD"}:
             return None
         host = headers.get("host", "")
@@ -72,16 +92,21 @@ class ControlGuard:
                 f"a {method} from another origin ({origin}) may not change the sandbox",
                 field="Origin",
             )
-        if self.token is not None and path != LOGIN and not path.startswith(STATIC):
-            given = headers.get("authorization", "").encode("latin-1", "replace")
-            if not hmac.compare_digest(given, self.token) and not self.cookie_matches(headers):
-                return Unauthorized(
-                    "the control plane needs Authorization: Bearer <the --control-token>",
-                    field="Authorization",
-                )
+        if path != LOGIN and not path.startswith(STATIC) and not self.admits(headers):
+            return Unauthorized(
+                "the control plane needs Authorization: Bearer <the --control-token>",
+                field="Authorization",
+            )
         return None
 
-    def cookie_matches(self, headers: Mapping[str, str]) -> bool:
+    def admits(self, headers: Mapping[str, str]) -> bool:
+        """No token is set, or the request carries it (its header or the login's cookie)."""
+        if self.token is None:
+            return True
+        given = headers.get("authorization", "").encode("latin-1", "replace")
+        return hmac.compare_digest(given, self.token) or self._cookie_matches(headers)
+
+    def _cookie_matches(self, headers: Mapping[str, str]) -> bool:
         assert self.cookie is not None
         for part in headers.get("cookie", "").split(";"):
             name, _, value = part.strip().partition("=")
@@ -94,6 +119,11 @@ class ControlGuard:
         return self.cookie is not None and hmac.compare_digest(
             cookie_value(token).encode(), self.cookie
         )
+
+
+@functools.cache
+def _guard(bind: str, allowed_hosts: tuple[str, ...], token: str | None) -> ControlGuard:
+    return ControlGuard(bind, allowed_hosts, token)
 
 
 def cookie_value(token: str) -> str:

@@ -78,6 +78,8 @@ def ui_routes(
         return RedirectResponse(f"{UI}/", 307)
 
     async def missing(request: Request) -> Response:
+        if not guard.admits(request.headers):  # an open path's near miss: no page, no names
+            return PlainTextResponse("Not Found", 404)
         return pages.not_found(request, f"no page at {request.url.path}")
 
     router = Router(

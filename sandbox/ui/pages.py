@@ -14,7 +14,7 @@ from starlette.templating import Jinja2Templates
 
 from sandbox import outbox, schedule, webhooks
 from sandbox.engine import Category, Channel, Reason, Status
-from sandbox.errors import InvalidInput
+from sandbox.errors import ApiError, InvalidInput
 from sandbox.store import Store, TenantData
 from sandbox.vendor import Vendor
 
@@ -48,7 +48,7 @@ class Pages:
         base = {
             "tenant": None,
             "clock": None,
-            "tenants": sorted(self.store.tenants),
+            "tenants": sorted({*self.store.tenants, *self.store.degraded}),
             "documents": self.documents,
             "reason_words": REASON_WORDS,
         }
@@ -63,16 +63,26 @@ class Pages:
         return response
 
     def not_found(self, request: Request, what: str, tenant: str | None = None) -> Response:
-        return self._page(request, "not_found.html", {"what": what, "tenant": tenant}, 404)
+        return self._problem(request, "Not found", what, 404, tenant)
 
-    def _tenant(self, request: Request) -> TenantData | None:
-        data = self.store.get(request.path_params["tenant"])
-        if data is not None:
-            schedule.run_due(self.store, data)  # what the page shows includes what is due
+    def _problem(
+        self, request: Request, title: str, what: str, status: int, tenant: str | None = None
+    ) -> Response:
+        context = {"title": title, "what": what, "tenant": tenant}
+        return self._page(request, "problem.html", context, status)
+
+    def _tenant(self, request: Request) -> TenantData | Response:
+        """The page's tenant, with what is due delivered; or the page that says why not: no
+        such tenant (404), or its data is damaged (503, as the API answers)."""
+        name = request.path_params["tenant"]
+        try:
+            data = self.store.get(name)
+        except ApiError as exc:  # quarantined (StorageUnavailable)
+            return self._problem(request, "Unavailable", exc.message, exc.http_status)
+        if data is None:
+            return self.not_found(request, f"no tenant named '{name}'")
+        schedule.run_due(self.store, data)  # what the page shows includes what is due
         return data
-
-    def _no_tenant(self, request: Request) -> Response:
-        return self.not_found(request, f"no tenant named '{request.path_params['tenant']}'")
 
     # pages -----------------------------------------------------------------------------
     async def tenants(self, request: Request) -> Response:
@@ -80,12 +90,13 @@ class Pages:
             {"name": name, "messages": len(data["messages"]), "clock": data.clock.describe()}
             for name, data in sorted(self.store.tenants.items())
         ]
-        return self._page(request, "tenants.html", {"rows": rows})
+        degraded = [d.document() for _, d in sorted(self.store.degraded.items())]
+        return self._page(request, "tenants.html", {"rows": rows, "degraded": degraded})
 
     async def outbox(self, request: Request) -> Response:
         data = self._tenant(request)
-        if data is None:
-            return self._no_tenant(request)
+        if isinstance(data, Response):
+            return data
         query = request.query_params
         given = {name: query[name].strip() for name in query if name not in PAGE_PARAMS}
         filters = {name: value for name, value in given.items() if value}
@@ -122,8 +133,8 @@ class Pages:
 
     async def message(self, request: Request) -> Response:
         data = self._tenant(request)
-        if data is None:
-            return self._no_tenant(request)
+        if isinstance(data, Response):
+            return data
         message_id = request.path_params["id"]
         message = data["messages"].get(message_id)
         if message is None:
@@ -148,7 +159,9 @@ class Pages:
             "tenant": data.name,
             "clock": data.clock.describe(),
             "message": message,
-            "request": entry.document() if entry is not None else None,
+            # (not "request": the template's `request` is Starlette's)
+            "trigger": entry.document() if entry is not None else None,
+            "log_size": self.store.settings.request_log_size,
             "siblings": siblings,
             "more_siblings": max(len(others) - SIBLINGS, 0),
             "deliveries": deliveries,
@@ -157,8 +170,8 @@ class Pages:
 
     async def recipients(self, request: Request) -> Response:
         data = self._tenant(request)
-        if data is None:
-            return self._no_tenant(request)
+        if isinstance(data, Response):
+            return data
         now = data.clock.now()
         sections = [
             {

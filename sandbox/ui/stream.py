@@ -13,7 +13,7 @@ from starlette.responses import Response, StreamingResponse
 
 from sandbox import spelling
 from sandbox.asgi import json_response
-from sandbox.errors import InvalidInput, NotFound, render
+from sandbox.errors import ApiError, InvalidInput, NotFound, render
 from sandbox.events import frame
 from sandbox.store import Store, TenantData
 
@@ -26,10 +26,12 @@ def events_endpoint(store: Store) -> Callable[[Request], Awaitable[Response]]:
             refusal = InvalidInput(spelling.unknown("query parameter", unknown, ()), field=unknown)
             return json_response(render("sandbox", refusal), 400)
         name = request.path_params["tenant"]
-        data = store.get(name)
-        if data is None:
-            error = NotFound(f"no tenant named '{name}'", field="tenant")
-            return json_response(render("sandbox", error), 404)
+        try:
+            data = store.get(name)
+            if data is None:
+                raise NotFound(f"no tenant named '{name}'", field="tenant")
+        except ApiError as error:  # unknown (404), or quarantined (503), as the API answers
+            return json_response(render("sandbox", error), error.http_status, error.headers)
         last_id = request.headers.get("last-event-id")
 
         async def stream() -> AsyncIterator[bytes]:

@@ -122,6 +122,16 @@ def test_a_later_delivery_time_is_sent_when_due_and_decided_then(sym: Sym) -> No
     assert (message["status"], message["reason"]) == ("SUPPRESSED", "CONTACT_TEMP_BLOCKED")
 
 
+def test_a_scheduled_delivery_has_its_message_page(sym: Sym) -> None:
+    """Recorded when due by no request: its page says the request is not known (not a 500)."""
+    assert fire(sym, deliveryTime="2020-01-15T11:00:00+0100").status_code == 200
+    sym.tenant.advance_clock(3600)
+    [message] = outbox(sym)
+    page = sym.http.get(f"/_sandbox/ui/tenants/{sym.tenant.name}/messages/{message['id']}")
+    assert page.status_code == 200, page.text
+    assert "The request that recorded it is not known" in page.text
+
+
 def test_a_past_delivery_time_is_sent_now(sym: Sym) -> None:
     assert fire(sym, deliveryTime="2016-02-09T11:00:00+0100").status_code == 200
     [message] = outbox(sym)
