@@ -13,20 +13,22 @@ from sandbox.errors import NotFound
 from sandbox.http import Context, Offload, Reply
 from sandbox.store import Store
 from sandbox.store.collection import Doc
-from sandbox.store.registry import Staged
+from sandbox.store.registry import Current, Staged
 from sandbox.webhooks import checked_url
 
 
 def put_tenant(store: Store, name: str, fixture: dict[str, Any] | None) -> tuple[Doc, bool]:
     """Create or replace `name` from `fixture`; a replaced tenant keeps its credentials."""
-    return installed(store, staged(store, name, fixture))
+    return installed(store, staged(store, name, fixture, store.current(name)))
 
 
-def staged(store: Store, name: str, document: dict[str, Any] | None) -> Staged:
-    """The tenant's new state, written under a staging name: the slow part of a create or
-    replace (documents of many megabytes), safe to run in a worker thread."""
+def staged(store: Store, name: str, document: dict[str, Any] | None, replaces: Current) -> Staged:
+    """The tenant's new state, written under a staging name: the slow part of a create,
+    replace or reset (documents of many megabytes), safe to run in a worker thread.
+    `replaces`: what stood for the tenant when the operation began (`Store.current`), which
+    `installed` checks is still there."""
     tables = fixtures.tables(document, wall_now(), store)
-    new = store.stage(name, tables, document or {})
+    new = store.stage(name, tables, document or {}, replaces)
     made = sum(len(docs) for docs in tables.values())
     if made >= collector.LARGE and new.directory is not None:  # on disk now, not in memory
         json_slices.free_in_pieces(document)
@@ -36,11 +38,16 @@ def staged(store: Store, name: str, document: dict[str, Any] | None) -> Staged:
 
 def installed(store: Store, new: Staged) -> tuple[Doc, bool]:
     """Put a staged tenant in place (on the event loop thread); its record and whether it
-    is new. A replaced tenant keeps its credentials."""
+    is new. A replaced tenant keeps its credentials. 409 if another create, replace, reset or
+    delete of the tenant was installed since this one began (nothing changes)."""
     existing = store.record(new.name)
     created = not store.exists(new.name)
     demo = store.settings.demo_tenant
-    record = credentials.record_for(new.name, existing, store.vendors, demo)
+    try:
+        record = credentials.record_for(new.name, existing, store.vendors, demo)
+    except BaseException:
+        store.discard(new)
+        raise
     store.install(record, new)
     return record, created
 
@@ -54,12 +61,13 @@ def list_tenants(ctx: Context) -> Reply:
 def put_tenant_handler(ctx: Context) -> Offload:
     """Parsing, validating and writing a large document take seconds: in a worker thread."""
     name = ctx.path_params["tenant"]
+    replaces = ctx.store.current(name)  # taken as it begins, on the loop
 
     def finish(new: Staged) -> Reply:
         record, created = installed(ctx.store, new)
         return Reply(credentials.document(record, ctx.store.vendors), 201 if created else 200)
 
-    return Offload(lambda: staged(ctx.store, name, ctx.parse_body()), finish)
+    return Offload(lambda: staged(ctx.store, name, ctx.parse_body(), replaces), finish)
 
 
 @handlers("getTenant")
@@ -84,7 +92,7 @@ def reset_tenant(ctx: Context) -> Offload:
         record, _ = installed(ctx.store, new)
         return Reply(credentials.document(record, ctx.store.vendors))
 
-    return Offload(lambda: staged(ctx.store, data.name, data.fixture()), finish)
+    return Offload(lambda: staged(ctx.store, data.name, data.fixture(), data), finish)
 
 
 @handlers("getSettings")
