@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from sandbox import collector, json_slices
 from sandbox.clock import wall_now
 from sandbox.control import credentials, fixtures
 from sandbox.control.registry import handlers, tenant_of
 from sandbox.control.tenant_state import settings_doc, stored_settings
-from sandbox.errors import NotFound
+from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Offload, Reply
+from sandbox.spec import field_name
 from sandbox.store import Store
 from sandbox.store.collection import Doc
 from sandbox.store.registry import Current, Staged
@@ -28,7 +31,10 @@ def staged(store: Store, name: str, document: dict[str, Any] | None, replaces: C
     `replaces`: what stood for the tenant when the operation began (`Store.current`), which
     `installed` checks is still there."""
     tables = fixtures.tables(document, wall_now(), store)
-    new = store.stage(name, tables, document or {}, replaces)
+    try:
+        new = store.stage(name, tables, document or {}, replaces)
+    except orjson.JSONEncodeError:  # a value JSON's grammar allows and the store cannot write
+        raise _unwritable(document) from None
     made = sum(len(docs) for docs in tables.values())
     if made >= collector.LARGE and new.directory is not None:  # on disk now, not in memory
         json_slices.free_in_pieces(document)
@@ -50,6 +56,16 @@ def installed(store: Store, new: Staged) -> tuple[Doc, bool]:
         raise
     store.install(record, new)
     return record, created
+
+
+def _unwritable(document: Any) -> InvalidInput:
+    path = json_slices.first_path(document, json_slices.unwritable)
+    where = field_name(path) if path else "body"
+    return InvalidInput(
+        f"{where}: a value the store cannot write (an integer past 64 bits, or a string with "
+        "a lone surrogate)",
+        field=where,
+    )
 
 
 @handlers("listTenants")
