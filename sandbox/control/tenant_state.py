@@ -18,6 +18,7 @@ from sandbox.clock import Clock, OutOfRange, checked, iso, parse_iso, valid_time
 from sandbox.errors import InvalidInput
 from sandbox.schedule import SCHEDULED
 from sandbox.store import Doc, TenantData
+from sandbox.vendor import refuse_repeated
 from sandbox.webhooks import checked_url
 
 MESSAGES = "messages"  # the outbox's collection
@@ -47,22 +48,26 @@ def tables(document: dict[str, Any], operations: Mapping[str, str]) -> dict[str,
     if document.get("faults"):
         faults = [_fault(f, f"faults[{i}]", operations) for i, f in enumerate(document["faults"])]
         result["faults"] = _once(faults, "operationId", "faults")
+    # the id sequences: as declared, and past every id the document's records hold (merged
+    # by their highest value)
+    sequences = [{"id": name, "value": n} for name, n in (document.get("sequences") or {}).items()]
     messages = [_message(m, f"outbox[{i}]") for i, m in enumerate(document.get("outbox") or [])]
     if messages:
         result[MESSAGES] = _once(messages, "id", "outbox")
-        result["_sequences"] = [{"id": "message", "value": max(int(m["id"]) for m in messages)}]
+        sequences.append({"id": "message", "value": max(int(m["id"]) for m in messages)})
     scheduled = [
         _scheduled(item, f"scheduled[{i}]")
         for i, item in enumerate(document.get("scheduled") or [])
     ]
     if scheduled:
         result[SCHEDULED] = _once(scheduled, "id", "scheduled")
+        sequences.append({"id": SCHEDULED, "value": max(int(item["id"]) for item in scheduled)})
     history = document.get("interaction_history")
     rows = _history(history) if history is not None else _counted(messages)
     if rows:
         result[f"_tally.{MESSAGES}"] = rows
-    for name, value in (document.get("sequences") or {}).items():
-        result.setdefault("_sequences", []).append({"id": name, "value": value})
+    if sequences:
+        result["_sequences"] = sequences
     return result
 
 
@@ -117,12 +122,7 @@ def _scheduled(given: dict[str, Any], where: str) -> Doc:
 
 def _once(docs: list[Doc], key: str, where: str) -> list[Doc]:
     """`docs`, refused when two share `key` (the second would silently replace the first)."""
-    seen: set[Any] = set()
-    for index, doc in enumerate(docs):
-        if doc[key] in seen:
-            field = f"{where}[{index}].{key}"
-            raise InvalidInput(f"{field}: {doc[key]!r} is repeated", field=field)
-        seen.add(doc[key])
+    refuse_repeated(docs, key, where)
     return docs
 
 

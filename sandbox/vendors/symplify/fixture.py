@@ -10,6 +10,7 @@ from typing import Any
 from sandbox.clock import epoch_ms
 from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
+from sandbox.vendor import refuse_repeated
 from sandbox.vendors.symplify import contacts, imports, lists, properties
 from sandbox.vendors.symplify.accounts import (
     ACCOUNTS,
@@ -100,7 +101,9 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
             _triggers(given.get("triggers") or [], account_id, seen_lists, created, where)
         )
         last = max(_last(defined, "property_id"), properties.FIRST_DEFINED - 1)
-        defined.extend(_properties(given, account_id, people[first_person:], created, last))
+        defined.extend(
+            _properties(given, account_id, people[first_person:], created, last, where=where)
+        )
         for section_name, collection, number in _MADE:
             made[collection].extend(
                 _made(given.get(section_name) or [], account_id, number, f"{where}.{section_name}")
@@ -143,19 +146,25 @@ def _made(given: list[dict[str, Any]], account_id: str, number: str, where: str)
 
 
 def _properties(
-    given: dict[str, Any], account_id: str, people: list[Doc], created: int, last: int
+    given: dict[str, Any],
+    account_id: str,
+    people: list[Doc],
+    created: int,
+    last: int,
+    *,
+    where: str,
 ) -> list[Doc]:
     """The account's property definitions: a snapshot's (`properties`), then each property one
     of its contacts (`people`) has that none defines, in the order they first appear, numbered
     after `last` (the tenant's definitions share one sequence)."""
-    docs: list[Doc] = []
-    seen: set[str] = set()
-    for item in given.get("properties") or []:
-        if item["name"] not in seen:
-            seen.add(item["name"])
-            docs.append(
-                properties.new_property(account_id, item["id"], item["name"], item["created"])
-            )
+    declared = given.get("properties") or []
+    for unique in ("id", "name"):
+        refuse_repeated(declared, unique, f"{where}.properties")
+    docs = [
+        properties.new_property(account_id, item["id"], item["name"], item["created"])
+        for item in declared
+    ]
+    seen = {item["name"] for item in declared}
     next_id = max([last] + [d["property_id"] for d in docs])
     for person in people:
         for name in person.get("properties") or {}:
