@@ -150,6 +150,9 @@ class Vendor:
     views: Views | None = None
     # the message(s) of an item it scheduled (sandbox/schedule.py), once the item is due
     deliver_due: DueHandler | None = None
+    # the JSON schema of the `work` its items keep, which `deliver_due` reads: a tenant
+    # document's scheduled items are refused at load unless it fits
+    scheduled_work: Mapping[str, Any] | None = None
 
     @property
     def document_name(self) -> str | Path:

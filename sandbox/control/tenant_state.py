@@ -11,10 +11,19 @@ interaction history, and gives the same next ids.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sandbox.clock import Clock, OutOfRange, checked, iso, parse_iso, valid_time
+from sandbox.clock import (
+    EARLIEST,
+    LATEST,
+    Clock,
+    OutOfRange,
+    checked,
+    iso,
+    parse_iso,
+    valid_time,
+)
 from sandbox.errors import InvalidInput
 from sandbox.schedule import SCHEDULED
 from sandbox.store import Doc, TenantData
@@ -135,12 +144,34 @@ def _clock(given: dict[str, Any]) -> Clock:
                 raise InvalidInput("clock.now: a frozen clock needs the time", field="clock.now")
             return Clock(frozen_at=checked(parse_iso(str(given["now"]))))
         if given.get("offset_seconds") is not None:
-            return Clock(offset_seconds=float(given["offset_seconds"]))
+            return _offset_clock(given["offset_seconds"])
         if given.get("now") is not None:
             return Clock().set(parse_iso(str(given["now"])), frozen=False)
     except (ValueError, OutOfRange) as exc:
-        raise InvalidInput(f"clock: {exc}", field="clock.now") from None
+        raise InvalidInput(f"clock.now: {exc}", field="clock.now") from None
     return Clock()
+
+
+# how far past LATEST a running clock's offset may put it: a clock set to LATEST keeps
+# running, and its snapshot must load back
+_DRIFT = timedelta(days=366)
+
+
+def _offset_clock(offset: float) -> Clock:
+    """A running clock `offset` seconds from real time, if every instant it gives (and the
+    vendors' arithmetic on it: a day, a token's lifetime) stays on the calendar."""
+    clock = Clock(offset_seconds=float(offset))
+    try:
+        now = clock.now()
+        if not EARLIEST <= now <= LATEST + _DRIFT:
+            raise OutOfRange(iso(now))
+    except (OverflowError, OutOfRange):
+        raise InvalidInput(
+            f"clock.offset_seconds: {offset:g} s from real time puts the clock outside "
+            f"{iso(EARLIEST)} to {iso(LATEST)}",
+            field="clock.offset_seconds",
+        ) from None
+    return clock
 
 
 def _fault(given: dict[str, Any], where: str, operations: Mapping[str, str]) -> Doc:
@@ -174,9 +205,16 @@ def _history(rows: list[dict[str, Any]]) -> list[Doc]:
     """Interaction history rows -> the store's tally: customer -> channel -> (count, last)."""
     groups: dict[str, dict[str, tuple[int, str | None]]] = {}
     for index, row in enumerate(rows):
+        where = f"interaction_history[{index}].last_at"
         last = row.get("last_at")
-        if last is not None:
-            valid_time(last, f"interaction_history[{index}].last_at")
+        if last is None:  # (the interaction APIs show the time of the last one)
+            if row["count"] == 0:
+                continue  # no interactions: as if the row were not there
+            raise InvalidInput(
+                f"{where} is required when count is above 0 (the time of the last one)",
+                field=where,
+            )
+        valid_time(last, where)
         groups.setdefault(str(row["customer_id"]), {})[row["channel"]] = (row["count"], last)
     return [{"id": group, "kinds": kinds} for group, kinds in groups.items()]
 

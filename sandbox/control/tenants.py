@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -11,9 +12,9 @@ from sandbox.clock import wall_now
 from sandbox.control import credentials, fixtures
 from sandbox.control.registry import handlers, tenant_of
 from sandbox.control.tenant_state import settings_doc, stored_settings
-from sandbox.errors import InvalidInput, NotFound
+from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.http import Context, Offload, Reply
-from sandbox.spec import field_name
+from sandbox.spec import Operation, compile_schema, field_name
 from sandbox.store import Store
 from sandbox.store.collection import Doc
 from sandbox.store.registry import Current, Staged
@@ -104,11 +105,42 @@ def delete_tenant(ctx: Context) -> Reply:
 def reset_tenant(ctx: Context) -> Offload:
     data = tenant_of(ctx)
 
+    def work() -> Staged:
+        """The stored fixture, checked and loaded as a PUT's body is: one an earlier release
+        accepted and this one refuses is a 409 naming what (the tenant stays as it is)."""
+        try:
+            document = data.fixture()
+            _stored_document_check(ctx.op).validate_in_pieces(document)
+            return staged(ctx.store, data.name, document, data)
+        except InvalidInput as refused:
+            raise Conflict(
+                f"tenant: {data.name} cannot be reset: the fixture it was created from is one "
+                f"this release refuses ({refused.message}); nothing was changed. Replace the "
+                "tenant (PUT) with a corrected document",
+                field="tenant",
+            ) from None
+
     def finish(new: Staged) -> Reply:
         record, _ = installed(ctx.store, new)
         return Reply(credentials.document(record, ctx.store.vendors))
 
-    return Offload(lambda: staged(ctx.store, data.name, data.fixture(), data), finish)
+    return Offload(work, finish)
+
+
+# id(operation) -> (the operation, an operation whose body is its stored document, schema
+# `x-sandbox-stored-document`): refusals name the field as a body's do. (Holding the
+# operation keeps its id from being reused by another app's.)
+_STORED_CHECKS: dict[int, tuple[Operation, Operation]] = {}
+
+
+def _stored_document_check(op: Operation) -> Operation:
+    known = _STORED_CHECKS.get(id(op))
+    if known is not None and known[0] is op:
+        return known[1]
+    schema = op.spec["x-sandbox-stored-document"]
+    checker = replace(op, body_schema=schema, body_validator=compile_schema(schema))
+    _STORED_CHECKS[id(op)] = (op, checker)
+    return checker
 
 
 @handlers("getSettings")

@@ -104,10 +104,13 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
         defined.extend(
             _properties(given, account_id, people[first_person:], created, last, where=where)
         )
-        for section_name, collection, number in _MADE:
-            made[collection].extend(
-                _made(given.get(section_name) or [], account_id, number, f"{where}.{section_name}")
-            )
+        account_made = {
+            collection: _made(given.get(name) or [], account_id, number, f"{where}.{name}")
+            for name, collection, number in _MADE
+        }
+        _check_made(account_made, seen_lists, where)
+        for collection, docs in account_made.items():
+            made[collection].extend(docs)
     return {
         ACCOUNTS: accounts,
         LISTS: list_docs,
@@ -130,6 +133,34 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
 
 # what an account's imports made, as snapshots carry it: (section, collection, its id field)
 _MADE = (("imports", IMPORTS, "import_id"), ("batches", BATCHES, "batch_id"))
+
+
+# what an import or a batch names, and where it must be found: (collection, its field, the
+# collection its value belongs to, that collection's numbering field); None: the lists
+_REFERENCES = (
+    (IMPORTS, "list_id", None, ""),
+    (IMPORTS, "batch_id", BATCHES, "batch_id"),
+    (BATCHES, "list_id", None, ""),
+    (BATCHES, "import_id", IMPORTS, "import_id"),
+)
+
+
+def _check_made(made: dict[str, list[Doc]], lists: set[int], where: str) -> None:
+    """An account's imports and batches name its own lists, imports and batches (none of them
+    is ever removed): one naming another is one no call could find or run."""
+    sections = {collection: name for name, collection, _ in _MADE}
+    for collection, field, target, number in _REFERENCES:
+        known = lists if target is None else {doc[number] for doc in made[target]}
+        noun = "lists" if target is None else sections[target]
+        for index, doc in enumerate(made[collection]):
+            value = doc.get(field)
+            if value is not None and value not in known:
+                here = f"{where}.{sections[collection]}[{index}].{field}"
+                raise InvalidInput(
+                    f"{here}: {value!r} is not one of the account's {noun} "
+                    f"({', '.join(map(str, sorted(known))) or 'none'})",
+                    field=here,
+                )
 
 
 def _made(given: list[dict[str, Any]], account_id: str, number: str, where: str) -> list[Doc]:
