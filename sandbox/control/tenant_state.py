@@ -125,8 +125,20 @@ def sections(data: TenantData) -> dict[str, Any]:
 def _scheduled(given: dict[str, Any], where: str) -> Doc:
     """A message asked for later; `due` in the sandbox's own ISO form, so due items compare
     as text."""
+    _sequenced(given["id"], f"{where}.id")
     due = iso(parse_iso(valid_time(given["due"], f"{where}.due")))
     return {**given, "due": due}
+
+
+# the largest id an id sequence holds (a snapshot's `sequences` carries it: JSON's safe
+# integers)
+LARGEST_ID = 2**53 - 1
+
+
+def _sequenced(given: str, field: str) -> None:
+    """An id drawn from an id sequence (a number, as text), which the sequence moves past."""
+    if int(given) > LARGEST_ID:
+        raise InvalidInput(f"{field}: {given} is above {LARGEST_ID}", field=field)
 
 
 def _once(docs: list[Doc], key: str, where: str) -> list[Doc]:
@@ -197,8 +209,11 @@ def _fault(given: dict[str, Any], where: str, operations: Mapping[str, str]) -> 
 
 
 def _message(given: dict[str, Any], where: str) -> Doc:
-    valid_time(given["created_at"], f"{where}.created_at")
-    return dict(given)
+    """A recorded message; `created_at` in the sandbox's own ISO form, as recorded ones are
+    (the outbox's time filters compare it as text)."""
+    _sequenced(given["id"], f"{where}.id")
+    created = iso(parse_iso(valid_time(given["created_at"], f"{where}.created_at")))
+    return {**given, "created_at": created}
 
 
 def _history(rows: list[dict[str, Any]]) -> list[Doc]:

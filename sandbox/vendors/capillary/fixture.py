@@ -158,7 +158,8 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
     result: dict[str, list[Doc]] = {
         "status_labels": labels,
         "customers": people,
-        "_sequences": [{"id": "customer", "value": next_id - 1}],
+        # each sequence past the ids its records took (a sequence with none: as it starts)
+        "_sequences": [{"id": "customer", "value": next_id - 1}] if people else [],
     }
     known = {str(person["id"]) for person in people}
     for name, kind in _RECORDS.items():

@@ -40,7 +40,9 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
         blocklist.COLLECTION: list(entries.values()),
         # past every entry's serial the API could reach (an id is its second and a serial: on
         # a frozen clock, a serial given again would give an entry a declared entry's id)
-        "_sequences": [{"id": blocklist.SEQUENCE, "value": max([len(entries), *serials])}],
+        "_sequences": [{"id": blocklist.SEQUENCE, "value": max(len(entries), *serials)}]
+        if entries
+        else [],
     }
 
 

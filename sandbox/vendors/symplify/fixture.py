@@ -118,15 +118,17 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
         TRIGGERS: triggers,
         **made,
         PROPERTIES: defined,
+        # each sequence past the ids its records took (a sequence with none: as it starts)
         "_sequences": [
-            {
-                "id": properties.SEQUENCE,
-                "value": max(_last(defined, "property_id"), properties.FIRST_DEFINED - 1),
-            },
-            {"id": contacts.SEQUENCE, "value": next_contact - 1},
-            {"id": lists.SEQUENCE, "value": max_list},
-            {"id": imports.IMPORT_SEQUENCE, "value": _last(made[IMPORTS], "import_id")},
-            {"id": imports.BATCH_SEQUENCE, "value": _last(made[BATCHES], "batch_id")},
+            {"id": sequence, "value": value}
+            for sequence, value, records in (
+                (properties.SEQUENCE, _last(defined, "property_id"), defined),
+                (contacts.SEQUENCE, next_contact - 1, people),
+                (lists.SEQUENCE, max_list, list_docs),
+                (imports.IMPORT_SEQUENCE, _last(made[IMPORTS], "import_id"), made[IMPORTS]),
+                (imports.BATCH_SEQUENCE, _last(made[BATCHES], "batch_id"), made[BATCHES]),
+            )
+            if records
         ],
     }
 
