@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -62,11 +63,13 @@ class _Bad:
         self.problem = problem
 
 
+# the most digits Python converts to an int (0: no limit)
+_DIGITS = sys.get_int_max_str_digits() or sys.maxsize
 # decodes what _DECODER refuses into _Bad markers (ints are not converted: only refused ones
 # matter, and converting them is what fails)
 _LOCATOR = json.JSONDecoder(
     parse_constant=lambda constant: _Bad(f"{constant} is not JSON"),
-    parse_int=lambda digits: _Bad("number out of range") if len(digits) > 4000 else 0,
+    parse_int=lambda digits: _Bad("number out of range") if len(digits) > _DIGITS else 0,
 )
 
 

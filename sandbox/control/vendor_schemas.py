@@ -3,11 +3,10 @@
 openapi/sandbox.yaml names the built-in vendors; a schema marked `x-sandbox-vendors` is
 completed with whichever vendors the app was given: `names` makes its enum their names,
 `{each: SCHEMA}` gives it a property per vendor, `scheduling` makes its enum the vendors that
-deliver scheduled items, `work` gives a scheduled item the `work` schema of its vendor; and the
-tenant document (`Fixture`) gains a section per vendor with a fixture, with that vendor's own
-schema. An operation marked
-`x-sandbox-vendor: <name>` (a vendor's own control-plane operation) is removed when the app
-does not run that vendor.
+deliver scheduled items, `work` gives a scheduled item the `work` schema of its vendor
+(`Vendor.scheduled_work`); and the tenant document (`Fixture`) gains a section per vendor with
+a fixture, with that vendor's own schema. An operation marked `x-sandbox-vendor: <name>` (a
+vendor's own control-plane operation) is removed when the app does not run that vendor.
 """
 
 from __future__ import annotations

@@ -72,7 +72,8 @@ def _anything(record: Doc, where: str, known: set[str]) -> None:
     return None
 
 
-_GOODWILL_BASES = {"POINTS": "points", "COUPONS": "series_id"}
+# the base types of a goodwill request a document may give (the schema's, COUPON aside)
+_GOODWILL_BASES = frozenset({"POINTS", "COUPONS"})
 _IDENTIFIER_CHECKS = {"mobile": customers.valid_mobile, "email": customers.valid_email}
 # The section keeps the name `requests` (tenant documents written before say so).
 _RECORDS = {
