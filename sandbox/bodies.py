@@ -37,9 +37,10 @@ def parse_json(raw: bytes) -> Any:
     try:
         value = orjson.loads(raw) if len(raw) <= json_slices.SLICED_BYTES else _sliced(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        where = _out_of_range(raw)
-        if where is not None:
-            raise InvalidInput(f"{where}: number out of range", field=where) from None
+        unfit = _unfit(raw)
+        if unfit is not None:
+            where, problem = unfit
+            raise InvalidInput(f"{where}: {problem}", field=where) from None
         problem = (
             f"{exc.msg} at line {exc.lineno} column {exc.colno}"
             if isinstance(exc, json.JSONDecodeError)
@@ -56,9 +57,12 @@ def parse_json(raw: bytes) -> Any:
 def _sliced(raw: bytes) -> Any:
     try:
         return json_slices.loads(raw.decode("utf-8"))
+    except json_slices.Unfit as unfit:  # NaN, a number out of range, a lone surrogate
+        where = field_name(unfit.path) if unfit.path else "body"
+        raise InvalidInput(f"{where}: {unfit.problem}", field=where) from None
     except json.JSONDecodeError:
         raise
-    except (ValueError, RecursionError) as exc:  # NaN, Infinity, nesting the scanner refuses
+    except (ValueError, RecursionError) as exc:  # nesting the scanner refuses
         raise json.JSONDecodeError(str(exc), "", 0) from None
 
 
@@ -104,23 +108,25 @@ def _depth_exceeds(value: Any, remaining: int) -> bool:
     )
 
 
-def _out_of_range(raw: bytes) -> str | None:
-    """The field holding a number too large for a double (e.g. 1e999), if that is what
-    made the body unparseable; the slow path runs only for bodies already refused."""
-    try:
-        document = json.loads(raw, parse_constant=_refuse)
+def _unfit(raw: bytes) -> tuple[str, str] | None:
+    """The field (and its problem) of a value JSON's grammar allows and orjson refuses, if
+    that is what made the body unparseable: a number too large for a double (1e999, an
+    integer of thousands of digits), a lone surrogate (`"\\ud800"`). The slow path runs only
+    for bodies already refused, of at most SLICED_BYTES (larger ones are named as they are
+    parsed, by json_slices)."""
+    try:  # every number as a double: one too large is infinite
+        document = json.loads(raw, parse_constant=_refuse, parse_int=float)
     except (ValueError, RecursionError):
         return None
-    stack: list[tuple[Any, list[str | int]]] = [(document, [])]
-    while stack:
-        node, path = stack.pop()
-        if isinstance(node, float) and not math.isfinite(node):
-            return field_name(path)
-        if isinstance(node, dict):
-            stack.extend((value, [*path, key]) for key, value in node.items())
-        elif isinstance(node, list):
-            stack.extend((value, [*path, index]) for index, value in enumerate(node))
-    return None
+    path = json_slices.first_path(document, _infinite)
+    if path is not None:
+        return field_name(path), "number out of range"
+    path = json_slices.lone_surrogate(document)
+    return None if path is None else (field_name(path), json_slices.LONE_SURROGATE)
+
+
+def _infinite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
 
 
 def _refuse(constant: str) -> Any:

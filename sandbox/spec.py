@@ -361,6 +361,9 @@ def _compile(schema: dict[str, Any]) -> Any:
     return jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
 
 
+compile_schema = _compile  # a validator for a schema of an operation's own (an x- extension)
+
+
 def compile_document(
     doc: dict[str, Any], vendor: str, error_messages: Mapping[int, str] | None = None
 ) -> list[Operation]:

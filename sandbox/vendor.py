@@ -41,6 +41,22 @@ class FixtureSection:
     schema: Mapping[str, Any] | None = None
 
 
+def refuse_repeated(items: list[dict[str, Any]], key: str, where: str) -> None:
+    """A 400 naming the first of `items` (a section of a tenant document, at `where`) whose
+    `key` an earlier one has: loaded, the second would silently replace the first."""
+    seen: dict[Any, int] = {}
+    for index, item in enumerate(items):
+        value = item.get(key)
+        if value is None:
+            continue
+        if value in seen:
+            field = f"{where}[{index}].{key}"
+            raise InvalidInput(
+                f"{field}: {value!r} is repeated ({where}[{seen[value]}] has it)", field=field
+            )
+        seen[value] = index
+
+
 @dataclass(frozen=True)
 class Credentials:
     """How a vendor's credentials are issued to a tenant, shown, and found again.
@@ -134,6 +150,9 @@ class Vendor:
     views: Views | None = None
     # the message(s) of an item it scheduled (sandbox/schedule.py), once the item is due
     deliver_due: DueHandler | None = None
+    # the JSON schema of the `work` its items keep, which `deliver_due` reads: a tenant
+    # document's scheduled items are refused at load unless it fits
+    scheduled_work: Mapping[str, Any] | None = None
 
     @property
     def document_name(self) -> str | Path:

@@ -10,12 +10,15 @@ Python object is built, the node graph is checked:
 - only JSON's types: mappings with string keys, sequences, strings, numbers, booleans, null.
   `!!binary`, `!!set`, `!!omap`, `!!pairs` and application tags are refused; a timestamp
   (`2026-11-23`, which YAML 1.1 reads as a date) stays the string it was written as;
+- only values the store can write back: no `.nan` or `.inf` (or a float too large for a
+  double), no integer past 64 bits, no string with a lone surrogate (`"\\ud800"`);
 - nesting is limited to MAX_DEPTH, as for JSON bodies.
 """
 
 from __future__ import annotations
 
 import io
+import math
 import time
 from typing import Any
 
@@ -26,6 +29,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 from sandbox.errors import InvalidInput
+from sandbox.json_slices import LONE_SURROGATE, WRITABLE_INTEGERS, has_surrogate
 from sandbox.spec import field_name
 
 MAX_NODES = 4_000_000
@@ -68,6 +72,10 @@ _JSON_SCALARS = {
 }
 _CORE = "tag:yaml.org,2002:"
 _STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+# reads a scalar's number as the loader would (it holds no state for scalars)
+_NUMBERS = SafeConstructor()
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _CONTAINERS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 _MERGE = "tag:yaml.org,2002:merge"
@@ -175,10 +183,27 @@ class _Check:
         return total
 
     def scalar(self, node: ScalarNode, path: list[str | int]) -> None:
-        if node.tag == _TIMESTAMP:
+        tag = node.tag
+        if tag == _TIMESTAMP:
             node.tag = _STR  # keep the text: the documents' dates are strings
-        elif node.tag not in _JSON_SCALARS:
+        elif tag not in _JSON_SCALARS:
             self.refuse(node, path)
+        elif tag == _STR:
+            if has_surrogate(node.value):
+                self.unfit(path, LONE_SURROGATE)
+        elif tag == _INT and len(node.value) >= 19:  # (shorter ones fit 64 bits)
+            try:
+                fits = _NUMBERS.construct_yaml_int(node) in WRITABLE_INTEGERS
+            except ValueError:  # thousands of digits: Python will not convert them
+                fits = False
+            if not fits:
+                self.unfit(path, "number out of range (integers up to 64 bits)")
+        elif tag == _FLOAT and not math.isfinite(_NUMBERS.construct_yaml_float(node)):
+            self.unfit(path, f"{node.value} is not a JSON number (finite, up to ~1.8e308)")
+
+    def unfit(self, path: list[str | int], problem: str) -> None:
+        where = self.where(path)
+        raise InvalidInput(f"{where}: {problem}", field=where)
 
     def tag(self, node: Node, path: list[str | int]) -> None:
         if node.tag not in _CONTAINERS:
@@ -195,6 +220,8 @@ class _Check:
                 field=self.where(path),
             )
         node.tag = _STR
+        if has_surrogate(node.value):
+            self.unfit(path, f"the key holds {LONE_SURROGATE}")
         return str(node.value)
 
     def refuse(self, node: Node, path: list[str | int]) -> None:

@@ -11,13 +11,23 @@ interaction history, and gives the same next ids.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sandbox.clock import Clock, OutOfRange, checked, iso, parse_iso, valid_time
+from sandbox.clock import (
+    EARLIEST,
+    LATEST,
+    Clock,
+    OutOfRange,
+    checked,
+    iso,
+    parse_iso,
+    valid_time,
+)
 from sandbox.errors import InvalidInput
 from sandbox.schedule import SCHEDULED
 from sandbox.store import Doc, TenantData
+from sandbox.vendor import refuse_repeated
 from sandbox.webhooks import checked_url
 
 MESSAGES = "messages"  # the outbox's collection
@@ -47,22 +57,26 @@ def tables(document: dict[str, Any], operations: Mapping[str, str]) -> dict[str,
     if document.get("faults"):
         faults = [_fault(f, f"faults[{i}]", operations) for i, f in enumerate(document["faults"])]
         result["faults"] = _once(faults, "operationId", "faults")
+    # the id sequences: as declared, and past every id the document's records hold (merged
+    # by their highest value)
+    sequences = [{"id": name, "value": n} for name, n in (document.get("sequences") or {}).items()]
     messages = [_message(m, f"outbox[{i}]") for i, m in enumerate(document.get("outbox") or [])]
     if messages:
         result[MESSAGES] = _once(messages, "id", "outbox")
-        result["_sequences"] = [{"id": "message", "value": max(int(m["id"]) for m in messages)}]
+        sequences.append({"id": "message", "value": max(int(m["id"]) for m in messages)})
     scheduled = [
         _scheduled(item, f"scheduled[{i}]")
         for i, item in enumerate(document.get("scheduled") or [])
     ]
     if scheduled:
         result[SCHEDULED] = _once(scheduled, "id", "scheduled")
+        sequences.append({"id": SCHEDULED, "value": max(int(item["id"]) for item in scheduled)})
     history = document.get("interaction_history")
     rows = _history(history) if history is not None else _counted(messages)
     if rows:
         result[f"_tally.{MESSAGES}"] = rows
-    for name, value in (document.get("sequences") or {}).items():
-        result.setdefault("_sequences", []).append({"id": name, "value": value})
+    if sequences:
+        result["_sequences"] = sequences
     return result
 
 
@@ -111,18 +125,25 @@ def sections(data: TenantData) -> dict[str, Any]:
 def _scheduled(given: dict[str, Any], where: str) -> Doc:
     """A message asked for later; `due` in the sandbox's own ISO form, so due items compare
     as text."""
+    _sequenced(given["id"], f"{where}.id")
     due = iso(parse_iso(valid_time(given["due"], f"{where}.due")))
     return {**given, "due": due}
 
 
+# the largest id an id sequence holds (a snapshot's `sequences` carries it: JSON's safe
+# integers)
+LARGEST_ID = 2**53 - 1
+
+
+def _sequenced(given: str, field: str) -> None:
+    """An id drawn from an id sequence (a number, as text), which the sequence moves past."""
+    if int(given) > LARGEST_ID:
+        raise InvalidInput(f"{field}: {given} is above {LARGEST_ID}", field=field)
+
+
 def _once(docs: list[Doc], key: str, where: str) -> list[Doc]:
     """`docs`, refused when two share `key` (the second would silently replace the first)."""
-    seen: set[Any] = set()
-    for index, doc in enumerate(docs):
-        if doc[key] in seen:
-            field = f"{where}[{index}].{key}"
-            raise InvalidInput(f"{field}: {doc[key]!r} is repeated", field=field)
-        seen.add(doc[key])
+    refuse_repeated(docs, key, where)
     return docs
 
 
@@ -135,12 +156,34 @@ def _clock(given: dict[str, Any]) -> Clock:
                 raise InvalidInput("clock.now: a frozen clock needs the time", field="clock.now")
             return Clock(frozen_at=checked(parse_iso(str(given["now"]))))
         if given.get("offset_seconds") is not None:
-            return Clock(offset_seconds=float(given["offset_seconds"]))
+            return _offset_clock(given["offset_seconds"])
         if given.get("now") is not None:
             return Clock().set(parse_iso(str(given["now"])), frozen=False)
     except (ValueError, OutOfRange) as exc:
-        raise InvalidInput(f"clock: {exc}", field="clock.now") from None
+        raise InvalidInput(f"clock.now: {exc}", field="clock.now") from None
     return Clock()
+
+
+# how far past LATEST a running clock's offset may put it: a clock set to LATEST keeps
+# running, and its snapshot must load back
+_DRIFT = timedelta(days=366)
+
+
+def _offset_clock(offset: float) -> Clock:
+    """A running clock `offset` seconds from real time, if every instant it gives (and the
+    vendors' arithmetic on it: a day, a token's lifetime) stays on the calendar."""
+    clock = Clock(offset_seconds=float(offset))
+    try:
+        now = clock.now()
+        if not EARLIEST <= now <= LATEST + _DRIFT:
+            raise OutOfRange(iso(now))
+    except (OverflowError, OutOfRange):
+        raise InvalidInput(
+            f"clock.offset_seconds: {offset:g} s from real time puts the clock outside "
+            f"{iso(EARLIEST)} to {iso(LATEST)}",
+            field="clock.offset_seconds",
+        ) from None
+    return clock
 
 
 def _fault(given: dict[str, Any], where: str, operations: Mapping[str, str]) -> Doc:
@@ -166,17 +209,27 @@ def _fault(given: dict[str, Any], where: str, operations: Mapping[str, str]) -> 
 
 
 def _message(given: dict[str, Any], where: str) -> Doc:
-    valid_time(given["created_at"], f"{where}.created_at")
-    return {"contact": None, **given}  # snapshots older than the field have none
+    """A recorded message; `created_at` in the sandbox's own ISO form, as recorded ones are
+    (the outbox's time filters compare it as text); snapshots older than `contact` have none."""
+    _sequenced(given["id"], f"{where}.id")
+    created = iso(parse_iso(valid_time(given["created_at"], f"{where}.created_at")))
+    return {"contact": None, **given, "created_at": created}
 
 
 def _history(rows: list[dict[str, Any]]) -> list[Doc]:
     """Interaction history rows -> the store's tally: customer -> channel -> (count, last)."""
     groups: dict[str, dict[str, tuple[int, str | None]]] = {}
     for index, row in enumerate(rows):
+        where = f"interaction_history[{index}].last_at"
         last = row.get("last_at")
-        if last is not None:
-            valid_time(last, f"interaction_history[{index}].last_at")
+        if last is None:  # (the interaction APIs show the time of the last one)
+            if row["count"] == 0:
+                continue  # no interactions: as if the row were not there
+            raise InvalidInput(
+                f"{where} is required when count is above 0 (the time of the last one)",
+                field=where,
+            )
+        valid_time(last, where)
         groups.setdefault(str(row["customer_id"]), {})[row["channel"]] = (row["count"], last)
     return [{"id": group, "kinds": kinds} for group, kinds in groups.items()]
 

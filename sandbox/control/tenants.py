@@ -2,31 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+
+import orjson
 
 from sandbox import collector, json_slices
 from sandbox.clock import wall_now
 from sandbox.control import credentials, fixtures
 from sandbox.control.registry import handlers, tenant_of
 from sandbox.control.tenant_state import settings_doc, stored_settings
-from sandbox.errors import NotFound
+from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.http import Context, Offload, Reply
+from sandbox.spec import Operation, compile_schema, field_name
 from sandbox.store import Store
 from sandbox.store.collection import Doc
-from sandbox.store.registry import Staged
+from sandbox.store.registry import Current, Staged
 from sandbox.webhooks import checked_url
 
 
 def put_tenant(store: Store, name: str, fixture: dict[str, Any] | None) -> tuple[Doc, bool]:
     """Create or replace `name` from `fixture`; a replaced tenant keeps its credentials."""
-    return installed(store, staged(store, name, fixture))
+    return installed(store, staged(store, name, fixture, store.current(name)))
 
 
-def staged(store: Store, name: str, document: dict[str, Any] | None) -> Staged:
-    """The tenant's new state, written under a staging name: the slow part of a create or
-    replace (documents of many megabytes), safe to run in a worker thread."""
+def staged(store: Store, name: str, document: dict[str, Any] | None, replaces: Current) -> Staged:
+    """The tenant's new state, written under a staging name: the slow part of a create,
+    replace or reset (documents of many megabytes), safe to run in a worker thread.
+    `replaces`: what stood for the tenant when the operation began (`Store.current`), which
+    `installed` checks is still there."""
     tables = fixtures.tables(document, wall_now(), store)
-    new = store.stage(name, tables, document or {})
+    try:
+        new = store.stage(name, tables, document or {}, replaces)
+    except orjson.JSONEncodeError:  # a value JSON's grammar allows and the store cannot write
+        raise _unwritable(document) from None
     made = sum(len(docs) for docs in tables.values())
     if made >= collector.LARGE and new.directory is not None:  # on disk now, not in memory
         json_slices.free_in_pieces(document)
@@ -36,13 +45,28 @@ def staged(store: Store, name: str, document: dict[str, Any] | None) -> Staged:
 
 def installed(store: Store, new: Staged) -> tuple[Doc, bool]:
     """Put a staged tenant in place (on the event loop thread); its record and whether it
-    is new. A replaced tenant keeps its credentials."""
+    is new. A replaced tenant keeps its credentials. 409 if another create, replace, reset or
+    delete of the tenant was installed since this one began (nothing changes)."""
     existing = store.record(new.name)
     created = not store.exists(new.name)
     demo = store.settings.demo_tenant
-    record = credentials.record_for(new.name, existing, store.vendors, demo)
+    try:
+        record = credentials.record_for(new.name, existing, store.vendors, demo)
+    except BaseException:
+        store.discard(new)
+        raise
     store.install(record, new)
     return record, created
+
+
+def _unwritable(document: Any) -> InvalidInput:
+    path = json_slices.first_path(document, json_slices.unwritable)
+    where = field_name(path) if path else "body"
+    return InvalidInput(
+        f"{where}: a value the store cannot write (an integer past 64 bits, or a string with "
+        "a lone surrogate)",
+        field=where,
+    )
 
 
 @handlers("listTenants")
@@ -54,12 +78,13 @@ def list_tenants(ctx: Context) -> Reply:
 def put_tenant_handler(ctx: Context) -> Offload:
     """Parsing, validating and writing a large document take seconds: in a worker thread."""
     name = ctx.path_params["tenant"]
+    replaces = ctx.store.current(name)  # taken as it begins, on the loop
 
     def finish(new: Staged) -> Reply:
         record, created = installed(ctx.store, new)
         return Reply(credentials.document(record, ctx.store.vendors), 201 if created else 200)
 
-    return Offload(lambda: staged(ctx.store, name, ctx.parse_body()), finish)
+    return Offload(lambda: staged(ctx.store, name, ctx.parse_body(), replaces), finish)
 
 
 @handlers("getTenant")
@@ -80,11 +105,42 @@ def delete_tenant(ctx: Context) -> Reply:
 def reset_tenant(ctx: Context) -> Offload:
     data = tenant_of(ctx)
 
+    def work() -> Staged:
+        """The stored fixture, checked and loaded as a PUT's body is: one an earlier release
+        accepted and this one refuses is a 409 naming what (the tenant stays as it is)."""
+        try:
+            document = data.fixture()
+            _stored_document_check(ctx.op).validate_in_pieces(document)
+            return staged(ctx.store, data.name, document, data)
+        except InvalidInput as refused:
+            raise Conflict(
+                f"tenant: {data.name} cannot be reset: the fixture it was created from is one "
+                f"this release refuses ({refused.message}); nothing was changed. Replace the "
+                "tenant (PUT) with a corrected document",
+                field="tenant",
+            ) from None
+
     def finish(new: Staged) -> Reply:
         record, _ = installed(ctx.store, new)
         return Reply(credentials.document(record, ctx.store.vendors))
 
-    return Offload(lambda: staged(ctx.store, data.name, data.fixture()), finish)
+    return Offload(work, finish)
+
+
+# id(operation) -> (the operation, an operation whose body is its stored document, schema
+# `x-sandbox-stored-document`): refusals name the field as a body's do. (Holding the
+# operation keeps its id from being reused by another app's.)
+_STORED_CHECKS: dict[int, tuple[Operation, Operation]] = {}
+
+
+def _stored_document_check(op: Operation) -> Operation:
+    known = _STORED_CHECKS.get(id(op))
+    if known is not None and known[0] is op:
+        return known[1]
+    schema = op.spec["x-sandbox-stored-document"]
+    checker = replace(op, body_schema=schema, body_validator=compile_schema(schema))
+    _STORED_CHECKS[id(op)] = (op, checker)
+    return checker
 
 
 @handlers("getSettings")

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sandbox.errors import StorageUnavailable
+from sandbox.errors import Conflict, StorageUnavailable
 from sandbox.events import MessageEvents, webhook_url
 from sandbox.settings import Settings
 from sandbox.store import legacy, schema
@@ -77,13 +77,19 @@ class Degraded:
         )
 
 
+# what stands for a tenant name: its data, its quarantine, or nothing
+Current = TenantData | Degraded | None
+
+
 @dataclass(frozen=True)
 class Staged:
-    """A tenant's new state, durable in a staging directory (None in memory), not in place."""
+    """A tenant's new state, durable in a staging directory (None in memory), not in place;
+    `replaces` is what stood for the tenant when the operation began (`Store.current`)."""
 
     name: str
     data: TenantData
     directory: Path | None
+    replaces: Current
 
 
 class Store:
@@ -151,6 +157,13 @@ class Store:
     def exists(self, name: str) -> bool:
         return name in self.tenants or name in self.degraded
 
+    def current(self, name: str) -> Current:
+        """What stands for tenant `name` now. Every create, replace, reset and delete puts
+        another object in its place (ordinary writes do not): an operation that replaces the
+        tenant's state takes this when it begins, and `install` refuses it if it changed."""
+        data = self.tenants.get(name)
+        return data if data is not None else self.degraded.get(name)
+
     def record(self, name: str) -> Doc | None:
         return self.records.get(name)
 
@@ -179,42 +192,74 @@ class Store:
     ) -> TenantData:
         """Create or replace a tenant: its state becomes `tables`, its record `record`;
         `fixture` is kept (on disk) for resets. StorageUnavailable leaves everything as it was."""
-        return self.install(record, self.stage(record["name"], tables, fixture))
+        name = record["name"]
+        return self.install(record, self.stage(name, tables, fixture, self.current(name)))
 
     def stage(
-        self, name: str, tables: Mapping[str, Iterable[Doc]], fixture: Doc | None = None
+        self,
+        name: str,
+        tables: Mapping[str, Iterable[Doc]],
+        fixture: Doc | None,
+        replaces: Current,
     ) -> Staged:
-        """The new state of tenant `name`, made durable under a staging name; touches nothing
-        any request sees, so it may run in a worker thread. `install` puts it in place."""
+        """The new state of tenant `name`, made durable under a staging name, to replace
+        `replaces` (`current(name)` when the operation began); touches nothing any request
+        sees, so it may run in a worker thread. `install` puts it in place, `discard` drops
+        it; whatever stops it here leaves no staging directory."""
         staging = (
             None
             if self.root is None
             else self.root / "tenants" / f".staging-{name}-{secrets.token_hex(4)}"
         )
-        data = self._new_tenant_data(name, staging)
+        new = Staged(name, self._new_tenant_data(name, staging), staging, replaces)
         try:
-            data.initialise(tables, fixture or {})
-        except StorageUnavailable:
-            data.close()
-            if staging is not None:
-                shutil.rmtree(staging, ignore_errors=True)
+            new.data.initialise(tables, fixture or {})
+        except BaseException:
+            self.discard(new)
             raise
-        return Staged(name, data, staging)
+        return new
 
     def install(self, record: Doc, staged: Staged) -> TenantData:
-        """Put a staged tenant in place of the current one (on the event loop thread)."""
+        """Put a staged tenant in place of the current one (on the event loop thread). If
+        another create, replace, reset or delete of the tenant was installed since `staged`
+        began, a 409 (Conflict): nothing changes and the staged state is discarded, so an
+        acknowledged replace or delete is never undone by an operation that started before
+        it. Any failure discards it too."""
         name, data = staged.name, staged.data
-        if staged.directory is not None:
-            try:
+        try:
+            if self.current(name) is not staged.replaces:
+                raise self._superseded(staged)
+            if staged.directory is not None:
                 write_record_file(staged.directory / "tenant.json", "tenant", {"record": record})
-            except StorageUnavailable:
-                data.close()
-                shutil.rmtree(staged.directory, ignore_errors=True)
-                raise
-            self._swap_in(name, staged.directory, data)
+                self._swap_in(name, staged.directory, data)
+        except BaseException:
+            self.discard(staged)
+            raise
         self._install(record, data)
         self.events.watch_webhook(name, webhook_url(data))
         return data
+
+    def discard(self, staged: Staged) -> None:
+        """Drop a staged tenant that will not be installed: its files are removed."""
+        staged.data.close()
+        if staged.directory is not None:
+            shutil.rmtree(staged.directory, ignore_errors=True)
+
+    def _superseded(self, staged: Staged) -> Conflict:
+        now = self.current(staged.name)
+        change = (
+            "created"
+            if staged.replaces is None
+            else "deleted"
+            if now is None
+            else "replaced or reset"
+        )
+        return Conflict(
+            f"tenant: {staged.name} was {change} by another request while this one "
+            "was being prepared, so this request changed nothing; read the tenant again and "
+            "send this request again if it should still apply",
+            field="tenant",
+        )
 
     def delete_tenant(self, name: str) -> bool:
         if not self.exists(name):
@@ -289,8 +334,6 @@ class Store:
         except OSError as exc:
             if replaced.exists() and not final.exists():
                 os.rename(replaced, final)
-            data.close()
-            shutil.rmtree(staging, ignore_errors=True)
             raise storage_error(exc, final) from None
         data.relocate(final)
         if replaced.exists():

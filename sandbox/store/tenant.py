@@ -205,6 +205,13 @@ class TenantData:
         if self.directory is None:
             return
         legacy, replayed = self.read(repair=True)
+        try:  # a clock an earlier release let off the calendar: every call would fail
+            self.clock.now()
+        except OverflowError:
+            raise Damaged(
+                self._journal_path(self.generation),
+                f"its clock is off the calendar ({self.clock.offset_seconds:g} s from real time)",
+            ) from None
         self._remove_older_than(self._base_generation)  # redundant files, interrupted writes
         self.journal = Journal(self._journal_path(self.generation), self.fsync, self.files)
         if legacy or replayed > self.compact_bytes:

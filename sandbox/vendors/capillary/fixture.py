@@ -4,23 +4,92 @@ declares), and the records a snapshot carries too: status log, customer requests
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sandbox.clock import iso, valid_time
 from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
-from sandbox.vendors.capillary import customers
+from sandbox.vendor import refuse_repeated
+from sandbox.vendors.capillary import customers, otp, request_model, status
 
 _CHANNELS = {"sms": "MOBILE", "mobile": "MOBILE", "email": "EMAIL"}
 # a customer's fields a document may give beyond its identifiers, with their defaults
 _PROFILE = {"firstname": "", "lastname": "", "source": "INSTORE", "points": 0}
-# records stored as the API wrote them: the section's key -> (its collection, its timestamp
-# fields). The section keeps the name `requests` (tenant documents written before say so).
+
+
+@dataclass(frozen=True)
+class _Records:
+    """Records a snapshot carries as the API wrote them: their collection, their timestamps,
+    the fields no two of them share (the collection's key first), the numeric id drawn from
+    an id sequence (which the load moves past every declared one), and what else their
+    handlers need of them."""
+
+    collection: str
+    stamps: tuple[str, ...]
+    once: tuple[str, ...]
+    numbered: tuple[str, str]  # (id sequence, the field it fills)
+    check: Callable[[Doc, str, set[str]], None]
+
+
+def _names_a_customer(record: Doc, where: str, known: set[str]) -> None:
+    if record["customer_id"] not in known:
+        raise InvalidInput(
+            f"{where}.customer_id: {record['customer_id']!r} is not the id of one of "
+            "capillary.customers",
+            field=f"{where}.customer_id",
+        )
+
+
+def _usable_request(request: Doc, where: str, known: set[str]) -> None:
+    """What approving, rejecting and showing a request read of it (request_model.decide)."""
+    _names_a_customer(request, where, known)
+    kind, base = request["type"], request["base_type"]
+    bases = request_model.CHANGE_FIELD if kind == "CHANGE_IDENTIFIER" else _GOODWILL_BASES
+    if base not in bases:
+        raise InvalidInput(
+            f"{where}.base_type: {base} is not a base type of {kind} ({', '.join(sorted(bases))})",
+            field=f"{where}.base_type",
+        )
+    if base == "POINTS":
+        request_model.goodwill_points(request.get("points"), f"{where}.points")
+    if kind == "CHANGE_IDENTIFIER" and request["status"] == "PENDING":
+        target = request_model.CHANGE_FIELD[base]
+        value = request.get("new_value")
+        usable = isinstance(value, str) and value.strip() != ""
+        if usable and target in _IDENTIFIER_CHECKS:
+            usable = _IDENTIFIER_CHECKS[target](value)
+        if not usable:
+            raise InvalidInput(
+                f"{where}.new_value: {value!r} is not a {target} a pending change could apply",
+                field=f"{where}.new_value",
+            )
+
+
+def _anything(record: Doc, where: str, known: set[str]) -> None:
+    return None
+
+
+# the base types of a goodwill request a document may give (the schema's, COUPON aside)
+_GOODWILL_BASES = frozenset({"POINTS", "COUPONS"})
+_IDENTIFIER_CHECKS = {"mobile": customers.valid_mobile, "email": customers.valid_email}
+# The section keeps the name `requests` (tenant documents written before say so).
 _RECORDS = {
-    "status_log": ("status_log", ("createdOn",)),
-    "requests": ("change_requests", ("requested_on", "decided_on")),
-    "otps": ("otps", ("expires_at",)),
+    "status_log": _Records(
+        "status_log", ("createdOn",), ("id",), (status.SEQUENCE, "id"), _names_a_customer
+    ),
+    "requests": _Records(
+        "change_requests",
+        ("requested_on", "decided_on"),
+        ("id",),
+        (request_model.SEQUENCE, "id"),
+        _usable_request,
+    ),
+    "otps": _Records(
+        "otps", ("expires_at",), ("subject", "created_id"), (otp.SEQUENCE, "created_id"), _anything
+    ),
 }
 
 
@@ -90,16 +159,25 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
     result: dict[str, list[Doc]] = {
         "status_labels": labels,
         "customers": people,
-        "_sequences": [{"id": "customer", "value": next_id - 1}],
+        # each sequence past the ids its records took (a sequence with none: as it starts)
+        "_sequences": [{"id": "customer", "value": next_id - 1}] if people else [],
     }
-    for name, (collection, stamped) in _RECORDS.items():
+    known = {str(person["id"]) for person in people}
+    for name, kind in _RECORDS.items():
         records = section.get(name) or []
+        where = f"capillary.{name}"
+        for unique in kind.once:
+            refuse_repeated(records, unique, where)
         for index, record in enumerate(records):
-            for field in stamped:
+            for field in kind.stamps:
                 if record.get(field) is not None:
-                    valid_time(record[field], f"capillary.{name}[{index}].{field}")
+                    valid_time(record[field], f"{where}[{index}].{field}")
+            kind.check(record, f"{where}[{index}]", known)
         if records:
-            result[collection] = [dict(record) for record in records]
+            result[kind.collection] = [dict(record) for record in records]
+            sequence, numbered = kind.numbered
+            last = max(record[numbered] for record in records)
+            result["_sequences"].append({"id": sequence, "value": last})
     return result
 
 
@@ -109,8 +187,8 @@ def section(data: TenantData) -> dict[str, Any]:
         "status_labels": data["status_labels"].snapshot(),
         "customers": [_customer(doc) for doc in data["customers"].values()],
     }
-    for name, (collection, _) in _RECORDS.items():
-        records = data[collection].snapshot()
+    for name, kind in _RECORDS.items():
+        records = data[kind.collection].snapshot()
         if records:
             result[name] = records
     return result

@@ -27,6 +27,7 @@ from sandbox.vendors.capillary.registry import handlers
 
 VALIDITY = timedelta(minutes=15)
 OTP_IDS_START = 10_001
+SEQUENCE = "otp"  # the id sequence of the OTPs' createdId
 DEFAULT_TEMPLATE = "Hi user.Your otp for validation is {{ validation_code }}."
 DEFAULT_EMAIL = {
     "subject": "Validation Code",
@@ -69,7 +70,7 @@ def generate_otp(ctx: Context) -> Reply:
         code, created_id = live["code"], 1  # Capillary: "the same OTP ... createdId appears as 1"
     else:
         code = f"{secrets.randbelow(1_000_000):06d}"
-        created_id = tx.next_id("otp", OTP_IDS_START)
+        created_id = tx.next_id(SEQUENCE, OTP_IDS_START)
         tx.put(
             "otps",
             {

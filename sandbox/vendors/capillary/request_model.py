@@ -29,6 +29,7 @@ from sandbox.vendors.capillary.errors import (
 )
 
 REQUEST_IDS_START = 13_000_001
+SEQUENCE = "request"  # the id sequence of change and goodwill requests
 MAX_POINTS = 1_000_000_000
 CHANGE_FIELD = {"MOBILE": "mobile", "EMAIL": "email", "EXTERNAL_ID": "external_id"}
 _EXISTS = {"mobile": NewMobileExists, "email": NewEmailExists, "external_id": NewExternalIdExists}
@@ -111,7 +112,7 @@ def new_request(tx: Tx, ctx: Context, customer: Doc, **fields: Any) -> Doc:
         ):
             raise DuplicateRequest(field="new_value")
     request = {
-        "id": tx.next_id("request", REQUEST_IDS_START),
+        "id": tx.next_id(SEQUENCE, REQUEST_IDS_START),
         "customer_id": str(customer["id"]),
         "status": "PENDING",
         "requested_on": iso(ctx.now),

@@ -18,6 +18,7 @@ from sandbox.vendors.capillary.errors import InvalidStatusLabel
 from sandbox.vendors.capillary.registry import handlers
 
 STATUS_LOG_IDS_START = 566_000_001
+SEQUENCE = "status_log"  # the id sequence of the log's entries
 
 
 def default_label(data: TenantData) -> str | None:
@@ -32,7 +33,7 @@ def assign(tx: Tx, ctx: Context, customer: Doc, label: str, reason: str) -> Doc:
     """Give `customer` the status label `label` and log it; returns the log entry."""
     configured = ctx.data["status_labels"].get(label) or {"status": "ACTIVE"}
     entry = {
-        "id": tx.next_id("status_log", STATUS_LOG_IDS_START),
+        "id": tx.next_id(SEQUENCE, STATUS_LOG_IDS_START),
         "customer_id": str(customer["id"]),
         "label": label,
         "status": configured["status"],

@@ -60,6 +60,17 @@ def object_id(moment: datetime, serial: int) -> str:
     return f"{int(moment.timestamp()) & 0xFFFFFFFF:08x}{serial:016x}"
 
 
+# serials the API gives count up from 1: past this, one a document declares (a real
+# ObjectId's random part) is one the API never reaches
+SERIALS = 2**32
+
+
+def serial_of(entry_id: str) -> int:
+    """An entry id's serial (`object_id`), or 0 for one the API would never give."""
+    serial = int(entry_id[8:], 16)
+    return serial if serial < SERIALS else 0
+
+
 def make_entry(
     entry_id: str, given: dict[str, Any], recipient: str, source: str, stamp: str
 ) -> Doc:

@@ -41,6 +41,7 @@ __all__ = [
 VENDOR = Vendor(
     explain=explain.explain,
     deliver_due=triggers.deliver_due,
+    scheduled_work=triggers.WORK,
     views=Views(Path(__file__).parent / "templates", views.recipients),
     name="symplify",
     handlers=handlers,

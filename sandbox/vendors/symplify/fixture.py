@@ -10,6 +10,7 @@ from typing import Any
 from sandbox.clock import epoch_ms
 from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
+from sandbox.vendor import refuse_repeated
 from sandbox.vendors.symplify import contacts, imports, lists, properties
 from sandbox.vendors.symplify.accounts import (
     ACCOUNTS,
@@ -100,11 +101,16 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
             _triggers(given.get("triggers") or [], account_id, seen_lists, created, where)
         )
         last = max(_last(defined, "property_id"), properties.FIRST_DEFINED - 1)
-        defined.extend(_properties(given, account_id, people[first_person:], created, last))
-        for section_name, collection, number in _MADE:
-            made[collection].extend(
-                _made(given.get(section_name) or [], account_id, number, f"{where}.{section_name}")
-            )
+        defined.extend(
+            _properties(given, account_id, people[first_person:], created, last, where=where)
+        )
+        account_made = {
+            collection: _made(given.get(name) or [], account_id, number, f"{where}.{name}")
+            for name, collection, number in _MADE
+        }
+        _check_made(account_made, seen_lists, where)
+        for collection, docs in account_made.items():
+            made[collection].extend(docs)
     return {
         ACCOUNTS: accounts,
         LISTS: list_docs,
@@ -112,21 +118,51 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
         TRIGGERS: triggers,
         **made,
         PROPERTIES: defined,
+        # each sequence past the ids its records took (a sequence with none: as it starts)
         "_sequences": [
-            {
-                "id": properties.SEQUENCE,
-                "value": max(_last(defined, "property_id"), properties.FIRST_DEFINED - 1),
-            },
-            {"id": contacts.SEQUENCE, "value": next_contact - 1},
-            {"id": lists.SEQUENCE, "value": max_list},
-            {"id": imports.IMPORT_SEQUENCE, "value": _last(made[IMPORTS], "import_id")},
-            {"id": imports.BATCH_SEQUENCE, "value": _last(made[BATCHES], "batch_id")},
+            {"id": sequence, "value": value}
+            for sequence, value, records in (
+                (properties.SEQUENCE, _last(defined, "property_id"), defined),
+                (contacts.SEQUENCE, next_contact - 1, people),
+                (lists.SEQUENCE, max_list, list_docs),
+                (imports.IMPORT_SEQUENCE, _last(made[IMPORTS], "import_id"), made[IMPORTS]),
+                (imports.BATCH_SEQUENCE, _last(made[BATCHES], "batch_id"), made[BATCHES]),
+            )
+            if records
         ],
     }
 
 
 # what an account's imports made, as snapshots carry it: (section, collection, its id field)
 _MADE = (("imports", IMPORTS, "import_id"), ("batches", BATCHES, "batch_id"))
+
+
+# what an import or a batch names, and where it must be found: (collection, its field, the
+# collection its value belongs to, that collection's numbering field); None: the lists
+_REFERENCES = (
+    (IMPORTS, "list_id", None, ""),
+    (IMPORTS, "batch_id", BATCHES, "batch_id"),
+    (BATCHES, "list_id", None, ""),
+    (BATCHES, "import_id", IMPORTS, "import_id"),
+)
+
+
+def _check_made(made: dict[str, list[Doc]], lists: set[int], where: str) -> None:
+    """An account's imports and batches name its own lists, imports and batches (none of them
+    is ever removed): one naming another is one no call could find or run."""
+    sections = {collection: name for name, collection, _ in _MADE}
+    for collection, field, target, number in _REFERENCES:
+        known = lists if target is None else {doc[number] for doc in made[target]}
+        noun = "lists" if target is None else sections[target]
+        for index, doc in enumerate(made[collection]):
+            value = doc.get(field)
+            if value is not None and value not in known:
+                here = f"{where}.{sections[collection]}[{index}].{field}"
+                raise InvalidInput(
+                    f"{here}: {value!r} is not one of the account's {noun} "
+                    f"({', '.join(map(str, sorted(known))) or 'none'})",
+                    field=here,
+                )
 
 
 def _made(given: list[dict[str, Any]], account_id: str, number: str, where: str) -> list[Doc]:
@@ -143,19 +179,25 @@ def _made(given: list[dict[str, Any]], account_id: str, number: str, where: str)
 
 
 def _properties(
-    given: dict[str, Any], account_id: str, people: list[Doc], created: int, last: int
+    given: dict[str, Any],
+    account_id: str,
+    people: list[Doc],
+    created: int,
+    last: int,
+    *,
+    where: str,
 ) -> list[Doc]:
     """The account's property definitions: a snapshot's (`properties`), then each property one
     of its contacts (`people`) has that none defines, in the order they first appear, numbered
     after `last` (the tenant's definitions share one sequence)."""
-    docs: list[Doc] = []
-    seen: set[str] = set()
-    for item in given.get("properties") or []:
-        if item["name"] not in seen:
-            seen.add(item["name"])
-            docs.append(
-                properties.new_property(account_id, item["id"], item["name"], item["created"])
-            )
+    declared = given.get("properties") or []
+    for unique in ("id", "name"):
+        refuse_repeated(declared, unique, f"{where}.properties")
+    docs = [
+        properties.new_property(account_id, item["id"], item["name"], item["created"])
+        for item in declared
+    ]
+    seen = {item["name"] for item in declared}
     next_id = max([last] + [d["property_id"] for d in docs])
     for person in people:
         for name in person.get("properties") or {}:

@@ -115,6 +115,26 @@ def send_trigger(ctx: Context) -> Reply:
     return Reply({"message": "Trigger message queued"})
 
 
+# a scheduled item's work, as send_trigger keeps it and deliver_due reads it (a tenant
+# document's `scheduled[].work` is refused at load unless it fits: Vendor.scheduled_work)
+WORK = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["account", "trigger_id", "original_id", "properties", "opt_out"],
+    "properties": {
+        "account": {"type": "string", "minLength": 1, "pattern": "^[^/]+$"},
+        "trigger_id": {"type": "integer", "minimum": 1, "maximum": 2_147_483_647},
+        "original_id": {"type": "string", "minLength": 1, "maxLength": 200},
+        "properties": {
+            "type": "object",
+            "maxProperties": 200,
+            "additionalProperties": {"type": ["string", "null"], "maxLength": 10_000},
+        },
+        "opt_out": {"type": "boolean"},
+    },
+}
+
+
 def deliver_due(data: TenantData, tx: Tx, item: Doc, due: datetime) -> None:
     """A scheduled trigger message, decided as of its due time with the contact as it is now
     (a trigger or contact removed meanwhile: nothing is sent)."""
