@@ -33,7 +33,7 @@ class NoSubscriptionIdentifier(CapillaryError):
 @handlers("updateSubscriptionsV11")
 def update_subscriptions_v11(ctx: Context) -> Reply:
     def process(tx: Tx, item: dict[str, Any], where: str) -> dict[str, Any]:
-        customer, named = customers.named_by(tx, item)
+        customer, named = customers.named_by(tx, item, where)
         if not named:
             raise NoSubscriptionIdentifier(
                 "Invalid identifier or no identifier passed: give one of mobile, email, "
@@ -90,7 +90,7 @@ def get_subscriptions_v11(ctx: Context) -> Reply:
     results: list[dict[str, Any]] = []
     failed = 0
     for field, value in wanted[: query.get("limit", 10)]:
-        customer = customers.find(ctx.data, field, value)
+        customer = customers.find_written(ctx.data, field, value, field)
         if customer is None:
             failed += 1
             missing = CustomerNotFoundV11(field=field)
