@@ -199,7 +199,7 @@ def test_the_calling_code_table_is_what_libphonenumber_says() -> None:
     """sandbox/calling_codes.py is generated from phonenumbers' metadata (a dev dependency:
     importing it at run time costs ~0.15 s, docs/architecture.md); when phonenumbers
     changes, this prints the table to paste."""
-    phonenumbers = pytest.importorskip("phonenumbers")
+    import phonenumbers
     from phonenumbers import PhoneMetadata
 
     expected: dict[str, tuple[str, str, str, tuple[int, ...]]] = {}

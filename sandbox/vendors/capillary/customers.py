@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ from sandbox import normalise
 from sandbox.clock import iso, parse_iso
 from sandbox.engine import Channel
 from sandbox.store import Doc, TenantData, Tx
-from sandbox.vendors.capillary.errors import CustomerNotFound, InvalidIdentifier
+from sandbox.vendors.capillary.errors import CapillaryError, CustomerNotFound, InvalidIdentifier
 
 CUSTOMER_IDS_START = 565_000_001
 
@@ -92,16 +93,33 @@ def find(source: TenantData | Tx, field: str, value: Any) -> Doc | None:
     return found
 
 
-def find_written(source: TenantData | Tx, field: str, value: Any, where: str) -> Doc | None:
+# the refusal of an identifier that cannot be read: one of the operation's own codes, one per
+# identifier field, or None for a plain 400 naming the field
+Refusal = type[CapillaryError] | Mapping[str, type[CapillaryError]] | None
+
+
+def find_written(
+    source: TenantData | Tx, field: str, value: Any, where: str, refusal: Refusal = None
+) -> Doc | None:
     """`find` for an identifier as a request writes it (`+91 93534 91050`, `09353491050`,
-    `Name <GCR@Example.com>`); `normalise.Unreadable` naming `where` when it cannot be read."""
+    `Name <GCR@Example.com>`); one that cannot be read is refused naming `where`, with the
+    `refusal`'s code and the reason."""
     if field not in {"mobile", "email"} or value in (None, ""):
         return find(source, field, value)
     data = source.data if isinstance(source, Tx) else source
-    return find(source, field, read_identifier(data, field, value, where))
+    try:
+        return find(source, field, read_identifier(data, field, value, where))
+    except normalise.Unreadable as unreadable:
+        chosen = refusal.get(field) if isinstance(refusal, Mapping) else refusal
+        if chosen is None:
+            raise
+        message = f"{chosen.default_message} {unreadable.message}"
+        raise chosen(message, field=where) from None
 
 
-def named_by(source: TenantData | Tx, given: Any, where: str) -> tuple[Doc | None, dict[str, Any]]:
+def named_by(
+    source: TenantData | Tx, given: Any, where: str, refusal: Refusal = None
+) -> tuple[Doc | None, dict[str, Any]]:
     """The customer a v1.1 item (`where`) names by any one of id, mobile, email or
     external_id (the first that finds someone), and the identifiers it gave."""
     named = {
@@ -110,7 +128,7 @@ def named_by(source: TenantData | Tx, given: Any, where: str) -> tuple[Doc | Non
         if isinstance(given, dict) and given.get(field) not in (None, "")
     }
     for field, value in named.items():
-        found = find_written(source, field, value, f"{where}.{field}")
+        found = find_written(source, field, value, f"{where}.{field}", refusal)
         if found is not None:
             return found, named
     return None, named
@@ -118,10 +136,8 @@ def named_by(source: TenantData | Tx, given: Any, where: str) -> tuple[Doc | Non
 
 def lookup_v2(data: TenantData, name: str, value: str) -> Doc:
     """identifierName/identifierValue -> the customer, or 8015 as Capillary answers."""
-    try:
-        customer = find_written(data, IDENTIFIER_FIELDS.get(name, ""), value, "identifierValue")
-    except normalise.Unreadable as unreadable:
-        raise InvalidIdentifier(unreadable.message, field="identifierValue") from None
+    field = IDENTIFIER_FIELDS.get(name, "")
+    customer = find_written(data, field, value, "identifierValue", InvalidIdentifier)
     if customer is None:
         raise CustomerNotFound(
             f"Customer not found for the given identifiers ({name}={value})",

@@ -121,7 +121,9 @@ def get_interactions_v2(ctx: Context) -> Reply:
     query = ctx.query
     name, value = query["identifierName"], query["identifierValue"]
     field = customers.IDENTIFIER_FIELDS[name]
-    customer = customers.find_written(ctx.data, field, value, "identifierValue")
+    customer = customers.find_written(
+        ctx.data, field, value, "identifierValue", CustomerNotFoundV11
+    )
     if customer is None:
         raise CustomerNotFoundV11(
             f"Cannot find customer for provided mobile/external-id/e-mail/id ({name}={value})",

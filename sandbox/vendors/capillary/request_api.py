@@ -53,7 +53,7 @@ _ADD_EXTRAS = {"old_type": None, "new_type": None, "misc_info": None, "transacti
 
 def _customer_of(tx: Tx, given: dict[str, Any], where: str) -> Doc:
     """The customer an item names by id, mobile, email or external_id."""
-    found, named = customers.named_by(tx, given, f"{where}.customer")
+    found, named = customers.named_by(tx, given, f"{where}.customer", UserNotRegistered)
     if not named:
         raise NoCustomerIdentifiers(
             "No customer identifiers passed: give customer.mobile, email, external_id or id",
