@@ -90,6 +90,14 @@ def read_phone(value: Any, field: str, within: Country | None = None) -> str:
     `91xxxxxxxxxx`), unless it starts with the trunk prefix of `within`, the tenant's default
     country: then it is a national number of that country. Raises Unreadable naming `field`."""
     text = value if type(value) is str else str(value)
+    if (
+        text.isdigit()
+        and text.isascii()
+        and MIN_DIGITS <= len(text) <= MAX_DIGITS
+        and text[0] != "0"
+        and (within is None or not within.trunk or not text.startswith(within.trunk))
+    ):
+        return text  # already digits with the country code: the common case, as is
     digits, problem = _digits(text, within)
     if problem is not None:
         raise Unreadable(f"{field}: {text!r} is not a phone number: {problem}", field=field)
@@ -104,17 +112,6 @@ def phone(value: Any) -> str:
         return text  # already digits with the country code: the common case
     digits, problem = _digits(text, None)
     return _NON_DIGITS.sub("", text) if problem is not None else digits
-
-
-def e164(value: Any) -> str:
-    """A phone number as E.164 writes it: '+' and the digits ('0052 55 0000-0000' ->
-    '+525500000000')."""
-    return "+" + phone(value)
-
-
-def is_phone(value: Any) -> bool:
-    """Whether `read_phone` reads `value` (with no default country)."""
-    return _digits(value if type(value) is str else str(value), None)[1] is None
 
 
 def _digits(text: str, within: Country | None) -> tuple[str, str | None]:
@@ -199,10 +196,6 @@ def email(value: Any) -> str:
     if "xn--" in key:
         key = _unicode_domain(key)
     return text if key == text else key
-
-
-def is_email(value: Any) -> bool:
-    return _address(value if type(value) is str else str(value))[1] is None
 
 
 def _address(text: str) -> tuple[str, str | None]:

@@ -8,6 +8,8 @@ import re
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sandbox import normalise
 from sandbox.calling_codes import COUNTRIES, MAIN_COUNTRY
@@ -41,6 +43,7 @@ INDIA = normalise.country("IN")
         ("011 44 7700 900123", normalise.country("US"), "447700900123"),
         ("1 (415) 555-2671", normalise.country("US"), "14155552671"),
         ("8 912 345-67-89", normalise.country("RU"), "79123456789"),
+        ("89123456789", normalise.country("RU"), "79123456789"),  # no fast path past a trunk
         ("06 30 123 4567", normalise.country("HU"), "36301234567"),
         ("0011 91 93534 91050", normalise.country("AU"), "919353491050"),
         ("06 1234 5678", normalise.country("IT"), "390612345678"),  # Italy keeps its 0
@@ -51,6 +54,24 @@ def test_a_phone_number_is_read_to_its_digits_with_the_country_code(
 ) -> None:
     assert normalise.read_phone(written, "to", within) == digits
     assert normalise.phone(digits) == digits  # the normal form is its own key
+
+
+@given(
+    prefix=st.sampled_from(["", "0", "00", "1", "8", "06", "91", "011"]),
+    rest=st.text(alphabet="0123456789", min_size=0, max_size=15),
+    within=st.sampled_from([None, "IN", "US", "RU", "HU", "IT", "GB"]),
+)
+def test_the_fast_path_for_plain_digits_reads_as_the_full_reading_does(
+    prefix: str, rest: str, within: str | None
+) -> None:
+    digits = prefix + rest
+    country = normalise.country(within) if within else None
+    expected, problem = normalise._digits(digits, country)
+    if problem is not None:
+        with pytest.raises(normalise.Unreadable):
+            normalise.read_phone(digits, "to", country)
+    else:
+        assert normalise.read_phone(digits, "to", country) == expected
 
 
 @pytest.mark.parametrize(
