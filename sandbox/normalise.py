@@ -249,6 +249,14 @@ def read_sender(value: Any, field: str) -> str:
     return sender
 
 
+def read_optional_sender(value: Any, field: str) -> str | None:
+    """`read_sender` for a sender a vendor does not require (Capillary's): None or a blank
+    one is no sender."""
+    if value is None or not str(value).strip():
+        return None
+    return read_sender(value, field)
+
+
 def text(value: Any) -> str:
     """The key of a stored identifier compared as written (an external id, a sender)."""
     given = value if type(value) is str else str(value)

@@ -88,10 +88,7 @@ def _sender(item: dict[str, Any], where: str) -> str | None:
     (a blank one included: Capillary's sender is optional); one with an invisible character
     is a 400 naming it."""
     name = "sender" if str(item.get("sender") or "").strip() else "from"
-    given = item.get(name)
-    if given is None or not str(given).strip():
-        return None
-    return normalise.read_sender(given, f"{where}.{name}")
+    return normalise.read_optional_sender(item.get(name), f"{where}.{name}")
 
 
 def _send_one(ctx: Context, item: dict[str, Any], spec: ListChannel, where: str) -> Doc:

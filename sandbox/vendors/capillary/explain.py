@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sandbox import normalise
 from sandbox.engine import Category, Channel, Facts, Intent, Priority
 from sandbox.store import TenantData
 from sandbox.vendor import Probe
@@ -28,7 +29,7 @@ def explain(data: TenantData, probe: Probe, now: datetime) -> tuple[Intent, Fact
         category=category,
         priority=priority,
         to=to,
-        sender=probe.sender,
+        sender=normalise.read_optional_sender(probe.sender, "from"),
     )
     customer = customers.find_recipient(data, probe.channel, to)
     return intent, facts_for(data, customer, now)
