@@ -46,6 +46,8 @@ def _r(why: str, *names: str | int) -> Refusals:
 
 
 UNKNOWN = "the identifiers name no customer the tenant holds (Capillary answers 400, not 404)"
+UNREAD = "an identifierValue that is no mobile number or e-mail address (8013, issue 23)"
+SENDER = "a sender with an invisible character (issue 23)"
 ITEMS = "every item failed on its own (unknown customer, bad identifier): 400 with per-item codes"
 V11_INPUT = (
     "v1.1's generic 'Input is invalid' (400): an identifier pair half given, none given, or a "
@@ -60,6 +62,7 @@ CHANGE = (
 CHANGE_CODES = (9001, 9002, 9003, 9005, 9012, 9024, 9031, 9046)
 LIST_ID = "listId is a string in the DTO that must be a list id or -1 (every list)"
 FORMAT = "a free string in the schema must be a mobile number with country code or an e-mail"
+SEARCH = "an e-mail searchValue that is no e-mail address (issue 23)"
 
 REFUSALS: dict[str, Refusals] = {
     # Capillary v2
@@ -84,25 +87,35 @@ REFUSALS: dict[str, Refusals] = {
     "updateGoodwillRequest": _r(NO_REQUEST, 9050, 9052),
     "generateOtp": _r(
         "a channel the OTP cannot use (603); WhatsApp without template (607); Zalo without "
-        "template identifier (621); unknown customer (8015)",
+        "template identifier (621); unknown customer (8015); an entityValue that is no mobile "
+        "number or e-mail address (602)",
+        602,
         603,
         607,
         621,
         8015,
     ),
-    "validateOtp": _r("a wrong or expired code: Capillary's own {entity: false}", "entity:false"),
+    "validateOtp": _r(
+        "a wrong or expired code: Capillary's own {entity: false}; an entityValue that is no "
+        "mobile number or e-mail address (602)",
+        "entity:false",
+        602,
+    ),
     "getCustomerV2": _r(UNKNOWN, 8015),
     "getStatusLog": _r(UNKNOWN, 8015),
-    "lookupCustomerV2": _r(UNKNOWN, 8015),
+    "lookupCustomerV2": _r(f"{UNKNOWN}; {UNREAD}", 8013, 8015),
     "updateCustomerStatus": _r(
-        "unknown customer (8015); a label the tenant has not configured (8086)", 8015, 8086
+        f"unknown customer (8015); a label the tenant has not configured (8086); {UNREAD}",
+        8013,
+        8015,
+        8086,
     ),
     "getCustomerInteractionsV2": _r(UNKNOWN, 1012),
     "getSubscriptionsV2": _r(UNKNOWN, 1012),
     "updateSubscriptionsV2": _r(UNKNOWN, 1012),
-    "getSubscriptionsLookupV2": _r(UNKNOWN, 8015),
-    "updateSubscriptionsLookupV2": _r(UNKNOWN, 8015),
-    "sendEmailV2": _r(FORMAT, 8055),
+    "getSubscriptionsLookupV2": _r(f"{UNKNOWN}; {UNREAD}", 8013, 8015),
+    "updateSubscriptionsLookupV2": _r(f"{UNKNOWN}; {UNREAD}", 8013, 8015),
+    "sendEmailV2": _r(f"{FORMAT}; {SENDER} (400)", 400, 8055),
     "sendMessage": _r(
         f"{ITEMS}: a recipient that is no mobile number (4203), e-mail address (8055) or "
         "known receiver (403); the channel's list missing from the body (4217)",
@@ -160,14 +173,15 @@ REFUSALS: dict[str, Refusals] = {
     ),
     "approveRequests": _r(f"{ITEMS}: no such request (9013); {NO_REQUEST}", 500, 9013, 9052),
     # Messangi: `explain` starts with the field
-    "addSubscriber": _r(FORMAT, "to"),
-    "getSubscriber": _r(FORMAT, "to"),
-    "sendSms": _r(FORMAT, "to"),
-    "sendRcs": _r(FORMAT, "to"),
-    "sendEmail": _r(FORMAT, "to"),
+    "addSubscriber": _r(f"{FORMAT}; {SENDER}", "to", "from"),
+    "getSubscriber": _r(f"{FORMAT}; {SENDER}", "to", "from"),
+    "sendSms": _r(f"{FORMAT}; {SENDER}", "to", "from"),
+    "sendRcs": _r(f"{FORMAT}; {SENDER}", "to", "from"),
+    "sendEmail": _r(f"{FORMAT}; {SENDER}", "to", "from"),
     "sendWhatsapp": _r(
-        f"{FORMAT}; a template message needs its template, a text message its body",
+        f"{FORMAT}; {SENDER}; a template message needs its template, a text message its body",
         "to",
+        "from",
         "templateName",
         "body",
     ),
@@ -180,12 +194,16 @@ REFUSALS: dict[str, Refusals] = {
         "originalId",
     ),
     "blockContact": _r(
-        f"PUT blocks until a day: an empty blockUntil is a release; {LIST_ID}",
+        f"PUT blocks until a day: an empty blockUntil is a release; {LIST_ID}; {SEARCH}",
         "blockUntil",
         "listId",
+        "searchValue",
     ),
     "releaseContactBlock": _r(
-        f"POST releases: a blockUntil day is a block; {LIST_ID}", "blockUntil", "listId"
+        f"POST releases: a blockUntil day is a block; {LIST_ID}; {SEARCH}",
+        "blockUntil",
+        "listId",
+        "searchValue",
     ),
     "getContactBlock": _r(
         f"the DTO may come as query or body, so the schema requires neither: one must carry "

@@ -120,6 +120,45 @@ Feature: Block communication through a customer status label (Capillary)
       | change request            | POST /v1.1/request/add (change email)           |
       | subscription notification | POST /v2/internal/subscription/configuration    |
 
+  @stmt-000-02
+  Scenario Outline: A blocked customer's address is theirs however the send writes it (<to>)
+    When the client sends POST /capillary/v2/communications/sendMessage?channel=<channel>
+      """
+      {"<channel>": [{"to": "<to>", "subject": "Order", "body": "Your order has shipped"}]}
+      """
+    Then the answer is HTTP 200
+    And the message is SUPPRESSED with reason CUSTOMER_STATUS_BLOCKED
+
+    Examples:
+      | channel | to                          |
+      | sms     | 00919353491050              |
+      | sms     | 0919353491050               |
+      | sms     | 09353491050                 |
+      | sms     | +91 93534-91050             |
+      | sms     | (+91) 93534.91050           |
+      | email   | gcr@example.com.            |
+      | email   | Gopal Rao <GCR@Example.com> |
+      | email   | <gcr@example.com>           |
+
+  @stmt-000-02
+  Scenario Outline: An address with an invisible character is refused, naming it, and nothing is sent (<character>)
+    When the client sends POST /capillary/v2/communications/sendMessage?channel=email
+      """
+      {"email": [{"to": "gcr<escape>@example.com", "subject": "Order", "body": "Your order has shipped"}]}
+      """
+    Then the answer is HTTP 400
+    And the answer has emails[0].errors[0].message mentioning "email[0].to"
+    And the answer has emails[0].errors[0].message mentioning "<character>"
+    And no communication was triggered
+
+    Examples:
+      | escape | character                |
+      | \u200b | U+200B (ZERO WIDTH SPACE) |
+      | \u200d | U+200D (ZERO WIDTH JOINER) |
+      | \ufeff | U+FEFF                   |
+      | \u00ad | U+00AD (SOFT HYPHEN)     |
+      | \u202e | U+202E                   |
+
   @stmt-000-09
   Scenario: "A customer can be opted in to all channels and still have all communications suppressed"
     Given "Gopal" is opted in to every channel and priority

@@ -44,6 +44,10 @@ Feature: Capillary customer interactions: what reached a customer, and what was 
       | mobile=                            | mobile=919988221100                                     |
       | external_id=                       | external_id=EXT-2                                       |
       | id=                                | id=565039506                                            |
+      | mobile= with the 00 prefix         | mobile=00919988221100                                   |
+      | a national mobile (trunk 0)        | identifierName=mobile&identifierValue=09988221100       |
+      | a formatted mobile                 | mobile=%2B91%2099882-21100                              |
+      | an e-mail with a name and any case | identifierName=email&identifierValue=Tom%20%3CTOM%40example.com.%3E |
 
   @stmt-003-02
   Scenario: Without any identifier the request is refused, naming what is missing

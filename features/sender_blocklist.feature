@@ -132,12 +132,28 @@ Feature: Messangi per-sender blocklist (Blocklisted Subscriber API)
       | 525500000000      |
       | +52 55 0000 0000  |
       | +52 (55) 0000-0000 |
+      | 00525500000000    |
+      | 0052 55 0000-0000 |
+      | +52.55.0000.0000  |
+
+  @stmt-001-08
+  Scenario: A sender is the same sender with blanks around it
+    When sender "  141555549 " sends an SMS message to "+525500000000"
+    Then the answer has data.from = "141555549"
+    And the message is SUPPRESSED with reason SENDER_BLOCKLISTED
 
   @stmt-001-09
-  Scenario: An e-mail address is the same subscriber in any letter case
+  Scenario Outline: An e-mail address is the same subscriber however it is written (<written>)
     Given "Ann.Lee@Example.com" is blocklisted on sender "news@example.com" for EMAIL
-    When sender "news@example.com" sends an EMAIL message to "ann.lee@example.com"
+    When sender "news@example.com" sends an EMAIL message to "<written>"
     Then the message is SUPPRESSED with reason SENDER_BLOCKLISTED
+
+    Examples:
+      | written                    |
+      | ann.lee@example.com        |
+      | ANN.LEE@EXAMPLE.COM.       |
+      | Ann Lee <ann.lee@example.com> |
+      | <Ann.Lee@Example.com>      |
 
   @stmt-001-09
   Scenario Outline: "phone number ... via SMS, WhatsApp or RCS ... email address ... via Email" (<type> with <to>)

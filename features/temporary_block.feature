@@ -105,13 +105,32 @@ Feature: Symplify temporary contact blocking, on the tenant's clock
       | EMAILADDRESS | 42     | DELIVERED  | none                 |
 
   @stmt-004-06 @stmt-004-08
-  Scenario: The e-mail address is found in any letter case
+  Scenario Outline: The e-mail address is found however it is written (<written>)
     When the client sends PUT /symplify/1234/lists/contacts/tempblock
       """
-      {"findBy": "EMAILADRESS", "listId": "42", "searchValue": "Lady_Gaga@Example.com", "blockUntil": "2020-02-01"}
+      {"findBy": "EMAILADRESS", "listId": "42", "searchValue": "<written>", "blockUntil": "2020-02-01"}
       """
     Then the answer is HTTP 200
     And the answer has contacts[0].originalId = "111"
+
+    Examples:
+      | written                             |
+      | Lady_Gaga@Example.com               |
+      |  lady_gaga@example.com.             |
+      | Lady Gaga <lady_gaga@example.com>   |
+      | <LADY_GAGA@EXAMPLE.COM>             |
+
+  @stmt-004-06 @stmt-004-08
+  Scenario: An e-mail address with an invisible character is refused, naming searchValue, and blocks nobody
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "EMAILADRESS", "listId": "42", "searchValue": "lady_gaga\u200b@example.com", "blockUntil": "2020-02-01"}
+      """
+    Then the answer is HTTP 400
+    And the answer has field = "searchValue"
+    And the answer has error mentioning "U+200B (ZERO WIDTH SPACE)"
+    When a message is sent to list 42 of account "1234"
+    Then the message to "lady_gaga@example.com" is DELIVERED with reason none
 
   @stmt-004-08
   Scenario Outline: A bad DTO is refused, naming its field, and blocks nobody (<case>)

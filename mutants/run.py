@@ -59,7 +59,7 @@ MUTANTS = (
     Mutant(
         "blocklist-ignores-sender",
         "a blocklist entry of one sender stops every sender's messages",
-        "sandbox/vendors/messangi/blocklist.py",
+        "sandbox/vendors/messangi/collections.py",
         '    return f"{channel}\\n{recipient}\\n{sender}"',
         '    return f"{channel}\\n{recipient}\\n"',
     ),

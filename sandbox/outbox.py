@@ -67,7 +67,9 @@ def record(
 
 
 def recipient_key(value: str) -> str:
-    """The same recipient however it was written: e-mail case-insensitive, phone digits."""
+    """The same recipient however it was written (sandbox/normalise.py's keys): an e-mail
+    address in any case, without display name or trailing dot; a number's digits with the
+    country code (`+`, `00`, spaces, dashes, dots and parentheses read away)."""
     return normalise.email(value) if "@" in value else normalise.phone(value) or value.strip()
 
 

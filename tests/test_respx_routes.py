@@ -36,7 +36,11 @@ def test_async_client_and_errors_pass_through_unchanged(sandbox: Sandbox) -> Non
         async with httpx.AsyncClient(base_url=CAPILLARY) as client:
             return await client.get(
                 "/v2/customers/lookup",
-                params={"source": "INSTORE", "identifierName": "mobile", "identifierValue": "1"},
+                params={
+                    "source": "INSTORE",
+                    "identifierName": "mobile",
+                    "identifierValue": "919100000001",
+                },
                 headers=tenant.capillary_auth(),
             )
 

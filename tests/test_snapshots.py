@@ -21,7 +21,10 @@ FROZEN = "2026-11-23T10:00:00Z"
 
 def _lived_in(sandbox: Sandbox) -> Tenant:
     """A tenant that has been through every kind of write the vendors and control plane do."""
-    tenant = sandbox.create_tenant(EXAMPLE_FIXTURE)
+    org = {"org": {"default_country": "IN"}}  # the org's settings: a collection of their own
+    tenant = sandbox.create_tenant(
+        {**EXAMPLE_FIXTURE, "capillary": {**EXAMPLE_FIXTURE["capillary"], **org}}
+    )
     tenant.set_clock(now=FROZEN, frozen=True)
     customer = next(c for c in EXAMPLE_FIXTURE["capillary"]["customers"] if c["id"] == ACTIVE)
     for call in CALLS.values():

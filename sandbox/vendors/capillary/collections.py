@@ -1,5 +1,5 @@
 """Capillary's collections: status labels, customers and their label history, change and
-goodwill requests, OTPs."""
+goodwill requests, OTPs, the org's settings."""
 
 from __future__ import annotations
 
@@ -22,5 +22,7 @@ STATUS_LOG = CollectionSpec("status_log", multi=("customer_id",))
 # change and goodwill requests (`requests` in files of earlier releases)
 CHANGE_REQUESTS = CollectionSpec("change_requests", multi=("customer_id",), formerly=("requests",))
 OTPS = CollectionSpec("otps", key="subject")
+# the org's settings a fixture declares (`capillary.org`): one document, "org"
+ORG = CollectionSpec("capillary_org")
 
-COLLECTIONS = (STATUS_LABELS, CUSTOMERS, STATUS_LOG, CHANGE_REQUESTS, OTPS)
+COLLECTIONS = (STATUS_LABELS, CUSTOMERS, STATUS_LOG, CHANGE_REQUESTS, OTPS, ORG)

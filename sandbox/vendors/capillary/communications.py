@@ -11,9 +11,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from sandbox import normalise
 from sandbox.engine import Category, Channel, Priority
 from sandbox.errors import ApiError, StorageUnavailable
 from sandbox.http import Context, Reply
+from sandbox.normalise import Unreadable
 from sandbox.store import Doc
 from sandbox.vendors.capillary import customers, messaging
 from sandbox.vendors.capillary.envelopes import batch_outcome, v11_ok
@@ -70,22 +72,28 @@ def _category(item: dict[str, Any]) -> tuple[Priority, Category]:
     return Priority.TRANS, Category.TRANSACTIONAL
 
 
-def _checked_address(spec: ListChannel, value: Any, where: str) -> str:
-    text = value.strip() if type(value) is str else str(value).strip()
-    kind = customers.address_problem(spec.channel, text)
-    if kind is not None:
-        field = f"{where}.{spec.to_field}"
+def _checked_address(ctx: Context, spec: ListChannel, value: Any, where: str) -> str:
+    """The item's recipient as Capillary holds it (`customers.recipient_address`)."""
+    field = f"{where}.{spec.to_field}"
+    try:
+        return customers.recipient_address(ctx.data, spec.channel, value, field)
+    except Unreadable as unreadable:
         raise InvalidRecipient(
-            f"{spec.invalid_message}: {field} {text!r} is not a valid {kind}",
-            field=field,
-            code=spec.invalid_code,
-        )
-    return text
+            f"{spec.invalid_message}: {unreadable.message}", field=field, code=spec.invalid_code
+        ) from None
+
+
+def _sender(item: dict[str, Any], where: str) -> str | None:
+    """The item's sender (`sender`, or `from` on e-mail) trimmed, None when it gives none
+    (a blank one included: Capillary's sender is optional); one with an invisible character
+    is a 400 naming it."""
+    name = "sender" if str(item.get("sender") or "").strip() else "from"
+    return normalise.read_optional_sender(item.get(name), f"{where}.{name}")
 
 
 def _send_one(ctx: Context, item: dict[str, Any], spec: ListChannel, where: str) -> Doc:
     """Send one item; `where` names it in errors (e.g. "sms[0]")."""
-    to = _checked_address(spec, item[spec.to_field], where)
+    to = _checked_address(ctx, spec, item[spec.to_field], where)
     priority, category = _category(item)
     message = messaging.Outgoing(
         channel=spec.channel,
@@ -94,7 +102,7 @@ def _send_one(ctx: Context, item: dict[str, Any], spec: ListChannel, where: str)
         to=to,
         subject=item.get("subject"),
         body=item.get(spec.text_field),
-        sender=item.get("sender") or item.get("from"),
+        sender=_sender(item, where),
     )
     tx = ctx.data.begin()
     record = messaging.send(ctx, tx, message, customers.find_recipient(ctx.data, spec.channel, to))

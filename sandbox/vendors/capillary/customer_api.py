@@ -6,6 +6,7 @@ from typing import Any
 
 from sandbox.errors import ApiError
 from sandbox.http import Context, Reply
+from sandbox.normalise import Unreadable
 from sandbox.store import Doc, Tx
 from sandbox.vendors.capillary import customers, status
 from sandbox.vendors.capillary.envelopes import v11_batch, v11_each
@@ -43,15 +44,14 @@ def add_customer_v2(ctx: Context) -> Reply:
         field = _V2_TYPES.get(identifier["type"])
         if field is None:
             continue  # cards, social ids...: accepted, not emulated
-        value = str(identifier["value"]).strip()
         where = f"profiles[0].identifiers[{number}].value"
-        if (field == "mobile" and not customers.valid_mobile(value)) or (
-            field == "email" and not customers.valid_email(value)
-        ):
+        try:
+            identifiers[field] = customers.read_identifier(data, field, identifier["value"], where)
+        except Unreadable as unreadable:
             raise InvalidPrimaryId(
-                f"Error in customer registration: Invalid Primary Id - {value}", field=where
-            )
-        identifiers[field] = customers.clean_identifier(field, value)
+                f"Error in customer registration: Invalid Primary Id - {unreadable.message}",
+                field=where,
+            ) from None
     if not identifiers:
         raise NoValidIdentifiers(field="profiles[0].identifiers")
     for field, value in identifiers.items():
@@ -127,11 +127,11 @@ def _register_v11(ctx: Context, tx: Tx, item: dict[str, Any]) -> tuple[Doc, str]
         value = item.get(field)
         if value in (None, ""):
             continue
-        if field == "mobile" and not customers.valid_mobile(value):
-            raise InvalidMobile(f"Unable to register. Invalid mobile number: {value}", field=field)
-        if field == "email" and not customers.valid_email(value):
-            raise InvalidEmail(f"Unable to register. Invalid email id: {value}", field=field)
-        identifiers[field] = customers.clean_identifier(field, value)
+        try:
+            identifiers[field] = customers.read_identifier(tx.data, field, value, field)
+        except Unreadable as unreadable:
+            refusal = InvalidMobile if field == "mobile" else InvalidEmail
+            raise refusal(f"{refusal.default_message} {unreadable.message}", field=field) from None
     if not identifiers:
         raise NoPrimaryIdentifier(field="root.customer")
     owners = {f: customers.find(tx, f, v) for f, v in identifiers.items()}
@@ -166,7 +166,7 @@ def get_customer_v11(ctx: Context) -> Reply:
     items: list[dict[str, Any]] = []
     failed = 0
     for field, value in wanted:
-        customer = customers.find(ctx.data, field, value)
+        customer = customers.find_written(ctx.data, field, value, field)
         if customer is None:
             failed += 1
             error = CustomerNotFoundV11(field=field)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ from sandbox import normalise
 from sandbox.clock import iso, parse_iso
 from sandbox.engine import Channel
 from sandbox.store import Doc, TenantData, Tx
-from sandbox.vendors.capillary.errors import CustomerNotFound
+from sandbox.vendors.capillary.errors import CapillaryError, CustomerNotFound, InvalidIdentifier
 
 CUSTOMER_IDS_START = 565_000_001
 
@@ -35,26 +36,46 @@ RECIPIENT_FIELD = {
 }
 
 
-valid_mobile = normalise.is_phone
-valid_email = normalise.is_email
-_ADDRESS_CHECKS = {"mobile": valid_mobile, "email": valid_email}
+ORG = "capillary_org"
+# a Capillary org's base country when its fixture names none: the seeds' numbers are Indian
+DEFAULT_COUNTRY = "IN"
 
 
-def address_problem(channel: Channel, text: str) -> str | None:
-    """What `text` is not, as a recipient on `channel` ("mobile", "email"); None when it
-    will do (a WeChat id is any text)."""
-    kind = RECIPIENT_FIELD[channel]
-    valid = _ADDRESS_CHECKS.get(kind)
-    return kind if valid is not None and not valid(text) else None
+def default_country(data: TenantData) -> normalise.Country | None:
+    """The org's base country (`capillary.org.default_country`), which national numbers
+    (`09353491050`) are read in; None when the fixture says `null`."""
+    org = data[ORG].get("org")
+    code = DEFAULT_COUNTRY if org is None else org["default_country"]
+    return None if code is None else normalise.country(code)
 
 
-def clean_identifier(field: str, value: Any) -> str:
-    """The stored form: mobiles as digits with country code, other identifiers trimmed."""
-    return normalise.phone(value) if field == "mobile" else str(value).strip()
+def read_identifier(data: TenantData, field: str, value: Any, where: str) -> str:
+    """An identifier as a request writes it -> as it is stored (`read_in` the org's
+    country)."""
+    return read_in(default_country(data), field, value, where)
+
+
+def read_in(within: normalise.Country | None, field: str, value: Any, where: str) -> str:
+    """An identifier as written -> as it is stored: a mobile as digits with its country code
+    (a national number read in the country `within`), an e-mail address as
+    `normalise.read_email` reads it, other identifiers trimmed. What cannot be read raises
+    `normalise.Unreadable` naming `where`."""
+    if field == "mobile":
+        return normalise.read_phone(value, where, within)
+    if field == "email":
+        return normalise.read_email(value, where)
+    return str(value).strip()
+
+
+def recipient_address(data: TenantData, channel: Channel, text: str, where: str) -> str:
+    """The recipient address of a send on `channel`, as stored (a WeChat id is any text);
+    `normalise.Unreadable` naming `where` when it cannot be read."""
+    return read_identifier(data, RECIPIENT_FIELD[channel], text, where)
 
 
 def find(source: TenantData | Tx, field: str, value: Any) -> Doc | None:
-    """The customer whose `field` equals `value`, or None (unknown field included)."""
+    """The customer whose `field` equals `value` as stored (`read_identifier`'s form, or an
+    earlier release's: the index compares keys), or None (unknown field included)."""
     data = source.data if isinstance(source, Tx) else source
     if field == "id":
         try:
@@ -72,16 +93,42 @@ def find(source: TenantData | Tx, field: str, value: Any) -> Doc | None:
     return found
 
 
-def named_by(source: TenantData | Tx, given: Any) -> tuple[Doc | None, dict[str, Any]]:
-    """The customer a v1.1 item names by any one of id, mobile, email or external_id (the
-    first that finds someone), and the identifiers it gave."""
+# the refusal of an identifier that cannot be read: one of the operation's own codes, one per
+# identifier field, or None for a plain 400 naming the field
+Refusal = type[CapillaryError] | Mapping[str, type[CapillaryError]] | None
+
+
+def find_written(
+    source: TenantData | Tx, field: str, value: Any, where: str, refusal: Refusal = None
+) -> Doc | None:
+    """`find` for an identifier as a request writes it (`+91 93534 91050`, `09353491050`,
+    `Name <GCR@Example.com>`); one that cannot be read is refused naming `where`, with the
+    `refusal`'s code and the reason."""
+    if field not in {"mobile", "email"} or value in (None, ""):
+        return find(source, field, value)
+    data = source.data if isinstance(source, Tx) else source
+    try:
+        return find(source, field, read_identifier(data, field, value, where))
+    except normalise.Unreadable as unreadable:
+        chosen = refusal.get(field) if isinstance(refusal, Mapping) else refusal
+        if chosen is None:
+            raise
+        message = f"{chosen.default_message} {unreadable.message}"
+        raise chosen(message, field=where) from None
+
+
+def named_by(
+    source: TenantData | Tx, given: Any, where: str, refusal: Refusal = None
+) -> tuple[Doc | None, dict[str, Any]]:
+    """The customer a v1.1 item (`where`) names by any one of id, mobile, email or
+    external_id (the first that finds someone), and the identifiers it gave."""
     named = {
         field: given[field]
         for field in ("id", "mobile", "email", "external_id")
         if isinstance(given, dict) and given.get(field) not in (None, "")
     }
     for field, value in named.items():
-        found = find(source, field, value)
+        found = find_written(source, field, value, f"{where}.{field}", refusal)
         if found is not None:
             return found, named
     return None, named
@@ -89,7 +136,8 @@ def named_by(source: TenantData | Tx, given: Any) -> tuple[Doc | None, dict[str,
 
 def lookup_v2(data: TenantData, name: str, value: str) -> Doc:
     """identifierName/identifierValue -> the customer, or 8015 as Capillary answers."""
-    customer = find(data, IDENTIFIER_FIELDS.get(name, ""), value)
+    field = IDENTIFIER_FIELDS.get(name, "")
+    customer = find_written(data, field, value, "identifierValue", InvalidIdentifier)
     if customer is None:
         raise CustomerNotFound(
             f"Customer not found for the given identifiers ({name}={value})",
@@ -108,8 +156,8 @@ def by_id(data: TenantData, customer_id: int, field: str) -> Doc:
 
 
 def find_recipient(data: TenantData, channel: Channel, to: str) -> Doc | None:
-    field = RECIPIENT_FIELD[channel]
-    return data["customers"].by(field, to) if to else None
+    """The customer whose address on `channel` is `to`, as stored (`recipient_address`)."""
+    return data["customers"].by(RECIPIENT_FIELD[channel], to) if to else None
 
 
 # A stored customer omits the fields that hold their default: 100,000 customers fit in a

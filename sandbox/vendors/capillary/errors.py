@@ -180,6 +180,10 @@ class CustomerExists(CapillaryError):
     code = 8006
 
 
+class InvalidIdentifier(CapillaryError):
+    code = 8013
+
+
 class CustomerNotFound(CapillaryError):
     code = 8015
 
@@ -285,6 +289,10 @@ class NoCommunication(CapillaryError):
 
 
 # --- OTP (6xx) ---------------------------------------------------------------------------
+class InvalidEntityValue(CapillaryError):
+    code = 602
+
+
 class InvalidOtpChannel(CapillaryError):
     code = 603
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sandbox import normalise
 from sandbox.engine import Category, Channel, Facts, Intent, Priority
-from sandbox.errors import InvalidInput
 from sandbox.store import TenantData
 from sandbox.vendor import Probe
 from sandbox.vendors.capillary import customers
@@ -17,9 +17,7 @@ CHANNELS = frozenset(customers.RECIPIENT_FIELD) - {Channel.RCS}
 
 def explain(data: TenantData, probe: Probe, now: datetime) -> tuple[Intent, Facts]:
     probe.check_channel("Capillary", CHANNELS)
-    kind = customers.address_problem(probe.channel, probe.to)
-    if kind is not None:
-        raise InvalidInput(f"to: {probe.to!r} is not a valid {kind}", field="to")
+    to = customers.recipient_address(data, probe.channel, probe.to, "to")
     category = probe.category or Category.TRANSACTIONAL
     priority = probe.priority or (
         Priority.BULK if category is Category.PROMOTIONAL else Priority.TRANS
@@ -30,8 +28,8 @@ def explain(data: TenantData, probe: Probe, now: datetime) -> tuple[Intent, Fact
         channel=probe.channel,
         category=category,
         priority=priority,
-        to=probe.to,
-        sender=probe.sender,
+        to=to,
+        sender=normalise.read_optional_sender(probe.sender, "from"),
     )
-    customer = customers.find_recipient(data, probe.channel, probe.to)
+    customer = customers.find_recipient(data, probe.channel, to)
     return intent, facts_for(data, customer, now)

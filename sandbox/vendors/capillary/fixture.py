@@ -1,14 +1,18 @@
-"""The `capillary` section of a tenant document: status labels and customers (what a fixture
-declares), and the records a snapshot carries too: status log, customer requests and OTPs.
-`tables` loads a section, `section` writes one from a tenant; they are inverses."""
+"""The `capillary` section of a tenant document: the org's settings, status labels and
+customers (what a fixture declares), and the records a snapshot carries too: status log,
+customer requests and OTPs. `tables` loads a section, `section` writes one from a tenant; they
+are inverses. Identifiers are read as the APIs read them (a national mobile in the org's
+country), so a document written by an earlier release loads in today's normal form."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sandbox import normalise
 from sandbox.clock import iso, valid_time
 from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
@@ -59,8 +63,11 @@ def _usable_request(request: Doc, where: str, known: set[str]) -> None:
         target = request_model.CHANGE_FIELD[base]
         value = request.get("new_value")
         usable = isinstance(value, str) and value.strip() != ""
-        if usable and target in _IDENTIFIER_CHECKS:
-            usable = _IDENTIFIER_CHECKS[target](value)
+        if usable and target in ("mobile", "email"):
+            try:
+                customers.read_in(None, target, value, f"{where}.new_value")
+            except normalise.Unreadable:
+                usable = False
         if not usable:
             raise InvalidInput(
                 f"{where}.new_value: {value!r} is not a {target} a pending change could apply",
@@ -74,7 +81,9 @@ def _anything(record: Doc, where: str, known: set[str]) -> None:
 
 # the base types of a goodwill request a document may give (the schema's, COUPON aside)
 _GOODWILL_BASES = frozenset({"POINTS", "COUPONS"})
-_IDENTIFIER_CHECKS = {"mobile": customers.valid_mobile, "email": customers.valid_email}
+
+# how a customer's identifiers compare when the fixture is checked for repeats
+_KEYS = {"mobile": normalise.phone, "email": normalise.email}
 # The section keeps the name `requests` (tenant documents written before say so).
 _RECORDS = {
     "status_log": _Records(
@@ -96,6 +105,7 @@ _RECORDS = {
 def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
     """Labels and customers. A customer's fixture label is not written to the status log:
     the log shows it as its first entry (see status.py), which keeps big fixtures small."""
+    org, within = _org(section.get("org"))
     labels = [
         {
             "name": label["name"],
@@ -116,9 +126,9 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
             customer_id = int(given["id"])
         else:
             customer_id, next_id = next_id, next_id + 1
-        identifiers = _identifiers(given, where)
+        identifiers = _identifiers(given, where, within)
         for field, value in [("id", str(customer_id)), *identifiers.items()]:
-            key = (field, value.lower())
+            key = (field, _KEYS.get(field, str.lower)(value))
             if key in seen:
                 raise InvalidInput(
                     f"{where}.{field}: {value!r} is already used by customers[{seen[key]}]",
@@ -162,6 +172,8 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
         # each sequence past the ids its records took (a sequence with none: as it starts)
         "_sequences": [{"id": "customer", "value": next_id - 1}] if people else [],
     }
+    if org is not None:
+        result[customers.ORG] = [org]
     known = {str(person["id"]) for person in people}
     for name, kind in _RECORDS.items():
         records = section.get(name) or []
@@ -178,12 +190,43 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
             sequence, numbered = kind.numbered
             last = max(record[numbered] for record in records)
             result["_sequences"].append({"id": sequence, "value": last})
+    if "otps" in result:
+        result["otps"] = [_otp(record, within) for record in result["otps"]]
     return result
+
+
+def _org(given: dict[str, Any] | None) -> tuple[Doc | None, normalise.Country | None]:
+    """The org's settings document (None: the defaults) and its base country."""
+    if not given or "default_country" not in given:
+        return None, normalise.country(customers.DEFAULT_COUNTRY)
+    code = given["default_country"]
+    if code is None:
+        return {"id": "org", "default_country": None}, None
+    country = normalise.country(code)
+    if country is None:
+        raise InvalidInput(
+            f"capillary.org.default_country: {code!r} names no country: give its ISO 3166 "
+            "code (IN) or its calling code (91)",
+            field="capillary.org.default_country",
+        )
+    return {"id": "org", "default_country": country.code}, country
+
+
+def _otp(record: Doc, within: normalise.Country | None) -> Doc:
+    """An OTP under the key generate and validate compute today (`MOBILE:<digits>:<action>`),
+    whatever spelling the document wrote its entity in."""
+    entity, _, rest = str(record["subject"]).partition(":")
+    value, _, action = rest.rpartition(":")
+    field = "mobile" if entity.upper() == "MOBILE" else "email"
+    with contextlib.suppress(normalise.Unreadable):  # else kept as written: its key compares
+        value = customers.read_in(within, field, value, "subject")
+    return {**record, "subject": otp.subject_key(entity, value, action)}
 
 
 def section(data: TenantData) -> dict[str, Any]:
     """The tenant's `capillary` section, as `tables` reads it."""
     result: dict[str, Any] = {
+        **({"org": _org_section(org)} if (org := data[customers.ORG].get("org")) else {}),
         "status_labels": data["status_labels"].snapshot(),
         "customers": [_customer(doc) for doc in data["customers"].values()],
     }
@@ -192,6 +235,10 @@ def section(data: TenantData) -> dict[str, Any]:
         if records:
             result[name] = records
     return result
+
+
+def _org_section(org: Doc) -> dict[str, Any]:
+    return {k: v for k, v in org.items() if k != "id"}
 
 
 def _customer(doc: Doc) -> dict[str, Any]:
@@ -207,20 +254,11 @@ def _customer(doc: Doc) -> dict[str, Any]:
     return given
 
 
-def _identifiers(given: dict[str, Any], where: str) -> dict[str, str]:
-    identifiers: dict[str, str] = {}
-    for field in ("mobile", "email", "external_id", "wechat"):
-        if given.get(field) in (None, ""):
-            continue
-        value = str(given[field])
-        if field == "mobile" and not customers.valid_mobile(value):
-            raise InvalidInput(
-                f"{where}.mobile: {value!r} is not a mobile number with country code",
-                field=f"{where}.mobile",
-            )
-        if field == "email" and not customers.valid_email(value):
-            raise InvalidInput(
-                f"{where}.email: {value!r} is not an e-mail address", field=f"{where}.email"
-            )
-        identifiers[field] = customers.clean_identifier(field, value)
-    return identifiers
+def _identifiers(
+    given: dict[str, Any], where: str, within: normalise.Country | None
+) -> dict[str, str]:
+    return {
+        field: customers.read_in(within, field, given[field], f"{where}.{field}")
+        for field in ("mobile", "email", "external_id", "wechat")
+        if given.get(field) not in (None, "")
+    }

@@ -61,7 +61,10 @@ def get_interactions_v11(ctx: Context) -> Reply:
                 field="identifierName",
             )
         name, value = direct
-    customer = customers.find(ctx.data, customers.IDENTIFIER_FIELDS.get(name, ""), value)
+    where = "identifierValue" if "identifierName" in query else name
+    customer = customers.find_written(
+        ctx.data, customers.IDENTIFIER_FIELDS.get(name, ""), value, where
+    )
     if customer is None:
         return _not_found_v11(name, value)
     counters = _counters(ctx, customer)
@@ -117,7 +120,10 @@ def _not_found_v11(name: str, value: str) -> Reply:
 def get_interactions_v2(ctx: Context) -> Reply:
     query = ctx.query
     name, value = query["identifierName"], query["identifierValue"]
-    customer = customers.find(ctx.data, customers.IDENTIFIER_FIELDS[name], value)
+    field = customers.IDENTIFIER_FIELDS[name]
+    customer = customers.find_written(
+        ctx.data, field, value, "identifierValue", CustomerNotFoundV11
+    )
     if customer is None:
         raise CustomerNotFoundV11(
             f"Cannot find customer for provided mobile/external-id/e-mail/id ({name}={value})",

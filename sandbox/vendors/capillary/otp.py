@@ -15,10 +15,12 @@ from sandbox import normalise
 from sandbox.clock import iso, parse_iso
 from sandbox.engine import Category, Channel
 from sandbox.http import Context, Reply
-from sandbox.store import Doc
+from sandbox.normalise import Unreadable
+from sandbox.store import Doc, TenantData
 from sandbox.vendors.capillary import customers, messaging
 from sandbox.vendors.capillary.envelopes import v2_created
 from sandbox.vendors.capillary.errors import (
+    InvalidEntityValue,
     InvalidOtpChannel,
     WhatsappTemplateMissing,
     ZaloTemplateMissing,
@@ -45,13 +47,29 @@ CHANNELS = {
 }
 
 
-def _subject(body: dict[str, Any]) -> tuple[str, str]:
-    """(entity field, the OTP's key): one live OTP per entity and action."""
-    entity_type = str(body["entityType"]).upper()
-    field = "mobile" if entity_type == "MOBILE" else "email"
-    value = body["entityValue"]
-    clean = normalise.phone(value) if field == "mobile" else normalise.email(value)
-    return field, f"{entity_type}:{clean}:{body['action']}"
+def _entity(data: TenantData, body: dict[str, Any]) -> tuple[str, str]:
+    """(entity field, the entity's address as stored); a 400 naming entityValue (602) when
+    it cannot be read."""
+    field = "mobile" if str(body["entityType"]).upper() == "MOBILE" else "email"
+    try:
+        return field, customers.read_identifier(data, field, body["entityValue"], "entityValue")
+    except Unreadable as unreadable:
+        raise InvalidEntityValue(
+            f"{InvalidEntityValue.default_message}: {unreadable.message}", field="entityValue"
+        ) from None
+
+
+def subject_key(entity_type: str, address: str, action: Any) -> str:
+    """The OTP's key: one live OTP per entity (its address's key) and action."""
+    field = "mobile" if entity_type.upper() == "MOBILE" else "email"
+    key = normalise.phone(address) if field == "mobile" else normalise.email(address)
+    return f"{entity_type.upper()}:{key}:{action}"
+
+
+def _subject(data: TenantData, body: dict[str, Any]) -> tuple[str, str, str]:
+    """(entity field, its address, the OTP's key)."""
+    field, address = _entity(data, body)
+    return field, address, subject_key(str(body["entityType"]), address, body["action"])
 
 
 def _fill(template: str, code: str) -> str:
@@ -61,9 +79,9 @@ def _fill(template: str, code: str) -> str:
 @handlers("generateOtp")
 def generate_otp(ctx: Context) -> Reply:
     data, body, now = ctx.data, ctx.body, ctx.now
-    field, subject = _subject(body)
-    customer = customers.find(data, field, body["entityValue"])
-    deliveries = _deliveries(body, field, customer)
+    field, address, subject = _subject(data, body)
+    customer = customers.find(data, field, address)
+    deliveries = _deliveries(data, body, field, address, customer)
     tx = data.begin()
     live = data["otps"].get(subject)
     if live is not None and parse_iso(live["expires_at"]) > now:
@@ -98,7 +116,7 @@ def generate_otp(ctx: Context) -> Reply:
 
 
 def _deliveries(
-    body: dict[str, Any], entity_field: str, customer: Doc | None
+    data: TenantData, body: dict[str, Any], entity_field: str, entity: str, customer: Doc | None
 ) -> list[tuple[Channel, str]]:
     """(channel, address) for every requested channel; raises for a channel it cannot use."""
     deliveries: list[tuple[Channel, str]] = []
@@ -111,10 +129,11 @@ def _deliveries(
         for channel in CHANNELS[kind]:
             wanted = customers.RECIPIENT_FIELD[channel]
             given = requested.get("value") if kind != "BOTH" else None
+            where = f"channels[{index}].value"
             address = (
-                str(given).strip()
+                _channel_address(data, channel, given, where)
                 if given not in (None, "")
-                else str(body["entityValue"])
+                else entity
                 if wanted == entity_field
                 else (customer or {}).get(wanted)
             )
@@ -128,10 +147,21 @@ def _deliveries(
     return deliveries
 
 
+def _channel_address(data: TenantData, channel: Channel, given: Any, where: str) -> str:
+    """A channel's own `value`, read as its channel's address; 603 naming it when it
+    cannot be read."""
+    try:
+        return customers.recipient_address(data, channel, given, where)
+    except Unreadable as unreadable:
+        raise InvalidOtpChannel(
+            f"{InvalidOtpChannel.default_message}: {unreadable.message}", field=where
+        ) from None
+
+
 @handlers("validateOtp")
 def validate_otp(ctx: Context) -> Reply:
     data, body = ctx.data, ctx.body
-    _, subject = _subject(body)
+    _, _, subject = _subject(data, body)
     live = data["otps"].get(subject)
     valid = (
         live is not None

@@ -53,7 +53,7 @@ _ADD_EXTRAS = {"old_type": None, "new_type": None, "misc_info": None, "transacti
 
 def _customer_of(tx: Tx, given: dict[str, Any], where: str) -> Doc:
     """The customer an item names by id, mobile, email or external_id."""
-    found, named = customers.named_by(tx, given)
+    found, named = customers.named_by(tx, given, f"{where}.customer", UserNotRegistered)
     if not named:
         raise NoCustomerIdentifiers(
             "No customer identifiers passed: give customer.mobile, email, external_id or id",
@@ -80,7 +80,9 @@ def _add_v11(tx: Tx, ctx: Context, item: dict[str, Any], customer: Doc, where: s
         if base not in request_model.CHANGE_FIELD:
             raise _bad_base(kind, base, where)
         field = request_model.CHANGE_FIELD[base]
-        request_model.checked_old_value(customer, base, item.get("old_value"), f"{where}.old_value")
+        request_model.checked_old_value(
+            tx.data, customer, base, item.get("old_value"), f"{where}.old_value"
+        )
         fields["old_value"] = customer.get(field)
         fields["new_value"] = request_model.checked_new_value(
             tx, customer, base, item.get("new_value"), f"{where}.new_value"
@@ -200,7 +202,7 @@ def _failed_item(item: dict[str, Any], error: ApiError | None) -> dict[str, Any]
 def create_change_request(ctx: Context) -> Reply:
     customer = customers.by_id(ctx.data, ctx.path_params["customerId"], "customerId")
     base = ctx.body["baseType"]
-    request_model.checked_old_value(customer, base, ctx.body.get("oldValue"), "oldValue")
+    request_model.checked_old_value(ctx.data, customer, base, ctx.body.get("oldValue"), "oldValue")
     tx = ctx.data.begin()
     new_value = request_model.checked_new_value(
         tx, customer, base, ctx.body["newValue"], "newValue"

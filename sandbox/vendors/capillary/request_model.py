@@ -13,7 +13,8 @@ from sandbox.clock import iso
 from sandbox.engine import Category, Channel
 from sandbox.errors import InvalidInput
 from sandbox.http import Context
-from sandbox.store import Doc, Tx
+from sandbox.normalise import Unreadable
+from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.capillary import customers, messaging
 from sandbox.vendors.capillary.errors import (
     CapillaryError,
@@ -37,6 +38,10 @@ _EXISTS = {"mobile": NewMobileExists, "email": NewEmailExists, "external_id": Ne
 _CHANGE_CHANNEL = {"mobile": Channel.SMS, "email": Channel.EMAIL}
 
 
+# how a stored identifier compares (external ids: trimmed, any case, as before)
+_KEYS = {"mobile": normalise.phone, "email": normalise.email}
+
+
 class DuplicateRequest(CapillaryError):
     code = 9028
 
@@ -45,17 +50,20 @@ class InvalidCouponSeries(CapillaryError):
     code = 9017
 
 
-def checked_old_value(customer: Doc, base_type: str, old_value: Any, field: str) -> None:
-    """An old value, when given, must be the customer's current one (9012)."""
+def checked_old_value(
+    data: TenantData, customer: Doc, base_type: str, old_value: Any, field: str
+) -> None:
+    """An old value, when given, must be the customer's current one however written (9012)."""
     if old_value in (None, ""):
         return
     target = CHANGE_FIELD[base_type]
     current = customer.get(target)
-    same = (
-        normalise.phone(old_value) == normalise.phone(current or "")
-        if target == "mobile"
-        else str(old_value).strip().lower() == str(current or "").strip().lower()
-    )
+    try:
+        given = customers.read_identifier(data, target, old_value, field)
+    except Unreadable:
+        given = None
+    key = _KEYS.get(target, normalise.text)
+    same = given is not None and current is not None and key(given).lower() == key(current).lower()
     if not same:
         raise OldValueInvalid(
             f"Old value is invalid: {old_value} is not the customer's current {target}",
@@ -69,11 +77,11 @@ def checked_new_value(tx: Tx, customer: Doc, base_type: str, new_value: Any, fie
     text = "" if new_value is None else str(new_value).strip()
     if not text:
         raise NewValueInvalid("New value is invalid: it is empty", field=field)
-    if target == "mobile" and not customers.valid_mobile(text):
-        raise NewMobileInvalid(f"Requested new mobile is invalid: {text}", field=field)
-    if target == "email" and not customers.valid_email(text):
-        raise NewEmailInvalid(f"Requested new email ID is invalid: {text}", field=field)
-    value = customers.clean_identifier(target, text)
+    try:
+        value = customers.read_identifier(tx.data, target, text, field)
+    except Unreadable as unreadable:
+        refusal = NewMobileInvalid if target == "mobile" else NewEmailInvalid
+        raise refusal(f"{refusal.default_message}: {unreadable.message}", field=field) from None
     owner = customers.find(tx, target, value)
     if owner is not None and owner["id"] == customer["id"]:
         raise SameValue(f"Old value is same as new value: {value}", field=field)

@@ -14,6 +14,8 @@ from sandbox.vendors.capillary.envelopes import v11_batch, v11_each
 from sandbox.vendors.capillary.errors import (
     CapillaryError,
     CustomerNotFoundV11,
+    InvalidEmail,
+    InvalidMobile,
     item_status,
 )
 from sandbox.vendors.capillary.registry import handlers
@@ -29,11 +31,15 @@ class NoSubscriptionIdentifier(CapillaryError):
     code = 1104
 
 
+# an item's mobile or e-mail that cannot be read, as registration refuses it
+_UNREADABLE = {"mobile": InvalidMobile, "email": InvalidEmail}
+
+
 # --- v1.1 -------------------------------------------------------------------------------------
 @handlers("updateSubscriptionsV11")
 def update_subscriptions_v11(ctx: Context) -> Reply:
     def process(tx: Tx, item: dict[str, Any], where: str) -> dict[str, Any]:
-        customer, named = customers.named_by(tx, item)
+        customer, named = customers.named_by(tx, item, where, _UNREADABLE)
         if not named:
             raise NoSubscriptionIdentifier(
                 "Invalid identifier or no identifier passed: give one of mobile, email, "
@@ -90,7 +96,7 @@ def get_subscriptions_v11(ctx: Context) -> Reply:
     results: list[dict[str, Any]] = []
     failed = 0
     for field, value in wanted[: query.get("limit", 10)]:
-        customer = customers.find(ctx.data, field, value)
+        customer = customers.find_written(ctx.data, field, value, field)
         if customer is None:
             failed += 1
             missing = CustomerNotFoundV11(field=field)

@@ -1,10 +1,11 @@
 """The Blocklisted Subscriber API (seed 001): each sender has its own blocklist per channel
 type, and every message sent from that sender passes through it.
 
-An entry is keyed by (channel type, sender, recipient). Recipients are compared normalised:
-a phone number by its digits (`+52 55 0000 0000` is `+525500000000` is `525500000000`), an
-e-mail address case-insensitively; senders exactly (`528811` and `52881` are two senders).
-The entry keeps `to` as it was sent, as Messangi echoes it.
+An entry is keyed by (channel type, sender, recipient). Recipients are compared normalised
+(sandbox/normalise.py): a phone number by its digits with the country code (`+52 55 0000 0000`
+is `0052 55 0000-0000` is `525500000000`), an e-mail address by its key (any case, display
+name, angle brackets and trailing dot left out); senders trimmed, then exactly (`528811` and
+`52881` are two senders). The entry keeps `to` as it was sent, as Messangi echoes it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from typing import Any
 
 from sandbox import normalise
 from sandbox.engine import Channel
-from sandbox.errors import InvalidInput, NotFound
+from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData
+from sandbox.vendors.messangi.collections import entry_key, recipient_key
 from sandbox.vendors.messangi.envelope import nanos, ok
 from sandbox.vendors.messangi.registry import handlers
 
@@ -24,30 +26,24 @@ COLLECTION = "messangi_blocklist"
 SEQUENCE = "messangi_subscriber"
 
 
-def canonical(channel: str, to: str, field: str = "to") -> str:
-    """The recipient as the blocklist compares it; a phone on an EMAIL list (or the other
-    way round) is refused, naming `field`."""
-    if channel == Channel.EMAIL:
-        if not normalise.is_email(to):
-            raise InvalidInput(
-                f"{field}: {to!r} is not an e-mail address; EMAIL blocklists and sends take "
-                "e-mail addresses",
-                field=field,
-            )
-        return normalise.email(to)
-    if not normalise.is_phone(to):
-        raise InvalidInput(
-            f"{field}: {to!r} is not a phone number; {channel} blocklists and sends take "
-            "E.164 numbers (country code and up to 15 digits)",
-            field=field,
-        )
-    return normalise.e164(to)
+def read_recipient(channel: str, to: Any, field: str = "to") -> str:
+    """The recipient as written -> as a send records it: an e-mail address as read on EMAIL,
+    the number's digits with its country code on the others. A phone on an EMAIL list (or
+    the other way round), or anything unreadable, is refused naming `field`."""
+    try:
+        if channel == Channel.EMAIL:
+            return normalise.read_email(to, field)
+        return normalise.read_phone(to, field)
+    except normalise.Unreadable as unreadable:
+        takes = "e-mail addresses" if channel == Channel.EMAIL else "E.164 numbers"
+        raise normalise.Unreadable(
+            f"{unreadable.message}; {channel} blocklists and sends take {takes}", field=field
+        ) from None
 
 
-def entry_key(channel: str, sender: str, recipient: str) -> str:
-    """One string per (type, recipient, sender); neither type nor a canonical recipient holds
-    a newline, so the sender goes last and the key is unambiguous."""
-    return f"{channel}\n{recipient}\n{sender}"
+def canonical(channel: str, to: Any, field: str = "to") -> str:
+    """The recipient's key on the `channel` lists (`read_recipient`, then its key)."""
+    return recipient_key(channel, read_recipient(channel, to, field))
 
 
 def is_blocklisted(data: TenantData, channel: str, sender: str, recipient: str) -> bool:
@@ -71,18 +67,16 @@ def serial_of(entry_id: str) -> int:
     return serial if serial < SERIALS else 0
 
 
-def make_entry(
-    entry_id: str, given: dict[str, Any], recipient: str, source: str, stamp: str
-) -> Doc:
-    """An entry from a request or fixture item (`to`, `type`, `from`, optional `reason`);
-    `source` is where it came from (API or FIXTURE), as Messangi's UI shows it."""
+def make_entry(entry_id: str, given: dict[str, Any], sender: str, source: str, stamp: str) -> Doc:
+    """An entry from a request or fixture item (`to`, `type`, optional `reason`) and its
+    sender, read; `source` is where it came from (API or FIXTURE), as Messangi's UI shows
+    it. Its key is computed by the collection (collections.py)."""
     return {
         "id": entry_id,
-        "key": entry_key(given["type"], given["from"], recipient),
         "to": given["to"],
         "reason": given.get("reason") or "UNSUBSCRIBED",
         "type": given["type"],
-        "from": given["from"],
+        "from": sender,
         "source": source,
         "date": stamp,
     }
@@ -103,13 +97,14 @@ def add_subscriber(ctx: Context) -> Reply:
     """Adding an entry that exists answers that entry: nothing is added twice."""
     body = ctx.body
     recipient = canonical(body["type"], body["to"])
+    sender = normalise.read_sender(body["from"], "from")
     data = ctx.data
-    existing = data[COLLECTION].by("key", entry_key(body["type"], body["from"], recipient))
+    existing = data[COLLECTION].by("key", entry_key(body["type"], sender, recipient))
     if existing is not None:
         return ok(ctx, public(existing))
     tx = data.begin()
     entry_id = object_id(ctx.now, tx.next_id(SEQUENCE))
-    entry = tx.put(COLLECTION, make_entry(entry_id, body, recipient, "API", ctx.stamp))
+    entry = tx.put(COLLECTION, make_entry(entry_id, body, sender, "API", ctx.stamp))
     tx.commit()
     return ok(ctx, public(entry))
 
@@ -118,7 +113,8 @@ def add_subscriber(ctx: Context) -> Reply:
 def get_subscriber(ctx: Context) -> Reply:
     query = ctx.query
     recipient = canonical(query["type"], query["to"])
-    entry = ctx.data[COLLECTION].by("key", entry_key(query["type"], query["from"], recipient))
+    sender = normalise.read_sender(query["from"], "from")
+    entry = ctx.data[COLLECTION].by("key", entry_key(query["type"], sender, recipient))
     if entry is None:
         raise NotFound(
             f"to: {query['to']} is not on the {query['type']} blocklist of sender {query['from']}",

@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sandbox import normalise
 from sandbox.clock import EARLIEST, iso, valid_time
 from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
 from sandbox.vendors.messangi import blocklist
+from sandbox.vendors.messangi.collections import entry_key
 
 
 def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
@@ -23,7 +25,8 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
     for index, given in enumerate(section.get("blocklist") or []):
         where = f"messangi.blocklist[{index}]"
         recipient = blocklist.canonical(given["type"], given["to"], f"{where}.to")
-        key = blocklist.entry_key(given["type"], given["from"], recipient)
+        sender = normalise.read_sender(given["from"], f"{where}.from")
+        key = entry_key(given["type"], sender, recipient)
         if key in entries:
             continue
         # ids the fixture decides: entry n is 0000000000000000000000n (in hex)
@@ -33,7 +36,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
         ids.add(entry_id)
         date = valid_time(given["date"], f"{where}.date") if given.get("date") else stamp
         entries[key] = blocklist.make_entry(
-            entry_id, given, recipient, given.get("source", "FIXTURE"), date
+            entry_id, given, sender, given.get("source", "FIXTURE"), date
         )
     serials = [blocklist.serial_of(entry["id"]) for entry in entries.values()]
     return {

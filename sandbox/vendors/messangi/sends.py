@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sandbox import normalise
 from sandbox.engine import Category, Channel, Facts, Intent, Status
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData
 from sandbox.vendors.messangi import blocklist
+from sandbox.vendors.messangi.collections import recipient_key
 from sandbox.vendors.messangi.envelope import nanos, ok
 from sandbox.vendors.messangi.registry import handlers
 
@@ -69,18 +71,22 @@ def decision_inputs(
     to: str,
     now: datetime,
 ) -> tuple[Intent, Facts]:
-    """What a send from `sender` to `to` is decided on: the message, and whether the
-    recipient is on that sender's blocklist for the channel (a send and `explain` alike)."""
-    recipient = blocklist.canonical(channel, to)
+    """What a send from `sender` to `to` is decided on: the message (`to` in E.164 on phone
+    channels, as Messangi answers it; the address as read on e-mail; the sender trimmed),
+    and whether the recipient is on that sender's blocklist for the channel (a send and
+    `explain` alike)."""
+    address = blocklist.read_recipient(channel, to)
+    sender = normalise.read_sender(sender, "from")
     intent = Intent(
         vendor="messangi",
         operation=operation,
         channel=channel,
         category=category,
         priority=None,
-        to=recipient if channel is not Channel.EMAIL else to.strip(),
+        to=address if channel is Channel.EMAIL else "+" + address,
         sender=sender,
     )
+    recipient = recipient_key(channel, address)
     blocked = blocklist.is_blocklisted(data, channel, sender, recipient)
     return intent, Facts(now=now, sender_blocklisted=blocked)
 

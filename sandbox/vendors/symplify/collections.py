@@ -5,8 +5,8 @@ by its address ("what if"), and a list send walks the list's contacts."""
 
 from __future__ import annotations
 
-from sandbox import normalise
 from sandbox.store.collection import CollectionSpec
+from sandbox.vendors.symplify.addresses import address_key
 
 ACCOUNTS = CollectionSpec("symplify_accounts")
 LISTS = CollectionSpec("symplify_lists", multi=("account",), shared=("account",))
@@ -18,9 +18,11 @@ CONTACTS = CollectionSpec(
         "on_list": lambda c: (c["account"], c["list_id"], c["original_id"]),
         "list": lambda c: (c["account"], c["list_id"]),
         "original": lambda c: (c["account"], c["original_id"]),
-        "email": lambda c: (c["account"], normalise.email(c["email"])) if c.get("email") else None,
+        "email": lambda c: (
+            (c["account"], address_key("email", c["email"])) if c.get("email") else None
+        ),
         "mobile": lambda c: (
-            (c["account"], normalise.phone(c["mobile"])) if c.get("mobile") else None
+            (c["account"], address_key("mobile", c["mobile"])) if c.get("mobile") else None
         ),
     },
     shared=("account",),

@@ -12,13 +12,13 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any
 
-from sandbox import normalise
 from sandbox.clock import epoch_ms
 from sandbox.engine import Channel
 from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import CONTACTS, path_list
+from sandbox.vendors.symplify.addresses import read_address
 from sandbox.vendors.symplify.registry import handlers
 
 CONTACT_IDS_START = 2_047_800_001
@@ -81,17 +81,11 @@ OPT_OUTS = {
 def checked(
     given: dict[str, Any], email_field: str, mobile_field: str
 ) -> tuple[str | None, str | None]:
-    """The contact's e-mail address and mobile number, refused when malformed."""
-    email = given.get(email_field)
-    mobile = given.get(mobile_field)
-    if email is not None and not normalise.is_email(email):
-        raise InvalidInput(f"{email_field}: {email!r} is not an e-mail address", field=email_field)
-    if mobile is not None and not normalise.is_phone(mobile):
-        raise InvalidInput(
-            f"{mobile_field}: {mobile!r} is not a mobile number with country code",
-            field=mobile_field,
-        )
-    return (email.strip() if email else None), (mobile.strip() if mobile else None)
+    """The contact's e-mail address and mobile number as stored (`read_address`)."""
+    return (
+        read_address("email", given.get(email_field), email_field),
+        read_address("mobile", given.get(mobile_field), mobile_field),
+    )
 
 
 def new_contact(
@@ -185,11 +179,12 @@ def update_contact(ctx: Context) -> Reply:
     given = {
         k: v for k, v in body.items() if k in {"emailAddress", "mobileNumber"} and v is not None
     }
-    checked(given, "emailAddress", "mobileNumber")
+    email, mobile = checked(given, "emailAddress", "mobileNumber")
+    read = {"emailAddress": email, "mobileNumber": mobile}
     updated = dict(contact)
     for name, stored in _UPDATABLE.items():
         if name in body:
-            value = body[name]
+            value = read.get(name) or body[name]
             if value in (None, False, ""):
                 updated.pop(stored, None)  # empty fields are left out, as new_contact does
             else:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sandbox import normalise
 from sandbox.engine import Category, Facts, Intent
 from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
 from sandbox.vendor import Probe
 from sandbox.vendors.symplify.accounts import ACCOUNTS, CONTACTS, LISTS, list_key
+from sandbox.vendors.symplify.addresses import address_key, read_address
 from sandbox.vendors.symplify.sends import ADDRESS, contact_facts
 
 CHANNELS = frozenset(ADDRESS)
@@ -24,15 +24,9 @@ def explain(data: TenantData, probe: Probe, now: datetime) -> tuple[Intent, Fact
         )
     listed = _list(data, probe.list_id)
     field = ADDRESS[probe.channel]
-    valid, norm, noun = (
-        (normalise.is_email, normalise.email, "an e-mail address")
-        if field == "email"
-        else (normalise.is_phone, normalise.phone, "a mobile number")
-    )
-    if not valid(probe.to):
-        raise InvalidInput(f"to: {probe.to!r} is not {noun}", field="to")
+    to = read_address(field, probe.to, "to") or ""
     # the account's contacts with that address (an index), then the one on this list
-    with_address = data[CONTACTS].all_by(field, (listed["account"], norm(probe.to)))
+    with_address = data[CONTACTS].all_by(field, (listed["account"], address_key(field, to)))
     contact = next((c for c in with_address if c["list_id"] == listed["list_id"]), None)
     intent = Intent(
         vendor="symplify",
@@ -40,7 +34,7 @@ def explain(data: TenantData, probe: Probe, now: datetime) -> tuple[Intent, Fact
         channel=probe.channel,
         category=probe.category or Category.PROMOTIONAL,
         priority=None,
-        to=probe.to,
+        to=to,
     )
     return intent, contact_facts(contact, listed["list_id"], probe.channel, now)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sandbox import normalise
 from sandbox.errors import InvalidInput
+from sandbox.vendors.symplify.addresses import read_address
 
 # a CSV column (lower case) -> the contact's stored field
 FIELDS = {
@@ -28,6 +29,8 @@ FIELDS = {
     "mobileunsubscribed": "mobile_unsubscribed",
 }
 FLAGS = frozenset({"unsubscribed", "mobile_unsubscribed"})
+# the columns that hold an address, read as the contacts API reads them
+ADDRESSES = frozenset({"email", "mobile"})
 TRUE = frozenset({"true", "1", "yes", "y"})
 FALSE = frozenset({"false", "0", "no", "n", ""})
 MAX_LENGTH = {"original_id": 200, "email": 320, "mobile": 32, "firstname": 200, "lastname": 200}
@@ -247,12 +250,11 @@ def _contact(values: list[str], columns: list[tuple[str, str, str]], line: int) 
             continue
         if len(value) > MAX_LENGTH[stored]:
             return Problem(line, name, f"{name}: longer than {MAX_LENGTH[stored]} characters")
-        if stored == "email" and value and not normalise.is_email(value):
-            return Problem(line, name, f"{name}: {value!r} is not an e-mail address")
-        if stored == "mobile" and value and not normalise.is_phone(value):
-            return Problem(
-                line, name, f"{name}: {value!r} is not a mobile number with country code"
-            )
+        if stored in ADDRESSES and value:
+            try:
+                value = read_address(stored, value, name) or ""
+            except normalise.Unreadable as unreadable:
+                return Problem(line, name, unreadable.message)
         contact[stored] = value or None
     if not contact["original_id"]:
         return Problem(line, "originalId", "originalId: empty (every row needs one)")

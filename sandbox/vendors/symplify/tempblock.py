@@ -21,6 +21,7 @@ from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import CONTACTS, account, get_list
+from sandbox.vendors.symplify.addresses import address_key
 from sandbox.vendors.symplify.contacts import active_block, block_end_ms
 from sandbox.vendors.symplify.registry import handlers
 
@@ -69,7 +70,8 @@ def find(ctx: Context, search: Search) -> list[Doc]:
     contacts = ctx.data[CONTACTS]
     found: list[Doc]
     if search.by_email:
-        found = contacts.all_by("email", (account_id, normalise.email(search.value)))
+        address = normalise.read_email(search.value, "searchValue")
+        found = contacts.all_by("email", (account_id, address_key("email", address)))
         if search.list_id is not None:
             found = [c for c in found if c["list_id"] == search.list_id]
     elif search.list_id is None:
