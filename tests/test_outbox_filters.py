@@ -143,6 +143,26 @@ def test_filter_by_sender(sent: Tenant) -> None:
     assert listed(sent, **{"from": "999"}) == []
 
 
+def test_a_sender_matches_only_itself_letters_and_all(tenant: Tenant) -> None:
+    """Senders compare trimmed, then exactly (README, How addresses are matched): the digits
+    of an alphanumeric sender are not the sender, so `from=OTHER1` finds nothing sent from
+    SHOP1 or ACME1 (it found both); likewise a WeChat id is not its digits."""
+    for sender in ("SHOP1", "ACME1"):
+        body = {"from": sender, "to": "+525500000000", "text": sender, "type": "MT"}
+        answer = tenant.http.post(MESSANGI, json=body, headers=tenant.messangi_auth())
+        assert answer.status_code == 200, answer.text
+    assert listed(tenant, **{"from": "OTHER1"}) == []
+    assert listed(tenant, **{"from": "ACME1"}) == ["ACME1"]
+    assert listed(tenant, **{"from": " SHOP1 "}) == ["SHOP1"]
+    wechat = {"wechatMessage": [{"receiver": r, "template": r} for r in ("oWX-123", "oAB-123")]}
+    answer = tenant.http.post(
+        "/capillary/v2/communications/wechat", json=wechat, headers=tenant.capillary_auth()
+    )
+    assert answer.status_code == 200, answer.text
+    assert [m["to"] for m in tenant.outbox(to="oWX-123")] == ["oWX-123"]
+    assert tenant.outbox(to="oZZ-123") == []
+
+
 def test_filter_by_customer_and_contact(sent: Tenant) -> None:
     assert listed(sent, customer_id=str(BLOCKED)) == ["one"]
     assert listed(sent, customer_id=str(ACTIVE), category="PROMOTIONAL") == ["two"]
