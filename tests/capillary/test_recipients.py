@@ -410,3 +410,45 @@ def test_a_fixture_is_stored_in_the_normal_form_and_its_snapshot_loads_back(
         assert tenant.snapshot()["capillary"]["customers"] == written["customers"]
     finally:
         tenant.delete()
+
+
+def test_a_declared_pending_change_takes_the_new_number_in_its_normal_form(
+    sandbox: Sandbox,
+) -> None:
+    """A pending change a document declares is read as the API reads a new value (a national
+    number in the org's country): approved, the blocked customer is found by every spelling
+    of the new number. (Its new value was kept as written, `0 90000 12345`, whose key is not
+    `919000012345`: a send to +91 90000 12345 was DELIVERED to the blocked customer.)"""
+    section = {
+        "status_labels": [{"name": "Off", "block_communications": True}],
+        "customers": [{"id": 1, "mobile": "919353491050", "status_label": "Off"}],
+        "requests": [
+            {
+                "id": 13_000_001,
+                "customer_id": "1",
+                "status": "PENDING",
+                "type": "CHANGE_IDENTIFIER",
+                "base_type": "MOBILE",
+                "new_value": "0 90000 12345",
+                "requested_on": "2026-01-01T00:00:00Z",
+            }
+        ],
+    }
+    tenant = sandbox.create_tenant({"capillary": section})
+    cap = Cap(tenant.http, tenant, tenant.capillary_auth())
+    try:
+        declared = tenant.snapshot()["capillary"]["requests"][0]
+        assert declared["new_value"] == "919000012345"
+        approved = cap.call("PUT", "/v2/changeRequest/13000001", {"status": "APPROVED"})
+        assert approved.status_code == 200, approved.text
+        tenant.clear_outbox()
+        for written in ("+91 90000 12345", "09000012345", "919000012345"):
+            sent = cap.post(
+                "/v2/communications/sendMessage?channel=sms", send_message("sms", written)
+            )
+            assert sent.status_code == 200, sent.text
+        assert [(m["customer_id"], m["status"]) for m in tenant.outbox()] == [
+            ("1", "SUPPRESSED")
+        ] * 3
+    finally:
+        tenant.delete()
