@@ -233,6 +233,21 @@ def test_paging_counts_every_match(sent: Tenant) -> None:
     assert customer == {"items": [], "total": 1}
 
 
+@pytest.mark.parametrize("filters", [{}, {"customer_id": str(BLOCKED)}, {"vendor": "capillary"}])
+def test_an_offset_past_what_the_outbox_can_page_is_a_400_naming_it(
+    sent: Tenant, filters: dict[str, str]
+) -> None:
+    """The largest offset is an empty page; one past it a 400 naming `offset` (an offset
+    past 2**63 answered 500: the page is cut from the newest messages by islice)."""
+    largest = 2**53 - 1
+    last = sent.http.get(f"{sent.control}/outbox", params={**filters, "offset": largest})
+    assert last.status_code == 200, last.text
+    assert last.json()["items"] == []
+    for beyond in (2**53, 10**20):
+        error = refused(sent.http, f"{sent.control}/outbox", **filters, offset=beyond)
+        assert error["field"] == "offset", error
+
+
 def test_a_contact_survives_a_snapshot_round_trip(sandbox: Sandbox, sent: Tenant) -> None:
     copy = sandbox.create_tenant(sent.snapshot())
     try:
