@@ -10,6 +10,7 @@ from sandbox import normalise
 from sandbox.clock import iso, parse_iso
 from sandbox.engine import Channel
 from sandbox.store import Doc, TenantData, Tx
+from sandbox.vendors.capillary.collections import CUSTOMERS
 from sandbox.vendors.capillary.errors import CapillaryError, CustomerNotFound, InvalidIdentifier
 
 CUSTOMER_IDS_START = 565_000_001
@@ -65,6 +66,13 @@ def read_in(within: normalise.Country | None, field: str, value: Any, where: str
     if field == "email":
         return normalise.read_email(value, where)
     return str(value).strip()
+
+
+def identifier_key(field: str, value: Any) -> str:
+    """How a stored identifier compares: the customers' index's own key (a mobile's digits,
+    an e-mail's key, other identifiers trimmed)."""
+    key = CUSTOMERS.normalise.get(field)
+    return str(key(value)) if key is not None else normalise.text(value)
 
 
 def recipient_address(data: TenantData, channel: Channel, text: str, where: str) -> str:

@@ -103,8 +103,6 @@ def _otp(record: Doc, where: str, known: _Known) -> Doc:
 # the base types of a goodwill request a document may give (the schema's, COUPON aside)
 _GOODWILL_BASES = frozenset({"POINTS", "COUPONS"})
 
-# how a customer's identifiers compare when the fixture is checked for repeats
-_KEYS = {"mobile": normalise.phone, "email": normalise.email}
 # The section keeps the name `requests` (tenant documents written before say so).
 _RECORDS = {
     "status_log": _Records(
@@ -149,7 +147,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
             customer_id, next_id = next_id, next_id + 1
         identifiers = _identifiers(given, where, within)
         for field, value in [("id", str(customer_id)), *identifiers.items()]:
-            key = (field, _KEYS.get(field, str.lower)(value))
+            key = (field, customers.identifier_key(field, value).lower())
             if key in seen:
                 raise InvalidInput(
                     f"{where}.{field}: {value!r} is already used by customers[{seen[key]}]",
