@@ -118,7 +118,7 @@ def matcher(filters: Mapping[str, Any]) -> Match | None:
     for name in filters:
         if name not in FILTERS:
             raise InvalidInput(spelling.unknown("filter", name, FILTERS), field=name)
-    given = {name: value for name, value in filters.items() if value not in (None, "")}
+    given = {name: value for name, value in filters.items() if not _blank(value)}
     checks: list[Match] = [_equal(name, given[name]) for name in EXACT if name in given]
     # the recipient however written; the sender trimmed, then exactly (as blocklists do)
     for name, key in (("to", recipient_key), ("from", normalise.text)):
@@ -136,6 +136,10 @@ def matcher(filters: Mapping[str, Any]) -> Match | None:
     if len(checks) == 1:
         return checks[0]
     return lambda doc: all(check(doc) for check in checks)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _equal(name: str, value: Any) -> Match:

@@ -154,6 +154,8 @@ def test_a_sender_matches_only_itself_letters_and_all(tenant: Tenant) -> None:
     assert listed(tenant, **{"from": "OTHER1"}) == []
     assert listed(tenant, **{"from": "ACME1"}) == ["ACME1"]
     assert listed(tenant, **{"from": " SHOP1 "}) == ["SHOP1"]
+    # a blank filter filters nothing (it found every message without a sender)
+    assert len(listed(tenant, **{"from": "  "})) == len(listed(tenant)) == 2
     wechat = {"wechatMessage": [{"receiver": r, "template": r} for r in ("oWX-123", "oAB-123")]}
     answer = tenant.http.post(
         "/capillary/v2/communications/wechat", json=wechat, headers=tenant.capillary_auth()
