@@ -66,11 +66,20 @@ def record(
     return message, decision
 
 
+# a letter: what no phone number holds (a WeChat id, an alphanumeric sender)
+_LETTER = re.compile(r"[^\W\d_]")
+
+
 def recipient_key(value: str) -> str:
     """The same recipient however it was written (sandbox/normalise.py's keys): an e-mail
     address in any case, without display name or trailing dot; a number's digits with the
-    country code (`+`, `00`, spaces, dashes, dots and parentheses read away)."""
-    return normalise.email(value) if "@" in value else normalise.phone(value) or value.strip()
+    country code (`+`, `00`, spaces, dashes, dots and parentheses read away); anything with
+    a letter (a WeChat id) trimmed, as it is: its digits are not it."""
+    if "@" in value:
+        return normalise.email(value)
+    if _LETTER.search(value) is not None:
+        return normalise.text(value)
+    return normalise.phone(value) or value.strip()
 
 
 def page(
@@ -109,11 +118,12 @@ def matcher(filters: Mapping[str, Any]) -> Match | None:
     for name in filters:
         if name not in FILTERS:
             raise InvalidInput(spelling.unknown("filter", name, FILTERS), field=name)
-    given = {name: value for name, value in filters.items() if value not in (None, "")}
+    given = {name: value for name, value in filters.items() if not _blank(value)}
     checks: list[Match] = [_equal(name, given[name]) for name in EXACT if name in given]
-    for name in ("to", "from"):
+    # the recipient however written; the sender trimmed, then exactly (as blocklists do)
+    for name, key in (("to", recipient_key), ("from", normalise.text)):
         if name in given:
-            checks.append(_same_address(name, recipient_key(str(given[name]))))
+            checks.append(_same(name, key, given[name]))
     since = _bound(given, "since")
     until = _bound(given, "until")
     if since is not None or until is not None:
@@ -128,12 +138,17 @@ def matcher(filters: Mapping[str, Any]) -> Match | None:
     return lambda doc: all(check(doc) for check in checks)
 
 
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _equal(name: str, value: Any) -> Match:
     return lambda doc: doc.get(name) == value
 
 
-def _same_address(name: str, key: str) -> Match:
-    return lambda doc: recipient_key(doc.get(name) or "") == key
+def _same(name: str, key: Callable[[str], str], value: Any) -> Match:
+    wanted = key(str(value))
+    return lambda doc: key(doc.get(name) or "") == wanted
 
 
 def _has_text(text: str) -> Match:

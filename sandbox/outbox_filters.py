@@ -11,7 +11,7 @@ FILTERS = {
     "vendor": "the vendor",
     "channel": "the channel (SMS, EMAIL, WHATSAPP, ...)",
     "to": "the recipient, the same however written (phone digits, e-mail in any case)",
-    "from": "the sender, compared as the recipient is",
+    "from": "the sender, trimmed, then compared exactly (as the blocklists compare it)",
     "customer_id": "the customer's id (a vendor with customer records)",
     "contact": "the contact, by the vendor's id for it (an originalId)",
     "status": "DELIVERED or SUPPRESSED",

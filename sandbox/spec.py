@@ -235,7 +235,7 @@ class Operation:
         for items_schema, items, path in long_lists:
             validator = self._items_validators.get(id(items_schema))
             if validator is None:
-                validator = self._items_validators[id(items_schema)] = _compile(items_schema)
+                validator = self._items_validators[id(items_schema)] = compile_schema(items_schema)
             for start in range(0, len(items), _SLICE):
                 for index in range(start, min(start + _SLICE, len(items))):
                     if not validator.is_valid(items[index]):
@@ -357,11 +357,10 @@ def _error_code(schema: Any, schema_path: list[Any]) -> int | str | None:
     return code
 
 
-def _compile(schema: dict[str, Any]) -> Any:
+def compile_schema(schema: dict[str, Any]) -> Any:
+    """A validator of `schema`: a parameter's, a body's, or one an operation names in an x-
+    extension (`format` is not checked)."""
     return jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
-
-
-compile_schema = _compile  # a validator for a schema of an operation's own (an x- extension)
 
 
 def compile_document(
@@ -387,7 +386,7 @@ def compile_document(
                     location=p["in"],
                     required=bool(p.get("required", p["in"] == "path")),
                     schema=p.get("schema", {}),
-                    validator=_compile(p.get("schema", {})),
+                    validator=compile_schema(p.get("schema", {})),
                 )
                 for p in params
                 if p["in"] in {"query", "path"}  # headers: each vendor's authenticate reads them
@@ -411,7 +410,7 @@ def compile_document(
                     parameters=parameters,
                     body_schema=schema,
                     body_required=bool(body and body.get("required")),
-                    body_validator=_compile(schema) if schema is not None else None,
+                    body_validator=compile_schema(schema) if schema is not None else None,
                     item_pointers=tuple(tuple(p.strip("/").split("/")) for p in pointers),
                     unwrap=op.get("x-sandbox-unwrap"),
                     accepts_yaml=any("yaml" in media_type for media_type in media),

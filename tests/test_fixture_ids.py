@@ -223,6 +223,25 @@ DUPLICATES = [
         "capillary.otps[1].created_id",
     ),
     (document(scheduled=[scheduled("2"), scheduled("2")]), "scheduled[1].id"),
+    # one subject written two ways: the load reads both into one key, which the second
+    # would silently take (its first record dropped)
+    (
+        document(otps=[otp(3), otp(4, mobile="+91 99882 21100")]),
+        "capillary.otps[1].subject",
+    ),
+    (
+        document(otps=[otp(3), otp(4, mobile="09988221100")]),
+        "capillary.otps[1].subject",
+    ),
+    (
+        document(
+            otps=[
+                {**otp(3), "subject": "EMAIL:tom@example.com:LOGIN"},
+                {**otp(4), "subject": "EMAIL:Tom <TOM@Example.com.>:LOGIN"},
+            ]
+        ),
+        "capillary.otps[1].subject",
+    ),
 ]
 
 

@@ -143,6 +143,28 @@ def test_filter_by_sender(sent: Tenant) -> None:
     assert listed(sent, **{"from": "999"}) == []
 
 
+def test_a_sender_matches_only_itself_letters_and_all(tenant: Tenant) -> None:
+    """Senders compare trimmed, then exactly (README, How addresses are matched): the digits
+    of an alphanumeric sender are not the sender, so `from=OTHER1` finds nothing sent from
+    SHOP1 or ACME1 (it found both); likewise a WeChat id is not its digits."""
+    for sender in ("SHOP1", "ACME1"):
+        body = {"from": sender, "to": "+525500000000", "text": sender, "type": "MT"}
+        answer = tenant.http.post(MESSANGI, json=body, headers=tenant.messangi_auth())
+        assert answer.status_code == 200, answer.text
+    assert listed(tenant, **{"from": "OTHER1"}) == []
+    assert listed(tenant, **{"from": "ACME1"}) == ["ACME1"]
+    assert listed(tenant, **{"from": " SHOP1 "}) == ["SHOP1"]
+    # a blank filter filters nothing (it found every message without a sender)
+    assert len(listed(tenant, **{"from": "  "})) == len(listed(tenant)) == 2
+    wechat = {"wechatMessage": [{"receiver": r, "template": r} for r in ("oWX-123", "oAB-123")]}
+    answer = tenant.http.post(
+        "/capillary/v2/communications/wechat", json=wechat, headers=tenant.capillary_auth()
+    )
+    assert answer.status_code == 200, answer.text
+    assert [m["to"] for m in tenant.outbox(to="oWX-123")] == ["oWX-123"]
+    assert tenant.outbox(to="oZZ-123") == []
+
+
 def test_filter_by_customer_and_contact(sent: Tenant) -> None:
     assert listed(sent, customer_id=str(BLOCKED)) == ["one"]
     assert listed(sent, customer_id=str(ACTIVE), category="PROMOTIONAL") == ["two"]
@@ -211,6 +233,21 @@ def test_paging_counts_every_match(sent: Tenant) -> None:
         f"{sent.control}/outbox", params={"customer_id": str(BLOCKED), "offset": 1}
     ).json()
     assert customer == {"items": [], "total": 1}
+
+
+@pytest.mark.parametrize("filters", [{}, {"customer_id": str(BLOCKED)}, {"vendor": "capillary"}])
+def test_an_offset_past_what_the_outbox_can_page_is_a_400_naming_it(
+    sent: Tenant, filters: dict[str, str]
+) -> None:
+    """The largest offset is an empty page; one past it a 400 naming `offset` (an offset
+    past 2**63 answered 500: the page is cut from the newest messages by islice)."""
+    largest = 2**53 - 1
+    last = sent.http.get(f"{sent.control}/outbox", params={**filters, "offset": largest})
+    assert last.status_code == 200, last.text
+    assert last.json()["items"] == []
+    for beyond in (2**53, 10**20):
+        error = refused(sent.http, f"{sent.control}/outbox", **filters, offset=beyond)
+        assert error["field"] == "offset", error
 
 
 def test_a_contact_survives_a_snapshot_round_trip(sandbox: Sandbox, sent: Tenant) -> None:

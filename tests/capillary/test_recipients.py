@@ -4,12 +4,14 @@ finds them; what cannot be read is a 400 naming the field and changes nothing.""
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from sandbox.testing import Sandbox
+from sandbox.testing import Sandbox, in_process
 
 from .helpers import (
     BLOCKED,
@@ -410,3 +412,73 @@ def test_a_fixture_is_stored_in_the_normal_form_and_its_snapshot_loads_back(
         assert tenant.snapshot()["capillary"]["customers"] == written["customers"]
     finally:
         tenant.delete()
+
+
+def test_a_declared_pending_change_takes_the_new_number_in_its_normal_form(
+    sandbox: Sandbox,
+) -> None:
+    """A pending change a document declares is read as the API reads a new value (a national
+    number in the org's country): approved, the blocked customer is found by every spelling
+    of the new number. (Its new value was kept as written, `0 90000 12345`, whose key is not
+    `919000012345`: a send to +91 90000 12345 was DELIVERED to the blocked customer.)"""
+    section = {
+        "status_labels": [{"name": "Off", "block_communications": True}],
+        "customers": [{"id": 1, "mobile": "919353491050", "status_label": "Off"}],
+        "requests": [
+            {
+                "id": 13_000_001,
+                "customer_id": "1",
+                "status": "PENDING",
+                "type": "CHANGE_IDENTIFIER",
+                "base_type": "MOBILE",
+                "new_value": "0 90000 12345",
+                "requested_on": "2026-01-01T00:00:00Z",
+            }
+        ],
+    }
+    tenant = sandbox.create_tenant({"capillary": section})
+    cap = Cap(tenant.http, tenant, tenant.capillary_auth())
+    try:
+        declared = tenant.snapshot()["capillary"]["requests"][0]
+        assert declared["new_value"] == "919000012345"
+        approved = cap.call("PUT", "/v2/changeRequest/13000001", {"status": "APPROVED"})
+        assert approved.status_code == 200, approved.text
+        tenant.clear_outbox()
+        for written in ("+91 90000 12345", "09000012345", "919000012345"):
+            sent = cap.post(
+                "/v2/communications/sendMessage?channel=sms", send_message("sms", written)
+            )
+            assert sent.status_code == 200, sent.text
+        assert [(m["customer_id"], m["status"]) for m in tenant.outbox()] == [
+            ("1", "SUPPRESSED")
+        ] * 3
+    finally:
+        tenant.delete()
+
+
+EARLIER = Path(__file__).parents[1] / "data" / "tenants" / "2ed6c79"
+
+
+@pytest.mark.parametrize("written", ["09353491050", "919353491050", "+91 93534 91050"])
+def test_a_mobile_an_earlier_release_stored_as_a_national_number_is_still_found(
+    tmp_path: Path, written: str
+) -> None:
+    """An earlier release stored a fixture's `09353491050` as those digits, and its data
+    directory loads as it is (no fixture is read again): the blocked customer is found by
+    every spelling of the number in the org's country, the one the earlier release matched
+    included. (Every send to them was DELIVERED after the upgrade.)"""
+    shutil.copytree(EARLIER / "national", tmp_path / "tenants" / "national")
+    with in_process(data_dir=tmp_path) as sandbox:
+        tenant = sandbox.tenant("national")
+        cap = Cap(tenant.http, tenant, tenant.capillary_auth())
+        sent = cap.post("/v2/communications/sendMessage?channel=sms", send_message("sms", written))
+        message = _only_message(cap, sent)
+        assert (message["customer_id"], message["status"]) == ("1", "SUPPRESSED"), message
+        found = cap.lookup(written, "mobile")
+        assert found.json()["entity"] == 1, found.text
+        registered = cap.post(
+            "/v2/customers",
+            {"profiles": [{"identifiers": [{"type": "mobile", "value": written}]}]},
+        )
+        assert registered.status_code == 400, registered.text
+        assert 8006 in codes_of(registered.json())  # already exists: not a second customer

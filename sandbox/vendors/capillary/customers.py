@@ -10,6 +10,7 @@ from sandbox import normalise
 from sandbox.clock import iso, parse_iso
 from sandbox.engine import Channel
 from sandbox.store import Doc, TenantData, Tx
+from sandbox.vendors.capillary.collections import CUSTOMERS
 from sandbox.vendors.capillary.errors import CapillaryError, CustomerNotFound, InvalidIdentifier
 
 CUSTOMER_IDS_START = 565_000_001
@@ -67,6 +68,13 @@ def read_in(within: normalise.Country | None, field: str, value: Any, where: str
     return str(value).strip()
 
 
+def identifier_key(field: str, value: Any) -> str:
+    """How a stored identifier compares: the customers' index's own key (a mobile's digits,
+    an e-mail's key, other identifiers trimmed)."""
+    key = CUSTOMERS.normalise.get(field)
+    return str(key(value)) if key is not None else normalise.text(value)
+
+
 def recipient_address(data: TenantData, channel: Channel, text: str, where: str) -> str:
     """The recipient address of a send on `channel`, as stored (a WeChat id is any text);
     `normalise.Unreadable` naming `where` when it cannot be read."""
@@ -87,7 +95,7 @@ def find(source: TenantData | Tx, field: str, value: Any) -> Doc | None:
         )
     if field not in {"mobile", "email", "external_id", "wechat"} or value in (None, ""):
         return None
-    found = data["customers"].by(field, value)
+    found = _by(data, field, value)
     if found is not None and isinstance(source, Tx):
         return source.get("customers", found["id"])  # this transaction may have changed it
     return found
@@ -157,7 +165,32 @@ def by_id(data: TenantData, customer_id: int, field: str) -> Doc:
 
 def find_recipient(data: TenantData, channel: Channel, to: str) -> Doc | None:
     """The customer whose address on `channel` is `to`, as stored (`recipient_address`)."""
-    return data["customers"].by(RECIPIENT_FIELD[channel], to) if to else None
+    return _by(data, RECIPIENT_FIELD[channel], to) if to else None
+
+
+def _by(data: TenantData, field: str, value: Any) -> Doc | None:
+    """The customer the index finds under `value`; for a mobile it does not find, the one
+    an earlier release stored under the national digits of that number (`09353491050` for
+    `919353491050` in India: it kept a mobile's digits as written, and a data directory loads
+    as it was stored). At most two more O(1) lookups, only when the first finds no one."""
+    people = data["customers"]
+    found = people.by(field, value)
+    if found is not None or field != "mobile":
+        return found
+    for legacy in _national_forms(default_country(data), normalise.phone(value)):
+        found = people.by(field, legacy)
+        if found is not None:
+            return found
+    return None
+
+
+def _national_forms(within: normalise.Country | None, digits: str) -> tuple[str, ...]:
+    """`digits` (with the country code) as a national number of `within` was written: after
+    the trunk prefix (`09353491050`), or with the trunk before the country code
+    (`0919353491050`); none for a number of another country, or a country without a trunk."""
+    if within is None or not within.trunk or not digits.startswith(within.calling):
+        return ()
+    return within.trunk + digits[len(within.calling) :], within.trunk + digits
 
 
 # A stored customer omits the fields that hold their default: 100,000 customers fit in a

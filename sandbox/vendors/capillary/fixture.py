@@ -25,30 +25,42 @@ _PROFILE = {"firstname": "", "lastname": "", "source": "INSTORE", "points": 0}
 
 
 @dataclass(frozen=True)
+class _Known:
+    """What a record is read against: the ids of the section's customers, the org's country."""
+
+    customers: set[str]
+    within: normalise.Country | None
+
+
+@dataclass(frozen=True)
 class _Records:
     """Records a snapshot carries as the API wrote them: their collection, their timestamps,
-    the fields no two of them share (the collection's key first), the numeric id drawn from
-    an id sequence (which the load moves past every declared one), and what else their
-    handlers need of them."""
+    the fields no two of them share once read (the collection's key first), the numeric id
+    drawn from an id sequence (which the load moves past every declared one), and how a
+    record is read: as stored, in today's normal form, or refused (InvalidInput naming what
+    its handlers could not use)."""
 
     collection: str
     stamps: tuple[str, ...]
     once: tuple[str, ...]
     numbered: tuple[str, str]  # (id sequence, the field it fills)
-    check: Callable[[Doc, str, set[str]], None]
+    read: Callable[[Doc, str, _Known], Doc]
 
 
-def _names_a_customer(record: Doc, where: str, known: set[str]) -> None:
-    if record["customer_id"] not in known:
+def _names_a_customer(record: Doc, where: str, known: _Known) -> Doc:
+    if record["customer_id"] not in known.customers:
         raise InvalidInput(
             f"{where}.customer_id: {record['customer_id']!r} is not the id of one of "
             "capillary.customers",
             field=f"{where}.customer_id",
         )
+    return record
 
 
-def _usable_request(request: Doc, where: str, known: set[str]) -> None:
-    """What approving, rejecting and showing a request read of it (request_model.decide)."""
+def _usable_request(request: Doc, where: str, known: _Known) -> Doc:
+    """What approving, rejecting and showing a request read of it (request_model.decide); a
+    pending change's new mobile or e-mail as the API reads a new value (a national number in
+    the org's country), which approving stores."""
     _names_a_customer(request, where, known)
     kind, base = request["type"], request["base_type"]
     bases = request_model.CHANGE_FIELD if kind == "CHANGE_IDENTIFIER" else _GOODWILL_BASES
@@ -59,31 +71,38 @@ def _usable_request(request: Doc, where: str, known: set[str]) -> None:
         )
     if base == "POINTS":
         request_model.goodwill_points(request.get("points"), f"{where}.points")
-    if kind == "CHANGE_IDENTIFIER" and request["status"] == "PENDING":
-        target = request_model.CHANGE_FIELD[base]
-        value = request.get("new_value")
-        usable = isinstance(value, str) and value.strip() != ""
-        if usable and target in ("mobile", "email"):
-            try:
-                customers.read_in(None, target, value, f"{where}.new_value")
-            except normalise.Unreadable:
-                usable = False
-        if not usable:
-            raise InvalidInput(
-                f"{where}.new_value: {value!r} is not a {target} a pending change could apply",
-                field=f"{where}.new_value",
-            )
+    if kind != "CHANGE_IDENTIFIER" or request["status"] != "PENDING":
+        return request
+    target = request_model.CHANGE_FIELD[base]
+    value = request.get("new_value")
+    usable = isinstance(value, str) and value.strip() != ""
+    if usable and target in ("mobile", "email"):
+        try:
+            value = customers.read_in(known.within, target, value, f"{where}.new_value")
+        except normalise.Unreadable:
+            usable = False
+    if not usable:
+        raise InvalidInput(
+            f"{where}.new_value: {value!r} is not a {target} a pending change could apply",
+            field=f"{where}.new_value",
+        )
+    return request if value == request["new_value"] else {**request, "new_value": value}
 
 
-def _anything(record: Doc, where: str, known: set[str]) -> None:
-    return None
+def _otp(record: Doc, where: str, known: _Known) -> Doc:
+    """An OTP under the key generate and validate compute today (`MOBILE:<digits>:<action>`),
+    whatever spelling the document wrote its entity in."""
+    entity, _, rest = str(record["subject"]).partition(":")
+    value, _, action = rest.rpartition(":")
+    field = "mobile" if entity.upper() == "MOBILE" else "email"
+    with contextlib.suppress(normalise.Unreadable):  # else kept as written: its key compares
+        value = customers.read_in(known.within, field, value, f"{where}.subject")
+    return {**record, "subject": otp.subject_key(entity, value, action)}
 
 
 # the base types of a goodwill request a document may give (the schema's, COUPON aside)
 _GOODWILL_BASES = frozenset({"POINTS", "COUPONS"})
 
-# how a customer's identifiers compare when the fixture is checked for repeats
-_KEYS = {"mobile": normalise.phone, "email": normalise.email}
 # The section keeps the name `requests` (tenant documents written before say so).
 _RECORDS = {
     "status_log": _Records(
@@ -97,7 +116,7 @@ _RECORDS = {
         _usable_request,
     ),
     "otps": _Records(
-        "otps", ("expires_at",), ("subject", "created_id"), (otp.SEQUENCE, "created_id"), _anything
+        "otps", ("expires_at",), ("subject", "created_id"), (otp.SEQUENCE, "created_id"), _otp
     ),
 }
 
@@ -128,7 +147,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
             customer_id, next_id = next_id, next_id + 1
         identifiers = _identifiers(given, where, within)
         for field, value in [("id", str(customer_id)), *identifiers.items()]:
-            key = (field, _KEYS.get(field, str.lower)(value))
+            key = (field, customers.identifier_key(field, value).lower())
             if key in seen:
                 raise InvalidInput(
                     f"{where}.{field}: {value!r} is already used by customers[{seen[key]}]",
@@ -174,24 +193,23 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
     }
     if org is not None:
         result[customers.ORG] = [org]
-    known = {str(person["id"]) for person in people}
+    known = _Known({str(person["id"]) for person in people}, within)
     for name, kind in _RECORDS.items():
-        records = section.get(name) or []
         where = f"capillary.{name}"
-        for unique in kind.once:
-            refuse_repeated(records, unique, where)
-        for index, record in enumerate(records):
+        records: list[Doc] = []
+        for index, record in enumerate(section.get(name) or []):
             for field in kind.stamps:
                 if record.get(field) is not None:
                     valid_time(record[field], f"{where}[{index}].{field}")
-            kind.check(record, f"{where}[{index}]", known)
+            records.append(dict(kind.read(record, f"{where}[{index}]", known)))
+        # repeats as read: two spellings of one OTP subject are one key
+        for unique in kind.once:
+            refuse_repeated(records, unique, where)
         if records:
-            result[kind.collection] = [dict(record) for record in records]
+            result[kind.collection] = records
             sequence, numbered = kind.numbered
             last = max(record[numbered] for record in records)
             result["_sequences"].append({"id": sequence, "value": last})
-    if "otps" in result:
-        result["otps"] = [_otp(record, within) for record in result["otps"]]
     return result
 
 
@@ -210,17 +228,6 @@ def _org(given: dict[str, Any] | None) -> tuple[Doc | None, normalise.Country | 
             field="capillary.org.default_country",
         )
     return {"id": "org", "default_country": country.code}, country
-
-
-def _otp(record: Doc, within: normalise.Country | None) -> Doc:
-    """An OTP under the key generate and validate compute today (`MOBILE:<digits>:<action>`),
-    whatever spelling the document wrote its entity in."""
-    entity, _, rest = str(record["subject"]).partition(":")
-    value, _, action = rest.rpartition(":")
-    field = "mobile" if entity.upper() == "MOBILE" else "email"
-    with contextlib.suppress(normalise.Unreadable):  # else kept as written: its key compares
-        value = customers.read_in(within, field, value, "subject")
-    return {**record, "subject": otp.subject_key(entity, value, action)}
 
 
 def section(data: TenantData) -> dict[str, Any]:

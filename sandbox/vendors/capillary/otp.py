@@ -11,7 +11,6 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from sandbox import normalise
 from sandbox.clock import iso, parse_iso
 from sandbox.engine import Category, Channel
 from sandbox.http import Context, Reply
@@ -62,8 +61,7 @@ def _entity(data: TenantData, body: dict[str, Any]) -> tuple[str, str]:
 def subject_key(entity_type: str, address: str, action: Any) -> str:
     """The OTP's key: one live OTP per entity (its address's key) and action."""
     field = "mobile" if entity_type.upper() == "MOBILE" else "email"
-    key = normalise.phone(address) if field == "mobile" else normalise.email(address)
-    return f"{entity_type.upper()}:{key}:{action}"
+    return f"{entity_type.upper()}:{customers.identifier_key(field, address)}:{action}"
 
 
 def _subject(data: TenantData, body: dict[str, Any]) -> tuple[str, str, str]:

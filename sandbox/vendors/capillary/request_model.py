@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox import normalise
 from sandbox.clock import iso
 from sandbox.engine import Category, Channel
 from sandbox.errors import InvalidInput
@@ -38,10 +37,6 @@ _EXISTS = {"mobile": NewMobileExists, "email": NewEmailExists, "external_id": Ne
 _CHANGE_CHANNEL = {"mobile": Channel.SMS, "email": Channel.EMAIL}
 
 
-# how a stored identifier compares (external ids: trimmed, any case, as before)
-_KEYS = {"mobile": normalise.phone, "email": normalise.email}
-
-
 class DuplicateRequest(CapillaryError):
     code = 9028
 
@@ -62,8 +57,13 @@ def checked_old_value(
         given = customers.read_identifier(data, target, old_value, field)
     except Unreadable:
         given = None
-    key = _KEYS.get(target, normalise.text)
-    same = given is not None and current is not None and key(given).lower() == key(current).lower()
+    # as the index compares them (external ids: in any case too, as before)
+    same = (
+        given is not None
+        and current is not None
+        and customers.identifier_key(target, given).lower()
+        == customers.identifier_key(target, current).lower()
+    )
     if not same:
         raise OldValueInvalid(
             f"Old value is invalid: {old_value} is not the customer's current {target}",
