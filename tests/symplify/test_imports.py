@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from sandbox import pacing
 from sandbox.asgi import Incoming
 from sandbox.store import Store
 from sandbox.testing import Sandbox, in_process
@@ -341,7 +342,7 @@ def test_a_file_that_cannot_be_read_is_a_400_and_the_import_stays_usable(
 
 
 def test_a_large_import_is_written_in_steps_and_counted_whole(sym: Sym, sandbox: Sandbox) -> None:
-    rows = imports.STEP * 3 + 17
+    rows = pacing.STEP * 3 + 17
     csv = "originalId,emailAddress\n" + "".join(f"c{n},c{n}@example.com\n" for n in range(rows))
     data = sandbox.caller.app.store.get(sym.tenant.name)  # type: ignore[union-attr]
     commits = data.commits
@@ -385,18 +386,18 @@ def test_a_storage_failure_midway_is_a_503_saying_how_far_it_got(
             return real_write(fd, data)
 
         monkeypatch.setattr(os, "write", full_on_the_second_step)
-        csv = "originalId\n" + "".join(f"s{n}\n" for n in range(imports.STEP * 2))
+        csv = "originalId\n" + "".join(f"s{n}\n" for n in range(pacing.STEP * 2))
         refused = post_csv(sym, made, csv)
         monkeypatch.undo()
         assert refused.status_code == 503, refused.text
         message = refused.json()["error"]
         assert message.startswith("storage full"), message
         written = int(re.search(r"after (\d+) contacts", message).group(1))  # type: ignore[union-attr]
-        assert 0 < written < imports.STEP * 2
+        assert 0 < written < pacing.STEP * 2
         assert count(sym) == 3 + written  # the first step landed, no batch
         assert error(sym.call("GET", f"/{ACCOUNT}/batches/1"), 404) == "batchId"
         assert post_csv(sym, made, csv).status_code == 200  # the import can be run again
-        assert count(sym) == 3 + imports.STEP * 2
+        assert count(sym) == 3 + pacing.STEP * 2
 
 
 def test_an_import_stops_when_its_tenant_is_reset_between_steps(sandbox: Sandbox) -> None:
@@ -408,7 +409,7 @@ def test_an_import_stops_when_its_tenant_is_reset_between_steps(sandbox: Sandbox
     data = store.get(tenant.name)
     assert data is not None
     declared = data["symplify_imports"].get(f"{ACCOUNT}/{made}")
-    raw = ("originalId\n" + "".join(f"r{n}\n" for n in range(imports.STEP * 2))).encode()
+    raw = ("originalId\n" + "".join(f"r{n}\n" for n in range(pacing.STEP * 2))).encode()
     read = imports._read(raw, declared, "utf-8", 0)
     assert isinstance(read, imports._Read)
     steps = imports._write(store, data, declared, read, 0)

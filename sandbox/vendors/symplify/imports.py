@@ -5,7 +5,7 @@ identityColumn), `POST lists/{id}/recipients/{importId}` gives it its CSV, and
 could be imported.
 
 The CSV is read in a worker thread (import_csv.py); its contacts are written on the event
-loop a few milliseconds' worth per commit (`_in_steps`), so other requests are served between
+loop a few milliseconds' worth per commit (sandbox/pacing.py), so other requests are served between
 the steps. The recipients call answers once every step is written: the batch it names is
 already FINISHED (sbcommons sleeps a minute between looks at a batch that is not). ADD adds
 new contacts and updates those already on the list (an empty cell clears the field); REPLACE
@@ -17,14 +17,14 @@ safe.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sandbox import collector
-from sandbox.clock import epoch_ms, monotonic
-from sandbox.errors import Conflict, InvalidInput, NotFound, StorageUnavailable
+from sandbox import collector, pacing
+from sandbox.clock import epoch_ms
+from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.http import Context, Offload, Reply, Steps
 from sandbox.store import Doc, Store, TenantData, Tx
 from sandbox.vendors.symplify import import_csv, properties
@@ -42,11 +42,6 @@ from sandbox.vendors.symplify.registry import handlers
 
 IMPORT_SEQUENCE = "symplify_import"
 BATCH_SEQUENCE = "symplify_batch"
-# contacts written per commit: as many as take STEP_SECONDS, between MIN_STEP and STEP
-STEP_SECONDS = 0.004
-FIRST_STEP = 100
-MIN_STEP = 10
-STEP = 1000
 IDENTITY = "originalId"
 
 # the lists an import is being written to, per tenant ("1234/42"): another import into one of
@@ -238,7 +233,7 @@ def _write(store: Store, data: TenantData, declared: Doc, read: _Read, now: int)
                 counts.updated += 1
         _commit(tx, declared, part.start)
 
-    yield from _in_steps(len(contacts), step)
+    yield from pacing.in_steps(len(contacts), step)
     collector.settle(counts.added + counts.updated)  # (still paused: sandbox/collector.py)
     landed = counts.added + counts.updated
     if declared["type"] == "REPLACE" and (landed or not rows.failed):  # an ERROR removes no one
@@ -293,45 +288,22 @@ def _remove_unnamed(
         _commit(tx, declared, written, removed=counts.removed)
         counts.removed += len(unnamed[part])
 
-    yield from _in_steps(len(unnamed), step)
-
-
-def _in_steps(total: int, step: Callable[[slice], None]) -> Iterator[None]:
-    """`step` over 0..total a part at a time, yielding to the event loop after each: a part is
-    as many rows as the last one did in STEP_SECONDS (from FIRST_STEP, at most STEP), so no
-    step keeps other requests waiting long whatever this machine's speed."""
-    start, size = 0, FIRST_STEP
-    while start < total:
-        end = min(total, start + size)
-        began = monotonic()
-        step(slice(start, end))
-        took = monotonic() - began
-        pace = int((end - start) * STEP_SECONDS / took) if took > 0 else STEP
-        size = max(MIN_STEP, min(STEP, pace))
-        start = end
-        yield
+    yield from pacing.in_steps(len(unnamed), step)
 
 
 def _commit(tx: Tx, declared: Doc, written: int, removed: int | None = None) -> None:
     """One step's commit; a storage failure says how far the import got."""
-    try:
-        tx.commit()
-    except StorageUnavailable as failed:
-        done = f"{written} contacts" + ("" if removed is None else f" and {removed} removed")
-        raise StorageUnavailable(
-            f"{failed.message}; import {declared['import_id']} stopped there, after {done} "
-            "(no batch is recorded; run it again)"
-        ) from None
+    done = f"{written} contacts" + ("" if removed is None else f" and {removed} removed")
+    pacing.commit(
+        tx,
+        f"import {declared['import_id']} stopped there, after {done} (no batch is recorded; "
+        "run it again)",
+    )
 
 
 def _still_current(store: Store, data: TenantData, declared: Doc, written: int) -> None:
-    """Between steps the tenant may have been reset or deleted: the import stops there."""
-    if store.get(data.name) is not data:
-        raise Conflict(
-            f"importId: the tenant was reset or deleted while import {declared['import_id']} "
-            f"was written ({written} contacts written before it)",
-            field="importId",
-        )
+    doing = f"import {declared['import_id']} was written ({written} contacts written before it)"
+    pacing.still_current(store, data, "importId", doing)
 
 
 def _new(row: dict[str, Any]) -> dict[str, Any]:
