@@ -11,8 +11,8 @@ import heapq
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from itertools import count
 from dataclasses import dataclass, field
+from itertools import count
 from typing import Any
 
 Doc = dict[str, Any]

@@ -136,6 +136,7 @@ def interleaved(
     its first commit, on one event loop as a server would: `other` is answered between two
     of `large`'s steps if `large` works in steps, only after it if it works in one."""
     caller = sandbox.caller
+    assert caller is not None, "an in-process sandbox"
     commit = data.commit
     commits = 0
     first = asyncio.Event()

@@ -166,10 +166,10 @@ def test_a_send_stops_when_its_tenant_is_reset_between_steps(sandbox: Sandbox) -
         store=sandbox.caller.app.store,  # type: ignore[union-attr]
         now=datetime(2020, 1, 15, tzinfo=UTC),
         op=SimpleNamespace(operation_id="sendToList"),
-        record=lambda tx, intent, facts, **text: outbox.record(tx, intent, facts, **text),
+        record=outbox.record,
     )
     members = data[CONTACTS].keys_by("list", (ACCOUNT, 42))
-    steps = sends._send(ctx, 42, members, Channel.EMAIL, "Sale", "Hi")
+    steps = sends._send(ctx, 42, members, channel=Channel.EMAIL, subject="Sale", text="Hi")
     next(steps)
     recorded = total(sandbox, large)
     assert 0 < recorded < pacing.STEP * 2

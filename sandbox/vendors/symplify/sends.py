@@ -61,11 +61,20 @@ def send_to_list(ctx: Context) -> Offload:
     if channel is Channel.EMAIL and not subject:
         raise InvalidInput("subject: an EMAIL send needs a subject", field="subject")
     members = ctx.data[CONTACTS].keys_by("list", (account_id, list_id))
-    return Offload(None, lambda _: _send(ctx, list_id, members, channel, subject, body["body"]))
+    text = body["body"]
+    return Offload(
+        None, lambda _: _send(ctx, list_id, members, channel=channel, subject=subject, text=text)
+    )
 
 
 def _send(
-    ctx: Context, list_id: int, members: list[Any], channel: Channel, subject: str | None, text: str
+    ctx: Context,
+    list_id: int,
+    members: list[Any],
+    *,
+    channel: Channel,
+    subject: str | None,
+    text: str,
 ) -> Steps:
     """The list's messages, a step at a time; the answer once every step is committed."""
     data, store = ctx.data, ctx.store
