@@ -21,21 +21,23 @@ import json
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench import other_tenant, procs
+from bench import noise, other_tenant, procs
 from bench.model import Env, Measurement
-from bench.servers import running, start_sandbox
+from bench.servers import Server, running, start_sandbox
 from sandbox.outbox import MESSAGE_IDS_START
 
 TARGET_MS = 100.0
 CONTACTS = 177_000
 DUE = 50_000
 ROUNDS = 3
+QUIET_WAIT_S = 30.0
 ACCOUNT = "1234"
 BODY = {"subject": "Spring sale", "body": "Everything must go"}
 
@@ -89,38 +91,47 @@ def _made(client: httpx.Client, name: str, document: dict[str, Any]) -> dict[str
     return {"X-Carma-Authentication-Token": made.json()["credentials"]["symplify"]["value"]}
 
 
-def list_send(base_url: str) -> dict[str, Any]:
-    with httpx.Client(base_url=base_url, timeout=600) as client:
+def list_send(server: Server) -> dict[str, Any]:
+    with httpx.Client(base_url=server.base_url, timeout=600) as client:
         token = _made(client, "lister", _list_fixture())
-        with other_tenant.sending(base_url) as other:
+        with _quiet(server) as cpu, other_tenant.sending(server.base_url) as other:
             with other.timed():
                 started = time.perf_counter()
                 sent = client.post(f"/symplify/{ACCOUNT}/lists/42/send", json=BODY, headers=token)
                 seconds = time.perf_counter() - started
             if sent.status_code != 200 or sent.json()["recipients"] != CONTACTS:
                 raise RuntimeError(f"the send answered {sent.status_code}: {sent.text[:300]}")
-            return {"work_s": seconds, **other.figures()}
+        return {"work_s": seconds, **other.figures(), **cpu}
 
 
-def due_delivery(base_url: str) -> dict[str, Any]:
-    with httpx.Client(base_url=base_url, timeout=600) as client:
+def due_delivery(server: Server) -> dict[str, Any]:
+    with httpx.Client(base_url=server.base_url, timeout=600) as client:
         _made(client, "scheduler", _due_fixture())
         control = "/_sandbox/tenants/scheduler"
-        with other_tenant.sending(base_url) as other:
-            with other.timed():
-                started = time.perf_counter()
-                client.post(f"{control}/clock/advance", json={"seconds": 7200}).raise_for_status()
-                # the last message's id, looked up (O(1): the outbox's total is O(messages))
-                last = f"{control}/outbox/{MESSAGE_IDS_START + DUE - 1}"
-                while client.get(last).status_code != 200:
-                    if time.perf_counter() - started > 300:
-                        raise RuntimeError(f"the {DUE:,} messages were not delivered in 300 s")
-                    time.sleep(0.05)
-                seconds = time.perf_counter() - started
-            return {"work_s": seconds, **other.figures()}
+        with _quiet(server) as cpu, other_tenant.sending(server.base_url) as other, other.timed():
+            started = time.perf_counter()
+            client.post(f"{control}/clock/advance", json={"seconds": 7200}).raise_for_status()
+            # the last message's id, looked up (O(1): the outbox's total is O(messages))
+            last = f"{control}/outbox/{MESSAGE_IDS_START + DUE - 1}"
+            while client.get(last).status_code != 200:
+                if time.perf_counter() - started > 300:
+                    raise RuntimeError(f"the {DUE:,} messages were not delivered in 300 s")
+                time.sleep(0.05)
+            seconds = time.perf_counter() - started
+        return {"work_s": seconds, **other.figures(), **cpu}
 
 
-CASES: dict[str, tuple[str, Callable[[str], dict[str, Any]]]] = {
+@contextmanager
+def _quiet(server: Server) -> Iterator[dict[str, float]]:
+    """Waits (up to 30 s) for the machine to be quiet, then yields what it fills in once the
+    block ends: the CPUs other processes took meanwhile (`other_cpus`, bench/noise.py)."""
+    figures: dict[str, float] = {"waited_busy_cpus": noise.wait_quiet(QUIET_WAIT_S)}
+    window = noise.CpuWindow(server.pid)
+    yield figures
+    figures["other_cpus"] = window.close()["other_cpus"]
+
+
+CASES: dict[str, tuple[str, Callable[[Server], dict[str, Any]]]] = {
     "list-send-stall": (f"a Symplify list send to {CONTACTS:,} contacts", list_send),
     "due-stall": (f"{DUE:,} scheduled messages delivered at once", due_delivery),
 }
@@ -132,7 +143,7 @@ def _round(
     directory = Path(tempfile.mkdtemp(prefix=f"{key}-", dir=workdir))
     server = start_sandbox(directory / "data", directory / "logs", cpus, python=python)
     with running(server):
-        result = CASES[key][1](server.base_url)
+        result = CASES[key][1](server)
         result["rss_mib"] = procs.rss_kib(server.pid)[1] / 1024
     return result
 
@@ -140,7 +151,7 @@ def _round(
 def _summary(results: list[dict[str, Any]]) -> dict[str, Any]:
     """Median and spread (min, max) of each figure over the rounds."""
     summary: dict[str, Any] = {"rounds": len(results)}
-    for figure in ("slowest_ms", "p99_ms", "median_ms", "work_s"):
+    for figure in ("slowest_ms", "p99_ms", "median_ms", "work_s", "other_cpus"):
         values = [r[figure] for r in results]
         summary[figure] = (statistics.median(values), min(values), max(values))
     return summary
@@ -148,10 +159,12 @@ def _summary(results: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _text(summary: dict[str, Any]) -> str:
     slowest, p99, work = summary["slowest_ms"], summary["p99_ms"], summary["work_s"]
+    other = summary["other_cpus"]
     return (
         f"other tenant's slowest send {slowest[0]:.0f} ms ({slowest[1]:.0f}-{slowest[2]:.0f}), "
         f"p99 {p99[0]:.0f} ms ({p99[1]:.0f}-{p99[2]:.0f}); the work {work[0]:.2f} s "
-        f"({work[1]:.2f}-{work[2]:.2f}), median of {summary['rounds']} rounds"
+        f"({work[1]:.2f}-{work[2]:.2f}), median of {summary['rounds']} rounds; other "
+        f"processes {other[1]:.2f}-{other[2]:.2f} CPUs meanwhile"
     )
 
 
@@ -187,7 +200,8 @@ def compare(keys: Sequence[str], before: str, rounds: int, workdir: Path) -> dic
                 runs[side].append(result)
                 print(
                     f"{key} round {n + 1} {side}: slowest {result['slowest_ms']:.0f} ms, "
-                    f"p99 {result['p99_ms']:.0f} ms, work {result['work_s']:.2f} s",
+                    f"p99 {result['p99_ms']:.0f} ms, work {result['work_s']:.2f} s "
+                    f"(other processes {result['other_cpus']:.2f} CPUs)",
                     flush=True,
                 )
         report[key] = {
