@@ -163,11 +163,11 @@ def import_recipients(ctx: Context) -> Offload:
             raise read
         return (yield from _write(ctx.store, data, declared, read, now))
 
-    return Offload(
-        lambda: _read(raw, declared, codec),
-        finish,
-        always=lambda: busy.discard(target),
-    )
+    def work() -> _Read | Exception:
+        body, ctx.raw = ctx.raw, b""  # (let go of once read: not held while it is written)
+        return _read(body, declared, codec)
+
+    return Offload(work, finish, always=lambda: busy.discard(target))
 
 
 @dataclass
@@ -302,11 +302,12 @@ def _still_current(store: Store, data: TenantData, declared: Doc, written: int) 
 
 
 def _new(row: dict[str, Any]) -> dict[str, Any]:
-    """A new contact's fields: empty cells and properties left out."""
-    fields = dict(row)
-    given = {k: v for k, v in (row.get("properties") or {}).items() if v}
-    fields["properties"] = given or None
-    return fields
+    """A new contact's fields: empty cells and properties left out (the row is changed: it
+    is this contact's alone)."""
+    given = row.get("properties")
+    if given:
+        row["properties"] = {k: v for k, v in given.items() if v} or None
+    return row
 
 
 def _updated(
