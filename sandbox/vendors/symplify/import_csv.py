@@ -5,8 +5,9 @@ others are kept; only a file that cannot be read at all (no usable first line), 
 the limits (MAX_ROWS data rows, MAX_BYTES), is refused.
 
 The file is read a line at a time from its bytes (never decoded whole), and each row is kept
-as one tuple of its cells, the strings the stored contact will hold: what an import holds
-besides the contacts it makes is the body and about a hundred bytes a row (measured in
+as one tuple of its cells, the strings the stored contact will hold (329 bytes a row with its
+strings, where a dict a row and a prepared contact took 1,117); the body is let go once read
+(sandbox/vendors/symplify/imports.py), so an import's peak is what it stores (RSS figures:
 bench/import_memory.py).
 """
 
@@ -46,7 +47,7 @@ REPORTED = 1000  # rows left out that are kept to report (all of them are counte
 # an import's bounds: data rows in its file (bad ones included), and the file's bytes. An
 # import's contacts cost ~1.5 KB each in memory, so 100,000 is what the project's memory
 # target holds (100,000 customers and a full outbox under 300 MB); a larger list is several
-# imports. The body is held while the import runs: MAX_BYTES bounds that too.
+# imports. The body is held while it is read: MAX_BYTES bounds that, and what rows can store.
 MAX_ROWS = 100_000
 MAX_BYTES = 32 * 1024 * 1024
 # Java's names for the encodings an import may declare (Symplify's API is Java's), as the
