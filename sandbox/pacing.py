@@ -7,10 +7,10 @@ waits long for another's large request.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Protocol
 
 from sandbox.clock import monotonic
 from sandbox.errors import Conflict, StorageUnavailable
-from sandbox.store import Store, TenantData, Tx
 
 # a part's work: as many items as took STEP_SECONDS last time, between MIN_STEP and STEP
 STEP_SECONDS = 0.004
@@ -35,7 +35,21 @@ def in_steps(total: int, step: Callable[[slice], None]) -> Iterator[None]:
         yield
 
 
-def still_current(store: Store, data: TenantData, field: str, doing: str) -> None:
+# what this module needs of the store, which it does not import: it stays a leaf (the store
+# and the schedule, which paces its batches here, are in one import cycle already)
+class _Tenant(Protocol):
+    name: str
+
+
+class _Tenants(Protocol):
+    def get(self, name: str) -> object: ...
+
+
+class _Commit(Protocol):
+    def commit(self) -> None: ...
+
+
+def still_current(store: _Tenants, data: _Tenant, field: str, doing: str) -> None:
     """Between steps the tenant may have been reset or deleted: the work stops there (409),
     `doing` saying what had been done."""
     if store.get(data.name) is not data:
@@ -45,7 +59,7 @@ def still_current(store: Store, data: TenantData, field: str, doing: str) -> Non
         )
 
 
-def commit(tx: Tx, done: str) -> None:
+def commit(tx: _Commit, done: str) -> None:
     """One step's commit; a storage failure (503) says how far the work got: `done`."""
     try:
         tx.commit()
