@@ -97,10 +97,10 @@ def _send(
         tx = data.begin()
         recorded = 0
         for key in members[part]:
-            contact = contacts.get(key)
-            to = contact.get(address) if contact is not None else None
-            if not to:
+            contact = contacts.get(key)  # (None: removed since the call came)
+            if contact is None or not contact.get(address):
                 continue
+            to = contact[address]
             facts = contact_facts(contact, list_id, channel, now)
             ctx.record(tx, intent._replace(to=to), facts, subject=subject, body=text)
             recorded += 1
