@@ -3,7 +3,8 @@
 Prints a table of figures with PASS/FAIL per target and writes bench/results/latest.json.
 Measurements: startup, throughput, recovery, write-cost, memory, subscription-batch,
 blocklist, list-send, limits, bdd, inprocess, fixture-stall, outbox-page, event-latency,
-event-cost, trigger-send, import-stall (all by default).
+event-cost, trigger-send, import-stall, list-send-stall, due-stall, import-memory (all by
+default).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from bench import (
@@ -22,11 +24,13 @@ from bench import (
     bdd,
     blocklist,
     fixture_stall,
+    import_memory,
     import_stall,
     inprocess,
     limits,
     listsend,
     measure,
+    pacing_stall,
     procs,
     report,
     trigger_send,
@@ -54,6 +58,9 @@ NAMES = (
     "event-cost",
     "trigger-send",
     "import-stall",
+    "list-send-stall",
+    "due-stall",
+    "import-memory",
 )
 
 
@@ -141,6 +148,12 @@ def plan(
         steps.append(("trigger-send", lambda: trigger_send.trigger_send(env, rounds=rounds)))
     if "import-stall" in wanted:
         steps.append(("import-stall", lambda: import_stall.import_stall(env)))
+    rounds = 1 if quick else pacing_stall.ROUNDS
+    for key in ("list-send-stall", "due-stall"):
+        if key in wanted:
+            steps.append((key, partial(pacing_stall.measure, env, key, rounds)))
+    if "import-memory" in wanted:
+        steps.append(("import-memory", lambda: import_memory.measure(env, rounds)))
     return steps
 
 

@@ -76,11 +76,15 @@ def free_port() -> int:
         return port
 
 
-def sandbox_argv(port: int, data_dir: Path, outbox_retention: int | None) -> list[str]:
-    """`comms-sandbox serve ...` from this interpreter's environment (uvicorn's "auto" loop and
-    http pick uvloop and httptools when installed, as they are in the project's venv)."""
-    script = Path(sys.executable).parent / "comms-sandbox"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "sandbox"]
+def sandbox_argv(
+    port: int, data_dir: Path, outbox_retention: int | None, python: str | None = None
+) -> list[str]:
+    """`comms-sandbox serve ...` from this interpreter's environment, or from `python`'s (the
+    venv of another checkout: a before/after comparison); uvicorn's "auto" loop and http pick
+    uvloop and httptools when installed, as they are in the project's venv."""
+    interpreter = python or sys.executable
+    script = Path(interpreter).parent / "comms-sandbox"
+    command = [str(script)] if script.exists() else [interpreter, "-m", "sandbox"]
     argv = [*command, "serve", "--host", HOST, "--port", str(port), "--data-dir", str(data_dir)]
     if outbox_retention is not None:
         argv += ["--outbox-retention", str(outbox_retention)]
@@ -134,8 +138,14 @@ def start_sandbox(
     *,
     outbox_retention: int | None = None,
     name: str = "sandbox",
+    python: str | None = None,
 ) -> Server:
-    server = start(name, lambda port: sandbox_argv(port, data_dir, outbox_retention), log_dir, cpus)
+    server = start(
+        name,
+        lambda port: sandbox_argv(port, data_dir, outbox_retention, python),
+        log_dir,
+        cpus,
+    )
     server.data_dir = data_dir
     return server
 

@@ -85,10 +85,12 @@ def ensure_demo_tenant(store: Store, settings: Settings) -> None:
 
 async def _record_due(store: Store) -> None:
     """Messages scheduled for later are recorded when due even if nothing asks (open event
-    streams and webhooks hear them then)."""
+    streams and webhooks hear them then); a batch at a time, at once again while more are
+    due (other requests are served between the batches)."""
+    more = False
     while True:
-        await asyncio.sleep(schedule.TICK)
-        schedule.run_all_due(store)
+        await asyncio.sleep(0 if more else schedule.TICK)
+        more = schedule.run_all_due(store)
 
 
 def _spec_routes(documents: dict[str, bytes]) -> list[BaseRoute]:

@@ -215,7 +215,8 @@ class Pending:
     async def answer(self) -> Delayed:
         try:
             with collector.paused():
-                result = await asyncio.to_thread(self.offload.work)
+                work = self.offload.work
+                result = None if work is None else await asyncio.to_thread(work)
                 finished = self.offload.finish(result)
                 reply = finished if isinstance(finished, Reply) else await _stepped(finished)
             answer = self.endpoint.replied(self.call, reply)

@@ -33,9 +33,10 @@ served between the steps, and the generator returns the Reply."""
 class Offload:
     """What a handler of an offloaded operation returns: `work()` runs in a worker thread (it
     must not touch shared state), then `finish(its result)` makes the Reply on the event loop
-    thread, where every change to the store happens, at once or in Steps."""
+    thread, where every change to the store happens, at once or in Steps. A handler with no
+    work for a thread (None) and much to write returns one for its Steps alone."""
 
-    work: Callable[[], Any]
+    work: Callable[[], Any] | None
     finish: Callable[[Any], Reply | Steps]
     # run once the answer is made, whatever became of the work (an error, a cancelled
     # request): what the handler holds for it is let go here

@@ -157,6 +157,7 @@ class PrefixDispatcher:
                         except ClientDisconnect:  # gone before its body arrived: no answer
                             return
                     answered = endpoint.answer(incoming, params, raw, too_large, started)
+                    raw = b""  # (an offloaded operation holds its body as long as it needs it)
                     if isinstance(answered, Pending):
                         answered = await answered.answer()
                     status, answer, headers, delay = answered

@@ -6,6 +6,15 @@ Due items are recorded when anything looks: every vendor and control-plane call 
 and its web pages first record what is due (an O(1) look when nothing is: the collection knows
 its earliest `due`), and the app records them every `TICK` seconds for open event streams and
 webhooks. A frozen clock keeps them waiting until it is set or advanced past their time.
+
+A look records at most a few milliseconds' worth (`pacing.STEP_SECONDS`), earliest due first
+(then in the order they were asked for); when more are due, the app's ticker goes on at once
+with the rest, a batch at a time, serving other requests between the batches.
+
+An item whose delivery fails (data the vendor cannot use, a vendor's bug) is set aside: it
+stays in `scheduled` with `failed: {"at", "error"}` (the snapshot shows it), the failure is
+logged once and is an entry of the tenant's request log (operationId `deliverScheduled`,
+status 500, its error), and it is never tried again. The others go on being delivered.
 """
 
 from __future__ import annotations
@@ -16,9 +25,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
-from sandbox.clock import iso, parse_iso
+from sandbox.clock import iso, monotonic, parse_iso
 from sandbox.errors import StorageUnavailable
-from sandbox.store import Doc, TenantData, Tx, schema
+from sandbox.pacing import STEP_SECONDS
+from sandbox.request_log import Entry
+from sandbox.store import Collection, Doc, TenantData, Tx, schema
 
 if TYPE_CHECKING:
     from sandbox.store import Store
@@ -26,7 +37,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCHEDULED = schema.SCHEDULED.name
-TICK = 0.5  # seconds between the app's looks for due items
+TICK = 0.5  # seconds between the app's looks for due items, when none are left waiting
+CHUNK = 64  # due items taken from the collection's order at a time
+OPERATION = "deliverScheduled"  # a set-aside item's request log entry
+MAX_ERROR = 1000  # characters of a failure kept with the item
 
 # a vendor's delivery of one due item: its message(s), staged in `tx`, as sent at `due`
 DueHandler = Callable[[TenantData, Tx, Doc, datetime], None]
@@ -40,24 +54,29 @@ def add(tx: Tx, vendor: str, due: datetime, work: Doc) -> Doc:
 
 
 # a tenant whose due items all belong to vendors this app does not run: (the vendors that
-# deliver, how many items it had when that was found, the earliest `due` of an item those
-# vendors deliver), so the next looks do not scan the collection again until one changes
+# deliver, how many items it had when that was found, the `due` of its first item not due
+# then), so the next looks do not walk the collection again until one changes
 _waiting: WeakKeyDictionary[TenantData, tuple[frozenset[str], int, str | None]] = (
     WeakKeyDictionary()
 )
 
 
 def run_due(store: Store, data: TenantData) -> int:
-    """Record what is due on the tenant's clock; how many items were. A storage failure, or
-    a vendor's bug, leaves them waiting for the next look (the call that looked is not refused
-    for it)."""
+    """Record what is due on the tenant's clock, a bounded batch; how many items were
+    recorded. A storage failure leaves them waiting for the next look (the call that looked
+    is not refused for it); a failed delivery is set aside."""
+    return _run(store, data)[0]
+
+
+def _run(store: Store, data: TenantData) -> tuple[int, bool]:
+    """(items recorded, whether more were due than this batch took)."""
     scheduled = data[SCHEDULED]
     if not len(scheduled):
-        return 0
+        return 0, False
     now = iso(data.clock.now())
     earliest = scheduled.earliest()
-    if earliest is None or earliest > now:
-        return 0
+    if earliest is None or earliest[0] > now:
+        return 0, False
     deliver = {v.name: v.deliver_due for v in store.vendors if v.deliver_due is not None}
     vendors = frozenset(deliver)
     waiting = _waiting.get(data)
@@ -68,37 +87,100 @@ def run_due(store: Store, data: TenantData) -> int:
         and waiting[:2] == (vendors, len(scheduled))
         and (waiting[2] is None or waiting[2] > now)
     ):
-        return 0
-    due = sorted(
-        (item for item in scheduled.values() if item["due"] <= now and item["vendor"] in deliver),
-        key=lambda item: (item["due"], int(item["id"])),
-    )
-    if not due:  # only items of vendors this app does not run: they wait for one that does
-        ours = (item["due"] for item in scheduled.values() if item["vendor"] in deliver)
-        _waiting[data] = (vendors, len(scheduled), min(ours, default=None))
-        return 0
-    _waiting.pop(data, None)
+        return 0, False
+    deadline = monotonic() + STEP_SECONDS
     delivered = 0
-    for item in due:  # one commit each: an item a vendor's bug stops does not stop the others
-        tx = data.begin()
-        try:
-            deliver[item["vendor"]](data, tx, item, parse_iso(item["due"]))
-            tx.delete(SCHEDULED, item["id"])
-            tx.commit()
-        except StorageUnavailable:
-            log.warning("tenant %s: due messages wait: storage unavailable", data.name)
-            break
-        except Exception:  # a vendor's bug: logged, and the call that looked still answers
-            log.exception("tenant %s: due message %s failed; it waits", data.name, item["id"])
-            continue
-        delivered += 1
-    return delivered
+    while True:
+        due, beyond = _due(scheduled, deliver, now)
+        if not due:  # (only items of vendors this app does not run: they wait for one)
+            if not delivered:
+                _waiting[data] = (vendors, len(scheduled), beyond)
+            return delivered, False
+        _waiting.pop(data, None)
+        for item in due:  # one commit each: an item that fails does not stop the others
+            outcome = _deliver(data, deliver[item["vendor"]], item, now)
+            if outcome is None:
+                return delivered, False
+            delivered += outcome
+            if monotonic() >= deadline:
+                earliest = scheduled.earliest()
+                return delivered, earliest is not None and earliest[0] <= now
 
 
-def run_all_due(store: Store) -> None:
-    """The app's regular look, over the tenants that have scheduled items."""
+def _due(
+    scheduled: Collection, deliver: dict[str, DueHandler], now: str
+) -> tuple[list[Doc], str | None]:
+    """Up to CHUNK items due by `now` that a running vendor delivers, earliest first; and the
+    `due` of the first item not yet due (None: there is none)."""
+    due: list[Doc] = []
+    for item in scheduled.in_order():
+        if item["due"] > now:
+            return due, item["due"]
+        if item["vendor"] in deliver:
+            due.append(item)
+            if len(due) == CHUNK:
+                break
+    return due, None
+
+
+def _deliver(data: TenantData, deliver: DueHandler, item: Doc, now: str) -> int | None:
+    """1 when the item was delivered, 0 when it failed and was set aside, None when the
+    storage failed (it waits for the next look)."""
+    tx = data.begin()
+    try:
+        deliver(data, tx, item, parse_iso(item["due"]))
+        tx.delete(SCHEDULED, item["id"])
+        tx.commit()
+    except StorageUnavailable:
+        log.warning("tenant %s: due messages wait: storage unavailable", data.name)
+        return None
+    except Exception as exc:  # data the vendor cannot use, or its bug: set aside
+        return _set_aside(data, item, exc, now)
+    return 1
+
+
+def _set_aside(data: TenantData, item: Doc, exc: Exception, now: str) -> int | None:
+    """The item marked failed (never tried again), logged once, in the request log."""
+    error = f"{type(exc).__name__}: {exc}"
+    error = error if len(error) <= MAX_ERROR else f"{error[:MAX_ERROR]}..."
+    tx = data.begin()
+    tx.put(SCHEDULED, {**item, "failed": {"at": now, "error": error}})
+    try:
+        tx.commit()
+    except StorageUnavailable:  # not set aside: tried again (and logged again) later
+        log.warning("tenant %s: due messages wait: storage unavailable", data.name)
+        return None
+    log.error(
+        "tenant %s: scheduled item %s (%s, due %s) failed and is set aside, not retried",
+        data.name,
+        item["id"],
+        item.get("vendor"),
+        item.get("due"),
+        exc_info=exc,
+    )
+    entry = Entry(
+        "DELIVER",
+        f"scheduled/{item['id']}",
+        b"",
+        500,
+        OPERATION,
+        str(item.get("vendor")),
+        parse_iso(now),
+        0.0,
+        [],
+        error,
+    )
+    data.request_log.append(entry.bounded())
+    return 0
+
+
+def run_all_due(store: Store) -> bool:
+    """The app's regular look, a batch per tenant that has scheduled items; whether any
+    tenant has more due than its batch took (the ticker then looks again at once)."""
+    more = False
     for data in list(store.tenants.values()):
-        try:  # (run_due returns at once for a tenant with nothing scheduled)
-            run_due(store, data)
+        try:  # (_run returns at once for a tenant with nothing scheduled)
+            more = _run(store, data)[1] or more
         except Exception:  # one tenant's bug must not stop the others' deliveries
             log.exception("tenant %s: due messages failed", data.name)
+    return more

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.settings import Settings
-from sandbox.store import CollectionSpec, Store
+from sandbox.store import CollectionSpec, Store, schema
 from sandbox.store.collection import Collection
 from sandbox.store.journal import Journal
 from sandbox.store.registry import DataDirectoryBusy
@@ -291,7 +291,7 @@ def test_the_fixture_is_kept_on_disk_for_resets(tmp_path: Path) -> None:
 
 def test_a_collection_knows_its_earliest_value_through_puts_deletes_and_clears() -> None:
     """What the schedule's O(1) look for due items rests on (sandbox/schedule.py)."""
-    due = Collection(CollectionSpec("scheduled", earliest="due"))
+    due = Collection(CollectionSpec("scheduled", order=lambda doc: doc["due"]))
     assert due.earliest() is None
     for key, when in (("a", "2020-01-03"), ("b", "2020-01-01"), ("c", "2020-01-02")):
         due.put({"id": key, "due": when})
@@ -304,3 +304,24 @@ def test_a_collection_knows_its_earliest_value_through_puts_deletes_and_clears()
     assert due.earliest() == "2020-01-02"
     due.clear()
     assert due.earliest() is None
+
+
+def test_a_collection_walks_its_documents_in_order_leaving_out_those_without_a_place() -> None:
+    """The schedule takes due items earliest first, a batch at a time, without sorting the
+    collection at each look; an item set aside has no place (sandbox/store/schema.py)."""
+    ordered = Collection(schema.SCHEDULED)
+    dues = [f"2020-01-{day:02d}T00:00:00.000Z" for day in (5, 3, 9, 1, 3, 7, 2, 8, 4, 6)]
+    for n, due in enumerate(dues, 1):
+        ordered.put({"id": str(n), "due": due, "vendor": "v", "work": {}})
+    walked = [(doc["due"][8:10], doc["id"]) for doc in ordered.in_order()]
+    assert walked == sorted(walked, key=lambda pair: (pair[0], int(pair[1])))
+    assert walked[:3] == [("01", "4"), ("02", "7"), ("03", "2")]  # a tie: as asked for
+    ordered.put({"id": "4", "due": dues[3], "vendor": "v", "work": {}, "failed": {}})
+    ordered.delete("7")
+    for n in range(100):  # replaced many times: its stale places are dropped, not walked
+        ordered.put({"id": "2", "due": f"2020-02-{n % 28 + 1:02d}T00:00:00.000Z", "work": {}})
+    assert ordered.earliest() == ("2020-01-03T00:00:00.000Z", 5)
+    assert [doc["id"] for doc in ordered.in_order()][:3] == ["5", "9", "1"]
+    assert [doc["id"] for doc in ordered.in_order()][-1] == "2"
+    assert len(list(ordered.in_order())) == 8  # neither the set-aside one nor the deleted
+    assert len(ordered._heap) <= 2 * len(ordered) + 64 + 1

@@ -7,10 +7,12 @@ indexes exact (the old document is still there to un-index).
 
 from __future__ import annotations
 
+import heapq
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import count
 from typing import Any
 
 Doc = dict[str, Any]
@@ -38,9 +40,10 @@ class CollectionSpec:
     tally: tuple[str, str, str] | None = None
     # names it was stored under by earlier releases: their snapshots and journals still load
     formerly: tuple[str, ...] = ()
-    # a field whose smallest value `Collection.earliest` answers (e.g. when the first of a
-    # collection's scheduled items is due): O(1) but after removing the smallest
-    earliest: str | None = None
+    # a sort key computed from a document (None leaves it out): `Collection.earliest` answers
+    # the smallest, `Collection.in_order` the documents smallest first (e.g. the scheduled
+    # items by due time), each O(log n) from a heap kept as documents are put
+    order: Callable[[Doc], Any] | None = None
 
 
 class Collection:
@@ -51,12 +54,15 @@ class Collection:
         self._unique: dict[str, dict[Any, Key]] = {name: {} for name in spec.unique}
         # multi-valued index: value -> keys in insertion order (a dict used as an ordered set)
         self._multi: dict[str, dict[Any, dict[Key, None]]] = {name: {} for name in spec.multi}
-        self._plain = not (spec.unique or spec.multi or spec.capped or spec.tally or spec.earliest)
+        self._plain = not (spec.unique or spec.multi or spec.capped or spec.tally or spec.order)
         # tally: group -> {kind: (count, latest time)}; each group's dict is replaced, never
         # changed in place, so a snapshot can take the current ones as they are
         self.tallies: dict[Any, dict[Any, tuple[int, Any]]] = {}
-        self._earliest_field = spec.earliest
-        self._earliest: Any = None  # the smallest `spec.earliest` value, None: to be found
+        # spec.order's heap: (sort key, tie-breaker, key, document); an entry whose document
+        # is no longer the stored one is stale, dropped when it reaches the top
+        self._order = spec.order
+        self._heap: list[tuple[Any, int, Key, Doc]] = []
+        self._pushed = count()
 
     # reads -------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -81,6 +87,10 @@ class Collection:
         """kind -> (count, latest time) of the documents ever inserted for `group`."""
         return self.tallies.get(group, {})
 
+    def keys_by(self, index: str, value: Any) -> list[Key]:
+        """The keys of the documents whose `index` field equals `value`, oldest first."""
+        return list(self._multi[index].get(self._norm(index, value), ()))
+
     def all_by(self, index: str, value: Any) -> list[Doc]:
         """Documents whose `index` field equals `value`, oldest first."""
         keys = self._multi[index].get(self._norm(index, value), {})
@@ -91,13 +101,28 @@ class Collection:
         return (self._docs[k] for k in reversed(keys))
 
     def earliest(self) -> Any:
-        """The smallest value of the spec's `earliest` field among the documents (None when
-        there are none); found again only after the document holding it went."""
-        field = self._earliest_field
-        assert field is not None, f"{self.spec.name} declares no earliest field"
-        if self._earliest is None and self._docs:
-            self._earliest = min(doc[field] for doc in self._docs.values())
-        return self._earliest
+        """The smallest sort key of the spec's `order` among the documents (None when there is
+        none), in O(1) after the stale entries at the top of the heap are dropped."""
+        assert self._order is not None, f"{self.spec.name} declares no order"
+        heap, docs = self._heap, self._docs
+        while heap and docs.get(heap[0][2]) is not heap[0][3]:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
+
+    def in_order(self) -> Iterator[Doc]:
+        """The ordered documents, smallest sort key first, each in O(log n): a walk of the
+        heap that changes nothing. Take what is needed before changing the collection (a put
+        during the walk moves the heap under it)."""
+        assert self._order is not None, f"{self.spec.name} declares no order"
+        heap, docs = self._heap, self._docs
+        frontier = [(heap[0], 0)] if heap else []
+        while frontier:
+            entry, at = heapq.heappop(frontier)
+            if docs.get(entry[2]) is entry[3]:
+                yield entry[3]
+            for child in (2 * at + 1, 2 * at + 2):
+                if child < len(heap):
+                    heapq.heappush(frontier, (heap[child], child))
 
     def values(self) -> Iterator[Doc]:
         return iter(self._docs.values())
@@ -155,7 +180,7 @@ class Collection:
         if tallies:
             self.tallies.clear()
         self._docs.clear()
-        self._earliest = None
+        self._heap.clear()
         for unique in self._unique.values():
             unique.clear()
         for multi in self._multi.values():
@@ -182,7 +207,8 @@ class Collection:
         return derive(doc) if derive is not None else self._norm(name, doc.get(name))
 
     def _index(self, key: Key, doc: Doc) -> None:
-        self._earliest_added(doc)
+        if self._order is not None:
+            self._ordered(key, doc)
         for name, index in self._unique.items():
             _add_unique(index, self._indexed_as(name, doc), key)
         for name, multi in self._multi.items():
@@ -191,10 +217,8 @@ class Collection:
     def _reindex(self, key: Key, old: Doc, doc: Doc) -> None:
         """A replaced document: only the indexes whose value changed move, so it keeps its
         place (oldest first) among the documents sharing a value with it."""
-        field = self._earliest_field
-        if field is not None and old[field] != doc[field]:
-            self._earliest_removed(old)
-            self._earliest_added(doc)
+        if self._order is not None:  # (the old entry is stale now)
+            self._ordered(key, doc)
         for name, index in self._unique.items():
             was, value = self._indexed_as(name, old), self._indexed_as(name, doc)
             if was != value:
@@ -207,21 +231,23 @@ class Collection:
                 _add_multi(multi, value, key)
 
     def _unindex(self, key: Key, doc: Doc) -> None:
-        self._earliest_removed(doc)
         for name, index in self._unique.items():
             _drop_unique(index, self._indexed_as(name, doc), key)
         for name, multi in self._multi.items():
             _drop_multi(multi, self._indexed_as(name, doc), key)
 
-    def _earliest_added(self, doc: Doc) -> None:
-        field = self._earliest_field
-        if field is not None and self._earliest is not None and doc[field] < self._earliest:
-            self._earliest = doc[field]  # (unknown stays unknown: found when asked)
-
-    def _earliest_removed(self, doc: Doc) -> None:
-        field = self._earliest_field
-        if field is not None and doc[field] == self._earliest:
-            self._earliest = None  # the smallest went: found again when asked
+    def _ordered(self, key: Key, doc: Doc) -> None:
+        """Push the document's entry on the order's heap; rebuilt without its stale entries
+        once they are as many as the live ones (amortised O(1) a put)."""
+        assert self._order is not None
+        heap = self._heap
+        if len(heap) > 2 * len(self._docs) + 64:
+            docs = self._docs
+            heap[:] = [entry for entry in heap if docs.get(entry[2]) is entry[3]]
+            heapq.heapify(heap)
+        sort_key = self._order(doc)
+        if sort_key is not None:
+            heapq.heappush(heap, (sort_key, next(self._pushed), key, doc))
 
 
 def _add_unique(index: dict[Any, Key], value: Any, key: Key) -> None:

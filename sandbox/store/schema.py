@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sandbox.store.collection import CollectionSpec
+from sandbox.store.collection import CollectionSpec, Doc
 
 META = CollectionSpec("meta")  # clock, settings: a handful of documents
 # injected faults (docs/contract.md section 7), one per vendor operationId
@@ -20,8 +20,15 @@ MESSAGES = CollectionSpec(
     tally=("customer_id", "channel", "created_at"),
 )
 
-# messages asked for later, until they are due (sandbox/schedule.py)
-SCHEDULED = CollectionSpec("scheduled", earliest="due")
+
+def _due_order(item: Doc) -> tuple[str, int] | None:
+    """A scheduled item's place: by due time, then as it was asked for; an item set aside
+    (its delivery failed) has none."""
+    return None if "failed" in item else (item["due"], int(item["id"]))
+
+
+# messages asked for later, until they are due or set aside (sandbox/schedule.py)
+SCHEDULED = CollectionSpec("scheduled", order=_due_order)
 
 CORE = (META, FAULTS, MESSAGES, SCHEDULED)
 

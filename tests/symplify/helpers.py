@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from sandbox.testing import Tenant
+from sandbox.store import TenantData
+from sandbox.testing import Sandbox, Tenant
 
 ACCOUNT = "1234"
 # the same person on lists 42 and 43; Tom on 42 only; Ann has a mobile and no e-mail
@@ -115,3 +117,47 @@ def error(response: httpx.Response, status: int) -> str:
     assert body.get("field", "") in body["error"], body  # the message names it too
     field: str = body.get("field", "")
     return field
+
+
+@dataclass
+class Interleaved:
+    """A large request and another tenant's request made while it was under way."""
+
+    large: httpx.Response
+    other: httpx.Response
+    committed: int  # the large request's commits when the other one was answered
+    commits: int  # its commits in all
+
+
+def interleaved(
+    sandbox: Sandbox, data: TenantData, large: httpx.Request, other: httpx.Request
+) -> Interleaved:
+    """Make `large` (a request of the tenant `data`), and `other` as soon as `large` has made
+    its first commit, on one event loop as a server would: `other` is answered between two
+    of `large`'s steps if `large` works in steps, only after it if it works in one."""
+    caller = sandbox.caller
+    assert caller is not None, "an in-process sandbox"
+    commit = data.commit
+    commits = 0
+    first = asyncio.Event()
+
+    def counted(ops: list[Any]) -> None:
+        nonlocal commits
+        commit(ops)
+        commits += 1
+        first.set()
+
+    async def run() -> Interleaved:
+        making = asyncio.ensure_future(caller.call(large))
+        await first.wait()
+        answered = await caller.call(other)
+        committed = commits
+        return Interleaved(await making, answered, committed, 0)
+
+    data.commit = counted  # type: ignore[method-assign]
+    try:
+        made = asyncio.run(run())
+    finally:
+        del data.commit
+    made.commits = commits
+    return made

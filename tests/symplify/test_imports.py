@@ -7,18 +7,21 @@ properties a trigger reads)."""
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import re
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from sandbox import pacing
 from sandbox.asgi import Incoming
 from sandbox.store import Store
 from sandbox.testing import Sandbox, in_process
-from sandbox.vendors.symplify import imports
+from sandbox.vendors.symplify import import_csv, imports
 
 from .helpers import ACCOUNT, FIXTURE, Sym, error
 
@@ -341,7 +344,7 @@ def test_a_file_that_cannot_be_read_is_a_400_and_the_import_stays_usable(
 
 
 def test_a_large_import_is_written_in_steps_and_counted_whole(sym: Sym, sandbox: Sandbox) -> None:
-    rows = imports.STEP * 3 + 17
+    rows = pacing.STEP * 3 + 17
     csv = "originalId,emailAddress\n" + "".join(f"c{n},c{n}@example.com\n" for n in range(rows))
     data = sandbox.caller.app.store.get(sym.tenant.name)  # type: ignore[union-attr]
     commits = data.commits
@@ -385,18 +388,18 @@ def test_a_storage_failure_midway_is_a_503_saying_how_far_it_got(
             return real_write(fd, data)
 
         monkeypatch.setattr(os, "write", full_on_the_second_step)
-        csv = "originalId\n" + "".join(f"s{n}\n" for n in range(imports.STEP * 2))
+        csv = "originalId\n" + "".join(f"s{n}\n" for n in range(pacing.STEP * 2))
         refused = post_csv(sym, made, csv)
         monkeypatch.undo()
         assert refused.status_code == 503, refused.text
         message = refused.json()["error"]
         assert message.startswith("storage full"), message
         written = int(re.search(r"after (\d+) contacts", message).group(1))  # type: ignore[union-attr]
-        assert 0 < written < imports.STEP * 2
+        assert 0 < written < pacing.STEP * 2
         assert count(sym) == 3 + written  # the first step landed, no batch
         assert error(sym.call("GET", f"/{ACCOUNT}/batches/1"), 404) == "batchId"
         assert post_csv(sym, made, csv).status_code == 200  # the import can be run again
-        assert count(sym) == 3 + imports.STEP * 2
+        assert count(sym) == 3 + pacing.STEP * 2
 
 
 def test_an_import_stops_when_its_tenant_is_reset_between_steps(sandbox: Sandbox) -> None:
@@ -408,8 +411,8 @@ def test_an_import_stops_when_its_tenant_is_reset_between_steps(sandbox: Sandbox
     data = store.get(tenant.name)
     assert data is not None
     declared = data["symplify_imports"].get(f"{ACCOUNT}/{made}")
-    raw = ("originalId\n" + "".join(f"r{n}\n" for n in range(imports.STEP * 2))).encode()
-    read = imports._read(raw, declared, "utf-8", 0)
+    raw = ("originalId\n" + "".join(f"r{n}\n" for n in range(pacing.STEP * 2))).encode()
+    read = imports._read(raw, declared, "utf-8")
     assert isinstance(read, imports._Read)
     steps = imports._write(store, data, declared, read, 0)
     next(steps)
@@ -440,9 +443,63 @@ def test_a_large_csv_is_read_only_from_a_caller_with_good_credentials(
 
     assert limit("wrong") == 1024 * 1024
     assert limit(sym.auth["X-Carma-Authentication-Token"]) == 64 * 1024 * 1024
-    csv = ("originalId\n" + "".join(f"big-{n}\n" for n in range(200_000))).encode()
+    rows = import_csv.MAX_ROWS  # (as many as an import takes)
+    csv = ("originalId\n" + "".join(f"big-{n:08d}\n" for n in range(rows))).encode()
     assert len(csv) > 1024 * 1024
     stranger = {"X-Carma-Authentication-Token": "wrong", "Content-Type": "text/csv"}
     assert error(sym.http.post(f"/symplify{path}", content=csv, headers=stranger), 401)
     assert post_csv(sym, made, csv).status_code == 200
-    assert count(sym) == 3 + 200_000
+    assert count(sym) == 3 + rows
+
+
+# a limit, lowered for the test: its value, a CSV just past it, how the refusal names it
+LIMITS = {
+    "MAX_ROWS": (50, "originalId\n" + "".join(f"r{n}\n" for n in range(51)), "50 rows"),
+    "MAX_BYTES": (500, "originalId\n" + "".join(f"r{n}\n" for n in range(125)), "500 bytes"),
+}
+
+
+@pytest.mark.parametrize("limit", sorted(LIMITS))
+def test_an_import_past_its_limits_is_a_413_naming_the_limit_and_writes_nothing(
+    sym: Sym, monkeypatch: pytest.MonkeyPatch, limit: str
+) -> None:
+    """An import's memory is bounded: at most MAX_ROWS data rows and MAX_BYTES (issue 23: a
+    4 MiB CSV of short rows grew to 636 MB). Past either, a 413 in Symplify's envelope names
+    the limit, nothing is written, and the import can be posted again within it."""
+    value, csv, named = LIMITS[limit]
+    monkeypatch.setattr(import_csv, limit, value)
+    made = create(sym).json()["id"]
+    refused = post_csv(sym, made, csv)
+    assert error(refused, 413) == "body"
+    assert f"at most {named}" in refused.json()["error"], refused.text
+    assert on_list(sym) == ["111", "222", "333"]
+    assert error(sym.call("GET", f"/{ACCOUNT}/batches/1"), 404) == "batchId"
+    assert post_csv(sym, made, "originalId\nr1\nr2\n").status_code == 200
+    assert on_list(sym) == ["111", "222", "333", "r1", "r2"]
+
+
+def test_an_import_holds_a_compact_tuple_a_row_until_it_is_written() -> None:
+    """What the worker hands the steps costs a few hundred bytes a row (the cells' strings,
+    which the stored contacts keep, and one tuple), not a dict and a contact a row (1,117
+    bytes a row before, measured so)."""
+    rows = 20_000
+    raw = (
+        "originalId|emailAddress|firstName|tier\n"
+        + "".join(f"{n}|contact.{n}@example.com|First {n}|gold\n" for n in range(rows))
+    ).encode()
+    declared = {"delimiter": "|", "type": "ADD", "account": ACCOUNT, "list_id": 42}
+    gc.collect()
+    tracemalloc.start()
+    try:
+        read = imports._read(raw, declared, "utf-8")
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert isinstance(read, imports._Read) and len(read.rows.kept) == rows
+    assert held / rows < 500
+    assert read.rows.take(7) == {
+        "original_id": "7",
+        "email": "contact.7@example.com",
+        "firstname": "First 7",
+        "properties": {"tier": "gold"},
+    }

@@ -3,7 +3,26 @@ temporary block are recorded SUPPRESSED with CONTACT_TEMP_BLOCKED, the answer is
 
 from __future__ import annotations
 
-from .helpers import ACCOUNT, ANN, GAGA, TOM, Sym, error
+import errno
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+
+from sandbox import outbox, pacing
+from sandbox.engine import Channel
+from sandbox.errors import Conflict
+from sandbox.store import TenantData
+from sandbox.testing import Sandbox, Tenant, in_process
+from sandbox.vendors.symplify import sends
+from sandbox.vendors.symplify.accounts import CONTACTS
+
+from .helpers import ACCOUNT, ANN, GAGA, TOM, Sym, error, interleaved
 
 RULES = ["customer_status_block", "sender_blocklist", "contact_temp_block", "subscription_opt_out"]
 
@@ -80,3 +99,112 @@ def test_a_send_to_an_unknown_list_is_a_404(sym: Sym) -> None:
 def test_a_send_needs_a_body(sym: Sym) -> None:
     response = sym.call("POST", f"/{ACCOUNT}/lists/42/send", {"subject": "x"})
     assert error(response, 400) == "body"
+
+
+def big_list(sandbox: Sandbox, contacts: int) -> tuple[Tenant, TenantData]:
+    emails = [{"original_id": str(n), "email": f"c{n}@example.com"} for n in range(contacts)]
+    lists = [{"id": 42, "contacts": emails}]
+    made = sandbox.create_tenant(
+        {"symplify": {"accounts": [{"customer_id": ACCOUNT, "lists": lists}]}}
+    )
+    data = sandbox.caller.app.store.get(made.name)  # type: ignore[union-attr]
+    assert data is not None
+    return made, data
+
+
+def total(sandbox: Sandbox, tenant: Tenant) -> int:
+    """How many messages the tenant's outbox holds."""
+    found: int = sandbox.http.get(f"{tenant.control}/outbox", params={"limit": 1}).json()["total"]
+    return found
+
+
+def send_request(tenant: Tenant) -> httpx.Request:
+    return httpx.Request(
+        "POST",
+        f"http://localhost/symplify/{ACCOUNT}/lists/42/send",
+        json={"subject": "Sale", "body": "Hi"},
+        headers=tenant.symplify_auth(),
+    )
+
+
+def test_a_large_send_is_recorded_in_steps_other_tenants_served_between_them(
+    sym: Sym, sandbox: Sandbox
+) -> None:
+    """A list of thousands of contacts does not hold every tenant up: its messages are
+    committed a step at a time, and another tenant's send made meanwhile is answered before
+    the list send is (issue 23: a send to 177,000 contacts stopped every tenant for 4 s)."""
+    contacts = pacing.STEP * 3
+    large, data = big_list(sandbox, contacts)
+    other = httpx.Request(
+        "POST",
+        f"http://localhost/symplify/{ACCOUNT}/triggers/7/messages",
+        json={"originalId": "222"},
+        headers=sym.auth,
+    )
+    made = interleaved(sandbox, data, send_request(large), other)
+    assert made.other.status_code == 200 and sym.tenant.outbox(to=TOM)  # answered meanwhile
+    assert 1 <= made.committed < made.commits  # ... between the list send's commits
+    assert made.commits >= 4
+    assert made.large.json() == {
+        "message": f"Message queued for {contacts} contacts",
+        "listId": 42,
+        "recipients": contacts,
+    }
+    recorded = list(data["messages"].values())
+    assert len(recorded) == total(sandbox, large) == contacts
+    assert {m["to"] for m in recorded} == {f"c{n}@example.com" for n in range(contacts)}
+    assert len({m["created_at"] for m in recorded}) == 1  # every message at the call's time
+    [entry] = sandbox.http.get(f"{large.control}/requests", params={"limit": 1}).json()["items"]
+    assert entry["message_ids"][-1] == f"... {contacts} in all"
+    large.delete()
+
+
+def test_a_send_stops_when_its_tenant_is_reset_between_steps(sandbox: Sandbox) -> None:
+    large, data = big_list(sandbox, pacing.STEP * 2)
+    ctx: Any = SimpleNamespace(
+        data=data,
+        store=sandbox.caller.app.store,  # type: ignore[union-attr]
+        now=datetime(2020, 1, 15, tzinfo=UTC),
+        op=SimpleNamespace(operation_id="sendToList"),
+        record=outbox.record,
+    )
+    members = data[CONTACTS].keys_by("list", (ACCOUNT, 42))
+    steps = sends._send(ctx, 42, members, channel=Channel.EMAIL, subject="Sale", text="Hi")
+    next(steps)
+    recorded = total(sandbox, large)
+    assert 0 < recorded < pacing.STEP * 2
+    large.reset()
+    with pytest.raises(Conflict, match=rf"listId: the tenant was reset .*\({recorded} messages"):
+        next(steps)
+    large.delete()
+
+
+def test_a_storage_failure_midway_is_a_503_saying_how_far_it_got(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A paced send is not one commit: the steps before a failure stay, the answer says how
+    many messages they recorded (docs/contract.md section 12)."""
+    with in_process(data_dir=tmp_path) as sandbox:
+        large, _ = big_list(sandbox, pacing.STEP * 2)
+        real_write = os.write
+        writes = {"n": 0}
+
+        def full_on_the_second_step(fd: int, data: bytes | memoryview) -> int:
+            writes["n"] += 1
+            if writes["n"] == 2:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            return real_write(fd, data)
+
+        monkeypatch.setattr(os, "write", full_on_the_second_step)
+        refused = sandbox.http.post(
+            f"/symplify/{ACCOUNT}/lists/42/send",
+            json={"subject": "Sale", "body": "Hi"},
+            headers=large.symplify_auth(),
+        )
+        monkeypatch.undo()
+        assert refused.status_code == 503, refused.text
+        message = refused.json()["error"]
+        assert message.startswith("storage full"), message
+        sent = int(re.search(r"after (\d+) messages", message).group(1))  # type: ignore[union-attr]
+        assert 0 < sent < pacing.STEP * 2
+        assert total(sandbox, large) == sent

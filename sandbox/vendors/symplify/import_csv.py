@@ -1,19 +1,27 @@
 """An import's CSV, read into contact rows (run in a worker thread: it touches no shared
 state). The first line names the columns; ContactDTO names are the contact's fields
 (case-insensitive), any other column is a contact property. A bad row is a Problem and the
-others are kept; only a file that cannot be read at all (no usable first line) is refused.
+others are kept; only a file that cannot be read at all (no usable first line), or one past
+the limits (MAX_ROWS data rows, MAX_BYTES), is refused.
+
+The file is read a line at a time from its bytes (never decoded whole), and each row is kept
+as one tuple of its cells, the strings the stored contact will hold (329 bytes a row with its
+strings, where a dict a row and a prepared contact took 1,117); the body is let go once read
+(sandbox/vendors/symplify/imports.py), so an import's peak is what it stores (RSS figures:
+bench/import_memory.py).
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox import normalise
-from sandbox.errors import InvalidInput
+from sandbox.errors import InvalidInput, PayloadTooLarge
 from sandbox.vendors.symplify.addresses import read_address
 
 # a CSV column (lower case) -> the contact's stored field
@@ -39,6 +47,12 @@ MAX_PROPERTY_NAME = 200
 MAX_PROPERTIES = 200  # properties a contact may carry (what a snapshot loads back)
 MAX_COLUMNS = 200
 REPORTED = 1000  # rows left out that are kept to report (all of them are counted)
+# an import's bounds: data rows in its file (bad ones included), and the file's bytes. An
+# import's contacts cost ~1.5 KB each in memory, so 100,000 is what the project's memory
+# target holds (100,000 customers and a full outbox under 300 MB); a larger list is several
+# imports. The body is held while it is read: MAX_BYTES bounds that, and what rows can store.
+MAX_ROWS = 100_000
+MAX_BYTES = 32 * 1024 * 1024
 # Java's names for the encodings an import may declare (Symplify's API is Java's), as the
 # document lists them
 ENCODINGS = {
@@ -66,21 +80,38 @@ class Problem:
     message: str
 
 
+# a column: (its name in the file, the stored field or "properties", its key)
+Column = tuple[str, str, str]
+
+
 @dataclass
 class Rows:
     """The file's rows, one per originalId (a later row of the same originalId replaces an
-    earlier one), in the order each originalId first appears."""
+    earlier one), in the order each originalId first appears, each as one tuple of its cells
+    (`fields` makes the contact's fields of one, once)."""
 
-    # originalId -> (its row's fields, the row's line in the file), until `done`
-    contacts: dict[str, tuple[dict[str, Any], int]] = field(default_factory=dict)
+    columns: tuple[Column, ...] = ()
+    # each originalId's row: its cells as stored (None: empty, which clears the field);
+    # None once taken
+    kept: list[tuple[Any, ...] | None] = field(default_factory=list)
+    lines: array[int] = field(default_factory=lambda: array("L"))  # each kept row's line
+    places: dict[str, int] = field(default_factory=dict)  # originalId -> its place in `kept`
     problems: list[Problem] = field(default_factory=list)  # the first REPORTED rows left out
     failed: int = 0  # rows left out, all of them
     seen: int = 0  # data rows in the file, bad ones included
     properties: tuple[str, ...] = ()  # the columns that are contact properties, in file order
     # the originalIds of rows left out, where they could be read: a REPLACE keeps them
     named_bad: set[str] = field(default_factory=set)
-    ordered: list[dict[str, Any]] = field(default_factory=list)  # `contacts`' values, by `done`
-    lines: list[int] = field(default_factory=list)  # each ordered row's line in the file
+
+    def keep(self, cells: tuple[Any, ...], original_id: str, line: int) -> None:
+        place = self.places.get(original_id)
+        if place is None:
+            self.places[original_id] = len(self.kept)
+            self.kept.append(cells)
+            self.lines.append(line)
+        else:
+            self.kept[place] = cells
+            self.lines[place] = line
 
     def left_out(self, problem: Problem, values: list[str] | None = None, at: int = -1) -> None:
         self.failed += 1
@@ -89,11 +120,21 @@ class Rows:
         if values is not None and 0 <= at < len(values) and values[at].strip():
             self.named_bad.add(values[at].strip())
 
-    def done(self) -> None:
-        """The rows as one list, the lookup let go (built here, in the worker)."""
-        self.ordered = [row for row, _ in self.contacts.values()]
-        self.lines = [line for _, line in self.contacts.values()]
-        self.contacts.clear()
+    def take(self, place: int) -> dict[str, Any]:
+        """The contact fields of the row at `place` (the tuple is let go)."""
+        cells = self.kept[place]
+        assert cells is not None, f"row {place} was taken already"
+        self.kept[place] = None
+        contact: dict[str, Any] = {}
+        properties: dict[str, Any] = {}
+        for (_, stored, key), value in zip(self.columns, cells, strict=True):
+            if stored == "properties":
+                properties[key] = value
+            else:
+                contact[stored] = value
+        if properties:
+            contact["properties"] = properties
+        return contact
 
 
 def delimiter_of(value: str | float) -> str:
@@ -125,15 +166,11 @@ def codec_of(encoding: str) -> str:
 
 
 def read(raw: bytes, delimiter: str, codec: str) -> Rows:
-    """The CSV's contact rows; InvalidInput when its first line is unusable. Run in a worker
-    thread, it makes no long call that holds the GIL (the event loop serves requests
-    meanwhile): the text is split line by line, not by one call over megabytes."""
-    try:
-        text, clean = raw.decode(codec), True
-    except UnicodeDecodeError:  # bytes not in the encoding: the rows holding them are bad
-        text, clean = raw.decode(codec, "surrogateescape"), False
-    first = 1 if text.startswith("\ufeff") else 0  # a byte-order mark, skipped (not copied)
-    reader = csv.reader(_lines(text, first), delimiter=delimiter)
+    """The CSV's contact rows; InvalidInput when its first line is unusable, PayloadTooLarge
+    past MAX_ROWS. Run in a worker thread, it makes no long call that holds the GIL (the
+    event loop serves requests meanwhile): the bytes are split and decoded line by line."""
+    lines = _Lines(raw, codec)
+    reader = csv.reader(lines, delimiter=delimiter)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -146,22 +183,25 @@ def read(raw: bytes, delimiter: str, codec: str) -> Rows:
             "emailAddress, mobileNumber, ...)",
             field="body",
         )
-    columns = _columns(header, clean)
-    rows = Rows(properties=tuple(key for _, stored, key in columns if stored == "properties"))
+    columns = _columns(header, lines.clean)
+    rows = Rows(
+        columns=tuple(columns),
+        properties=tuple(key for _, stored, key in columns if stored == "properties"),
+    )
     width = len(columns)
     at = next(i for i, (_, stored, _) in enumerate(columns) if stored == "original_id")
     while True:
         try:
             values = next(reader, None)
         except csv.Error as exc:  # e.g. a field past the reader's size limit
-            rows.seen += 1
+            _count(rows)
             rows.left_out(Problem(reader.line_num, "row", f"line {reader.line_num}: {exc}"))
             continue
         if values is None:
             break
         if not values or (len(values) == 1 and not values[0].strip()):
             continue  # a blank line
-        rows.seen += 1
+        _count(rows)
         line = reader.line_num
         if len(values) != width:
             problem = Problem(
@@ -169,33 +209,72 @@ def read(raw: bytes, delimiter: str, codec: str) -> Rows:
             )
             rows.left_out(problem, values, at)
             continue
-        if not clean and _UNDECODED.search("".join(values)):
+        if not lines.clean and _UNDECODED.search("".join(values)):
             rows.left_out(Problem(line, "row", f"line {line} is not valid {codec}"), values, at)
             continue
-        contact = _contact(values, columns, line)
-        if isinstance(contact, Problem):
-            rows.left_out(contact, values, at)
+        cells = _cells(values, columns, line, at)
+        if isinstance(cells, Problem):
+            rows.left_out(cells, values, at)
             continue
-        rows.contacts[contact["original_id"]] = (contact, line)
-    rows.done()
+        rows.keep(cells, cells[at], line)
     return rows
 
 
-def _lines(text: str, start: int = 0) -> Iterator[str]:
-    """The text's lines from `start`, with their ends, one slice at a time (lines may end in
-    \\n or \\r\\n; a file whose lines end in \\r alone is split there)."""
-    end_of_line = "\n" if "\n" in text or "\r" not in text else "\r"
-    size = len(text)
-    while start < size:
-        end = text.find(end_of_line, start)
-        if end < 0:
-            yield text[start:]
-            return
-        yield text[start : end + 1]
-        start = end + 1
+def too_large(size: int) -> PayloadTooLarge | None:
+    """The refusal of a CSV of `size` bytes past MAX_BYTES, naming the limit."""
+    if size <= MAX_BYTES:
+        return None
+    return PayloadTooLarge(
+        f"body: the CSV is {size:,} bytes; an import takes at most {MAX_BYTES:,} bytes "
+        f"({MAX_BYTES // 1024 // 1024} MiB) and {MAX_ROWS:,} rows (split the file)",
+        field="body",
+    )
 
 
-def _columns(header: list[str], clean: bool) -> list[tuple[str, str, str]]:
+def _count(rows: Rows) -> None:
+    """One more data row; past MAX_ROWS the import is refused, before anything is written."""
+    rows.seen += 1
+    if rows.seen > MAX_ROWS:
+        raise PayloadTooLarge(
+            f"body: the CSV has more than {MAX_ROWS:,} rows; an import takes at most "
+            f"{MAX_ROWS:,} rows and {MAX_BYTES:,} bytes (split the file)",
+            field="body",
+        )
+
+
+class _Lines:
+    """The file's lines from its bytes, each decoded as it is read (lines end in \n or
+    \r\n; a file whose lines end in \r alone is split there), a byte-order mark skipped.
+    `clean` turns False at the first line with bytes not in the encoding (they are kept as
+    surrogates, and the rows holding them are left out). Every encoding an import may declare
+    writes \n and \r as those bytes alone, so the bytes can be split before decoding."""
+
+    def __init__(self, raw: bytes, codec: str) -> None:
+        self.raw = raw
+        self.codec = codec
+        self.clean = True
+        self.end = b"\n" if b"\n" in raw or b"\r" not in raw else b"\r"
+        self.start = 3 if codec == "utf-8" and raw.startswith(b"\xef\xbb\xbf") else 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        raw, start = self.raw, self.start
+        if start >= len(raw):
+            raise StopIteration
+        end = raw.find(self.end, start)
+        end = len(raw) if end < 0 else end + 1
+        self.start = end
+        chunk = raw[start:end]
+        try:
+            return chunk.decode(self.codec)
+        except UnicodeDecodeError:  # bytes not in the encoding: the rows holding them are bad
+            self.clean = False
+            return chunk.decode(self.codec, "surrogateescape")
+
+
+def _columns(header: list[str], clean: bool) -> list[Column]:
     """Each column as (its name in the file, the stored field or "properties", its key)."""
     if not clean and _UNDECODED.search("".join(header)):
         raise InvalidInput("body: the CSV's first line is not valid text", field="body")
@@ -203,7 +282,7 @@ def _columns(header: list[str], clean: bool) -> list[tuple[str, str, str]]:
         raise InvalidInput(
             f"body: the CSV has {len(header)} columns; at most {MAX_COLUMNS}", field="body"
         )
-    columns: list[tuple[str, str, str]] = []
+    columns: list[Column] = []
     seen: set[tuple[str, str]] = set()  # ("field", stored name) or ("property", its name)
     for position, given in enumerate(header, 1):
         name = given.strip()
@@ -231,22 +310,24 @@ def _columns(header: list[str], clean: bool) -> list[tuple[str, str, str]]:
     return columns
 
 
-def _contact(values: list[str], columns: list[tuple[str, str, str]], line: int) -> Any:
-    """A row's fields (None: an empty cell, which clears the field), or its Problem."""
-    contact: dict[str, Any] = {}
-    properties: dict[str, str | None] = {}
-    for cell, (name, stored, key) in zip(values, columns, strict=True):
+def _cells(
+    values: list[str], columns: list[Column], line: int, at: int
+) -> tuple[Any, ...] | Problem:
+    """A row's cells as stored (None: an empty cell, which clears the field), or its
+    Problem; `at` is the originalId's column."""
+    cells: list[Any] = []
+    for cell, (name, stored, _) in zip(values, columns, strict=True):
         value = cell.strip()
         if stored == "properties":
             if len(value) > MAX_PROPERTY:
                 return Problem(line, name, f"{name}: longer than {MAX_PROPERTY} characters")
-            properties[key] = value or None
+            cells.append(value or None)
             continue
         if stored in FLAGS:
             lowered = value.lower()
             if lowered not in TRUE and lowered not in FALSE:
                 return Problem(line, name, f"{name}: {value!r} is not true or false")
-            contact[stored] = lowered in TRUE
+            cells.append(lowered in TRUE)
             continue
         if len(value) > MAX_LENGTH[stored]:
             return Problem(line, name, f"{name}: longer than {MAX_LENGTH[stored]} characters")
@@ -255,9 +336,7 @@ def _contact(values: list[str], columns: list[tuple[str, str, str]], line: int) 
                 value = read_address(stored, value, name) or ""
             except normalise.Unreadable as unreadable:
                 return Problem(line, name, unreadable.message)
-        contact[stored] = value or None
-    if not contact["original_id"]:
+        cells.append(value or None)
+    if not cells[at]:
         return Problem(line, "originalId", "originalId: empty (every row needs one)")
-    if properties:
-        contact["properties"] = properties
-    return contact
+    return tuple(cells)

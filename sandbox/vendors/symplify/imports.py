@@ -5,7 +5,7 @@ identityColumn), `POST lists/{id}/recipients/{importId}` gives it its CSV, and
 could be imported.
 
 The CSV is read in a worker thread (import_csv.py); its contacts are written on the event
-loop a few milliseconds' worth per commit (`_in_steps`), so other requests are served between
+loop a few milliseconds' worth per commit (sandbox/pacing.py), so other requests are served between
 the steps. The recipients call answers once every step is written: the batch it names is
 already FINISHED (sbcommons sleeps a minute between looks at a batch that is not). ADD adds
 new contacts and updates those already on the list (an empty cell clears the field); REPLACE
@@ -17,14 +17,14 @@ safe.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sandbox import collector
-from sandbox.clock import epoch_ms, monotonic
-from sandbox.errors import Conflict, InvalidInput, NotFound, StorageUnavailable
+from sandbox import collector, pacing
+from sandbox.clock import epoch_ms
+from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.http import Context, Offload, Reply, Steps
 from sandbox.store import Doc, Store, TenantData, Tx
 from sandbox.vendors.symplify import import_csv, properties
@@ -42,11 +42,6 @@ from sandbox.vendors.symplify.registry import handlers
 
 IMPORT_SEQUENCE = "symplify_import"
 BATCH_SEQUENCE = "symplify_batch"
-# contacts written per commit: as many as take STEP_SECONDS, between MIN_STEP and STEP
-STEP_SECONDS = 0.004
-FIRST_STEP = 100
-MIN_STEP = 10
-STEP = 1000
 IDENTITY = "originalId"
 
 # the lists an import is being written to, per tenant ("1234/42"): another import into one of
@@ -156,6 +151,9 @@ def import_recipients(ctx: Context) -> Offload:
         raise InvalidInput(
             "body: the CSV is empty; its first line must name the columns", field="body"
         )
+    refused = import_csv.too_large(len(raw))
+    if refused is not None:
+        raise refused
     codec = import_csv.codec_of(declared["encoding"])
     now = epoch_ms(ctx.now)  # read here: the worker touches no tenant state
     busy.add(target)
@@ -165,39 +163,36 @@ def import_recipients(ctx: Context) -> Offload:
             raise read
         return (yield from _write(ctx.store, data, declared, read, now))
 
-    return Offload(
-        lambda: _read(raw, declared, codec, now),
-        finish,
-        always=lambda: busy.discard(target),
-    )
+    def work() -> _Read | Exception:
+        body, ctx.raw = ctx.raw, b""  # (let go of once read: not held while it is written)
+        return _read(body, declared, codec)
+
+    return Offload(work, finish, always=lambda: busy.discard(target))
 
 
 @dataclass
 class _Read:
-    """What the worker prepares, so the loop's steps only look each row up and put it: the
-    file's rows, each one's contact as it would be made new (but for its id), and for a
-    REPLACE the originalIds the file names (its rows left out included)."""
+    """What the worker prepares: the file's rows, and for a REPLACE the originalIds the file
+    names (its rows left out included)."""
 
     rows: import_csv.Rows
-    new: list[Doc]
     named: frozenset[str]
 
 
-def _read(raw: bytes, declared: Doc, codec: str, now: int) -> _Read | Exception:
+def _read(raw: bytes, declared: Doc, codec: str) -> _Read | Exception:
     """The rows, or what stopped the reading: the finish raises it, on the loop (a refusal
     is answered as such, anything else is a bug's 500)."""
     try:
         rows = import_csv.read(raw, declared["delimiter"], codec)
-        account_id, list_id = declared["account"], declared["list_id"]
-        made = [new_contact(0, account_id, list_id, _new(row), now) for row in rows.ordered]
         named = (
-            frozenset(row["original_id"] for row in rows.ordered) | rows.named_bad
+            frozenset(rows.places) | rows.named_bad
             if declared["type"] == "REPLACE"
             else frozenset()
         )
+        rows.places.clear()  # (the steps look rows up by place)
     except Exception as stopped:  # handed to the finish, which raises it
         return stopped
-    return _Read(rows, made, named)
+    return _Read(rows, named)
 
 
 @dataclass
@@ -211,22 +206,17 @@ def _write(store: Store, data: TenantData, declared: Doc, read: _Read, now: int)
     account_id, list_id = declared["account"], declared["list_id"]
     rows = read.rows
     counts = _Counts()
-    # the rows and their new contacts are let go as they are written: freeing 200,000 dicts
-    # at the end, at once, stopped the event loop for 140 ms
-    contacts: list[Any] = rows.ordered
-    made: list[Any] = read.new
     stored = data[CONTACTS]
 
     def step(part: slice) -> None:
         _still_current(store, data, declared, part.start)
         tx = data.begin()
         for index in range(part.start, part.stop):
-            row, new = contacts[index], made[index]
-            contacts[index] = made[index] = None
+            row = rows.take(index)  # (each row let go as it is written)
             existing = stored.by("on_list", (account_id, list_id, row["original_id"]))
             if existing is None:
-                new["id"] = tx.next_id(CONTACT_SEQUENCE, CONTACT_IDS_START)
-                tx.put(CONTACTS, new)
+                contact_id = tx.next_id(CONTACT_SEQUENCE, CONTACT_IDS_START)
+                tx.put(CONTACTS, new_contact(contact_id, account_id, list_id, _new(row), now))
                 counts.added += 1
             else:
                 updated = _updated(existing, row, now, rows.lines[index])
@@ -238,7 +228,7 @@ def _write(store: Store, data: TenantData, declared: Doc, read: _Read, now: int)
                 counts.updated += 1
         _commit(tx, declared, part.start)
 
-    yield from _in_steps(len(contacts), step)
+    yield from pacing.in_steps(len(rows.kept), step)
     collector.settle(counts.added + counts.updated)  # (still paused: sandbox/collector.py)
     landed = counts.added + counts.updated
     if declared["type"] == "REPLACE" and (landed or not rows.failed):  # an ERROR removes no one
@@ -293,53 +283,31 @@ def _remove_unnamed(
         _commit(tx, declared, written, removed=counts.removed)
         counts.removed += len(unnamed[part])
 
-    yield from _in_steps(len(unnamed), step)
-
-
-def _in_steps(total: int, step: Callable[[slice], None]) -> Iterator[None]:
-    """`step` over 0..total a part at a time, yielding to the event loop after each: a part is
-    as many rows as the last one did in STEP_SECONDS (from FIRST_STEP, at most STEP), so no
-    step keeps other requests waiting long whatever this machine's speed."""
-    start, size = 0, FIRST_STEP
-    while start < total:
-        end = min(total, start + size)
-        began = monotonic()
-        step(slice(start, end))
-        took = monotonic() - began
-        pace = int((end - start) * STEP_SECONDS / took) if took > 0 else STEP
-        size = max(MIN_STEP, min(STEP, pace))
-        start = end
-        yield
+    yield from pacing.in_steps(len(unnamed), step)
 
 
 def _commit(tx: Tx, declared: Doc, written: int, removed: int | None = None) -> None:
     """One step's commit; a storage failure says how far the import got."""
-    try:
-        tx.commit()
-    except StorageUnavailable as failed:
-        done = f"{written} contacts" + ("" if removed is None else f" and {removed} removed")
-        raise StorageUnavailable(
-            f"{failed.message}; import {declared['import_id']} stopped there, after {done} "
-            "(no batch is recorded; run it again)"
-        ) from None
+    done = f"{written} contacts" + ("" if removed is None else f" and {removed} removed")
+    pacing.commit(
+        tx,
+        f"import {declared['import_id']} stopped there, after {done} (no batch is recorded; "
+        "run it again)",
+    )
 
 
 def _still_current(store: Store, data: TenantData, declared: Doc, written: int) -> None:
-    """Between steps the tenant may have been reset or deleted: the import stops there."""
-    if store.get(data.name) is not data:
-        raise Conflict(
-            f"importId: the tenant was reset or deleted while import {declared['import_id']} "
-            f"was written ({written} contacts written before it)",
-            field="importId",
-        )
+    doing = f"import {declared['import_id']} was written ({written} contacts written before it)"
+    pacing.still_current(store, data, "importId", doing)
 
 
 def _new(row: dict[str, Any]) -> dict[str, Any]:
-    """A new contact's fields: empty cells and properties left out."""
-    fields = dict(row)
-    given = {k: v for k, v in (row.get("properties") or {}).items() if v}
-    fields["properties"] = given or None
-    return fields
+    """A new contact's fields: empty cells and properties left out (the row is changed: it
+    is this contact's alone)."""
+    given = row.get("properties")
+    if given:
+        row["properties"] = {k: v for k, v in given.items() if v} or None
+    return row
 
 
 def _updated(

@@ -3,16 +3,24 @@ address on the channel; contacts under a temporary block are recorded SUPPRESSED
 CONTACT_TEMP_BLOCKED. The answer does not say which: "no messages will be sent" (seed 004) is
 a promise about delivery, not an error.
 
-One transaction for the whole list; each contact costs one look at its own block (O(1)).
+A list may hold hundreds of thousands of contacts: its messages are recorded in steps of a few
+milliseconds each, one commit per step (sandbox/pacing.py), other requests served between
+them, and the call answers after the last step. The contacts sent to are the list's members
+when the call came, each decided as it is at its step (one removed meanwhile is skipped); every
+message carries the call's time. A send stopped midway (a storage failure: 503; the tenant
+reset or deleted: 409) keeps the messages of the steps before it, and its answer says how many.
+Each contact costs one look at its own block (O(1)).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sandbox import collector, pacing
 from sandbox.engine import Category, Channel, Concept, Facts, Intent
 from sandbox.errors import InvalidInput
-from sandbox.http import Context, Reply
+from sandbox.http import Context, Offload, Reply, Steps
 from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import CONTACTS, path_list
 from sandbox.vendors.symplify.contacts import OPT_OUTS, day
@@ -44,7 +52,7 @@ def contact_facts(contact: Doc | None, list_id: int, channel: Channel, now: date
 
 
 @handlers("sendToList")
-def send_to_list(ctx: Context) -> Reply:
+def send_to_list(ctx: Context) -> Offload:
     account_id, listed = path_list(ctx)
     list_id = listed["list_id"]
     body = ctx.body
@@ -52,28 +60,55 @@ def send_to_list(ctx: Context) -> Reply:
     subject = body.get("subject")
     if channel is Channel.EMAIL and not subject:
         raise InvalidInput("subject: an EMAIL send needs a subject", field="subject")
-    address, text = ADDRESS[channel], body["body"]
-    now, operation = ctx.now, ctx.op.operation_id
-    data = ctx.data
-    tx = data.begin()
+    members = ctx.data[CONTACTS].keys_by("list", (account_id, list_id))
+    text = body["body"]
+    return Offload(
+        None, lambda _: _send(ctx, list_id, members, channel=channel, subject=subject, text=text)
+    )
+
+
+def _send(
+    ctx: Context,
+    list_id: int,
+    members: list[Any],
+    *,
+    channel: Channel,
+    subject: str | None,
+    text: str,
+) -> Steps:
+    """The list's messages, a step at a time; the answer once every step is committed."""
+    data, store = ctx.data, ctx.store
+    contacts = data[CONTACTS]
+    address, now = ADDRESS[channel], ctx.now
+    intent = Intent(
+        vendor="symplify",
+        operation=ctx.op.operation_id,
+        channel=channel,
+        category=Category.PROMOTIONAL,
+        priority=None,
+        to="",
+    )
     sent = 0
-    for contact in data[CONTACTS].all_by("list", (account_id, list_id)):
-        to = contact.get(address)
-        if not to:
-            continue
-        facts = contact_facts(contact, list_id, channel, now)
-        intent = Intent(
-            vendor="symplify",
-            operation=operation,
-            channel=channel,
-            category=Category.PROMOTIONAL,
-            priority=None,
-            to=to,
-            contact=contact["original_id"],
-        )
-        ctx.record(tx, intent, facts, subject=subject, body=text)
-        sent += 1
-    tx.commit()
+
+    def step(part: slice) -> None:
+        nonlocal sent
+        doing = f"the send to list {list_id} was recorded ({sent} messages before it)"
+        pacing.still_current(store, data, "listId", doing)
+        tx = data.begin()
+        recorded = 0
+        for key in members[part]:
+            contact = contacts.get(key)  # (None: removed since the call came)
+            if contact is None or not contact.get(address):
+                continue
+            to = contact[address]
+            facts = contact_facts(contact, list_id, channel, now)
+            ctx.record(tx, intent._replace(to=to, contact=contact["original_id"]), facts, subject=subject, body=text)
+            recorded += 1
+        pacing.commit(tx, f"the send to list {list_id} stopped there, after {sent} messages")
+        sent += recorded
+
+    yield from pacing.in_steps(len(members), step)
+    collector.settle(sent)
     return Reply(
         {
             "message": f"Message queued for {sent} contact{'' if sent == 1 else 's'}",
