@@ -102,7 +102,13 @@ def _send(
                 continue
             to = contact[address]
             facts = contact_facts(contact, list_id, channel, now)
-            ctx.record(tx, intent._replace(to=to, contact=contact["original_id"]), facts, subject=subject, body=text)
+            ctx.record(
+                tx,
+                intent._replace(to=to, contact=contact["original_id"]),
+                facts,
+                subject=subject,
+                body=text,
+            )
             recorded += 1
         pacing.commit(tx, f"the send to list {list_id} stopped there, after {sent} messages")
         sent += recorded
