@@ -62,3 +62,23 @@ def test_a_bad_fixture_entry_is_a_400_naming_its_path(
     assert response.status_code == 400, response.text
     assert field in response.text
     assert sandbox.http.get("/_sandbox/tenants/bad-messangi").status_code == 404
+
+
+def test_an_entry_repeated_under_another_id_is_a_400_naming_it(sandbox: Sandbox) -> None:
+    """A repeated entry (same type, sender and recipient, however written) is the same entry,
+    as a repeated add is; one that declares an id of its own would lose it silently."""
+    first = {"to": "+525500000000", "from": "A", "type": "SMS", "id": f"{1:024x}"}
+    again = {"to": "0052 55 0000 0000", "from": " A ", "type": "SMS"}
+    refused = sandbox.http.put(
+        "/_sandbox/tenants/bad-messangi",
+        json={"messangi": {"blocklist": [first, {**again, "id": f"{7:024x}"}]}},
+    )
+    assert refused.status_code == 400, refused.text
+    assert "messangi.blocklist[1].id" in refused.text
+    assert sandbox.http.get("/_sandbox/tenants/bad-messangi").status_code == 404
+    for same in (again, {**again, "id": first["id"]}):
+        taken = sandbox.http.put(
+            "/_sandbox/tenants/bad-messangi", json={"messangi": {"blocklist": [first, same]}}
+        )
+        assert taken.status_code in (200, 201), taken.text
+    assert sandbox.http.delete("/_sandbox/tenants/bad-messangi").status_code == 204

@@ -28,6 +28,15 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
         sender = normalise.read_sender(given["from"], f"{where}.from")
         key = entry_key(given["type"], sender, recipient)
         if key in entries:
+            # the same entry again, as a repeated POST /subscribers: the first stands; but
+            # two ids for one entry (a snapshot edited by hand) would lose one silently
+            first = entries[key]
+            if given.get("id") not in (None, first["id"]):
+                raise InvalidInput(
+                    f"{where}.id: {given['id']!r} names the same entry (type, from, to) as "
+                    f"id {first['id']!r}; give each entry once",
+                    field=f"{where}.id",
+                )
             continue
         # ids the fixture decides: entry n is 0000000000000000000000n (in hex)
         entry_id = given.get("id") or blocklist.object_id(EARLIEST, len(entries) + 1)
