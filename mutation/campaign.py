@@ -30,7 +30,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from mutation.stage import sync
+from mutmut.mutation.file_mutation import mutate_file_contents
+
+from mutation.stage import sync, undecorated
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKDIR = ROOT / ".mutmut"
@@ -39,7 +41,7 @@ MUTMUT = Path(sys.executable).with_name("mutmut")
 
 KILLED = frozenset({"killed", "timeout", "segfault", "caught by type check"})
 SAMPLE_SEED = 20261123
-SAMPLE_FUNCTIONS = 4
+SAMPLE_SIZE = 10
 
 
 class Target(NamedTuple):
@@ -71,8 +73,8 @@ def _mangled(function: str) -> str:
 
 
 CORE, JOURNAL = 0.95, 0.85
-# what every session's tests include: the scenarios and the explain API (the decision trace)
-SHARED_TESTS = ("features", "tests/test_explain.py")
+# what every session's tests include: the scenarios, the explain API and the decision traces
+SHARED_TESTS = ("features", "tests/test_explain.py", "tests/test_decision_trace.py")
 SESSIONS = (
     Session(
         "engine",
@@ -123,6 +125,7 @@ SESSIONS = (
         "journal",
         (Target("sandbox/store/journal.py", JOURNAL),),
         (
+            "tests/test_journal.py",
             "tests/test_store.py",
             "tests/test_storage_faults.py",
             "tests/test_durability.py",
@@ -267,24 +270,20 @@ def prepare(session: Session, workdir: Path) -> None:
 
 
 def mutmut(workdir: Path, *args: str, log: Path | None = None) -> str:
-    """Run mutmut in `workdir`; its output, also written to `log`."""
+    """Run mutmut in `workdir`; its output (appended to `log` as it goes, when given)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MUTANT_UNDER_TEST")}
-    done = subprocess.run(
-        [str(MUTMUT), *args],
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        check=False,
-    )
-    if log is not None:
-        with log.open("a") as out:
-            out.write(done.stdout)
-    if done.returncode != 0:
-        tail = "\n".join(done.stdout.splitlines()[-30:])
-        raise SystemExit(f"mutmut {args[0]} failed in {workdir} ({done.returncode}):\n{tail}")
-    return done.stdout
+    with tempfile.TemporaryDirectory() as scratch:
+        path = log or Path(scratch) / "out"
+        with path.open("ab") as out:
+            start = out.tell()
+            code = subprocess.run(
+                [str(MUTMUT), *args], cwd=workdir, env=env, stdout=out, stderr=out, check=False
+            ).returncode
+        output = path.read_bytes()[start:].decode(errors="replace")
+    if code != 0:
+        tail = "\n".join(output.splitlines()[-30:])
+        raise SystemExit(f"mutmut {args[0]} failed in {workdir} ({code}):\n{tail}")
+    return output
 
 
 def results(workdir: Path, session: Session) -> list[Mutant]:
@@ -367,22 +366,36 @@ def report(scores: list[Score], survivors: list[Mutant], stale: list[Equivalent]
 # -- the sample --------------------------------------------------------------------------------
 
 
-def sample(seed: int = SAMPLE_SEED, count: int = SAMPLE_FUNCTIONS) -> Session:
-    """A session over `count` functions drawn with `seed` from every session's targets, with
-    the tests of the sessions they come from: every mutant of those functions is run."""
-    drawn: list[tuple[Session, Target, str]] = []
-    for session in SESSIONS:
-        for target in session.targets:
-            names = target.functions or tuple(functions_of(ROOT / target.path))
-            drawn += [(session, target, name) for name in names]
-    chosen = random.Random(seed).sample(drawn, count)
+def mutant_names(session: Session, root: Path = ROOT) -> list[str]:
+    """The names mutmut gives the session's mutants, found as mutmut finds them (its own
+    mutation of each file as the session's copy holds it), without running anything."""
+    names = []
+    for target in session.targets:
+        source = undecorated((root / target.path).read_text())
+        generated = mutate_file_contents(target.path, source).mutant_names
+        names += [
+            f"{target.module}.{name}"
+            for name in generated
+            if any(fnmatch.fnmatchcase(f"{target.module}.{name}", p) for p in target.patterns())
+        ]
+    return names
+
+
+def sample(seed: int = SAMPLE_SEED, count: int = SAMPLE_SIZE) -> tuple[Session, list[str]]:
+    """`count` mutants drawn with `seed` from every session's, and a session over their files
+    with the tests of the sessions they come from."""
+    drawn = sorted(
+        random.Random(seed).sample([(s, name) for s in SESSIONS for name in mutant_names(s)], count)
+    )
     targets: dict[str, Target] = {}
     tests: dict[str, None] = {}
-    for session, target, name in chosen:
-        known = targets.get(target.path, target._replace(functions=()))
-        targets[target.path] = known._replace(functions=(*known.functions, name))
+    for session, name in drawn:
+        for target in session.targets:
+            if any(fnmatch.fnmatchcase(name, p) for p in target.patterns()):
+                targets[target.path] = target
         tests.update(dict.fromkeys(session.tests))
-    return Session("sample", tuple(targets.values()), tuple(tests))
+    sampled = Session("sample", tuple(targets.values()), tuple(tests))
+    return sampled, [name for _, name in drawn]
 
 
 # -- the command -------------------------------------------------------------------------------
@@ -405,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     equivalents = load_equivalents()
     if args.sample:
-        return run_sample(sample(args.seed), equivalents, args.jobs)
+        return run_sample(*sample(args.seed), equivalents, args.jobs)
 
     chosen = [s for s in SESSIONS if not args.session or s.name in args.session]
     scores: list[Score] = []
@@ -436,18 +449,29 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(s.without_equivalents >= s.goal for s in scores) else 1
 
 
-def run_sample(session: Session, equivalents: list[Equivalent], jobs: int) -> int:
+def run_sample(session: Session, names: list[str], equivalents: list[Equivalent], jobs: int) -> int:
     """The sample in a throw-away copy: 1 when a sampled mutant survives unlisted."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="mutmut-sample-") as holder:
         workdir = Path(holder)
-        names = [p for t in session.targets for p in t.patterns()]
-        found = run_session(session, workdir, names, jobs, workdir / "mutmut.log")
-    survivors = [m for m in found if not m.killed and equivalent_to(m, equivalents) is None]
-    sampled = ", ".join(f"{t.path}: {' '.join(t.functions)}" for t in session.targets)
-    print(f"sample ({sampled}): {len(found)} mutants in {time.monotonic() - started:.0f} s")
-    print(report([score(t, found, equivalents) for t in session.targets], survivors, []))
-    return 1 if survivors or not found else 0
+        found = [
+            m
+            for m in run_session(session, workdir, names, jobs, workdir / "mutmut.log")
+            if m.name in names
+        ]
+    lines = [f"sample of {len(names)} mutants (seeded), run in {time.monotonic() - started:.0f} s:"]
+    failed = False
+    for m in sorted(found):
+        listed = None if m.killed else equivalent_to(m, equivalents)
+        verdict = "killed" if m.killed else "equivalent" if listed else "SURVIVED"
+        failed |= verdict == "SURVIVED"
+        lines.append(f"  {verdict:<10} {m.name}")
+        if verdict == "SURVIVED":
+            lines.append(f"    - {m.line}\n    + {m.mutant}")
+    missing = sorted(set(names) - {m.name for m in found})
+    lines += [f"  NOT RUN    {name}" for name in missing]
+    print("\n".join(lines))
+    return 1 if failed or missing else 0
 
 
 if __name__ == "__main__":
