@@ -7,9 +7,12 @@ not exclude), with symbolic links resolved: mutmut does not follow them, and
 so mutmut's own incremental checks (a source newer than its mutants) stay right between runs.
 
 mutmut skips every decorated function. In the files it mutates, the copy therefore moves each
-top-level function's decorators below it (`f = lru_cache(maxsize=16)(f)`), which is what a
-decorator means: the cached rule helpers and the handlers registered by `@handlers(...)` are
-mutated like any other function.
+top-level function's decorators below it (`f = handlers("getStatusLog")(f)`), which is what a
+decorator means, so the handlers registered by `@handlers(...)` are mutated like any other
+function. Memoisation (`lru_cache`, `cache`) is dropped instead: the memoised functions are pure,
+so their results are the same, and a cached result would hide the function from mutmut, which
+picks a mutant's tests by the calls that reach the function (only the first test to call it with
+given arguments would be picked) and would answer a mutant's calls from the unmutated run.
 """
 
 from __future__ import annotations
@@ -70,8 +73,22 @@ def sync(root: Path, target: Path, undecorate: Iterable[str] = ()) -> None:
                 (here / file).unlink()
 
 
+MEMOISERS = frozenset({"lru_cache", "cache"})
+
+
+def _memoiser(decorator: cst.Decorator) -> bool:
+    """`@lru_cache(...)`, `@functools.lru_cache`, `@cache`, ..."""
+    node = decorator.decorator
+    if isinstance(node, cst.Call):
+        node = node.func
+    if isinstance(node, cst.Attribute):
+        node = node.attr
+    return isinstance(node, cst.Name) and node.value in MEMOISERS
+
+
 class _Undecorate(cst.CSTTransformer):
-    """`@d1 @d2 def f` -> `def f` then `f = d1(d2(f))`, for top-level functions only."""
+    """`@d1 @d2 def f` -> `def f` then `f = d1(d2(f))`, for top-level functions only; a
+    memoiser is left out."""
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
         body: list[cst.BaseStatement] = []
@@ -80,13 +97,14 @@ class _Undecorate(cst.CSTTransformer):
                 body.append(statement)
                 continue
             name = statement.name.value
+            kept = [d for d in statement.decorators if not _memoiser(d)]
             wrapped: cst.BaseExpression = cst.Name(name)
-            for decorator in reversed(statement.decorators):
+            for decorator in reversed(kept):
                 wrapped = cst.Call(func=decorator.decorator, args=[cst.Arg(wrapped)])
             body.append(statement.with_changes(decorators=[]))
-            body.append(
-                cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(cst.Name(name))], wrapped)])
-            )
+            if kept:
+                assign = cst.Assign([cst.AssignTarget(cst.Name(name))], wrapped)
+                body.append(cst.SimpleStatementLine([assign]))
         return updated_node.with_changes(body=body)
 
 
