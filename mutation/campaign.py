@@ -191,11 +191,15 @@ class Equivalent(NamedTuple):
 
 
 def load_equivalents(path: Path = EQUIVALENTS) -> list[Equivalent]:
-    entries = tomllib.loads(path.read_text()).get("equivalent", [])
-    return [
-        Equivalent(e["function"], e["line"].strip(), e["mutant"].strip(), e["reason"])
-        for e in entries
-    ]
+    """The entries, one per mutant: an entry may list several `mutants` of one line."""
+    found = []
+    for entry in tomllib.loads(path.read_text()).get("equivalent", []):
+        mutants = entry["mutants"] if "mutants" in entry else [entry["mutant"]]
+        found += [
+            Equivalent(entry["function"], entry["line"].strip(), m.strip(), entry["reason"])
+            for m in mutants
+        ]
+    return found
 
 
 class Mutant(NamedTuple):
