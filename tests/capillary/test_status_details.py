@@ -213,3 +213,14 @@ def test_a_known_customer_without_a_label_is_delivered(unlabelled: Cap) -> None:
         "outcome": "pass",
         "detail": "customer has no status label",
     }
+
+
+def test_the_change_counters_are_kept_in_the_snapshot(cap: Cap) -> None:
+    """A snapshot carries each counter under its name, so a tenant loaded from it goes on
+    numbering where this one stopped."""
+    assign(cap, MOBILE[ACTIVE], "Suspended")
+    assert cap.post(CONFIGURE, subscription(ACTIVE, "EMAIL", "BULK", "OPTOUT")).status_code == 200
+    response = cap.http.get(f"{cap.tenant.control}/snapshot")
+    assert response.status_code == 200, response.text
+    sequences = response.json()["sequences"]
+    assert (sequences["status_log"], sequences["subscription_change"]) == (566_000_001, 20_000_001)
