@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from sandbox.testing import Sandbox
+
 from .helpers import FREE, OTHER_SENDER, Msg, entry
 
 
@@ -27,12 +31,51 @@ def test_an_api_entry_is_numbered_after_the_fixtures_and_says_where_it_came_from
     assert added.json()["data"]["id"] == f"{seconds:08x}{3:016x}"
     document = snapshot(msg)
     [mine] = [e for e in document["messangi"]["blocklist"] if e["to"] == FREE]
-    assert (mine["id"], mine["source"], mine["from"]) == (
-        added.json()["data"]["id"],
-        "API",
-        OTHER_SENDER,
-    )
+    assert mine == {
+        "id": added.json()["data"]["id"],
+        "to": FREE,
+        "reason": "UNSUBSCRIBED",
+        "type": "SMS",
+        "from": OTHER_SENDER,
+        "source": "API",
+        "date": "2026-11-23T10:00:00.000Z",
+    }
     assert {e["source"] for e in document["messangi"]["blocklist"] if e["to"] != FREE} == {
         "FIXTURE"
     }
     assert document["sequences"]["messangi_subscriber"] == 3
+
+
+PHONE_HINT = (
+    "is not a phone number; SMS blocklists and sends take E.164 numbers (country code and up "
+    "to 15 digits)"
+)
+EMAIL_HINT = "is not an e-mail address; EMAIL blocklists and sends take e-mail addresses"
+
+
+@pytest.mark.parametrize(
+    ("to", "kind", "hint"),
+    [("not-a-number", "SMS", PHONE_HINT), ("+525500000000", "EMAIL", EMAIL_HINT)],
+)
+def test_a_fixture_entry_that_cannot_be_read_names_its_field(
+    sandbox: Sandbox, to: str, kind: str, hint: str
+) -> None:
+    document = {
+        "messangi": {
+            "senders": [{"from": "1", "type": kind}],
+            "blocklist": [{"to": to, "from": "1", "type": kind}],
+        }
+    }
+    response = sandbox.http.put("/_sandbox/tenants/t-mutation-blocklist", json=document)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["field"] == "messangi.blocklist[0].to"
+    assert error["message"] == f"messangi.blocklist[0].to: {to!r} {hint}"
+
+
+def test_an_address_that_cannot_be_read_is_explained_in_messangis_envelope(msg: Msg) -> None:
+    added = msg.add(entry("abc"))
+    assert added.status_code == 400
+    assert added.json()["meta"]["explain"] == f"to: 'abc' {PHONE_HINT}"
+    added = msg.add(entry("+525500000000", "news@example.com", "EMAIL"))
+    assert added.json()["meta"]["explain"] == f"to: '+525500000000' {EMAIL_HINT}"
