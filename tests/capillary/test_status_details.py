@@ -224,3 +224,19 @@ def test_the_change_counters_are_kept_in_the_snapshot(cap: Cap) -> None:
     assert response.status_code == 200, response.text
     sequences = response.json()["sequences"]
     assert (sequences["status_log"], sequences["subscription_change"]) == (566_000_001, 20_000_001)
+
+
+@pytest.fixture
+def no_labels(sandbox: Sandbox) -> Iterator[Cap]:
+    """An org that has configured no status label at all."""
+    yield from _tenant(sandbox, [])
+
+
+def test_an_org_without_labels_says_none_are_configured(no_labels: Cap) -> None:
+    response = no_labels.put(
+        STATUS, {"reason": "r", "label": "Active"}, params=status_query("919111111111")
+    )
+    assert response.status_code == 400
+    assert v2_error(response)["message"] == (
+        "Status label passed is not valid: 'Active' (configured: none)"
+    )
