@@ -203,3 +203,11 @@ def test_a_fixture_block_takes_a_day_as_yyyy_mm_dd_only(sandbox: Sandbox, until:
         sandbox.http.delete("/_sandbox/tenants/t-mutation-block-until")
     assert response.status_code == 400, response.text
     assert "temp_block.until" in response.json()["error"]["field"]
+
+
+def test_a_post_with_a_date_says_how_to_block(sym: Sym) -> None:
+    response = sym.call("POST", TEMPBLOCK, dto(until="2020-03-01"))
+    assert error(response, 400) == "blockUntil"
+    assert response.json()["error"] == (
+        "blockUntil: POST releases a block and takes an empty blockUntil; block with PUT"
+    )
