@@ -49,6 +49,18 @@ def _expanded(root: Path, names: Iterable[str]) -> Iterator[str]:
             yield name
 
 
+def copies_of(root: Path, name: str) -> list[str]:
+    """Where the copy holds the checkout's file `name`: at its own path, and below each link
+    to a directory above it (`openapi/x.yaml` is also `sandbox/resources/openapi/x.yaml`)."""
+    found = [name]
+    target = (root / name).resolve()
+    for link in checkout_files(root):
+        path = root / link
+        if path.is_symlink() and path.is_dir() and target.is_relative_to(path.resolve()):
+            found.append(str(Path(link) / target.relative_to(path.resolve())))
+    return found
+
+
 def sync(root: Path, target: Path, undecorate: Iterable[str] = ()) -> None:
     """Make `target` hold the checkout's files (besides what mutmut keeps there: `mutants/`);
     the files in `undecorate` with their functions' decorators moved below them."""
