@@ -173,8 +173,14 @@ class Disk:
                 raise self.fail_truncate
             real_truncate(fd, size)
 
+        real_fsync = os.fsync
+
+        def fsync(fd: int) -> None:
+            real_fsync(fd)  # refuses anything but an open file descriptor
+            self.fsynced.append(fd)
+
         monkeypatch.setattr(os, "write", write)
-        monkeypatch.setattr(os, "fsync", self.fsynced.append)
+        monkeypatch.setattr(os, "fsync", fsync)
         monkeypatch.setattr(os, "ftruncate", truncate)
 
 
@@ -226,7 +232,10 @@ def test_an_append_that_cannot_be_undone_breaks_the_journal(
     disk.fail_truncate = OSError(errno.EROFS, "Read-only file system")
     with caplog.at_level(logging.ERROR, "sandbox.store.journal"), pytest.raises(StorageUnavailable):
         journal.append(TWO)
-    assert "could not be undone" in caplog.text and "Read-only" in caplog.text
+    assert (
+        f"journal {path}: a failed append ([Errno 5] Input/output error) could not be undone "
+        "([Errno 30] Read-only file system)"
+    ) in caplog.text
     disk.fail_write = disk.fail_truncate = None
     size = path.stat().st_size
     with pytest.raises(StorageUnavailable, match="Read-only"):  # nothing more is appended
