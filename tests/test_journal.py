@@ -106,9 +106,15 @@ def test_a_first_release_journal_has_no_header_and_no_checksums(tmp_path: Path) 
         replayed(path)
 
 
-def test_a_first_release_journal_with_a_torn_tail(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "tail",
+    [b'[["put","c",{"id":', b'[["put","c",{"id":2}]]'],
+    ids=["cut-short", "whole-but-for-its-newline"],
+)
+def test_a_first_release_journal_with_a_torn_tail(tmp_path: Path, tail: bytes) -> None:
+    """A line is acknowledged with its newline: one without is dropped, even when it parses."""
     path = tmp_path / "j.log"
-    path.write_bytes(b'[["put","c",{"id":1}]]\n[["put","c",{"id":')
+    path.write_bytes(b'[["put","c",{"id":1}]]\n' + tail)
     assert replayed(path) == [ONE]
     assert path.read_bytes() == b'[["put","c",{"id":1}]]\n'
 
@@ -256,15 +262,28 @@ def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+def open_journals(directory: Path) -> set[str]:
+    """The names of the files in `directory` this process holds open."""
+    held = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = Path(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:
+            continue
+        if target.parent == directory:
+            held.add(target.name)
+    return held
+
+
 def test_past_the_limit_the_idlest_journal_closes_its_file(tmp_path: Path) -> None:
     files = OpenJournals(limit=2)
     base = open_fds()
     journals = [Journal(tmp_path / f"{i}.log", files=files) for i in range(3)]
     for journal in journals:
         journal.append(ONE)
-    assert open_fds() == base + 2  # the first one, the idlest, was closed
+    assert open_journals(tmp_path) == {"1.log", "2.log"}  # the idlest, the first, closed
     journals[0].append(TWO)  # reopened; now the second is the idlest
-    assert open_fds() == base + 2
+    assert open_journals(tmp_path) == {"0.log", "2.log"}
     for journal in journals:
         journal.close()
     assert open_fds() == base

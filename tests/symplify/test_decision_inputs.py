@@ -210,3 +210,25 @@ def test_a_post_with_a_date_says_how_to_block(sym: Sym) -> None:
     assert response.json()["error"] == (
         "blockUntil: POST releases a block and takes an empty blockUntil; block with PUT"
     )
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            {"list_id": "-1", "value": "999"},
+            "searchValue: no contact with originalId '999' on any list of account 1234",
+        ),
+        (
+            {"find_by": "EMAILADRESS", "value": "nobody@example.com"},
+            "searchValue: no contact with e-mail address 'nobody@example.com' on list 42 of "
+            "account 1234",
+        ),
+    ],
+)
+def test_a_search_that_finds_nobody_says_what_it_looked_for(
+    sym: Sym, fields: dict[str, Any], message: str
+) -> None:
+    response = sym.block(**fields)
+    assert error(response, 404) == "searchValue"
+    assert response.json()["error"] == message
