@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -51,14 +52,16 @@ def test_a_reopened_journal_appends_after_what_it_holds(tmp_path: Path) -> None:
     assert path.read_bytes().count(HEADER) == 1
 
 
-def test_a_torn_tail_is_cut_off_for_good(tmp_path: Path) -> None:
+def test_a_torn_tail_is_cut_off_for_good(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """The repair keeps every complete line: a second restart still finds them all."""
     path = tmp_path / "j.log"
     written(path, ONE, TWO).close()
     whole = path.read_bytes()
     with path.open("ab") as handle:  # a crash in the middle of a write
         handle.write(b'0badc0de [["put","c",{"id":3')
-    assert replayed(path) == [ONE, TWO]
+    with caplog.at_level(logging.WARNING, "sandbox.store.journal"):
+        assert replayed(path) == [ONE, TWO]
+    assert f"journal {path}: dropping a torn last line after byte {len(whole)}" in caplog.text
     assert path.read_bytes() == whole  # cut back to the last complete line
     assert replayed(path) == [ONE, TWO]  # the second restart
     written(path, THREE).close()
@@ -81,8 +84,12 @@ def test_a_torn_tail_of_an_older_journal_is_damage(tmp_path: Path) -> None:
     with path.open("ab") as handle:
         handle.write(b"0badc0de [")
     torn = path.read_bytes()
-    with pytest.raises(Damaged, match="cut short, and a later journal exists"):
+    with pytest.raises(Damaged) as raised:
         replayed(path, last=False)
+    assert (raised.value.path, raised.value.problem) == (
+        path,
+        "its last line is cut short, and a later journal exists",
+    )
     assert path.read_bytes() == torn
 
 
@@ -91,8 +98,12 @@ def test_a_damaged_complete_line_leaves_the_file_as_it_is(tmp_path: Path) -> Non
     written(path, ONE, TWO).close()
     damaged = path.read_bytes().replace(b'"id":1', b'"id":7')
     path.write_bytes(damaged)
-    with pytest.raises(Damaged, match="line 2 does not match its checksum; the file is kept"):
+    with pytest.raises(Damaged) as raised:
         replayed(path)
+    assert (raised.value.path, raised.value.problem) == (
+        path,
+        "line 2 does not match its checksum; the file is kept as it is",
+    )
     assert path.read_bytes() == damaged
 
 
@@ -129,6 +140,7 @@ def test_a_first_release_journal_with_a_torn_tail(tmp_path: Path, tail: bytes) -
         (b'{"comms-sandbox":"journal"}\n', Damaged, "unknown format None"),
         (b'{"comms-sandbox":"journal",\n', Damaged, "its header line is damaged"),
         (b'{"comms-sandbox":"journal"}[]\n', Damaged, "its header line is damaged"),
+        (b'{"comms-sandbox":"journal","format":[2]}\n', Damaged, "unknown format [2]"),
     ],
 )
 def test_a_header_this_release_cannot_read(
@@ -139,7 +151,11 @@ def test_a_header_this_release_cannot_read(
     for read in (lambda: replayed(path), lambda: Journal.format_of(path)):
         with pytest.raises(error) as raised:
             read()
-        assert problem in str(raised.value) and raised.value.path == path
+        assert raised.value.path == path
+        if error is NewerFormat:
+            assert problem in raised.value.problem
+        else:  # the whole sentence
+            assert raised.value.problem in (problem, f"its header names an {problem}")
     assert path.read_bytes().startswith(first)
 
 
@@ -162,7 +178,7 @@ class Disk:
         self.fsynced: list[int] = []
         self.fail_write: OSError | None = None
         self.fail_truncate: OSError | None = None
-        self.short = 0  # bytes the next write(2) writes, when > 0
+        self.short: list[int] = []  # bytes each of the next write(2)s writes
         real_write, real_truncate = os.write, os.ftruncate
 
         def write(fd: int, data: Any) -> int:
@@ -170,8 +186,7 @@ class Disk:
                 real_write(fd, bytes(data)[:5])  # part of the line reaches the file
                 raise self.fail_write
             if self.short:
-                count, self.short = self.short, 0
-                return real_write(fd, bytes(data)[:count])
+                return real_write(fd, bytes(data)[: self.short.pop(0)])
             return real_write(fd, data)
 
         def truncate(fd: int, size: int) -> None:
@@ -198,11 +213,41 @@ def disk(monkeypatch: pytest.MonkeyPatch) -> Disk:
 def test_a_short_write_is_finished(tmp_path: Path, disk: Disk) -> None:
     path = tmp_path / "j.log"
     journal = written(path, ONE)
-    disk.short = 3
+    disk.short = [3, 5]  # the first write(2) and the one that finishes it are both short
     journal.append(TWO)
     journal.close()
     assert replayed(path) == [ONE, TWO]
     assert journal.size == path.stat().st_size
+
+
+def test_fsync_is_off_unless_asked_for(tmp_path: Path, disk: Disk) -> None:
+    journal = Journal(tmp_path / "j.log")
+    journal.append(ONE)
+    journal.close()
+    assert disk.fsynced == []
+
+
+def test_a_journal_is_readable_by_everyone_and_writable_by_its_owner(tmp_path: Path) -> None:
+    written(tmp_path / "j.log", ONE).close()
+    assert stat.S_IMODE((tmp_path / "j.log").stat().st_mode) == 0o644 & ~_umask()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_a_journal_that_cannot_be_created_is_a_storage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: Any) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "open", refuse)
+    with pytest.raises(StorageUnavailable, match="space"):
+        Journal(tmp_path / "j.log")
+    assert not (tmp_path / "j.log").exists()
 
 
 @pytest.mark.parametrize("fsync", [False, True])
@@ -306,3 +351,15 @@ def test_a_closed_journal_is_forgotten(tmp_path: Path) -> None:
     first.close()
     second.close()
     assert replayed(first.path) == [ONE, TWO, THREE]
+
+
+def test_a_closed_journal_frees_its_place_for_the_others(tmp_path: Path) -> None:
+    files = OpenJournals(limit=2)
+    first, second, third = (Journal(tmp_path / f"{i}.log", files=files) for i in range(3))
+    first.append(ONE)
+    second.append(ONE)
+    second.close()
+    third.append(ONE)  # two open files again: the first keeps its own
+    assert open_journals(tmp_path) == {"0.log", "2.log"}
+    first.close()
+    third.close()
