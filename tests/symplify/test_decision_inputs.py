@@ -232,3 +232,33 @@ def test_a_search_that_finds_nobody_says_what_it_looked_for(
     response = sym.block(**fields)
     assert error(response, 404) == "searchValue"
     assert response.json()["error"] == message
+
+
+@pytest.mark.parametrize("until", [..., ""], ids=["absent", "empty"])
+def test_a_block_without_a_day_says_how_to_release_instead(sym: Sym, until: Any) -> None:
+    response = sym.call("PUT", TEMPBLOCK, dto(until=until))
+    assert error(response, 400) == "blockUntil"
+    assert response.json()["error"] == (
+        "blockUntil: a day (YYYY-MM-DD) is required to block; to release a block, POST the DTO "
+        "with an empty blockUntil"
+    )
+
+
+def test_an_opt_out_outlasts_a_block(sym: Sym) -> None:
+    """A contact both blocked and opted out: the block suppresses while it lasts, the opt-out
+    after it ends."""
+    assert sym.block(until="2020-01-15").status_code == 200
+    changed = sym.call("PUT", f"/{ACCOUNT}/lists/42/contacts/111/update", {"unsubscribed": True})
+    assert changed.status_code == 200, changed.text
+    blocked = sent(sym)[GAGA]
+    assert (blocked["reason"], blocked["decision"][3]) == (
+        "CONTACT_TEMP_BLOCKED",
+        step("subscription_opt_out", "suppress", "contact is unsubscribed: opted out of EMAIL"),
+    )
+    sym.tenant.set_clock(now="2020-01-16T00:00:00Z", frozen=True)
+    after = sent(sym)[GAGA]
+    assert (after["status"], after["reason"]) == ("SUPPRESSED", "SUBSCRIPTION_OPTED_OUT")
+    assert after["decision"][2:] == [
+        step("contact_temp_block", "pass", "temporary block ended at 2020-01-16T00:00Z"),
+        step("subscription_opt_out", "suppress", "contact is unsubscribed: opted out of EMAIL"),
+    ]
