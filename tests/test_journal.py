@@ -61,7 +61,7 @@ def test_a_torn_tail_is_cut_off_for_good(tmp_path: Path, caplog: pytest.LogCaptu
         handle.write(b'0badc0de [["put","c",{"id":3')
     with caplog.at_level(logging.WARNING, "sandbox.store.journal"):
         assert replayed(path) == [ONE, TWO]
-    assert f"journal {path}: dropping a torn last line after byte {len(whole)}" in caplog.text
+    assert f"journal {path}: dropping a torn last line after byte {len(whole)}" in caplog.messages
     assert path.read_bytes() == whole  # cut back to the last complete line
     assert replayed(path) == [ONE, TWO]  # the second restart
     written(path, THREE).close()
@@ -286,7 +286,7 @@ def test_an_append_that_cannot_be_undone_breaks_the_journal(
     assert (
         f"journal {path}: a failed append ([Errno 5] Input/output error) could not be undone "
         "([Errno 30] Read-only file system)"
-    ) in caplog.text
+    ) in caplog.messages
     disk.fail_write = disk.fail_truncate = None
     size = path.stat().st_size
     with pytest.raises(StorageUnavailable, match="Read-only"):  # nothing more is appended
