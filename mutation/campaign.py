@@ -352,6 +352,14 @@ def run_session(
     return explained(workdir, results(workdir, session))
 
 
+def run_named(session: Session, workdir: Path, names: Sequence[str], jobs: int) -> list[Mutant]:
+    """Only the mutants `names` (explicit names, as the sample draws them), explained."""
+    prepare(session, workdir)
+    mutmut(workdir, "run", "--max-children", str(jobs), *names, log=workdir / "mutmut.log")
+    wanted = set(names)
+    return explained(workdir, [m for m in results(workdir, session) if m.name in wanted])
+
+
 # -- the report --------------------------------------------------------------------------------
 
 
@@ -515,11 +523,7 @@ def run_sample(session: Session, names: list[str], equivalents: list[Equivalent]
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="mutmut-sample-") as holder:
         workdir = Path(holder)
-        found = [
-            m
-            for m in run_session(session, workdir, names, jobs, workdir / "mutmut.log")
-            if m.name in names
-        ]
+        found = run_named(session, workdir, names, jobs)
     lines = [f"sample of {len(names)} mutants (seeded), run in {time.monotonic() - started:.0f} s:"]
     failed = False
     for m in sorted(found):
