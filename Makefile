@@ -77,9 +77,11 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
-# deliberate breakages the suites must catch; prints each one's fate and the kill rate
+# mutmut over the suppression core, then the named breakages of module-level code: per-file
+# scores, each against its goal (docs/testing.md). A seeded sample runs in `unit`.
 mutate: $(STAMP)
-	$(BIN)/python -m mutants.run
+	$(BIN)/python -m mutation.campaign
+	$(BIN)/python -m mutation.breakages
 
 # the package and every dependency as wheels for this machine's Python: the image installs
 # from them with no network
@@ -96,4 +98,4 @@ image-test: image
 	$(BIN)/python tests/image_check.py comms-sandbox:$(VERSION)
 
 clean:
-	rm -rf $(VENV) .data .trace .pytest_cache .mypy_cache .ruff_cache dist build
+	rm -rf $(VENV) .data .trace .pytest_cache .mypy_cache .ruff_cache .mutmut dist build

@@ -1,1 +1,0 @@
-"""Deliberate breakages that the suites must catch (`make mutate`)."""

@@ -1,0 +1,75 @@
+"""`make mutate` cannot rot: its sessions, breakages and equivalents match the code as it is,
+and a seeded sample of its mutants runs here, through mutmut, and must be killed (or listed as
+equivalent). docs/testing.md says how to run the whole campaign."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from mutation import breakages, campaign
+
+
+def test_every_session_names_files_functions_and_tests_that_exist() -> None:
+    assert campaign.check_targets() == []
+
+
+def test_every_breakage_still_finds_the_code_it_breaks() -> None:
+    assert breakages.problems() == []
+
+
+def test_every_equivalent_names_a_function_of_a_target() -> None:
+    functions = {
+        f"{t.module}.{name}"
+        for s in campaign.SESSIONS
+        for t in s.targets
+        for name in campaign.functions_of(campaign.ROOT / t.path)
+    }
+    entries = campaign.load_equivalents()
+    assert [e.function for e in entries if e.function not in functions] == []
+    assert all(e.reason.strip() and e.line != e.mutant for e in entries)
+
+
+def test_mutant_names_map_back_to_their_function() -> None:
+    assert (
+        campaign.function_of("sandbox.engine.rules.x__label_result__mutmut_3")
+        == "sandbox.engine.rules._label_result"
+    )
+    assert (
+        campaign.function_of("sandbox.store.journal.x\u01c1Journal\u01c1append__mutmut_15")
+        == "sandbox.store.journal.Journal.append"
+    )
+
+
+def test_a_diff_becomes_the_lines_it_removes_and_adds() -> None:
+    diff = (
+        "--- sandbox/engine/rules.py\n+++ sandbox/engine/rules.py\n@@ -1,3 +1,3 @@\n"
+        "     rule = 1\n-    if blocks:\n+    if not blocks:\n"
+    )
+    mutant = campaign.with_diff(
+        campaign.Mutant("sandbox.engine.rules.x__label_result__mutmut_9", "survived"), diff
+    )
+    assert (mutant.function, mutant.line, mutant.mutant) == (
+        "sandbox.engine.rules._label_result",
+        "if blocks:",
+        "if not blocks:",
+    )
+    listed = campaign.Equivalent(mutant.function, "if blocks:", "if not blocks:", "why")
+    other = listed._replace(mutant="if blocks or True:")
+    assert campaign.equivalent_to(mutant, [other, listed]) is listed
+    assert campaign.equivalent_to(mutant, [other]) is None
+
+
+@pytest.mark.mutation
+def test_the_seeded_sample_of_mutants_is_killed() -> None:
+    """mutmut runs the sample (a few minutes): a survivor not listed as equivalent fails."""
+    done = subprocess.run(
+        [sys.executable, "-m", "mutation.campaign", "--sample"],
+        cwd=campaign.ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
