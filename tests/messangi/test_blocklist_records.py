@@ -46,16 +46,23 @@ def test_an_api_entry_is_numbered_after_the_fixtures_and_says_where_it_came_from
     assert document["sequences"]["messangi_subscriber"] == 3
 
 
-PHONE_HINT = (
-    "is not a phone number; SMS blocklists and sends take E.164 numbers (country code and up "
-    "to 15 digits)"
+def phone_hint(first_letter: str) -> str:
+    return (
+        f"is not a phone number: it has the character {first_letter!r}; a phone number is "
+        "digits, spaces, dashes, dots, parentheses and a leading +; SMS blocklists and sends "
+        "take E.164 numbers"
+    )
+
+
+EMAIL_HINT = (
+    "is not an e-mail address: an address is local-part@domain.tld, without spaces; EMAIL "
+    "blocklists and sends take e-mail addresses"
 )
-EMAIL_HINT = "is not an e-mail address; EMAIL blocklists and sends take e-mail addresses"
 
 
 @pytest.mark.parametrize(
     ("to", "kind", "hint"),
-    [("not-a-number", "SMS", PHONE_HINT), ("+525500000000", "EMAIL", EMAIL_HINT)],
+    [("not-a-number", "SMS", phone_hint("n")), ("+525500000000", "EMAIL", EMAIL_HINT)],
 )
 def test_a_fixture_entry_that_cannot_be_read_names_its_field(
     sandbox: Sandbox, to: str, kind: str, hint: str
@@ -76,6 +83,6 @@ def test_a_fixture_entry_that_cannot_be_read_names_its_field(
 def test_an_address_that_cannot_be_read_is_explained_in_messangis_envelope(msg: Msg) -> None:
     added = msg.add(entry("abc"))
     assert added.status_code == 400
-    assert added.json()["meta"]["explain"] == f"to: 'abc' {PHONE_HINT}"
+    assert added.json()["meta"]["explain"] == f"to: 'abc' {phone_hint('a')}"
     added = msg.add(entry("+525500000000", "news@example.com", "EMAIL"))
     assert added.json()["meta"]["explain"] == f"to: '+525500000000' {EMAIL_HINT}"
