@@ -120,9 +120,17 @@ class Journal:
             written = os.write(self._fd, view)
             view = view[written:]
 
-    def _undo(self, exc: OSError) -> None:
+    def cut(self, size: int) -> None:
+        """Cut the file back to `size` bytes: the lines written since are withdrawn (a unit
+        of writes another tenant's journal refused, sandbox/store/unit.py)."""
+        self.size = size
+        self._undo(None)
+
+    def _undo(self, exc: OSError | None) -> None:
         """Cut the file back to its size before the failed append."""
         try:
+            if self._fd < 0 and exc is None:
+                self._open()
             if self._fd >= 0:
                 os.ftruncate(self._fd, self.size)
                 if self.fsync:
@@ -131,7 +139,10 @@ class Journal:
             # the file may now end in a partial line; nothing more may be appended to it
             self.broken = storage_error(again, self.path)
             log.error(
-                "journal %s: a failed append (%s) could not be undone (%s)", self.path, exc, again
+                "journal %s: a failed append (%s) could not be undone (%s)",
+                self.path,
+                exc or "a withdrawn line",
+                again,
             )
 
     def release(self) -> None:
