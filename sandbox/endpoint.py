@@ -81,13 +81,21 @@ class PathEndpoint:
         self.max_body = max_body
         offloaded = any(op.offload for op in operations)
         self.large_body = max(max_body, store.settings.max_fixture_bytes) if offloaded else 0
+        # the methods whose body is read (routing reads this set: no call per request)
+        self.with_body = frozenset(
+            op.method
+            for op in operations
+            if op.body_schema is not None or op.method in _BODY_METHODS
+        )
 
     def body_limit(self, incoming: Incoming) -> int:
         """How much of the request's body may be read. A secured offloaded operation takes a
         large one only once its credentials are good: a stranger's upload stops at the small
         limit (and is answered 401 by `answer`)."""
+        if not self.large_body:
+            return self.max_body
         op = self.by_method.get(incoming.method)
-        if not self.large_body or op is None or not op.offload:
+        if op is None or not op.offload:
             return self.max_body
         if op.secured:
             try:
@@ -95,10 +103,6 @@ class PathEndpoint:
             except ApiError:
                 return self.max_body
         return self.large_body
-
-    def reads_body(self, method: str) -> bool:
-        op = self.by_method.get(method)
-        return op is not None and (op.body_schema is not None or method in _BODY_METHODS)
 
     def answer(
         self,
@@ -115,12 +119,15 @@ class PathEndpoint:
         try:
             self._authenticate(call)
             ctx = self._context(call, path_params, raw, too_large)
-            with Unit() as writes:  # an exception undoes every write the handler made
+            writes = Unit()
+            try:  # an exception undoes every write the handler made
                 reply = self.vendor.handlers[op.operation_id](ctx)
                 if isinstance(reply, Offload):
                     writes.commit()  # (what it wrote before offloading, if anything)
                     return Pending(self, call, reply)  # finished by Pending.answer
                 answer = self.settled(call, reply, writes)
+            finally:
+                writes.close()
         except Exception as exc:
             answer = self.failed(call, exc)
         return self.logged(call, answer)

@@ -179,15 +179,23 @@ class Collection:
     # collection as it was: its documents, their order, indexes, tallies and `earliest`.
     # O(1) per write; an undone eviction costs its index buckets' size (failures only).
     def put_undoable(self, doc: Doc) -> Undo:
+        tally, capacity = self.spec.tally, self.capacity
+        # its group's counts as they were (put back as they are), and a list for what a full
+        # capped collection evicts
+        group = doc.get(tally[0]) if tally is not None else None
+        counts = self.tallies.get(group) if tally is not None else None
+        full = capacity is not None and len(self._docs) >= capacity
+        evicted: list[Doc] | None = [] if full else None
         earliest = self._earliest
-        counted: tuple[Any, Any] | None = None
-        tally = self.spec.tally
-        if tally is not None and doc[self.spec.key] not in self._docs:
-            group = doc.get(tally[0])
-            counted = (group, self.tallies.get(group))
-        evicted: list[Doc] = []
-        old = self.put(doc, evicted=evicted)
-        return ("put", doc[self.spec.key], old, earliest, counted, evicted)
+        return (
+            "put",
+            doc[self.spec.key],
+            self.put(doc, True, evicted),
+            earliest,
+            group,
+            counts,
+            evicted,
+        )
 
     def delete_undoable(self, key: Key) -> Undo:
         earliest = self._earliest
@@ -205,18 +213,17 @@ class Collection:
         """Put back what one write (newest first) changed."""
         kind = undo[0]
         if kind == "put":
-            _, key, old, earliest, counted, evicted = undo
+            _, key, old, earliest, group, counts, evicted = undo
             if old is None:  # a new key: the newest document and the last of its buckets
                 self.delete(key)
             else:  # keeps its place; its indexes move back
                 self.put(old, tally=False)
             self._restore_evicted(evicted)
-            if counted is not None:
-                group, kinds = counted
-                if kinds is None:
+            if self.spec.tally is not None:
+                if counts is None:
                     self.tallies.pop(group, None)
                 else:
-                    self.tallies[group] = kinds
+                    self.tallies[group] = counts
             self._earliest = earliest
         elif kind == "delete":
             _, key, old, earliest = undo
@@ -230,7 +237,7 @@ class Collection:
             self._restore_evicted(evicted)
             self._earliest = earliest
 
-    def _restore_evicted(self, evicted: list[Doc]) -> None:
+    def _restore_evicted(self, evicted: list[Doc] | None) -> None:
         """Evicted documents back in front, oldest first, and first in their buckets."""
         if not evicted:
             return

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 # ["put", coll, doc] | ["delete", coll, key] | ["clear", coll] | ["capacity", coll, n]
 # | ["seq", sequence, last id given]
-Op = list[Any]
+Op = unit.Op
 # documents a background snapshot writes between two short sleeps (see snapshot.py)
 BACKGROUND_SLICE = 64
 
@@ -115,20 +115,39 @@ class TenantData:
         return Tx(self)
 
     def commit(self, ops: list[Op], alone: bool = False) -> None:
-        """Make `ops` durable and apply them. While a request's unit of writes is open on
-        this thread (sandbox/store/unit.py) they are applied now and journaled with the
-        rest of the request's at its end, or undone; `alone` commits them by themselves
-        even then (due scheduled items, a fault's counters: a failing request keeps them)."""
+        """Make `ops` durable and apply them. While a request's unit of writes is open
+        (sandbox/store/unit.py) they are applied now, each with what undoes it, and journaled
+        with the rest of the request's at its end, or undone; `alone` commits them by
+        themselves even then (due scheduled items, a fault's counters: a failing request
+        keeps them). The unit keeps `ops` (Tx.commit lets go of its list)."""
         if not ops:
             return
-        open_unit = None if alone else unit.current()
-        if open_unit is not None:
-            self._stage(open_unit, ops)
+        open_unit = None if alone else unit.OPEN.unit
+        if open_unit is None:
+            self.write_line(ops)  # StorageUnavailable: nothing below happens
+            for op in ops:
+                self._apply(op)
+            self.committed(ops)
             return
-        self.write_line(ops)  # StorageUnavailable: nothing below happens
-        for op in ops:
-            self._apply(op)
-        self.committed(ops)
+        lines = open_unit.lines  # (a closed tenant refuses the line: Unit.commit undoes)
+        if self in lines:
+            lines[self] += ops
+        else:
+            lines[self] = ops
+        undo = open_unit.undo.append
+        collections, sequences = self.collections, self.sequences
+        for op in ops:  # (inlined: every request's writes come this way)
+            kind = op[0]
+            if kind == "put":  # (a request writes only collections of this app)
+                undo((self, op, collections[op[1]].put_undoable(op[2])))
+            elif kind == "seq":
+                name, value = op[1], op[2]
+                before = sequences.get(name)
+                undo((self, op, before))
+                if value > (before or 0):
+                    sequences[name] = value
+            else:
+                undo((self, op, self._apply_undoable(op)))
 
     def write_line(self, ops: list[Op]) -> None:
         """Write `ops` as one journal line (an in-memory tenant has none), or raise
@@ -167,27 +186,14 @@ class TenantData:
 
     def uncommitted(self) -> bool:
         """Whether this thread's open unit holds writes of this tenant not yet committed."""
-        open_unit = unit.current()
+        open_unit = unit.OPEN.unit
         return open_unit is not None and open_unit.holds(self)
 
-    def _stage(self, open_unit: unit.Unit, ops: list[Op]) -> None:
-        """Apply `ops` now, each with what undoes it, for `open_unit` to journal or undo."""
-        if self.journal is None and self.directory is not None:
-            raise StorageUnavailable(f"tenant {self.name} is closed; nothing was changed")
-        open_unit.add(self, ops)
-        for op in ops:
-            open_unit.staged(self, op, self._apply_undoable(op))
-
     def _apply_undoable(self, op: Op) -> Any:
-        """Apply one operation as `_apply` does; what undoes it (for `undo`)."""
+        """Apply a delete, clear or capacity operation as `_apply` does; what undoes it
+        (`commit` applies puts and sequences itself)."""
         kind = op[0]
-        if kind == "seq":
-            before = self.sequences.get(op[1])
-            self._apply(op)
-            return before
-        coll = self.collections[op[1]]  # (a request writes only collections of this app)
-        if kind == "put":
-            return coll.put_undoable(op[2])
+        coll = self.collections[op[1]]
         if kind == "delete":
             return coll.delete_undoable(op[2])
         if kind == "clear":

@@ -1,54 +1,72 @@
 """A request's writes as one unit: applied in memory as they are made (so the rest of the
 request reads them), made durable together at its end, or undone together.
 
-While a `Unit` is open on a thread, every `Tx.commit()` there stages its operations in it
-instead of journaling them: the tenant applies them at once and keeps what undoes each one.
+While a `Unit` is open, every `Tx.commit()` stages its operations in it instead of journaling
+them: the tenant applies them at once and keeps what undoes each one (TenantData._stage).
 `Unit.commit()` then writes each tenant's operations as ONE journal line and tells the
 listeners of the messages recorded; any failure before or during it (an exception, an answer
 that cannot be encoded, a disk that refuses the line) undoes every operation, newest first,
 so every tenant is exactly as it was (docs/architecture.md, "The store's durability rules").
 
 A unit never stays open across an `await`: it is opened and committed (or undone) within one
-synchronous step of the event loop, so no other request's writes can join it.
+synchronous step of the event loop, so no other request's writes can join it. There is one
+open unit for the process, not one per thread: the store is written on the event loop's
+thread only (an offloaded operation's worker touches no tenant), and a thread-local would
+cost every commit twice as much to read.
 """
 
 from __future__ import annotations
 
-import threading
-from typing import TYPE_CHECKING, Any
+from types import TracebackType
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from types import TracebackType
-
-    from sandbox.store.tenant import Op, TenantData
+Op = list[Any]  # a journal operation (sandbox/store/tenant.py)
 
 
-class _Open(threading.local):
-    unit: Unit | None = None
+class TenantData(Protocol):
+    """What a unit asks of a tenant (sandbox/store/tenant.py's TenantData)."""
+
+    def write_line(self, ops: list[Op]) -> None: ...
+
+    def retract(self) -> None: ...
+
+    def committed(self, ops: list[Op]) -> None: ...
+
+    def undo(self, op: Op, record: Any) -> None: ...
 
 
-_open = _Open()
+class _Open:
+    __slots__ = ("unit",)
+
+    def __init__(self) -> None:
+        self.unit: Unit | None = None
 
 
-def current() -> Unit | None:
-    """The unit open on this thread, if any."""
-    return _open.unit
+OPEN = _Open()  # OPEN.unit: the unit open now, if any
 
 
 class Unit:
-    """Opened by `with Unit() as unit:`; `unit.commit()` makes its writes durable. Leaving
-    the block by an exception, or without committing, undoes them."""
+    """Open from its creation until `close()` (or the end of a `with Unit() as unit:`
+    block); `commit()` makes its writes durable. Closing it uncommitted (an exception, a
+    return before the commit) undoes them."""
 
     __slots__ = ("lines", "undo")
 
     def __init__(self) -> None:
-        self.lines: dict[TenantData, list[Op]] = {}  # each tenant's operations, in order
-        self.undo: list[tuple[TenantData, Op, Any]] = []  # what undoes each, oldest first
+        if OPEN.unit is not None:
+            raise RuntimeError("a unit of writes is already open")
+        # each tenant's operations in order, and what undoes each (oldest first), both kept
+        # by the tenant as it applies them (TenantData._stage)
+        self.lines: dict[TenantData, list[Op]] = {}
+        self.undo: list[tuple[TenantData, Op, Any]] = []
+        OPEN.unit = self
+
+    def close(self) -> None:
+        OPEN.unit = None
+        if self.undo:  # not committed
+            self.rollback()
 
     def __enter__(self) -> Unit:
-        if _open.unit is not None:
-            raise RuntimeError("a unit of writes is already open on this thread")
-        _open.unit = self
         return self
 
     def __exit__(
@@ -57,51 +75,38 @@ class Unit:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        _open.unit = None
-        if self.undo:  # not committed: an exception, or a return before the commit
-            self.rollback()
+        self.close()
 
     def holds(self, data: TenantData) -> bool:
         """Whether writes of `data` wait in this unit."""
         return data in self.lines
 
-    def add(self, data: TenantData, ops: list[Op]) -> None:
-        """`ops` of `data`, applied (each with its undo, `staged`), to be journaled."""
-        line = self.lines.get(data)
-        if line is None:
-            self.lines[data] = list(ops)
-        else:
-            line.extend(ops)
-
-    def staged(self, data: TenantData, op: Op, undo: Any) -> None:
-        """`op` was applied to `data`; `undo` puts back what it changed."""
-        self.undo.append((data, op, undo))
-
     def commit(self) -> None:
         """Journal each tenant's operations as one line, then tell the listeners. A journal
         that refuses its line raises StorageUnavailable with everything undone (the lines
-        already written for other tenants cut back out)."""
-        if not self.undo:
-            return
+        already written for other tenants cut back out). The unit stays open, empty."""
         lines = self.lines
-        written: list[TenantData] = []
+        if not lines:
+            return
         try:
             for data, ops in lines.items():
                 data.write_line(ops)
-                written.append(data)
         except BaseException:
-            for data in written:
-                data.retract()
+            for written in lines:  # those before the one that refused
+                if written is data:
+                    break
+                written.retract()
             self.rollback()
             raise
-        self.undo = []
-        self.lines = {}
-        _open.unit = None  # the listeners' own writes, if any, are not part of this unit
+        self.undo.clear()  # (emptied, not replaced: no new objects on every request)
         for data, ops in lines.items():
             data.committed(ops)
+        lines.clear()
 
     def rollback(self) -> None:
         """Undo every staged operation, newest first."""
-        undo, self.undo, self.lines = self.undo, [], {}
+        undo = self.undo
         for data, op, record in reversed(undo):
             data.undo(op, record)
+        undo.clear()
+        self.lines.clear()

@@ -121,3 +121,22 @@ def test_a_batch_records_exactly_the_items_it_reports_accepted(cap: Cap) -> None
     logged = last_logged(cap)["message_ids"]
     recorded = [m["id"] for m in cap.outbox()][: len(cap.outbox()) - sent]
     assert sorted(logged) == sorted(recorded) and logged
+
+
+@pytest.mark.parametrize("bad_id", ["9" * 5000, "9" * 17, 2**53, 0, "-1", "\uff11", 1.5])
+def test_an_id_beyond_what_the_store_keeps_fails_its_item_alone(cap: Cap, bad_id: Any) -> None:
+    """It answered 500 after the first approval was written; a retry was refused."""
+    [first] = goodwill(cap, ACTIVE)
+    bad = {"id": bad_id, "type": "GOODWILL", "base_type": "POINTS"}
+    answer = cap.post(APPROVE, batch("request", approve_item(first, "GOODWILL", "POINTS"), bad))
+    assert answer.status_code == 201, answer.text
+    approved, refused = answer.json()["response"]["requests"]["request"]
+    assert approved["status"] == "APPROVED"
+    assert refused["item_status"]["code"] == 9013
+    assert "root.request[1].id" in refused["item_status"]["message"]
+    assert points(cap, ACTIVE) == 100
+
+
+def points(cap: Cap, who: int) -> float:
+    answer = assert_v11_ok(cap.get("/v1.1/customer/get", id=str(who)))
+    return float(answer["customers"]["customer"][0]["loyalty_points"])
