@@ -120,14 +120,15 @@ class PathEndpoint:
             self._authenticate(call)
             ctx = self._context(call, path_params, raw, too_large)
             writes = Unit()
-            try:  # an exception undoes every write the handler made
+            try:
                 reply = self.vendor.handlers[op.operation_id](ctx)
                 if isinstance(reply, Offload):
                     writes.commit()  # (what it wrote before offloading, if anything)
                     return Pending(self, call, reply)  # finished by Pending.answer
-                answer = self.settled(call, reply, writes)
-            finally:
-                writes.close()
+                answer = self.settled(call, reply, writes)  # (commits: the unit is closed)
+            except BaseException:
+                writes.close()  # every write the handler made, undone
+                raise
         except Exception as exc:
             answer = self.failed(call, exc)
         return self.logged(call, answer)

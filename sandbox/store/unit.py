@@ -46,9 +46,9 @@ OPEN = _Open()  # OPEN.unit: the unit open now, if any
 
 
 class Unit:
-    """Open from its creation until `close()` (or the end of a `with Unit() as unit:`
-    block); `commit()` makes its writes durable. Closing it uncommitted (an exception, a
-    return before the commit) undoes them."""
+    """Open from its creation until `commit()`, which makes its writes durable, or `close()`
+    (the end of a `with Unit() as unit:` block), which undoes any not committed (an
+    exception, a return before the commit)."""
 
     __slots__ = ("lines", "undo")
 
@@ -82,9 +82,10 @@ class Unit:
         return data in self.lines
 
     def commit(self) -> None:
-        """Journal each tenant's operations as one line, then tell the listeners. A journal
-        that refuses its line raises StorageUnavailable with everything undone (the lines
-        already written for other tenants cut back out). The unit stays open, empty."""
+        """Journal each tenant's operations as one line, then tell the listeners; the unit is
+        closed. A journal that refuses its line raises StorageUnavailable with everything
+        undone (the lines already written for other tenants cut back out)."""
+        OPEN.unit = None
         lines = self.lines
         if not lines:
             return
