@@ -32,7 +32,7 @@ from sandbox.errors import ApiError, InternalError, InvalidInput, MethodNotAllow
 from sandbox.http import Context, Offload, Reply, Steps
 from sandbox.spec import Operation
 from sandbox.store import Store, TenantData
-from sandbox.store.unit import Unit
+from sandbox.store.unit import Unit, open_unit
 from sandbox.vendor import Vendor
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ class PathEndpoint:
         try:
             self._authenticate(call)
             ctx = self._context(call, path_params, raw, too_large)
-            writes = Unit()
+            writes = open_unit()
             try:
                 reply = self.vendor.handlers[op.operation_id](ctx)
                 if isinstance(reply, Offload):
@@ -167,7 +167,7 @@ class PathEndpoint:
         item_errors: dict[tuple[str | int, ...], ApiError] = {}
         if op.offload:
             pass  # parsed in the worker thread, by the handler's work (Context.parse_body)
-        elif raw.strip():  # whatever it parses to, `null` included, is validated
+        elif raw:  # whatever it parses to, `null` included, is validated (blanks are no JSON)
             body = op.unwrap_body(parse_body(raw, incoming.headers.get("content-type", ""), op))
             item_errors = op.validate_body(body)
         elif op.body_required:
@@ -246,7 +246,7 @@ class Pending:
         try:
             with collector.paused():
                 result = await asyncio.to_thread(self.offload.work)
-                with Unit() as writes:  # a finish made at once is atomic, as any request
+                with open_unit() as writes:  # a finish made at once is atomic, as any request
                     finished = self.offload.finish(result)
                     if isinstance(finished, Reply):
                         answer = self.endpoint.settled(self.call, finished, writes)

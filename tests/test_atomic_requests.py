@@ -78,3 +78,14 @@ def test_the_fault_that_stops_a_login_call_is_spent(sandbox: Sandbox, shop: Tena
     assert sandbox.http.post(token, json=body).status_code == 200
     [fault] = sandbox.http.get(f"{shop.control}/faults").json()["faults"]
     assert (fault["remaining"], fault["calls"], fault["faulted"]) == (0, 1, 1)
+
+
+@pytest.mark.parametrize("blank", [b"\r\n", b" ", b"\t\n"])
+def test_a_body_of_blanks_is_not_an_absent_body(sandbox: Sandbox, blank: bytes) -> None:
+    """The contract fuzzer's finding (seed 20261123, 150 examples): `PUT /_sandbox/tenants/{t}`
+    with the body "\\r\\n" created an empty tenant, answered 201, as if no body was sent."""
+    headers = {"Content-Type": "application/json"}
+    answer = sandbox.http.put("/_sandbox/tenants/blank-body", content=blank, headers=headers)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["field"] == "body"
+    assert sandbox.http.get("/_sandbox/tenants/blank-body").status_code == 404

@@ -73,6 +73,7 @@ class Journal:
         self.files = files
         self._fd = -1
         self.broken: StorageUnavailable | None = None  # a failed append could not be undone
+        self.last_line = 0  # bytes of the last line appended (withdraw_last)
         try:
             self.size = path.stat().st_size
         except FileNotFoundError:
@@ -108,6 +109,7 @@ class Journal:
             self._undo(exc)
             raise storage_error(exc, self.path) from None
         self.size += len(data)
+        self.last_line = len(data)
         if self.files is not None and self.files.newest is not self:
             self.files.used(self)
 
@@ -120,10 +122,11 @@ class Journal:
             written = os.write(self._fd, view)
             view = view[written:]
 
-    def cut(self, size: int) -> None:
-        """Cut the file back to `size` bytes: the lines written since are withdrawn (a unit
-        of writes another tenant's journal refused, sandbox/store/unit.py)."""
-        self.size = size
+    def withdraw_last(self) -> None:
+        """Cut the last line appended back out (a unit of writes another tenant's journal
+        refused, sandbox/store/unit.py)."""
+        self.size -= self.last_line
+        self.last_line = 0
         self._undo(None)
 
     def _undo(self, exc: OSError | None) -> None:

@@ -84,7 +84,6 @@ class TenantData:
         self.generation = 0
         self._base_generation = 0  # the snapshot the last load started from
         self._snapshot_bytes = 0
-        self._journaled_at = 0  # the journal's size before the last line `write_line` wrote
         self._explicit_capacity: dict[str, int] = {}
         self._compaction: threading.Thread | None = None
         # the fixture: in memory only for in-memory tenants, else in fixture.json
@@ -140,12 +139,9 @@ class TenantData:
             kind = op[0]
             if kind == "put":  # (a request writes only collections of this app)
                 undo((self, op, collections[op[1]].put_undoable(op[2])))
-            elif kind == "seq":
-                name, value = op[1], op[2]
-                before = sequences.get(name)
-                undo((self, op, before))
-                if value > (before or 0):
-                    sequences[name] = value
+            elif kind == "seq":  # (the id it gave is past the last: Tx.next_id)
+                undo((self, op, sequences.get(op[1])))
+                sequences[op[1]] = op[2]
             else:
                 undo((self, op, self._apply_undoable(op)))
 
@@ -153,7 +149,6 @@ class TenantData:
         """Write `ops` as one journal line (an in-memory tenant has none), or raise
         StorageUnavailable having written nothing."""
         if self.journal is not None:
-            self._journaled_at = self.journal.size
             self.journal.append(ops)
         elif self.directory is not None:  # closed: a write now would not be durable
             raise StorageUnavailable(f"tenant {self.name} is closed; nothing was changed")
@@ -162,7 +157,7 @@ class TenantData:
         """Cut the line `write_line` just wrote back out (a unit another tenant's journal
         refused: sandbox/store/unit.py)."""
         if self.journal is not None:
-            self.journal.cut(self._journaled_at)
+            self.journal.withdraw_last()
 
     def committed(self, ops: list[Op]) -> None:
         """`ops` are durable and applied: the listeners hear their messages, and a long
@@ -591,7 +586,7 @@ class Tx:
         for name, value in self._sequences.items():
             self.ops.append(["seq", name, value])
         self.data.commit(self.ops, alone)
-        self.ops = []
+        self.ops = []  # (a request's unit keeps the list it was given)
         self._sequences = {}
         self._staged = {}
 

@@ -100,9 +100,11 @@ class Unit:
             self.rollback()
             raise
         self.undo.clear()  # (emptied, not replaced: no new objects on every request)
-        for data, ops in lines.items():
-            data.committed(ops)
-        lines.clear()
+        try:
+            for data, ops in lines.items():
+                data.committed(ops)
+        finally:
+            lines.clear()
 
     def rollback(self) -> None:
         """Undo every staged operation, newest first."""
@@ -111,3 +113,16 @@ class Unit:
             data.undo(op, record)
         undo.clear()
         self.lines.clear()
+
+
+_SHARED = Unit.__new__(Unit)  # the endpoint's unit, opened by every request in turn
+_SHARED.lines, _SHARED.undo = {}, []
+
+
+def open_unit() -> Unit:
+    """The process's own unit, opened: what `Unit()` makes, without making a new one for every
+    request (a unit is emptied by its commit or its undo)."""
+    if OPEN.unit is not None:
+        raise RuntimeError("a unit of writes is already open")
+    OPEN.unit = _SHARED
+    return _SHARED
