@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from sandbox.errors import StorageUnavailable
-from sandbox.store import CollectionSpec, TenantData
+from sandbox.store import CollectionSpec, TenantData, schema
 from sandbox.store.unit import Unit
 
 PEOPLE = CollectionSpec(
@@ -20,7 +20,7 @@ OUTBOX = CollectionSpec(
     "outbox", multi=("to",), capped=True, tally=("to", "channel", "at"), earliest="at"
 )
 NOTES = CollectionSpec("notes")
-SPECS = (PEOPLE, OUTBOX, NOTES)
+SPECS = (schema.META, PEOPLE, OUTBOX, NOTES)  # (a tenant reads its clock from meta)
 
 
 def tenant(directory: Path | None = None, name: str = "t") -> TenantData:
