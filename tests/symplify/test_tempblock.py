@@ -170,6 +170,12 @@ def test_a_bad_block_names_its_field_and_changes_nothing(
     assert sym.status().json()["blocked"] is False
 
 
+@pytest.mark.parametrize("until", ["20200201", "2020-W05-6", "10000-01-01"])
+def test_a_refused_block_until_says_the_form_it_takes(sym: Sym, until: str) -> None:
+    message = sym.block(until=until).json()["error"]
+    assert until in message and "YYYY-MM-DD" in message, message
+
+
 def test_a_block_may_end_today(sym: Sym) -> None:
     assert sym.block(until="2020-01-15").status_code == 200
 
