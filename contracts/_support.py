@@ -30,7 +30,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
-from contracts import leniency, watch
+from contracts import leniency, strategies, watch
 from sandbox import control
 from sandbox.app import VENDORS, create_app
 from sandbox.routing import PrefixDispatcher
@@ -95,8 +95,10 @@ def new_app() -> PrefixDispatcher:
 
 
 def load(app: PrefixDispatcher, document: str, *, counted: bool = True) -> Any:
-    """The document as the app serves it, bound to the app for in-process calls; with
+    """The document as the app serves it, bound to the app for in-process calls, its dates,
+    date-times, integers and ids drawing their edges (contracts/strategies.py); with
     `counted`, every check's verdicts are counted (RequestLog.checks)."""
+    strategies.register()
     schema = schemathesis.openapi.from_asgi(f"/openapi/{document}", app, config=config())
     if not counted:
         return schema
@@ -327,7 +329,8 @@ WATCH_COUNTERS = (
     "refused_in_handler",  # of which the operation's handler ran (a business rule refused)
     "invalid_accepted",  # generated schema-invalid, answered 2xx (judged by the checks)
     "invalid_accepted_wrote",  # of which wrote state (the valid items of a per-item send)
-    "state_changes",  # refused requests after which the store had changed: failures
+    "failed",  # answered 5xx (a fault injected, a storage failure, or a bug)
+    "state_changes",  # refused or failed requests after which the store had changed: failures
 )
 
 
@@ -437,14 +440,15 @@ class UnhandledError(AssertionError):
 
 
 class StateChangedOnError(AssertionError):
-    """A refused (4xx) request changed the store: it must change nothing."""
+    """A refused (4xx) or failed (5xx) request changed the store: it must change nothing."""
 
 
 def send(document: str, case: Case, **kwargs: Any) -> Response:
     """Send the case in-process, count it, and watch the whole store across it (watch.py):
-    a refused (4xx) request after which any tenant changed is a failure. Schema-invalid
-    requests answered 2xx are counted here and judged by the checks that follow. An exception
-    the app raised counts as a 500."""
+    a refused (4xx) or failed (5xx) request after which any tenant changed is a failure
+    (CONTRACT section 13: a request answered 5xx, or refused as a whole, changed nothing).
+    Schema-invalid requests answered 2xx are counted here and judged by the checks that
+    follow. An exception the app raised counts as a 500."""
     store: Store = case.operation.app.store
     before, handled = watch.fingerprint(store), HANDLER_CALLS.calls
     try:
@@ -452,6 +456,14 @@ def send(document: str, case: Case, **kwargs: Any) -> Response:
     except Exception as exc:
         # Starlette's ServerErrorMiddleware answers 500 and re-raises into the in-process client.
         LOG.record_status(document, case, 500)
+        LOG.tally(document, "failed")
+        changes = watch.differences(before, watch.fingerprint(store))
+        if changes:
+            LOG.tally(document, "state_changes")
+            raise StateChangedOnError(
+                f"500 ({type(exc).__name__}: {exc}), yet {'; '.join(changes)}\n"
+                f"{case.as_curl_command()}"
+            ) from exc
         raise UnhandledError(f"500: {type(exc).__name__}: {exc}\n{case.as_curl_command()}") from exc
     LOG.record(document, case, response)
     changes = watch.differences(before, watch.fingerprint(store))
@@ -460,6 +472,8 @@ def send(document: str, case: Case, **kwargs: Any) -> Response:
         LOG.tally(document, "refused")
         if HANDLER_CALLS.calls != handled:
             LOG.tally(document, "refused_in_handler")
+    elif status >= 500:
+        LOG.tally(document, "failed")
     else:
         if invalid and 200 <= status < 300:
             # judged by negative_data_rejection_per_item: as sent, the request was valid

@@ -59,8 +59,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             f" | refused {totals.get('refused', 0)}, of which by a handler "
             f"{totals.get('refused_in_handler', 0)} | invalid answered 2xx "
             f"{totals.get('invalid_accepted', 0)} (of which wrote "
-            f"{totals.get('invalid_accepted_wrote', 0)}) | store changed after a refusal "
-            f"{totals.get('state_changes', 0)}"
+            f"{totals.get('invalid_accepted_wrote', 0)}) | failed (5xx) {totals.get('failed', 0)}"
+            f" | store changed after a refusal or failure {totals.get('state_changes', 0)}"
         )
         write(
             f"  {document}: {totals['requests']} requests over {totals['operations']} operations"

@@ -1,12 +1,14 @@
-"""The state watch of the contract suite: a refused request changes nothing, anywhere.
+"""The state watch of the contract suite: a refused or failed request changes nothing, anywhere.
 
 Before each generated request the watch takes a fingerprint of the whole store: every tenant's
 name, the identity of its data (a replaced or deleted tenant has new data or none), its count
 of committed writes, and its credentials record. After the answer, a request that was refused
-(4xx) must leave the fingerprint as it was: no write to its own tenant, no tenant replaced,
-created or deleted, no other tenant touched. A schema-invalid request answered 2xx is counted
-(and whether it wrote); whether it may be accepted at all is judged by the checks that follow
-(negative_data_rejection as contracts/leniency.py configures it), not by the watch.
+(4xx) or failed (5xx: a bug, a storage failure, an injected fault) must leave the fingerprint
+as it was: no write to its own tenant, no tenant replaced, created or deleted, no other
+tenant touched (CONTRACT section 13: a request is atomic). A schema-invalid request answered
+2xx is counted (and whether it wrote); whether it may be accepted at all is judged by the
+checks that follow (negative_data_rejection as contracts/leniency.py configures it), not by
+the watch.
 
 The watch also counts whether the request reached its operation's handler (the app is built
 with every vendor's handlers wrapped, `counted`), so the fuzz report can say how many refusals

@@ -132,6 +132,22 @@ Feature: Symplify temporary contact blocking, on the tenant's clock
     When a message is sent to list 42 of account "1234"
     Then the message to "lady_gaga@example.com" is DELIVERED with reason none
 
+  @stmt-004-02 @stmt-004-08
+  Scenario Outline: An end date already past is taken and blocks nobody (<blockUntil>)
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "ORIGINALID", "listId": "42", "searchValue": "111", "blockUntil": "<blockUntil>"}
+      """
+    Then the answer is HTTP 200
+    And the answer has blocked = false
+    When a message is sent to list 42 of account "1234"
+    Then the message to "lady_gaga@example.com" is DELIVERED with reason none
+
+    Examples:
+      | blockUntil |
+      | 2020-01-14 |
+      | 0001-01-01 |
+
   @stmt-004-08
   Scenario Outline: A bad DTO is refused, naming its field, and blocks nobody (<case>)
     When the client sends PUT /symplify/1234/lists/contacts/tempblock
@@ -148,7 +164,8 @@ Feature: Symplify temporary contact blocking, on the tenant's clock
       | unknown findBy       | PHONE      | 2020-02-01 | findBy     |
       | not YYYY-MM-DD       | ORIGINALID | 01/02/2020 | blockUntil |
       | not a real date      | ORIGINALID | 2020-02-30 | blockUntil |
-      | a day in the past    | ORIGINALID | 2020-01-14 | blockUntil |
+      | basic date form      | ORIGINALID | 20200201   | blockUntil |
+      | ISO week date        | ORIGINALID | 2020-W05-6 | blockUntil |
       | no end date to block | ORIGINALID |            | blockUntil |
 
   @stmt-004-08

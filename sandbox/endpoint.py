@@ -2,13 +2,18 @@
 body and writing its answer, read top to bottom in `PathEndpoint.answer`.
 
 method -> credentials -> rate limit and injected fault -> parameters -> body and validation
-       -> handler -> (login calls: their fault, now that the tenant is known) -> answer
-       -> request log.
+       -> handler -> (login calls: their fault, now that the tenant is known) -> answer,
+       encoded -> the request's writes committed -> request log.
 
 Every step is synchronous, so one request is one uninterrupted step of the event loop and
-handlers need no locks. Two things are left to the caller (routing.PrefixDispatcher): the wait
-of an injected latency, and an offloaded operation's work (`Pending`), which runs in a worker
-thread before its answer is finished back on the loop.
+handlers need no locks. The handler's writes form one unit (sandbox/store/unit.py): applied
+as made, journaled as one line only once the answer is built and encoded, and all undone if
+anything fails first, so a request answered 4xx or 5xx changed nothing.
+
+Two things are left to the caller (routing.PrefixDispatcher): the wait of an injected
+latency, and an offloaded operation's work (`Pending`), which runs in a worker thread before
+its answer is finished back on the loop (a finish in `Steps` commits step by step: the one
+kind of request that is not atomic, docs/contract.md section 13).
 """
 
 from __future__ import annotations
@@ -20,13 +25,14 @@ from datetime import datetime
 from typing import Any
 
 from sandbox import collector, errors, faults, request_log, schedule
-from sandbox.asgi import Incoming
+from sandbox.asgi import Incoming, encode
 from sandbox.bodies import parse_body
 from sandbox.clock import monotonic
 from sandbox.errors import ApiError, InternalError, InvalidInput, MethodNotAllowed
 from sandbox.http import Context, Offload, Reply, Steps
 from sandbox.spec import Operation
 from sandbox.store import Store, TenantData
+from sandbox.store.unit import Unit, open_unit
 from sandbox.vendor import Vendor
 
 log = logging.getLogger(__name__)
@@ -75,13 +81,21 @@ class PathEndpoint:
         self.max_body = max_body
         offloaded = any(op.offload for op in operations)
         self.large_body = max(max_body, store.settings.max_fixture_bytes) if offloaded else 0
+        # the methods whose body is read (routing reads this set: no call per request)
+        self.with_body = frozenset(
+            op.method
+            for op in operations
+            if op.body_schema is not None or op.method in _BODY_METHODS
+        )
 
     def body_limit(self, incoming: Incoming) -> int:
         """How much of the request's body may be read. A secured offloaded operation takes a
         large one only once its credentials are good: a stranger's upload stops at the small
         limit (and is answered 401 by `answer`)."""
+        if not self.large_body:
+            return self.max_body
         op = self.by_method.get(incoming.method)
-        if not self.large_body or op is None or not op.offload:
+        if op is None or not op.offload:
             return self.max_body
         if op.secured:
             try:
@@ -89,10 +103,6 @@ class PathEndpoint:
             except ApiError:
                 return self.max_body
         return self.large_body
-
-    def reads_body(self, method: str) -> bool:
-        op = self.by_method.get(method)
-        return op is not None and (op.body_schema is not None or method in _BODY_METHODS)
 
     def answer(
         self,
@@ -109,10 +119,16 @@ class PathEndpoint:
         try:
             self._authenticate(call)
             ctx = self._context(call, path_params, raw, too_large)
-            reply = self.vendor.handlers[op.operation_id](ctx)
-            if isinstance(reply, Offload):
-                return Pending(self, call, reply)  # finished by Pending.answer
-            answer = self.replied(call, reply)
+            writes = open_unit()
+            try:
+                reply = self.vendor.handlers[op.operation_id](ctx)
+                if isinstance(reply, Offload):
+                    writes.commit()  # (what it wrote before offloading, if anything)
+                    return Pending(self, call, reply)  # finished by Pending.answer
+                answer = self.settled(call, reply, writes)  # (commits: the unit is closed)
+            except BaseException:
+                writes.close()  # every write the handler made, undone
+                raise
         except Exception as exc:
             answer = self.failed(call, exc)
         return self.logged(call, answer)
@@ -123,7 +139,9 @@ class PathEndpoint:
         return 405, errors.render(self.envelope, error), {"Allow": self.allowed}, 0.0
 
     def _authenticate(self, call: Call) -> None:
-        """A secured operation's tenant from its credentials, then its rate limit and fault."""
+        """A secured operation's tenant from its credentials, then its rate limit and fault
+        (due items and a fault's counters are committed by themselves, before the request's
+        own writes: its failure does not undo them)."""
         if call.op.secured:
             call.tenant = self.vendor.authenticate(call.incoming.headers, self.store)
             schedule.run_due(self.store, call.tenant)  # what is due comes before this call
@@ -149,7 +167,7 @@ class PathEndpoint:
         item_errors: dict[tuple[str | int, ...], ApiError] = {}
         if op.offload:
             pass  # parsed in the worker thread, by the handler's work (Context.parse_body)
-        elif raw.strip():  # whatever it parses to, `null` included, is validated
+        elif raw:  # whatever it parses to, `null` included, is validated (blanks are no JSON)
             body = op.unwrap_body(parse_body(raw, incoming.headers.get("content-type", ""), op))
             item_errors = op.validate_body(body)
         elif op.body_required:
@@ -161,22 +179,34 @@ class PathEndpoint:
             call.ctx.raw = raw
         return call.ctx
 
-    def replied(self, call: Call, reply: Reply) -> Answer:
-        """The handler's reply. A login or token call's tenant is known only now, from the
-        credentials in its body: its rate limit and fault apply here (such handlers write
-        nothing, so dropping the reply is safe)."""
+    def settled(self, call: Call, reply: Reply, writes: Unit | None) -> Answer:
+        """The handler's reply, encoded, and only then its writes made durable: an answer
+        that cannot be made, or a journal that refuses the writes, raises with every write
+        undone (CONTRACT section 13). A login or token call's tenant is known only now, from
+        the credentials in its body: its rate limit and fault apply here."""
         if not call.op.secured:
             ctx = call.ctx
             if ctx is not None and ctx.tenant is not None:
                 self._stop_if_limited(call, ctx.tenant)
-        return reply.status, reply.body, reply.headers
+        status = reply.status
+        body = encode(status, reply.body)
+        if writes is not None:
+            writes.commit()
+        return status, body, reply.headers
 
     def failed(self, call: Call, exc: Exception) -> Answer:
-        """A refusal in the vendor's envelope; a dropped connection; or a bug (500, logged)."""
+        """A refusal in the vendor's envelope; a dropped connection; or a bug (500, logged).
+        Nothing the request wrote remains (its unit was undone), so it recorded no message."""
+        if call.ctx is not None:
+            call.ctx.message_ids.clear()
         if isinstance(exc, faults.Dropped):  # no answer at all: the connection is closed
             return 0, None, None
         if isinstance(exc, ApiError):
-            return exc.http_status, errors.render(call.op.envelope, exc, call.now), exc.headers
+            refusal = errors.render(call.op.envelope, exc, call.now)
+            try:
+                return exc.http_status, encode(exc.http_status, refusal), exc.headers
+            except (TypeError, ValueError) as unencodable:  # a message quoting a bad string
+                exc = unencodable
         log.error("%s %s failed", call.incoming.method, call.incoming.path, exc_info=exc)
         return 500, errors.render(call.op.envelope, InternalError(), call.now), None
 
@@ -217,9 +247,12 @@ class Pending:
             with collector.paused():
                 work = self.offload.work
                 result = None if work is None else await asyncio.to_thread(work)
-                finished = self.offload.finish(result)
-                reply = finished if isinstance(finished, Reply) else await _stepped(finished)
-            answer = self.endpoint.replied(self.call, reply)
+                with open_unit() as writes:  # a finish made at once is atomic, as any request
+                    finished = self.offload.finish(result)
+                    if isinstance(finished, Reply):
+                        answer = self.endpoint.settled(self.call, finished, writes)
+                if not isinstance(finished, Reply):  # steps commit one by one, by design
+                    answer = self.endpoint.settled(self.call, await _stepped(finished), None)
         except Exception as exc:
             answer = self.endpoint.failed(self.call, exc)
         finally:

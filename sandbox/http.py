@@ -62,7 +62,7 @@ class Context:
 
     def parse_body(self) -> Any:
         """An offloaded operation's body, parsed and validated (InvalidInput as usual)."""
-        if not self.raw.strip():
+        if not self.raw:  # (a body of blanks is no JSON: refused by the parser)
             if self.op.body_required:
                 raise InvalidInput("request body is required", field="body")
             return None

@@ -149,9 +149,14 @@ class PrefixDispatcher:
                 else:
                     endpoint, params = route
                     raw, too_large = b"", None
-                    if endpoint.reads_body(incoming.method):
+                    if incoming.method in endpoint.with_body:
+                        limit = (  # (most paths take no large body: no call to ask)
+                            endpoint.body_limit(incoming)
+                            if endpoint.large_body
+                            else endpoint.max_body
+                        )
                         try:
-                            raw = await read_body(incoming, endpoint.body_limit(incoming))
+                            raw = await read_body(incoming, limit)
                         except PayloadTooLarge as exc:
                             too_large = exc
                         except ClientDisconnect:  # gone before its body arrived: no answer

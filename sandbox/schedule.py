@@ -71,7 +71,7 @@ def run_due(store: Store, data: TenantData) -> int:
 def _run(store: Store, data: TenantData) -> tuple[int, bool]:
     """(items recorded, whether more were due than this batch took)."""
     scheduled = data[SCHEDULED]
-    if not len(scheduled):
+    if not len(scheduled) or data.uncommitted():  # (mid-request: they wait for the next look)
         return 0, False
     now = iso(data.clock.now())
     earliest = scheduled.earliest()
@@ -130,7 +130,7 @@ def _deliver(data: TenantData, deliver: DueHandler, item: Doc, now: str) -> int 
     try:
         deliver(data, tx, item, parse_iso(item["due"]))
         tx.delete(SCHEDULED, item["id"])
-        tx.commit()
+        tx.commit(alone=True)  # delivered whatever becomes of the call that looked
     except StorageUnavailable:
         log.warning("tenant %s: due messages wait: storage unavailable", data.name)
         return None
@@ -146,7 +146,7 @@ def _set_aside(data: TenantData, item: Doc, exc: Exception, now: str) -> int | N
     tx = data.begin()
     tx.put(SCHEDULED, {**item, "failed": {"at": now, "error": error}})
     try:
-        tx.commit()
+        tx.commit(alone=True)
     except StorageUnavailable:  # not set aside: tried again (and logged again) later
         log.warning("tenant %s: due messages wait: storage unavailable", data.name)
         return None

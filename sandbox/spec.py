@@ -280,6 +280,9 @@ class Operation:
             message = f"{where}: {_show(error.instance)} is not of type {' or '.join(kind.types)}"
         elif name == "additionalProperties":
             message = f"{where} is not a known field"
+        elif name == "anyOf" and isinstance(node, dict) and "x-sandbox-form" in node:
+            # a field of several forms: the validator's words name none of them
+            message = f"{where}: {_show(error.instance)} is not {node['x-sandbox-form']}"
         else:
             message = f"{where}: {error.message}"
         code_message = self.error_messages.get(code) if isinstance(code, int) else None

@@ -17,6 +17,8 @@ from typing import Any
 
 Doc = dict[str, Any]
 Key = str | int
+# what undoes one write (`Collection.undo`): the write's kind and what it changed, as it was
+Undo = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -145,21 +147,25 @@ class Collection:
                 doc[name] = sys.intern(value)  # the document is not visible to anyone yet
         self.put(doc, tally)
 
-    def put(self, doc: Doc, tally: bool = True) -> None:
+    def put(self, doc: Doc, tally: bool = True, evicted: list[Doc] | None = None) -> Doc | None:
+        """Store `doc` under its key; the document it replaced (None: a new key). A capped
+        collection's documents evicted to make room are added to `evicted` when given."""
         key = doc[self.spec.key]
         if self._plain:  # no index, no cap: nothing else to maintain
+            old = self._docs.get(key)
             self._docs[key] = doc
-            return
+            return old
         old = self._docs.get(key)
         self._docs[key] = doc  # a replaced document keeps its place
         if old is not None:
             self._reindex(key, old, doc)
-            return
+            return old
         if tally and self.spec.tally is not None:
             self._count(doc)
         self._index(key, doc)
         if self.capacity is not None:
-            self._evict()
+            self._evict(evicted)
+        return None
 
     def _count(self, doc: Doc) -> None:
         group_field, kind_field, time_field = self.spec.tally  # type: ignore[misc]
@@ -175,32 +181,112 @@ class Collection:
         if old is not None:
             self._unindex(key, old)
 
-    def clear(self, tallies: bool = False) -> None:
-        """Remove every document (and the tallies too when `tallies`: a reset)."""
+    def clear(self, tallies: bool = False) -> Undo:
+        """Remove every document (and the tallies too when `tallies`: a reset). The old
+        containers are let go, not emptied: what undoes the clear holds them (O(1))."""
         if tallies:
-            self.tallies.clear()
-        self._docs.clear()
-        self._heap.clear()
-        for unique in self._unique.values():
-            unique.clear()
-        for multi in self._multi.values():
-            multi.clear()
+            self.tallies = {}
+        undo = ("clear", self._docs, self._unique, self._multi, self._heap)
+        self._docs = OrderedDict() if self.spec.capped else {}
+        self._heap = []
+        self._unique = {name: {} for name in self.spec.unique}
+        self._multi = {name: {} for name in self.spec.multi}
+        return undo
 
-    def set_capacity(self, capacity: int) -> None:
+    def set_capacity(self, capacity: int, evicted: list[Doc] | None = None) -> None:
         if self.spec.capped:
             self.capacity = capacity
-            self._evict()
+            self._evict(evicted)
+
+    # undo: a request that fails puts back what it wrote (sandbox/store/unit.py) ------------
+    #
+    # Each write returns what undoes it; undoing a request's writes newest first leaves the
+    # collection as it was: its documents, their order, indexes, tallies and order heap (a
+    # document put back gets a fresh heap entry; the undone one's entry is stale).
+    # O(1) per write; an undone eviction costs its index buckets' size (failures only).
+    def put_undoable(self, doc: Doc) -> Undo:
+        tally, capacity = self.spec.tally, self.capacity
+        # its group's counts as they were (put back as they are), and a list for what a full
+        # capped collection evicts
+        group = doc.get(tally[0]) if tally is not None else None
+        counts = self.tallies.get(group) if tally is not None else None
+        full = capacity is not None and len(self._docs) >= capacity
+        evicted: list[Doc] | None = [] if full else None
+        return ("put", doc[self.spec.key], self.put(doc, True, evicted), group, counts, evicted)
+
+    def delete_undoable(self, key: Key) -> Undo:
+        old = self._docs.get(key)
+        self.delete(key)
+        return ("delete", key, old)
+
+    def capacity_undoable(self, capacity: int) -> Undo:
+        before = self.capacity
+        evicted: list[Doc] = []
+        self.set_capacity(capacity, evicted)
+        return ("capacity", before, evicted)
+
+    def undo(self, undo: Undo) -> None:
+        """Put back what one write (newest first) changed."""
+        kind = undo[0]
+        if kind == "put":
+            _, key, old, group, counts, evicted = undo
+            if old is None:  # a new key: the newest document and the last of its buckets
+                self.delete(key)
+            else:  # keeps its place; its indexes move back
+                self.put(self._back(old), tally=False)
+            self._restore_evicted(evicted)
+            if self.spec.tally is not None:
+                if counts is None:
+                    self.tallies.pop(group, None)
+                else:
+                    self.tallies[group] = counts
+        elif kind == "delete":
+            _, key, old = undo
+            if old is not None:  # (comes back as the newest: see docs/architecture.md)
+                self.put(self._back(old), tally=False)
+        elif kind == "clear":
+            _, self._docs, self._unique, self._multi, self._heap = undo
+        else:  # capacity
+            _, self.capacity, evicted = undo
+            self._restore_evicted(evicted)
+
+    def _back(self, doc: Doc) -> Doc:
+        """A document put back: itself, or in an ordered collection a copy, whose fresh heap
+        entry is its only live one (the entry the original may still have stays stale)."""
+        return doc if self._order is None else dict(doc)
+
+    def _restore_evicted(self, evicted: list[Doc] | None) -> None:
+        """Evicted documents back in front, oldest first, and first in their buckets."""
+        if not evicted:
+            return
+        docs = self._docs
+        assert isinstance(docs, OrderedDict)
+        for gone in reversed(evicted):  # the newest evicted first: each goes in front
+            doc = self._back(gone)
+            key = doc[self.spec.key]
+            docs[key] = doc
+            docs.move_to_end(key, last=False)
+            for name, index in self._unique.items():
+                _add_unique(index, self._indexed_as(name, doc), key)
+            for name, multi in self._multi.items():
+                value = self._indexed_as(name, doc)
+                if value not in (None, ""):
+                    multi[value] = {key: None, **multi.get(value, {})}
+            if self._order is not None:
+                self._ordered(key, doc)
 
     # internals ---------------------------------------------------------------------------
     def _norm(self, index: str, value: Any) -> Any:
         normalise = self.spec.normalise.get(index)
         return normalise(value) if normalise is not None and value is not None else value
 
-    def _evict(self) -> None:
+    def _evict(self, evicted: list[Doc] | None = None) -> None:
         assert isinstance(self._docs, OrderedDict) and self.capacity is not None
         while len(self._docs) > self.capacity:
             key, old = self._docs.popitem(last=False)
             self._unindex(key, old)
+            if evicted is not None:
+                evicted.append(old)
 
     def _indexed_as(self, name: str, doc: Doc) -> Any:
         derive = self.spec.derived.get(name)

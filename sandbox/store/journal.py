@@ -73,6 +73,7 @@ class Journal:
         self.files = files
         self._fd = -1
         self.broken: StorageUnavailable | None = None  # a failed append could not be undone
+        self.last_line = 0  # bytes of the last line appended (withdraw_last)
         try:
             self.size = path.stat().st_size
         except FileNotFoundError:
@@ -108,6 +109,7 @@ class Journal:
             self._undo(exc)
             raise storage_error(exc, self.path) from None
         self.size += len(data)
+        self.last_line = len(data)
         if self.files is not None and self.files.newest is not self:
             self.files.used(self)
 
@@ -120,9 +122,18 @@ class Journal:
             written = os.write(self._fd, view)
             view = view[written:]
 
-    def _undo(self, exc: OSError) -> None:
+    def withdraw_last(self) -> None:
+        """Cut the last line appended back out (a unit of writes another tenant's journal
+        refused, sandbox/store/unit.py)."""
+        self.size -= self.last_line
+        self.last_line = 0
+        self._undo(None)
+
+    def _undo(self, exc: OSError | None) -> None:
         """Cut the file back to its size before the failed append."""
         try:
+            if self._fd < 0 and exc is None:
+                self._open()
             if self._fd >= 0:
                 os.ftruncate(self._fd, self.size)
                 if self.fsync:
@@ -131,7 +142,10 @@ class Journal:
             # the file may now end in a partial line; nothing more may be appended to it
             self.broken = storage_error(again, self.path)
             log.error(
-                "journal %s: a failed append (%s) could not be undone (%s)", self.path, exc, again
+                "journal %s: a failed append (%s) could not be undone (%s)",
+                self.path,
+                exc or "a withdrawn line",
+                again,
             )
 
     def release(self) -> None:

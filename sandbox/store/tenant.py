@@ -1,9 +1,12 @@
 """One tenant's state: collections in memory, a journal on disk, TinyDB snapshots.
 
-Every write goes through `Tx.commit()`: its operations are journaled as one line (so they
-land together or not at all) and only then applied in memory. A request that fails before
-committing, or whose journal line the disk refuses (StorageUnavailable), has changed nothing.
-Files that cannot be trusted raise `Damaged` from `load`: the store quarantines the tenant.
+Every write goes through `Tx.commit()`. Outside a request its operations are journaled as
+one line (so they land together or not at all) and only then applied in memory. Inside a
+request (sandbox/store/unit.py) they are applied at once, each with what undoes it, and the
+request's operations are journaled as one line once its answer is made, or all undone: a
+request that fails, or whose journal line the disk refuses (StorageUnavailable), has changed
+nothing. Files that cannot be trusted raise `Damaged` from `load`: the store quarantines the
+tenant.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import orjson
 from sandbox.clock import Clock, monotonic
 from sandbox.errors import StorageUnavailable
 from sandbox.json_slices import dumps_in_pieces
+from sandbox.store import unit
 from sandbox.store.collection import Collection, CollectionSpec, Doc, Key
 from sandbox.store.journal import Journal, OpenJournals
 from sandbox.store.records import Damaged, storage_error, write_atomically
@@ -31,7 +35,7 @@ log = logging.getLogger(__name__)
 
 # ["put", coll, doc] | ["delete", coll, key] | ["clear", coll] | ["capacity", coll, n]
 # | ["seq", sequence, last id given]
-Op = list[Any]
+Op = unit.Op
 # documents a background snapshot writes between two short sleeps (see snapshot.py)
 BACKGROUND_SLICE = 64
 
@@ -109,16 +113,56 @@ class TenantData:
     def begin(self) -> Tx:
         return Tx(self)
 
-    def commit(self, ops: list[Op]) -> None:
+    def commit(self, ops: list[Op], alone: bool = False) -> None:
+        """Make `ops` durable and apply them. While a request's unit of writes is open
+        (sandbox/store/unit.py) they are applied now, each with what undoes it, and journaled
+        with the rest of the request's at its end, or undone; `alone` commits them by
+        themselves even then (due scheduled items, a fault's counters: a failing request
+        keeps them). The unit keeps `ops` (Tx.commit lets go of its list)."""
         if not ops:
             return
+        open_unit = None if alone else unit.OPEN.unit
+        if open_unit is None:
+            self.write_line(ops)  # StorageUnavailable: nothing below happens
+            for op in ops:
+                self._apply(op)
+            self.committed(ops)
+            return
+        lines = open_unit.lines  # (a closed tenant refuses the line: Unit.commit undoes)
+        if self in lines:
+            lines[self] += ops
+        else:
+            lines[self] = ops
+        undo = open_unit.undo.append
+        collections, sequences = self.collections, self.sequences
+        for op in ops:  # (inlined: every request's writes come this way)
+            kind = op[0]
+            if kind == "put":  # (a request writes only collections of this app)
+                undo((self, op, collections[op[1]].put_undoable(op[2])))
+            elif kind == "seq":  # (the id it gave is past the last: Tx.next_id)
+                undo((self, op, sequences.get(op[1])))
+                sequences[op[1]] = op[2]
+            else:
+                undo((self, op, self._apply_undoable(op)))
+
+    def write_line(self, ops: list[Op]) -> None:
+        """Write `ops` as one journal line (an in-memory tenant has none), or raise
+        StorageUnavailable having written nothing."""
         if self.journal is not None:
-            self.journal.append(ops)  # StorageUnavailable: nothing below happens
+            self.journal.append(ops)
         elif self.directory is not None:  # closed: a write now would not be durable
             raise StorageUnavailable(f"tenant {self.name} is closed; nothing was changed")
+
+    def retract(self) -> None:
+        """Cut the line `write_line` just wrote back out (a unit another tenant's journal
+        refused: sandbox/store/unit.py)."""
+        if self.journal is not None:
+            self.journal.withdraw_last()
+
+    def committed(self, ops: list[Op]) -> None:
+        """`ops` are durable and applied: the listeners hear their messages, and a long
+        journal starts a compaction."""
         self.commits += 1
-        for op in ops:
-            self._apply(op)
         listener = self.listener
         if listener is not None and self.name in listener.tenants:
             try:  # the write is durable and applied: a listener's failure must not undo that
@@ -127,12 +171,51 @@ class TenantData:
                         listener.committed(self.name, op[2])
             except Exception:
                 log.exception("tenant %s: a message listener failed", self.name)
+        journal = self.journal
         if (
-            self.journal is not None
-            and self.journal.size > max(self.compact_bytes, 2 * self._snapshot_bytes)
+            journal is not None
+            and journal.size > max(self.compact_bytes, 2 * self._snapshot_bytes)
             and not self.compacting
         ):
             self.compact(background=True)
+
+    def uncommitted(self) -> bool:
+        """Whether this thread's open unit holds writes of this tenant not yet committed."""
+        open_unit = unit.OPEN.unit
+        return open_unit is not None and open_unit.holds(self)
+
+    def _apply_undoable(self, op: Op) -> Any:
+        """Apply a delete, clear or capacity operation as `_apply` does; what undoes it
+        (`commit` applies puts and sequences itself)."""
+        kind = op[0]
+        coll = self.collections[op[1]]
+        if kind == "delete":
+            return coll.delete_undoable(op[2])
+        if kind == "clear":
+            return coll.clear()
+        if kind == "capacity":
+            before = self._explicit_capacity.get(op[1])
+            self._explicit_capacity[op[1]] = int(op[2])
+            return before, coll.capacity_undoable(int(op[2]))
+        raise ValueError(f"unknown journal operation {kind!r}")
+
+    def undo(self, op: Op, record: Any) -> None:
+        """Put back what `op` changed (`record`: what `_apply_undoable` returned)."""
+        kind = op[0]
+        if kind == "seq":
+            if record is None:
+                self.sequences.pop(op[1], None)
+            else:
+                self.sequences[op[1]] = record
+        elif kind == "capacity":
+            before, record = record
+            if before is None:
+                self._explicit_capacity.pop(op[1], None)
+            else:
+                self._explicit_capacity[op[1]] = before
+            self.collections[op[1]].undo(record)
+        else:
+            self.collections[op[1]].undo(record)
 
     def _apply(self, op: Op, loading: bool = False) -> None:
         kind = op[0]
@@ -504,11 +587,13 @@ class Tx:
     def capacity(self, collection: str, capacity: int) -> None:
         self.ops.append(["capacity", collection, capacity])
 
-    def commit(self) -> None:
+    def commit(self, alone: bool = False) -> None:
+        """Commit the staged operations: in the request's unit of writes if one is open
+        (TenantData.commit), else, or with `alone`, as one journal line now."""
         for name, value in self._sequences.items():
             self.ops.append(["seq", name, value])
-        self.data.commit(self.ops)
-        self.ops = []
+        self.data.commit(self.ops, alone)
+        self.ops = []  # (a request's unit keeps the list it was given)
         self._sequences = {}
         self._staged = {}
 

@@ -141,9 +141,9 @@ def interleaved(
     commits = 0
     first = asyncio.Event()
 
-    def counted(ops: list[Any]) -> None:
+    def counted(ops: list[Any], alone: bool = False) -> None:
         nonlocal commits
-        commit(ops)
+        commit(ops, alone)
         commits += 1
         first.set()
 

@@ -169,15 +169,10 @@ def test_block_until_takes_a_day_as_yyyy_mm_dd_only(sym: Sym, until: str) -> Non
     response = sym.call("PUT", TEMPBLOCK, dto(until=until))
     assert error(response, 400) == "blockUntil"
     # told the form it takes, not that the day does not exist
-    assert repr(until) in response.json()["error"] and "YYYY-MM-DD" in response.json()["error"]
+    assert until in response.json()["error"] and "YYYY-MM-DD" in response.json()["error"]
     assert sym.status().json()["blocked"] is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="expected to pass after i23-atomic merges (one blockUntil parser for the API and "
-    "the fixture's temp_block; today the fixture takes any form date.fromisoformat takes)",
-)
 @pytest.mark.parametrize("until", ["20200201", "2020-W05-6"])
 def test_a_fixture_block_takes_a_day_as_yyyy_mm_dd_only(sandbox: Sandbox, until: str) -> None:
     document = {

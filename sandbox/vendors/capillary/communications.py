@@ -13,7 +13,7 @@ from typing import Any
 
 from sandbox import normalise
 from sandbox.engine import Category, Channel, Priority
-from sandbox.errors import ApiError, StorageUnavailable
+from sandbox.errors import ApiError
 from sandbox.http import Context, Reply
 from sandbox.normalise import Unreadable
 from sandbox.store import Doc
@@ -116,21 +116,17 @@ def _send_item(
     spec: ListChannel,
     where: str,
     error: ApiError | None,
-    *,
-    first: bool,
 ) -> tuple[Doc | None, ApiError | None]:
     """One item of a list send that fails alone: its message, or why it has none (its schema
-    error, or its refusal). A storage failure before any item was written is the whole
-    request's 503 (`first`: none has been yet)."""
+    error, or its refusal). The items sent are written with the request, once its answer is
+    made: a storage failure then is the whole request's 503 and sends nothing."""
     if error is not None:
         return None, error
+    recorded = len(ctx.message_ids)
     try:
         return _send_one(ctx, item, spec, where), None
-    except StorageUnavailable:
-        if first:
-            raise
-        return None, StorageUnavailable("storage unavailable: this item was not sent")
     except ApiError as exc:
+        del ctx.message_ids[recorded:]  # (staged in a transaction that was dropped)
         return None, exc
 
 
@@ -197,7 +193,7 @@ def send_message_v11(ctx: Context) -> Reply:
     for index, item in enumerate(items):
         where = f"root.{spec.body_list}[{index}]"
         error = ctx.item_errors.get(("root", spec.body_list, index))
-        record, error = _send_item(ctx, item, spec, where, error, first=not succeeded)
+        record, error = _send_item(ctx, item, spec, where, error)
         results.append(_v11_sent(spec, item if isinstance(item, dict) else {}, record, error))
         succeeded += error is None
     http, message = batch_outcome(len(items), succeeded)
@@ -264,7 +260,7 @@ def _send_list(ctx: Context, spec: ListChannel) -> Reply:
     for index, item in enumerate(items):
         where = f"{spec.body_list}[{index}]"
         error = ctx.item_errors.get((spec.body_list, index))
-        _, error = _send_item(ctx, item, spec, where, error, first=not succeeded)
+        _, error = _send_item(ctx, item, spec, where, error)
         echo = dict(item) if isinstance(item, dict) else {}
         if "scheduledTime" not in echo:
             echo["scheduledTime"] = sent_at = sent_at or _utc(ctx.now)

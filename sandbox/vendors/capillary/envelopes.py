@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sandbox.errors import ApiError, StorageUnavailable
+from sandbox.errors import ApiError
 from sandbox.http import Context, Reply
 from sandbox.store import Tx
 
@@ -55,24 +55,25 @@ def v11_each(
     typed: bool = False,
 ) -> Reply:
     """A v1.1 batch (`root.<singular>[]`): each item in its own transaction, so a bad item
-    fails alone (schema errors included) and the good ones apply. `process(tx, item, where)`
-    returns the item's answer; `failure(item, error)` the answer of one that failed."""
+    fails alone (schema errors included) and the good ones apply: exactly the items the
+    answer reports accepted are written (with the request, once its answer is made: a
+    storage failure then is the whole request's 503, and changes nothing).
+    `process(tx, item, where)` returns the item's answer; `failure(item, error)` the answer
+    of one that failed."""
     results: list[Item] = []
     failed = 0
     for index, item in enumerate(ctx.body["root"][singular]):
         error = ctx.item_errors.get(("root", singular, index))
         if error is None:
             tx = ctx.data.begin()
+            recorded = len(ctx.message_ids)
             try:
                 result = process(tx, item, f"root.{singular}[{index}]")
-                tx.commit()
-            except StorageUnavailable as exc:
-                if len(results) == failed:  # no item was written: the whole request is a 503
-                    raise
-                error = exc
             except ApiError as exc:
                 error = exc
+                del ctx.message_ids[recorded:]  # staged in `tx`, which is dropped
             else:
+                tx.commit()
                 results.append(result)
                 continue
         failed += 1

@@ -7,7 +7,7 @@ and lasts through the end of its day (UTC) on the tenant's clock: no request end
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from functools import lru_cache
 from itertools import islice
 from typing import Any
@@ -38,9 +38,13 @@ def active_block(contact: Doc, today: date) -> dict[str, Any] | None:
 
 
 def block_end_ms(until: str) -> int:
-    """Epoch ms of the last millisecond of the block's day (UTC)."""
-    start = datetime.combine(day(until), datetime.min.time(), UTC)
-    return epoch_ms(start + timedelta(days=1)) - 1
+    """Epoch ms of the last millisecond of the block's day (UTC), by day numbers: the end of
+    9999-12-31 is past what a datetime holds."""
+    return (day(until).toordinal() - _EPOCH_DAY + 1) * _DAY_MS - 1
+
+
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+_DAY_MS = 86_400_000
 
 
 def contact_dto(contact: Doc, today: date) -> dict[str, Any]:

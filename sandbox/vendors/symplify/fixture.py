@@ -4,14 +4,14 @@ contact with its temporary block. `tables` loads a section, `section` writes one
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sandbox.clock import epoch_ms
 from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
 from sandbox.vendor import refuse_repeated
-from sandbox.vendors.symplify import contacts, imports, lists, properties
+from sandbox.vendors.symplify import contacts, imports, lists, properties, tempblock
 from sandbox.vendors.symplify.accounts import (
     ACCOUNTS,
     BATCHES,
@@ -246,12 +246,7 @@ def _triggers(
 
 def _block(given: dict[str, Any], where: str) -> dict[str, Any]:
     """A declared temporary block: its last day, and whether it covers every list."""
-    try:
-        until = date.fromisoformat(str(given["until"])).isoformat()
-    except ValueError:
-        raise InvalidInput(
-            f"{where}.until: {given['until']!r} is not a date as YYYY-MM-DD", field=f"{where}.until"
-        ) from None
+    until = tempblock.parse_day(given["until"], f"{where}.until")  # blockUntil's own parser
     return {"until": until, "all": bool(given.get("all_lists", False))}
 
 

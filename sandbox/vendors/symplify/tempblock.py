@@ -26,7 +26,7 @@ from sandbox.vendors.symplify.contacts import active_block, block_end_ms
 from sandbox.vendors.symplify.registry import handlers
 
 ANY_LIST = -1
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # (fullmatch)
 
 
 class Search(NamedTuple):
@@ -90,27 +90,29 @@ def find(ctx: Context, search: Search) -> list[Doc]:
     return found
 
 
-def block_until(value: Any, today: date) -> str:
+def parse_day(value: Any, field: str) -> str:
+    """A day as YYYY-MM-DD, the one form blockUntil takes (the API's and a tenant document's
+    `temp_block.until`): ASCII digits, years 0001-9999, a real date, nothing around it (not
+    the 20261123 or 2026-W47-1 that `date.fromisoformat` also reads). Stored as given."""
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise InvalidInput(f"{field}: {value!r:.60} is not a date as YYYY-MM-DD", field=field)
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{field}: {value!r} is not a real date", field=field) from None
+    return value
+
+
+def block_until(value: Any) -> str:
+    """A PUT's blockUntil. A day already past is taken and blocks nothing: the block has
+    already ended (seed 004's example DTOs, dated 2020, work as they are)."""
     if value in (None, ""):
         raise InvalidInput(
             "blockUntil: a day (YYYY-MM-DD) is required to block; to release a block, POST "
             "the DTO with an empty blockUntil",
             field="blockUntil",
         )
-    if not isinstance(value, str) or not _DATE.match(value):
-        raise InvalidInput(f"blockUntil: {value!r} is not a date as YYYY-MM-DD", field="blockUntil")
-    try:
-        until = date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            f"blockUntil: {value!r} is not a real date", field="blockUntil"
-        ) from None
-    if until < today:
-        raise InvalidInput(
-            f"blockUntil: {value} is in the past (the tenant's clock says {today.isoformat()})",
-            field="blockUntil",
-        )
-    return value
+    return parse_day(value, "blockUntil")
 
 
 def status(search: Search, contacts: list[Doc], today: date) -> dict[str, Any]:
@@ -139,11 +141,10 @@ def status(search: Search, contacts: list[Doc], today: date) -> dict[str, Any]:
 @handlers("blockContact")
 def block_contact(ctx: Context) -> Reply:
     search = parse_search(ctx.body)
-    today = ctx.now.date()
-    until = block_until(ctx.body.get("blockUntil"), today)
+    until = block_until(ctx.body.get("blockUntil"))
     contacts = find(ctx, search)
     block = {"until": until, "all": search.list_id is None}
-    return Reply(status(search, _write(ctx, contacts, block), today))
+    return Reply(status(search, _write(ctx, contacts, block), ctx.now.date()))
 
 
 @handlers("releaseContactBlock")

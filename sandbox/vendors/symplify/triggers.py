@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from sandbox import outbox, schedule
-from sandbox.clock import OutOfRange, checked, epoch_ms, iso
+from sandbox.clock import LATEST, epoch_ms, iso
 from sandbox.engine import Category, Channel, Decision, Intent
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
@@ -27,7 +27,7 @@ from sandbox.vendors.symplify.sends import ADDRESS, contact_facts
 OPERATION = "sendTrigger"
 CHANNEL_TYPE = {Channel.EMAIL: 1, Channel.SMS: 2}  # TriggerDTO channelTypeId
 # SendTriggerDTO deliveryTime: yyyy-MM-ddTHH:mm:ssZZZZ, e.g. 2016-02-09T11:00:00+0100
-DELIVERY_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{4}")
+DELIVERY_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4}")
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 
 # stages one message in `tx` as of `stamp`: the request's Context.record, or the outbox's own
@@ -206,8 +206,14 @@ def _delivery_time(value: str | None) -> datetime | None:
             field="deliveryTime",
         )
     try:
-        return checked(datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z"))
-    except (ValueError, OutOfRange):
+        moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
         raise InvalidInput(
             f"deliveryTime: {value!r} is not a time on the calendar", field="deliveryTime"
         ) from None
+    if moment > LATEST:  # (a time already past is sent now, however long ago)
+        raise InvalidInput(
+            f"deliveryTime: {value!r} is later than a tenant's clock can reach ({iso(LATEST)})",
+            field="deliveryTime",
+        )
+    return moment

@@ -1,0 +1,128 @@
+"""A request's writes as one unit: applied in memory as they are made (so the rest of the
+request reads them), made durable together at its end, or undone together.
+
+While a `Unit` is open, every `Tx.commit()` stages its operations in it instead of journaling
+them: the tenant applies them at once and keeps what undoes each one (TenantData._stage).
+`Unit.commit()` then writes each tenant's operations as ONE journal line and tells the
+listeners of the messages recorded; any failure before or during it (an exception, an answer
+that cannot be encoded, a disk that refuses the line) undoes every operation, newest first,
+so every tenant is exactly as it was (docs/architecture.md, "The store's durability rules").
+
+A unit never stays open across an `await`: it is opened and committed (or undone) within one
+synchronous step of the event loop, so no other request's writes can join it. There is one
+open unit for the process, not one per thread: the store is written on the event loop's
+thread only (an offloaded operation's worker touches no tenant), and a thread-local would
+cost every commit twice as much to read.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Protocol
+
+Op = list[Any]  # a journal operation (sandbox/store/tenant.py)
+
+
+class TenantData(Protocol):
+    """What a unit asks of a tenant (sandbox/store/tenant.py's TenantData)."""
+
+    def write_line(self, ops: list[Op]) -> None: ...
+
+    def retract(self) -> None: ...
+
+    def committed(self, ops: list[Op]) -> None: ...
+
+    def undo(self, op: Op, record: Any) -> None: ...
+
+
+class _Open:
+    __slots__ = ("unit",)
+
+    def __init__(self) -> None:
+        self.unit: Unit | None = None
+
+
+OPEN = _Open()  # OPEN.unit: the unit open now, if any
+
+
+class Unit:
+    """Open from its creation until `commit()`, which makes its writes durable, or `close()`
+    (the end of a `with Unit() as unit:` block), which undoes any not committed (an
+    exception, a return before the commit)."""
+
+    __slots__ = ("lines", "undo")
+
+    def __init__(self) -> None:
+        if OPEN.unit is not None:
+            raise RuntimeError("a unit of writes is already open")
+        # each tenant's operations in order, and what undoes each (oldest first), both kept
+        # by the tenant as it applies them (TenantData._stage)
+        self.lines: dict[TenantData, list[Op]] = {}
+        self.undo: list[tuple[TenantData, Op, Any]] = []
+        OPEN.unit = self
+
+    def close(self) -> None:
+        OPEN.unit = None
+        if self.undo:  # not committed
+            self.rollback()
+
+    def __enter__(self) -> Unit:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def holds(self, data: TenantData) -> bool:
+        """Whether writes of `data` wait in this unit."""
+        return data in self.lines
+
+    def commit(self) -> None:
+        """Journal each tenant's operations as one line, then tell the listeners; the unit is
+        closed. A journal that refuses its line raises StorageUnavailable with everything
+        undone (the lines already written for other tenants cut back out)."""
+        OPEN.unit = None
+        lines = self.lines
+        if not lines:
+            return
+        try:
+            for data, ops in lines.items():
+                data.write_line(ops)
+        except BaseException:
+            for written in lines:  # those before the one that refused
+                if written is data:
+                    break
+                written.retract()
+            self.rollback()
+            raise
+        self.undo.clear()  # (emptied, not replaced: no new objects on every request)
+        try:
+            for data, ops in lines.items():
+                data.committed(ops)
+        finally:
+            lines.clear()
+
+    def rollback(self) -> None:
+        """Undo every staged operation, newest first."""
+        undo = self.undo
+        for data, op, record in reversed(undo):
+            data.undo(op, record)
+        undo.clear()
+        self.lines.clear()
+
+
+_SHARED = Unit.__new__(Unit)  # the endpoint's unit, opened by every request in turn
+_SHARED.lines, _SHARED.undo = {}, []
+
+
+def open_unit() -> Unit:
+    """The process's own unit, opened: what `Unit()` makes, without making a new one for every
+    request (a unit is emptied by its commit or its undo)."""
+    if OPEN.unit is not None:
+        raise RuntimeError("a unit of writes is already open")
+    OPEN.unit = _SHARED
+    return _SHARED

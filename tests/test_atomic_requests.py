@@ -1,0 +1,91 @@
+"""What a failing request does not undo (docs/contract.md section 13): scheduled items that
+fell due before it, delivered at its start, and the counters of the fault that stopped it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from symplify.helpers import FIXTURE as SYMPLIFY
+
+from sandbox import schedule
+from sandbox.store import TenantData
+from sandbox.store.unit import Unit
+from sandbox.testing import Sandbox, Tenant
+
+
+@pytest.fixture
+def shop(sandbox: Sandbox) -> Iterator[Tenant]:
+    made = sandbox.create_tenant(SYMPLIFY)
+    made.set_clock(now="2020-01-15T09:00:00Z", frozen=True)
+    yield made
+    made.delete()
+
+
+def stored(sandbox: Sandbox, tenant: Tenant) -> TenantData:
+    found: TenantData | None = sandbox.caller.app.store.get(tenant.name)  # type: ignore[union-attr]
+    assert found is not None
+    return found
+
+
+def due_trigger(sandbox: Sandbox, shop: Tenant) -> TenantData:
+    """A trigger message due at 10:00, the clock at 11:00, and no look for due items since."""
+    fired = sandbox.http.post(
+        "/symplify/1234/triggers/7/messages",
+        json={"originalId": "111", "deliveryTime": "2020-01-15T10:00:00+0000"},
+        headers=shop.symplify_auth(),
+    )
+    assert fired.status_code == 200, fired.text
+    shop.advance_clock(7200)  # (its look for due items came before the clock moved)
+    data = stored(sandbox, shop)
+    assert len(data["scheduled"]) == 1 and not len(data["messages"])
+    return data
+
+
+def test_items_delivered_at_the_start_of_a_refused_request_stay_delivered(
+    sandbox: Sandbox, shop: Tenant
+) -> None:
+    data = due_trigger(sandbox, shop)
+    refused = sandbox.http.put(f"{shop.control}/settings", json={"webhook_url": "not a url"})
+    assert refused.status_code == 400  # after its look delivered the due item
+    assert not len(data["scheduled"])  # read from the store: no look of its own
+    [message] = data["messages"].values()
+    assert message["created_at"] == "2020-01-15T10:00:00.000Z"
+
+
+def test_a_look_for_due_items_in_the_middle_of_a_requests_writes_waits(
+    sandbox: Sandbox, shop: Tenant
+) -> None:
+    data = due_trigger(sandbox, shop)
+    store: Any = sandbox.caller.app.store  # type: ignore[union-attr]
+    with Unit():
+        tx = data.begin()
+        tx.put("meta", {"id": "written by the request"})
+        tx.commit()
+        assert schedule.run_due(store, data) == 0  # its writes first, then what is due
+    assert len(data["scheduled"]) == 1
+    assert schedule.run_due(store, data) == 1  # the next look
+
+
+def test_the_fault_that_stops_a_login_call_is_spent(sandbox: Sandbox, shop: Tenant) -> None:
+    """A login call's tenant, and so its fault, is known only after its handler ran."""
+    credentials = shop.credentials["capillary"]
+    body = {"key": credentials["oauth_key"], "secret": credentials["oauth_secret"]}
+    shop.set_fault("generateOAuthToken", 503, times=1)
+    token = "/capillary/v3/oauth/token/generate"
+    assert sandbox.http.post(token, json=body).status_code == 503
+    assert sandbox.http.post(token, json=body).status_code == 200
+    [fault] = sandbox.http.get(f"{shop.control}/faults").json()["faults"]
+    assert (fault["remaining"], fault["calls"], fault["faulted"]) == (0, 1, 1)
+
+
+@pytest.mark.parametrize("blank", [b"\r\n", b" ", b"\t\n"])
+def test_a_body_of_blanks_is_not_an_absent_body(sandbox: Sandbox, blank: bytes) -> None:
+    """The contract fuzzer's finding (seed 20261123, 150 examples): `PUT /_sandbox/tenants/{t}`
+    with the body "\\r\\n" created an empty tenant, answered 201, as if no body was sent."""
+    headers = {"Content-Type": "application/json"}
+    answer = sandbox.http.put("/_sandbox/tenants/blank-body", content=blank, headers=headers)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["field"] == "body"
+    assert sandbox.http.get("/_sandbox/tenants/blank-body").status_code == 404

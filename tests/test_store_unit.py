@@ -1,0 +1,224 @@
+"""A request's writes as one unit (sandbox/store/unit.py): applied as made, journaled as one
+line at its end, or all undone, leaving the tenant exactly as it was: documents and their
+order, indexes and their order, tallies, capacity, evictions, the order heap (`earliest`,
+`in_order`), id sequences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.errors import StorageUnavailable
+from sandbox.store import CollectionSpec, TenantData, schema
+from sandbox.store.unit import Unit
+
+PEOPLE = CollectionSpec(
+    "people", unique=("email",), multi=("team",), normalise={"email": str.lower}
+)
+OUTBOX = CollectionSpec(
+    "outbox",
+    multi=("to",),
+    capped=True,
+    tally=("to", "channel", "at"),
+    order=lambda doc: doc["at"],
+)
+NOTES = CollectionSpec("notes")
+SPECS = (schema.META, PEOPLE, OUTBOX, NOTES)  # (a tenant reads its clock from meta)
+
+
+def tenant(directory: Path | None = None, name: str = "t") -> TenantData:
+    data = TenantData(name, SPECS, directory, capacity=4)
+    people = [{"id": i, "email": f"{i}@x", "team": "red" if i % 2 else "blue"} for i in range(5)]
+    outbox = [{"id": i, "to": f"p{i % 2}", "channel": "SMS", "at": 10 + i} for i in range(4)]
+    data.initialise({"people": people, "notes": [{"id": "a"}, {"id": "b"}]})
+    tx = data.begin()
+    for message in outbox:  # through puts: counted in the tallies, evicting past 4
+        tx.put("outbox", message)
+    tx.next_id("letters")
+    tx.commit()
+    if directory is not None:
+        data.load()
+    return data
+
+
+def state(data: TenantData) -> dict[str, Any]:
+    """Everything a write can change, order included."""
+    found: dict[str, Any] = {"sequences": dict(data.sequences)}
+    found["capacities"] = dict(data._explicit_capacity)
+    for name, coll in data.collections.items():
+        found[name] = {
+            "docs": list(coll._docs.items()),
+            "unique": {index: dict(values) for index, values in coll._unique.items()},
+            "multi": {
+                index: {value: list(keys) for value, keys in buckets.items()}
+                for index, buckets in coll._multi.items()
+            },
+            "tallies": dict(coll.tallies),
+            "capacity": coll.capacity,
+            "earliest": coll.earliest() if coll.spec.order else None,
+            "in_order": [doc["id"] for doc in coll.in_order()] if coll.spec.order else None,
+        }
+    return found
+
+
+def every_kind_of_write(data: TenantData) -> None:
+    """Puts (new, replacing, moving indexes, evicting), a clear, a capacity change that
+    evicts, sequences, over several transactions, each reading the ones before."""
+    tx = data.begin()
+    tx.put("people", {"id": 1, "email": "renamed@x", "team": "red"})  # unique index moves
+    tx.put("people", {"id": 9, "email": "9@x", "team": "red"})
+    tx.put("outbox", {"id": 10, "to": "p9", "channel": "SMS", "at": 1})  # new earliest, evicts
+    tx.put("outbox", {"id": 2, "to": "p0", "channel": "EMAIL", "at": 12})  # replaced in place
+    tx.next_id("letters")
+    tx.next_id("numbers")
+    tx.commit()
+    assert data["people"].by("email", "RENAMED@x") is not None  # the request reads its writes
+    tx = data.begin()
+    tx.clear("notes")
+    tx.put("notes", {"id": "c"})
+    tx.capacity("outbox", 2)  # evicts two more
+    tx.put("outbox", {"id": 11, "to": "p1", "channel": "SMS", "at": 50})
+    tx.commit()
+
+
+def test_an_exception_undoes_every_write_of_the_unit() -> None:
+    data = tenant()
+    before = state(data)
+    with pytest.raises(RuntimeError), Unit():
+        every_kind_of_write(data)
+        assert len(data["outbox"]) == 2 and data["notes"].get("c") is not None
+        raise RuntimeError("a bug after the writes")
+    assert state(data) == before
+
+
+def test_leaving_a_unit_without_committing_undoes_it() -> None:
+    data = tenant()
+    before = state(data)
+    with Unit():
+        every_kind_of_write(data)
+    assert state(data) == before
+
+
+def test_an_undone_delete_puts_the_document_back_as_the_newest() -> None:
+    """The one order an undo does not restore (docs/architecture.md): a deleted document's
+    place among the others, and in its index buckets. Its content and indexes come back."""
+    data = tenant()
+    with Unit():
+        tx = data.begin()
+        tx.delete("people", 1)
+        tx.commit()
+        assert data["people"].by("email", "1@x") is None
+    assert [key for key, _ in data["people"]._docs.items()] == [0, 2, 3, 4, 1]
+    assert data["people"].by("email", "1@x") == {"id": 1, "email": "1@x", "team": "red"}
+    assert [d["id"] for d in data["people"].all_by("team", "red")] == [3, 1]
+
+
+def test_a_committed_unit_is_one_journal_line_that_replays_to_the_same_state(
+    tmp_path: Path,
+) -> None:
+    data = tenant(tmp_path)
+    assert data.journal is not None
+    lines = data.journal.path.read_bytes().count(b"\n")
+    with Unit() as unit:
+        every_kind_of_write(data)
+        unit.commit()
+    assert data.journal.path.read_bytes().count(b"\n") == lines + 1
+    after = state(data)
+    data.close()
+    again = TenantData("t", SPECS, tmp_path, capacity=4)
+    again.load()
+    assert state(again) == after
+    again.close()
+
+
+def test_a_journal_that_refuses_the_line_undoes_the_unit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tenant(tmp_path)
+    assert data.journal is not None
+    before, content = state(data), data.journal.path.read_bytes()
+
+    def refused(record: Any) -> None:
+        raise StorageUnavailable("storage full: the disk has no space left")
+
+    monkeypatch.setattr(data.journal, "append", refused)
+    with pytest.raises(StorageUnavailable), Unit() as unit:
+        every_kind_of_write(data)
+        unit.commit()
+    assert state(data) == before
+    assert data.journal.path.read_bytes() == content
+    data.close()
+
+
+def test_a_unit_over_two_tenants_withdraws_the_first_line_when_the_second_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tenant(tmp_path / "a", "a"), tenant(tmp_path / "b", "b")
+    assert first.journal is not None and second.journal is not None
+    before = state(first), state(second)
+    content = first.journal.path.read_bytes()
+
+    def refused(record: Any) -> None:
+        raise StorageUnavailable("storage I/O error")
+
+    monkeypatch.setattr(second.journal, "append", refused)
+    with pytest.raises(StorageUnavailable), Unit() as unit:
+        every_kind_of_write(first)
+        every_kind_of_write(second)
+        unit.commit()
+    assert (state(first), state(second)) == before
+    assert first.journal.path.read_bytes() == content
+    first.close()
+    again = TenantData("a", SPECS, tmp_path / "a", capacity=4)
+    again.load()
+    assert state(again) == before[0]
+    again.close()
+    second.close()
+
+
+def test_a_write_committed_alone_stays_when_the_unit_fails() -> None:
+    """Due scheduled items and a fault's counters are committed by themselves."""
+    data = tenant()
+    with pytest.raises(RuntimeError), Unit():
+        tx = data.begin()
+        tx.put("notes", {"id": "request's"})
+        tx.commit()
+        assert data.uncommitted()
+        alone = data.begin()
+        alone.put("notes", {"id": "delivered"})
+        alone.commit(alone=True)
+        raise RuntimeError
+    assert data["notes"].get("delivered") is not None
+    assert data["notes"].get("request's") is None
+    assert not data.uncommitted()
+
+
+def test_listeners_hear_a_units_messages_only_once_it_is_committed() -> None:
+    heard: list[Any] = []
+
+    class Listener:
+        tenants = {"t": object()}
+
+        def committed(self, tenant: str, message: Any) -> None:
+            heard.append(message["id"])
+
+    data = TenantData("t", (*SPECS, CollectionSpec("messages")), None, listener=Listener())
+    with Unit():
+        tx = data.begin()
+        tx.put("messages", {"id": "undone"})
+        tx.commit()
+    assert heard == []
+    with Unit() as unit:
+        tx = data.begin()
+        tx.put("messages", {"id": "kept"})
+        tx.commit()
+        assert heard == []
+        unit.commit()
+        assert heard == ["kept"]
+
+
+def test_units_do_not_nest() -> None:
+    with Unit(), pytest.raises(RuntimeError, match="already open"), Unit():
+        pass
