@@ -139,8 +139,8 @@ BREAKAGES = (
         "block-until-any-form",
         "blockUntil '20200201' (ISO's basic form) blocks a contact instead of being refused",
         "sandbox/vendors/symplify/tempblock.py",
-        r'_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")',
-        r'_DATE = re.compile(r".")',
+        '_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # (fullmatch)',
+        '_DATE = re.compile(r".*")  # (fullmatch)',
         "symplify",
     ),
     Breakage(
