@@ -12,7 +12,7 @@ shows (issue 23, item 9). docs/testing.md ("Documents that run") states the rule
   other Python runs as a script with `SANDBOX_URL` set.
 - A `yaml` fence whose keys are all sections of a fixture document (`Fixture` in
   openapi/sandbox.yaml) is one: it must create a tenant (201) on the document's server.
-- Other `json`, `yaml`, `text` and `gherkin` fences are data. Any other fence, or one with
+- Other `json`, `yaml`, `toml`, `text` and `gherkin` fences are data. Any other fence, or one with
   no language, stops the run unless `<!-- not run: REASON -->` stands right before it.
 
 Shown JSON is compared by structure: an object shows the keys that matter (others may be
@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PROJECT = Path(__file__).resolve().parent / "doc_project"
 SHELL = frozenset({"sh", "bash", "shell"})
 PYTHON = frozenset({"python", "py"})
-DATA = frozenset({"json", "yaml", "text", "gherkin"})
+DATA = frozenset({"json", "yaml", "toml", "text", "gherkin"})
 NOT_RUN = re.compile(r"<!--\s*not run:(?P<reason>.*?)-->\s*\Z", re.DOTALL)
 DOC_ADDRESS = re.compile(r"\b(127\.0\.0\.1|localhost):8000\b")
 OUTPUT_COMMENT = re.compile(r"^[ \t]*#[ \t]?(?P<json>[\[{].*)$")
@@ -124,7 +124,7 @@ def examples(path: Path) -> list[Example]:
                 if language not in DATA:
                     raise DocumentError(
                         f"{where}: a fence of language {language or '(none)'!r} is neither an "
-                        "example (sh, bash, console, python) nor data (json, yaml, text, "
+                        "example (sh, bash, console, python) nor data (json, yaml, toml, text, "
                         "gherkin); name its language, or say why it does not run: "
                         "<!-- not run: REASON -->"
                     )
