@@ -63,8 +63,10 @@ class Unit:
 
     def close(self) -> None:
         OPEN.unit = None
-        if self.undo:  # not committed
-            self.rollback()
+        # not committed: undone, and its lines dropped even when nothing was applied (a
+        # write that failed as the first of the unit left a line and no undo: the next
+        # request's commit would journal it, and the tenant would not load again)
+        self.rollback()
 
     def __enter__(self) -> Unit:
         return self
