@@ -3,16 +3,21 @@ fell due before it, delivered at its start, and the counters of the fault that s
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from symplify.helpers import FIXTURE as SYMPLIFY
 
 from sandbox import schedule
+from sandbox.errors import StorageUnavailable
 from sandbox.store import TenantData
+from sandbox.store import tenant as tenant_module
 from sandbox.store.unit import Unit
-from sandbox.testing import Sandbox, Tenant
+from sandbox.testing import Sandbox, Tenant, in_process
+from sandbox.testing.example import EXAMPLE_FIXTURE
 
 
 @pytest.fixture
@@ -89,3 +94,48 @@ def test_a_body_of_blanks_is_not_an_absent_body(sandbox: Sandbox, blank: bytes) 
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"]["field"] == "body"
     assert sandbox.http.get("/_sandbox/tenants/blank-body").status_code == 404
+
+
+def test_a_compaction_that_cannot_start_does_not_fail_a_durable_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The journal past its size, the new journal cannot be made (a full disk, no file
+    descriptor left): the request's line is already written and applied. It answered 503
+    ("storage full"), and its message was in the outbox: an answer saying failed after a
+    write. It answers 200; the old journal goes on, and a later write compacts."""
+    with in_process(data_dir=tmp_path, compact_bytes=1) as sandbox:
+        shop = sandbox.create_tenant(EXAMPLE_FIXTURE, name="shop")
+        data = stored(sandbox, shop)
+        data.wait_for_compaction()
+        data._snapshot_bytes = 0  # (the journal is past its size at the next write)
+        generation = data.generation
+        made = tenant_module.Journal
+
+        def refused(path: Path, *args: Any, **kwargs: Any) -> Any:
+            if path.exists():  # (the journal written now is opened again as usual)
+                return made(path, *args, **kwargs)
+            raise StorageUnavailable(f"storage full: {path.name} cannot be created")
+
+        monkeypatch.setattr(tenant_module, "Journal", refused)
+        with caplog.at_level(logging.ERROR, "sandbox.store.tenant"):
+            sent = sandbox.http.post(
+                "/capillary/v2/communications/sendMessage?channel=sms",
+                json={"sms": [{"to": "919988221100", "body": "Your order has shipped"}]},
+                headers=shop.capillary_auth(),
+            )
+        assert sent.status_code == 200, sent.text
+        assert [m["body"] for m in shop.outbox()] == ["Your order has shipped"]
+        assert data.generation == generation
+        assert "compaction not started (storage full: journal." in caplog.text
+        monkeypatch.undo()
+        again = sandbox.http.post(
+            "/capillary/v2/communications/sendMessage?channel=sms",
+            json={"sms": [{"to": "919988221100", "body": "Out for delivery"}]},
+            headers=shop.capillary_auth(),
+        )
+        assert again.status_code == 200, again.text
+        assert data.generation == generation + 1  # compacted now
+        data.wait_for_compaction()
+    with in_process(data_dir=tmp_path) as sandbox:
+        bodies = [m["body"] for m in sandbox.tenant("shop").outbox()]
+        assert sorted(bodies) == ["Out for delivery", "Your order has shipped"]

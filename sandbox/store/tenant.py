@@ -176,8 +176,19 @@ class TenantData:
             journal is not None
             and journal.size > max(self.compact_bytes, 2 * self._snapshot_bytes)
             and not self.compacting
+            # (a write committed alone in a request's unit: a snapshot now would hold the
+            # request's writes, which may yet be undone; the unit's commit compacts)
+            and not self.uncommitted()
         ):
-            self.compact(background=True)
+            try:
+                self.compact(background=True)
+            except StorageUnavailable as exc:  # the write is durable: its answer says so
+                log.error(
+                    "tenant %s: compaction not started (%s); the journal goes on, and the "
+                    "next write tries again",
+                    self.name,
+                    exc.message,
+                )
 
     def uncommitted(self) -> bool:
         """Whether this thread's open unit holds writes of this tenant not yet committed."""
