@@ -3,7 +3,9 @@ fell due before it, delivered at its start, and the counters of the fault that s
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -139,3 +141,30 @@ def test_a_compaction_that_cannot_start_does_not_fail_a_durable_write(
     with in_process(data_dir=tmp_path) as sandbox:
         bodies = [m["body"] for m in sandbox.tenant("shop").outbox()]
         assert sorted(bodies) == ["Out for delivery", "Your order has shipped"]
+
+
+def test_a_webhook_removal_the_journal_refuses_keeps_the_webhook(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settings' change is undone (503), so the webhook stays set, and delivered to: the
+    handler stopped watching it before the commit, and nothing put the watch back (the
+    tenant's messages reached no webhook though its settings named one)."""
+    with in_process(data_dir=tmp_path) as sandbox:
+        shop = sandbox.create_tenant(EXAMPLE_FIXTURE, name="shop")
+        events = sandbox.caller.app.store.events  # type: ignore[union-attr]
+        url = "http://127.0.0.1:9/hook"
+        settings = f"{shop.control}/settings"
+        assert sandbox.http.put(settings, json={"webhook_url": url}).status_code == 200
+
+        def disk_full(fd: int, data: bytes | memoryview) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        monkeypatch.setattr(os, "write", disk_full)
+        refused = sandbox.http.put(settings, json={"webhook_url": None})
+        monkeypatch.undo()
+        assert refused.status_code == 503, refused.text
+        assert sandbox.http.get(settings).json()["webhook_url"] == url
+        listening = events.tenants.get("shop")
+        assert listening is not None and listening.webhook is not None
+        assert sandbox.http.put(settings, json={"webhook_url": None}).status_code == 200
+        assert "webhook_url" not in sandbox.http.get(settings).json()

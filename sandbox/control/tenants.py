@@ -166,7 +166,9 @@ def put_settings(ctx: Context) -> Reply:
     if "rate_limits" in body or "webhook_url" in body:
         tx.put("meta", settings_doc(rate_limits, webhook))
     tx.commit()
-    ctx.store.events.watch_webhook(data.name, webhook)
+    if webhook is not None:  # (a webhook removed stops at its next delivery, which reads
+        # the URL from the store: a removal the journal then refuses keeps it delivering)
+        ctx.store.events.watch_webhook(data.name, webhook)
     return Reply(stored_settings(data))
 
 
