@@ -208,3 +208,9 @@ def test_a_storage_failure_midway_is_a_503_saying_how_far_it_got(
         sent = int(re.search(r"after (\d+) messages", message).group(1))  # type: ignore[union-attr]
         assert 0 < sent < pacing.STEP * 2
         assert total(sandbox, large) == sent
+        # its log entry names the messages the steps before recorded (it named none: the
+        # outbox held them, and their pages showed no request)
+        [entry] = sandbox.http.get(f"{large.control}/requests", params={"limit": 1}).json()["items"]
+        assert entry["status"] == 503
+        stored = sandbox.http.get(f"{large.control}/outbox", params={"limit": sent}).json()
+        assert sorted(entry["message_ids"]) == sorted(m["id"] for m in stored["items"])
