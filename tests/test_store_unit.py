@@ -254,23 +254,33 @@ def test_a_write_that_fails_as_the_units_first_leaves_nothing_to_the_next_reques
     again.close()
 
 
+def due_compaction(tmp_path: Path) -> TenantData:
+    """A tenant on disk whose journal is past its compaction size at its next write."""
+    data = tenant(tmp_path)
+    data.compact_bytes = 0
+    data._snapshot_bytes = 0
+    return data
+
+
+def request_then_alone(data: TenantData) -> None:
+    """A request's write, then one committed alone (a due item, a fault's counters)."""
+    tx = data.begin()
+    tx.put("notes", {"id": "request's"})
+    tx.commit()
+    alone = data.begin()
+    alone.put("notes", {"id": "delivered"})
+    alone.commit(alone=True)
+
+
 def test_a_write_committed_alone_mid_unit_does_not_compact_the_units_writes(
     tmp_path: Path,
 ) -> None:
-    """A write committed alone (a due item, a fault's counters) while the unit holds writes of
-    the same tenant, with the journal past its compaction size: a snapshot taken then held
-    the request's writes, and the request's undo did not reach it: they came back at the
-    next start."""
-    data = tenant(tmp_path)
-    data.compact_bytes = 0
-    data._snapshot_bytes = 0  # (past the size at the next write)
+    """A write committed alone while the unit holds writes of the same tenant, with the
+    journal past its compaction size: a snapshot taken then held the request's writes, and
+    the request's undo did not reach it: they came back at the next start."""
+    data = due_compaction(tmp_path)
     with pytest.raises(RuntimeError), Unit():
-        tx = data.begin()
-        tx.put("notes", {"id": "request's"})
-        tx.commit()
-        alone = data.begin()
-        alone.put("notes", {"id": "delivered"})
-        alone.commit(alone=True)
+        request_then_alone(data)
         raise RuntimeError("the request fails")
     data.wait_for_compaction()
     after = state(data)
@@ -284,17 +294,10 @@ def test_a_write_committed_alone_mid_unit_does_not_compact_the_units_writes(
 
 
 def test_the_units_commit_compacts_a_journal_past_its_size(tmp_path: Path) -> None:
-    data = tenant(tmp_path)
+    data = due_compaction(tmp_path)
     generation = data.generation
-    data.compact_bytes = 0
-    data._snapshot_bytes = 0
     with Unit() as unit:
-        tx = data.begin()
-        tx.put("notes", {"id": "request's"})
-        tx.commit()
-        alone = data.begin()
-        alone.put("notes", {"id": "delivered"})
-        alone.commit(alone=True)
+        request_then_alone(data)
         assert data.generation == generation  # (waits for the unit)
         unit.commit()
     assert data.generation == generation + 1
