@@ -17,7 +17,7 @@ from sandbox import schedule
 from sandbox.errors import StorageUnavailable
 from sandbox.store import TenantData
 from sandbox.store import tenant as tenant_module
-from sandbox.store.unit import Unit
+from sandbox.store.unit import open_unit
 from sandbox.testing import Sandbox, Tenant, in_process
 from sandbox.testing.example import EXAMPLE_FIXTURE
 
@@ -66,7 +66,7 @@ def test_a_look_for_due_items_in_the_middle_of_a_requests_writes_waits(
 ) -> None:
     data = due_trigger(sandbox, shop)
     store: Any = sandbox.caller.app.store  # type: ignore[union-attr]
-    with Unit():
+    with open_unit():
         tx = data.begin()
         tx.put("meta", {"id": "written by the request"})
         tx.commit()

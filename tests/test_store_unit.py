@@ -12,7 +12,7 @@ import pytest
 
 from sandbox.errors import StorageUnavailable
 from sandbox.store import CollectionSpec, TenantData, schema
-from sandbox.store.unit import Unit, open_unit
+from sandbox.store.unit import open_unit
 
 PEOPLE = CollectionSpec(
     "people", unique=("email",), multi=("team",), normalise={"email": str.lower}
@@ -86,7 +86,7 @@ def every_kind_of_write(data: TenantData) -> None:
 def test_an_exception_undoes_every_write_of_the_unit() -> None:
     data = tenant()
     before = state(data)
-    with pytest.raises(RuntimeError), Unit():
+    with pytest.raises(RuntimeError), open_unit():
         every_kind_of_write(data)
         assert len(data["outbox"]) == 2 and data["notes"].get("c") is not None
         raise RuntimeError("a bug after the writes")
@@ -96,7 +96,7 @@ def test_an_exception_undoes_every_write_of_the_unit() -> None:
 def test_leaving_a_unit_without_committing_undoes_it() -> None:
     data = tenant()
     before = state(data)
-    with Unit():
+    with open_unit():
         every_kind_of_write(data)
     assert state(data) == before
 
@@ -105,7 +105,7 @@ def test_an_undone_delete_puts_the_document_back_as_the_newest() -> None:
     """The one order an undo does not restore (docs/architecture.md): a deleted document's
     place among the others, and in its index buckets. Its content and indexes come back."""
     data = tenant()
-    with Unit():
+    with open_unit():
         tx = data.begin()
         tx.delete("people", 1)
         tx.commit()
@@ -121,7 +121,7 @@ def test_a_committed_unit_is_one_journal_line_that_replays_to_the_same_state(
     data = tenant(tmp_path)
     assert data.journal is not None
     lines = data.journal.path.read_bytes().count(b"\n")
-    with Unit() as unit:
+    with open_unit() as unit:
         every_kind_of_write(data)
         unit.commit()
     assert data.journal.path.read_bytes().count(b"\n") == lines + 1
@@ -144,7 +144,7 @@ def test_a_journal_that_refuses_the_line_undoes_the_unit(
         raise StorageUnavailable("storage full: the disk has no space left")
 
     monkeypatch.setattr(data.journal, "append", refused)
-    with pytest.raises(StorageUnavailable), Unit() as unit:
+    with pytest.raises(StorageUnavailable), open_unit() as unit:
         every_kind_of_write(data)
         unit.commit()
     assert state(data) == before
@@ -164,7 +164,7 @@ def test_a_unit_over_two_tenants_withdraws_the_first_line_when_the_second_is_ref
         raise StorageUnavailable("storage I/O error")
 
     monkeypatch.setattr(second.journal, "append", refused)
-    with pytest.raises(StorageUnavailable), Unit() as unit:
+    with pytest.raises(StorageUnavailable), open_unit() as unit:
         every_kind_of_write(first)
         every_kind_of_write(second)
         unit.commit()
@@ -181,7 +181,7 @@ def test_a_unit_over_two_tenants_withdraws_the_first_line_when_the_second_is_ref
 def test_a_write_committed_alone_stays_when_the_unit_fails() -> None:
     """Due scheduled items and a fault's counters are committed by themselves."""
     data = tenant()
-    with pytest.raises(RuntimeError), Unit():
+    with pytest.raises(RuntimeError), open_unit():
         tx = data.begin()
         tx.put("notes", {"id": "request's"})
         tx.commit()
@@ -205,12 +205,12 @@ def test_listeners_hear_a_units_messages_only_once_it_is_committed() -> None:
             heard.append(message["id"])
 
     data = TenantData("t", (*SPECS, CollectionSpec("messages")), None, listener=Listener())
-    with Unit():
+    with open_unit():
         tx = data.begin()
         tx.put("messages", {"id": "undone"})
         tx.commit()
     assert heard == []
-    with Unit() as unit:
+    with open_unit() as unit:
         tx = data.begin()
         tx.put("messages", {"id": "kept"})
         tx.commit()
@@ -220,7 +220,7 @@ def test_listeners_hear_a_units_messages_only_once_it_is_committed() -> None:
 
 
 def test_units_do_not_nest() -> None:
-    with Unit(), pytest.raises(RuntimeError, match="already open"), Unit():
+    with open_unit(), pytest.raises(RuntimeError, match="already open"), open_unit():
         pass
 
 
@@ -279,7 +279,7 @@ def test_a_write_committed_alone_mid_unit_does_not_compact_the_units_writes(
     journal past its compaction size: a snapshot taken then held the request's writes, and
     the request's undo did not reach it: they came back at the next start."""
     data = due_compaction(tmp_path)
-    with pytest.raises(RuntimeError), Unit():
+    with pytest.raises(RuntimeError), open_unit():
         request_then_alone(data)
         raise RuntimeError("the request fails")
     data.wait_for_compaction()
@@ -296,7 +296,7 @@ def test_a_write_committed_alone_mid_unit_does_not_compact_the_units_writes(
 def test_the_units_commit_compacts_a_journal_past_its_size(tmp_path: Path) -> None:
     data = due_compaction(tmp_path)
     generation = data.generation
-    with Unit() as unit:
+    with open_unit() as unit:
         request_then_alone(data)
         assert data.generation == generation  # (waits for the unit)
         unit.commit()

@@ -121,19 +121,19 @@ class TenantData:
         keeps them). The unit keeps `ops` (Tx.commit lets go of its list)."""
         if not ops:
             return
-        open_unit = None if alone else unit.OPEN.unit
-        if open_unit is None:
+        current = None if alone else unit.OPEN.unit
+        if current is None:
             self.write_line(ops)  # StorageUnavailable: nothing below happens
             for op in ops:
                 self._apply(op)
             self.committed(ops)
             return
-        lines = open_unit.lines  # (a closed tenant refuses the line: Unit.commit undoes)
+        lines = current.lines  # (a closed tenant refuses the line: Unit.commit undoes)
         if self in lines:
             lines[self] += ops
         else:
             lines[self] = ops
-        undo = open_unit.undo.append
+        undo = current.undo.append
         collections, sequences = self.collections, self.sequences
         for op in ops:  # (inlined: every request's writes come this way)
             kind = op[0]
@@ -192,8 +192,8 @@ class TenantData:
 
     def uncommitted(self) -> bool:
         """Whether this thread's open unit holds writes of this tenant not yet committed."""
-        open_unit = unit.OPEN.unit
-        return open_unit is not None and open_unit.holds(self)
+        current = unit.OPEN.unit
+        return current is not None and current.holds(self)
 
     def _apply_undoable(self, op: Op) -> Any:
         """Apply a delete, clear or capacity operation as `_apply` does; what undoes it
