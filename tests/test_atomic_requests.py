@@ -168,3 +168,142 @@ def test_a_webhook_removal_the_journal_refuses_keeps_the_webhook(
         assert listening is not None and listening.webhook is not None
         assert sandbox.http.put(settings, json={"webhook_url": None}).status_code == 200
         assert "webhook_url" not in sandbox.http.get(settings).json()
+
+
+def test_a_request_failing_between_a_list_sends_steps_undoes_only_its_own_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Symplify list send runs in steps (sandbox/pacing.py); a trigger send that fails
+    between two of them undoes its own writes and none of the steps' (ids stay unique, the
+    list send answers every contact, and a restart loads the same state)."""
+    import httpx
+    from symplify.helpers import ACCOUNT, interleaved
+
+    from sandbox import endpoint, pacing
+
+    contacts = pacing.STEP * 3
+    emails = [{"original_id": str(n), "email": f"c{n}@example.com"} for n in range(contacts)]
+    triggers = [{"id": 7, "name": "x", "list_id": 42, "body": "hi"}]
+    with in_process(data_dir=tmp_path) as sandbox:
+        made = sandbox.create_tenant(
+            {
+                "symplify": {
+                    "accounts": [
+                        {
+                            "customer_id": ACCOUNT,
+                            "lists": [{"id": 42, "contacts": emails}],
+                            "triggers": triggers,
+                        }
+                    ]
+                }
+            },
+            name="big",
+        )
+        data = stored(sandbox, made)
+        real = endpoint.PathEndpoint.settled
+
+        def failing(self: Any, call: Any, reply: Any, writes: Any) -> Any:
+            if call.op.operation_id == "sendTrigger":
+                raise RuntimeError("a bug after the trigger's writes")
+            return real(self, call, reply, writes)
+
+        monkeypatch.setattr(endpoint.PathEndpoint, "settled", failing)
+        large = httpx.Request(
+            "POST",
+            f"http://localhost/symplify/{ACCOUNT}/lists/42/send",
+            json={"subject": "Sale", "body": "Hi"},
+            headers=made.symplify_auth(),
+        )
+        other = httpx.Request(
+            "POST",
+            f"http://localhost/symplify/{ACCOUNT}/triggers/7/messages",
+            json={"originalId": "5"},
+            headers=made.symplify_auth(),
+        )
+        result = interleaved(sandbox, data, large, other)
+        monkeypatch.undo()
+        assert result.other.status_code == 500
+        assert 1 <= result.committed < result.commits
+        assert result.large.status_code == 200, result.large.text
+        messages = list(data["messages"].values())
+        assert len(messages) == contacts
+        ids = sorted(int(m["id"]) for m in messages)
+        assert len(set(ids)) == contacts
+        ok = sandbox.http.post(
+            f"/symplify/{ACCOUNT}/triggers/7/messages",
+            json={"originalId": "5"},
+            headers=made.symplify_auth(),
+        )
+        assert ok.status_code == 200, ok.text
+        assert len(data["messages"]) == contacts + 1
+        snap = made.snapshot()
+        snap.pop("clock")
+        snap.pop("snapshot")
+    with in_process(data_dir=tmp_path) as sandbox:
+        again = sandbox.tenant("big").snapshot()
+        again.pop("clock")
+        again.pop("snapshot")
+        assert again == snap
+
+
+def test_a_failed_send_into_a_full_outbox_puts_back_what_it_evicted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A send whose third item fails, into an outbox at its retention: the messages its first
+    items evicted are back, in their order, in the store and after a restart."""
+    from sandbox.vendors.capillary import messaging
+
+    with in_process(data_dir=tmp_path) as sandbox:
+        t = sandbox.create_tenant(EXAMPLE_FIXTURE, name="shop")
+        t.set_clock(now="2026-11-23T10:00:00Z", frozen=True)
+        assert (
+            sandbox.http.put(f"{t.control}/settings", json={"outbox_retention": 3}).status_code
+            == 200
+        )
+        send = "/capillary/v2/communications/sendMessage?channel=sms"
+        for n in range(4):
+            r = sandbox.http.post(
+                send,
+                json={"sms": [{"to": "919988221100", "body": f"m{n}"}]},
+                headers=t.capillary_auth(),
+            )
+            assert r.status_code == 200, r.text
+        before = t.snapshot()
+        store_before = [m["id"] for m in stored(sandbox, t)["messages"].values()]
+        real = messaging.send
+        calls = []
+
+        def second_fails(*a: Any, **k: Any) -> Any:
+            calls.append(1)
+            if len(calls) == 3:
+                raise RuntimeError("bug")
+            return real(*a, **k)
+
+        monkeypatch.setattr(messaging, "send", second_fails)
+        r = sandbox.http.post(
+            send,
+            json={
+                "sms": [
+                    {"to": "919988221100", "body": "x"},
+                    {"to": "919988221101", "body": "y"},
+                    {"to": "919988221100", "body": "z"},
+                ]
+            },
+            headers=t.capillary_auth(),
+        )
+        monkeypatch.undo()
+        assert r.status_code == 500
+        assert t.snapshot() == before
+        data = stored(sandbox, t)
+        assert [m["id"] for m in data["messages"].values()] == store_before
+        r = sandbox.http.post(
+            send, json={"sms": [{"to": "919988221100", "body": "w"}]}, headers=t.capillary_auth()
+        )
+        assert r.status_code == 200
+        snap = t.snapshot()
+        ids = [m["id"] for m in data["messages"].values()]
+    with in_process(data_dir=tmp_path) as sandbox:
+        assert sandbox.tenant("shop").snapshot() == snap
+        assert [
+            m["id"] for m in stored(sandbox, sandbox.tenant("shop"))["messages"].values()
+        ] == ids

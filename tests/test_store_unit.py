@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sandbox.errors import StorageUnavailable
 from sandbox.store import CollectionSpec, TenantData, schema
@@ -302,3 +304,87 @@ def test_the_units_commit_compacts_a_journal_past_its_size(tmp_path: Path) -> No
         unit.commit()
     assert data.generation == generation + 1
     data.close()
+
+
+# Any writes, any undo: random sequences of puts (new, replacing, moving a unique index,
+# evicting, out of order), deletes, clears and capacity changes, made before a unit and
+# then inside one that is left uncommitted, leave the tenant exactly as it was. A delete's
+# undo re-inserts the document as the newest (the documented exception above), so when the
+# unit deletes, insertion order is compared as a set; an undone change of an indexed value
+# puts the document last among those sharing its old value, so index buckets are compared
+# as sets (both documented in docs/architecture.md).
+LOG = CollectionSpec(
+    "log",
+    unique=("email",),
+    multi=("to",),
+    capped=True,
+    tally=("to", "channel", "at"),
+    order=lambda doc: None if doc.get("failed") else (doc["at"], doc["id"]),
+)
+PUT = st.tuples(
+    st.just("put"),
+    st.integers(0, 7),
+    st.integers(0, 5),
+    st.sampled_from(["a", "b", "c"]),
+    st.booleans(),
+    st.sampled_from([None, "x@", "y@"]),
+)
+WRITES = st.one_of(  # puts weighted: a full collection evicts
+    PUT,
+    PUT,
+    PUT,
+    st.tuples(st.just("delete"), st.integers(0, 7)),
+    st.tuples(st.just("clear")),
+    st.tuples(st.just("capacity"), st.integers(1, 6)),
+)
+
+
+def write(data: TenantData, writes: list[Any]) -> None:
+    for kind, *args in writes:
+        tx = data.begin()
+        if kind == "put":
+            key, at, to, failed, email = args
+            doc: dict[str, Any] = {"id": key, "at": at, "to": to, "channel": "SMS"}
+            if failed:
+                doc["failed"] = True  # out of the order heap
+            if email:
+                doc["email"] = f"{email}{key}"
+            tx.put("log", doc)
+            tx.next_id("s")
+        elif kind == "delete":
+            tx.delete("log", args[0])
+        elif kind == "clear":
+            tx.clear("log")
+        else:
+            tx.capacity("log", args[0])
+        tx.commit()
+
+
+def without_insertion_order(found: dict[str, Any], docs: bool) -> dict[str, Any]:
+    log = dict(found["log"])
+    if docs:
+        log["docs"] = sorted(log["docs"], key=lambda item: item[0])
+    log["multi"] = {
+        index: {value: sorted(keys) for value, keys in buckets.items()}
+        for index, buckets in log["multi"].items()
+    }
+    return {**found, "log": log}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(WRITES, max_size=12), st.lists(WRITES, min_size=1, max_size=12))
+def test_any_writes_left_uncommitted_leave_the_tenant_exactly_as_it_was(
+    before_unit: list[Any], in_unit: list[Any]
+) -> None:
+    data = TenantData("t", (schema.META, LOG), None, capacity=5)
+    data.initialise({})
+    write(data, before_unit)
+    before = state(data)
+    with open_unit():
+        write(data, in_unit)
+        state(data)  # (in_order yields each document once while the unit holds them)
+    after = state(data)
+    deletes = any(kind == "delete" for kind, *_ in in_unit)
+    assert without_insertion_order(after, deletes) == without_insertion_order(before, deletes)
+    write(data, before_unit)  # and the tenant goes on taking writes
+    assert len({doc["id"] for doc in data["log"].in_order()}) == len(list(data["log"].in_order()))
