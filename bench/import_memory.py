@@ -14,18 +14,17 @@ alternated round by round with `--before-python`. Target: the largest import's s
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench import procs
+from bench import before_after, procs
 from bench.model import Env, Measurement
 from bench.servers import running, start_sandbox
 from sandbox.vendors.symplify.import_csv import MAX_BYTES, MAX_ROWS
@@ -140,22 +139,20 @@ def measure(env: Env, rounds: int = ROUNDS) -> list[Measurement]:
     ]
 
 
-def compare(before: str, rounds: int, workdir: Path, names: Sequence[str]) -> dict[str, Any]:
+def _told(name: str, n: int, side: str, result: dict[str, Any]) -> str:
+    return (
+        f"{name} round {n} {side}: {result['status']}, peak "
+        f"{result['peak_mib']:.0f} MiB (+{result['peak_growth_mib']:.0f}), after "
+        f"{result['rss_after_mib']:.0f} MiB, {result['import_s']:.2f} s"
+    )
+
+
+def compare(names: Sequence[str], before: str, rounds: int, workdir: Path) -> dict[str, Any]:
     report: dict[str, Any] = {}
     for name in names:
         body = CASES[name][1]()
-        runs: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
-        for n in range(rounds):
-            sides = [("before", before), ("after", None)]
-            for side, python in sides if n % 2 == 0 else sides[::-1]:
-                result = _round(name, body, workdir, python)
-                runs[side].append(result)
-                print(
-                    f"{name} round {n + 1} {side}: {result['status']}, peak "
-                    f"{result['peak_mib']:.0f} MiB (+{result['peak_growth_mib']:.0f}), after "
-                    f"{result['rss_after_mib']:.0f} MiB, {result['import_s']:.2f} s",
-                    flush=True,
-                )
+        run = partial(_round, name, body, workdir)
+        runs = before_after.alternated(rounds, before, run, partial(_told, name))
         report[name] = runs
         for side, results in runs.items():
             print(f"{CASES[name][0]} {side}: {_text(results)}", flush=True)
@@ -163,20 +160,9 @@ def compare(before: str, rounds: int, workdir: Path, names: Sequence[str]) -> di
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.import_memory", description=__doc__)
-    parser.add_argument("--before-python", required=True, help="the other checkout's python")
-    parser.add_argument("--rounds", type=int, default=ROUNDS)
-    parser.add_argument("--only", default=",".join(CASES), help=f"of {', '.join(CASES)}")
-    parser.add_argument("--output", type=Path, help="write the figures here as JSON")
-    args = parser.parse_args(argv)
-    procs.install_cleanup()
-    with tempfile.TemporaryDirectory(prefix="import-memory-") as workdir:
-        try:
-            report = compare(args.before_python, args.rounds, Path(workdir), args.only.split(","))
-        finally:
-            procs.kill_all()
-    if args.output is not None:
-        args.output.write_text(json.dumps(report, indent=2))
+    before_after.main(
+        "python -m bench.import_memory", __doc__, list(CASES), ROUNDS, compare, argv=argv
+    )
 
 
 if __name__ == "__main__":

@@ -16,19 +16,19 @@ of that checkout's server (before) and this one's (after), the first side swappe
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench import noise, other_tenant, procs
+from bench import before_after, noise, other_tenant, procs
 from bench.model import Env, Measurement
 from bench.servers import Server, running, start_sandbox
 from sandbox.outbox import MESSAGE_IDS_START
@@ -185,6 +185,14 @@ def measure(env: Env, key: str, rounds: int = ROUNDS) -> list[Measurement]:
     ]
 
 
+def _told(key: str, n: int, side: str, result: dict[str, Any]) -> str:
+    return (
+        f"{key} round {n} {side}: slowest {result['slowest_ms']:.0f} ms, "
+        f"p99 {result['p99_ms']:.0f} ms, work {result['work_s']:.2f} s "
+        f"(other processes {result['other_cpus']:.2f} CPUs)"
+    )
+
+
 def compare(keys: Sequence[str], before: str, rounds: int, workdir: Path) -> dict[str, Any]:
     """Rounds of `before`'s server and this checkout's, alternated, the first side swapped
     each round; per case and side, the summary over its rounds."""
@@ -192,18 +200,8 @@ def compare(keys: Sequence[str], before: str, rounds: int, workdir: Path) -> dic
     print(note, flush=True)
     report: dict[str, Any] = {}
     for key in keys:
-        runs: dict[str, list[dict[str, Any]]] = {"before": [], "after": []}
-        for n in range(rounds):
-            sides = [("before", before), ("after", None)]
-            for side, python in sides if n % 2 == 0 else sides[::-1]:
-                result = _round(key, workdir, server_cpus, python)
-                runs[side].append(result)
-                print(
-                    f"{key} round {n + 1} {side}: slowest {result['slowest_ms']:.0f} ms, "
-                    f"p99 {result['p99_ms']:.0f} ms, work {result['work_s']:.2f} s "
-                    f"(other processes {result['other_cpus']:.2f} CPUs)",
-                    flush=True,
-                )
+        run = partial(_round, key, workdir, server_cpus)
+        runs = before_after.alternated(rounds, before, run, partial(_told, key))
         report[key] = {
             side: _summary(results) | {"runs": results} for side, results in runs.items()
         }
@@ -213,20 +211,9 @@ def compare(keys: Sequence[str], before: str, rounds: int, workdir: Path) -> dic
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.pacing_stall", description=__doc__)
-    parser.add_argument("--before-python", required=True, help="the other checkout's python")
-    parser.add_argument("--rounds", type=int, default=ROUNDS)
-    parser.add_argument("--only", default=",".join(CASES), help=f"of {', '.join(CASES)}")
-    parser.add_argument("--output", type=Path, help="write the figures here as JSON")
-    args = parser.parse_args(argv)
-    procs.install_cleanup()
-    with tempfile.TemporaryDirectory(prefix="pacing-stall-") as workdir:
-        try:
-            report = compare(args.only.split(","), args.before_python, args.rounds, Path(workdir))
-        finally:
-            procs.kill_all()
-    if args.output is not None:
-        args.output.write_text(json.dumps(report, indent=2))
+    before_after.main(
+        "python -m bench.pacing_stall", __doc__, list(CASES), ROUNDS, compare, argv=argv
+    )
 
 
 if __name__ == "__main__":

@@ -194,10 +194,11 @@ class PathEndpoint:
             writes.commit()
         return status, body, reply.headers
 
-    def failed(self, call: Call, exc: Exception) -> Answer:
+    def failed(self, call: Call, exc: Exception, stepped: bool = False) -> Answer:
         """A refusal in the vendor's envelope; a dropped connection; or a bug (500, logged).
-        Nothing the request wrote remains (its unit was undone), so it recorded no message."""
-        if call.ctx is not None:
+        Nothing the request wrote remains (its unit was undone), so it recorded no message;
+        but one that wrote in Steps (`stepped`) keeps the messages of the steps before."""
+        if call.ctx is not None and not stepped:
             call.ctx.message_ids.clear()
         if isinstance(exc, faults.Dropped):  # no answer at all: the connection is closed
             return 0, None, None
@@ -243,6 +244,7 @@ class Pending:
         self.offload = offload
 
     async def answer(self) -> Delayed:
+        stepped = False
         try:
             with collector.paused():
                 work = self.offload.work
@@ -252,21 +254,30 @@ class Pending:
                     if isinstance(finished, Reply):
                         answer = self.endpoint.settled(self.call, finished, writes)
                 if not isinstance(finished, Reply):  # steps commit one by one, by design
-                    answer = self.endpoint.settled(self.call, await _stepped(finished), None)
+                    stepped = True
+                    ctx = self.call.ctx
+                    ids = ctx.message_ids if ctx is not None else []
+                    answer = self.endpoint.settled(self.call, await _stepped(finished, ids), None)
         except Exception as exc:
-            answer = self.endpoint.failed(self.call, exc)
+            answer = self.endpoint.failed(self.call, exc, stepped)
         finally:
             if self.offload.always is not None:
                 self.offload.always()
         return self.endpoint.logged(self.call, answer)
 
 
-async def _stepped(steps: Steps) -> Reply:
-    """Run a finish's steps, letting the event loop serve other requests between them."""
+async def _stepped(steps: Steps, message_ids: list[str]) -> Reply:
+    """Run a finish's steps, letting the event loop serve other requests between them. A step
+    commits at its end: one that fails recorded no message (its ids leave the request's
+    `message_ids`), the steps before it did."""
     while True:
+        logged = len(message_ids)
         try:
             next(steps)
         except StopIteration as done:
             reply: Reply = done.value
             return reply
+        except BaseException:
+            del message_ids[logged:]
+            raise
         await asyncio.sleep(0)

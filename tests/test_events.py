@@ -267,6 +267,19 @@ def test_a_reset_removes_the_webhook(demo: httpx.Client, receiver: str) -> None:
     assert Receiver.received == []
 
 
+def test_a_removed_webhook_receives_nothing_more(demo: httpx.Client, receiver: str) -> None:
+    demo.put("/_sandbox/tenants/demo/settings", json={"webhook_url": receiver})
+    send(demo, BLOCKED)
+    wait_for(lambda: Receiver.received)
+    removed = demo.put("/_sandbox/tenants/demo/settings", json={"webhook_url": None})
+    assert removed.status_code == 200 and "webhook_url" not in removed.json()
+    send(demo, ACTIVE)
+    send(demo, ACTIVE)
+    time.sleep(0.3)
+    assert [m["to"] for m in Receiver.received] == [BLOCKED]
+    assert len(webhook_entries(demo)) == 1  # no delivery tried, none logged
+
+
 def test_interim_and_chunked_answers_are_read_whole_on_one_connection(demo: httpx.Client) -> None:
     """A target that answers `100 Continue` first, then a chunked 200 with a trailer, on
     one kept-alive connection: each message gets its own 200, none is mistaken for another."""

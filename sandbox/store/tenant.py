@@ -121,19 +121,19 @@ class TenantData:
         keeps them). The unit keeps `ops` (Tx.commit lets go of its list)."""
         if not ops:
             return
-        open_unit = None if alone else unit.OPEN.unit
-        if open_unit is None:
+        current = None if alone else unit.OPEN.unit
+        if current is None:
             self.write_line(ops)  # StorageUnavailable: nothing below happens
             for op in ops:
                 self._apply(op)
             self.committed(ops)
             return
-        lines = open_unit.lines  # (a closed tenant refuses the line: Unit.commit undoes)
+        lines = current.lines  # (a closed tenant refuses the line: Unit.commit undoes)
         if self in lines:
             lines[self] += ops
         else:
             lines[self] = ops
-        undo = open_unit.undo.append
+        undo = current.undo.append
         collections, sequences = self.collections, self.sequences
         for op in ops:  # (inlined: every request's writes come this way)
             kind = op[0]
@@ -176,13 +176,24 @@ class TenantData:
             journal is not None
             and journal.size > max(self.compact_bytes, 2 * self._snapshot_bytes)
             and not self.compacting
+            # (a write committed alone in a request's unit: a snapshot now would hold the
+            # request's writes, which may yet be undone; the unit's commit compacts)
+            and not self.uncommitted()
         ):
-            self.compact(background=True)
+            try:
+                self.compact(background=True)
+            except StorageUnavailable as exc:  # the write is durable: its answer says so
+                log.error(
+                    "tenant %s: compaction not started (%s); the journal goes on, and the "
+                    "next write tries again",
+                    self.name,
+                    exc.message,
+                )
 
     def uncommitted(self) -> bool:
         """Whether this thread's open unit holds writes of this tenant not yet committed."""
-        open_unit = unit.OPEN.unit
-        return open_unit is not None and open_unit.holds(self)
+        current = unit.OPEN.unit
+        return current is not None and current.holds(self)
 
     def _apply_undoable(self, op: Op) -> Any:
         """Apply a delete, clear or capacity operation as `_apply` does; what undoes it

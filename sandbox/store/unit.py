@@ -2,7 +2,7 @@
 request reads them), made durable together at its end, or undone together.
 
 While a `Unit` is open, every `Tx.commit()` stages its operations in it instead of journaling
-them: the tenant applies them at once and keeps what undoes each one (TenantData._stage).
+them: the tenant applies them at once and keeps what undoes each one (TenantData.commit).
 `Unit.commit()` then writes each tenant's operations as ONE journal line and tells the
 listeners of the messages recorded; any failure before or during it (an exception, an answer
 that cannot be encoded, a disk that refuses the line) undoes every operation, newest first,
@@ -46,25 +46,25 @@ OPEN = _Open()  # OPEN.unit: the unit open now, if any
 
 
 class Unit:
-    """Open from its creation until `commit()`, which makes its writes durable, or `close()`
-    (the end of a `with Unit() as unit:` block), which undoes any not committed (an
-    exception, a return before the commit)."""
+    """A request's writes: open from `open_unit()` until `commit()`, which makes them durable,
+    or `close()` (the end of a `with open_unit() as unit:` block), which undoes any not
+    committed (an exception, a return before the commit). The process has one, emptied by
+    each commit or undo (no new objects for every request)."""
 
     __slots__ = ("lines", "undo")
 
     def __init__(self) -> None:
-        if OPEN.unit is not None:
-            raise RuntimeError("a unit of writes is already open")
         # each tenant's operations in order, and what undoes each (oldest first), both kept
-        # by the tenant as it applies them (TenantData._stage)
+        # by the tenant as it applies them (TenantData.commit)
         self.lines: dict[TenantData, list[Op]] = {}
         self.undo: list[tuple[TenantData, Op, Any]] = []
-        OPEN.unit = self
 
     def close(self) -> None:
         OPEN.unit = None
-        if self.undo:  # not committed
-            self.rollback()
+        # not committed: undone, and its lines dropped even when nothing was applied (a
+        # write that failed as the first of the unit left a line and no undo: the next
+        # request's commit would journal it, and the tenant would not load again)
+        self.rollback()
 
     def __enter__(self) -> Unit:
         return self
@@ -115,13 +115,11 @@ class Unit:
         self.lines.clear()
 
 
-_SHARED = Unit.__new__(Unit)  # the endpoint's unit, opened by every request in turn
-_SHARED.lines, _SHARED.undo = {}, []
+_SHARED = Unit()  # the process's unit, opened by every request in turn
 
 
 def open_unit() -> Unit:
-    """The process's own unit, opened: what `Unit()` makes, without making a new one for every
-    request (a unit is emptied by its commit or its undo)."""
+    """The process's unit, opened: the writes made until its commit or close are its own."""
     if OPEN.unit is not None:
         raise RuntimeError("a unit of writes is already open")
     OPEN.unit = _SHARED

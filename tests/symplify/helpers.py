@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 
 from sandbox.store import TenantData
 from sandbox.testing import Sandbox, Tenant
@@ -161,3 +164,19 @@ def interleaved(
         del data.commit
     made.commits = commits
     return made
+
+
+def full_on_the_second_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk full (ENOSPC) for the second `os.write` from now on: the first journal line
+    (a paced request's first step) is written, the next refused."""
+    real_write = os.write
+    writes = 0
+
+    def full(fd: int, data: bytes | memoryview) -> int:
+        nonlocal writes
+        writes += 1
+        if writes == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", full)

@@ -6,9 +6,7 @@ properties a trigger reads)."""
 
 from __future__ import annotations
 
-import errno
 import gc
-import os
 import re
 import tracemalloc
 from pathlib import Path
@@ -23,7 +21,7 @@ from sandbox.store import Store
 from sandbox.testing import Sandbox, in_process
 from sandbox.vendors.symplify import import_csv, imports
 
-from .helpers import ACCOUNT, FIXTURE, Sym, error
+from .helpers import ACCOUNT, FIXTURE, Sym, error, full_on_the_second_write
 
 LIST = f"/{ACCOUNT}/lists/42"
 ADD = {"delimiter": "44", "encoding": "UTF8", "type": "ADD", "identityColumn": "originalId"}
@@ -378,16 +376,7 @@ def test_a_storage_failure_midway_is_a_503_saying_how_far_it_got(
         tenant = sandbox.create_tenant(FIXTURE, name="shop")
         sym = Sym(sandbox.http, tenant)
         made = create(sym).json()["id"]
-        real_write = os.write
-        writes = {"n": 0}
-
-        def full_on_the_second_step(fd: int, data: bytes | memoryview) -> int:
-            writes["n"] += 1
-            if writes["n"] == 2:
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-            return real_write(fd, data)
-
-        monkeypatch.setattr(os, "write", full_on_the_second_step)
+        full_on_the_second_write(monkeypatch)
         csv = "originalId\n" + "".join(f"s{n}\n" for n in range(pacing.STEP * 2))
         refused = post_csv(sym, made, csv)
         monkeypatch.undo()

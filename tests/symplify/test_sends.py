@@ -3,8 +3,6 @@ temporary block are recorded SUPPRESSED with CONTACT_TEMP_BLOCKED, the answer is
 
 from __future__ import annotations
 
-import errno
-import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +20,7 @@ from sandbox.testing import Sandbox, Tenant, in_process
 from sandbox.vendors.symplify import sends
 from sandbox.vendors.symplify.accounts import CONTACTS
 
-from .helpers import ACCOUNT, ANN, GAGA, TOM, Sym, error, interleaved
+from .helpers import ACCOUNT, ANN, GAGA, TOM, Sym, error, full_on_the_second_write, interleaved
 
 RULES = ["customer_status_block", "sender_blocklist", "contact_temp_block", "subscription_opt_out"]
 
@@ -186,16 +184,7 @@ def test_a_storage_failure_midway_is_a_503_saying_how_far_it_got(
     many messages they recorded (docs/contract.md section 12)."""
     with in_process(data_dir=tmp_path) as sandbox:
         large, _ = big_list(sandbox, pacing.STEP * 2)
-        real_write = os.write
-        writes = {"n": 0}
-
-        def full_on_the_second_step(fd: int, data: bytes | memoryview) -> int:
-            writes["n"] += 1
-            if writes["n"] == 2:
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-            return real_write(fd, data)
-
-        monkeypatch.setattr(os, "write", full_on_the_second_step)
+        full_on_the_second_write(monkeypatch)
         refused = sandbox.http.post(
             f"/symplify/{ACCOUNT}/lists/42/send",
             json={"subject": "Sale", "body": "Hi"},
@@ -208,3 +197,9 @@ def test_a_storage_failure_midway_is_a_503_saying_how_far_it_got(
         sent = int(re.search(r"after (\d+) messages", message).group(1))  # type: ignore[union-attr]
         assert 0 < sent < pacing.STEP * 2
         assert total(sandbox, large) == sent
+        # its log entry names the messages the steps before recorded (it named none: the
+        # outbox held them, and their pages showed no request)
+        [entry] = sandbox.http.get(f"{large.control}/requests", params={"limit": 1}).json()["items"]
+        assert entry["status"] == 503
+        stored = sandbox.http.get(f"{large.control}/outbox", params={"limit": sent}).json()
+        assert sorted(entry["message_ids"]) == sorted(m["id"] for m in stored["items"])
