@@ -3,8 +3,8 @@
 Prints a table of figures with PASS/FAIL per target and writes bench/results/latest.json.
 Measurements: startup, throughput, recovery, write-cost, memory, subscription-batch,
 blocklist, list-send, limits, bdd, inprocess, fixture-stall, outbox-page, event-latency,
-event-cost, trigger-send, import-stall, list-send-stall, due-stall, import-memory (all by
-default).
+event-cost, trigger-send, import-stall, list-send-stall, due-stall, import-memory,
+webhook-stall (all by default).
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from bench import (
     report,
     trigger_send,
     web_outbox,
+    webhook_stall,
     wrk,
 )
 from bench.model import Config, Env, Measurement
@@ -61,6 +62,7 @@ NAMES = (
     "list-send-stall",
     "due-stall",
     "import-memory",
+    "webhook-stall",
 )
 
 
@@ -154,6 +156,9 @@ def plan(
             steps.append((key, partial(pacing_stall.measure, env, key, rounds)))
     if "import-memory" in wanted:
         steps.append(("import-memory", lambda: import_memory.measure(env, rounds)))
+    if "webhook-stall" in wanted:
+        seconds = 2.0 if quick else 5.0
+        steps.append(("webhook-stall", lambda: webhook_stall.measurement(rounds, seconds)))
     return steps
 
 

@@ -30,6 +30,7 @@ from typing import Any
 import httpx
 
 from bench import procs
+from bench.model import Measurement
 from bench.servers import PROJECT_ROOT, free_port, running, start_sandbox
 
 SEND = "/capillary/v2/communications/sendMessage?channel=sms"
@@ -143,6 +144,27 @@ def measure(rounds: int, seconds: float) -> dict[str, Any]:
         }
         for side, values in per_round.items()
     }
+
+
+TARGET_RATIO = 2.0  # the hostile side's health p50 against the plain side's, same run
+
+
+def measurement(rounds: int = 3, seconds: float = 5.0) -> list[Measurement]:
+    """The figure for `python -m bench.run` (`--only webhook-stall`)."""
+    figures = measure(rounds, seconds)
+    p50 = {side: figure["p50_ms_median"] for side, figure in figures.items()}
+    ratio = p50["hostile"] / p50["plain"]
+    return [
+        Measurement(
+            "webhook-stall",
+            "every tenant's health p50 while a webhook target answers in 1-byte chunks",
+            f"hostile {p50['hostile']:.2f} ms, plain {p50['plain']:.2f} ms, none "
+            f"{p50['none']:.2f} ms (medians of {rounds} alternated rounds): {ratio:.2f}x plain",
+            f"hostile <= {TARGET_RATIO:.0f}x plain",
+            passed=ratio <= TARGET_RATIO,
+            details=figures,
+        )
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
