@@ -4,6 +4,9 @@
     python -m mutation.campaign --session engine --again
                                                 # re-test the last run's survivors
     python -m mutation.campaign --sample        # the seeded sample `make test` runs
+    python -m mutation.campaign --recheck-timeouts
+                                                # the last run's timeouts, run again outside
+                                                # mutmut's CPU limit
 
 Each session is one mutmut run in its own copy of the checkout (`.mutmut/<session>/`, see
 stage.py) over some files of the suppression core, with the tests that pin them: mutmut then
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import ast
 import fnmatch
+import json
 import os
 import random
 import shutil
@@ -27,6 +31,7 @@ import tempfile
 import time
 import tomllib
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
@@ -40,6 +45,8 @@ EQUIVALENTS = Path(__file__).with_name("equivalents.toml")
 MUTMUT = Path(sys.executable).with_name("mutmut")
 
 KILLED = frozenset({"killed", "timeout", "segfault", "caught by type check"})
+RECHECKED = "rechecked.json"  # in a session's folder: timeout mutants run again, their verdicts
+RECHECK_LIMIT = 1800.0  # wall seconds a timeout mutant's tests may take when run again
 SAMPLE_SEED = 20261123
 SAMPLE_SIZE = 10
 
@@ -329,14 +336,58 @@ def mutmut(workdir: Path, *args: str, log: Path | None = None) -> str:
 
 
 def results(workdir: Path, session: Session) -> list[Mutant]:
-    """Every mutant of the session's targets with its status (as `mutmut results` says)."""
+    """Every mutant of the session's targets with its status (as `mutmut results` says; a
+    timeout run again by `recheck` has the verdict it got then)."""
     patterns = [p for t in session.targets for p in t.patterns()]
+    rechecked = _rechecked(workdir)
     found = []
     for line in mutmut(workdir, "results", "--all", "true").splitlines():
         name, sep, status = line.strip().rpartition(": ")
         if sep and any(fnmatch.fnmatchcase(name, p) for p in patterns):
+            if status == "timeout":
+                status = rechecked.get(name, status)
             found.append(Mutant(name, status))
     return found
+
+
+def _rechecked(workdir: Path) -> dict[str, str]:
+    path = workdir / RECHECKED
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def recheck(session: Session, workdir: Path, names: Sequence[str], jobs: int) -> dict[str, str]:
+    """Timeout mutants run again outside mutmut. mutmut stops a mutant's tests past a CPU time
+    of 30 times their clean run's duration; on a loaded machine, or when the clean run's
+    timing was short, a mutant the tests do kill can get there first. Here each runs the
+    session's tests with `pytest -x` in the session's mutated copy, its mutant switched on
+    (MUTANT_UNDER_TEST, as mutmut does), with no CPU limit and RECHECK_LIMIT of wall time:
+    "killed" when they fail, "survived" when they pass, "timeout" when they still run at the
+    limit (a hang: a failure CI would see). The verdicts are kept in the session's folder."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+
+    def run(name: str) -> tuple[str, str]:
+        try:
+            code = subprocess.run(
+                [*command, *session.tests],
+                cwd=workdir / "mutants",
+                env={**env, "MUTANT_UNDER_TEST": name},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=RECHECK_LIMIT,
+                check=False,
+            ).returncode
+        except subprocess.TimeoutExpired:
+            return name, "timeout"
+        return name, "survived" if code in (0, 5) else "killed"
+
+    verdicts = _rechecked(workdir)
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for name, verdict in pool.map(run, names):
+            verdicts[name] = verdict
+            print(f"  {verdict:<8} {name}", flush=True)
+    (workdir / RECHECKED).write_text(json.dumps(verdicts, indent=1, sort_keys=True))
+    return verdicts
 
 
 def explained(workdir: Path, mutants: list[Mutant]) -> list[Mutant]:
@@ -461,6 +512,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--report", action="store_true", help="print the last run's scores, running nothing"
     )
+    parser.add_argument(
+        "--recheck-timeouts",
+        action="store_true",
+        help="run the last run's timeout mutants again outside mutmut's CPU limit, then report",
+    )
     parser.add_argument("--sample", action="store_true", help="run the seeded sample only")
     parser.add_argument("--seed", type=int, default=SAMPLE_SEED, help="the sample's seed")
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once (default 1)")
@@ -482,8 +538,13 @@ def main(argv: list[str] | None = None) -> int:
         workdir = WORKDIR / session.name
         log = WORKDIR / f"{session.name}.log"
         started = time.monotonic()
+        names: list[str] = []
         if args.report:
-            names = []
+            pass
+        elif args.recheck_timeouts:
+            timeouts = [m.name for m in results(workdir, session) if m.status == "timeout"]
+            print(f"session {session.name}: {len(timeouts)} timeouts run again", flush=True)
+            recheck(session, workdir, timeouts, args.jobs)
         elif args.again:
             names = [m.name for m in results(workdir, session) if not m.killed]
         else:
@@ -491,7 +552,7 @@ def main(argv: list[str] | None = None) -> int:
             log.unlink(missing_ok=True)
             names = [p for t in session.targets for p in t.patterns()]
         found = run_session(session, workdir, names, args.jobs, log) if names else []
-        if args.again or args.report:  # the mutants not re-tested keep their verdicts
+        if args.again or args.report or args.recheck_timeouts:  # others keep their verdicts
             found = explained(workdir, results(workdir, session))
         print(f"session {session.name}: {len(found)} mutants in {time.monotonic() - started:.0f} s")
         mutants += found

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -60,6 +61,39 @@ def test_a_diff_becomes_the_lines_it_removes_and_adds() -> None:
     other = listed._replace(mutant="if blocks or True:")
     assert campaign.equivalent_to(mutant, [other, listed]) is listed
     assert campaign.equivalent_to(mutant, [other]) is None
+
+
+def test_a_timeout_run_again_gets_the_verdict_its_tests_give(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mutmut's timeouts (a CPU limit) are run again with no CPU limit: a mutant whose tests
+    fail is killed, one whose tests pass survived (it was counted killed), one that still runs
+    at the wall limit stays a timeout; `results` then reports those verdicts."""
+    (tmp_path / "mutants").mkdir()
+    (tmp_path / "mutants" / "test_probe.py").write_text(
+        "import os, time\n"
+        "def test_probe():\n"
+        "    mutant = os.environ['MUTANT_UNDER_TEST']\n"
+        "    if mutant.endswith('hangs'):\n"
+        "        time.sleep(300)\n"
+        "    assert not mutant.endswith('caught')\n"
+    )
+    monkeypatch.setattr(campaign, "RECHECK_LIMIT", 20.0)
+    session = campaign.Session(
+        "probe", (campaign.Target("sandbox/probe.py", 0.95),), ("test_probe.py",)
+    )
+    names = [
+        "sandbox.probe.x_f__mutmut_caught",
+        "sandbox.probe.x_f__mutmut_missed",
+        "sandbox.probe.x_f__mutmut_hangs",
+    ]
+    verdicts = campaign.recheck(session, tmp_path, names, jobs=2)
+    assert verdicts == {names[0]: "killed", names[1]: "survived", names[2]: "timeout"}
+    said = "".join(f"{name}: timeout\n" for name in names) + "sandbox.probe.x_g__mutmut_1: killed\n"
+    monkeypatch.setattr(campaign, "mutmut", lambda workdir, *args, log=None: said)
+    found = {m.name: m for m in campaign.results(tmp_path, session)}
+    assert [found[name].killed for name in names] == [True, False, True]
+    assert found["sandbox.probe.x_g__mutmut_1"].status == "killed"
 
 
 @pytest.mark.mutation
