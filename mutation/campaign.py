@@ -47,6 +47,7 @@ MUTMUT = Path(sys.executable).with_name("mutmut")
 KILLED = frozenset({"killed", "timeout", "segfault", "caught by type check"})
 RECHECKED = "rechecked.json"  # in a session's folder: timeout mutants run again, their verdicts
 RECHECK_LIMIT = 1800.0  # wall seconds a timeout mutant's tests may take when run again
+RECHECK_COMMAND = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
 SAMPLE_SEED = 20261123
 SAMPLE_SIZE = 10
 
@@ -364,7 +365,7 @@ def recheck(session: Session, workdir: Path, names: Sequence[str], jobs: int) ->
     "killed" when they fail, "survived" when they pass, "timeout" when they still run at the
     limit (a hang: a failure CI would see). The verdicts are kept in the session's folder."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+    command = RECHECK_COMMAND
 
     def run(name: str) -> tuple[str, str]:
         try:

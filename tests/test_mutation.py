@@ -70,18 +70,17 @@ def test_a_timeout_run_again_gets_the_verdict_its_tests_give(
     fail is killed, one whose tests pass survived (it was counted killed), one that still runs
     at the wall limit stays a timeout; `results` then reports those verdicts."""
     (tmp_path / "mutants").mkdir()
-    (tmp_path / "mutants" / "test_probe.py").write_text(
-        "import os, time\n"
-        "def test_probe():\n"
-        "    mutant = os.environ['MUTANT_UNDER_TEST']\n"
-        "    if mutant.endswith('hangs'):\n"
-        "        time.sleep(300)\n"
-        "    assert not mutant.endswith('caught')\n"
+    tests = tmp_path / "mutants" / "tests.py"  # stands for pytest over the session's tests
+    tests.write_text(
+        "import os, sys, time\n"
+        "mutant = os.environ['MUTANT_UNDER_TEST']\n"
+        "if mutant.endswith('hangs'):\n"
+        "    time.sleep(300)\n"
+        "sys.exit(1 if mutant.endswith('caught') else 0)\n"
     )
-    monkeypatch.setattr(campaign, "RECHECK_LIMIT", 20.0)
-    session = campaign.Session(
-        "probe", (campaign.Target("sandbox/probe.py", 0.95),), ("test_probe.py",)
-    )
+    monkeypatch.setattr(campaign, "RECHECK_COMMAND", [sys.executable])
+    monkeypatch.setattr(campaign, "RECHECK_LIMIT", 3.0)
+    session = campaign.Session("probe", (campaign.Target("sandbox/probe.py", 0.95),), (str(tests),))
     names = [
         "sandbox.probe.x_f__mutmut_caught",
         "sandbox.probe.x_f__mutmut_missed",
