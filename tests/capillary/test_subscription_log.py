@@ -496,8 +496,11 @@ def test_a_whatsapp_opt_out_suppresses_no_send(cap: Cap) -> None:
     [message] = cap.outbox()
     assert message["status"] == "DELIVERED", message
     [rule] = [step for step in message["decision"] if step["rule"] == "subscription_opt_out"]
-    assert rule["outcome"] == "not_applicable"
-    assert "WHATSAPP" in rule["detail"]
+    assert rule == {
+        "rule": "subscription_opt_out",
+        "outcome": "not_applicable",
+        "detail": "no subscription preference applies to WHATSAPP messages",
+    }
 
 
 def test_the_v11_read_shows_only_its_own_channels(cap: Cap) -> None:
