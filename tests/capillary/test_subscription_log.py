@@ -508,3 +508,31 @@ def test_the_v11_read_shows_only_its_own_channels(cap: Cap) -> None:
     response = cap.get("/v1.1/customer/subscriptions", id=str(ACTIVE))
     [found] = response.json()["response"]["subscriptions"]["subscription"]
     assert [channel["name"] for channel in found["channel"]] == ["SMS", "EMAIL"]
+
+
+def test_a_declared_log_with_a_repeated_id_is_refused(sandbox: Sandbox) -> None:
+    document = copy.deepcopy(EXAMPLE_FIXTURE)
+    declared = {
+        "id": 7,
+        "customer_id": str(ACTIVE),
+        "channel": "EMAIL",
+        "priority": "BULK",
+        "status": False,
+        "addedOn": "2026-01-05T09:00:00Z",
+    }
+    document["capillary"]["subscription_log"] = [declared, {**declared, "status": True}]
+    response = sandbox.http.put("/_sandbox/tenants/repeated-log", json=document)
+    assert response.status_code == 400, response.text
+    assert "capillary.subscription_log[1].id" in response.text
+
+
+def test_an_entry_keeps_only_what_differs_from_the_defaults(cap: Cap) -> None:
+    """A big log stays small: the stored entry of a v1.1 change holds no reason, org unit,
+    source or account (the defaults are filled in when it is read)."""
+    update_v11(cap, item("sms", "bulk", "0", id=str(ACTIVE)))
+    update_v2(cap, ACTIVE, {**entry("EMAIL", "BULK", "OPTOUT"), "sourceName": "WEBSITE"})
+    stored = cap.http.get(f"{cap.tenant.control}/snapshot").json()["capillary"]
+    first, second = stored["subscription_log"]
+    assert set(first) == {"id", "customer_id", "channel", "priority", "status", "addedOn"}
+    assert set(second) - set(first) == {"source"}
+    assert [e["source"] for e in cap.subscription_log(ACTIVE)] == ["INSTORE", "WEBSITE"]

@@ -53,6 +53,10 @@ class Change(NamedTuple):
 DIRECT_CHANGE = Change()  # a change made by an API that names no reason, org unit or account
 
 
+# one string object per channel and priority, whatever object a request's text was
+_NAMES = {name: name for name in (*customers.SUBSCRIPTION_CHANNELS, "TRANS", "BULK")}
+
+
 def record(
     tx: Tx,
     customer: Doc,
@@ -62,24 +66,30 @@ def record(
     subscribed: bool,
     change: Change,
 ) -> Doc:
-    """Log that `customer`'s preference `key` ("CHANNEL:PRIORITY") is now `subscribed`."""
+    """Log that `customer`'s preference `key` ("CHANNEL:PRIORITY") is now `subscribed`. An
+    entry leaves out what holds its default (DIRECT_CHANGE's, no previous preference): a log
+    of many changes stays small."""
     channel, priority = key.split(":", 1)
-    return tx.put(
-        "subscription_log",
-        {
-            "id": tx.next_id(SEQUENCE, IDS_START),
-            "customer_id": str(customer["id"]),
-            "channel": channel,
-            "priority": priority,
-            "status": subscribed,
-            "previous": customer.get("subscriptions", {}).get(key),
-            "reason": change.reason,
-            "orgUnitId": change.org_unit_id,
-            "source": change.source or customer.get("source", customers.DEFAULTS["source"]),
-            "accountId": change.account_id,
-            "addedOn": iso(now),
-        },
-    )
+    entry: Doc = {
+        "id": tx.next_id(SEQUENCE, IDS_START),
+        "customer_id": str(customer["id"]),
+        "channel": _NAMES[channel],
+        "priority": _NAMES[priority],
+        "status": subscribed,
+        "addedOn": iso(now),
+    }
+    previous = customer.get("subscriptions", {}).get(key)
+    if previous is not None:
+        entry["previous"] = previous
+    if change is not DIRECT_CHANGE:
+        given = {
+            "reason": (change.reason, DIRECT),
+            "orgUnitId": (change.org_unit_id, -1),
+            "source": (change.source, None),
+            "accountId": (change.account_id, ""),
+        }
+        entry.update((name, value) for name, (value, default) in given.items() if value != default)
+    return tx.put("subscription_log", entry)
 
 
 @handlers("getSubscriptionLog")
@@ -95,7 +105,9 @@ def get_subscription_log(ctx: Context) -> Reply:
         )
     logged = ctx.data["subscription_log"].all_by("customer_id", str(customer["id"]))
     entries = _declared(customer, logged) + logged
-    return Reply({"data": [_render(entry) for entry in entries], "warnings": [], "errors": []})
+    source = customer.get("source", customers.DEFAULTS["source"])
+    data = [_render(entry, source) for entry in entries]
+    return Reply({"data": data, "warnings": [], "errors": []})
 
 
 def _declared(customer: Doc, logged: list[Doc]) -> list[Doc]:
@@ -117,18 +129,18 @@ def _declared(customer: Doc, logged: list[Doc]) -> list[Doc]:
                 "priority": priority,
                 "status": state,
                 "reason": "fixture",
-                "source": customer.get("source", customers.DEFAULTS["source"]),
                 "addedOn": customer["created_at"],
             }
         )
     return declared
 
 
-def _render(entry: Doc) -> dict[str, Any]:
+def _render(entry: Doc, source: str) -> dict[str, Any]:
+    """An entry as Capillary shows it; `source`: the customer's, for an entry that names none."""
     channel = entry["channel"]
     return {
         "orgUnitId": entry.get("orgUnitId", -1),
-        "source": entry["source"],
+        "source": entry.get("source", source),
         "accountId": entry.get("accountId", ""),
         "orgSourceId": -1,
         "commChannelId": CHANNEL_IDS[channel],
@@ -138,5 +150,5 @@ def _render(entry: Doc) -> dict[str, Any]:
         "status": entry["status"],
         "addedBy": -1,
         "addedOn": parse_iso(entry["addedOn"]).strftime("%Y-%m-%d"),
-        "reason": entry["reason"],
+        "reason": entry.get("reason", DIRECT),
     }
