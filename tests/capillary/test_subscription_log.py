@@ -104,9 +104,18 @@ REFERENCE_ANSWER = {
 }  # fmt: skip
 
 
+COOKIE = "_cfuvid=rxRpkG0ZaHhqCspOGoNMJ1Zw3B.833ToyoOw1GvD6HU-1750747343765-0.0.1.1-604800000"
+
+
 def raw_post(cap: Cap, path_and_query: str, text: str) -> httpx.Response:
-    """A call as the page's curl makes it: the body as written, the query in the URL."""
-    headers = {"accept": "application/json", "content-type": "application/json", **cap.auth}
+    """A call as the page's curl makes it: the body as written, the query in the URL, its
+    headers (the tenant's credentials for the page's)."""
+    headers = {
+        "accept": "application/json",
+        "content-type": "application/json",
+        **cap.auth,
+        "Cookie": COOKIE,
+    }
     return cap.http.post(f"/capillary{path_and_query}", content=text.encode(), headers=headers)
 
 
