@@ -209,3 +209,84 @@ Feature: Capillary subscriptions: opt-in and opt-out per channel and priority
     Then the answer is HTTP 200
     When "Gopal" is sent a promotional SMS message
     Then the last message to "Gopal" is SUPPRESSED with reason CUSTOMER_STATUS_BLOCKED
+
+  @contract @ref-capdocs-update-subscription-details
+  Scenario: The documented channel list: a whatsapp opt-out is recorded and read back, and decides no send
+    When the client sends POST /capillary/v2/customers/565039506/subscriptions?format=json
+      """
+      {"subscriptions": [
+        {"channel": "whatsapp", "priority": "BULK", "type": "OPTOUT", "orgUnitId": 200031782, "sourceName": "FACEBOOK", "accountId": "01"}
+      ]}
+      """
+    Then the answer is HTTP 200
+    And the answer has subscriptions[0].channel = "whatsapp"
+    When the client sends GET /capillary/v2/customers/565039506/subscriptions
+    Then the answer has subscriptions[-1] = {"channel": "whatsapp", "priority": "BULK", "type": "OPTOUT"}
+    When the client sends POST /capillary/v2/communications/sendMessage?channel=whatsapp
+      """
+      {"whatsappMessage": [{"receiver": "919988221100", "template": "Your weekly offers", "priority": "BULK"}]}
+      """
+    Then the message is DELIVERED with reason none
+
+  @contract @ref-capdocs-update-subscription-details
+  Scenario: A batch whose every entry fails answers "All requests have failed due to errors" and changes nothing
+    When the client sends POST /capillary/v2/customers/565039506/subscriptions?format=json
+      """
+      {"subscriptions": [
+        {"channel": "fax", "priority": "BULK", "type": "OPTOUT"},
+        {"channel": "EMAIL", "priority": "PROMO", "type": "OPTOUT"}
+      ]}
+      """
+    Then the answer is HTTP 400
+    And the answer has warnings = []
+    And the answer has errors[0] = {"status": false, "message": "All requests have failed due to errors", "code": 500}
+    And the answer has errors[1].message mentioning "subscriptions[0].channel"
+    And the answer has errors[2].message mentioning "subscriptions[1].priority"
+    When the client sends GET /capillary/v2/customers/565039506/subscriptionStatusChangeLog
+    Then the answer has data = []
+    When "Tom" is sent a promotional email message
+    Then the last message to "Tom" is DELIVERED with reason none
+
+  @contract @ref-capdocs-get-customer-subscription-log
+  Scenario: The subscription change log lists every opt-in and opt-out, whatever API made it, oldest first
+    When the client sends POST /capillary/v1.1/customer/subscriptions
+      """
+      {"root": {"subscription": [
+        {"mobile": "919988221100", "priority": "bulk", "scope": "all", "channel": "sms", "is_subscribed": "0"}
+      ]}}
+      """
+    And the client sends POST /capillary/v2/customers/565039506/subscriptions
+      """
+      {"reason": "asked at the till", "subscriptions": [{"channel": "EMAIL", "priority": "TRANS", "type": "OPTOUT"}]}
+      """
+    And the client sends POST /capillary/v2/internal/subscription/configuration
+      """
+      {"userId": 565039506, "channel": "MOBILE", "priority": "BULK", "type": "OPTIN"}
+      """
+    And the client sends GET /capillary/v2/customers/565039506/subscriptionStatusChangeLog
+    Then the answer is HTTP 200
+    And the answer has data[0].commChannelType = "mobile"
+    And the answer has data[0].priority = "BULK"
+    And the answer has data[0].status = false
+    And the answer has data[1].commChannelType = "email"
+    And the answer has data[1].status = false
+    And the answer has data[1].reason = "asked at the till"
+    And the answer has data[2].commChannelType = "mobile"
+    And the answer has data[2].status = true
+    And the answer has data[-1].reason = "Direct"
+
+  @contract @ref-capdocs-get-customer-subscription-log
+  Scenario: A refused subscription change writes no log entry, and an unknown customer's log is not found
+    When the client sends POST /capillary/v1.1/customer/subscriptions
+      """
+      {"root": {"subscription": [
+        {"mobile": "919988221100", "priority": "TANS", "scope": "all", "channel": "sms", "is_subscribed": "0"}
+      ]}}
+      """
+    Then the answer is HTTP 400
+    When the client sends GET /capillary/v2/customers/565039506/subscriptionStatusChangeLog
+    Then the answer has data = []
+    When the client sends GET /capillary/v2/customers/565099999/subscriptionStatusChangeLog
+    Then the answer is HTTP 404
+    And the answer has errors[0].code = 8015
+    And the answer has errors[0].message mentioning "565099999"

@@ -106,9 +106,9 @@ BREAKAGES = (
     Breakage(
         "subscription-ids-restart",
         "subscription changes are numbered from 1, not as Capillary numbers them",
-        "sandbox/vendors/capillary/subscriptions.py",
-        "SUBSCRIPTION_IDS_START = 20_000_001",
-        "SUBSCRIPTION_IDS_START = 1",
+        "sandbox/vendors/capillary/subscription_log.py",
+        "IDS_START = 20_000_001",
+        "IDS_START = 1",
         "capillary",
     ),
     Breakage(

@@ -138,7 +138,11 @@ def test_a_channel_without_preferences_says_so(tenant: Tenant, auth: dict[str, s
     assert message["decision"] == [
         ACTIVE_LABEL,
         *CAPILLARY,
-        step("subscription_opt_out", NA, "WHATSAPP has no subscription preference"),
+        step(
+            "subscription_opt_out",
+            NA,
+            "no subscription preference applies to WHATSAPP messages",
+        ),
     ]
 
 

@@ -264,3 +264,18 @@ def test_a_quarantined_tenants_pages_and_stream_answer_503_naming_the_problem(
         row = listing.text[listing.text.index('<tr class="row degraded"') :].split("</tr>")[0]
         assert ">shop<" in row and "damaged" in row and "snapshot.1.json" in row
         assert ">demo<" in listing.text  # the others are listed as before
+
+
+def test_the_recipients_page_shows_preferences_of_channels_without_a_rule(tenant: Tenant) -> None:
+    """A whatsapp opt-out is recorded, not applied: the page shows it apart from the matrix of
+    the preferences that decide sends."""
+    assert "whatsapp BULK opted out" not in page(tenant, "/recipients").text
+    response = tenant.http.post(
+        "/capillary/v2/customers/565039506/subscriptions",
+        json={"subscriptions": [{"channel": "whatsapp", "priority": "BULK", "type": "OPTOUT"}]},
+        headers=tenant.capillary_auth(),
+    )
+    assert response.status_code == 200, response.text
+    text = page(tenant, "/recipients").text
+    assert "other channels (recorded)" in text
+    assert "whatsapp BULK opted out" in text

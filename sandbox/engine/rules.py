@@ -24,7 +24,8 @@ from sandbox.engine.model import (
 
 Rule = Callable[[Intent, Facts], RuleResult]
 
-# Capillary subscriptions exist for two channels only (seed 002: sms, email; v2: MOBILE, EMAIL).
+# The subscription rule reads two channels' preferences (seed 002: sms, email; v2: MOBILE,
+# EMAIL); Capillary's v2 documents others (wechat, whatsapp...), whose preferences are recorded.
 SUBSCRIPTION_CHANNEL = {Channel.SMS: "MOBILE", Channel.EMAIL: "EMAIL"}
 # (message channel, priority) -> the key of that preference in Facts.subscriptions
 SUBSCRIPTION_KEY: dict[tuple[Channel, Priority | None], str] = {
@@ -175,7 +176,9 @@ def _contact_opt_out(channel: Channel, flag: str | None, ignored: bool) -> RuleR
 @lru_cache(maxsize=16)
 def _no_subscription(channel: Channel) -> RuleResult:
     return RuleResult(
-        "subscription_opt_out", Outcome.NOT_APPLICABLE, f"{channel} has no subscription preference"
+        "subscription_opt_out",
+        Outcome.NOT_APPLICABLE,
+        f"no subscription preference applies to {channel} messages",
     )
 
 

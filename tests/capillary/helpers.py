@@ -170,6 +170,12 @@ class Cap:
         data: list[dict[str, Any]] = response.json()["data"]
         return data
 
+    def subscription_log(self, customer_id: int) -> list[dict[str, Any]]:
+        response = self.get(f"/v2/customers/{customer_id}/subscriptionStatusChangeLog")
+        assert response.status_code == 200, response.text
+        data: list[dict[str, Any]] = response.json()["data"]
+        return data
+
     def interactions(self, customer_id: int) -> dict[str, int]:
         response = self.get("/v1.1/customer/interaction", id=str(customer_id))
         assert response.status_code == 200, response.text
@@ -188,6 +194,7 @@ class Cap:
             "outbox": self.outbox(),
             "customers": {c: self.customer(c) for c in people},
             "status_log": {c: self.status_log(c) for c in people},
+            "subscription_log": {c: self.subscription_log(c) for c in people},
             "interactions": {c: self.interactions(c) for c in people},
             "free": [
                 self.lookup(FREE_MOBILE).status_code,

@@ -131,5 +131,8 @@ def v2_state(cap: Cap, who: int) -> dict[tuple[str, str], str]:
 
 
 def everyone(cap: Cap, *people: int) -> dict[int, Any]:
-    """Every customer's preferences as both versions show them."""
-    return {c: (preferences(cap, c), v2_state(cap, c)) for c in people or EVERYONE}
+    """Every customer's preferences as both versions show them, and their change log."""
+    return {
+        c: (preferences(cap, c), v2_state(cap, c), cap.subscription_log(c))
+        for c in people or EVERYONE
+    }

@@ -213,3 +213,63 @@ def test_malformed_request_is_refused(cap: Cap, body: Any, field: str) -> None:
     assert response.status_code == 400, response.text
     assert_names(v2_error(response)["message"], field)
     assert everyone(cap) == before
+
+
+# Capillary's "Sample response update subscription - 500" (update-subscription-details)
+ALL_FAILED = {"status": False, "message": "All requests have failed due to errors", "code": 500}
+
+
+@ways
+def test_a_batch_whose_every_entry_fails_answers_capillary_s_documented_failure(
+    cap: Cap, way: Post
+) -> None:
+    """The documented body first (answered HTTP 400, not the sample's 500: the sandbox never
+    answers 5xx to a client's input), then each entry's own error naming its field."""
+    before = everyone(cap)
+    bad = [entry("fax", "BULK", "OPTOUT"), entry("EMAIL", "PROMO", "OPTOUT"), "not an entry"]
+    response = way(cap, ACTIVE, {"subscriptions": bad})
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert list(body) == ["warnings", "errors"] and body["warnings"] == []
+    assert body["errors"][0] == ALL_FAILED
+    assert [e["code"] for e in body["errors"][1:]] == [1101, 1102, 400]
+    for index, (error, field) in enumerate(
+        zip(body["errors"][1:], ["channel", "priority", ""], strict=True)
+    ):
+        assert error["status"] is False
+        assert f"subscriptions[{index}]{'.' if field else ''}{field}" in error["message"], error
+    assert everyone(cap) == before
+
+
+@ways
+def test_a_batch_where_some_entries_fail_lists_each_and_applies_none(cap: Cap, way: Post) -> None:
+    before = everyone(cap)
+    entries = [
+        entry("EMAIL", "BULK", "OPTOUT"),
+        entry("SMS", "BULK", "OPTOUT"),
+        entry("whatsapp", "BULK", "OPTOUT"),
+        entry("MOBILE", "BULK", "UNSUBSCRIBE"),
+    ]
+    response = way(cap, ACTIVE, {"subscriptions": entries})
+    assert response.status_code == 400, response.text
+    errors = response.json()["errors"]
+    assert ALL_FAILED not in errors
+    assert [e["code"] for e in errors] == [1101, 1106]
+    assert "subscriptions[1].channel" in errors[0]["message"]
+    assert "subscriptions[3].type" in errors[1]["message"]
+    assert everyone(cap) == before
+
+
+@pytest.mark.parametrize("channel", ["wechat", "whatsapp", "ios", "android", "line"])
+def test_every_documented_channel_is_accepted_and_the_list_names_them(
+    cap: Cap, channel: str
+) -> None:
+    response = update_v2(cap, ACTIVE, entry(channel, "TRANS", "OPTOUT"))
+    assert response.status_code == 200, response.text
+    refused = update_v2(cap, ACTIVE, entry(channel.upper(), "TRANS", "OPTOUT"))
+    assert refused.status_code == 400
+    [summary, error] = refused.json()["errors"]
+    assert (summary, error["code"]) == (ALL_FAILED, 1101)
+    message = error["message"]
+    for documented in ("MOBILE", "EMAIL", "wechat", "whatsapp", "ios", "android", "line"):
+        assert_names(message, documented)

@@ -18,6 +18,7 @@ from sandbox.vendors.capillary import (
     request_api,
     status,
     subscription_api,
+    subscription_log,
     subscriptions,
     views,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "request_api",
     "status",
     "subscription_api",
+    "subscription_log",
     "subscriptions",
 ]
 

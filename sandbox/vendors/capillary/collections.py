@@ -1,5 +1,5 @@
-"""Capillary's collections: status labels, customers and their label history, change and
-goodwill requests, OTPs, the org's settings."""
+"""Capillary's collections: status labels, customers and their label and subscription
+histories, change and goodwill requests, OTPs, the org's settings."""
 
 from __future__ import annotations
 
@@ -19,10 +19,22 @@ CUSTOMERS = CollectionSpec(
     shared=("status_label", "source"),
 )
 STATUS_LOG = CollectionSpec("status_log", multi=("customer_id",))
+# every opt-in and opt-out applied, whatever API made it (subscription_log.py)
+SUBSCRIPTION_LOG = CollectionSpec(
+    "subscription_log", multi=("customer_id",), shared=("channel", "priority", "reason", "source")
+)
 # change and goodwill requests (`requests` in files of earlier releases)
 CHANGE_REQUESTS = CollectionSpec("change_requests", multi=("customer_id",), formerly=("requests",))
 OTPS = CollectionSpec("otps", key="subject")
 # the org's settings a fixture declares (`capillary.org`): one document, "org"
 ORG = CollectionSpec("capillary_org")
 
-COLLECTIONS = (STATUS_LABELS, CUSTOMERS, STATUS_LOG, CHANGE_REQUESTS, OTPS, ORG)
+COLLECTIONS = (
+    STATUS_LABELS,
+    CUSTOMERS,
+    STATUS_LOG,
+    SUBSCRIPTION_LOG,
+    CHANGE_REQUESTS,
+    OTPS,
+    ORG,
+)

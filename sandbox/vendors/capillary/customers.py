@@ -243,6 +243,25 @@ def subscription_key(channel: str, priority: str) -> str:
     return f"{channel}:{priority}"
 
 
+# the channels a v2 subscription names, as Capillary's documented enum spells them (and the
+# store keeps them); the engine has subscription rules for MOBILE and EMAIL only: the others'
+# preferences are recorded and read back, and decide no send
+SUBSCRIPTION_CHANNELS = ("MOBILE", "EMAIL", "wechat", "whatsapp", "ios", "android", "line")
+RULED_CHANNELS = ("MOBILE", "EMAIL")
+
+
+def recorded_only(customer: Doc) -> list[tuple[str, str, bool]]:
+    """The customer's preferences of channels without a rule, as (channel, priority,
+    subscribed), in the documented order of channels, TRANS before BULK."""
+    prefs = customer.get("subscriptions", DEFAULTS["subscriptions"])
+    return [
+        (channel, priority, prefs[key])
+        for channel in SUBSCRIPTION_CHANNELS[len(RULED_CHANNELS) :]
+        for priority in ("TRANS", "BULK")
+        if (key := subscription_key(channel, priority)) in prefs
+    ]
+
+
 def capillary_time(stamp: str | None) -> str | None:
     """ISO 8601 -> Capillary's 'YYYY-MM-DD HH:MM:SS' (UTC)."""
     return parse_iso(stamp).strftime("%Y-%m-%d %H:%M:%S") if stamp else None
@@ -295,15 +314,21 @@ def render_v2(customer: Doc, embed: set[str]) -> dict[str, Any]:
 
 
 def subscription_list_v2(customer: Doc) -> list[dict[str, str]]:
+    """Every priority of MOBILE (shown SMS) and EMAIL, then the preferences recorded for
+    other channels (x-sandbox-assumed: spelt as the update names them)."""
     prefs = customer.get("subscriptions", DEFAULTS["subscriptions"])
+    ruled = [
+        (channel, priority, prefs.get(subscription_key(channel, priority), True))
+        for priority in ("TRANS", "BULK")
+        for channel in ("EMAIL", "MOBILE")
+    ]
     return [
         {
             "channel": "SMS" if channel == "MOBILE" else channel,
             "priority": priority,
-            "type": "OPTIN" if prefs.get(subscription_key(channel, priority), True) else "OPTOUT",
+            "type": "OPTIN" if subscribed else "OPTOUT",
         }
-        for priority in ("TRANS", "BULK")
-        for channel in ("EMAIL", "MOBILE")
+        for channel, priority, subscribed in ruled + recorded_only(customer)
     ]
 
 

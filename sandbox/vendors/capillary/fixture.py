@@ -1,8 +1,9 @@
 """The `capillary` section of a tenant document: the org's settings, status labels and
 customers (what a fixture declares), and the records a snapshot carries too: status log,
-customer requests and OTPs. `tables` loads a section, `section` writes one from a tenant; they
-are inverses. Identifiers are read as the APIs read them (a national mobile in the org's
-country), so a document written by an earlier release loads in today's normal form."""
+subscription change log, customer requests and OTPs. `tables` loads a section, `section`
+writes one from a tenant; they are inverses. Identifiers are read as the APIs read them (a
+national mobile in the org's country), so a document written by an earlier release loads in
+today's normal form."""
 
 from __future__ import annotations
 
@@ -17,9 +18,13 @@ from sandbox.clock import iso, valid_time
 from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
 from sandbox.vendor import refuse_repeated
-from sandbox.vendors.capillary import customers, otp, request_model, status
+from sandbox.vendors.capillary import customers, otp, request_model, status, subscription_log
 
-_CHANNELS = {"sms": "MOBILE", "mobile": "MOBILE", "email": "EMAIL"}
+# a declared preference's channel, in any case, as the store keeps it
+_CHANNELS = {
+    "sms": "MOBILE",
+    **{channel.lower(): channel for channel in customers.SUBSCRIPTION_CHANNELS},
+}
 # a customer's fields a document may give beyond its identifiers, with their defaults
 _PROFILE = {"firstname": "", "lastname": "", "source": "INSTORE", "points": 0}
 
@@ -107,6 +112,13 @@ _GOODWILL_BASES = frozenset({"POINTS", "COUPONS"})
 _RECORDS = {
     "status_log": _Records(
         "status_log", ("createdOn",), ("id",), (status.SEQUENCE, "id"), _names_a_customer
+    ),
+    "subscription_log": _Records(
+        "subscription_log",
+        ("addedOn",),
+        ("id",),
+        (subscription_log.SEQUENCE, "id"),
+        _names_a_customer,
     ),
     "requests": _Records(
         "change_requests",

@@ -17,8 +17,10 @@ from sandbox.vendors.capillary.errors import (
     InvalidEmail,
     InvalidMobile,
     item_status,
+    v2_error,
 )
 from sandbox.vendors.capillary.registry import handlers
+from sandbox.vendors.capillary.subscription_log import DIRECT, Change
 from sandbox.vendors.capillary.subscriptions import set_subscription
 
 # v1.1 names the mobile channel "sms"; v2 and the store call it MOBILE, v2 reads show SMS
@@ -30,6 +32,10 @@ _IDENTIFIERS = ("mobile", "email", "external_id", "id")
 class NoSubscriptionIdentifier(CapillaryError):
     code = 1104
 
+
+# a v2 batch whose every entry failed (docs: update-subscription-details, "Sample response
+# update subscription - 500")
+ALL_FAILED = {"status": False, "message": "All requests have failed due to errors", "code": 500}
 
 # an item's mobile or e-mail that cannot be read, as registration refuses it
 _UNREADABLE = {"mobile": InvalidMobile, "email": InvalidEmail}
@@ -54,7 +60,7 @@ def update_subscriptions_v11(ctx: Context) -> Reply:
         channel = _V11_CHANNEL[item["channel"].lower()]
         priority = item["priority"].upper()
         subscribed = str(item["is_subscribed"]) == "1"
-        customer = set_subscription(
+        customer, _ = set_subscription(
             tx, customer, ctx.now, channel=channel, priority=priority, subscribed=subscribed
         )
         return {
@@ -135,12 +141,12 @@ def _channel_v11(customer: Doc, channel: str, priorities: list[str]) -> dict[str
 # --- v2 ---------------------------------------------------------------------------------------
 @handlers("updateSubscriptionsV2")
 def update_subscriptions_v2(ctx: Context) -> Reply:
-    return _update_v2(ctx, _by_user_id(ctx))
+    return _refused(ctx) or _update_v2(ctx, _by_user_id(ctx))
 
 
 @handlers("updateSubscriptionsLookupV2")
 def update_subscriptions_lookup_v2(ctx: Context) -> Reply:
-    return _update_v2(ctx, _looked_up(ctx))
+    return _refused(ctx) or _update_v2(ctx, _looked_up(ctx))
 
 
 @handlers("getSubscriptionsV2")
@@ -168,25 +174,53 @@ def _by_user_id(ctx: Context) -> Doc:
     return customer
 
 
+def _refused(ctx: Context) -> Reply | None:
+    """The answer to a v2 update with entries that failed (in validation: the operation's
+    `x-sandbox-items`), before the customer is looked for; None when none did. Every entry
+    failed: Capillary's documented "All requests have failed due to errors" (code 500,
+    answered HTTP 400: the sandbox never answers 5xx to a client's input), then each entry's
+    own error. Some failed: each failed entry's error, and nothing applies (x-sandbox-assumed:
+    Capillary documents no partial answer; seed 002's own example, with priority TANS, changes
+    nothing)."""
+    entries = ctx.body["subscriptions"]
+    failed = [
+        v2_error(error)
+        for index in range(len(entries))
+        if (error := ctx.item_errors.get(("subscriptions", index))) is not None
+    ]
+    if not failed:
+        return None
+    summary = [dict(ALL_FAILED)] if len(failed) == len(entries) else []
+    return Reply({"warnings": [], "errors": summary + failed}, 400)
+
+
 def _update_v2(ctx: Context, customer: Doc) -> Reply:
-    """Every entry applies, in order, or none: the schema has refused the request already if
-    any entry is invalid (seed 002's own example, with priority TANS, changes nothing)."""
+    """Every entry applies, in order, each logged with the request's reason and the entry's
+    org unit, source and account."""
     body = ctx.body
+    entries = body["subscriptions"]
+    reason = body.get("reason") or DIRECT
     tx = ctx.data.begin()
-    for entry in body["subscriptions"]:
-        customer = set_subscription(
+    for entry in entries:
+        customer, _ = set_subscription(
             tx,
             customer,
             ctx.now,
             channel=entry["channel"],
             priority=entry["priority"],
             subscribed=entry["type"] == "OPTIN",
+            change=Change(
+                reason=reason,
+                org_unit_id=entry.get("orgUnitId", -1),
+                source=entry.get("sourceName"),
+                account_id=entry.get("accountId", ""),
+            ),
         )
     tx.commit()
     return Reply(
         {
             "scope": body.get("scope", {"scope": "USER", "subScope": "NONE"}),
-            "subscriptions": body["subscriptions"],
+            "subscriptions": entries,
             "campaignId": body.get("campaignId", -1),
             "communicationId": body.get("communicationId", -1),
             "reason": body.get("reason"),

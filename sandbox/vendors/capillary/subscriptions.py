@@ -1,5 +1,6 @@
-"""Subscription changes. #14 of seed 000: POST /v2/internal/subscription/configuration
-applies a change and sends a subscription notification on that channel."""
+"""Subscription changes, each logged (subscription_log.py). #14 of seed 000:
+POST /v2/internal/subscription/configuration applies a change and sends a subscription
+notification on that channel."""
 
 from __future__ import annotations
 
@@ -8,23 +9,30 @@ from datetime import datetime
 from sandbox.engine import Category, Channel
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, Tx
-from sandbox.vendors.capillary import customers, messaging
+from sandbox.vendors.capillary import customers, messaging, subscription_log
 from sandbox.vendors.capillary.envelopes import v2_created
 from sandbox.vendors.capillary.registry import handlers
+from sandbox.vendors.capillary.subscription_log import DIRECT_CHANGE, Change
 
-SUBSCRIPTION_IDS_START = 20_000_001
 NOTIFY_ON = {"MOBILE": Channel.SMS, "EMAIL": Channel.EMAIL}
 
 
 def set_subscription(
-    tx: Tx, customer: Doc, now: datetime, *, channel: str, priority: str, subscribed: bool
-) -> Doc:
-    """Record (channel MOBILE|EMAIL, priority TRANS|BULK) -> subscribed on the customer."""
-    prefs = {
-        **customer.get("subscriptions", {}),
-        customers.subscription_key(channel, priority): subscribed,
-    }
-    return customers.save(tx, customer, now, subscriptions=prefs)
+    tx: Tx,
+    customer: Doc,
+    now: datetime,
+    *,
+    channel: str,
+    priority: str,
+    subscribed: bool,
+    change: Change = DIRECT_CHANGE,
+) -> tuple[Doc, Doc]:
+    """Record (channel, one of customers.SUBSCRIPTION_CHANNELS; priority TRANS|BULK) ->
+    subscribed on the customer, and log it; the customer as changed and the log entry."""
+    key = customers.subscription_key(channel, priority)
+    entry = subscription_log.record(tx, customer, now, key, subscribed=subscribed, change=change)
+    prefs = {**customer.get("subscriptions", {}), key: subscribed}
+    return customers.save(tx, customer, now, subscriptions=prefs), entry
 
 
 @handlers("configureSubscription")
@@ -33,7 +41,7 @@ def configure_subscription(ctx: Context) -> Reply:
     customer = customers.by_id(ctx.data, body["userId"], "userId")
     subscribed = body["type"] == "OPTIN"
     tx = ctx.data.begin()
-    customer = set_subscription(
+    customer, entry = set_subscription(
         tx,
         customer,
         ctx.now,
@@ -52,6 +60,5 @@ def configure_subscription(ctx: Context) -> Reply:
         category=Category.SUBSCRIPTION_NOTIFICATION,
         text=text,
     )
-    created_id = tx.next_id("subscription_change", SUBSCRIPTION_IDS_START)
     tx.commit()
-    return v2_created(created_id)
+    return v2_created(entry["id"])  # the change's id is its log entry's

@@ -1,5 +1,6 @@
 """Capillary's part of the web outbox: its customers, each with status label (and whether it
-blocks communications), subscription matrix (channel x priority) and interaction counts."""
+blocks communications), subscription matrix (channel x priority), the preferences recorded
+for channels without a rule, and interaction counts."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ def recipients(data: TenantData, now: datetime) -> dict[str, Any]:
                     preferences.get(customers.subscription_key(channel, priority), True)
                     for channel, priority in MATRIX
                 ],
+                # (channel, priority, subscribed): recorded, deciding no send
+                "recorded": customers.recorded_only(doc),
                 "interactions": {
                     str(kind): count for kind, (count, _) in messages.tally(str(doc["id"])).items()
                 },
