@@ -30,6 +30,7 @@ def decide(intent: Intent, facts: Facts) -> Decision:
         facts.customer_id is not None
         and facts.sender_blocklisted is None
         and facts.temp_block_until is None
+        and facts.contact_opt_out is None
     ):
         # a known customer with no vendor-specific facts: every rule's answer depends only on
         # the kind of message, the label and one subscription preference, so it is memoised
