@@ -171,9 +171,9 @@ def _render_v11(request: Doc, customer: Doc) -> dict[str, Any]:
         "requested_on": customers.capillary_time(request["requested_on"]),
         "type": request["type"],
         "base_type": request["base_type"],
-        "customer": {
-            "firstname": customer.get("firstname", ""),
-            "lastname": customer.get("lastname", ""),
+        "customer": {  # a name the customer has none of is null, as the examples show
+            "firstname": customer.get("firstname") or None,
+            "lastname": customer.get("lastname") or None,
             "email": customer.get("email"),
             "mobile": customer.get("mobile"),
             "external_id": customer.get("external_id"),
