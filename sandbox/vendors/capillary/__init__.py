@@ -56,4 +56,5 @@ VENDOR = Vendor(
     credentials=CREDENTIALS,
     control_handlers=control_handlers,
     real_hosts=RealHosts(re.compile(r"(?:[a-z0-9-]+\.)+api\.capillarytech\.com")),
+    reads=message_reads.read_back,
 )

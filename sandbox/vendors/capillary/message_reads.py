@@ -116,3 +116,20 @@ def get_email_v11(ctx: Context) -> Reply:
             "sent_time": capillary_time(message["created_at"]),
         }
     )
+
+
+def read_back(message: Doc) -> list[tuple[str, str]]:
+    """How Capillary's APIs read `message` back (the web outbox's message page): by its id
+    (SMS and e-mail), and in its customer's interaction history."""
+    reads = []
+    path = _V11_READ.get(message["channel"])
+    if path is not None:
+        reads.append((f"GET /capillary{path}?id={message['id']}", v11_status(message)))
+    customer, kind = message["customer_id"], str(message["channel"]).lower()
+    if customer is not None:
+        query = f"identifierName=id&identifierValue={customer}&type={kind}"
+        reads.append((f"GET /capillary/v2/customers/interaction?{query}", delivery_status(message)))
+    return reads
+
+
+_V11_READ = {Channel.SMS: "/v1.1/communications/sms", Channel.EMAIL: "/v1.1/communications/email"}
