@@ -15,8 +15,8 @@ FAULTS = CollectionSpec("faults", key="operationId")
 def customer_channel(message: Doc) -> tuple[str, str] | None:
     """A customer's messages on one channel: Capillary's interaction history lists a page of
     each type from this index (None: a message to no customer is in no such list)."""
-    customer = message.get("customer_id")
-    return None if customer is None else (customer, message["channel"])
+    customer, channel = message.get("customer_id"), message.get("channel")
+    return None if customer is None or channel is None else (customer, channel)
 
 
 # the outbox: every message any vendor API triggered, with its decision
