@@ -260,6 +260,7 @@ def _messangi(body: Any) -> bool:
 ENVELOPES: dict[str, tuple[str, Callable[[Any], bool]]] = {
     "capillary-v2": ('{"errors": [{"code", "message"}, ...]}', _v2),
     "capillary-v1.1": ('{"response": {"status": {"success", "code", "message"}}}', _v11),
+    "capillary-v1.1-text": ('{"response": {"status": {"success", "code", "message"}}}', _v11),
     "capillary-oauth": ('{"data": null, "errors": [{"code", "message"}, ...]}', _oauth),
     "sandbox": ('{"error": {"code", "message"}}', _sandbox),
     "messangi": ('{"meta": {"timestamp", "transactionId", "explain"}, "data": null}', _messangi),

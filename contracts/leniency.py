@@ -102,7 +102,9 @@ REFUSALS: dict[str, Refusals] = {
         602,
     ),
     "getCustomerV2": _r(UNKNOWN, 8015),
-    "getStatusLog": _r(UNKNOWN, 8015),
+    "getCustomerDetailsV2": _r(
+        f"{UNKNOWN}; {UNREAD}; as many identifierNames as identifierValues (8013)", 8013, 8015
+    ),
     "lookupCustomerV2": _r(f"{UNKNOWN}; {UNREAD}", 8013, 8015),
     "updateCustomerStatus": _r(
         f"unknown customer (8015); a label the tenant has not configured (8086); {UNREAD}",

@@ -97,7 +97,7 @@ Feature: Capillary customer interactions: what reached a customer, and what was 
     When "POST /v2/communications/sendMessage?channel=sms" triggers its communication for "Tom"
     And the client sends GET /capillary/v1.1/customer/interaction?mobile=919988221100&network=capillary&type=sms
     Then the answer has response.customer.interactions.network[0].name = "capillary"
-    And the answer has response.customer.interactions.network[0].interaction = [{"last_interaction_time": "01-02-2026 09:05:03", "used_status": false, "count": 1, "type": "sms"}]
+    And the answer has response.customer.interactions.network[0].interaction = [{"messages": {"message": [{"id": 1000001, "sender": "", "reciever": "919988221100", "subject": "Hello", "status": "DELIVERED", "sent_time": "2026-02-01 09:05:03", "delivered_time": "2026-02-01 09:05:03", "campaign_id": "-1"}]}, "last_interaction_time": "01-02-2026 09:05:03", "used_status": false, "count": 1, "type": "sms"}]
     When the client sends GET /capillary/v1.1/customer/interaction?mobile=919988221100&network=facebook&type=sms
     Then the answer has response.customer.interactions.network = []
 
@@ -106,7 +106,7 @@ Feature: Capillary customer interactions: what reached a customer, and what was 
     Given the tenant clock is frozen at "2026-02-01T09:05:03Z"
     When "POST /v2/communications/sendMessage?channel=sms" triggers its communication for "Tom"
     And the client sends GET /capillary/v1.1/customer/interaction?mobile=919988221100&type=sms
-    Then the answer has response.customer.interactions.network[0].interaction = [{"last_interaction_time": "01-02-2026 09:05:03", "used_status": false, "count": 1, "type": "sms"}]
+    Then the answer has response.customer.interactions.network[0].interaction = [{"messages": {"message": [{"id": 1000001, "sender": "", "reciever": "919988221100", "subject": "Hello", "status": "DELIVERED", "sent_time": "2026-02-01 09:05:03", "delivered_time": "2026-02-01 09:05:03", "campaign_id": "-1"}]}, "last_interaction_time": "01-02-2026 09:05:03", "used_status": false, "count": 1, "type": "sms"}]
 
   @stmt-003-05
   Scenario: "limit ... offset": paging through the interaction entries

@@ -120,13 +120,14 @@ SESSIONS = (
             Target(
                 "sandbox/vendors/capillary/status.py",
                 CORE,
-                ("get_status_log", "_initial_entry", "_render"),
+                ("get_status_log", "_initial_entry", "_render", "current"),
             ),
         ),
         (
             "tests/capillary/test_status.py",
             "tests/capillary/test_status_details.py",
             "tests/capillary/test_customers.py",
+            "tests/capillary/test_customer_details.py",
             "features/test_block_communication.py",
         ),
     ),

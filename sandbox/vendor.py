@@ -112,6 +112,9 @@ class Probe(NamedTuple):
             )
 
 
+# a message -> how the vendor's own APIs read it back: (the call, what it answers for it)
+ReadBack = Callable[[Doc], list[tuple[str, str]]]
+
 # the tenant, the probe, now -> the intent and the facts the vendor's own sends would gather;
 # InvalidInput naming the field the vendor cannot read (a channel it lacks, a bad address)
 Explainer = Callable[[TenantData, Probe, datetime], tuple[Intent, Facts]]
@@ -148,6 +151,8 @@ class Vendor:
     # what a message would meet, asked without sending it; None: the vendor cannot be asked
     explain: Explainer | None = None
     views: Views | None = None
+    # how its APIs read a message back (the web outbox's message page shows it)
+    reads: ReadBack | None = None
     # the message(s) of an item it scheduled (sandbox/schedule.py), once the item is due
     deliver_due: DueHandler | None = None
     # the JSON schema of the `work` its items keep, which `deliver_due` reads: a tenant

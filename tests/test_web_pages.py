@@ -82,6 +82,37 @@ def test_the_message_page_shows_the_decision_and_the_request(tenant: Tenant) -> 
     assert SCRIPT not in text and "&lt;script&gt;" in text
 
 
+def test_the_message_page_shows_how_capillary_reads_it_back(tenant: Tenant) -> None:
+    """Each read it shows answers what it says: called, its status is the one shown."""
+    send_sms(tenant, "919353491050")
+    [message] = tenant.outbox()
+    text = page(tenant, f"/messages/{message['id']}").text
+    sms_read = f"GET /capillary/v1.1/communications/sms?id={message['id']}"
+    history = (
+        "GET /capillary/v2/customers/interaction?identifierName=id&amp;identifierValue=565039505"
+        "&amp;type=sms"
+    )
+    assert f"<code>{sms_read}</code>: <strong>NOT-DELIVERED</strong>" in text
+    assert f"<code>{history}</code>: <strong>NOT-DELIVERED</strong>" in text
+    auth = tenant.capillary_auth()
+    read = tenant.http.get(sms_read.split(" ")[1], headers=auth).json()
+    assert read["response"]["sms"]["status"] == "NOT-DELIVERED"
+    listed = tenant.http.get(history.split(" ")[1].replace("&amp;", "&"), headers=auth).json()
+    assert listed["interaction"][0]["messageList"][0]["status"] == "NOT-DELIVERED"
+
+
+def test_a_message_no_vendor_read_shows_has_no_reads_section(tenant: Tenant) -> None:
+    """A WhatsApp message to no customer: Capillary reads neither by id nor by customer."""
+    sent = tenant.http.post(
+        "/capillary/v2/communications/sendMessage?channel=whatsapp",
+        json={"whatsappMessage": [{"receiver": "919100000001", "template": "hi"}]},
+        headers=tenant.capillary_auth(),
+    )
+    assert sent.status_code == 200, sent.text
+    [message] = tenant.outbox()
+    assert "reads it back" not in page(tenant, f"/messages/{message['id']}").text
+
+
 def test_the_recipients_page_draws_each_vendor(tenant: Tenant) -> None:
     text = page(tenant, "/recipients").text
     assert "Capillary customers" in text and "opted out" in text and "blocks communications" in text

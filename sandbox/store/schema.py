@@ -10,10 +10,20 @@ from sandbox.store.collection import CollectionSpec, Doc
 META = CollectionSpec("meta")  # clock, settings: a handful of documents
 # injected faults (docs/contract.md section 7), one per vendor operationId
 FAULTS = CollectionSpec("faults", key="operationId")
+
+
+def customer_channel(message: Doc) -> tuple[str, str] | None:
+    """A customer's messages on one channel: Capillary's interaction history lists a page of
+    each type from this index (None: a message to no customer is in no such list)."""
+    customer, channel = message.get("customer_id"), message.get("channel")
+    return None if customer is None or channel is None else (customer, channel)
+
+
 # the outbox: every message any vendor API triggered, with its decision
 MESSAGES = CollectionSpec(
     "messages",
-    multi=("customer_id",),
+    multi=("customer_id", "customer_channel"),
+    derived={"customer_channel": customer_channel},
     capped=True,
     shared=("vendor", "operation", "channel", "category", "priority", "status", "reason", "from"),
     # interaction history: every message counted per customer and channel, for good

@@ -155,10 +155,12 @@ class Pages:
         for other in others[:SIBLINGS]:
             doc = data["messages"].get(other)
             siblings.append(doc if doc is not None else {"id": other, "gone": True})
+        vendor = next((v for v in self.vendors if v.name == message["vendor"]), None)
         context = {
             "tenant": data.name,
             "clock": data.clock.describe(),
             "message": message,
+            "vendor_reads": vendor.reads(message) if vendor and vendor.reads else [],
             # (not "request": the template's `request` is Starlette's)
             "trigger": entry.document() if entry is not None else None,
             "log_size": self.store.settings.request_log_size,

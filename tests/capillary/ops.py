@@ -1,4 +1,4 @@
-"""One valid request for each of the 24 Capillary operations, and how each answers errors."""
+"""One valid request for each of the 27 Capillary operations, and how each answers errors."""
 
 from __future__ import annotations
 
@@ -85,6 +85,12 @@ OPS = [
     Op("lookupCustomerV2", "GET", "/v2/customers/lookup", params=status_query(MOBILE[ACTIVE])),
     Op("getCustomerV2", "GET", f"/v2/customers/{ACTIVE}", params=SOURCE),
     Op(
+        "getCustomerDetailsV2",
+        "GET",
+        "/v2/customers/lookup/customerDetails",
+        params={**status_query(MOBILE[ACTIVE]), "embed": "subscriptions,customerStatus"},
+    ),
+    Op(
         "updateCustomerStatus",
         "PUT",
         "/v2/customers/lookup/status",
@@ -155,6 +161,9 @@ OPS = [
         envelope="v11",
     ),
     Op("sendSmsV11", "POST", "/v1.1/communications/sms", sms_v11(MOBILE[ACTIVE]), envelope="v11"),
+    # (a fresh tenant has sent no message: the read is a 404, its errors those of any read)
+    Op("getSmsV11", "GET", "/v1.1/communications/sms", params={"id": 1000001}, envelope="v11"),
+    Op("getEmailV11", "GET", "/v1.1/communications/email", params={"id": 1000001}, envelope="v11"),
     Op("sendEmailV2", "POST", "/v2/communications/email", email_v2(EMAIL[ACTIVE])),
     Op(
         "sendMessage",

@@ -90,6 +90,21 @@ CASES = [
     ),
     Bad("getCustomerV2", "missing source", "source", params={}),
     Bad(
+        "getCustomerDetailsV2",
+        "unknown identifier name",
+        "identifierName",
+        params=status_query("1", "phone"),
+        code=8013,
+    ),
+    Bad(
+        "getCustomerDetailsV2",
+        "unknown customer",
+        ("mobile", "919000000000"),
+        params=status_query("919000000000"),
+        code=8015,
+    ),
+    Bad("getCustomerDetailsV2", "missing source", "source", params={"identifierName": "id"}),
+    Bad(
         "getCustomerV2",
         "unknown customer",
         ("customerId", str(UNKNOWN_ID)),
@@ -111,9 +126,9 @@ CASES = [
     Bad(
         "getStatusLog",
         "unknown customer",
-        ("userId", str(UNKNOWN_ID)),
+        "userId",
         path=f"/v2/customers/{UNKNOWN_ID}/statusLog",
-        code=8015,
+        status=404,
     ),
     Bad("addCustomerV11", "missing root", "root", {"customer": [{"mobile": FREE_MOBILE}]}),
     Bad(

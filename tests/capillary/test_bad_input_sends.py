@@ -100,13 +100,33 @@ CASES = [
     Bad("sendEmailV11", "subject not a string", "subject", email_v11(EMAIL[ACTIVE], subject=["x"])),
     Bad("sendSmsV11", "invalid to", ("sms[0].to", "mobile"), sms_v11("abc")),
     Bad("sendSmsV11", "empty body", "body", sms_v11(MOBILE[ACTIVE], body="")),
+    Bad("sendSmsV11", "sms neither object nor list", "root.sms", {"root": {"sms": "hi"}}),
     Bad(
         "sendSmsV11",
-        "sms not a list",
+        "two sms",
         "root.sms",
-        {"root": {"sms": {"to": MOBILE[ACTIVE], "body": "b"}}},
+        {"root": {"sms": sms_v11(MOBILE[ACTIVE])["root"]["sms"] * 2}},
+    ),
+    # the object form of Capillary's earlier page names its fields without an index
+    Bad(
+        "sendSmsV11",
+        "object form, invalid to",
+        ("root.sms.to", "mobile"),
+        {"root": {"sms": {"to": "abc", "body": "b"}}},
+    ),
+    Bad("sendSmsV11", "object form, no body", "root.sms.body", {"root": {"sms": {"to": "1"}}}),
+    Bad(
+        "sendEmailV11",
+        "object form, no subject",
+        "root.email.subject",
+        {"root": {"email": {"to": EMAIL[ACTIVE]}}},
     ),
     Bad("sendSmsV11", "unknown priority", "priority", sms_v11(MOBILE[ACTIVE], priority="URGENT")),
+    Bad("getSmsV11", "no id", "id", params={}),
+    Bad("getSmsV11", "id not a number", "id", params={"id": "abc"}),
+    Bad("getSmsV11", "unknown id", ("id", "1000001"), status=404),
+    Bad("getEmailV11", "id below 1", "id", params={"id": 0}),
+    Bad("getEmailV11", "unknown id", ("id", "1000001"), status=404),
     Bad("sendEmailV2", "invalid to", ("email[0].to", "email id"), email_v2("nope"), code=8055),
     Bad("sendEmailV2", "unknown priority", "priority", email_v2(EMAIL[ACTIVE], priority="bulk")),
     Bad("sendEmailV2", "missing email", "email", {"emails": email_v2(EMAIL[ACTIVE])["email"]}),
@@ -188,4 +208,4 @@ def test_bad_input_is_refused_naming_the_field_and_changes_nothing(cap: Cap, cas
 
 def test_every_operation_has_bad_input_cases() -> None:
     assert {c.operation for c in [*CUSTOMER_CASES, *CASES]} == set(BY_ID)
-    assert len(BY_ID) == 24
+    assert len(BY_ID) == 27

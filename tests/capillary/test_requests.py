@@ -55,7 +55,8 @@ def test_add_change_request_answers_the_request(cap: Cap) -> None:
         "code": 9000,
         "message": "Change Identifier request added successfully",
     }
-    assert (added["old_type"], added["new_type"], added["misc_info"]) == (None, None, None)
+    # "" where the examples show none, never null (research 8a); misc_info null as shown
+    assert (added["old_type"], added["new_type"], added["misc_info"]) == ("", "", None)
     assert added["transaction_id"] == "0" and isinstance(added["comments"], str)
     assert added["status"] == "PENDING" and added["id"].isdigit()
     assert (added["type"], added["base_type"]) == ("CHANGE_IDENTIFIER", "MOBILE")

@@ -105,6 +105,7 @@ def test_an_unreadable_request_is_a_v11_error_naming_the_field(
     response = cap.post(PATH, body, params=params)
     assert response.status_code == 400, response.text
     status = response.json()["response"]["status"]
-    assert status["success"] == "false" and status["code"] == 400
+    # typed as the operation's success answers are: strings
+    assert status["success"] == "false" and status["code"] == "400"
     assert field in status["message"]
     assert cap.outbox() == []

@@ -13,6 +13,7 @@ from sandbox.vendors.capillary import (
     customer_api,
     explain,
     interactions,
+    message_reads,
     oauth,
     otp,
     request_api,
@@ -34,6 +35,7 @@ __all__ = [
     "communications",
     "customer_api",
     "interactions",
+    "message_reads",
     "oauth",
     "otp",
     "request_api",
@@ -56,4 +58,5 @@ VENDOR = Vendor(
     credentials=CREDENTIALS,
     control_handlers=control_handlers,
     real_hosts=RealHosts(re.compile(r"(?:[a-z0-9-]+\.)+api\.capillarytech\.com")),
+    reads=message_reads.read_back,
 )

@@ -136,17 +136,27 @@ def _utc(moment: datetime) -> str:
 
 
 # --- v1.1 email / sms, v2 email ---------------------------------------------------------------
+def _only_item(root: dict[str, Any], key: str) -> tuple[dict[str, Any], str]:
+    """The one item of a v1.1 sms or email body and where it is: Capillary's pages write
+    it as an object (`root.sms`, the JSON twin of their XML) and as a one-item list
+    (`root.sms[0]`); the document lets both through, nothing else."""
+    given = root[key]
+    if isinstance(given, list):
+        return given[0], f"root.{key}[0]"
+    return given, f"root.{key}"
+
+
 @handlers("sendEmailV11")
 def send_email_v11(ctx: Context) -> Reply:
-    item = ctx.body["root"]["email"][0]
-    record = _send_one(ctx, item, V11_LISTS["email"], "root.email[0]")
+    item, where = _only_item(ctx.body["root"], "email")
+    record = _send_one(ctx, item, V11_LISTS["email"], where)
     return v11_ok(email=_email_echo(item, record, "scheduled_time"))
 
 
 @handlers("sendSmsV11")
 def send_sms_v11(ctx: Context) -> Reply:
-    item = ctx.body["root"]["sms"][0]
-    record = _send_one(ctx, item, V11_LISTS["sms"], "root.sms[0]")
+    item, where = _only_item(ctx.body["root"], "sms")
+    record = _send_one(ctx, item, V11_LISTS["sms"], where)
     return v11_ok(
         sms={
             "id": record["id"],

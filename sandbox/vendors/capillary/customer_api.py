@@ -102,8 +102,24 @@ def lookup_customer_v2(ctx: Context) -> Reply:
 @handlers("getCustomerV2")
 def get_customer_v2(ctx: Context) -> Reply:
     customer = customers.by_id(ctx.data, ctx.path_params["customerId"], "customerId")
-    embed = {part.strip().lower() for part in ctx.query.get("embed", "").split(",")}
-    return Reply(customers.render_v2(customer, embed))
+    return Reply(customers.render_v2(customer, customers.embedded(ctx.query.get("embed", ""))))
+
+
+@handlers("getCustomerDetailsV2")
+def get_customer_details_v2(ctx: Context) -> Reply:
+    """`GET /v2/customers/lookup/customerDetails`: the customer by identifier(s), with the
+    subscriptions (`embed=subscriptions`) and the status label (`embed=customerStatus`) asked
+    for; `cardLoyaltyDetails` answers no cards (cards are not emulated), as a list, which the
+    Neo flows that call it iterate."""
+    query = ctx.query
+    customer = customers.lookup_any(ctx.data, query["identifierName"], query["identifierValue"])
+    embed = customers.embedded(query.get("embed", ""))
+    body = customers.render_v2(customer, embed)
+    if "customerstatus" in embed:
+        body["customerStatus"] = status.current(ctx, customer)
+    if "cardloyaltydetails" in embed:
+        body["cardDetails"] = []
+    return Reply(body)
 
 
 @handlers("addCustomerV11")

@@ -142,16 +142,43 @@ def named_by(
     return None, named
 
 
-def lookup_v2(data: TenantData, name: str, value: str) -> Doc:
-    """identifierName/identifierValue -> the customer, or 8015 as Capillary answers."""
-    field = IDENTIFIER_FIELDS.get(name, "")
-    customer = find_written(data, field, value, "identifierValue", InvalidIdentifier)
-    if customer is None:
-        raise CustomerNotFound(
-            f"Customer not found for the given identifiers ({name}={value})",
+# identifier names as customerDetails takes them, in any case (its page's example writes
+# `externalID`); a card number finds no one here (cards are not emulated)
+_ANY_CASE = {name.lower(): field for name, field in IDENTIFIER_FIELDS.items()}
+
+
+def lookup_any(data: TenantData, names: str, values: str) -> Doc:
+    """`identifierName=email,mobile&identifierValue=a@b.c,91...`: the customer the first
+    pair finds (Capillary's "multiple identifiers", where the org's primary identifier
+    decides; every sandbox identifier is primary), or 8015 naming them all. Pairs that do not
+    line up are an 8013 naming identifierValue."""
+    named, given = names.split(","), values.split(",")
+    if len(named) != len(given):
+        raise InvalidIdentifier(
+            f"Lookup, Invalid identifier passed: {len(named)} identifierName(s) for "
+            f"{len(given)} identifierValue(s)",
             field="identifierValue",
         )
-    return customer
+    pairs = [(name.strip(), value.strip()) for name, value in zip(named, given, strict=True)]
+    for name, value in pairs:
+        field = _ANY_CASE.get(name.lower(), "")
+        found = find_written(data, field, value, "identifierValue", InvalidIdentifier)
+        if found is not None:
+            return found
+    asked = ", ".join(f"{name}={value}" for name, value in pairs)
+    raise CustomerNotFound(
+        f"Customer not found for the given identifiers ({asked})", field="identifierValue"
+    )
+
+
+def lookup_v2(data: TenantData, name: str, value: str) -> Doc:
+    """identifierName/identifierValue -> the customer, or 8015 as Capillary answers."""
+    return lookup_any(data, name, value)
+
+
+def embedded(text: str) -> set[str]:
+    """`embed=subscriptions,customerStatus` -> the lower-case names asked for."""
+    return {part.strip().lower() for part in text.split(",")}
 
 
 def by_id(data: TenantData, customer_id: int, field: str) -> Doc:

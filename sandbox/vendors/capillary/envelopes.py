@@ -81,9 +81,14 @@ def v11_each(
     return v11_batch(plural, singular, results, failed, typed=typed)
 
 
+# the status of the communications answers (v1.1 sms and email, their reads, v2 email),
+# typed as every published copy of their examples types it: strings
+TEXT_OK = {"success": "true", "code": "200", "message": "success"}
+
+
 def v11_ok(**entities: Any) -> Reply:
-    status = {"success": "true", "code": 200, "message": "Success"}
-    return Reply({"response": {"status": status, **entities}})
+    """A communications answer: `TEXT_OK` and the entity."""
+    return Reply({"response": {"status": dict(TEXT_OK), **entities}})
 
 
 def v2_created(created_id: int, warnings: list[dict[str, Any]] | None = None) -> Reply:

@@ -20,13 +20,22 @@ V11_MESSAGES = {
 @register_envelope("capillary-v1.1")
 def render_v11(error: ApiError, now: datetime | None = None) -> dict[str, Any]:
     """`{"response": {"status": {...}}}`; the message names the field."""
+    return _v11(error, error.http_status)
+
+
+@register_envelope("capillary-v1.1-text")
+def render_v11_text(error: ApiError, now: datetime | None = None) -> dict[str, Any]:
+    """The v1.1 envelope of the operations whose published answers write every status value
+    as a string (communications: sms, email, sendMessage): `"code": "400"`."""
+    return _v11(error, str(error.http_status))
+
+
+def _v11(error: ApiError, code: int | str) -> dict[str, Any]:
     message = error.message
     prefix = V11_MESSAGES.get(error.http_status)
     if prefix and prefix not in message:
         message = f"{prefix}: {message}"
-    return {
-        "response": {"status": {"success": "false", "code": error.http_status, "message": message}}
-    }
+    return {"response": {"status": {"success": "false", "code": code, "message": message}}}
 
 
 @register_envelope("capillary-v2")
@@ -112,7 +121,9 @@ MESSAGES: dict[int, str] = {
     # communications (4xxx, 403, 8055)
     403: "receiver is invalid",
     4101: "Unable to send message",
+    4102: "Unable to find/retrieve SMS",
     4201: "email is missing a subject",
+    4202: "Unable to find/retrieve email",
     4203: "Invalid mobile number",
     4208: "Invalid email id",
     4217: "No communication passed or Invalid request body",
@@ -190,6 +201,14 @@ class CustomerNotFound(CapillaryError):
 
 class InvalidStatusLabel(CapillaryError):
     code = 8086
+
+
+class CustomerIdNotFound(CapillaryError):
+    """The status log of an id no customer has: 404 "Specified customer ID doesn't exist", as
+    Capillary's get-status-log page lists it (its code is the HTTP status)."""
+
+    status = 404
+    default_message = "Specified customer ID doesn't exist"
 
 
 class InvalidMobile(CapillaryError):

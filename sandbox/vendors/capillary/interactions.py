@@ -1,5 +1,7 @@
 """Customer interaction history (seed 003): counts per type from the per-customer counters,
-and v2 message lists from the customer's messages in the outbox. Both O(that customer)."""
+and each message type's newest messages from the outbox with what became of them (v1.1
+`messages.message[]`, v2 `messageList[]`), a page from the outbox's index by customer and
+channel: O(page), whatever the outbox holds."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 from sandbox.clock import parse_iso
 from sandbox.http import Context, Reply
 from sandbox.store import Doc
-from sandbox.vendors.capillary import customers
+from sandbox.vendors.capillary import customers, message_reads
 from sandbox.vendors.capillary.errors import CustomerNotFoundV11, NoIdentifier, item_status
 from sandbox.vendors.capillary.registry import handlers
 
@@ -25,6 +27,9 @@ def _capillary_time(stamp: str) -> str:
     return parse_iso(stamp).strftime("%d-%m-%Y %H:%M:%S")
 
 
+# v2 deliveredTime: YYYY-MM-DDTHH:mm:ssZ (UTC), as Capillary's v2 page describes it
+V2_DELIVERED = "%Y-%m-%dT%H:%M:%SZ"
+
 # message channel -> the interaction type it is counted under
 INTERACTION_TYPE = {
     "SMS": "sms",
@@ -34,6 +39,36 @@ INTERACTION_TYPE = {
     "WECHAT": "wechat",
     "RCS": "rcs",
 }
+# interaction type -> the channel of its messages
+CHANNEL_OF = {kind: channel for channel, kind in INTERACTION_TYPE.items()}
+
+
+def _newest(ctx: Context, customer: Doc, kind: str) -> list[Doc]:
+    """A page of the newest messages of an interaction type (none for a type no channel
+    sends, such as line)."""
+    channel = CHANNEL_OF.get(kind)
+    return [] if channel is None else message_reads.newest(ctx.data, customer["id"], channel)
+
+
+def _messages_v11(ctx: Context, customer: Doc, kind: str) -> list[dict[str, Any]]:
+    """The type's newest messages as Capillary's v1.1 example lists them (its spelling,
+    `reciever`, kept); a suppressed one reads NOT-DELIVERED and has no delivered_time."""
+    listed = []
+    for message in _newest(ctx, customer, kind):
+        sent = customers.capillary_time(message["created_at"])
+        entry: dict[str, Any] = {
+            "id": int(message["id"]),
+            "sender": message["from"] or "",
+            "reciever": message["to"],
+            "subject": message_reads.text(message),
+            "status": message_reads.delivery_status(message),
+            "sent_time": sent,
+        }
+        if message_reads.delivered(message):
+            entry["delivered_time"] = sent
+        entry["campaign_id"] = str(message_reads.NO_CAMPAIGN)
+        listed.append(entry)
+    return listed
 
 
 def _counters(ctx: Context, customer: Doc) -> dict[str, tuple[int, str]]:
@@ -70,15 +105,21 @@ def get_interactions_v11(ctx: Context) -> Reply:
     counters = _counters(ctx, customer)
     kinds = [k for k in V11_TYPES if query.get("type") in (None, k)]
     offset, limit = query.get("offset", 0), query.get("limit", 50)
-    interaction = [
-        {
-            "last_interaction_time": _capillary_time(counters[k][1]) if k in counters else "null",
-            "used_status": False,
-            "count": counters[k][0] if k in counters else 0,
-            "type": k,
-        }
-        for k in kinds
-    ][offset : offset + limit]
+    interaction = []
+    for kind in kinds[offset : offset + limit]:
+        listed = _messages_v11(ctx, customer, kind) if kind in counters else []
+        entry: dict[str, Any] = {"messages": {"message": listed}} if listed else {}
+        entry.update(
+            {
+                "last_interaction_time": (
+                    _capillary_time(counters[kind][1]) if kind in counters else "null"
+                ),
+                "used_status": False,
+                "count": counters[kind][0] if kind in counters else 0,
+                "type": kind,
+            }
+        )
+        interaction.append(entry)
     network = (
         []
         if query.get("network", "capillary") != "capillary"
@@ -116,6 +157,26 @@ def _not_found_v11(name: str, value: str) -> Reply:
     return Reply({"response": {"status": status, "customer": customer}}, 400)
 
 
+def _messages_v2(ctx: Context, customer: Doc, kind: str) -> list[dict[str, Any]]:
+    """The type's newest messages as Capillary's v2 examples list them: DELIVERED (with its
+    deliveredTime) or NOT-DELIVERED, campaignId -1 (no campaign sent them)."""
+    listed = []
+    for message in _newest(ctx, customer, kind):
+        entry: dict[str, Any] = {
+            "id": int(message["id"]),
+            "receiver": message["to"],
+            "subject": message_reads.text(message),
+            "campaignId": message_reads.NO_CAMPAIGN,
+            "status": message_reads.delivery_status(message),
+            "sentDate": _capillary_time(message["created_at"]),
+        }
+        if message_reads.delivered(message):
+            entry["deliveredTime"] = parse_iso(message["created_at"]).strftime(V2_DELIVERED)
+        entry["userId"] = customer["id"]
+        listed.append(entry)
+    return listed
+
+
 @handlers("getCustomerInteractionsV2")
 def get_interactions_v2(ctx: Context) -> Reply:
     query = ctx.query
@@ -130,20 +191,6 @@ def get_interactions_v2(ctx: Context) -> Reply:
             field="identifierValue",
         )
     counters = _counters(ctx, customer)
-    by_type: dict[str, list[dict[str, Any]]] = {}
-    for message in ctx.data["messages"].newest_by("customer_id", str(customer["id"])):
-        kind = message["channel"].lower()
-        by_type.setdefault(kind, []).append(
-            {
-                "id": int(message["id"]),
-                "receiver": message["to"],
-                "subject": message["subject"],
-                "campaignId": None,
-                "status": "DELIVERED" if message["status"] == "DELIVERED" else "NOT-DELIVERED",
-                "sentDate": _capillary_time(message["created_at"]),
-                "userId": customer["id"],
-            }
-        )
     interaction: list[dict[str, Any]] = []
     if query.get("network", "capillary") == "capillary":
         for kind in V2_TYPES:
@@ -152,7 +199,7 @@ def get_interactions_v2(ctx: Context) -> Reply:
             count = counters[kind][0] if kind in counters else 0
             entry: dict[str, Any] = {"count": count, "name": kind}
             if kind in MESSAGE_TYPES:
-                entry["messageList"] = by_type.get(kind, [])
+                entry["messageList"] = _messages_v2(ctx, customer, kind) if count else []
             elif kind == "survey":
                 entry["surveys"] = []
             else:

@@ -47,8 +47,9 @@ def add_request(ctx: Context) -> Reply:
     return v11_each(ctx, "requests", "request", process, _failed_item, typed=True)
 
 
-# fields request/add's typed examples carry for a change or goodwill request (research 7b)
-_ADD_EXTRAS = {"old_type": None, "new_type": None, "misc_info": None, "transaction_id": "0"}
+# fields request/add's typed examples carry for a change or goodwill request (research 7b,
+# 8a): the transaction types are "" (no example has them null), misc_info null
+_ADD_EXTRAS = {"old_type": "", "new_type": "", "misc_info": None, "transaction_id": "0"}
 
 
 def _customer_of(tx: Tx, given: dict[str, Any], where: str) -> Doc:
@@ -170,19 +171,24 @@ def _render_v11(request: Doc, customer: Doc) -> dict[str, Any]:
         "requested_on": customers.capillary_time(request["requested_on"]),
         "type": request["type"],
         "base_type": request["base_type"],
-        "customer": {
-            "firstname": customer.get("firstname", ""),
-            "lastname": customer.get("lastname", ""),
+        "customer": {  # a name the customer has none of is null, as the examples show
+            "firstname": customer.get("firstname") or None,
+            "lastname": customer.get("lastname") or None,
             "email": customer.get("email"),
             "mobile": customer.get("mobile"),
             "external_id": customer.get("external_id"),
             "id": customer["id"],
         },
-        "old_value": request["old_value"],
-        "new_value": request["new_value"],
+        # strings, "" when the request has none (a goodwill request), as every example writes
+        "old_value": _text(request["old_value"]),
+        "new_value": _text(request["new_value"]),
         "reason": request["reason"] or "",
         "comments": request["comments"] or "",
     }
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def _failed_item(item: dict[str, Any], error: ApiError | None) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from sandbox.clock import iso, parse_iso
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.capillary import customers
-from sandbox.vendors.capillary.customers import by_id, lookup_v2
+from sandbox.vendors.capillary.customers import lookup_v2
 from sandbox.vendors.capillary.envelopes import v2_created
-from sandbox.vendors.capillary.errors import InvalidStatusLabel
+from sandbox.vendors.capillary.errors import CustomerIdNotFound, InvalidStatusLabel
 from sandbox.vendors.capillary.registry import handlers
 
 STATUS_LOG_IDS_START = 566_000_001
@@ -67,7 +67,13 @@ def update_customer_status(ctx: Context) -> Reply:
 
 @handlers("getStatusLog")
 def get_status_log(ctx: Context) -> Reply:
-    customer = by_id(ctx.data, ctx.path_params["userId"], "userId")
+    user_id = ctx.path_params["userId"]
+    customer = ctx.data["customers"].get(user_id)
+    if customer is None:
+        raise CustomerIdNotFound(
+            f"{CustomerIdNotFound.default_message}: no customer has the userId {user_id}",
+            field="userId",
+        )
     logged = ctx.data["status_log"].all_by("customer_id", str(customer["id"]))
     entries = _initial_entry(ctx, customer, logged) + logged
     return Reply(
@@ -79,6 +85,27 @@ def get_status_log(ctx: Context) -> Reply:
             "errors": [],
         }
     )
+
+
+# a customer never given a label (registered through v1.1): Capillary's customer_entity page
+# says v1.1 "leaves NOT SET / N/A"
+NOT_SET = {"label": "N/A", "status": "NOT SET"}
+
+
+def current(ctx: Context, customer: Doc) -> dict[str, Any]:
+    """The customer's status now, as its status log's active entry reads (the label's status
+    as configured now), from the newest entry alone: O(1)."""
+    label = customer.get("status_label")
+    if not label:
+        return dict(NOT_SET)
+    newest = next(ctx.data["status_log"].newest_by("customer_id", str(customer["id"])), None)
+    [entry] = (
+        [newest]
+        if newest is not None and newest["label"] == label
+        else _initial_entry(ctx, customer, [])
+    )
+    configured = ctx.data["status_labels"].get(label) or {"status": entry["status"]}
+    return _render({**entry, "status": configured["status"]}, active=True)
 
 
 def _initial_entry(ctx: Context, customer: Doc, logged: list[Doc]) -> list[Doc]:

@@ -106,7 +106,8 @@ def get_subscriptions_v11(ctx: Context) -> Reply:
         if customer is None:
             failed += 1
             missing = CustomerNotFoundV11(field=field)
-            results.append({field: value, "item_status": item_status(missing, 0, "")})
+            failure = item_status(missing, 0, "", customer_api=True)
+            results.append({field: value, "item_status": failure})
             continue
         results.append(
             {
@@ -114,7 +115,10 @@ def get_subscriptions_v11(ctx: Context) -> Reply:
                 **{k: customer[k] for k in ("mobile", "email", "external_id") if customer.get(k)},
                 "channel": [_channel_v11(customer, c, priorities) for c in channels],
                 "orgUnitSubscriptions": [],
-                "item_status": item_status(None, 1000, "Subscription successfully retrieved"),
+                # its example writes the item's code as a string, as customer/get's do
+                "item_status": item_status(
+                    None, 1000, "Subscription successfully retrieved", customer_api=True
+                ),
             }
         )
     return v11_batch("subscriptions", "subscription", results, failed)
