@@ -1,7 +1,7 @@
 """One message to one contact of a list, as a trigger and a journey send it: the contact found
-by originalId on the send's list, the text's `{{name}}` placeholders filled, the message
-decided like every Symplify send (the contact's temporary block, then its opt-out of the
-channel unless the send ignores opt-outs) and recorded in the outbox with its trace."""
+by originalId on the send's list, the subject's and text's `{{name}}` placeholders filled, the
+message decided like every Symplify send (the contact's temporary block, then its opt-out of
+the channel unless the send ignores opt-outs) and recorded in the outbox with its trace."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class Send(NamedTuple):
     channel: Channel
     category: Category
     ignore_opt_out: bool
-    subject: str | None  # e-mail only
+    subject: str  # an e-mail's (an SMS has none), with `{{name}}` placeholders as the text
     template: str  # the text, with `{{name}}` placeholders
 
 
@@ -52,8 +52,8 @@ def send(
     now: datetime,
     record: Recorder,
 ) -> tuple[Doc, Decision]:
-    """The one message of `sent` to `contact`, decided as of `now`; `given` fills the text's
-    placeholders before the contact's own properties do."""
+    """The one message of `sent` to `contact`, decided as of `now`; `given` fills the subject's
+    and text's placeholders before the contact's own properties do."""
     channel = sent.channel
     intent = Intent(
         vendor="symplify",
@@ -69,7 +69,7 @@ def send(
         tx,
         intent,
         facts._replace(ignore_opt_out=sent.ignore_opt_out),
-        subject=sent.subject if channel is Channel.EMAIL else None,
+        subject=fill(sent.subject, contact, given) if channel is Channel.EMAIL else None,
         body=fill(sent.template, contact, given),
     )
 
