@@ -317,6 +317,8 @@ def test_the_web_outbox_shows_journey_messages_by_operation_and_category(sym: Sy
     assert page.text.count("commenceJourney") >= 2 and "sendTrigger" not in page.text
     assert GAGA in page.text and GAGA_MOBILE in page.text and TOM not in page.text
     assert "CONTACT_TEMP_BLOCKED" in page.text
+    # the filter form keeps the operation, so filtering further does not drop it
+    assert 'name="operation" value="commenceJourney"' in page.text
     promotional = sym.http.get(ui, params={"category": "PROMOTIONAL"}).text
     assert "commenceJourney" in promotional and "sendTrigger" not in promotional
     message = journey_messages(sym)[0]
