@@ -9,6 +9,8 @@ survive a restart."""
 from __future__ import annotations
 
 import copy
+import errno
+import os
 from pathlib import Path
 from typing import Any
 
@@ -305,6 +307,45 @@ def test_journeys_survive_a_restart(tmp_path: Path) -> None:
         )
         assert answer.status_code == 200, answer.text
         assert len(tenant.outbox(operation="commenceJourney")) == 2
+
+
+def test_a_journey_the_disk_refuses_is_a_503_and_records_none_of_its_messages(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Both messages are one write: a full disk refuses them together, and says so."""
+    with in_process(data_dir=tmp_path) as sandbox:
+        tenant = sandbox.create_tenant(WITH_JOURNEYS, name="full")
+        auth = tenant.symplify_auth()
+        real_write = os.write
+
+        def full(fd: int, data: bytes | memoryview) -> int:
+            monkeypatch.setattr(os, "write", real_write)  # the next write succeeds
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        monkeypatch.setattr(os, "write", full)
+        path = f"/symplify{JOURNEYS}/11/commence"
+        refused = sandbox.http.post(path, json={"id": "111"}, headers=auth)
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["error"].startswith("storage full")
+        assert tenant.outbox() == []
+        assert sandbox.http.post(path, json={"id": "111"}, headers=auth).status_code == 200
+        assert len(tenant.outbox(operation="commenceJourney")) == 2
+    with in_process(data_dir=tmp_path) as again:
+        assert len(again.tenant("full").outbox(operation="commenceJourney")) == 2
+
+
+def test_the_batch_journey_starter_is_not_emulated_and_changes_nothing(sym: Sym) -> None:
+    """help.symplify.com 360014214059's payload: a 404 naming the path (docs say why)."""
+    answer = sym.call(
+        "POST", f"/{ACCOUNT}/batchtrigger/v2", {"type": "JOURNEY_COMMENCE", "entityId": 11}
+    )
+    assert answer.status_code == 404
+    assert answer.json() == {
+        "error": f"no operation at POST /symplify/{ACCOUNT}/batchtrigger/v2",
+        "status": 404,
+        "field": "path",
+    }
+    assert sym.tenant.outbox() == []
 
 
 def test_the_web_outbox_shows_journey_messages_by_operation_and_category(sym: Sym) -> None:
