@@ -130,6 +130,24 @@ def test_a_temporarily_blocked_contact_enters_and_receives_nothing(sym: Sym) -> 
     assert [m["status"] for m in journey_messages(sym)[2:]] == ["DELIVERED", "DELIVERED"]
 
 
+def test_a_triggers_subject_takes_the_sends_properties_too(sandbox: Sandbox) -> None:
+    """Triggers and journeys fill placeholders alike (one code path): subject and body."""
+    document = copy.deepcopy(WITH_JOURNEYS)
+    document["symplify"]["accounts"][0]["triggers"][0]["subject"] = "Order {{orderId}}"
+    tenant = sandbox.create_tenant(document)
+    try:
+        sent = sandbox.http.post(
+            f"/symplify/{ACCOUNT}/triggers/7/messages",
+            json={"originalId": "111", "properties": {"orderId": "A-7"}},
+            headers=tenant.symplify_auth(),
+        )
+        assert sent.status_code == 200, sent.text
+        [message] = tenant.outbox(operation="sendTrigger")
+        assert (message["subject"], message["body"]) == ("Order A-7", "Order A-7 is confirmed")
+    finally:
+        tenant.delete()
+
+
 def test_the_seeds_block_dated_2020_blocks_nothing_on_todays_clock(sym: Sym) -> None:
     """Seed 004's DTO 2 verbatim, on a clock past its day: the block has ended."""
     sym.tenant.set_clock(now="2026-12-06T09:00:00Z", frozen=True)
