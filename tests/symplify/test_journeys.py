@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from sandbox.testing import Sandbox, in_process
+from sandbox.testing.respx_routes import vendor_routes
 
 from .helpers import ACCOUNT, ANN, FIXTURE, GAGA, TOM, Sym, error
 
@@ -128,6 +129,25 @@ def test_a_temporarily_blocked_contact_enters_and_receives_nothing(sym: Sym) -> 
     free = commence(sym)
     assert free.json() == blocked.json()
     assert [m["status"] for m in journey_messages(sym)[2:]] == ["DELIVERED", "DELIVERED"]
+
+
+def test_the_help_centres_call_on_symplifys_own_base_url_reaches_the_sandbox(
+    sandbox: Sandbox, sym: Sym
+) -> None:
+    """`POST /{customerid}/journeys/{id}/commence` ("API Usage examples") as a client on the
+    real host sends it, with the headers of "API keys and tokens"; respx routes it here."""
+    headers = {
+        "X-Carma-Authentication-Token": sym.auth["X-Carma-Authentication-Token"],
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+    }
+    real = "https://eu-proxy-1.symplifymail.com/rest"
+    with vendor_routes(sandbox) as router, httpx.Client(base_url=real) as client:
+        answer = client.post(f"{JOURNEYS}/11/commence", content=b'{"id": "222"}', headers=headers)
+        assert router.calls.call_count == 1
+    assert answer.status_code == 200, answer.text
+    [message] = journey_messages(sym)
+    assert (message["to"], message["status"]) == (TOM, "DELIVERED")
 
 
 def test_a_triggers_subject_takes_the_sends_properties_too(sandbox: Sandbox) -> None:
