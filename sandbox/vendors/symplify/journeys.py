@@ -79,7 +79,7 @@ def commence_journey(ctx: Context) -> Reply:
     properties = body.get("properties") or {}
     tx = ctx.data.begin()
     for sent in reached:
-        send(tx, contact, sent, properties, now=ctx.now, record=ctx.record)
+        send(tx, contact, properties, now=ctx.now, record=ctx.record, **sent._asdict())
     tx.commit()
     return Reply(
         {

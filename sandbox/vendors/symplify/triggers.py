@@ -19,7 +19,7 @@ from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.symplify.accounts import CONTACTS, TRIGGERS, account, list_key
-from sandbox.vendors.symplify.contact_sends import Recorder, Send, on_list, reaches, send
+from sandbox.vendors.symplify.contact_sends import Recorder, on_list, reaches, send
 from sandbox.vendors.symplify.contacts import OPT_OUTS
 from sandbox.vendors.symplify.registry import handlers
 
@@ -152,16 +152,21 @@ def _send(
 ) -> None:
     """The trigger's one message to `contact`, and its opt-out after it when asked for."""
     channel = Channel(trigger["channel"])
-    sent = Send(
+    name = trigger["name"]
+    send(
+        tx,
+        contact,
+        work["properties"],
         operation=OPERATION,
         list_id=trigger["list_id"],
         channel=channel,
         category=Category.TRANSACTIONAL,
         ignore_opt_out=trigger["ignore_opt_out"],
-        subject=trigger.get("subject") or trigger["name"],
-        template=trigger.get("body") or trigger["name"],
+        subject=trigger.get("subject") or name,
+        template=trigger.get("body") or name,
+        now=now,
+        record=record,
     )
-    send(tx, contact, sent, work["properties"], now=now, record=record)
     if work["opt_out"]:
         stored, _ = OPT_OUTS[channel]
         tx.put(CONTACTS, {**contact, stored: True, "modified": epoch_ms(now)})
