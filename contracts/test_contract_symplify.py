@@ -44,6 +44,7 @@ ACCOUNT = _support.FIXTURE["symplify"]["accounts"][0]
 CUSTOMER_ID = str(ACCOUNT["customer_id"])
 LIST_IDS = [int(listed["id"]) for listed in ACCOUNT["lists"]]
 CONTACT = ACCOUNT["lists"][0]["contacts"][0]
+JOURNEY_IDS = [int(journey["id"]) for journey in ACCOUNT["journeys"]]
 SEARCHES = {"ORIGINALID": CONTACT["original_id"], "EMAIL": CONTACT["email"]}
 FAR_FUTURE = "2099-12-31"  # the fuzz tenants keep real time
 
@@ -67,8 +68,9 @@ schemathesis.openapi.media_type("text/csv", CSV)
 
 
 def aim(case: Case) -> None:
-    """Point most schema-valid accounts, lists, contacts and searches at the fixture's (3 in
-    4, by value), so positive runs reach success answers, not only 403 and 404."""
+    """Point most schema-valid accounts, lists, contacts, journeys and searches at the
+    fixture's (3 in 4, by value), so positive runs reach success answers, not only 403 and
+    404."""
     if _support.is_positive_at(case, "path"):
         params = case.path_parameters
         if _support.pick(params.get("customerid"), "customerid", 4):
@@ -79,7 +81,13 @@ def aim(case: Case) -> None:
             params["originalId"] = CONTACT["original_id"]
         if "importId" in params and _support.pick(params["importId"], "importId", 4):
             params["importId"] = new_import(case, params)
+        if "journeyId" in params and _support.pick(params["journeyId"], "journeyId", 4):
+            params["journeyId"] = _support.choose(params["journeyId"], JOURNEY_IDS)
     operation_id = case.operation.definition.raw["operationId"]
+    if operation_id == "commenceJourney" and _support.is_positive_at(case, "body"):
+        body = case.body
+        if isinstance(body, dict) and _support.pick(body.get("id"), "contact", 4):
+            body["id"] = CONTACT["original_id"]
     if operation_id in ("blockContact", "releaseContactBlock", "getContactBlock"):
         for location, target in (("body", case.body), ("query", case.query)):
             if _support.is_positive_at(case, location) and isinstance(target, dict):

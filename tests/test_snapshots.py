@@ -73,6 +73,9 @@ def _lived_in(sandbox: Sandbox) -> Tenant:
         json={"originalId": "111", "deliveryTime": "2030-01-01T00:00:00+0000"},
         headers=symplify,
     ).is_success
+    assert sandbox.http.post(  # a journey for the blocked contact: its message suppressed
+        "/symplify/1234/journeys/11/commence", json={"id": "111"}, headers=symplify
+    ).is_success
     made = sandbox.http.post(  # an import of two contacts, one with a property
         "/symplify/1234/lists/42/imports", json={"delimiter": "59"}, headers=symplify
     ).json()

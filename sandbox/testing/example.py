@@ -68,6 +68,7 @@ EXAMPLE_FIXTURE: dict[str, Any] = {
                     {"id": 43},
                 ],
                 "triggers": [{"id": 7, "name": "Order confirmation", "list_id": 42}],
+                "journeys": [{"id": 11, "name": "Welcome", "list_id": 42, "messages": [{}]}],
             }
         ]
     },

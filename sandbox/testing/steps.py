@@ -33,6 +33,7 @@ class World:
         # the fixture's Symplify accounts: customer id -> list id -> contacts
         self.accounts: dict[str, dict[str, list[dict[str, Any]]]] = {}
         self.triggers: dict[str, list[dict[str, Any]]] = {}  # account -> its triggers
+        self.journeys: dict[str, list[dict[str, Any]]] = {}  # account -> its journeys
         self._tenant: Tenant | None = None
         self.response: httpx.Response | None = None
         self.answers: list[httpx.Response | None] = []  # of the last `sends ... N times`
@@ -60,6 +61,7 @@ class World:
                                 for list_id, contacts in lists.items()
                             ],
                             "triggers": self.triggers.get(account, []),
+                            "journeys": self.journeys.get(account, []),
                         }
                         for account, lists in self.accounts.items()
                     ]
@@ -196,6 +198,30 @@ def symplify_trigger(
             "list_id": int(list_id),
             "channel": channel,
             "ignore_opt_out": bool(ignores),
+        }
+    )
+
+
+@given(
+    parsers.re(
+        r'the Symplify account "(?P<account>[^"]+)" has the journey (?P<journey_id>\d+) '
+        r'"(?P<name>[^"]+)" on list (?P<list_id>\d+) sending (?P<channels>(?:EMAIL|SMS)'
+        r"(?:, (?:EMAIL|SMS))*)(?P<ignores> ignoring opt-outs)?$"
+    )
+)
+def symplify_journey(
+    world: World, *, account: str, journey_id: str, name: str, list_id: str, channels: str,
+    ignores: str | None,
+) -> None:  # fmt: skip
+    """A journey whose messages go out on `channels` in order (`EMAIL, SMS`), with its name as
+    their subject and text."""
+    world.journeys.setdefault(account, []).append(
+        {
+            "id": int(journey_id),
+            "name": name,
+            "list_id": int(list_id),
+            "ignore_opt_out": bool(ignores),
+            "messages": [{"channel": channel} for channel in channels.split(", ")],
         }
     )
 

@@ -1,6 +1,6 @@
 """Symplify: temporary contact blocking (seed 004), the lists and contacts it applies to, and the
-sends that honour it: triggers (its transactional send) and a list send; lists are filled by
-CSV imports as well."""
+sends that honour it: triggers (its transactional send), journeys commenced for a contact and
+a list send; lists are filled by CSV imports as well."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sandbox.vendors.symplify import (
     explain,
     fixture,
     imports,
+    journeys,
     lists,
     properties,
     sends,
@@ -31,6 +32,7 @@ __all__ = [
     "contacts",
     "envelope",
     "imports",
+    "journeys",
     "lists",
     "properties",
     "sends",

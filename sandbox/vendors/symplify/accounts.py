@@ -12,6 +12,7 @@ ACCOUNTS = "symplify_accounts"
 LISTS = "symplify_lists"
 CONTACTS = "symplify_contacts"
 TRIGGERS = "symplify_triggers"
+JOURNEYS = "symplify_journeys"
 IMPORTS = "symplify_imports"
 BATCHES = "symplify_batches"
 PROPERTIES = "symplify_properties"
@@ -33,7 +34,8 @@ def account(ctx: Context) -> str:
 
 
 def list_key(account_id: str, list_id: int | str) -> str:
-    """A list's key, and a trigger's, an import's, a batch's, a property's: "1234/42"."""
+    """A list's key, and a trigger's, a journey's, an import's, a batch's, a property's:
+    "1234/42"."""
     return f"{account_id}/{list_id}"
 
 

@@ -1,6 +1,6 @@
 """The `symplify` section of a tenant document: accounts, their lists and contacts, each
-contact with its temporary block. `tables` loads a section, `section` writes one from a tenant
-(a snapshot's contacts carry their ids and times too)."""
+contact with its temporary block, and their triggers and journeys. `tables` loads a section,
+`section` writes one from a tenant (a snapshot's contacts carry their ids and times too)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sandbox.vendors.symplify.accounts import (
     BATCHES,
     CONTACTS,
     IMPORTS,
+    JOURNEYS,
     LISTS,
     PROPERTIES,
     TRIGGERS,
@@ -30,7 +31,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
     accounts: list[Doc] = []
     list_docs: list[Doc] = []
     people: list[Doc] = []
-    triggers: list[Doc] = []
+    declared: dict[str, list[Doc]] = {TRIGGERS: [], JOURNEYS: []}
     made: dict[str, list[Doc]] = {IMPORTS: [], BATCHES: []}
     defined: list[Doc] = []
     next_contact = contacts.CONTACT_IDS_START
@@ -97,9 +98,10 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
                 if person.get("temp_block"):
                     contact["block"] = _block(person["temp_block"], f"{spot}.temp_block")
                 people.append(contact)
-        triggers.extend(
-            _triggers(given.get("triggers") or [], account_id, seen_lists, created, where)
-        )
+        for name, collection, load in _DECLARED:
+            declared[collection].extend(
+                load(given.get(name) or [], account_id, seen_lists, created, where)
+            )
         last = max(_last(defined, "property_id"), properties.FIRST_DEFINED - 1)
         defined.extend(
             _properties(given, account_id, people[first_person:], created, last, where=where)
@@ -115,7 +117,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
         ACCOUNTS: accounts,
         LISTS: list_docs,
         CONTACTS: people,
-        TRIGGERS: triggers,
+        **declared,
         **made,
         PROPERTIES: defined,
         # each sequence past the ids its records took (a sequence with none: as it starts)
@@ -221,20 +223,12 @@ def _triggers(
     for index, trigger in enumerate(given):
         here = f"{where}.triggers[{index}]"
         trigger_id = _list_id(trigger["id"], f"{here}.id", seen, "a trigger id")
-        given_list = str(trigger["list_id"]).strip()
-        list_id = int(given_list) if _digits(given_list) else None
-        if list_id not in lists:
-            raise InvalidInput(
-                f"{here}.list_id: {trigger['list_id']!r} is not one of account {account_id}'s "
-                f"lists ({', '.join(map(str, sorted(lists))) or 'none'})",
-                field=f"{here}.list_id",
-            )
         doc: Doc = {
             "id": list_key(account_id, trigger_id),
             "account": account_id,
             "trigger_id": trigger_id,
             "name": str(trigger.get("name") or f"Trigger {trigger_id}"),
-            "list_id": list_id,
+            "list_id": _its_list(trigger, here, account_id, lists),
             "channel": trigger.get("channel", "EMAIL"),
             "ignore_opt_out": bool(trigger.get("ignore_opt_out", False)),
             "created": trigger.get("created", created),
@@ -242,6 +236,56 @@ def _triggers(
         doc.update({k: trigger[k] for k in ("description", "subject", "body") if trigger.get(k)})
         docs.append(doc)
     return docs
+
+
+def _journeys(
+    given: list[dict[str, Any]], account_id: str, lists: set[int], created: int, where: str
+) -> list[Doc]:
+    """An account's declared journeys: each on one of the account's lists, ids once each, and
+    the messages a contact entering it is sent (each on its channel, EMAIL unless given)."""
+    docs: list[Doc] = []
+    seen: set[int] = set()
+    for index, journey in enumerate(given):
+        here = f"{where}.journeys[{index}]"
+        journey_id = _list_id(journey["id"], f"{here}.id", seen, "a journey id")
+        messages = [
+            {"channel": message.get("channel", "EMAIL")}
+            | {k: message[k] for k in ("subject", "body") if message.get(k)}
+            for message in journey["messages"]
+        ]
+        doc: Doc = {
+            "id": list_key(account_id, journey_id),
+            "account": account_id,
+            "journey_id": journey_id,
+            "name": str(journey.get("name") or f"Journey {journey_id}"),
+            "list_id": _its_list(journey, here, account_id, lists),
+            "category": journey.get("category", "TRANSACTIONAL"),
+            "ignore_opt_out": bool(journey.get("ignore_opt_out", False)),
+            "messages": messages,
+            "created": journey.get("created", created),
+        }
+        if journey.get("description"):
+            doc["description"] = journey["description"]
+        docs.append(doc)
+    return docs
+
+
+def _its_list(item: dict[str, Any], here: str, account_id: str, lists: set[int]) -> int:
+    """The list a declared trigger or journey names, which must be one of the account's: one
+    naming another is refused when the tenant is loaded, not when it is sent."""
+    given_list = str(item["list_id"]).strip()
+    list_id = int(given_list) if _digits(given_list) else None
+    if list_id not in lists:
+        raise InvalidInput(
+            f"{here}.list_id: {item['list_id']!r} is not one of account {account_id}'s "
+            f"lists ({', '.join(map(str, sorted(lists))) or 'none'})",
+            field=f"{here}.list_id",
+        )
+    return list_id
+
+
+# what an account declares and each send names: (section, collection, its loader)
+_DECLARED = (("triggers", TRIGGERS, _triggers), ("journeys", JOURNEYS, _journeys))
 
 
 def _block(given: dict[str, Any], where: str) -> dict[str, Any]:
@@ -274,6 +318,7 @@ def section(data: TenantData) -> dict[str, Any]:
                     for listed in owned
                 ],
                 "triggers": _numbered(data, TRIGGERS, "trigger_id", account["id"]),
+                "journeys": _numbered(data, JOURNEYS, "journey_id", account["id"]),
                 **{
                     section_name: _numbered(data, collection, number, account["id"])
                     for section_name, collection, number in _MADE
@@ -291,8 +336,8 @@ def section(data: TenantData) -> dict[str, Any]:
 
 
 def _numbered(data: TenantData, collection: str, number: str, account_id: str) -> list[Doc]:
-    """An account's triggers, imports or batches in id order, each as its section holds it:
-    its account's number as `id`, the rest as stored."""
+    """An account's triggers, journeys, imports or batches in id order, each as its section
+    holds it: its account's number as `id`, the rest as stored."""
     owned = sorted(data[collection].all_by("account", account_id), key=lambda doc: doc[number])
     return [
         {"id": doc[number], **{k: v for k, v in doc.items() if k not in {"id", "account", number}}}

@@ -8,30 +8,25 @@ temporary block, then its opt-out of the channel unless the trigger ignores opt-
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from typing import Any
 
 from sandbox import outbox, schedule
 from sandbox.clock import LATEST, epoch_ms, iso
-from sandbox.engine import Category, Channel, Decision, Intent
+from sandbox.engine import Category, Channel
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.symplify.accounts import CONTACTS, TRIGGERS, account, list_key
+from sandbox.vendors.symplify.contact_sends import Recorder, on_list, reaches, send
 from sandbox.vendors.symplify.contacts import OPT_OUTS
 from sandbox.vendors.symplify.registry import handlers
-from sandbox.vendors.symplify.sends import ADDRESS, contact_facts
 
 OPERATION = "sendTrigger"
 CHANNEL_TYPE = {Channel.EMAIL: 1, Channel.SMS: 2}  # TriggerDTO channelTypeId
 # SendTriggerDTO deliveryTime: yyyy-MM-ddTHH:mm:ssZZZZ, e.g. 2016-02-09T11:00:00+0100
 DELIVERY_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{4}")
-PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
-
-# stages one message in `tx` as of `stamp`: the request's Context.record, or the outbox's own
-Recorder = Callable[..., tuple[Doc, Decision]]
 
 
 def trigger_dto(trigger: Doc) -> dict[str, Any]:
@@ -90,7 +85,7 @@ def send_trigger(ctx: Context) -> Reply:
             field="originalId",
         )
     channel = Channel(trigger["channel"])
-    if not contact.get(ADDRESS[channel]):
+    if not reaches(contact, channel):
         noun = "e-mail address" if channel is Channel.EMAIL else "mobile number"
         raise InvalidInput(
             f"originalId: contact {original_id!r} has no {noun}, and trigger "
@@ -143,14 +138,13 @@ def deliver_due(data: TenantData, tx: Tx, item: Doc, due: datetime) -> None:
     if trigger is None:
         return
     contact = _contact(data, trigger, work["original_id"])
-    if contact is None or not contact.get(ADDRESS[Channel(trigger["channel"])]):
+    if contact is None or not reaches(contact, Channel(trigger["channel"])):
         return
     _send(tx, trigger, contact, work, now=due, record=partial(outbox.record, stamp=iso(due)))
 
 
 def _contact(data: TenantData, trigger: Doc, original_id: str) -> Doc | None:
-    on_list = (trigger["account"], trigger["list_id"], original_id)
-    return data[CONTACTS].by("on_list", on_list)
+    return on_list(data, trigger["account"], trigger["list_id"], original_id)
 
 
 def _send(
@@ -158,42 +152,24 @@ def _send(
 ) -> None:
     """The trigger's one message to `contact`, and its opt-out after it when asked for."""
     channel = Channel(trigger["channel"])
-    facts = contact_facts(contact, trigger["list_id"], channel, now)
-    intent = Intent(
-        vendor="symplify",
+    name = trigger["name"]
+    send(
+        tx,
+        contact,
+        work["properties"],
         operation=OPERATION,
+        list_id=trigger["list_id"],
         channel=channel,
         category=Category.TRANSACTIONAL,
-        priority=None,
-        to=contact[ADDRESS[channel]],
-        contact=contact["original_id"],
-    )
-    subject = (trigger.get("subject") or trigger["name"]) if channel is Channel.EMAIL else None
-    record(
-        tx,
-        intent,
-        facts._replace(ignore_opt_out=trigger["ignore_opt_out"]),
-        subject=subject,
-        body=_text(trigger.get("body") or trigger["name"], contact, work["properties"]),
+        ignore_opt_out=trigger["ignore_opt_out"],
+        subject=trigger.get("subject") or name,
+        template=trigger.get("body") or name,
+        now=now,
+        record=record,
     )
     if work["opt_out"]:
         stored, _ = OPT_OUTS[channel]
         tx.put(CONTACTS, {**contact, stored: True, "modified": epoch_ms(now)})
-
-
-def _text(template: str, contact: Doc, given: dict[str, Any]) -> str:
-    """The trigger's body with `{{name}}` replaced by the property of that name: the send's,
-    else the contact's (an unknown name is left as it is)."""
-    if "{{" not in template:
-        return template
-    stored = contact.get("properties")
-    properties = {**stored, **given} if stored else given
-
-    def value(match: re.Match[str]) -> str:
-        found = properties.get(match.group(1))
-        return match.group(0) if found is None else str(found)
-
-    return PLACEHOLDER.sub(value, template)
 
 
 def _delivery_time(value: str | None) -> datetime | None:
