@@ -82,3 +82,34 @@ def test_an_entry_repeated_under_another_id_is_a_400_naming_it(sandbox: Sandbox)
         )
         assert taken.status_code in (200, 201), taken.text
     assert sandbox.http.delete("/_sandbox/tenants/bad-messangi").status_code == 204
+
+
+@pytest.mark.parametrize(
+    ("declared", "serial"),
+    [
+        # the API's own ids: their serial, read in hex (26, not 1a read as decimal or base 17)
+        (["65f00000000000000000001a", "65f000000000000000000003"], 26),
+        # the largest serial the API reaches, 2**32 - 1 ...
+        (["65f0000000000000ffffffff"], 2**32 - 1),
+        # ... past it, a real ObjectId's random part the API never reaches: no serial of its
+        # own (2**32 exactly, and one whose low digits alone would read as 64)
+        (["65f000000000000100000000", "65f000001000000000000040"], 2),
+    ],
+)
+def test_an_added_entry_takes_the_serial_after_every_declared_one(
+    sandbox: Sandbox, declared: list[str], serial: int
+) -> None:
+    """Entry ids are a second and a serial (hex): the first entry the API adds to a tenant
+    whose fixture declares ids takes the serial after the highest one the API could have
+    given, or after the number of entries."""
+    blocklist = [
+        {"id": entry_id, "to": f"+52551111111{n}", "from": "A", "type": "SMS"}
+        for n, entry_id in enumerate(declared)
+    ]
+    tenant = sandbox.create_tenant({"messangi": {"blocklist": blocklist}})
+    try:
+        client = Msg(sandbox.http, tenant, tenant.messangi_auth())
+        added = client.add(entry(BLOCKED, "A")).json()["data"]["id"]
+        assert int(added[8:], 16) == serial + 1
+    finally:
+        tenant.delete()

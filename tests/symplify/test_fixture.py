@@ -64,3 +64,27 @@ def test_a_contact_without_an_original_id_gets_its_contact_id(sandbox: Sandbox) 
         assert contact["originalId"] == str(contact["id"])
     finally:
         tenant.delete()
+
+
+@pytest.mark.parametrize(
+    ("until", "said"),
+    [
+        ("2020/02/01", "'2020/02/01' is not a date as YYYY-MM-DD"),
+        ("20200201", "'20200201' is not a date as YYYY-MM-DD"),
+        ("2020-02-30", "'2020-02-30' is not a real date"),
+    ],
+)
+def test_a_declared_block_that_is_not_a_day_is_a_400_saying_why(
+    sandbox: Sandbox, until: str, said: str
+) -> None:
+    contact = {"original_id": "a", "email": "a@b.co", "temp_block": {"until": until}}
+    fixture = accounts({"customer_id": "1", "lists": [{"id": 5, "contacts": [contact]}]})
+    response = sandbox.http.put("/_sandbox/tenants/bad-symplify", json=fixture)
+    assert response.status_code == 400, response.text
+    field = "symplify.accounts[0].lists[0].contacts[0].temp_block.until"
+    assert response.json()["error"] == {
+        "code": "INVALID_INPUT",
+        "message": f"{field}: {said}",
+        "field": field,
+    }
+    assert sandbox.http.get("/_sandbox/tenants/bad-symplify").status_code == 404
