@@ -80,7 +80,7 @@ bench: $(STAMP)
 # mutmut over the suppression core, then the named breakages of module-level code: per-file
 # scores, each against its goal (docs/testing.md). A seeded sample runs in `unit`.
 mutate: $(STAMP)
-	$(BIN)/python -m mutation.campaign
+	$(BIN)/python -m mutation.campaign --jobs 2; $(BIN)/python -m mutation.campaign --recheck-timeouts --jobs 2
 	$(BIN)/python -m mutation.breakages
 
 # the package and every dependency as wheels for this machine's Python: the image installs
