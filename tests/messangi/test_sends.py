@@ -1,5 +1,6 @@
-"""Sends pass through their sender's blocklist: accepted either way, recorded SUPPRESSED with
-SENDER_BLOCKLISTED when the recipient is on it, and their status then reads BLACKLISTED."""
+"""Sends pass through their sender's blocklist: answered QUEUE either way (Messangi's "SMS
+Status": the request reached Messangi), recorded SUPPRESSED with SENDER_BLOCKLISTED when the
+recipient is on it, and their status then reads BLACKLISTED, or SENT when the message went."""
 
 from __future__ import annotations
 
@@ -38,15 +39,15 @@ def test_sms_answer_has_the_vendor_shape(msg: Msg) -> None:
         "text": "Hello",
         "to": "+5588999999999",  # Messangi answers E.164
         "type": "MT",
-        "status": "ACCEPTED",
+        "status": "QUEUE",
         "date": "2021-08-17T04:25:38.117000000Z",
     }
     assert NANOS.match(data["date"])
 
 
-def test_a_blocklisted_number_is_accepted_and_not_delivered(msg: Msg) -> None:
+def test_a_blocklisted_number_is_queued_and_not_delivered(msg: Msg) -> None:
     response = msg.sms(BLOCKED, SENDER)
-    assert response.json()["data"]["status"] == "ACCEPTED"
+    assert response.json()["data"]["status"] == "QUEUE"
     message = msg.message(response)
     assert (message["status"], message["reason"]) == ("SUPPRESSED", "SENDER_BLOCKLISTED")
     assert message["decision"] == [
@@ -111,7 +112,7 @@ def test_email_blocklist_is_case_insensitive(msg: Msg) -> None:
     assert (data["to"], data["subject"], data["status"]) == (
         "Blocked@Example.COM",
         "Hello",
-        "ACCEPTED",
+        "QUEUE",
     )
     message = msg.message(response)
     assert (message["channel"], message["reason"]) == ("EMAIL", "SENDER_BLOCKLISTED")
@@ -133,10 +134,10 @@ def test_deleting_the_fixture_entry_unblocks_the_number(msg: Msg) -> None:
     assert msg.message(msg.sms(BLOCKED))["status"] == "DELIVERED"
 
 
-def test_message_status_reads_blacklisted_or_delivered(msg: Msg) -> None:
+def test_message_status_reads_blacklisted_or_sent(msg: Msg) -> None:
     stopped = msg.sms(BLOCKED).json()["data"]
     sent = msg.sms(BLOCKED, OTHER_SENDER).json()["data"]
-    for sent_data, status in ((stopped, "BLACKLISTED"), (sent, "DELIVERED")):
+    for sent_data, status in ((stopped, "BLACKLISTED"), (sent, "SENT")):
         answer = msg.status(sent_data["id"])
         assert answer.status_code == 200
         assert answer.json()["data"] == {**sent_data, "status": status}
@@ -172,7 +173,7 @@ def test_every_send_is_recorded_before_it_answers(msg: Msg, operation: str) -> N
 
 def test_whatsapp_template_messages_are_sent(msg: Msg) -> None:
     response = msg.send("sendWhatsapp", FREE, type="template", templateName="order_shipped")
-    assert response.json()["data"]["status"] == "ACCEPTED"
+    assert response.json()["data"]["status"] == "QUEUE"
     message = msg.message(response)
     assert (message["channel"], message["body"]) == ("WHATSAPP", "template order_shipped")
 
