@@ -45,10 +45,6 @@ class SendApi:
     within: str = ""
     sender: str = "from"
 
-    def fields(self, body: dict[str, Any]) -> dict[str, Any]:
-        """The request's own fields (from, to, text, ...)."""
-        return body[self.within] if self.within else body
-
     @cached_property
     def named(self) -> tuple[str, str]:
         """The sender's and the recipient's fields as an error names them: (`from`, `to`),
@@ -128,7 +124,7 @@ def decision_inputs(
 
 def send(ctx: Context) -> Reply:
     api = SEND_APIS[ctx.op.operation_id]
-    fields = api.fields(ctx.body)
+    fields = ctx.body[api.within] if api.within else ctx.body  # from, to, text, ...
     subject, text = api.content(fields)
     data = ctx.data
     intent, facts = decision_inputs(
