@@ -119,7 +119,7 @@ def test_a_login_is_faulted_once_its_credentials_name_the_tenant(tenant: Tenant)
     creds = tenant.credentials["messangi"]
     login = {"username": creds["username"], "password": creds["password"]}
     wrong = tenant.http.post("/messangi/kingslanding/login", json={**login, "password": "x"})
-    assert wrong.status_code == 403  # whose tenant is unknown: not counted
+    assert wrong.status_code == 401  # whose tenant is unknown: not counted
     assert tenant.http.post("/messangi/kingslanding/login", json=login).status_code == 503
     assert tenant.http.post("/messangi/kingslanding/login", json=login).status_code == 200
 

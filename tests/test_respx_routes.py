@@ -65,7 +65,7 @@ def test_messangi_login_header_and_blocklist_through_the_real_host(sandbox: Sand
             headers=key,
         )
     assert login.status_code == 200 and login.content == b""
-    assert sent.json()["data"]["status"] == "QUEUE"
+    assert sent.json()["data"]["status"] == "ACCEPTED"
     [message] = tenant.outbox()
     assert (message["vendor"], message["reason"]) == ("messangi", "SENDER_BLOCKLISTED")
 

@@ -34,7 +34,7 @@ FEATURE = '''Feature: Our notices respect every vendor's suppression
 
   Scenario: A blocklisted number gets nothing from its sender
     When sender "141555549" sends an SMS message to "+52 55 0000 0000"
-    Then the answer has data.status = "QUEUE"
+    Then the answer has data.status = "ACCEPTED"
     And the message is SUPPRESSED with reason SENDER_BLOCKLISTED
 
   Scenario: A temporary block ends by itself

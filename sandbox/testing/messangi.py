@@ -42,7 +42,7 @@ def blocklist(
 
 def login(tenant: Tenant, **override: str) -> httpx.Response:
     """POST /kingslanding/login with the tenant's username and password (or `override`n ones):
-    200 and the key in the Authorization header, or 403."""
+    200 and the key in the Authorization header, or 401."""
     creds = tenant.credentials["messangi"]
     body = {"username": creds["username"], "password": creds["password"], **override}
     return tenant.http.post("/messangi/kingslanding/login", json=body)

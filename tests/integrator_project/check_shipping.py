@@ -40,7 +40,7 @@ def test_the_marker_declares_the_tenant_and_its_clock(comms_sandbox):
 def test_an_async_client_reaches_messangi(comms_sandbox):
     tenant = comms_sandbox.tenant
     answer = asyncio.run(shop.send_promo_sms(tenant.messangi_auth(), "141555549", "525500000000"))
-    assert answer.json()["data"]["status"] == "QUEUE"
+    assert answer.json()["data"]["status"] == "ACCEPTED"
     tenant.assert_suppressed(to="+525500000000", reason="SENDER_BLOCKLISTED")
     # the sender is a filter, a count is checked, a typo fails (in-process and live alike)
     tenant.assert_suppressed(from_="141555549", to="+525500000000", count=1)

@@ -1,6 +1,6 @@
 """Bearer keys: the tenant's API key, or one from POST /kingslanding/login (24 hours on the
-tenant's clock). A missing or wrong key: 401 in Messangi's envelope, nothing changes; a login
-that fails: 403 (assumed, as the one real client that handles it expects)."""
+tenant's clock). Missing or wrong credentials, a login's included: 401 in Messangi's envelope,
+nothing changes (the outer contract, section 2)."""
 
 from __future__ import annotations
 
@@ -42,9 +42,9 @@ def test_a_login_key_lasts_24_hours_of_the_tenant_clock(msg: Msg) -> None:
     ("override", "field"),
     [({"password": "wrong"}, "password"), ({"username": "nobody@example.com"}, "username")],
 )
-def test_wrong_login_credentials_are_403(msg: Msg, override: dict[str, str], field: str) -> None:
+def test_wrong_login_credentials_are_401(msg: Msg, override: dict[str, str], field: str) -> None:
     response = login(msg.tenant, **override)
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert "authorization" not in response.headers
     assert explain(response).startswith(field)
 

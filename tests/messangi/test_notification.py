@@ -1,7 +1,7 @@
 """POST /oberyn/v2/notification, Messangi's notification API as a real client sends it
 (CodeZeno/Claude-Code-Usage-Monitor, src/notifier.rs): `request.shortcode` is the sender whose
 SMS blocklist applies. Decided by the same engine as every send, recorded in the outbox with
-its decision trace, answered QUEUE, its status read as any send's."""
+its decision trace, answered ACCEPTED, its status read as any send's."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_a_notification_to_a_number_on_the_shortcodes_blocklist_is_not_sent(msg:
         "to": BLOCKED,
         "body": "Hello",
         "channel": "SMS",
-        "status": "QUEUE",
+        "status": "ACCEPTED",
         "date": "2026-11-23T10:00:00.123000000Z",
     }
     assert NANOS.match(data["date"])

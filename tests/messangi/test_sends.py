@@ -1,6 +1,6 @@
-"""Sends pass through their sender's blocklist: answered QUEUE either way (Messangi's "SMS
-Status": the request reached Messangi), recorded SUPPRESSED with SENDER_BLOCKLISTED when the
-recipient is on it, and their status then reads BLACKLISTED, or SENT when the message went."""
+"""Sends pass through their sender's blocklist: answered ACCEPTED either way (the sandbox's
+contract), recorded SUPPRESSED with SENDER_BLOCKLISTED when the recipient is on it, and their
+status then reads, in Messangi's words, BLACKLISTED, or SENT when the message went."""
 
 from __future__ import annotations
 
@@ -39,15 +39,15 @@ def test_sms_answer_has_the_vendor_shape(msg: Msg) -> None:
         "text": "Hello",
         "to": "+5588999999999",  # Messangi answers E.164
         "type": "MT",
-        "status": "QUEUE",
+        "status": "ACCEPTED",
         "date": "2021-08-17T04:25:38.117000000Z",
     }
     assert NANOS.match(data["date"])
 
 
-def test_a_blocklisted_number_is_queued_and_not_delivered(msg: Msg) -> None:
+def test_a_blocklisted_number_is_accepted_and_not_delivered(msg: Msg) -> None:
     response = msg.sms(BLOCKED, SENDER)
-    assert response.json()["data"]["status"] == "QUEUE"
+    assert response.json()["data"]["status"] == "ACCEPTED"
     message = msg.message(response)
     assert (message["status"], message["reason"]) == ("SUPPRESSED", "SENDER_BLOCKLISTED")
     assert message["decision"] == [
@@ -112,7 +112,7 @@ def test_email_blocklist_is_case_insensitive(msg: Msg) -> None:
     assert (data["to"], data["subject"], data["status"]) == (
         "Blocked@Example.COM",
         "Hello",
-        "QUEUE",
+        "ACCEPTED",
     )
     message = msg.message(response)
     assert (message["channel"], message["reason"]) == ("EMAIL", "SENDER_BLOCKLISTED")
@@ -173,7 +173,7 @@ def test_every_send_is_recorded_before_it_answers(msg: Msg, operation: str) -> N
 
 def test_whatsapp_template_messages_are_sent(msg: Msg) -> None:
     response = msg.send("sendWhatsapp", FREE, type="template", templateName="order_shipped")
-    assert response.json()["data"]["status"] == "QUEUE"
+    assert response.json()["data"]["status"] == "ACCEPTED"
     message = msg.message(response)
     assert (message["channel"], message["body"]) == ("WHATSAPP", "template order_shipped")
 

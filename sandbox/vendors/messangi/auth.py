@@ -1,10 +1,10 @@
 """Messangi credentials: `Authorization: Bearer <key>`, the key being the tenant's API key or
 one issued by POST /kingslanding/login (valid 24 hours on the tenant's clock).
 
-Login keys are signed tokens (sandbox/tokens.py), so they survive a restart. A login with an
-unknown username or a wrong password is a 403 (assumed: Messangi publishes no error; 403 is the
-only answer the one real client that handles a refused login knows); a missing or refused key
-on any other call is a 401.
+Login keys are signed tokens (sandbox/tokens.py), so they survive a restart. Missing or wrong
+credentials are a 401 (the sandbox's contract), a login with an unknown username or a wrong
+password included (Messangi publishes no error for it; one real Node helper expects 403 and is
+not served: docs/vendors/messangi.md).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import hmac
 from collections.abc import Mapping
 
 from sandbox import tokens
-from sandbox.errors import Forbidden, Unauthorized
+from sandbox.errors import Unauthorized
 from sandbox.http import Context, Reply
 from sandbox.store import Store, TenantData
 from sandbox.vendors.messangi.registry import handlers
@@ -52,14 +52,14 @@ def authenticate(headers: Mapping[str, str], store: Store) -> TenantData:
 @handlers("login")
 def login(ctx: Context) -> Reply:
     """200 with an empty body and the key in the Authorization header, as Messangi answers;
-    403 for credentials that do not log in."""
+    401 for credentials that do not log in."""
     username, password = ctx.body["username"], ctx.body["password"]
     tenant = ctx.store.find_by_credential("messangi_username", username)
     record = ctx.store.record(tenant.name) if tenant is not None else None
     if tenant is None or record is None:
-        raise Forbidden(f"username: no account '{username}'", field="username")
+        raise Unauthorized(f"username: no account '{username}'", field="username")
     if not hmac.compare_digest(password.encode(), record["messangi_password"].encode()):
-        raise Forbidden("password: wrong password", field="password")
+        raise Unauthorized("password: wrong password", field="password")
     ctx.tenant = tenant  # the request log belongs to this tenant
     key = tokens.issue(ctx.store, tenant, "messangi", LOGIN_TTL_SECONDS)
     return Reply(

@@ -2,13 +2,13 @@
 notification API /oberyn/v2/notification, whose `request.shortcode` is the sender), e-mail
 (/crowsnest/v2/emails), WhatsApp (/balerion/v3/messages) and RCS (/rcs/v1/messages).
 
-Messangi's status vocabulary ("SMS Status"): a message is QUEUE when the request reaches
-Messangi, which is what every send answers, blocklisted or not; the blocklist stops it after
-that: "If the number is in the list, the message is not sent", and it reads BLACKLISTED. The
-sandbox decides at once and has no carrier: a message that goes reads SENT (dispatched to the
-operator) from then on, and no carrier status follows. The outbox keeps the sandbox's own
-words (DELIVERED, or SUPPRESSED with reason SENDER_BLOCKLISTED). The message id Messangi
-answers is the outbox message's id.
+Every send answers `status: ACCEPTED`, blocklisted or not (the sandbox's contract; Messangi's
+"SMS Status" page calls a request that reached it QUEUE, and the real clients accept either);
+the blocklist stops the message after that: "If the number is in the list, the message is not
+sent". A status read uses Messangi's vocabulary: BLACKLISTED for a stopped message, else SENT
+(dispatched to the operator; the sandbox decides at once and has no carrier, so no carrier
+status follows). The outbox keeps the sandbox's own words (DELIVERED, or SUPPRESSED with
+reason SENDER_BLOCKLISTED). The message id Messangi answers is the outbox message's id.
 """
 
 from __future__ import annotations
@@ -83,8 +83,8 @@ SEND_APIS = {
         sender="shortcode",
     ),
 }
-# what a send answers: the request reached Messangi ("SMS Status")
-ANSWERED = "QUEUE"
+# what a send answers, blocklisted or not: the sandbox's contract (Messangi's page says QUEUE)
+ANSWERED = "ACCEPTED"
 # what a message's status then reads: the outbox's decision in Messangi's words
 STATUS = {Status.DELIVERED: "SENT", Status.SUPPRESSED: "BLACKLISTED"}
 
@@ -141,7 +141,7 @@ def send(ctx: Context) -> Reply:
     message, _ = ctx.record(tx, intent, facts, subject=subject, body=text)
     tx.commit()
     answer = _answer(message, api, fields)
-    answer["status"] = ANSWERED  # either way: the blocklist stops it after it is queued
+    answer["status"] = ANSWERED  # either way: the blocklist stops it after acceptance
     return ok(ctx, answer)
 
 
