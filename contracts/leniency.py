@@ -180,6 +180,7 @@ REFUSALS: dict[str, Refusals] = {
     "sendSms": _r(f"{FORMAT}; {SENDER}", "to", "from"),
     "sendRcs": _r(f"{FORMAT}; {SENDER}", "to", "from"),
     "sendEmail": _r(f"{FORMAT}; {SENDER}", "to", "from"),
+    "sendNotification": _r(f"{FORMAT}; {SENDER}", "request.to", "request.shortcode"),
     "sendWhatsapp": _r(
         f"{FORMAT}; {SENDER}; a template message needs its template, a text message its body",
         "to",

@@ -80,6 +80,10 @@ def aim(case: Case) -> None:
             body.get("to"), PHONES if operation_id in PHONE_SENDS else EMAILS
         )
         body["from"] = _support.choose(body.get("from"), SENDERS)
+    elif operation_id == "sendNotification" and isinstance(body.get("request"), dict):
+        request = body["request"]
+        request["to"] = _support.choose(request.get("to"), PHONES)
+        request["shortcode"] = _support.choose(request.get("shortcode"), SENDERS)
 
 
 @SCHEMA.parametrize()
@@ -90,6 +94,13 @@ def test_messangi_operation(case: Case, fuzz_tenant: dict[str, Any]) -> None:
 
 def test_messangi_stateful() -> None:
     """Scenarios following the links: add -> get / delete / send to it, send -> status."""
-    operations = ["addSubscriber", "getSubscriber", "deleteSubscriber", "sendSms", "getMessage"]
+    operations = [
+        "addSubscriber",
+        "getSubscriber",
+        "deleteSubscriber",
+        "sendSms",
+        "sendNotification",
+        "getMessage",
+    ]
     tenant = _support.tenant_name("fuzz-msg-stateful", "links")
     _support.run_links(TENANTS, operations, tenant, aim)

@@ -18,14 +18,21 @@ Feature: Messangi per-sender blocklist (Blocklisted Subscriber API)
     001-12 GET /subscribers: "get a subscriber from a blocklist that belongs to a specific
            sender", with the required parameters type, from, listType, to
     001-13 "from the response body, you can get the unique identifier (data.id)"
+  Vendor references (research, vendor_facts section 8b), tagged ref-...:
+    ref-messangi-SmsStatus: docs.messangi.com "SMS Status", what a message's status reads:
+           BLACKLISTED "when the recipient phone number is on a blocklist"; SENT "after Messangi
+           dispatches the message to the mobile operator" (a send answers ACCEPTED: the
+           sandbox's contract)
+    ref-ClaudeCodeUsageMonitor-send_sms: CodeZeno/Claude-Code-Usage-Monitor, src/notifier.rs:
+           POST /oberyn/v2/notification {"channel": "SMS", "request": {"to", "shortcode", "body"}}
 
   Background:
     Given the Messangi blocklist
       | to            | from      | type | reason       |
       | +525500000000 | 141555549 | SMS  | UNSUBSCRIBED |
 
-  @stmt-001-01 @stmt-001-02
-  Scenario: "If the number is in the list, the message is not sent"
+  @stmt-001-01 @stmt-001-02 @ref-messangi-SmsStatus
+  Scenario: "If the number is in the list, the message is not sent": accepted, then BLACKLISTED
     When sender "141555549" sends an SMS message to "+525500000000"
     Then the answer is HTTP 200
     And the answer has data.status = "ACCEPTED"
@@ -39,12 +46,44 @@ Feature: Messangi per-sender blocklist (Blocklisted Subscriber API)
     Then the answer is HTTP 200
     And the message is SUPPRESSED with reason SENDER_BLOCKLISTED
 
-  @stmt-001-01 @stmt-001-02
-  Scenario: A number that is not in the list receives the message
+  @stmt-001-01 @stmt-001-02 @ref-messangi-SmsStatus
+  Scenario: A number that is not in the list receives the message: accepted, then SENT
     When sender "141555549" sends an SMS message to "+525511111111"
-    Then the message is DELIVERED with reason none
+    Then the answer has data.status = "ACCEPTED"
+    And the message is DELIVERED with reason none
     And the decision says "+525511111111 is not on the SMS blocklist of sender 141555549"
-    And Messangi reports the message status DELIVERED
+    And Messangi reports the message status SENT
+
+  @stmt-001-02 @stmt-001-08 @ref-ClaudeCodeUsageMonitor-send_sms
+  Scenario: The notification API's shortcode is the sender whose blocklist applies
+    When the client sends POST /messangi/oberyn/v2/notification
+      """
+      {"channel": "SMS", "request": {"to": "+525500000000", "shortcode": "141555549", "body": "Claude Code session crossed 80% (now 85%)"}}
+      """
+    Then the answer is HTTP 200
+    And the answer has data.status = "ACCEPTED"
+    And the answer has data.from = "141555549"
+    And the message is SUPPRESSED with reason SENDER_BLOCKLISTED
+    And the decision says "+525500000000 is on the SMS blocklist of sender 141555549"
+    And Messangi reports the message status BLACKLISTED
+    When the client sends POST /messangi/oberyn/v2/notification
+      """
+      {"channel": "SMS", "request": {"to": "+525500000000", "shortcode": "528811", "body": "Claude Code session crossed 80% (now 85%)"}}
+      """
+    Then the answer is HTTP 200
+    And the message is DELIVERED with reason none
+    And Messangi reports the message status SENT
+
+  @contract @ref-ClaudeCodeUsageMonitor-send_sms
+  Scenario: A notification without its shortcode is refused naming it, and sends nothing
+    When the client sends POST /messangi/oberyn/v2/notification
+      """
+      {"channel": "SMS", "request": {"to": "+525511111111", "body": "Hello"}}
+      """
+    Then the answer is HTTP 400
+    And the answer has data = null
+    And the answer has meta.explain mentioning "request.shortcode"
+    And no message to "+525511111111" is in the outbox
 
   @stmt-001-03 @stmt-001-04
   Scenario Outline: "based on the delivery channel": a <type> blocklist stops <type> sends only
@@ -233,6 +272,20 @@ Feature: Messangi per-sender blocklist (Blocklisted Subscriber API)
     Then the answer is HTTP 200
     When sender "141555549" sends an SMS message to "+525500000000"
     Then the message is DELIVERED with reason none
+
+  @contract
+  Scenario Outline: A login with <wrong> is refused 401 in Messangi's envelope, with no key
+    When the client logs in to Messangi with <wrong>
+    Then the answer is HTTP 401
+    And the answer has data = null
+    And the answer has meta.explain mentioning "<field>"
+    When the client logs in to Messangi with its credentials
+    Then the answer is HTTP 200
+
+    Examples:
+      | wrong               | field    |
+      | a wrong password    | password |
+      | an unknown username | username |
 
   @contract
   Scenario: Wrong credentials: 401 in Messangi's envelope, nothing stored

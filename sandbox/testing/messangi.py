@@ -40,13 +40,17 @@ def blocklist(
     )
 
 
+def login(tenant: Tenant, **override: str) -> httpx.Response:
+    """POST /kingslanding/login with the tenant's username and password (or `override`n ones):
+    200 and the key in the Authorization header, or 401."""
+    creds = tenant.credentials["messangi"]
+    body = {"username": creds["username"], "password": creds["password"], **override}
+    return tenant.http.post("/messangi/kingslanding/login", json=body)
+
+
 def login_key(tenant: Tenant) -> dict[str, str]:
     """An Authorization header from POST /kingslanding/login (valid 24 hours)."""
-    creds = tenant.credentials["messangi"]
-    response = tenant.http.post(
-        "/messangi/kingslanding/login",
-        json={"username": creds["username"], "password": creds["password"]},
-    )
+    response = login(tenant)
     if response.status_code != 200:
         raise AssertionError(f"login failed: {response.status_code} {response.text}")
     return {"Authorization": response.headers["authorization"]}

@@ -269,6 +269,19 @@ def messangi_send_with_login_key(world: World, sender: str, channel: str, to: st
     world.call(lambda: messangi.send(world.tenant, channel, sender, to, headers=key))
 
 
+_WRONG_LOGIN = {
+    "its credentials": {},
+    "a wrong password": {"password": "not-the-password"},
+    "an unknown username": {"username": "nobody@messangi.sandbox"},
+}
+
+
+@when(parsers.re(r"the client logs in to Messangi with (?P<which>" + "|".join(_WRONG_LOGIN) + ")$"))
+def messangi_login(world: World, which: str) -> None:
+    """POST /kingslanding/login with the tenant's username and password, or one of them wrong."""
+    world.call(lambda: messangi.login(world.tenant, **_WRONG_LOGIN[which]))
+
+
 @when(parsers.parse('"{api}" triggers its communication for "{name}"'))
 def call_api(world: World, api: str, name: str) -> None:
     world.call(lambda: CALLS[api](world.tenant, world.customer(name)))

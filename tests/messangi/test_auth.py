@@ -1,26 +1,22 @@
 """Bearer keys: the tenant's API key, or one from POST /kingslanding/login (24 hours on the
-tenant's clock). Missing or wrong credentials: 401 in Messangi's envelope, nothing changes."""
+tenant's clock). Missing or wrong credentials, a login's included: 401 in Messangi's envelope,
+nothing changes (the outer contract, section 2)."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
-from sandbox.testing import Sandbox, Tenant
+from sandbox.testing import Sandbox
+from sandbox.testing.messangi import login
 
 from .helpers import BLOCKED, FREE, Msg, entry, explain, lookup
-
-
-def login(http: httpx.Client, tenant: Tenant, **override: str) -> httpx.Response:
-    creds = tenant.credentials["messangi"]
-    body = {"username": creds["username"], "password": creds["password"], **override}
-    return http.post("/messangi/kingslanding/login", json=body)
 
 
 def test_login_answers_an_empty_body_and_the_key_in_the_authorization_header(
     msg: Msg,
 ) -> None:
-    response = login(msg.http, msg.tenant)
+    response = login(msg.tenant)
     assert response.status_code == 200
     assert response.content == b""
     assert response.headers["authorization"].startswith("Bearer ")
@@ -31,7 +27,7 @@ def test_login_answers_an_empty_body_and_the_key_in_the_authorization_header(
 
 def test_a_login_key_lasts_24_hours_of_the_tenant_clock(msg: Msg) -> None:
     msg.tenant.set_clock(now="2026-11-23T10:00:00Z", frozen=True)
-    key = {"Authorization": login(msg.http, msg.tenant).headers["authorization"]}
+    key = {"Authorization": login(msg.tenant).headers["authorization"]}
     client = Msg(msg.http, msg.tenant, key)
     msg.tenant.advance_clock(24 * 3600 - 1)
     assert client.find(**lookup()).status_code == 200
@@ -47,7 +43,7 @@ def test_a_login_key_lasts_24_hours_of_the_tenant_clock(msg: Msg) -> None:
     [({"password": "wrong"}, "password"), ({"username": "nobody@example.com"}, "username")],
 )
 def test_wrong_login_credentials_are_401(msg: Msg, override: dict[str, str], field: str) -> None:
-    response = login(msg.http, msg.tenant, **override)
+    response = login(msg.tenant, **override)
     assert response.status_code == 401
     assert "authorization" not in response.headers
     assert explain(response).startswith(field)
@@ -109,7 +105,7 @@ def test_a_messangi_key_is_not_capillary_credentials(msg: Msg) -> None:
 def test_a_key_reaches_its_own_tenant_only(msg: Msg, sandbox: Sandbox) -> None:
     other = sandbox.create_tenant({})
     try:
-        mine = login(msg.http, msg.tenant).headers["authorization"]
+        mine = login(msg.tenant).headers["authorization"]
         theirs = Msg(msg.http, other, {"Authorization": mine})
         theirs.add(entry(FREE))  # lands in msg's tenant: the key names it
         assert msg.find(**lookup(FREE)).status_code == 200

@@ -1,7 +1,10 @@
 """Messangi credentials: `Authorization: Bearer <key>`, the key being the tenant's API key or
 one issued by POST /kingslanding/login (valid 24 hours on the tenant's clock).
 
-Login keys are signed tokens (sandbox/tokens.py), so they survive a restart.
+Login keys are signed tokens (sandbox/tokens.py), so they survive a restart. Missing or wrong
+credentials are a 401 (the sandbox's contract), a login with an unknown username or a wrong
+password included (Messangi publishes no error for it; one real Node helper expects 403 and is
+not served: docs/vendors/messangi.md).
 """
 
 from __future__ import annotations
@@ -48,7 +51,8 @@ def authenticate(headers: Mapping[str, str], store: Store) -> TenantData:
 
 @handlers("login")
 def login(ctx: Context) -> Reply:
-    """200 with an empty body and the key in the Authorization header, as Messangi answers."""
+    """200 with an empty body and the key in the Authorization header, as Messangi answers;
+    401 for credentials that do not log in."""
     username, password = ctx.body["username"], ctx.body["password"]
     tenant = ctx.store.find_by_credential("messangi_username", username)
     record = ctx.store.record(tenant.name) if tenant is not None else None

@@ -1,10 +1,14 @@
-"""The sends every sender's blocklist applies to: SMS (/raven/v2/messages), e-mail
+"""The sends every sender's blocklist applies to: SMS (/raven/v2/messages, and the
+notification API /oberyn/v2/notification, whose `request.shortcode` is the sender), e-mail
 (/crowsnest/v2/emails), WhatsApp (/balerion/v3/messages) and RCS (/rcs/v1/messages).
 
-Messangi accepts a send to a blocklisted recipient like any other (`status: ACCEPTED`) and the
-message then ends BLACKLISTED: "If the number is in the list, the message is not sent." The
-sandbox records it SUPPRESSED with reason SENDER_BLOCKLISTED; GET /raven/v2/messages/{id}
-shows BLACKLISTED. The message id Messangi answers is the outbox message's id.
+Every send answers `status: ACCEPTED`, blocklisted or not (the sandbox's contract; Messangi's
+"SMS Status" page calls a request that reached it QUEUE, and the real clients accept either);
+the blocklist stops the message after that: "If the number is in the list, the message is not
+sent". A status read uses Messangi's vocabulary: BLACKLISTED for a stopped message, else SENT
+(dispatched to the operator; the sandbox decides at once and has no carrier, so no carrier
+status follows). The outbox keeps the sandbox's own words (DELIVERED, or SUPPRESSED with
+reason SENDER_BLOCKLISTED). The message id Messangi answers is the outbox message's id.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sandbox import normalise
@@ -35,6 +40,17 @@ class SendApi:
     # (subject, body) of the outbox message, from the request
     content: Callable[[dict[str, Any]], tuple[str | None, str | None]]
     fixed: tuple[tuple[str, str], ...] = ()  # fields the answer always carries
+    # where the request keeps its fields ("": at the top; "request": in that object) and
+    # which of them names the sender
+    within: str = ""
+    sender: str = "from"
+
+    @cached_property
+    def named(self) -> tuple[str, str]:
+        """The sender's and the recipient's fields as an error names them: (`from`, `to`),
+        or (`request.shortcode`, `request.to`)."""
+        prefix = f"{self.within}." if self.within else ""
+        return prefix + self.sender, prefix + "to"
 
 
 def _whatsapp_content(body: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -57,8 +73,20 @@ SEND_APIS = {
     ),
     "sendWhatsapp": SendApi(Channel.WHATSAPP, (), _whatsapp_content),
     "sendRcs": SendApi(Channel.RCS, ("text",), lambda b: (None, b["text"])),
+    # CodeZeno/Claude-Code-Usage-Monitor's SMS: {"channel": "SMS", "request": {...}}
+    "sendNotification": SendApi(
+        Channel.SMS,
+        ("body",),
+        lambda b: (None, b["body"]),
+        fixed=(("channel", "SMS"),),
+        within="request",
+        sender="shortcode",
+    ),
 }
-_STATUS = {Status.DELIVERED: "DELIVERED", Status.SUPPRESSED: "BLACKLISTED"}
+# what a send answers, blocklisted or not: the sandbox's contract (Messangi's page says QUEUE)
+ANSWERED = "ACCEPTED"
+# what a message's status then reads: the outbox's decision in Messangi's words
+STATUS = {Status.DELIVERED: "SENT", Status.SUPPRESSED: "BLACKLISTED"}
 
 
 def decision_inputs(
@@ -70,13 +98,16 @@ def decision_inputs(
     sender: str,
     to: str,
     now: datetime,
+    fields: tuple[str, str] = ("from", "to"),
 ) -> tuple[Intent, Facts]:
     """What a send from `sender` to `to` is decided on: the message (`to` in E.164 on phone
     channels, as Messangi answers it; the address as read on e-mail; the sender trimmed),
     and whether the recipient is on that sender's blocklist for the channel (a send and
-    `explain` alike)."""
-    address = blocklist.read_recipient(channel, to)
-    sender = normalise.read_sender(sender, "from")
+    `explain` alike). `fields` names the sender and the recipient as the request spells
+    them (`request.shortcode`, `request.to`), for a 400 naming an unreadable one."""
+    sender_field, to_field = fields
+    address = blocklist.read_recipient(channel, to, to_field)
+    sender = normalise.read_sender(sender, sender_field)
     intent = Intent(
         vendor="messangi",
         operation=operation,
@@ -93,23 +124,24 @@ def decision_inputs(
 
 def send(ctx: Context) -> Reply:
     api = SEND_APIS[ctx.op.operation_id]
-    body = ctx.body
-    subject, text = api.content(body)
+    fields = ctx.body[api.within] if api.within else ctx.body  # from, to, text, ...
+    subject, text = api.content(fields)
     data = ctx.data
     intent, facts = decision_inputs(
         data,
         ctx.op.operation_id,
         api.channel,
         Category.TRANSACTIONAL,
-        sender=body["from"],
-        to=body["to"],
+        sender=fields[api.sender],
+        to=fields["to"],
         now=ctx.now,
+        fields=api.named,
     )
     tx = data.begin()
     message, _ = ctx.record(tx, intent, facts, subject=subject, body=text)
     tx.commit()
-    answer = _answer(message, api, body)
-    answer["status"] = "ACCEPTED"  # either way: the blocklist stops it after acceptance
+    answer = _answer(message, api, fields)
+    answer["status"] = ANSWERED  # either way: the blocklist stops it after acceptance
     return ok(ctx, answer)
 
 
@@ -119,7 +151,7 @@ for _operation in SEND_APIS:
 
 @handlers("getMessage")
 def get_message(ctx: Context) -> Reply:
-    """A sent message's status: DELIVERED, or BLACKLISTED when the blocklist stopped it."""
+    """A sent message's status: SENT, or BLACKLISTED when the blocklist stopped it."""
     message = ctx.data["messages"].get(ctx.path_params["id"])
     if message is None or message["vendor"] != "messangi":
         raise NotFound(f"id: no message '{ctx.path_params['id']}'", field="id")
@@ -135,6 +167,6 @@ def _answer(message: Doc, api: SendApi, request: dict[str, Any] | None) -> dict[
     for name in api.echoed:
         answer[name] = request[name] if request is not None else stored[name]
     answer.update(api.fixed)
-    answer["status"] = _STATUS[message["status"]]
+    answer["status"] = STATUS[message["status"]]
     answer["date"] = nanos(message["created_at"])
     return answer
