@@ -157,6 +157,7 @@ SESSIONS = (
         (Target("sandbox/store/journal.py", JOURNAL),),
         (
             "tests/test_journal.py",
+            "tests/test_store_unit.py",
             "tests/test_store.py",
             "tests/test_storage_faults.py",
             "tests/test_durability.py",
