@@ -5,6 +5,9 @@ order, indexes and their order, tallies, capacity, evictions, the order heap (`e
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 from pathlib import Path
 from typing import Any
 
@@ -154,15 +157,29 @@ def test_a_journal_that_refuses_the_line_undoes_the_unit(
     data.close()
 
 
+def opened(path: Path) -> int:
+    """How many of the process's file descriptors are open on `path`."""
+    found = 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(FileNotFoundError):  # (the listing's own, closed since)
+            found += os.readlink(f"/proc/self/fd/{fd}") == str(path)
+    return found
+
+
+@pytest.mark.parametrize("released", [False, True])
 def test_a_unit_over_two_tenants_withdraws_the_first_line_when_the_second_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, released: bool
 ) -> None:
+    """The first tenant's line is cut back out of its file, with its descriptor open (one, not
+    a second) or closed meanwhile (as the budget of open journals closes an idle one)."""
     first, second = tenant(tmp_path / "a", "a"), tenant(tmp_path / "b", "b")
     assert first.journal is not None and second.journal is not None
     before = state(first), state(second)
     content = first.journal.path.read_bytes()
 
     def refused(record: Any) -> None:
+        if released:
+            first.journal.release()  # type: ignore[union-attr]
         raise StorageUnavailable("storage I/O error")
 
     monkeypatch.setattr(second.journal, "append", refused)
@@ -172,11 +189,43 @@ def test_a_unit_over_two_tenants_withdraws_the_first_line_when_the_second_is_ref
         unit.commit()
     assert (state(first), state(second)) == before
     assert first.journal.path.read_bytes() == content
+    assert opened(first.journal.path) == 1  # its own, open again: not a second one
     first.close()
     again = TenantData("a", SPECS, tmp_path / "a", capacity=4)
     again.load()
     assert state(again) == before[0]
     again.close()
+    second.close()
+
+
+def test_a_withdrawn_line_that_cannot_be_cut_out_breaks_the_journal_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The file may now end in the withdrawn line: nothing more is appended to it, and the log
+    says which journal and why."""
+    first, second = tenant(tmp_path / "a", "a"), tenant(tmp_path / "b", "b")
+    assert first.journal is not None and second.journal is not None
+
+    def refused(record: Any) -> None:
+        raise StorageUnavailable("storage I/O error")
+
+    def stuck(fd: int, size: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(second.journal, "append", refused)
+    with pytest.raises(StorageUnavailable), open_unit() as unit:
+        every_kind_of_write(first)
+        every_kind_of_write(second)
+        monkeypatch.setattr(os, "ftruncate", stuck)
+        unit.commit()
+    monkeypatch.undo()
+    assert first.journal.broken is not None
+    [said] = [r.getMessage() for r in caplog.records if "could not be undone" in r.getMessage()]
+    assert said == (
+        f"journal {first.journal.path}: a failed append (a withdrawn line) could not be "
+        "undone ([Errno 5] Input/output error)"
+    )
+    first.close()
     second.close()
 
 

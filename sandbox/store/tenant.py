@@ -307,6 +307,8 @@ class TenantData:
                 f"its clock is off the calendar ({self.clock.offset_seconds:g} s from real time)",
             ) from None
         self._remove_older_than(self._base_generation)  # redundant files, interrupted writes
+        if self.journal is not None:  # loaded again: the journal it had is let go, not leaked
+            self.journal.close()
         self.journal = Journal(self._journal_path(self.generation), self.fsync, self.files)
         if legacy or replayed > self.compact_bytes:
             self.compact()  # rewrite in this release's format; bound the next replay
