@@ -39,6 +39,17 @@ def list_key(account_id: str, list_id: int | str) -> str:
     return f"{account_id}/{list_id}"
 
 
+def path_declared(ctx: Context, collection: str, param: str, noun: str) -> Doc:
+    """The account's declared `noun` (a trigger, a journey) the path's `param` names, or the
+    vendor's not-found naming it."""
+    account_id = account(ctx)
+    declared_id = ctx.path_params[param]
+    found = ctx.data[collection].get(list_key(account_id, declared_id))
+    if found is None:
+        raise NotFound(f"{param}: no {noun} {declared_id} in account {account_id}", field=param)
+    return found
+
+
 def get_list(ctx: Context, account_id: str, list_id: int, field: str = "listId") -> Doc:
     found = ctx.data[LISTS].get(list_key(account_id, list_id))
     if found is None:

@@ -18,7 +18,7 @@ from sandbox.engine import Category, Channel
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc
-from sandbox.vendors.symplify.accounts import JOURNEYS, account, list_key
+from sandbox.vendors.symplify.accounts import JOURNEYS, path_declared
 from sandbox.vendors.symplify.contact_sends import Send, on_list, reaches, send
 from sandbox.vendors.symplify.registry import handlers
 
@@ -26,14 +26,7 @@ OPERATION = "commenceJourney"
 
 
 def path_journey(ctx: Context) -> Doc:
-    account_id = account(ctx)
-    journey_id = ctx.path_params["journeyId"]
-    found = ctx.data[JOURNEYS].get(list_key(account_id, journey_id))
-    if found is None:
-        raise NotFound(
-            f"journeyId: no journey {journey_id} in account {account_id}", field="journeyId"
-        )
-    return found
+    return path_declared(ctx, JOURNEYS, "journeyId", "journey")
 
 
 def sends(journey: Doc) -> list[Send]:

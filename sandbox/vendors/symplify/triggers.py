@@ -18,7 +18,7 @@ from sandbox.engine import Category, Channel
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData, Tx
-from sandbox.vendors.symplify.accounts import CONTACTS, TRIGGERS, account, list_key
+from sandbox.vendors.symplify.accounts import CONTACTS, TRIGGERS, account, list_key, path_declared
 from sandbox.vendors.symplify.contact_sends import Recorder, on_list, reaches, send
 from sandbox.vendors.symplify.contacts import OPT_OUTS
 from sandbox.vendors.symplify.registry import handlers
@@ -51,14 +51,7 @@ def trigger_dto(trigger: Doc) -> dict[str, Any]:
 
 
 def path_trigger(ctx: Context) -> Doc:
-    account_id = account(ctx)
-    trigger_id = ctx.path_params["triggerId"]
-    found = ctx.data[TRIGGERS].get(list_key(account_id, trigger_id))
-    if found is None:
-        raise NotFound(
-            f"triggerId: no trigger {trigger_id} in account {account_id}", field="triggerId"
-        )
-    return found
+    return path_declared(ctx, TRIGGERS, "triggerId", "trigger")
 
 
 @handlers("listTriggers")
