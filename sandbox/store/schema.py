@@ -11,9 +11,18 @@ META = CollectionSpec("meta")  # clock, settings: a handful of documents
 # injected faults (docs/contract.md section 7), one per vendor operationId
 FAULTS = CollectionSpec("faults", key="operationId")
 # the outbox: every message any vendor API triggered, with its decision
+def _contact_messages(message: Doc) -> tuple[int, str, str] | None:
+    """A message to a vendor's contact record, by that record, its channel and its status:
+    the contact's messages newest first, and how many were sent or not per channel, each
+    without a walk of the outbox (Symplify's `.../messages` and `.../messagecount`)."""
+    contact_id = message.get("contact_id")
+    return None if contact_id is None else (contact_id, message["channel"], message["status"])
+
+
 MESSAGES = CollectionSpec(
     "messages",
-    multi=("customer_id",),
+    multi=("customer_id", "contact_messages"),
+    derived={"contact_messages": _contact_messages},
     capped=True,
     shared=("vendor", "operation", "channel", "category", "priority", "status", "reason", "from"),
     # interaction history: every message counted per customer and channel, for good

@@ -10,11 +10,13 @@ from pathlib import Path
 from sandbox.vendor import FixtureSection, RealHosts, Vendor, Views
 from sandbox.vendors.symplify import (
     collections,
+    contact_reads,
     contacts,
     envelope,
     explain,
     fixture,
     imports,
+    listings,
     lists,
     properties,
     sends,
@@ -28,9 +30,11 @@ from sandbox.vendors.symplify.registry import handlers
 
 __all__ = [
     "VENDOR",
+    "contact_reads",
     "contacts",
     "envelope",
     "imports",
+    "listings",
     "lists",
     "properties",
     "sends",

@@ -20,7 +20,7 @@ from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.symplify.accounts import CONTACTS, TRIGGERS, account, list_key
-from sandbox.vendors.symplify.contacts import OPT_OUTS
+from sandbox.vendors.symplify.contacts import OPT_OUTS, stamped
 from sandbox.vendors.symplify.registry import handlers
 from sandbox.vendors.symplify.sends import ADDRESS, contact_facts
 
@@ -178,7 +178,8 @@ def _send(
     )
     if work["opt_out"]:
         stored, _ = OPT_OUTS[channel]
-        tx.put(CONTACTS, {**contact, stored: True, "modified": epoch_ms(now)})
+        moment = epoch_ms(now)
+        tx.put(CONTACTS, stamped({**contact, stored: True, "modified": moment}, moment))
 
 
 def _text(template: str, contact: Doc, given: dict[str, Any]) -> str:
