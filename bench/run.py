@@ -3,8 +3,8 @@
 Prints a table of figures with PASS/FAIL per target and writes bench/results/latest.json.
 Measurements: startup, throughput, recovery, write-cost, memory, subscription-batch,
 blocklist, list-send, limits, bdd, inprocess, fixture-stall, outbox-page, event-latency,
-event-cost, trigger-send, import-stall, list-send-stall, due-stall, import-memory (all by
-default).
+event-cost, trigger-send, import-stall, list-send-stall, due-stall, import-memory,
+contact-listing (all by default).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from bench import (
     batch,
     bdd,
     blocklist,
+    contact_listing,
     fixture_stall,
     import_memory,
     import_stall,
@@ -61,6 +62,7 @@ NAMES = (
     "list-send-stall",
     "due-stall",
     "import-memory",
+    "contact-listing",
 )
 
 
@@ -154,6 +156,11 @@ def plan(
             steps.append((key, partial(pacing_stall.measure, env, key, rounds)))
     if "import-memory" in wanted:
         steps.append(("import-memory", lambda: import_memory.measure(env, rounds)))
+    if "contact-listing" in wanted:
+        listing_rounds = contact_listing.QUICK_ROUNDS if quick else contact_listing.ROUNDS
+        steps.append(
+            ("contact-listing", lambda: contact_listing.contact_listing(env, rounds=listing_rounds))
+        )
     return steps
 
 

@@ -372,3 +372,15 @@ def tenant_of(sandbox: Sandbox, document: dict[str, Any]) -> Any:
             tenant.delete()
 
     return made()
+
+
+# --- the web outbox's recipients page -----------------------------------------------------------
+def test_the_recipients_page_shows_opt_outs_bounces_their_days_and_the_counts(bounced: Sym) -> None:
+    update(bounced, "111", unsubscribed=True)
+    page = bounced.http.get(f"/_sandbox/ui/tenants/{bounced.tenant.name}/recipients")
+    assert page.status_code == 200, page.text
+    text = page.text
+    assert "opted out of e-mail on 2020-01-15" in text
+    assert "e-mail bounced on 2020-01-01" in text
+    assert "opted out of SMS" in text and "SMS bounced" in text
+    assert "3 contacts, 2 opted out, 2 bounced" in text
