@@ -6,12 +6,16 @@ opt-out dates the server sets, a ListDTO's counts, and POST /{customerid}/contac
 from __future__ import annotations
 
 import copy
+import datetime
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import orjson
 import pytest
 
 from sandbox.testing import Sandbox
+from sandbox.vendors.symplify import contacts
 
 from .helpers import ACCOUNT, ANN, FIRST_CONTACT, FIXTURE, GAGA, TOM, Sym, error
 
@@ -358,20 +362,15 @@ def test_a_bad_save_names_its_field_and_changes_nothing(
     assert sym.tenant.snapshot() == before
 
 
-def tenant_of(sandbox: Sandbox, document: dict[str, Any]) -> Any:
+@contextmanager
+def tenant_of(sandbox: Sandbox, document: dict[str, Any]) -> Iterator[Sym]:
     """A Sym over a fresh tenant made from `document`, its clock as `sym`'s."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def made() -> Iterator[Sym]:
-        tenant = sandbox.create_tenant(document)
-        tenant.set_clock(now="2020-01-15T09:00:00Z", frozen=True)
-        try:
-            yield Sym(sandbox.http, tenant)
-        finally:
-            tenant.delete()
-
-    return made()
+    tenant = sandbox.create_tenant(document)
+    tenant.set_clock(now="2020-01-15T09:00:00Z", frozen=True)
+    try:
+        yield Sym(sandbox.http, tenant)
+    finally:
+        tenant.delete()
 
 
 # --- the web outbox's recipients page -----------------------------------------------------------
@@ -384,3 +383,46 @@ def test_the_recipients_page_shows_opt_outs_bounces_their_days_and_the_counts(bo
     assert "e-mail bounced on 2020-01-01" in text
     assert "opted out of SMS" in text and "SMS bounced" in text
     assert "3 contacts, 2 opted out, 2 bounced" in text
+
+
+# --- encoded ContactDTOs, made once per stored document ------------------------------------------
+def test_a_documents_dto_is_encoded_once_and_a_changed_contact_gets_its_own() -> None:
+    today = datetime.date(2020, 1, 15)
+    stored = contacts.new_contact(7, "1234", 42, {"original_id": "7", "email": "a@x.io"}, 1)
+    first = contacts.encoded_dto(stored, today)
+    assert contacts.encoded_dto(stored, today) is first  # the same document: made once
+    assert orjson.loads(orjson.dumps(first)) == contacts.contact_dto(stored, today)
+    changed = contacts.stamped({**stored, "unsubscribed": True}, 2)
+    assert orjson.loads(orjson.dumps(contacts.encoded_dto(changed, today)))["optOutDate"] == 2
+    with_props = {**stored, "properties": {"tier": "gold"}}
+    bare = orjson.loads(orjson.dumps(contacts.encoded_dto(with_props, today, properties=False)))
+    assert "properties" not in bare
+    assert orjson.loads(orjson.dumps(contacts.encoded_dto(with_props, today)))["properties"]
+    blocked = {**stored, "block": {"until": "2020-01-16", "all": False}}
+    assert "blockedUntil" in orjson.loads(orjson.dumps(contacts.encoded_dto(blocked, today)))
+    later = today + datetime.timedelta(days=2)  # a block's DTO follows the day
+    assert "blockedUntil" not in orjson.loads(orjson.dumps(contacts.encoded_dto(blocked, later)))
+
+
+def test_an_encoded_dto_is_used_only_for_the_document_it_was_made_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An id is an object's only while it lives: an entry under the id of another document
+    (one let go, its id taken again) is not this one's."""
+    today = datetime.date(2020, 1, 15)
+    stored = contacts.new_contact(7, "1234", 42, {"original_id": "7"}, 1)
+    other = orjson.Fragment(b'{"originalId": "other"}')
+    monkeypatch.setattr(contacts, "_ENCODED", {(id(stored), True): ({"id": 8}, other)})
+    assert contacts.encoded_dto(stored, today) is not other
+    assert orjson.loads(orjson.dumps(contacts.encoded_dto(stored, today)))["originalId"] == "7"
+
+
+def test_past_their_number_the_oldest_encoded_dtos_are_let_go(
+    sym: Sym, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(contacts, "_ENCODED", {})
+    monkeypatch.setattr(contacts, "_ENCODED_MAX", 2)
+    assert ids(listing(sym, "all")) == ["111", "222", "333"]
+    assert len(contacts._ENCODED) == 2
+    update(sym, "111", firstName="Lady")
+    assert listing(sym, "all")[0]["firstName"] == "Lady"

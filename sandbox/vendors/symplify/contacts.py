@@ -11,6 +11,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 from sandbox.clock import epoch_ms
 from sandbox.engine import Channel
 from sandbox.errors import Conflict, InvalidInput, NotFound
@@ -69,6 +71,30 @@ def contact_dto(contact: Doc, today: date, properties: bool = True) -> dict[str,
     if properties and contact.get("properties"):
         dto["properties"] = contact["properties"]
     return dto
+
+
+def encoded_dto(contact: Doc, today: date, properties: bool = True) -> orjson.Fragment:
+    """`contact_dto` as JSON, made once per stored document: a document is never changed (a
+    changed contact is a new one), so its DTO holds as long as the document is the one
+    read. Only a blocked contact's depends on the day: made afresh. A page of contacts polled
+    again costs lookups, not 100 DTOs built and encoded (about 1.5 us each)."""
+    if "block" in contact:
+        return orjson.Fragment(orjson.dumps(contact_dto(contact, today, properties)))
+    key = (id(contact), properties)  # (the entry holds the document: its id is not reused)
+    found = _ENCODED.get(key)
+    if found is not None and found[0] is contact:
+        return found[1]
+    made = orjson.Fragment(orjson.dumps(contact_dto(contact, today, properties)))
+    if len(_ENCODED) >= _ENCODED_MAX:  # the oldest let go first
+        del _ENCODED[next(iter(_ENCODED))]
+    _ENCODED[key] = (contact, made)
+    return made
+
+
+# the DTOs `encoded_dto` made, by document (and whether with properties), at most _ENCODED_MAX:
+# a few megabytes, and the documents they hold (replaced ones too, until let go)
+_ENCODED: dict[tuple[int, bool], tuple[Doc, orjson.Fragment]] = {}
+_ENCODED_MAX = 20_000
 
 
 def stamped(contact: Doc, now: int) -> Doc:
@@ -210,7 +236,7 @@ def _create(ctx: Context, account_id: str, list_id: int) -> Doc:
 
 @handlers("getContact")
 def get_contact(ctx: Context) -> Reply:
-    return Reply(contact_dto(path_contact(ctx), ctx.now.date()))
+    return Reply(encoded_dto(path_contact(ctx), ctx.now.date()))
 
 
 def path_contact(ctx: Context) -> Doc:
