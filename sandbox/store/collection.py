@@ -329,8 +329,9 @@ class Collection:
             self._ordered(key, doc)
         for name, index in self._unique.items():
             _add_unique(index, self._indexed_as(name, doc), key)
+        sorted_ = self._sorted  # (empty for most collections: one test a put)
         for name, multi in self._multi.items():
-            if name in self._sorted:
+            if sorted_ and name in sorted_:
                 self._add_values(name, multi, self._indexed_as(name, doc), key)
             else:
                 _add_multi(multi, self._indexed_as(name, doc), key)
@@ -359,8 +360,9 @@ class Collection:
     def _unindex(self, key: Key, doc: Doc) -> None:
         for name, index in self._unique.items():
             _drop_unique(index, self._indexed_as(name, doc), key)
+        several = self._several
         for name, multi in self._multi.items():
-            if name in self._several:
+            if several and name in several:
                 self._drop_values(name, multi, self._indexed_as(name, doc), key)
             else:
                 _drop_multi(multi, self._indexed_as(name, doc), key)

@@ -62,7 +62,11 @@ def list_dto(ctx: Context, doc: Doc) -> dict[str, Any]:
         return contacts.count_by("listed", (*where, mode, channel))
 
     breakdown = {
-        name: {mode: count(mode, channel) for mode in ("contacts", "unsubscribed", "bounced")}
+        name: {
+            "contacts": contacts.count_by(f"with_{name}", where),
+            "unsubscribed": count("unsubscribed", channel),
+            "bounced": count("bounced", channel),
+        }
         for name, channel in (("email", "EMAIL"), ("mobile", "SMS"))
     }
     return {

@@ -13,37 +13,37 @@ from sandbox.vendors.symplify.addresses import address_key
 
 ACCOUNTS = CollectionSpec("symplify_accounts")
 LISTS = CollectionSpec("symplify_lists", multi=("account",), shared=("account",))
-# a listing's channels (`GET .../contacts/{all|unsubscribed|bounced}?channel=`): each opt-out
+# a listing's channels (`GET .../contacts/{unsubscribed|bounced}?channel=`): each opt-out
 # and bounce flag of a contact, stored only when set, by channel; MIXED is either
 LISTING_FLAGS = {
     "unsubscribed": {"EMAIL": "unsubscribed", "SMS": "mobile_unsubscribed"},
     "bounced": {"EMAIL": "bounced", "SMS": "mobile_bounced"},
 }
-ADDRESSES = {"EMAIL": "email", "SMS": "mobile"}
+_FLAGGED = frozenset(flag for flags in LISTING_FLAGS.values() for flag in flags.values())
 
 
 def listings(contact: Doc) -> tuple[tuple[Any, ...], ...]:
     """The listings of its list a contact is in besides the whole list: (account, list, mode,
-    channel) for each channel it opted out of or bounced on, MIXED when it did on either,
-    and ("contacts", channel) for each address it has (`all?channel=`, ListDTO breakdown)."""
+    channel) for each channel it opted out of or bounced on, and MIXED when it did on either.
+    Most contacts have none: one look at their fields, in C."""
+    if _FLAGGED.isdisjoint(contact):
+        return ()
+    get = contact.get
     where = (contact["account"], contact["list_id"])
     found: list[tuple[Any, ...]] = []
     for mode, flags in LISTING_FLAGS.items():
-        on = [channel for channel, flag in flags.items() if contact.get(flag)]
+        on = [channel for channel, flag in flags.items() if get(flag)]
         found.extend((*where, mode, channel) for channel in on)
         if on:
             found.append((*where, mode, "MIXED"))
-    found.extend(
-        (*where, "contacts", channel) for channel, field in ADDRESSES.items() if contact.get(field)
-    )
     return tuple(found)
 
 
 CONTACTS = CollectionSpec(
     "symplify_contacts",
     unique=("on_list",),
-    multi=("list", "original", "email", "mobile", "listed"),
-    # a list's contacts, and each of its listings, in id order: paged by lastId
+    multi=("list", "original", "email", "mobile", "listed", "with_email", "with_mobile"),
+    # a list's contacts, and its opted-out and bounced ones, in id order: paged by lastId
     in_key_order=("list", "listed"),
     several=("listed",),
     derived={
@@ -57,6 +57,9 @@ CONTACTS = CollectionSpec(
             (c["account"], address_key("mobile", c["mobile"])) if c.get("mobile") else None
         ),
         "listed": listings,
+        # a list's contacts with an e-mail address, with a mobile number: counted (ListDTO)
+        "with_email": lambda c: (c["account"], c["list_id"]) if c.get("email") else None,
+        "with_mobile": lambda c: (c["account"], c["list_id"]) if c.get("mobile") else None,
     },
     shared=("account",),
 )

@@ -21,8 +21,9 @@ FIRST = -1  # the lastId of the first page (0 reads the same: ids start past it)
 
 @handlers("listContacts")
 def list_all(ctx: Context) -> Reply:
-    """Every contact of the list; with `channel` EMAIL or SMS, those with that address."""
-    return _page(ctx, "contacts")
+    """Every contact of the list (`channel` is accepted: every contact is listed whatever
+    addresses it has)."""
+    return _page(ctx, "all")
 
 
 @handlers("listUnsubscribedContacts")
@@ -42,12 +43,8 @@ def _page(ctx: Context, mode: str) -> Reply:
     query = ctx.query
     channel = str(query.get("channel", "MIXED")).upper()
     where = (account_id, listed["list_id"])
-    # the whole list is its own index; every other listing is one value of `listed`
-    index, value = (
-        ("list", where)
-        if (mode, channel) == ("contacts", "MIXED")
-        else ("listed", (*where, mode, channel))
-    )
+    # the whole list is its own index; the opted-out and bounced are values of `listed`
+    index, value = ("list", where) if mode == "all" else ("listed", (*where, mode, channel))
     after, size = query.get("lastId", FIRST), query.get("pageSize", PAGE_SIZE)
     email = query.get("email")
     if email:
