@@ -10,7 +10,8 @@ from sandbox.store.collection import CollectionSpec, Doc
 META = CollectionSpec("meta")  # clock, settings: a handful of documents
 # injected faults (docs/contract.md section 7), one per vendor operationId
 FAULTS = CollectionSpec("faults", key="operationId")
-# the outbox: every message any vendor API triggered, with its decision
+
+
 def _contact_messages(message: Doc) -> tuple[int, str, str] | None:
     """A message to a vendor's contact record, by that record, its channel and its status:
     the contact's messages newest first, and how many were sent or not per channel, each
@@ -19,6 +20,7 @@ def _contact_messages(message: Doc) -> tuple[int, str, str] | None:
     return None if contact_id is None else (contact_id, message["channel"], message["status"])
 
 
+# the outbox: every message any vendor API triggered, with its decision
 MESSAGES = CollectionSpec(
     "messages",
     multi=("customer_id", "contact_messages"),
