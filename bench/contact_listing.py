@@ -21,14 +21,13 @@ CPU per request of each (the figure a busy machine disturbs least).
 from __future__ import annotations
 
 import json
-import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import noise, procs, wrk
-from bench.load import drive
+from bench import procs, wrk
 from bench.model import Env, Measurement
+from bench.paired import alternate
 from bench.servers import Server, ServerFailed, put_json, request, running, start_sandbox
 
 TENANT = "contact-listing"
@@ -94,10 +93,6 @@ class Read:
 
 
 def contact_listing(env: Env, *, rounds: int = ROUNDS) -> list[Measurement]:
-    loads: dict[str, wrk.WrkResult] = {}
-    p50s: dict[str, list[float]] = {"page": [], "single": []}
-    cpu_us: dict[str, list[float]] = {"page": [], "single": []}
-    ratios: list[float] = []
     server = start_sandbox(env.workdir / "contact-listing", env.workdir / "logs", env.server_cpus)
     with running(server):
         print(f"contact-listing: loading {CONTACTS:,} contacts", flush=True)
@@ -107,56 +102,24 @@ def contact_listing(env: Env, *, rounds: int = ROUNDS) -> list[Measurement]:
         single = Read("single", f"{BASE}/{SINGLE}", auth)
         page.check(server)
         single.check(server)
-        for round_ in range(1, rounds + 1):
-            order = (page, single) if round_ % 2 else (single, page)
-            for read in order:
-                print(f"contact-listing round {round_}/{rounds}: {read.name}", flush=True)
-                driven = drive(env, server, read)
-                loads[f"{read.name} #{round_}"] = driven.measured
-                p50s[read.name].append(driven.measured.p50)
-                cpu_us[read.name].append(driven.measured.server_cpu_us_per_request)
-            ratios.append(p50s["page"][-1] / p50s["single"][-1])
+        paired = alternate(env, server, {"page": page, "single": single}, rounds, "contact-listing")
         rss = procs.rss_kib(server.pid)[0] / 1024
-    ratio = statistics.median(ratios)
-    page_p50, single_p50 = statistics.median(p50s["page"]), statistics.median(p50s["single"])
-    per_round = ", ".join(
-        f"{p:.2f}/{s:.2f} ms = {r:.2f}"
-        for p, s, r in zip(p50s["page"], p50s["single"], ratios, strict=True)
-    )
-    cpu_ratios = [p / s for p, s in zip(cpu_us["page"], cpu_us["single"], strict=True)]
-    disturbed = sorted(label for label, load in loads.items() if load.other_cpus > noise.QUIET_CPUS)
     return [
         Measurement(
             key="contact-listing",
             title="Symplify unsubscribed page of 100 (of 1,000 in 100,000) vs one contact, p50",
-            figure=(
-                f"{ratio:.2f}x (median of {rounds} alternated rounds, spread "
-                f"{min(ratios):.2f}-{max(ratios):.2f}); p50 {page_p50:.2f} vs "
-                f"{single_p50:.2f} ms"
-            ),
+            figure=paired.figure(),
             target=f"<= {TARGET_RATIO:.1f}x",
-            passed=ratio <= TARGET_RATIO,
-            valid=all(load.errors == 0 for load in loads.values()),
-            details={
-                "ratio": ratio,
-                "ratios": ratios,
-                "p50_ms": p50s,
-                "median_p50_ms": {"page": page_p50, "single": single_p50},
-                "server_cpu_us_per_request": cpu_us,
-                "cpu_ratios": cpu_ratios,
-                "rss_mib": rss,
-                "disturbed_runs": disturbed,
-            },
-            loads=loads,
+            passed=paired.ratio <= TARGET_RATIO,
+            valid=paired.valid,
+            details={**paired.details(), "rss_mib": rss},
+            loads=paired.loads,
             notes=[
                 f"GET {BASE}/unsubscribed?pageSize={PAGE}&lastId={MIDDLE} (the 100 opted-out "
                 f"contacts after the middle of the list) vs GET {BASE}/{SINGLE}; one server, "
                 f"tenant {TENANT}, the sides alternated (first side swapped each round); per "
-                f"round page/single p50: {per_round}",
-                f"median server CPU per request: page {statistics.median(cpu_us['page']):.0f} "
-                f"us, single {statistics.median(cpu_us['single']):.0f} us (per-round ratios "
-                f"{', '.join(f'{r:.2f}' for r in cpu_ratios)}); runs disturbed by other "
-                f"processes: {', '.join(disturbed) or 'none'}",
+                f"round page/single p50: {paired.per_round()}",
+                paired.cpu_note(),
             ],
         )
     ]

@@ -15,6 +15,7 @@ from sandbox.clock import epoch_ms, parse_iso
 from sandbox.engine import Status
 from sandbox.http import Context, Reply
 from sandbox.store import Doc
+from sandbox.vendors.symplify.collections import LISTING_FLAGS
 from sandbox.vendors.symplify.contacts import path_contact
 from sandbox.vendors.symplify.registry import handlers
 from sandbox.vendors.symplify.sends import ADDRESS
@@ -24,24 +25,23 @@ MESSAGES = 100  # noOfMessages by default
 
 @handlers("getSubscriptionStatus")
 def subscription_status(ctx: Context) -> Reply:
-    contact = path_contact(ctx)
-    return Reply(
-        {
-            "status": "UNSUBSCRIBED" if contact.get("unsubscribed") else "SUBSCRIBED",
-            "mobileStatus": "UNSUBSCRIBED" if contact.get("mobile_unsubscribed") else "SUBSCRIBED",
-        }
-    )
+    return Reply(_statuses(path_contact(ctx), "unsubscribed", ("UNSUBSCRIBED", "SUBSCRIBED")))
 
 
 @handlers("getBounceStatus")
 def bounce_status(ctx: Context) -> Reply:
-    contact = path_contact(ctx)
-    return Reply(
-        {
-            "status": "BOUNCED" if contact.get("bounced") else "NOT_BOUNCED",
-            "mobileStatus": "BOUNCED" if contact.get("mobile_bounced") else "NOT_BOUNCED",
-        }
-    )
+    return Reply(_statuses(path_contact(ctx), "bounced", ("BOUNCED", "NOT_BOUNCED")))
+
+
+def _statuses(contact: Doc, mode: str, words: tuple[str, str]) -> dict[str, str]:
+    """`status` (e-mail) and `mobileStatus` (SMS): the first word where the contact has the
+    listing's flag for that channel (LISTING_FLAGS), the second where it has not."""
+    flags = LISTING_FLAGS[mode]
+    on, off = words
+    return {
+        "status": on if contact.get(flags["EMAIL"]) else off,
+        "mobileStatus": on if contact.get(flags["SMS"]) else off,
+    }
 
 
 @handlers("listContactMessages")
