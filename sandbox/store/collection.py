@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import count, islice
+from operator import methodcaller
 from typing import Any
 
 from sortedcontainers import SortedDict
@@ -76,6 +77,8 @@ class Collection:
         # several values
         self._sorted = frozenset(spec.in_key_order)
         self._several = frozenset(spec.several)
+        # index name -> what a document is indexed under, one call (a put asks every index)
+        self._value_of = {name: _value_of(spec, name) for name in (*spec.unique, *spec.multi)}
         # tally: group -> {kind: (count, latest time)}; each group's dict is replaced, never
         # changed in place, so a snapshot can take the current ones as they are
         self.tallies: dict[Any, dict[Any, tuple[int, Any]]] = {}
@@ -321,20 +324,20 @@ class Collection:
                 evicted.append(old)
 
     def _indexed_as(self, name: str, doc: Doc) -> Any:
-        derive = self.spec.derived.get(name)
-        return derive(doc) if derive is not None else self._norm(name, doc.get(name))
+        return self._value_of[name](doc)
 
     def _index(self, key: Key, doc: Doc) -> None:
         if self._order is not None:
             self._ordered(key, doc)
+        value_of = self._value_of
         for name, index in self._unique.items():
-            _add_unique(index, self._indexed_as(name, doc), key)
+            _add_unique(index, value_of[name](doc), key)
         sorted_ = self._sorted  # (empty for most collections: one test a put)
         for name, multi in self._multi.items():
             if sorted_ and name in sorted_:
-                self._add_values(name, multi, self._indexed_as(name, doc), key)
+                self._add_values(name, multi, value_of[name](doc), key)
             else:
-                _add_multi(multi, self._indexed_as(name, doc), key)
+                _add_multi(multi, value_of[name](doc), key)
 
     def _reindex(self, key: Key, old: Doc, doc: Doc) -> None:
         """A replaced document: only the indexes whose value changed move, so it keeps its
@@ -398,6 +401,23 @@ class Collection:
         sort_key = self._order(doc)
         if sort_key is not None:
             heapq.heappush(heap, (sort_key, next(self._pushed), key, doc))
+
+
+def _value_of(spec: CollectionSpec, name: str) -> Callable[[Doc], Any]:
+    """What a document is indexed under by index `name`: its derived value, else its field
+    of that name, normalised (a plain field is read by dict.get, in C)."""
+    derive = spec.derived.get(name)
+    if derive is not None:
+        return derive
+    normalise = spec.normalise.get(name)
+    if normalise is None:
+        return methodcaller("get", name)
+
+    def normalised(doc: Doc) -> Any:
+        value = doc.get(name)
+        return None if value is None else normalise(value)
+
+    return normalised
 
 
 def _add_unique(index: dict[Any, Key], value: Any, key: Key) -> None:
