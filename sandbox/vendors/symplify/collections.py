@@ -42,7 +42,7 @@ def listings(contact: Doc) -> tuple[tuple[Any, ...], ...]:
 CONTACTS = CollectionSpec(
     "symplify_contacts",
     unique=("on_list",),
-    multi=("list", "original", "email", "mobile", "listed", "with_email", "with_mobile"),
+    multi=("list", "original", "email", "mobile", "listed"),
     # a list's contacts, and its opted-out and bounced ones, in id order: paged by lastId
     in_key_order=("list", "listed"),
     several=("listed",),
@@ -57,9 +57,6 @@ CONTACTS = CollectionSpec(
             (c["account"], address_key("mobile", c["mobile"])) if c.get("mobile") else None
         ),
         "listed": listings,
-        # a list's contacts with an e-mail address, with a mobile number: counted (ListDTO)
-        "with_email": lambda c: (c["account"], c["list_id"]) if c.get("email") else None,
-        "with_mobile": lambda c: (c["account"], c["list_id"]) if c.get("mobile") else None,
     },
     shared=("account",),
 )
