@@ -335,7 +335,12 @@ class Collection:
         sorted_ = self._sorted  # (empty for most collections: one test a put)
         for name, multi in self._multi.items():
             if sorted_ and name in sorted_:
-                self._add_values(name, multi, value_of[name](doc), key)
+                value = value_of[name](doc)
+                if name in self._several:  # (most documents: an empty tuple)
+                    for one in value:
+                        _add_sorted(multi, one, key)
+                else:
+                    _add_sorted(multi, value, key)
             else:
                 _add_multi(multi, value_of[name](doc), key)
 
@@ -375,13 +380,11 @@ class Collection:
     ) -> None:
         """Index `key` under `value` (each of its values for a `several` index) in a sorted
         bucket, at its key's place."""
-        for one in value if name in self._several else (value,):
-            if one in (None, ""):
-                continue
-            bucket = multi.get(one)
-            if bucket is None:
-                bucket = multi[one] = SortedDict()
-            bucket[key] = None
+        if name in self._several:
+            for one in value:
+                _add_sorted(multi, one, key)
+        else:
+            _add_sorted(multi, value, key)
 
     def _drop_values(
         self, name: str, multi: dict[Any, dict[Key, None]], value: Any, key: Key
@@ -423,6 +426,14 @@ def _value_of(spec: CollectionSpec, name: str) -> Callable[[Doc], Any]:
 def _add_unique(index: dict[Any, Key], value: Any, key: Key) -> None:
     if value not in (None, ""):
         index[value] = key
+
+
+def _add_sorted(multi: dict[Any, dict[Key, None]], value: Any, key: Key) -> None:
+    if value not in (None, ""):
+        bucket = multi.get(value)
+        if bucket is None:
+            bucket = multi[value] = SortedDict()
+        bucket[key] = None
 
 
 def _drop_unique(index: dict[Any, Key], value: Any, key: Key) -> None:
