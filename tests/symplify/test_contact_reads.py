@@ -425,3 +425,14 @@ def test_past_their_number_the_oldest_encoded_dtos_are_let_go(
     assert len(contacts._ENCODED) == 2
     update(sym, "111", firstName="Lady")
     assert listing(sym, "all")[0]["firstName"] == "Lady"
+
+
+def test_the_message_page_names_the_contact_a_symplify_message_went_to(sym: Sym) -> None:
+    assert (
+        sym.call("POST", f"/{ACCOUNT}/triggers/7/messages", {"originalId": "222"}).status_code
+        == 200
+    )
+    [message] = sym.call("GET", f"{LIST}/contacts/222/messages").json()
+    page = sym.http.get(f"/_sandbox/ui/tenants/{sym.tenant.name}/messages/{message['id']}")
+    assert page.status_code == 200, page.text
+    assert "<dt>contact</dt><dd>222</dd>" in page.text
