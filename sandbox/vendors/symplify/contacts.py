@@ -85,14 +85,14 @@ def encoded_dto(contact: Doc, today: date, properties: bool = True) -> orjson.Fr
     if found is not None and found[0] is contact:
         return found[1]
     made = orjson.Fragment(orjson.dumps(contact_dto(contact, today, properties)))
-    if len(_ENCODED) >= _ENCODED_MAX:  # the oldest let go first
-        del _ENCODED[next(iter(_ENCODED))]
+    if len(_ENCODED) >= _ENCODED_MAX:  # all let go at once: one step, whoever else is reading
+        _ENCODED.clear()
     _ENCODED[key] = (contact, made)
     return made
 
 
-# the DTOs `encoded_dto` made, by document (and whether with properties), at most _ENCODED_MAX:
-# a few megabytes, and the documents they hold (replaced ones too, until let go)
+# the DTOs `encoded_dto` made, by document (and whether with properties), at most _ENCODED_MAX
+# (then emptied): a few megabytes, and the documents they hold (replaced ones too)
 _ENCODED: dict[tuple[int, bool], tuple[Doc, orjson.Fragment]] = {}
 _ENCODED_MAX = 20_000
 
