@@ -304,7 +304,7 @@ class Collection:
             for name, multi in self._multi.items():
                 value = self._indexed_as(name, doc)
                 if name in self._sorted:  # (at its key's place)
-                    self._add_values(name, multi, value, key)
+                    _add_sorted(multi, value, key, name in self._several)
                 elif value not in (None, ""):
                     multi[value] = {key: None, **multi.get(value, {})}
             if self._order is not None:
@@ -335,12 +335,7 @@ class Collection:
         sorted_ = self._sorted  # (empty for most collections: one test a put)
         for name, multi in self._multi.items():
             if sorted_ and name in sorted_:
-                value = value_of[name](doc)
-                if name in self._several:  # (most documents: an empty tuple)
-                    for one in value:
-                        _add_sorted(multi, one, key)
-                else:
-                    _add_sorted(multi, value, key)
+                _add_sorted(multi, value_of[name](doc), key, name in self._several)
             else:
                 _add_multi(multi, value_of[name](doc), key)
 
@@ -360,7 +355,7 @@ class Collection:
                 continue
             if name in self._sorted:  # (a sorted bucket has no place to keep)
                 self._drop_values(name, multi, was, key)
-                self._add_values(name, multi, value, key)
+                _add_sorted(multi, value, key, name in self._several)
             else:
                 _drop_multi(multi, was, key)
                 _add_multi(multi, value, key)
@@ -374,17 +369,6 @@ class Collection:
                 self._drop_values(name, multi, self._indexed_as(name, doc), key)
             else:
                 _drop_multi(multi, self._indexed_as(name, doc), key)
-
-    def _add_values(
-        self, name: str, multi: dict[Any, dict[Key, None]], value: Any, key: Key
-    ) -> None:
-        """Index `key` under `value` (each of its values for a `several` index) in a sorted
-        bucket, at its key's place."""
-        if name in self._several:
-            for one in value:
-                _add_sorted(multi, one, key)
-        else:
-            _add_sorted(multi, value, key)
 
     def _drop_values(
         self, name: str, multi: dict[Any, dict[Key, None]], value: Any, key: Key
@@ -428,12 +412,17 @@ def _add_unique(index: dict[Any, Key], value: Any, key: Key) -> None:
         index[value] = key
 
 
-def _add_sorted(multi: dict[Any, dict[Key, None]], value: Any, key: Key) -> None:
-    if value not in (None, ""):
-        bucket = multi.get(value)
-        if bucket is None:
-            bucket = multi[value] = SortedDict()
-        bucket[key] = None
+def _add_sorted(
+    multi: dict[Any, dict[Key, None]], value: Any, key: Key, several: bool = False
+) -> None:
+    """Index `key` under `value` (each of its values when `several`: most documents have an
+    empty tuple) in a sorted bucket, at its key's place."""
+    for one in value if several else (value,):
+        if one not in (None, ""):
+            bucket = multi.get(one)
+            if bucket is None:
+                bucket = multi[one] = SortedDict()
+            bucket[key] = None
 
 
 def _drop_unique(index: dict[Any, Key], value: Any, key: Key) -> None:
