@@ -7,6 +7,7 @@ and lasts through the end of its day (UTC) on the tenant's clock: no request end
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -73,27 +74,31 @@ def contact_dto(contact: Doc, today: date, properties: bool = True) -> dict[str,
     return dto
 
 
-def encoded_dto(contact: Doc, today: date, properties: bool = True) -> orjson.Fragment:
-    """`contact_dto` as JSON, made once per stored document: a document is never changed (a
-    changed contact is a new one), so its DTO holds as long as the document is the one
-    read. Only a blocked contact's depends on the day: made afresh. A page of contacts polled
-    again costs lookups, not 100 DTOs built and encoded (about 1.5 us each)."""
-    if "block" in contact:
-        return orjson.Fragment(orjson.dumps(contact_dto(contact, today, properties)))
-    key = (id(contact), properties)  # (the entry holds the document: its id is not reused)
-    found = _ENCODED.get(key)
-    if found is not None and found[0] is contact:
-        return found[1]
-    made = orjson.Fragment(orjson.dumps(contact_dto(contact, today, properties)))
-    if len(_ENCODED) >= _ENCODED_MAX:  # all let go at once: one step, whoever else is reading
-        _ENCODED.clear()
-    _ENCODED[key] = (contact, made)
-    return made
+def encoded_dtos(found: Iterable[Doc], today: date, properties: bool = True) -> list[Any]:
+    """`contact_dto` of each contact as JSON (orjson Fragments), each made once per stored
+    document: a document is never changed (a changed contact is a new one), so its DTO holds
+    as long as the document is the one read. Only a blocked contact's depends on the day:
+    made afresh. A page of contacts read again costs a lookup each, not 100 DTOs built and
+    encoded (about 1.5 us each)."""
+    made = _ENCODED[properties]
+    answer = []
+    for contact in found:
+        entry = made.get(id(contact))  # (the entry holds the document: its id is not reused)
+        if entry is not None and entry[0] is contact:
+            answer.append(entry[1])
+            continue
+        encoded = orjson.Fragment(orjson.dumps(contact_dto(contact, today, properties)))
+        if "block" not in contact:
+            if len(made) >= _ENCODED_MAX:  # all let go at once: one step, whoever is reading
+                made.clear()
+            made[id(contact)] = (contact, encoded)
+        answer.append(encoded)
+    return answer
 
 
-# the DTOs `encoded_dto` made, by document (and whether with properties), at most _ENCODED_MAX
-# (then emptied): a few megabytes, and the documents they hold (replaced ones too)
-_ENCODED: dict[tuple[int, bool], tuple[Doc, orjson.Fragment]] = {}
+# the DTOs `encoded_dtos` made, with properties and without, by document, at most
+# _ENCODED_MAX each (then emptied): a few megabytes, and the documents they hold
+_ENCODED: dict[bool, dict[int, tuple[Doc, orjson.Fragment]]] = {True: {}, False: {}}
 _ENCODED_MAX = 20_000
 
 
@@ -236,7 +241,7 @@ def _create(ctx: Context, account_id: str, list_id: int) -> Doc:
 
 @handlers("getContact")
 def get_contact(ctx: Context) -> Reply:
-    return Reply(encoded_dto(path_contact(ctx), ctx.now.date()))
+    return Reply(encoded_dtos([path_contact(ctx)], ctx.now.date())[0])
 
 
 def path_contact(ctx: Context) -> Doc:

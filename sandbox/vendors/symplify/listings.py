@@ -12,7 +12,7 @@ from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import CONTACTS, path_list
 from sandbox.vendors.symplify.addresses import address_key, read_address
 from sandbox.vendors.symplify.collections import listings
-from sandbox.vendors.symplify.contacts import encoded_dto
+from sandbox.vendors.symplify.contacts import encoded_dtos
 from sandbox.vendors.symplify.registry import handlers
 
 PAGE_SIZE = 1000  # compost-carma-api's default
@@ -52,7 +52,7 @@ def _page(ctx: Context, mode: str) -> Reply:
     else:
         page = ctx.data[CONTACTS].page_by(index, value, after, size)
     today, properties = ctx.now.date(), query.get("includeProperties", True)
-    return Reply([encoded_dto(contact, today, properties) for contact in page])
+    return Reply(encoded_dtos(page, today, properties))
 
 
 def _with_address(ctx: Context, email: str, index: str, value: tuple[Any, ...]) -> list[Doc]:
