@@ -4,7 +4,7 @@ Prints a table of figures with PASS/FAIL per target and writes bench/results/lat
 Measurements: startup, throughput, recovery, write-cost, memory, subscription-batch,
 blocklist, list-send, limits, bdd, inprocess, fixture-stall, outbox-page, event-latency,
 event-cost, trigger-send, import-stall, list-send-stall, due-stall, import-memory,
-webhook-stall (all by default).
+webhook-stall, contact-listing (all by default).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from bench import (
     batch,
     bdd,
     blocklist,
+    contact_listing,
     fixture_stall,
     import_memory,
     import_stall,
@@ -63,6 +64,7 @@ NAMES = (
     "due-stall",
     "import-memory",
     "webhook-stall",
+    "contact-listing",
 )
 
 
@@ -159,6 +161,11 @@ def plan(
     if "webhook-stall" in wanted:
         seconds = 2.0 if quick else 5.0
         steps.append(("webhook-stall", lambda: webhook_stall.measurement(rounds, seconds)))
+    if "contact-listing" in wanted:
+        listing_rounds = contact_listing.QUICK_ROUNDS if quick else contact_listing.ROUNDS
+        steps.append(
+            ("contact-listing", lambda: contact_listing.contact_listing(env, rounds=listing_rounds))
+        )
     return steps
 
 

@@ -27,15 +27,15 @@ measured run of either side sends into a full outbox and pays the eviction equal
 from __future__ import annotations
 
 import json
-import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import noise, procs, wrk
-from bench.load import Load, drive
+from bench import procs, wrk
+from bench.load import Load
 from bench.model import Env, Measurement
+from bench.paired import alternate
 from bench.servers import (
     Server,
     ServerFailed,
@@ -162,11 +162,6 @@ def _fill(env: Env, server: Server, sends: tuple[Load, ...]) -> int:
 
 
 def trigger_send(env: Env, *, rounds: int = ROUNDS) -> list[Measurement]:
-    loads: dict[str, wrk.WrkResult] = {}
-    p50s: dict[str, list[float]] = {"trigger": [], "messangi": []}
-    cpu_us: dict[str, list[float]] = {"trigger": [], "messangi": []}
-    compactions: dict[str, int] = {"trigger": 0, "messangi": 0}
-    ratios: list[float] = []
     server = start_sandbox(env.workdir / "trigger-send", env.workdir / "logs", env.server_cpus)
     with running(server):
         trigger, messangi = _sends(server)
@@ -174,17 +169,9 @@ def trigger_send(env: Env, *, rounds: int = ROUNDS) -> list[Measurement]:
         messangi.check(server)
         print(f"trigger-send: filling the outbox to {RETENTION:,} messages", flush=True)
         filled = _fill(env, server, (trigger, messangi))
-        for round_ in range(1, rounds + 1):
-            order = (trigger, messangi) if round_ % 2 else (messangi, trigger)
-            for send in order:
-                print(f"trigger-send round {round_}/{rounds}: {send.name}", flush=True)
-                driven = drive(env, server, send)
-                label = f"{send.name} #{round_}"
-                loads[label] = driven.measured
-                p50s[send.name].append(driven.measured.p50)
-                cpu_us[send.name].append(driven.measured.server_cpu_us_per_request)
-                compactions[send.name] += driven.compactions
-            ratios.append(p50s["trigger"][-1] / p50s["messangi"][-1])
+        paired = alternate(
+            env, server, {"trigger": trigger, "messangi": messangi}, rounds, "trigger-send"
+        )
         suppressed = int(
             get_json(server, f"/_sandbox/tenants/{TENANT}/outbox?status=SUPPRESSED&limit=1")[
                 "total"
@@ -192,60 +179,34 @@ def trigger_send(env: Env, *, rounds: int = ROUNDS) -> list[Measurement]:
         )
         total = outbox_total(server, TENANT)
         rss = procs.rss_kib(server.pid)[0] / 1024
-    ratio = statistics.median(ratios)
-    trigger_p50, messangi_p50 = (
-        statistics.median(p50s["trigger"]),
-        statistics.median(p50s["messangi"]),
-    )
-    per_round = ", ".join(
-        f"{t:.2f}/{m:.2f} ms = {r:.2f}"
-        for t, m, r in zip(p50s["trigger"], p50s["messangi"], ratios, strict=True)
-    )
-    # server CPU per request is the figure a busy machine disturbs least: its ratio beside p50's
-    cpu_ratios = [t / m for t, m in zip(cpu_us["trigger"], cpu_us["messangi"], strict=True)]
-    disturbed = sorted(label for label, load in loads.items() if load.other_cpus > noise.QUIET_CPUS)
+    compactions = paired.compactions
     return [
         Measurement(
             key="trigger-send",
             title="Symplify trigger send p50 vs Messangi send p50, same server",
-            figure=(
-                f"{ratio:.2f}x (median of {rounds} alternated rounds, spread "
-                f"{min(ratios):.2f}-{max(ratios):.2f}); p50 {trigger_p50:.2f} vs "
-                f"{messangi_p50:.2f} ms"
-            ),
+            figure=paired.figure(),
             target=f"<= {TARGET_RATIO:.1f}x",
-            passed=ratio <= TARGET_RATIO,
-            valid=all(load.errors == 0 for load in loads.values()) and suppressed == 0,
+            passed=paired.ratio <= TARGET_RATIO,
+            valid=paired.valid and suppressed == 0,
             details={
-                "ratio": ratio,
-                "ratios": ratios,
-                "p50_ms": p50s,
-                "median_p50_ms": {"trigger": trigger_p50, "messangi": messangi_p50},
-                "server_cpu_us_per_request": cpu_us,
-                "cpu_ratios": cpu_ratios,
+                **paired.details(),
                 "compactions": compactions,
                 "outbox_filled_to": filled,
                 "outbox_total_after": total,
                 "suppressed": suppressed,
                 "rss_mib": rss,
-                "disturbed_runs": disturbed,
             },
-            loads=loads,
+            loads=paired.loads,
             notes=[
                 f"POST {TRIGGER_PATH} (SendTriggerDTO, one e-mail to contact {ORIGINAL_ID}) vs "
                 f"POST {MESSANGI_PATH} from {SENDER} to {RECIPIENT} (on no blocklist); both "
                 f"DELIVERED, {suppressed} suppressed; one server, tenant {TENANT}, the sides "
                 f"alternated (first side swapped each round); per round trigger/Messangi p50: "
-                f"{per_round}",
+                f"{paired.per_round()}",
                 f"the outbox was filled to {filled:,} (retention {RETENTION:,}, oldest evicted) "
                 "before the first measured run: both sides send into a full outbox; snapshot "
                 f"compactions while each side was driven: trigger {compactions['trigger']}, "
-                f"Messangi {compactions['messangi']}; median server CPU per request: trigger "
-                f"{statistics.median(cpu_us['trigger']):.0f} us, Messangi "
-                f"{statistics.median(cpu_us['messangi']):.0f} us (per-round ratios "
-                f"{', '.join(f'{r:.2f}' for r in cpu_ratios)}, median "
-                f"{statistics.median(cpu_ratios):.2f}); runs disturbed by other processes: "
-                f"{', '.join(disturbed) or 'none'}",
+                f"Messangi {compactions['messangi']}; {paired.cpu_note()}",
             ],
         )
     ]

@@ -215,6 +215,16 @@ REFUSALS: dict[str, Refusals] = {
         "searchValue",
         "listId",
     ),
+    "saveContact": _r(
+        f"{FORMAT}; without a listId, an account of several lists cannot tell which",
+        "mobileNumber",
+        "emailAddress",
+        "listId",
+    ),
+    **{
+        operation: _r(f"{FORMAT} (the email filter)", "email")
+        for operation in ("listContacts", "listUnsubscribedContacts", "listBouncedContacts")
+    },
     "sendToList": _r("an EMAIL send needs a subject", "subject"),
     "importRecipients": _r(
         "the schema says only that a CSV is text: its first line must name the columns, once "

@@ -53,6 +53,7 @@ def record(
         "from": intent.sender,
         "customer_id": facts.customer_id,
         "contact": intent.contact,
+        "contact_id": facts.contact_id,
         "category": intent.category,
         "priority": intent.priority,
         "subject": subject,

@@ -54,6 +54,70 @@ def test_a_replaced_document_keeps_its_place_among_its_peers() -> None:
     assert [d["id"] for d in people.newest_by("team", "red")] == [3, 2, 1]
 
 
+# a member of a team, listed under each flag it has, both in key order (keyset paging)
+MEMBERS = CollectionSpec(
+    "members",
+    multi=("team", "flagged"),
+    in_key_order=("team", "flagged"),
+    several=("flagged",),
+    derived={"flagged": lambda d: tuple((d["team"], flag) for flag in d.get("flags", ()))},
+)
+
+
+def test_a_bucket_in_key_order_pages_after_a_key_whatever_order_documents_came_in() -> None:
+    members = Collection(MEMBERS)
+    for key in (5, 1, 9, 3, 7):
+        members.put({"id": key, "team": "red"})
+    members.put({"id": 2, "team": "blue"})
+    assert [d["id"] for d in members.all_by("team", "red")] == [1, 3, 5, 7, 9]
+    assert [d["id"] for d in members.page_by("team", "red", None, 2)] == [1, 3]
+    assert [d["id"] for d in members.page_by("team", "red", 3, 2)] == [5, 7]
+    assert [d["id"] for d in members.page_by("team", "red", 4, 10)] == [5, 7, 9]
+    assert [d["id"] for d in members.page_by("team", "red", -1, 1)] == [1]
+    assert members.page_by("team", "red", 9, 5) == []
+    assert members.page_by("team", "green", None, 5) == []
+    members.delete(5)
+    members.put({"id": 5, "team": "red"})  # back: at its key's place, not last
+    assert [d["id"] for d in members.newest_by("team", "red")] == [9, 7, 5, 3, 1]
+    assert members.count_by("team", "red") == 5
+
+
+def test_a_document_is_indexed_under_each_of_several_values_and_follows_their_changes() -> None:
+    members = Collection(MEMBERS)
+    members.put({"id": 4, "team": "red", "flags": ("out", "bounced")})
+    members.put({"id": 2, "team": "red", "flags": ("out",)})
+    members.put({"id": 3, "team": "red"})
+    assert [d["id"] for d in members.page_by("flagged", ("red", "out"), None, 9)] == [2, 4]
+    assert [d["id"] for d in members.all_by("flagged", ("red", "bounced"))] == [4]
+    members.put({"id": 4, "team": "red", "flags": ("bounced", "late")})  # left one, took one
+    members.put({"id": 3, "team": "red", "flags": ("out",)})
+    assert [d["id"] for d in members.page_by("flagged", ("red", "out"), 2, 9)] == [3]
+    assert members.count_by("flagged", ("red", "late")) == 1
+    assert members.count_by("flagged", ("red", "bounced")) == 1
+    members.delete(4)
+    assert members.count_by("flagged", ("red", "bounced")) == 0
+    assert members.count_by("flagged", ("red", "late")) == 0
+    assert members.count_by("flagged", ("red", "out")) == 2
+
+
+def test_a_capped_collection_indexed_under_several_values_evicts_from_each() -> None:
+    spec = CollectionSpec(
+        "m",
+        multi=("tags",),
+        in_key_order=("tags",),
+        several=("tags",),
+        capped=True,
+        derived={"tags": lambda d: d["tags"]},
+    )
+    messages = Collection(spec, capacity=2)
+    for key, tags in [(1, ("a", "b")), (2, ("b",)), (3, ("a",))]:
+        messages.put({"id": key, "tags": tags})
+    assert [d["id"] for d in messages.all_by("tags", "a")] == [3]
+    assert [d["id"] for d in messages.all_by("tags", "b")] == [2]
+    with pytest.raises(ValueError, match="not in key order"):
+        CollectionSpec("loose", multi=("tags",), several=("tags",))
+
+
 def test_capped_collection_evicts_oldest_and_unindexes_it() -> None:
     messages = Collection(CollectionSpec("m", multi=("to",), capped=True), capacity=3)
     for key in range(5):

@@ -365,10 +365,17 @@ def test_the_units_commit_compacts_a_journal_past_its_size(tmp_path: Path) -> No
 LOG = CollectionSpec(
     "log",
     unique=("email",),
-    multi=("to",),
+    multi=("to", "by_key", "marks"),
     capped=True,
     tally=("to", "channel", "at"),
     order=lambda doc: None if doc.get("failed") else (doc["at"], doc["id"]),
+    # a bucket in key order, and one indexed under several values (one, two or none)
+    in_key_order=("by_key", "marks"),
+    several=("marks",),
+    derived={
+        "by_key": lambda doc: doc["to"],
+        "marks": lambda doc: (doc["to"], "failed")[: doc.get("failed", 0) + bool(doc.get("email"))],
+    },
 )
 PUT = st.tuples(
     st.just("put"),

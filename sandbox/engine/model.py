@@ -104,6 +104,9 @@ class Facts(NamedTuple):
     ignore_opt_out: bool = False
     # what the recipient's vendor has: a rule of a concept it lacks does not apply
     concepts: frozenset[Concept] = frozenset()
+    # the vendor's record of the contact the message goes to (Symplify's ContactDTO id), None
+    # for other recipients: no rule reads it; the outbox indexes a contact's messages by it
+    contact_id: int | None = None
 
 
 class RuleResult(NamedTuple):

@@ -12,8 +12,11 @@ import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import count
+from itertools import count, islice
+from operator import methodcaller
 from typing import Any
+
+from sortedcontainers import SortedDict
 
 Doc = dict[str, Any]
 Key = str | int
@@ -46,6 +49,19 @@ class CollectionSpec:
     # the smallest, `Collection.in_order` the documents smallest first (e.g. the scheduled
     # items by due time), each O(log n) from a heap kept as documents are put
     order: Callable[[Doc], Any] | None = None
+    # multi indexes whose buckets keep their keys sorted (sortedcontainers' SortedDict), not
+    # in insertion order: `Collection.page_by` pages one after a key in O(log n + page)
+    # (keyset paging that a document changed or put back cannot reorder)
+    in_key_order: tuple[str, ...] = ()
+    # multi indexes whose derived value is a tuple of values: the document is indexed under
+    # each of them (none: an empty tuple), e.g. a contact under each listing it belongs to;
+    # each is kept in key order too (listed in `in_key_order`)
+    several: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        loose = [name for name in self.several if name not in self.in_key_order]
+        if loose:
+            raise ValueError(f"{self.name}: several-valued indexes not in key order: {loose}")
 
 
 class Collection:
@@ -57,6 +73,12 @@ class Collection:
         # multi-valued index: value -> keys in insertion order (a dict used as an ordered set)
         self._multi: dict[str, dict[Any, dict[Key, None]]] = {name: {} for name in spec.multi}
         self._plain = not (spec.unique or spec.multi or spec.capped or spec.tally or spec.order)
+        # the multi indexes whose buckets are SortedDicts, and those of them whose value is
+        # several values
+        self._sorted = frozenset(spec.in_key_order)
+        self._several = frozenset(spec.several)
+        # index name -> what a document is indexed under, one call (a put asks every index)
+        self._value_of = {name: _value_of(spec, name) for name in (*spec.unique, *spec.multi)}
         # tally: group -> {kind: (count, latest time)}; each group's dict is replaced, never
         # changed in place, so a snapshot can take the current ones as they are
         self.tallies: dict[Any, dict[Any, tuple[int, Any]]] = {}
@@ -97,6 +119,17 @@ class Collection:
         """Documents whose `index` field equals `value`, oldest first."""
         keys = self._multi[index].get(self._norm(index, value), {})
         return [self._docs[k] for k in keys]
+
+    def page_by(self, index: str, value: Any, after: Key | None, size: int) -> list[Doc]:
+        """Up to `size` documents of an `in_key_order` index under `value` whose keys come
+        after `after` (None: from the first), smallest key first, in O(log n + size)."""
+        assert index in self._sorted, f"{self.spec.name}.{index} is not kept in key order"
+        bucket: Any = self._multi[index].get(self._norm(index, value))  # (a SortedDict)
+        if not bucket:
+            return []
+        keys = bucket.irange(minimum=after, inclusive=(False, True))
+        docs = self._docs
+        return [docs[key] for key in islice(keys, size)]
 
     def newest_by(self, index: str, value: Any) -> Iterator[Doc]:
         keys = self._multi[index].get(self._norm(index, value), {})
@@ -270,7 +303,9 @@ class Collection:
                 _add_unique(index, self._indexed_as(name, doc), key)
             for name, multi in self._multi.items():
                 value = self._indexed_as(name, doc)
-                if value not in (None, ""):
+                if name in self._sorted:  # (at its key's place)
+                    _add_sorted(multi, value, key, name in self._several)
+                elif value not in (None, ""):
                     multi[value] = {key: None, **multi.get(value, {})}
             if self._order is not None:
                 self._ordered(key, doc)
@@ -289,16 +324,20 @@ class Collection:
                 evicted.append(old)
 
     def _indexed_as(self, name: str, doc: Doc) -> Any:
-        derive = self.spec.derived.get(name)
-        return derive(doc) if derive is not None else self._norm(name, doc.get(name))
+        return self._value_of[name](doc)
 
     def _index(self, key: Key, doc: Doc) -> None:
         if self._order is not None:
             self._ordered(key, doc)
+        value_of = self._value_of
         for name, index in self._unique.items():
-            _add_unique(index, self._indexed_as(name, doc), key)
+            _add_unique(index, value_of[name](doc), key)
+        sorted_ = self._sorted  # (empty for most collections: one test a put)
         for name, multi in self._multi.items():
-            _add_multi(multi, self._indexed_as(name, doc), key)
+            if sorted_ and name in sorted_:
+                _add_sorted(multi, value_of[name](doc), key, name in self._several)
+            else:
+                _add_multi(multi, value_of[name](doc), key)
 
     def _reindex(self, key: Key, old: Doc, doc: Doc) -> None:
         """A replaced document: only the indexes whose value changed move, so it keeps its
@@ -312,15 +351,30 @@ class Collection:
                 _add_unique(index, value, key)
         for name, multi in self._multi.items():
             was, value = self._indexed_as(name, old), self._indexed_as(name, doc)
-            if was != value:
+            if was == value:
+                continue
+            if name in self._sorted:  # (a sorted bucket has no place to keep)
+                self._drop_values(name, multi, was, key)
+                _add_sorted(multi, value, key, name in self._several)
+            else:
                 _drop_multi(multi, was, key)
                 _add_multi(multi, value, key)
 
     def _unindex(self, key: Key, doc: Doc) -> None:
         for name, index in self._unique.items():
             _drop_unique(index, self._indexed_as(name, doc), key)
+        several = self._several
         for name, multi in self._multi.items():
-            _drop_multi(multi, self._indexed_as(name, doc), key)
+            if several and name in several:
+                self._drop_values(name, multi, self._indexed_as(name, doc), key)
+            else:
+                _drop_multi(multi, self._indexed_as(name, doc), key)
+
+    def _drop_values(
+        self, name: str, multi: dict[Any, dict[Key, None]], value: Any, key: Key
+    ) -> None:
+        for one in value if name in self._several else (value,):
+            _drop_multi(multi, one, key)
 
     def _ordered(self, key: Key, doc: Doc) -> None:
         """Push the document's entry on the order's heap; rebuilt without its stale entries
@@ -336,9 +390,39 @@ class Collection:
             heapq.heappush(heap, (sort_key, next(self._pushed), key, doc))
 
 
+def _value_of(spec: CollectionSpec, name: str) -> Callable[[Doc], Any]:
+    """What a document is indexed under by index `name`: its derived value, else its field
+    of that name, normalised (a plain field is read by dict.get, in C)."""
+    derive = spec.derived.get(name)
+    if derive is not None:
+        return derive
+    normalise = spec.normalise.get(name)
+    if normalise is None:
+        return methodcaller("get", name)
+
+    def normalised(doc: Doc) -> Any:
+        value = doc.get(name)
+        return None if value is None else normalise(value)
+
+    return normalised
+
+
 def _add_unique(index: dict[Any, Key], value: Any, key: Key) -> None:
     if value not in (None, ""):
         index[value] = key
+
+
+def _add_sorted(
+    multi: dict[Any, dict[Key, None]], value: Any, key: Key, several: bool = False
+) -> None:
+    """Index `key` under `value` (each of its values when `several`: most documents have an
+    empty tuple) in a sorted bucket, at its key's place."""
+    for one in value if several else (value,):
+        if one not in (None, ""):
+            bucket = multi.get(one)
+            if bucket is None:
+                bucket = multi[one] = SortedDict()
+            bucket[key] = None
 
 
 def _drop_unique(index: dict[Any, Key], value: Any, key: Key) -> None:

@@ -19,11 +19,19 @@ def customer_channel(message: Doc) -> tuple[str, str] | None:
     return None if customer is None or channel is None else (customer, channel)
 
 
+def _contact_messages(message: Doc) -> tuple[int, str, str] | None:
+    """A message to a vendor's contact record, by that record, its channel and its status:
+    the contact's messages newest first, and how many were sent or not per channel, each
+    without a walk of the outbox (Symplify's `.../messages` and `.../messagecount`)."""
+    contact_id = message.get("contact_id")
+    return None if contact_id is None else (contact_id, message["channel"], message["status"])
+
+
 # the outbox: every message any vendor API triggered, with its decision
 MESSAGES = CollectionSpec(
     "messages",
-    multi=("customer_id", "customer_channel"),
-    derived={"customer_channel": customer_channel},
+    multi=("customer_id", "customer_channel", "contact_messages"),
+    derived={"customer_channel": customer_channel, "contact_messages": _contact_messages},
     capped=True,
     shared=("vendor", "operation", "channel", "category", "priority", "status", "reason", "from"),
     # interaction history: every message counted per customer and channel, for good

@@ -678,9 +678,12 @@ def test_an_escaped_original_id_and_a_block_round_trip(carma: Carma) -> None:
 def test_a_contact_dto_made_afresh_sets_every_flag_it_carries(carma: Carma) -> None:
     """A ContactDTO the program builds itself leaves out the empty strings (omitempty) but
     always carries `unsubscribed` and `mobileUnsubscribed`: the addresses stay, the flags are
-    what the DTO says, so updating only a name opts the contact back in."""
+    what the DTO says, so updating only a name opts the contact back in. The opt-out is
+    dated by the server (the DTO's `optOutDate: 0` is read-only), and undated once undone."""
     unsubscribed = carma.put_contact_update(42, "111", UPDATE_FRESH_UNSUBSCRIBED).ok()
-    assert unsubscribed == {**GAGA_CONTACT, "unsubscribed": True, "dateModified": NOW_MS}
+    expected = {**GAGA_CONTACT, "unsubscribed": True, "dateModified": NOW_MS}
+    assert unsubscribed == {**expected, "optOutDate": NOW_MS}
+    assert carma.get_contact(42, "111").ok()["optOutDate"] == NOW_MS
     assert carma.post_triggers_messages(7, SEND_ORDER).error is None
     renamed = carma.put_contact_update(42, "111", UPDATE_FRESH_LAST_NAME).ok()
     assert renamed == {**GAGA_CONTACT, "lastName": "Gaga", "dateModified": NOW_MS}

@@ -10,12 +10,14 @@ from pathlib import Path
 from sandbox.vendor import FixtureSection, RealHosts, Vendor, Views
 from sandbox.vendors.symplify import (
     collections,
+    contact_reads,
     contacts,
     envelope,
     explain,
     fixture,
     imports,
     journeys,
+    listings,
     lists,
     properties,
     sends,
@@ -29,10 +31,12 @@ from sandbox.vendors.symplify.registry import handlers
 
 __all__ = [
     "VENDOR",
+    "contact_reads",
     "contacts",
     "envelope",
     "imports",
     "journeys",
+    "listings",
     "lists",
     "properties",
     "sends",

@@ -64,11 +64,30 @@ def path_list(ctx: Context) -> tuple[str, Doc]:
 
 
 def list_dto(ctx: Context, doc: Doc) -> dict[str, Any]:
-    """Symplify's ListDto, with its number of contacts (O(1): the index knows it)."""
+    """Symplify's ListDto, with its counts (compost-carma-api's ListDto): its contacts, those
+    opted out of each channel or bounced on it (`breakdown`), and of either (`unsubscribes`,
+    `hardBounces`). Each is an index's size: O(1), kept as contacts are written, never
+    counted on read. (Counts of contacts per address are not kept: they would cost every
+    contact written one more index.)"""
+    contacts = ctx.data[CONTACTS]
+    where = (doc["account"], doc["list_id"])
+
+    def count(mode: str, channel: str) -> int:
+        return contacts.count_by("listed", (*where, mode, channel))
+
     return {
         "id": doc["list_id"],
         "listTypeId": doc["type"],
         "name": doc["name"],
         "description": doc["description"],
-        "contacts": ctx.data[CONTACTS].count_by("list", (doc["account"], doc["list_id"])),
+        "contacts": contacts.count_by("list", where),
+        "unsubscribes": count("unsubscribed", "MIXED"),
+        "hardBounces": count("bounced", "MIXED"),
+        "breakdown": {
+            name: {
+                "unsubscribed": count("unsubscribed", channel),
+                "bounced": count("bounced", channel),
+            }
+            for name, channel in (("email", "EMAIL"), ("mobile", "SMS"))
+        },
     }

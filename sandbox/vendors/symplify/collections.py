@@ -1,19 +1,52 @@
 """Symplify's collections: the accounts a tenant's token reaches, their lists ("1234/42"),
 contacts, triggers ("1234/7"), journeys ("1234/11"), imports, batches and property definitions
 ("1234/tier"). A contact is found by originalId on a list, by originalId or e-mail on every
-list (a -1 block), by its address ("what if"), and a list send walks the list's contacts."""
+list (a -1 block), by its address ("what if"), and a list send walks the list's contacts; a
+list's contacts, its opted-out and its bounced ones are paged in id order by index, and
+counted in O(1)."""
 
 from __future__ import annotations
 
-from sandbox.store.collection import CollectionSpec
+from typing import Any
+
+from sandbox.store.collection import CollectionSpec, Doc
 from sandbox.vendors.symplify.addresses import address_key
 
 ACCOUNTS = CollectionSpec("symplify_accounts")
 LISTS = CollectionSpec("symplify_lists", multi=("account",), shared=("account",))
+# a listing's channels (`GET .../contacts/{unsubscribed|bounced}?channel=`): each opt-out
+# and bounce flag of a contact, stored only when set, by channel; MIXED is either
+LISTING_FLAGS = {
+    "unsubscribed": {"EMAIL": "unsubscribed", "SMS": "mobile_unsubscribed"},
+    "bounced": {"EMAIL": "bounced", "SMS": "mobile_bounced"},
+}
+_FLAGGED = frozenset(flag for flags in LISTING_FLAGS.values() for flag in flags.values())
+
+
+def listings(contact: Doc) -> tuple[tuple[Any, ...], ...]:
+    """The listings of its list a contact is in besides the whole list: (account, list, mode,
+    channel) for each channel it opted out of or bounced on, and MIXED when it did on either.
+    Most contacts have none: one look at their fields, in C."""
+    if _FLAGGED.isdisjoint(contact):
+        return ()
+    get = contact.get
+    where = (contact["account"], contact["list_id"])
+    found: list[tuple[Any, ...]] = []
+    for mode, flags in LISTING_FLAGS.items():
+        on = [channel for channel, flag in flags.items() if get(flag)]
+        found.extend((*where, mode, channel) for channel in on)
+        if on:
+            found.append((*where, mode, "MIXED"))
+    return tuple(found)
+
+
 CONTACTS = CollectionSpec(
     "symplify_contacts",
     unique=("on_list",),
-    multi=("list", "original", "email", "mobile"),
+    multi=("list", "original", "email", "mobile", "listed"),
+    # a list's contacts, and its opted-out and bounced ones, in id order: paged by lastId
+    in_key_order=("list", "listed"),
+    several=("listed",),
     derived={
         "on_list": lambda c: (c["account"], c["list_id"], c["original_id"]),
         "list": lambda c: (c["account"], c["list_id"]),
@@ -24,6 +57,7 @@ CONTACTS = CollectionSpec(
         "mobile": lambda c: (
             (c["account"], address_key("mobile", c["mobile"])) if c.get("mobile") else None
         ),
+        "listed": listings,
     },
     shared=("account",),
 )

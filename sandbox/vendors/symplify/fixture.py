@@ -89,9 +89,8 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
                     "mobile": mobile,
                     "firstname": person.get("firstname"),
                     "lastname": person.get("lastname"),
-                    "unsubscribed": bool(person.get("unsubscribed")),
-                    "mobile_unsubscribed": bool(person.get("mobile_unsubscribed")),
                     "properties": person.get("properties") or None,
+                    **_flags(person, spot),
                 }
                 contact = contacts.new_contact(contact_id, account_id, list_id, fields, created)
                 contact.update({k: person[k] for k in ("created", "modified") if k in person})
@@ -286,6 +285,21 @@ def _its_list(item: dict[str, Any], here: str, account_id: str, lists: set[int])
 
 # what an account declares and each send names: (section, collection, its loader)
 _DECLARED = (("triggers", TRIGGERS, _triggers), ("journeys", JOURNEYS, _journeys))
+
+
+def _flags(person: dict[str, Any], where: str) -> dict[str, Any]:
+    """A declared contact's opt-outs and bounces, each with its date when given (a snapshot
+    carries them; without one, the contact is dated as loaded); a date without its flag is
+    refused: nothing would show it."""
+    flags: dict[str, Any] = {flag: bool(person.get(flag)) for flag in contacts.FLAGS}
+    for flag, dated in contacts.DATED:
+        if dated in person:
+            if not flags[flag]:
+                raise InvalidInput(
+                    f"{where}.{dated}: given without {flag}: true", field=f"{where}.{dated}"
+                )
+            flags[dated] = person[dated]
+    return flags
 
 
 def _block(given: dict[str, Any], where: str) -> dict[str, Any]:

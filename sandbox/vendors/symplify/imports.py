@@ -36,7 +36,7 @@ from sandbox.vendors.symplify.accounts import (
     list_key,
     path_list,
 )
-from sandbox.vendors.symplify.contacts import CONTACT_IDS_START, new_contact
+from sandbox.vendors.symplify.contacts import CONTACT_IDS_START, new_contact, stamped
 from sandbox.vendors.symplify.contacts import SEQUENCE as CONTACT_SEQUENCE
 from sandbox.vendors.symplify.registry import handlers
 
@@ -336,4 +336,4 @@ def _updated(
     if updated == existing:
         return None
     updated["modified"] = now
-    return updated
+    return stamped(updated, now)

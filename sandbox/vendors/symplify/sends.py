@@ -34,20 +34,24 @@ CONCEPTS = frozenset({Concept.TEMPORARY_BLOCKS, Concept.CONTACT_OPT_OUTS})
 def contact_facts(contact: Doc | None, list_id: int, channel: Channel, now: datetime) -> Facts:
     """What a send on `channel` to this contact of list `list_id` meets: its temporary
     block, if any, and its opt-out of that channel (ContactDTO `unsubscribed` for e-mail,
-    `mobileUnsubscribed` for SMS), if set."""
+    `mobileUnsubscribed` for SMS), if set; and the contact's id, by which the outbox keeps
+    its messages (`.../contacts/{originalId}/messages`)."""
     if contact is None:
         return Facts(now=now, concepts=CONCEPTS)
     stored, flag = OPT_OUTS[channel]
     opted_out = flag if contact.get(stored) else None
     block = contact.get("block")
     if block is None:
-        return Facts(now=now, contact_opt_out=opted_out, concepts=CONCEPTS)
+        return Facts(
+            now=now, contact_opt_out=opted_out, concepts=CONCEPTS, contact_id=contact["id"]
+        )
     return Facts(
         now=now,
         temp_block_until=day(block["until"]),
         temp_block_scope="all lists" if block["all"] else f"list {list_id}",
         contact_opt_out=opted_out,
         concepts=CONCEPTS,
+        contact_id=contact["id"],
     )
 
 

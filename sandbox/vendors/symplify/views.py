@@ -1,40 +1,66 @@
-"""Symplify's part of the web outbox: each account's lists with their contacts, and the
-temporary blocks still active on the tenant's clock, with the day each ends."""
+"""Symplify's part of the web outbox: each account's lists with their contacts (the first
+ones, by index), their opt-outs and bounces with the day each was set, the temporary blocks
+still active on the tenant's clock with the day each ends, and each list's counts."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from itertools import islice
+from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.store import TenantData
+from sandbox.store import Doc, TenantData
 from sandbox.vendors.symplify.accounts import CONTACTS, LISTS
 from sandbox.vendors.symplify.contacts import active_block
 
 SHOWN = 200  # contacts drawn per list
+# what a contact opted out of or bounced on: (its flag, the date set with it, how it reads)
+MARKS = (
+    ("unsubscribed", "opt_out_date", "opted out of e-mail"),
+    ("mobile_unsubscribed", "opt_out_mobile_date", "opted out of SMS"),
+    ("bounced", "invalidated", "e-mail bounced"),
+    ("mobile_bounced", None, "SMS bounced"),
+)
 
 
 def recipients(data: TenantData, now: datetime) -> dict[str, Any]:
     today = now.date()
+    contacts = data[CONTACTS]
     lists = []
     for listed in sorted(data[LISTS].values(), key=lambda d: (d["account"], d["list_id"])):
-        members = data[CONTACTS].all_by("list", (listed["account"], listed["list_id"]))
-        contacts = [
+        where = (listed["account"], listed["list_id"])
+        shown = [
             {
                 "original_id": c["original_id"],
                 "email": c.get("email"),
                 "mobile": c.get("mobile"),
                 "block": active_block(c, today),
+                "marks": _marks(c),
             }
-            for c in islice(members, SHOWN)
+            for c in contacts.page_by("list", where, None, SHOWN)
         ]
         lists.append(
             {
                 "account": listed["account"],
                 "list_id": listed["list_id"],
                 "name": listed["name"],
-                "contacts": contacts,
-                "total": data[CONTACTS].count_by("list", (listed["account"], listed["list_id"])),
+                "contacts": shown,
+                "total": contacts.count_by("list", where),
+                "unsubscribed": contacts.count_by("listed", (*where, "unsubscribed", "MIXED")),
+                "bounced": contacts.count_by("listed", (*where, "bounced", "MIXED")),
             }
         )
     return {"lists": lists, "today": today.isoformat()}
+
+
+def _marks(contact: Doc) -> list[str]:
+    """Each opt-out and bounce of the contact, with its day (UTC) where one is kept."""
+    found = []
+    for flag, dated, words in MARKS:
+        if contact.get(flag):
+            moment = contact.get(dated) if dated else None
+            day = "" if moment is None else f" on {_day(moment)}"
+            found.append(words + day)
+    return found
+
+
+def _day(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).date().isoformat()

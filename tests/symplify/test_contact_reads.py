@@ -1,0 +1,449 @@
+"""Issue 24, Symplify: what an integrator reads back (research 8c): the list's contacts by
+listing (all, unsubscribed, bounced) paged by lastId, a contact's subscription and bounce
+status, the messages sent to it and their counts (a suppressed send reads as not sent), the
+opt-out dates the server sets, a ListDTO's counts, and POST /{customerid}/contacts."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import orjson
+import pytest
+
+from sandbox.testing import Sandbox
+from sandbox.vendors.symplify import contacts
+
+from .helpers import ACCOUNT, ANN, FIRST_CONTACT, FIXTURE, GAGA, TOM, Sym, error
+
+NOW_MS = 1579078800000  # 2020-01-15T09:00Z, the tenant clock of `sym`
+LIST = f"/{ACCOUNT}/lists/42"
+
+
+def listing(sym: Sym, mode: str, list_id: int = 42, **query: Any) -> list[dict[str, Any]]:
+    response = sym.call("GET", f"/{ACCOUNT}/lists/{list_id}/contacts/{mode}", **query)
+    assert response.status_code == 200, response.text
+    page: list[dict[str, Any]] = response.json()
+    return page
+
+
+def ids(page: list[dict[str, Any]]) -> list[str]:
+    return [contact["originalId"] for contact in page]
+
+
+def update(sym: Sym, original_id: str, **fields: Any) -> dict[str, Any]:
+    response = sym.call("PUT", f"{LIST}/contacts/{original_id}/update", fields)
+    assert response.status_code == 200, response.text
+    contact: dict[str, Any] = response.json()
+    return contact
+
+
+# --- the listings -----------------------------------------------------------------------------
+def test_unsubscribed_and_bounced_are_listings_not_contacts_named_so(sym: Sym) -> None:
+    """They answered 404 "no contact 'unsubscribed' on list 42"."""
+    assert listing(sym, "unsubscribed") == []
+    assert listing(sym, "bounced") == []
+    update(sym, "222", unsubscribed=True)
+    assert ids(listing(sym, "unsubscribed")) == ["222"]
+    assert ids(listing(sym, "all")) == ["111", "222", "333"]
+
+
+def test_the_unsubscribed_listing_follows_every_call_that_opts_out_or_back_in(sym: Sym) -> None:
+    update(sym, "333", mobileUnsubscribed=True)
+    sent = sym.call(
+        "POST", f"/{ACCOUNT}/triggers/7/messages", {"originalId": "222", "optOut": True}
+    )
+    assert sent.status_code == 200, sent.text
+    added = sym.call(
+        "POST",
+        f"{LIST}/contacts",
+        {"originalId": "444", "emailAddress": "x@example.com", "unsubscribed": True},
+    )
+    assert added.status_code == 200, added.text
+    assert ids(listing(sym, "unsubscribed")) == ["222", "333", "444"]
+    assert ids(listing(sym, "unsubscribed", channel="EMAIL")) == ["222", "444"]
+    assert ids(listing(sym, "unsubscribed", channel="sms")) == ["333"]
+    update(sym, "222", unsubscribed=False)
+    assert ids(listing(sym, "unsubscribed")) == ["333", "444"]
+    assert ids(listing(sym, "unsubscribed", list_id=43)) == []  # each list its own
+
+
+def test_a_listing_pages_by_last_id_in_id_order_whoever_opted_out_first(sym: Sym) -> None:
+    """A contact that opts out late still comes at its id's place, so paging by lastId sees
+    every contact once."""
+    for original_id in ("333", "111", "222"):
+        update(sym, original_id, unsubscribed=True)
+    seen: list[str] = []
+    last = -1
+    while page := listing(sym, "unsubscribed", pageSize=2, lastId=last):
+        seen.extend(ids(page))
+        last = page[-1]["id"]
+    assert seen == ["111", "222", "333"]
+    assert ids(listing(sym, "unsubscribed", lastId=0)) == seen  # compost's first page
+    assert ids(listing(sym, "unsubscribed", lastId=FIRST_CONTACT)) == ["222", "333"]
+
+
+def test_all_lists_every_contact_whatever_the_channel(sym: Sym) -> None:
+    for channel in ("EMAIL", "sms", "mixed"):
+        assert ids(listing(sym, "all", channel=channel)) == ["111", "222", "333"]
+
+
+def test_a_listing_by_email_address_however_written(sym: Sym) -> None:
+    update(sym, "111", unsubscribed=True)
+    assert ids(listing(sym, "all", email=" Lady_Gaga@Example.com ")) == ["111"]
+    assert ids(listing(sym, "unsubscribed", email=GAGA)) == ["111"]
+    assert listing(sym, "unsubscribed", email=TOM) == []
+    assert ids(listing(sym, "all", list_id=43, email=GAGA)) == ["111"]
+    assert error(sym.call("GET", f"{LIST}/contacts/all", email="not an address"), 400) == "email"
+
+
+def test_include_properties_false_leaves_them_out(sandbox: Sandbox) -> None:
+    document = copy.deepcopy(FIXTURE)
+    document["symplify"]["accounts"][0]["lists"][0]["contacts"][0]["properties"] = {"tier": "gold"}
+    with tenant_of(sandbox, document) as sym:
+        assert listing(sym, "all")[0]["properties"] == {"tier": "gold"}
+        assert "properties" not in listing(sym, "all", includeProperties="false")[0]
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"pageSize": 0}, "pageSize"),
+        ({"pageSize": 1001}, "pageSize"),
+        ({"pageSize": "ten"}, "pageSize"),
+        ({"lastId": -2}, "lastId"),
+        ({"lastId": "last"}, "lastId"),
+        ({"channel": "FAX"}, "channel"),
+    ],
+)
+@pytest.mark.parametrize("mode", ["all", "unsubscribed", "bounced"])
+def test_a_bad_page_size_last_id_or_channel_is_a_400_naming_it(
+    sym: Sym, mode: str, query: dict[str, Any], field: str
+) -> None:
+    assert error(sym.call("GET", f"{LIST}/contacts/{mode}", **query), 400) == field
+
+
+def test_a_listing_of_an_unknown_list_is_a_404(sym: Sym) -> None:
+    assert error(sym.call("GET", f"/{ACCOUNT}/lists/77/contacts/unsubscribed"), 404) == "listId"
+
+
+# --- bounces: declared by the tenant's document ----------------------------------------------
+BOUNCED = copy.deepcopy(FIXTURE)
+_PEOPLE = BOUNCED["symplify"]["accounts"][0]["lists"][0]["contacts"]
+_PEOPLE[1].update({"bounced": True, "invalidated": 1577836800000})  # Tom, 2020-01-01
+_PEOPLE[2].update({"mobile_bounced": True, "mobile_unsubscribed": True})  # Ann
+
+
+@pytest.fixture
+def bounced(sandbox: Sandbox) -> Iterator[Sym]:
+    with tenant_of(sandbox, BOUNCED) as sym:
+        yield sym
+
+
+def test_bounced_contacts_are_listed_and_read_with_their_date(bounced: Sym) -> None:
+    assert ids(listing(bounced, "bounced")) == ["222", "333"]
+    assert ids(listing(bounced, "bounced", channel="EMAIL")) == ["222"]
+    assert ids(listing(bounced, "bounced", channel="SMS")) == ["333"]
+    tom = bounced.call("GET", f"{LIST}/contacts/222").json()
+    assert (tom["bounced"], tom["dateOfInvalidation"]) == (True, 1577836800000)
+    ann = bounced.call("GET", f"{LIST}/contacts/333").json()
+    assert (ann["mobileBounced"], ann["bounced"]) == (True, False)
+    assert "dateOfInvalidation" not in ann
+    status = bounced.call("GET", f"{LIST}/contacts/222/bouncestatus")
+    assert status.json() == {"status": "BOUNCED", "mobileStatus": "NOT_BOUNCED"}
+    status = bounced.call("GET", f"{LIST}/contacts/111/bouncestatus")
+    assert status.json() == {"status": "NOT_BOUNCED", "mobileStatus": "NOT_BOUNCED"}
+
+
+def test_a_date_without_its_flag_is_refused_naming_it(sandbox: Sandbox) -> None:
+    document = copy.deepcopy(FIXTURE)
+    document["symplify"]["accounts"][0]["lists"][0]["contacts"][0]["opt_out_date"] = 1
+    answer = sandbox.http.put("/_sandbox/tenants/sym-dated", json=document)
+    assert answer.status_code == 400, answer.text
+    where = "symplify.accounts[0].lists[0].contacts[0].opt_out_date"
+    assert answer.json()["error"]["field"] == where
+
+
+def test_opt_outs_bounces_and_their_dates_survive_a_snapshot(
+    bounced: Sym, sandbox: Sandbox
+) -> None:
+    update(bounced, "111", unsubscribed=True)
+    copied = sandbox.create_tenant(bounced.tenant.snapshot())
+    try:
+        again = Sym(bounced.http, copied)
+        assert ids(listing(again, "bounced")) == ["222", "333"]
+        assert ids(listing(again, "unsubscribed")) == ["111", "333"]
+        assert listing(again, "all")[0]["optOutDate"] == NOW_MS
+        assert listing(again, "all")[1]["dateOfInvalidation"] == 1577836800000
+    finally:
+        copied.delete()
+
+
+# --- opt-out dates --------------------------------------------------------------------------
+def test_the_server_dates_an_opt_out_and_keeps_the_date_while_it_lasts(sym: Sym) -> None:
+    fresh = sym.call("GET", f"{LIST}/contacts/111").json()
+    assert "optOutDate" not in fresh and "optOutMobileDate" not in fresh
+    assert update(sym, "111", unsubscribed=True)["optOutDate"] == NOW_MS
+    sym.tenant.advance_clock(3600)
+    again = update(sym, "111", unsubscribed=True, firstName="Lady", optOutDate=0)
+    assert again["optOutDate"] == NOW_MS  # still the first opt-out's; a client's is ignored
+    assert again["dateModified"] == NOW_MS + 3_600_000
+    back = update(sym, "111", unsubscribed=False)
+    assert "optOutDate" not in back
+    assert update(sym, "333", mobileUnsubscribed=True)["optOutMobileDate"] == NOW_MS + 3_600_000
+
+
+def test_a_trigger_opt_out_dates_it_at_the_send(sym: Sym) -> None:
+    sym.tenant.advance_clock(60)
+    body = {"originalId": "333", "optOut": True, "properties": {"code": "1"}}
+    assert sym.call("POST", f"/{ACCOUNT}/triggers/8/messages", body).status_code == 200
+    ann = sym.call("GET", f"{LIST}/contacts/333").json()
+    assert (ann["mobileUnsubscribed"], ann["optOutMobileDate"]) == (True, NOW_MS + 60_000)
+
+
+def test_an_import_dates_the_opt_outs_it_makes(sym: Sym) -> None:
+    created = sym.call("POST", f"{LIST}/imports", {"type": "ADD"}).json()
+    csv = "originalId,unsubscribed\n222,true\n555,1\n"
+    posted = sym.http.post(
+        f"/symplify{LIST}/recipients/{created['id']}",
+        content=csv.encode(),
+        headers={**sym.auth, "Content-Type": "text/csv"},
+    )
+    assert posted.status_code == 200, posted.text
+    dates = {c["originalId"]: c.get("optOutDate") for c in listing(sym, "unsubscribed")}
+    assert dates == {"222": NOW_MS, "555": NOW_MS}
+
+
+# --- subscription status ----------------------------------------------------------------------
+def test_the_subscription_status_of_each_channel(sym: Sym) -> None:
+    path = f"{LIST}/contacts/333/subscriptionstatus"
+    assert sym.call("GET", path).json() == {"status": "SUBSCRIBED", "mobileStatus": "SUBSCRIBED"}
+    update(sym, "333", mobileUnsubscribed=True)
+    assert sym.call("GET", path).json() == {"status": "SUBSCRIBED", "mobileStatus": "UNSUBSCRIBED"}
+
+
+def test_a_contact_is_named_by_its_original_id_or_else_by_its_id(sym: Sym) -> None:
+    """compost-carma-api's ContactIdentifiedByIdEndpoint puts the contact's id where the
+    originalId goes."""
+    by_id = sym.call("GET", f"{LIST}/contacts/{FIRST_CONTACT + 1}")
+    assert by_id.status_code == 200 and by_id.json()["originalId"] == "222"
+    status = sym.call("GET", f"{LIST}/contacts/{FIRST_CONTACT}/subscriptionstatus")
+    assert status.status_code == 200
+    # the contact of that id is on list 42, not 43
+    assert (
+        error(sym.call("GET", f"/{ACCOUNT}/lists/43/contacts/{FIRST_CONTACT}"), 404) == "originalId"
+    )
+
+
+@pytest.mark.parametrize(
+    "tail", ["subscriptionstatus", "bouncestatus", "messages", "messagecount/email"]
+)
+def test_an_unknown_contact_is_a_404_naming_it(sym: Sym, tail: str) -> None:
+    assert error(sym.call("GET", f"{LIST}/contacts/999/{tail}"), 404) == "originalId"
+    assert error(sym.call("GET", f"/{ACCOUNT}/lists/77/contacts/111/{tail}"), 404) == "listId"
+    assert error(sym.call("GET", f"/999/lists/42/contacts/111/{tail}"), 403) == "customerid"
+
+
+# --- a contact's messages -----------------------------------------------------------------------
+def test_a_contacts_messages_newest_first_with_the_suppressed_one_as_not_sent(sym: Sym) -> None:
+    assert (
+        sym.call("POST", f"/{ACCOUNT}/triggers/7/messages", {"originalId": "111"}).status_code
+        == 200
+    )
+    assert sym.block(value="111").status_code == 200
+    sym.tenant.advance_clock(60)
+    assert sym.delivered(42)[GAGA] == ("SUPPRESSED", "CONTACT_TEMP_BLOCKED")
+    messages = sym.call("GET", f"{LIST}/contacts/111/messages", noOfMessages=10).json()
+    assert [(m["module"], m["status"], m["reason"]) for m in messages] == [
+        ("sendToList", "SUPPRESSED", "CONTACT_TEMP_BLOCKED"),
+        ("sendTrigger", "DELIVERED", None),
+    ]
+    blocked, sent = messages
+    assert blocked["sentTimestamp"] is None and blocked["actions"]["recieved"] is False
+    assert blocked["dateCreated"] == NOW_MS + 60_000
+    assert sent["sentTimestamp"] == NOW_MS and sent["actions"]["recieved"] is True
+    assert sent["name"] == "Order confirmation" and sent["type"] == "EMAIL"
+    assert {m["contactId"] for m in messages} == {FIRST_CONTACT}
+    # the same person on list 43 is another contact, with messages of its own
+    assert sym.call("GET", f"/{ACCOUNT}/lists/43/contacts/111/messages").json() == []
+    newest = sym.call("GET", f"{LIST}/contacts/111/messages", noOfMessages=1, nostat="true")
+    assert [m["id"] for m in newest.json()] == [blocked["id"]]
+
+
+def test_message_counts_per_channel_tell_sent_from_not_sent(sym: Sym) -> None:
+    for _ in range(2):
+        sym.call("POST", f"/{ACCOUNT}/triggers/8/messages", {"originalId": "333"})
+    update(sym, "333", mobileUnsubscribed=True)
+    assert sym.delivered(42, channel="SMS")[ANN] == ("SUPPRESSED", "SUBSCRIPTION_OPTED_OUT")
+    sms = sym.call("GET", f"{LIST}/contacts/333/messagecount/sms").json()
+    assert sms == {"channel": "SMS", "count": 3, "sent": 2, "notSent": 1}
+    email = sym.call("GET", f"{LIST}/contacts/333/messagecount/EMAIL").json()
+    assert email == {"channel": "EMAIL", "count": 0, "sent": 0, "notSent": 0}
+    assert error(sym.call("GET", f"{LIST}/contacts/333/messagecount/fax"), 400) == "channel"
+
+
+def test_a_bad_number_of_messages_is_a_400_naming_it(sym: Sym) -> None:
+    for bad in (0, 1001, "all"):
+        path = f"{LIST}/contacts/111/messages"
+        assert error(sym.call("GET", path, noOfMessages=bad), 400) == "noOfMessages"
+
+
+def test_messages_the_outbox_let_go_are_gone_from_the_contacts_reads(sym: Sym) -> None:
+    settings = sym.http.put(f"{sym.tenant.control}/settings", json={"outbox_retention": 2})
+    assert settings.status_code == 200, settings.text
+    for _ in range(3):
+        sym.call("POST", f"/{ACCOUNT}/triggers/7/messages", {"originalId": "111"})
+    assert len(sym.call("GET", f"{LIST}/contacts/111/messages").json()) == 2
+    count = sym.call("GET", f"{LIST}/contacts/111/messagecount/email").json()
+    assert (count["count"], count["sent"]) == (2, 2)
+
+
+# --- ListDTO counts -----------------------------------------------------------------------------
+def test_the_list_counts_opt_outs_and_bounces_as_they_change(bounced: Sym) -> None:
+    update(bounced, "111", unsubscribed=True)
+    listed = bounced.call("GET", LIST).json()
+    assert listed["breakdown"] == {
+        "email": {"unsubscribed": 1, "bounced": 1},
+        "mobile": {"unsubscribed": 1, "bounced": 1},
+    }
+    assert (listed["unsubscribes"], listed["hardBounces"], listed["contacts"]) == (2, 2, 3)
+    update(bounced, "111", unsubscribed=False)
+    listed = bounced.call("GET", LIST).json()
+    assert listed["breakdown"]["email"] == {"unsubscribed": 0, "bounced": 1}
+    assert (listed["unsubscribes"], listed["hardBounces"]) == (1, 2)
+
+
+# --- POST /{customerid}/contacts ----------------------------------------------------------------
+def test_save_creates_a_contact_then_updates_it(sym: Sym) -> None:
+    body = {"listId": 42, "originalId": "777", "emailAddress": "new@example.com"}
+    created = sym.call("POST", f"/{ACCOUNT}/contacts", body)
+    assert created.status_code == 200, created.text
+    contact = created.json()
+    assert (contact["listId"], contact["emailAddress"]) == (42, "new@example.com")
+    assert sym.call("GET", f"{LIST}/contacts/777").json() == contact
+    changed = sym.call(
+        "POST", f"/{ACCOUNT}/contacts", {"listId": "42", "originalId": "777", "unsubscribed": True}
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["id"] == contact["id"]  # the same contact, changed
+    assert changed.json()["emailAddress"] == "new@example.com"
+    assert changed.json()["optOutDate"] == NOW_MS
+    assert ids(listing(sym, "unsubscribed")) == ["777"]
+    assert sym.call("GET", LIST).json()["contacts"] == 4
+
+
+def test_save_without_a_list_takes_the_accounts_only_list(sym: Sym) -> None:
+    saved = sym.call("POST", "/5678/contacts", {"originalId": "1", "mobileNumber": "+46700000001"})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["listId"] == 42
+    response = sym.call("POST", f"/{ACCOUNT}/contacts", {"originalId": "1"})
+    assert error(response, 400) == "listId"  # account 1234 has lists 42 and 43
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"listId": 77, "originalId": "1"}, 404, "listId"),
+        ({"listId": "x", "originalId": "1"}, 400, "listId"),
+        ({"listId": 42}, 400, "originalId"),
+        ({"listId": 42, "originalId": "1", "emailAddress": "no-at"}, 400, "emailAddress"),
+        ({"listId": 42, "originalId": "111", "mobileNumber": "abc"}, 400, "mobileNumber"),
+    ],
+)
+def test_a_bad_save_names_its_field_and_changes_nothing(
+    sym: Sym, body: dict[str, Any], status: int, field: str
+) -> None:
+    before = sym.tenant.snapshot()
+    assert error(sym.call("POST", f"/{ACCOUNT}/contacts", body), status) == field
+    assert sym.tenant.snapshot() == before
+
+
+@contextmanager
+def tenant_of(sandbox: Sandbox, document: dict[str, Any]) -> Iterator[Sym]:
+    """A Sym over a fresh tenant made from `document`, its clock as `sym`'s."""
+    tenant = sandbox.create_tenant(document)
+    tenant.set_clock(now="2020-01-15T09:00:00Z", frozen=True)
+    try:
+        yield Sym(sandbox.http, tenant)
+    finally:
+        tenant.delete()
+
+
+# --- the web outbox's recipients page -----------------------------------------------------------
+def test_the_recipients_page_shows_opt_outs_bounces_their_days_and_the_counts(bounced: Sym) -> None:
+    update(bounced, "111", unsubscribed=True)
+    page = bounced.http.get(f"/_sandbox/ui/tenants/{bounced.tenant.name}/recipients")
+    assert page.status_code == 200, page.text
+    text = page.text
+    assert "opted out of e-mail on 2020-01-15" in text
+    assert "e-mail bounced on 2020-01-01" in text
+    assert "opted out of SMS" in text and "SMS bounced" in text
+    assert "3 contacts, 2 opted out, 2 bounced" in text
+
+
+# --- encoded ContactDTOs, made once per stored document ------------------------------------------
+def encoded(contact: dict[str, Any], today: datetime.date, properties: bool = True) -> Any:
+    [one] = contacts.encoded_dtos([contact], today, properties)
+    return one
+
+
+def decoded(fragment: Any) -> dict[str, Any]:
+    answer: dict[str, Any] = orjson.loads(orjson.dumps(fragment))
+    return answer
+
+
+def test_a_documents_dto_is_encoded_once_and_a_changed_contact_gets_its_own() -> None:
+    today = datetime.date(2020, 1, 15)
+    stored = contacts.new_contact(7, "1234", 42, {"original_id": "7", "email": "a@x.io"}, 1)
+    first = encoded(stored, today)
+    assert encoded(stored, today) is first  # the same document: made once
+    assert decoded(first) == contacts.contact_dto(stored, today)
+    changed = contacts.stamped({**stored, "unsubscribed": True}, 2)
+    assert decoded(encoded(changed, today))["optOutDate"] == 2
+    with_props = {**stored, "properties": {"tier": "gold"}}
+    assert decoded(encoded(with_props, today))["properties"] == {"tier": "gold"}
+    assert "properties" not in decoded(encoded(with_props, today, properties=False))
+    assert decoded(encoded(with_props, today))["properties"] == {"tier": "gold"}
+    blocked = {**stored, "block": {"until": "2020-01-16", "all": False}}
+    assert "blockedUntil" in decoded(encoded(blocked, today))
+    later = today + datetime.timedelta(days=2)  # a block's DTO follows the day
+    assert "blockedUntil" not in decoded(encoded(blocked, later))
+
+
+def test_an_encoded_dto_is_used_only_for_the_document_it_was_made_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An id is an object's only while it lives: an entry under the id of another document
+    (one let go, its id taken again) is not this one's."""
+    today = datetime.date(2020, 1, 15)
+    stored = contacts.new_contact(7, "1234", 42, {"original_id": "7"}, 1)
+    other = orjson.Fragment(b'{"originalId": "other"}')
+    made = {True: {id(stored): ({"id": 8}, other)}, False: {}}
+    monkeypatch.setattr(contacts, "_ENCODED", made)
+    assert encoded(stored, today) is not other
+    assert decoded(encoded(stored, today))["originalId"] == "7"
+
+
+def test_past_their_number_the_encoded_dtos_are_let_go(
+    sym: Sym, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(contacts, "_ENCODED", {True: {}, False: {}})
+    monkeypatch.setattr(contacts, "_ENCODED_MAX", 2)
+    assert ids(listing(sym, "all")) == ["111", "222", "333"]
+    assert len(contacts._ENCODED[True]) == 1  # (emptied when the third came)
+    update(sym, "111", firstName="Lady")
+    assert listing(sym, "all")[0]["firstName"] == "Lady"
+
+
+def test_the_message_page_names_the_contact_a_symplify_message_went_to(sym: Sym) -> None:
+    assert (
+        sym.call("POST", f"/{ACCOUNT}/triggers/7/messages", {"originalId": "222"}).status_code
+        == 200
+    )
+    [message] = sym.call("GET", f"{LIST}/contacts/222/messages").json()
+    page = sym.http.get(f"/_sandbox/ui/tenants/{sym.tenant.name}/messages/{message['id']}")
+    assert page.status_code == 200, page.text
+    assert "<dt>contact</dt><dd>222</dd>" in page.text
