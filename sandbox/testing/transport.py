@@ -12,17 +12,54 @@ second client.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Generator
+from collections.abc import Coroutine, Generator, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
-from urllib.parse import unquote
+from typing import Any, NamedTuple
+from urllib.parse import unquote, urlsplit
 
 import httpx
 from starlette.types import ASGIApp, Message
 
 
+class Answer(NamedTuple):
+    """What the app answered: its status, headers (as ASGI sends them) and whole body."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+def _scope(
+    method: str,
+    *,
+    scheme: str,
+    server: tuple[str, int],
+    path: str,
+    raw_path: bytes,
+    query: bytes,
+    headers: list[tuple[bytes, bytes]],
+) -> dict[str, Any]:
+    """The ASGI scope of one request."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": scheme,
+        "path": path,
+        "raw_path": raw_path,
+        "query_string": query,
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": server,
+        "state": {},
+    }
+
+
 class AppCaller:
-    """Calls one ASGI app with httpx requests, optionally under a path prefix."""
+    """Calls one ASGI app with httpx requests (optionally under a path prefix), or with the
+    method, URL, headers and body of any other HTTP library's request (`answer`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -32,22 +69,46 @@ class AppCaller:
     async def call(self, request: httpx.Request, prefix: str = "") -> httpx.Response:
         """The app's answer to `request`, its path put under `prefix` (e.g. "/capillary")."""
         url = request.url
-        body = request.read()
-        scope: dict[str, Any] = {
-            "type": "http",
-            "asgi": {"version": "3.0", "spec_version": "2.3"},
-            "http_version": "1.1",
-            "method": request.method,
-            "scheme": url.scheme,
-            "path": prefix + unquote(url.path),
-            "raw_path": prefix.encode() + url.raw_path.split(b"?", 1)[0],
-            "query_string": url.query,
-            "root_path": "",
-            "headers": [(k.lower(), v) for k, v in request.headers.raw],
-            "client": ("127.0.0.1", 50000),
-            "server": (url.host, url.port or (443 if url.scheme == "https" else 80)),
-            "state": {},
-        }
+        scope = _scope(
+            request.method,
+            scheme=url.scheme,
+            server=(url.host, url.port or (443 if url.scheme == "https" else 80)),
+            path=prefix + unquote(url.path),
+            raw_path=prefix.encode() + url.raw_path.split(b"?", 1)[0],
+            query=url.query,
+            headers=[(k.lower(), v) for k, v in request.headers.raw],
+        )
+        answer = await self._run(scope, request.read())
+        if answer is None:  # the app hung up (an injected fault), as a server closing would
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            )
+        status, headers, content = answer
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+    async def answer(
+        self, method: str, url: str, headers: Iterable[tuple[bytes, bytes]], body: bytes
+    ) -> Answer | None:
+        """The app's answer to a request of any HTTP library: `url` absolute, its path the
+        sandbox's own (e.g. "/capillary/v2/..."), `headers` as sent on the wire. None when the
+        app hung up without answering (an injected dropped connection): the caller raises what
+        its library raises for a server that closed the connection."""
+        parts = urlsplit(url)
+        raw_path = parts.path or "/"
+        scheme = parts.scheme
+        scope = _scope(
+            method,
+            scheme=scheme,
+            server=(parts.hostname or "", parts.port or (443 if scheme == "https" else 80)),
+            path=unquote(raw_path),
+            raw_path=raw_path.encode(),
+            query=parts.query.encode(),
+            headers=[(k.lower(), v) for k, v in headers],
+        )
+        return await self._run(scope, body)
+
+    async def _run(self, scope: dict[str, Any], body: bytes) -> Answer | None:
+        """One run of the app on `scope` and `body`: its answer, or None if it hung up."""
         sent_body = False
         status: int | None = None
         headers: list[tuple[bytes, bytes]] = []
@@ -73,12 +134,9 @@ class AppCaller:
                     answered.set()
 
         await self.app(scope, receive, send)
-        if status is None:  # the app hung up (an injected fault), as a server closing would
-            raise httpx.RemoteProtocolError(
-                "Server disconnected without sending a response.", request=request
-            )
-        content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        return httpx.Response(status, headers=headers, content=content, request=request)
+        if status is None:
+            return None
+        return Answer(status, headers, chunks[0] if len(chunks) == 1 else b"".join(chunks))
 
     def call_sync(self, request: httpx.Request, prefix: str = "") -> httpx.Response:
         """`call`, for a caller that cannot await (a sync httpx client)."""
