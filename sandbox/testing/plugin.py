@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=True,
         help="register comms-sandbox's pytest-bdd steps when pytest-bdd is installed",
     )
+    parser.addini(
+        "comms_sandbox_block_network",
+        type="bool",
+        default=False,
+        help="while comms_sandbox is active, requests to other hosts than the vendors' fail",
+    )
 
 
 def sandbox_url(config: pytest.Config) -> str | None:
@@ -67,6 +74,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "tenant `comms_sandbox.tenant` is made from: a fixture or snapshot document (a dict, "
         "or a YAML/JSON file relative to the test file), a clock (ISO time to freeze at, or a "
         "PUT .../clock body), settings, faults ({operationId: fault}) and a name",
+    )
+    config.addinivalue_line(
+        "markers",
+        "comms_sandbox_block_network(blocked=True): requests to other hosts than the vendors' "
+        "fail in this test (False: they go out, whatever the ini file says)",
     )
     url = sandbox_url(config)
     if url is not None:
@@ -189,7 +201,7 @@ def comms_sandbox(
         raise pytest.UsageError(
             f"comms_sandbox needs respx ({exc}): pip install 'comms-sandbox[testing]'"
         ) from None
-    with vendor_routes(comms_sandbox_server) as router:
+    with vendor_routes(comms_sandbox_server) as router, _aiohttp(comms_sandbox_server, request):
         under_test = SandboxUnderTest(comms_sandbox_server, router, request.path.parent)
         try:
             marker = request.node.get_closest_marker(MARKER)
@@ -198,3 +210,20 @@ def comms_sandbox(
             yield under_test
         finally:
             under_test.close()
+
+
+def network_blocked(request: pytest.FixtureRequest) -> bool:
+    """`comms_sandbox_block_network`: the test's marker, else the ini file."""
+    marker = request.node.get_closest_marker("comms_sandbox_block_network")
+    if marker is not None:
+        return bool(marker.args[0] if marker.args else marker.kwargs.get("blocked", True))
+    return bool(request.config.getini("comms_sandbox_block_network"))
+
+
+def _aiohttp(sandbox: Sandbox, request: pytest.FixtureRequest) -> AbstractContextManager[object]:
+    """aiohttp's sessions routed too, when aiohttp is installed (nothing imported otherwise)."""
+    if importlib.util.find_spec("aiohttp") is None:
+        return nullcontext()
+    from sandbox.testing.aiohttp_routes import aiohttp_routes
+
+    return aiohttp_routes(sandbox, block_network=network_blocked(request))
