@@ -4,7 +4,7 @@ Prints a table of figures with PASS/FAIL per target and writes bench/results/lat
 Measurements: startup, throughput, recovery, write-cost, memory, subscription-batch,
 blocklist, list-send, limits, bdd, inprocess, fixture-stall, outbox-page, event-latency,
 event-cost, trigger-send, import-stall, list-send-stall, due-stall, import-memory,
-webhook-stall, contact-listing (all by default).
+webhook-stall, contact-listing, plugin-aiohttp (all by default).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from bench import (
     listsend,
     measure,
     pacing_stall,
+    plugin_aiohttp,
     procs,
     report,
     trigger_send,
@@ -65,6 +66,7 @@ NAMES = (
     "import-memory",
     "webhook-stall",
     "contact-listing",
+    "plugin-aiohttp",
 )
 
 
@@ -166,6 +168,9 @@ def plan(
         steps.append(
             ("contact-listing", lambda: contact_listing.contact_listing(env, rounds=listing_rounds))
         )
+    if "plugin-aiohttp" in wanted:
+        aiohttp_rounds = 2 if quick else plugin_aiohttp.ROUNDS
+        steps.append(("plugin-aiohttp", lambda: plugin_aiohttp.plugin_aiohttp(env, aiohttp_rounds)))
     return steps
 
 
