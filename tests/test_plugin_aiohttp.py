@@ -352,9 +352,9 @@ def test_a_live_sandbox_that_went_away_is_named(tmp_path: Path) -> None:
 def test_an_aiohttp_without_client_middlewares_sends_nothing(
     sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(routes, "MIDDLEWARES", False)
+    monkeypatch.setattr(routes, "SUPPORTED", False)
     with (
         aiohttp_routes(sandbox),
-        pytest.raises(aiohttp.ClientConnectionError, match=r"aiohttp 3\.12 or later"),
+        pytest.raises(aiohttp.ClientConnectionError, match=r"aiohttp 3\.12\.1 or later"),
     ):
         _run(lambda c: c.post(SEND, json=SMS))

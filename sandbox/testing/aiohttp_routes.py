@@ -1,14 +1,16 @@
 """aiohttp's `ClientSession`, with the vendors' real hosts answered by the sandbox.
 
+    async def notify(auth: aiohttp.BasicAuth) -> None:  # the application's code
+        async with aiohttp.ClientSession("https://eu.api.capillarytech.com") as session:
+            await session.post("/v2/communications/sendMessage", json={...}, auth=auth)
+
     with in_process() as sandbox, aiohttp_routes(sandbox):
         tenant = sandbox.create_tenant(fixture)
-        async with aiohttp.ClientSession() as session:
-            await session.post("https://eu.api.capillarytech.com/v2/communications/sendMessage",
-                               json={...}, auth=aiohttp.BasicAuth(user, password))
+        asyncio.run(notify(aiohttp.BasicAuth(user, password)))
         tenant.assert_suppressed(to="919353491050")
 
 While the block runs, every session's requests go through one more client middleware (aiohttp
-3.12 or later), the innermost, after the session's own: `ClientSession._request` is wrapped
+3.12.1 or later), the innermost, after the session's own: `ClientSession._request` is wrapped
 once, to add it. So aiohttp builds every request as it always does (json=, data=, params, auth,
 cookies, the session's headers and base URL, the closed-session check, redirects, the session's
 middlewares and raise_for_status), and only the last step changes: a request to a vendor's host
@@ -31,6 +33,7 @@ import httpx
 from aiohttp import ClientRequest, ClientResponse, ClientSession
 from aiohttp.base_protocol import BaseProtocol
 from aiohttp.helpers import TimerNoop
+from aiohttp.payload import Payload
 from aiohttp.streams import StreamReader
 from multidict import CIMultiDict, CIMultiDictProxy
 
@@ -42,8 +45,9 @@ from sandbox.vendors import VENDORS
 
 Handler = Any  # aiohttp.ClientHandlerType, which aiohttp before 3.12 lacks
 
-# aiohttp 3.12 brought client middlewares; 3.14 a ClientResponse argument, `stream_writer`
-MIDDLEWARES = hasattr(aiohttp, "ClientMiddlewareType")
+# aiohttp 3.12 brought client middlewares, 3.12.1 Payload.as_bytes; 3.14 a ClientResponse
+# argument, `stream_writer`
+SUPPORTED = hasattr(aiohttp, "ClientMiddlewareType") and hasattr(Payload, "as_bytes")
 _STREAM_WRITER = "stream_writer" in inspect.signature(ClientResponse.__init__).parameters
 _READ_LIMIT = 2**16  # aiohttp's default read buffer
 
@@ -179,7 +183,7 @@ def aiohttp_routes(
         kwargs["middlewares"] = (*(self._middlewares if given is None else given), middleware)
         return original(self, method, str_or_url, **kwargs)
 
-    ClientSession._request = routed if MIDDLEWARES else _unsupported  # type: ignore[method-assign, assignment]
+    ClientSession._request = routed if SUPPORTED else _unsupported  # type: ignore[method-assign, assignment]
     try:
         yield middleware
     finally:
@@ -187,9 +191,9 @@ def aiohttp_routes(
 
 
 async def _unsupported(self: ClientSession, method: str, str_or_url: Any, /, **_: Any) -> Any:
-    """aiohttp before 3.12 has no client middlewares: no request may go out unrouted."""
+    """aiohttp before 3.12.1 lacks client middlewares: no request may go out unrouted."""
     raise aiohttp.ClientConnectionError(
-        f"comms-sandbox routes aiohttp 3.12 or later (a client middleware answers the vendors' "
-        f"hosts); aiohttp {aiohttp.__version__} is installed: pip install 'aiohttp>=3.12' "
+        f"comms-sandbox routes aiohttp 3.12.1 or later (a client middleware answers the vendors' "
+        f"hosts); aiohttp {aiohttp.__version__} is installed: pip install 'aiohttp>=3.12.1' "
         f"({method} {str_or_url} was not sent)"
     )
