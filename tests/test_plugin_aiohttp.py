@@ -88,6 +88,12 @@ def test_other_hosts_go_out(comms_sandbox):
     # nothing listens on port 1: the request reached the network, which refused it
     with pytest.raises(aiohttp.ClientConnectorError):
         asyncio.run(notify.fetch("http://127.0.0.1:1/"))
+
+
+@pytest.mark.comms_sandbox_block_network(False)
+def test_the_marker_lets_other_hosts_out(comms_sandbox):
+    with pytest.raises(aiohttp.ClientConnectorError):
+        asyncio.run(notify.fetch("http://127.0.0.1:1/"))
 """
 
 
@@ -102,12 +108,14 @@ def test_an_aiohttp_project_passes_in_process_without_a_conftest(tmp_path: Path)
     project = _project(tmp_path / "project")
     done = run_pytest(sys.executable, project)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    assert "3 passed" in done.stdout
-    # the ini option blocks the other hosts of every test
+    assert "4 passed" in done.stdout
+    # the ini option blocks the other hosts of every test but the one its marker lets out
     blocked = run_pytest(
-        sys.executable, project, "-o", "comms_sandbox_block_network=true", "-k", "go_out"
+        sys.executable, project, "-o", "comms_sandbox_block_network=true", "-k", "go_out or lets"
     )
     assert blocked.returncode == 1
+    assert "1 failed, 1 passed" in blocked.stdout
+    assert "FAILED test_notify.py::test_other_hosts_go_out" in blocked.stdout
     assert "comms-sandbox blocked a request to 127.0.0.1" in blocked.stdout
 
 
@@ -116,7 +124,7 @@ def test_the_aiohttp_project_passes_against_a_live_server(tmp_path: Path) -> Non
         url = str(client.base_url).rstrip("/")
         done = run_pytest(sys.executable, _project(tmp_path / "project"), "--sandbox-url", url)
         assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-        assert "3 passed" in done.stdout
+        assert "4 passed" in done.stdout
         assert client.get("/_sandbox/tenants").json() == {"tenants": ["demo"]}
 
 
@@ -325,6 +333,27 @@ def test_a_dropped_connection_raises_what_aiohttp_raises(sandbox: Sandbox, tenan
     tenant.set_fault("sendMessage", 0, times=1)
     with aiohttp_routes(sandbox), pytest.raises(aiohttp.ServerDisconnectedError):
         _run(lambda c: c.post(SEND, json=SMS, headers=tenant.capillary_auth()))
+    tenant.assert_nothing_sent()
+    # aiohttp sends an idempotent request once more after a dropped connection
+    lookup = f"{CAPILLARY}/v2/customers/lookup"
+    query = {"source": "INSTORE", "identifierName": "mobile", "identifierValue": "919353491050"}
+    tenant.set_fault("lookupCustomerV2", 0, times=1)
+    with aiohttp_routes(sandbox):
+        status, body = _run(
+            lambda c: _answer_of(c.get(lookup, params=query, headers=tenant.capillary_auth()))
+        )
+    assert status == 200 and body
+
+
+def test_raise_for_status_sees_the_sandboxs_error(sandbox: Sandbox, tenant: Tenant) -> None:
+    tenant.set_fault("sendMessage", 503, times=1)
+    with aiohttp_routes(sandbox), pytest.raises(aiohttp.ClientResponseError) as refused:
+        _run(
+            lambda c: c.post(SEND, json=SMS, headers=tenant.capillary_auth()),
+            raise_for_status=True,
+        )
+    assert refused.value.status == 503
+    assert str(refused.value.request_info.url) == SEND
     tenant.assert_nothing_sent()
 
 
