@@ -198,6 +198,21 @@ def test_without_credentials_the_sandbox_refuses_as_capillary_does(
     tenant.assert_nothing_sent()
 
 
+def test_a_compressed_body_arrives_compressed_as_on_the_wire(
+    sandbox: Sandbox, tenant: Tenant
+) -> None:
+    """compress= deflates the body on the wire: the sandbox (in-process as live) reads it so."""
+    with aiohttp_routes(sandbox):
+        status, body = _run(
+            lambda c: _answer_of(
+                c.post(SEND, json=SMS, compress=True, headers=tenant.capillary_auth())
+            )
+        )
+    assert status == 400
+    assert "request body is not valid JSON" in body["errors"][0]["message"]
+    tenant.assert_nothing_sent()
+
+
 def test_a_body_aiohttp_cannot_replay_is_read_once_and_forwarded(
     sandbox: Sandbox, tenant: Tenant, tmp_path: Path
 ) -> None:
@@ -364,10 +379,13 @@ def test_a_live_sandbox_answers_the_vendor_hosts(tmp_path: Path) -> None:
         with aiohttp_routes(running):
             sent = _run(lambda c: _answer_of(c.post(SEND, json=SMS, headers=auth)))
             missing = _run(lambda c: _answer_of(c.get(f"{CAPILLARY}/v2/no/such/thing")))
+            compressed = _run(
+                lambda c: _answer_of(c.post(SEND, json=SMS, compress=True, headers=auth))
+            )
             tenant.set_fault("sendMessage", 0, times=1)
             with pytest.raises(aiohttp.ServerDisconnectedError):
                 _run(lambda c: c.post(SEND, json=SMS, headers=auth))
-        assert sent[0] == 200 and missing[0] == 404
+        assert (sent[0], missing[0], compressed[0]) == (200, 404, 400)  # as in-process
         tenant.assert_suppressed(to="919353491050", reason="CUSTOMER_STATUS_BLOCKED", count=1)
 
 

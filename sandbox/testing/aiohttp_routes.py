@@ -23,6 +23,7 @@ goes out as usual, or, with `block_network`, fails with `NetworkBlocked` naming 
 from __future__ import annotations
 
 import inspect
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from http import HTTPStatus
@@ -92,6 +93,8 @@ class SandboxMiddleware:
             return response
         body = request.body
         content = body if isinstance(body, bytes) else await body.as_bytes()  # read once
+        if request.compress:  # what aiohttp's writer puts on the wire (Content-Encoding is set)
+            content = _compressed(content, str(request.compress))
         headers = [(k.encode(), v.encode()) for k, v in request.headers.items()]
         target = route.target(url.raw_path, url.raw_query_string)
         if self.sandbox.caller is not None:
@@ -102,6 +105,11 @@ class SandboxMiddleware:
         if answer is None:  # the sandbox dropped the connection (an injected fault)
             raise aiohttp.ServerDisconnectedError()
         return _response(request, answer, len(content))
+
+
+def _compressed(content: bytes, encoding: str) -> bytes:
+    packer = zlib.compressobj(wbits=16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS)
+    return packer.compress(content) + packer.flush()
 
 
 async def _forward(
