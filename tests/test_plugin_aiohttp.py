@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp_project import write_project
 from integrator import run_pytest
 from live_server import free_port, server
 
@@ -27,85 +28,9 @@ CAPILLARY = "https://eu.api.capillarytech.com"
 SEND = f"{CAPILLARY}/v2/communications/sendMessage"
 SMS = {"sms": [{"to": "919353491050", "body": "Your order shipped"}]}
 
-APP = '''"""An integrator's app: it knows only Capillary's real base URL, and uses aiohttp."""
-
-import aiohttp
-
-CAPILLARY = "https://eu.api.capillarytech.com"
-
-
-async def send_shipping_sms(user: str, password: str, mobile: str) -> int:
-    async with aiohttp.ClientSession(base_url=CAPILLARY) as session:
-        async with session.post(
-            "/v2/communications/sendMessage",
-            params={"channel": "sms"},
-            json={"sms": [{"to": mobile, "body": "Your order has shipped"}]},
-            auth=aiohttp.BasicAuth(user, password),
-        ) as answer:
-            await answer.json()
-            return answer.status
-
-
-async def fetch(url: str) -> int:
-    async with aiohttp.ClientSession() as session, session.get(url) as answer:
-        return answer.status
-'''
-
-TESTS = """import asyncio
-
-import aiohttp
-import pytest
-
-import notify
-
-FIXTURE = {
-    "capillary": {
-        "status_labels": [
-            {"name": "Suspended", "status": "SUSPENDED", "block_communications": True}
-        ],
-        "customers": [{"id": 565039505, "mobile": "919353491050", "status_label": "Suspended"}],
-    }
-}
-
-
-def test_blocked_customer_gets_nothing(comms_sandbox):
-    tenant = comms_sandbox.create_tenant(FIXTURE)
-    creds = tenant.credentials["capillary"]
-    status = asyncio.run(
-        notify.send_shipping_sms(creds["username"], creds["password"], "919353491050")
-    )
-    assert status == 200
-    tenant.assert_suppressed(to="919353491050", reason="CUSTOMER_STATUS_BLOCKED", count=1)
-
-
-@pytest.mark.comms_sandbox_block_network
-def test_other_hosts_fail_under_the_marker(comms_sandbox):
-    with pytest.raises(aiohttp.ClientConnectionError, match="comms_sandbox_block_network"):
-        asyncio.run(notify.fetch("http://unrouted.example.invalid/"))
-
-
-def test_other_hosts_go_out(comms_sandbox):
-    # nothing listens on port 1: the request reached the network, which refused it
-    with pytest.raises(aiohttp.ClientConnectorError):
-        asyncio.run(notify.fetch("http://127.0.0.1:1/"))
-
-
-@pytest.mark.comms_sandbox_block_network(False)
-def test_the_marker_lets_other_hosts_out(comms_sandbox):
-    with pytest.raises(aiohttp.ClientConnectorError):
-        asyncio.run(notify.fetch("http://127.0.0.1:1/"))
-"""
-
-
-def _project(root: Path) -> Path:
-    root.mkdir()
-    (root / "notify.py").write_text(APP)
-    (root / "test_notify.py").write_text(TESTS)
-    return root
-
 
 def test_an_aiohttp_project_passes_in_process_without_a_conftest(tmp_path: Path) -> None:
-    project = _project(tmp_path / "project")
+    project = write_project(tmp_path / "project")
     done = run_pytest(sys.executable, project)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "4 passed" in done.stdout
@@ -122,7 +47,7 @@ def test_an_aiohttp_project_passes_in_process_without_a_conftest(tmp_path: Path)
 def test_the_aiohttp_project_passes_against_a_live_server(tmp_path: Path) -> None:
     with server(tmp_path / "data") as (_, client):
         url = str(client.base_url).rstrip("/")
-        done = run_pytest(sys.executable, _project(tmp_path / "project"), "--sandbox-url", url)
+        done = run_pytest(sys.executable, write_project(tmp_path / "project"), "--sandbox-url", url)
         assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
         assert "4 passed" in done.stdout
         assert client.get("/_sandbox/tenants").json() == {"tenants": ["demo"]}
