@@ -330,3 +330,16 @@ def test_an_aiohttp_without_client_middlewares_sends_nothing(
         pytest.raises(aiohttp.ClientConnectionError, match=r"aiohttp 3\.12\.1 or later"),
     ):
         _run(lambda c: c.post(SEND, json=SMS))
+
+
+def test_a_tests_own_aioresponses_decides_first_and_passes_vendors_through(
+    sandbox: Sandbox, tenant: Tenant
+) -> None:
+    from aioresponses import aioresponses
+
+    with aiohttp_routes(sandbox), aioresponses(passthrough=[CAPILLARY]):
+        sent = _run(lambda c: _answer_of(c.post(SEND, json=SMS, headers=tenant.capillary_auth())))
+        with pytest.raises(aiohttp.ClientConnectionError, match="Connection refused"):
+            _run(lambda c: c.get("https://api.example.com/orders/1"))  # aioresponses' refusal
+    assert sent[0] == 200
+    tenant.assert_suppressed(to="919353491050", count=1)
