@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp_project import write_project
+from aioresponses import aioresponses
 from integrator import run_pytest
 from live_server import free_port, server
 
@@ -335,8 +336,6 @@ def test_an_aiohttp_without_client_middlewares_sends_nothing(
 def test_a_tests_own_aioresponses_decides_first_and_passes_vendors_through(
     sandbox: Sandbox, tenant: Tenant
 ) -> None:
-    from aioresponses import aioresponses
-
     with aiohttp_routes(sandbox), aioresponses(passthrough=[CAPILLARY]):
         sent = _run(lambda c: _answer_of(c.post(SEND, json=SMS, headers=tenant.capillary_auth())))
         with pytest.raises(aiohttp.ClientConnectionError, match="Connection refused"):
