@@ -159,6 +159,12 @@ def test_fail_under_fails_the_run_below_it_with_one_line(tmp_path: Path) -> None
     ]
 
 
+def test_collecting_only_reports_nothing_and_fails_nothing(tmp_path: Path) -> None:
+    done = run(tmp_path, "--collect-only", "--comms-sandbox-coverage-fail-under=90")
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "12 tests collected" in done.stdout and TITLE not in done.stdout
+
+
 def test_under_xdist_the_workers_counts_make_the_serial_runs_table(
     some: tuple[Run, dict[str, Any]], tmp_path: Path
 ) -> None:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from sandbox.vendor import Vendor
 
 NAME = "comms-sandbox-coverage"
-WORKER_KEY = "comms_sandbox_coverage"  # the counts in a worker's `workeroutput`
+WORKER_KEY = "comms_sandbox_coverage"  # a worker's counts in its `workeroutput`
 JSON_VERSION = 1
 # the outcomes in the order the table shows them (the engine's names)
 OUTCOMES = ("suppress", "pass", "bypass", "not_applicable")
@@ -194,17 +194,19 @@ class SuppressionCoverage:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
-        output = getattr(node, "workeroutput", None) or {}
-        self.tally.add(output.get(WORKER_KEY, ()))
-        self.tally.unread.extend(output.get(WORKER_KEY + "_unread", ()))
+        sent = (getattr(node, "workeroutput", None) or {}).get(WORKER_KEY)
+        if sent is not None:  # (none from a worker that crashed)
+            self.tally.add(sent["counts"])
+            self.tally.unread.extend(sent["unread"])
 
     @pytest.hookimpl(trylast=True)  # after the session's fixtures are torn down
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         config = self.config
         workeroutput = getattr(config, "workeroutput", None)
         if workeroutput is not None:  # an xdist worker: the controller reports
-            workeroutput[WORKER_KEY] = self.tally.rows()
-            workeroutput[WORKER_KEY + "_unread"] = list(self.tally.unread)
+            workeroutput[WORKER_KEY] = {"counts": self.tally.rows(), "unread": self.tally.unread}
+            return
+        if config.option.collectonly:  # no test ran: nothing to report
             return
         from sandbox.vendors import VENDORS
 
