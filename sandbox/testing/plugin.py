@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from sandbox.testing import coverage
+
 if TYPE_CHECKING:
     import respx
 
@@ -52,6 +54,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=True,
         help="register comms-sandbox's pytest-bdd steps when pytest-bdd is installed",
     )
+    coverage.add_options(group)
 
 
 def sandbox_url(config: pytest.Config) -> str | None:
@@ -71,6 +74,7 @@ def pytest_configure(config: pytest.Config) -> None:
     url = sandbox_url(config)
     if url is not None:
         _check_answers(url)
+    coverage.register(config)
     if (
         config.getini("comms_sandbox_steps")
         and importlib.util.find_spec("pytest_bdd") is not None
@@ -112,10 +116,10 @@ def comms_sandbox_server(pytestconfig: pytest.Config) -> Iterator[Sandbox]:
 
     url = sandbox_url(pytestconfig)
     if url is not None:
-        with live(url) as running:
+        with live(url) as running, coverage.watching(pytestconfig, running):
             yield running
     else:
-        with in_process() as running:
+        with in_process() as running, coverage.watching(pytestconfig, running):
             yield running
 
 
