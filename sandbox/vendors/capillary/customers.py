@@ -142,24 +142,32 @@ def named_by(
     return None, named
 
 
-# identifier names as customerDetails takes them, in any case (its page's example writes
+# identifier names as the v2 lookups take them, in any case (customerDetails' page writes
 # `externalID`); a card number finds no one here (cards are not emulated)
 _ANY_CASE = {name.lower(): field for name, field in IDENTIFIER_FIELDS.items()}
 
 
-def lookup_any(data: TenantData, names: str, values: str) -> Doc:
-    """`identifierName=email,mobile&identifierValue=a@b.c,91...`: the customer the first
-    pair finds (Capillary's "multiple identifiers", where the org's primary identifier
-    decides; every sandbox identifier is primary), or 8015 naming them all. Pairs that do not
-    line up are an 8013 naming identifierValue."""
-    named, given = names.split(","), values.split(",")
-    if len(named) != len(given):
-        raise InvalidIdentifier(
-            f"Lookup, Invalid identifier passed: {len(named)} identifierName(s) for "
-            f"{len(given)} identifierValue(s)",
-            field="identifierValue",
-        )
-    pairs = [(name.strip(), value.strip()) for name, value in zip(named, given, strict=True)]
+def lookup(data: TenantData, names: str, values: str) -> Doc:
+    """`identifierName`/`identifierValue` -> the customer, or 8015 naming what was asked.
+
+    One name takes the whole value, commas included (an external id `EXT,2`, an e-mail
+    written `Doe, J <j@x.com>`). Several names (`email,mobile`: Capillary's "multiple
+    identifiers", documented for customerDetails, the only lookup whose document lets a
+    comma into identifierName) split the value on commas, in the same order: the first
+    pair that finds someone does (in Capillary the org's primary identifier decides; every
+    sandbox identifier is primary); pairs that do not line up are an 8013 naming
+    identifierValue."""
+    if "," not in names:
+        pairs = [(names.strip(), values.strip())]
+    else:
+        named, given = names.split(","), values.split(",")
+        if len(named) != len(given):
+            raise InvalidIdentifier(
+                f"Lookup, Invalid identifier passed: {len(named)} identifierName(s) for "
+                f"{len(given)} identifierValue(s)",
+                field="identifierValue",
+            )
+        pairs = [(name.strip(), value.strip()) for name, value in zip(named, given, strict=True)]
     for name, value in pairs:
         field = _ANY_CASE.get(name.lower(), "")
         found = find_written(data, field, value, "identifierValue", InvalidIdentifier)
@@ -169,11 +177,6 @@ def lookup_any(data: TenantData, names: str, values: str) -> Doc:
     raise CustomerNotFound(
         f"Customer not found for the given identifiers ({asked})", field="identifierValue"
     )
-
-
-def lookup_v2(data: TenantData, name: str, value: str) -> Doc:
-    """identifierName/identifierValue -> the customer, or 8015 as Capillary answers."""
-    return lookup_any(data, name, value)
 
 
 def embedded(text: str) -> set[str]:

@@ -12,7 +12,7 @@ from sandbox.clock import iso, parse_iso
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.capillary import customers
-from sandbox.vendors.capillary.customers import lookup_v2
+from sandbox.vendors.capillary.customers import lookup
 from sandbox.vendors.capillary.envelopes import v2_created
 from sandbox.vendors.capillary.errors import CustomerIdNotFound, InvalidStatusLabel
 from sandbox.vendors.capillary.registry import handlers
@@ -51,7 +51,7 @@ def assign(tx: Tx, ctx: Context, customer: Doc, label: str, reason: str) -> Doc:
 @handlers("updateCustomerStatus")
 def update_customer_status(ctx: Context) -> Reply:
     data = ctx.data
-    customer = lookup_v2(data, ctx.query["identifierName"], ctx.query["identifierValue"])
+    customer = lookup(data, ctx.query["identifierName"], ctx.query["identifierValue"])
     label = ctx.body["label"]
     if data["status_labels"].get(label) is None:
         configured = ", ".join(lbl["name"] for lbl in data["status_labels"].values()) or "none"

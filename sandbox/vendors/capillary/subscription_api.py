@@ -164,7 +164,7 @@ def get_subscriptions_lookup_v2(ctx: Context) -> Reply:
 
 
 def _looked_up(ctx: Context) -> Doc:
-    return customers.lookup_v2(ctx.data, ctx.query["identifierName"], ctx.query["identifierValue"])
+    return customers.lookup(ctx.data, ctx.query["identifierName"], ctx.query["identifierValue"])
 
 
 def _by_user_id(ctx: Context) -> Doc:
