@@ -39,9 +39,7 @@ def _details(response: httpx.Response) -> int:
 
 
 def _status(cap: Cap, params: dict[str, str]) -> httpx.Response:
-    return cap.put(
-        "/v2/customers/lookup/status", {"reason": "r", "label": "Active"}, params=params
-    )
+    return cap.put("/v2/customers/lookup/status", {"reason": "r", "label": "Active"}, params=params)
 
 
 def _updated(cap: Cap, params: dict[str, str]) -> httpx.Response:

@@ -93,9 +93,7 @@ def add_customer_v2(ctx: Context) -> Reply:
 
 @handlers("lookupCustomerV2")
 def lookup_customer_v2(ctx: Context) -> Reply:
-    customer = customers.lookup(
-        ctx.data, ctx.query["identifierName"], ctx.query["identifierValue"]
-    )
+    customer = customers.lookup(ctx.data, ctx.query["identifierName"], ctx.query["identifierValue"])
     return Reply({"entity": customer["id"], "warnings": []})
 
 

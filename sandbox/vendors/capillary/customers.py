@@ -11,7 +11,12 @@ from sandbox.clock import iso, parse_iso
 from sandbox.engine import Channel
 from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.capillary.collections import CUSTOMERS
-from sandbox.vendors.capillary.errors import CapillaryError, CustomerNotFound, InvalidIdentifier
+from sandbox.vendors.capillary.errors import (
+    CapillaryError,
+    CustomerIdNotFound,
+    CustomerNotFound,
+    InvalidIdentifier,
+)
 
 CUSTOMER_IDS_START = 565_000_001
 
@@ -189,6 +194,19 @@ def by_id(data: TenantData, customer_id: int, field: str) -> Doc:
     if customer is None:
         raise CustomerNotFound(
             f"Customer not found for the given identifiers (id {customer_id})", field=field
+        )
+    return customer
+
+
+def by_user_id(data: TenantData, user_id: int) -> Doc:
+    """The customer a v2 log read's `userId` names, or the 404 "Specified customer ID
+    doesn't exist" Capillary's get-status-log page lists (its subscription log's page lists
+    none: both logs answer it)."""
+    customer = data["customers"].get(user_id)
+    if customer is None:
+        raise CustomerIdNotFound(
+            f"{CustomerIdNotFound.default_message}: no customer has the userId {user_id}",
+            field="userId",
         )
     return customer
 

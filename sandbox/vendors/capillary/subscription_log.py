@@ -19,8 +19,7 @@ from typing import Any, NamedTuple
 from sandbox.clock import iso, parse_iso
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, Tx
-from sandbox.vendors.capillary import customers
-from sandbox.vendors.capillary.errors import CustomerNotFound
+from sandbox.vendors.capillary import customer_logs, customers
 from sandbox.vendors.capillary.registry import handlers
 
 # entries are numbered as #14 numbers the changes it answers (its createdId is its entry's id)
@@ -94,20 +93,8 @@ def record(
 
 @handlers("getSubscriptionLog")
 def get_subscription_log(ctx: Context) -> Reply:
-    user_id = ctx.path_params["userId"]
-    customer = ctx.data["customers"].get(user_id)
-    if customer is None:
-        # the status log's documented not-found (404); this page documents none
-        raise CustomerNotFound(
-            f"Customer not found for the given identifiers (id {user_id})",
-            field="userId",
-            status=404,
-        )
-    logged = ctx.data["subscription_log"].all_by("customer_id", str(customer["id"]))
-    entries = _declared(customer, logged) + logged
-    source = customer.get("source", customers.DEFAULTS["source"])
-    data = [_render(entry, source) for entry in entries]
-    return Reply({"data": data, "warnings": [], "errors": []})
+    """The customer's newest changes, oldest first (customer_logs)."""
+    return customer_logs.read(ctx, "subscription_log", _declared, _render)
 
 
 def _declared(customer: Doc, logged: list[Doc]) -> list[Doc]:
@@ -135,12 +122,12 @@ def _declared(customer: Doc, logged: list[Doc]) -> list[Doc]:
     return declared
 
 
-def _render(entry: Doc, source: str) -> dict[str, Any]:
-    """An entry as Capillary shows it; `source`: the customer's, for an entry that names none."""
+def _render(entry: Doc, customer: Doc, newest: bool) -> dict[str, Any]:
+    """An entry as Capillary shows it; one that names no source has the customer's."""
     channel = entry["channel"]
     return {
         "orgUnitId": entry.get("orgUnitId", -1),
-        "source": entry.get("source", source),
+        "source": entry.get("source", customer.get("source", customers.DEFAULTS["source"])),
         "accountId": entry.get("accountId", ""),
         "orgSourceId": -1,
         "commChannelId": CHANNEL_IDS[channel],
