@@ -118,7 +118,7 @@ def _tenant_with_log(sandbox: Sandbox, log: str, length: int) -> Any:
 def _read(sandbox: Sandbox, log: str, length: int, counted: dict[str, int]) -> list[Any]:
     """The customer's log of `length` entries as read, and how many documents of it the read
     was handed (counted[collection])."""
-    collection, path, _ = LOGS[log]
+    path = LOGS[log][1]
     tenant = _tenant_with_log(sandbox, log, length)
     try:
         cap = Cap(sandbox.http, tenant, tenant.capillary_auth())
