@@ -10,6 +10,7 @@ from sandbox import normalise
 from sandbox.clock import iso, parse_iso
 from sandbox.engine import Channel
 from sandbox.store import Doc, TenantData, Tx
+from sandbox.vendors.capillary import subscription_channels
 from sandbox.vendors.capillary.collections import CUSTOMERS
 from sandbox.vendors.capillary.errors import (
     CapillaryError,
@@ -291,22 +292,15 @@ def subscription_key(channel: str, priority: str) -> str:
     return f"{channel}:{priority}"
 
 
-# the channels a v2 subscription names, as Capillary's documented enum spells them (and the
-# store keeps them); the engine has subscription rules for MOBILE and EMAIL only: the others'
-# preferences are recorded and read back, and decide no send
-SUBSCRIPTION_CHANNELS = ("MOBILE", "EMAIL", "wechat", "whatsapp", "ios", "android", "line")
-RULED_CHANNELS = ("MOBILE", "EMAIL")
-
-
 def recorded_only(customer: Doc) -> list[tuple[str, str, bool]]:
-    """The customer's preferences of channels without a rule, as (channel, priority,
-    subscribed), in the documented order of channels, TRANS before BULK."""
+    """The customer's preferences of channels without a rule (subscription_channels), as
+    (channel, priority, subscribed), in the documented order of channels, TRANS before BULK."""
     prefs = customer.get("subscriptions", DEFAULTS["subscriptions"])
     return [
-        (channel, priority, prefs[key])
-        for channel in SUBSCRIPTION_CHANNELS[len(RULED_CHANNELS) :]
+        (channel.name, priority, prefs[key])
+        for channel in subscription_channels.recorded_only()
         for priority in ("TRANS", "BULK")
-        if (key := subscription_key(channel, priority)) in prefs
+        if (key := subscription_key(channel.name, priority)) in prefs
     ]
 
 
@@ -362,17 +356,19 @@ def render_v2(customer: Doc, embed: set[str]) -> dict[str, Any]:
 
 
 def subscription_list_v2(customer: Doc) -> list[dict[str, str]]:
-    """Every priority of MOBILE (shown SMS) and EMAIL, then the preferences recorded for
-    other channels (x-sandbox-assumed: spelt as the update names them)."""
+    """Every priority of the ruled channels (EMAIL, then MOBILE shown SMS: by the name
+    shown), then the preferences recorded for other channels (x-sandbox-assumed: spelt as
+    the update names them)."""
     prefs = customer.get("subscriptions", DEFAULTS["subscriptions"])
+    shown = sorted(subscription_channels.ruled(), key=lambda channel: channel.shown)
     ruled = [
-        (channel, priority, prefs.get(subscription_key(channel, priority), True))
+        (channel.name, priority, prefs.get(subscription_key(channel.name, priority), True))
         for priority in ("TRANS", "BULK")
-        for channel in ("EMAIL", "MOBILE")
+        for channel in shown
     ]
     return [
         {
-            "channel": "SMS" if channel == "MOBILE" else channel,
+            "channel": subscription_channels.BY_NAME[channel].shown,
             "priority": priority,
             "type": "OPTIN" if subscribed else "OPTOUT",
         }

@@ -19,23 +19,12 @@ from typing import Any, NamedTuple
 from sandbox.clock import iso, parse_iso
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, Tx
-from sandbox.vendors.capillary import customer_logs, customers
+from sandbox.vendors.capillary import customer_logs, customers, subscription_channels
 from sandbox.vendors.capillary.registry import handlers
 
 # entries are numbered as #14 numbers the changes it answers (its createdId is its entry's id)
 SEQUENCE = "subscription_change"
 IDS_START = 20_000_001
-# Capillary's id of each channel in the log (`commChannelId`): mobile 1 and whatsapp 9 are in
-# Capillary's example; the others are the sandbox's (x-sandbox-assumed)
-CHANNEL_IDS = {
-    "MOBILE": 1,
-    "EMAIL": 2,
-    "wechat": 3,
-    "whatsapp": 9,
-    "ios": 4,
-    "android": 5,
-    "line": 6,
-}
 DIRECT = "Direct"  # the reason of a change whose request gives none (Capillary's example's)
 
 
@@ -53,7 +42,7 @@ DIRECT_CHANGE = Change()  # a change made by an API that names no reason, org un
 
 
 # one string object per channel and priority, whatever object a request's text was
-_NAMES = {name: name for name in (*customers.SUBSCRIPTION_CHANNELS, "TRANS", "BULK")}
+_NAMES = {name: name for name in (*subscription_channels.NAMES, "TRANS", "BULK")}
 
 
 def record(
@@ -130,7 +119,7 @@ def _render(entry: Doc, customer: Doc, newest: bool) -> dict[str, Any]:
         "source": entry.get("source", customer.get("source", customers.DEFAULTS["source"])),
         "accountId": entry.get("accountId", ""),
         "orgSourceId": -1,
-        "commChannelId": CHANNEL_IDS[channel],
+        "commChannelId": subscription_channels.BY_NAME[channel].log_id,
         "commChannelType": channel.lower(),
         "communicationCategoryId": -1,
         "priority": entry["priority"],
