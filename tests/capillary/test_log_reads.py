@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -108,27 +109,29 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return handed
 
 
-def _tenant_with_log(sandbox: Sandbox, log: str, length: int) -> Any:
-    collection, _, entry = LOGS[log]
+@contextmanager
+def _declaring(sandbox: Sandbox, collection: str, entries: list[dict[str, Any]]) -> Iterator[Cap]:
+    """A client of a tenant of the example fixture whose `capillary.<collection>` declares
+    `entries`."""
     document = copy.deepcopy(EXAMPLE_FIXTURE)
-    document["capillary"][collection] = [entry(number) for number in range(length)]
-    return sandbox.create_tenant(document)
+    document["capillary"][collection] = entries
+    tenant = sandbox.create_tenant(document)
+    try:
+        yield Cap(sandbox.http, tenant, tenant.capillary_auth())
+    finally:
+        tenant.delete()
 
 
 def _read(sandbox: Sandbox, log: str, length: int, counted: dict[str, int]) -> list[Any]:
     """The customer's log of `length` entries as read, and how many documents of it the read
     was handed (counted[collection])."""
-    path = LOGS[log][1]
-    tenant = _tenant_with_log(sandbox, log, length)
-    try:
-        cap = Cap(sandbox.http, tenant, tenant.capillary_auth())
+    collection, path, entry = LOGS[log]
+    with _declaring(sandbox, collection, [entry(number) for number in range(length)]) as cap:
         counted.clear()
         response = cap.get(path.format(WHO[log]))
         assert response.status_code == 200, response.text
         data: list[Any] = response.json()["data"]
         return data
-    finally:
-        tenant.delete()
 
 
 @pytest.mark.parametrize("log", LOGS)
@@ -178,21 +181,14 @@ def test_a_declared_status_entry_with_only_its_required_fields_reads_back(
 ) -> None:
     """prevLabel, reason and createdByUser are optional in a fixture's status log: an entry
     without them reads as strings, as Capillary's example types them (it was a 500)."""
-    document = copy.deepcopy(EXAMPLE_FIXTURE)
-    document["capillary"]["status_log"] = [
-        {
-            "id": 566_100_001,
-            "customer_id": str(ACTIVE),
-            "label": "Suspended",
-            "status": "SUSPENDED",
-            "createdOn": "2026-01-05T09:00:00Z",
-        }
-    ]
-    tenant = sandbox.create_tenant(document)
-    try:
-        cap = Cap(sandbox.http, tenant, tenant.capillary_auth())
+    declared = {
+        "id": 566_100_001,
+        "customer_id": str(ACTIVE),
+        "label": "Suspended",
+        "status": "SUSPENDED",
+        "createdOn": "2026-01-05T09:00:00Z",
+    }
+    with _declaring(sandbox, "status_log", [declared]) as cap:
         [entry] = cap.status_log(ACTIVE)  # what the fixture's label was is not known
         assert (entry["label"], entry["reason"], entry["createdByUser"]) == ("Suspended", "", "")
         assert "prevLabel" not in entry and entry["isActive"] is True
-    finally:
-        tenant.delete()

@@ -286,7 +286,8 @@ def test_the_message_page_claims_only_what_the_history_lists(cap: Cap) -> None:
     )
     assert sent.status_code == 200, sent.text
     ids = [m["id"] for m in reversed(cap.outbox(limit=PAGE + 1))]  # oldest first
-    history = f"GET /capillary/v2/customers/interaction?identifierName=id&identifierValue={BLOCKED}&type=sms"
+    query = f"identifierName=id&identifierValue={BLOCKED}&type=sms"
+    history = f"GET /capillary/v2/customers/interaction?{query}"
     listed = cap.get(
         "/v2/customers/interaction", identifierName="id", identifierValue=str(BLOCKED), type="sms"
     ).json()["interaction"][0]["messageList"]
