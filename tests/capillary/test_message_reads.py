@@ -6,7 +6,9 @@ one-item list), answered with the status typed as every copy of their examples t
 from __future__ import annotations
 
 import html
+import json
 import re
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -297,3 +299,15 @@ def test_the_message_page_claims_only_what_the_history_lists(cap: Cap) -> None:
     assert newest[history] == "NOT-DELIVERED"
     assert oldest[history].startswith("not listed")
     assert oldest[f"GET /capillary{SMS}?id={ids[0]}"] == "NOT-DELIVERED"
+
+
+def test_the_readme_shows_the_whole_answer_of_a_read_by_id(cap: Cap) -> None:
+    """The quick start's read of a message by id shows every field the read answers (its
+    values may be `...`), so a reader sees the answer, not a cut of it."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    after = readme.split("/capillary/v1.1/communications/sms?id=", 1)[1]
+    shown = json.loads(after.split("```json\n", 1)[1].split("```", 1)[0])
+    sent = cap.post(SMS, sms_v11(MOBILE[BLOCKED]))
+    read = cap.get(SMS, id=sent.json()["response"]["sms"]["id"], format="json").json()
+    assert set(shown["response"]["sms"]) == set(read["response"]["sms"])
+    assert set(shown["response"]) == set(read["response"])

@@ -109,7 +109,7 @@ SAMPLES: dict[str, tuple[str, dict[str, Any], str, dict[str, Any]]] = {
                 for item in BULK_SMS
             ],
         },
-    ),  # fmt: skip
+    ),
     "single whatsapp": (
         "whatsapp",
         {"whatsappMessage": [WHATSAPP]},
