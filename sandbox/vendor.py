@@ -112,8 +112,9 @@ class Probe(NamedTuple):
             )
 
 
-# a message -> how the vendor's own APIs read it back: (the call, what it answers for it)
-ReadBack = Callable[[Doc], list[tuple[str, str]]]
+# the tenant, a message -> how the vendor's own APIs read it back: (the call, what it answers
+# for it now)
+ReadBack = Callable[[TenantData, Doc], list[tuple[str, str]]]
 
 # the tenant, the probe, now -> the intent and the facts the vendor's own sends would gather;
 # InvalidInput naming the field the vendor cannot read (a channel it lacks, a bad address)
