@@ -97,7 +97,9 @@ def test_urllib3_pool_manager_and_connection_pools(routed: Tenant) -> None:
     assert plain.num_requests == 1 and plain.num_connections == 1  # the pool's own accounting
 
 
-def test_behind_a_proxy_the_vendors_hosts_are_still_the_sandboxs(routed: Tenant) -> None:
+def test_behind_a_proxy_the_vendors_hosts_are_still_the_sandboxs(
+    sandbox: Sandbox, routed: Tenant
+) -> None:
     """No proxy is contacted for a vendor's host: not to tunnel to it (https), nor to send it
     the request (http, where the pool is the proxy's and the target a whole URL)."""
     dead = f"http://127.0.0.1:{free_port()}"  # a proxy that does not answer
@@ -118,6 +120,10 @@ def test_behind_a_proxy_the_vendors_hosts_are_still_the_sandboxs(routed: Tenant)
     assert sent.status_code == 200
     with pytest.raises(urllib3.exceptions.ProxyError):  # other hosts do go to the proxy
         proxied.request("GET", "http://api.example.com/orders/1")
+    with urllib3_routes(sandbox, block_network=True):  # unless the network is blocked
+        for scheme in ("https", "http"):
+            with pytest.raises(NetworkBlocked, match=f"{scheme}://api.example.com"):
+                proxied.request("GET", f"{scheme}://api.example.com/orders/1")
 
 
 def test_a_dropped_connection_is_urllib3s_and_requests_own_error(routed: Tenant) -> None:

@@ -87,7 +87,7 @@ class _Answered:
         self._body.close()
 
 
-def _body(body: Any, method: str) -> bytes:
+def body_bytes(body: Any, method: str) -> bytes:
     """The request's body, as urllib3 would have written it (a stream read once)."""
     if body is None or type(body) is bytes:
         return body or b""
@@ -99,8 +99,9 @@ def _latin1(text: str | bytes) -> bytes:
     return text if isinstance(text, bytes) else text.encode("latin-1")
 
 
-class _Router:
-    """The replacement of `_make_request` for one block of routing."""
+class Router:
+    """One block of routing: what replaces urllib3's `_make_request` (`make_request`), and the
+    sandbox's answer to a request for a vendor's host (`call` in-process, `forward` live)."""
 
     def __init__(self, sandbox: Sandbox, vendors: Sequence[Vendor], block_network: bool) -> None:
         self.sandbox = sandbox
@@ -131,13 +132,21 @@ class _Router:
             target = parts.path + (f"?{parts.query}" if parts.query else "")
         vendor = self.hosts.find(host)
         if vendor is None:
-            if self.block_network and (host, port or _PORTS.get(scheme)) != self.live:
-                shown = host if port is None or port == _PORTS.get(scheme) else f"{host}:{port}"
-                raise refusal(method, f"{scheme}://{shown}{target}")
+            self.check_allowed(method, scheme, host, port, target)
             return original(pool, conn, method, url, *args, **kwargs)
         if args:  # (urllib3 passes them by name; a caller of its own may not)
             kwargs.update(zip(_PARAMETERS, args, strict=False))
         return self.answer(pool, vendor, (scheme, host, port), method, target, **kwargs)
+
+    def check_allowed(
+        self, method: str, scheme: str, host: str, port: int | None, target: str
+    ) -> None:
+        """`NetworkBlocked` for a request to a host other than a vendor's or the sandbox's,
+        when the network is blocked."""
+        default = _PORTS.get(scheme)
+        if self.block_network and (host, port or default) != self.live:
+            shown = host if port is None or port == default else f"{host}:{port}"
+            raise refusal(method, f"{scheme}://{shown}{target}")
 
     def answer(
         self,
@@ -160,13 +169,13 @@ class _Router:
         """The sandbox's answer to the request, as urllib3's `_make_request` returns one."""
         del timeout, chunked  # the sandbox answers at once, from the whole body
         pool.num_requests += 1
-        content = _body(body, method)
+        content = body_bytes(body, method)
         sent = headers if headers is not None else pool.headers
         path = vendor.path(target)
         if self.caller is None:
-            status, answer_headers, answered = self._forward(method, path, sent, content)
+            status, answer_headers, answered = self.forward(method, path, sent, content)
         else:
-            status, answer_headers, answered = self._call(server, method, path, sent, content)
+            status, answer_headers, answered = self.call(server, method, path, sent, content)
         stream = io.BytesIO(answered)
         return HTTPResponse(
             body=stream,
@@ -186,7 +195,7 @@ class _Router:
             request_url=target,
         )
 
-    def _call(
+    def call(
         self,
         server: tuple[str, str, int | None],
         method: str,
@@ -221,7 +230,7 @@ class _Router:
         decoded = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw_headers]
         return status, HTTPHeaderDict(decoded), answered
 
-    def _forward(
+    def forward(
         self, method: str, path: str, headers: Mapping[str, str], content: bytes
     ) -> tuple[int, HTTPHeaderDict, bytes]:
         """The live sandbox's answer at `path` (and its query)."""
@@ -243,7 +252,7 @@ def urllib3_routes(
 ) -> Iterator[None]:
     """Route every vendor's real hosts to `sandbox` for urllib3 and requests while the block
     runs; other hosts go out, or fail with `NetworkBlocked` when `block_network`."""
-    router = _Router(sandbox, vendors, block_network)
+    router = Router(sandbox, vendors, block_network)
     make_request = HTTPConnectionPool._make_request
     prepare_proxy = HTTPSConnectionPool._prepare_proxy
 
@@ -254,6 +263,7 @@ def urllib3_routes(
 
     def tunnel(pool: HTTPSConnectionPool, conn: Any) -> None:
         if router.hosts.find(pool.host) is None:  # a vendor's host is not connected to
+            router.check_allowed("CONNECT", pool.scheme, pool.host, pool.port, "")
             prepare_proxy(pool, conn)
 
     setattr(HTTPConnectionPool, "_make_request", routed)  # noqa: B010
