@@ -182,6 +182,14 @@ def test_a_body_that_cannot_be_replayed_is_read_once_and_forwarded(
     csv.write_bytes(b"originalId,emailAddress\n333,bo@example.com\n")
     with csv.open("rb") as file:  # a file object: requests sends its length, then streams it
         assert _import(None, file, routed).status_code == 200
+    # a file urllib3 can rewind is rewound when a Retry sends it again
+    routed.set_fault("importRecipients", 503, times=1)
+    retry = urllib3.Retry(total=1, status_forcelist=[503], allowed_methods=None, backoff_factor=0)
+    csv.write_bytes(b"originalId,emailAddress\n555,di@example.com\n")
+    with requests.Session() as session, csv.open("rb") as file:
+        session.mount("https://", HTTPAdapter(max_retries=retry))
+        again = _import(session, file, routed)
+        assert again.status_code == 200 and len(again.raw.retries.history) == 1
     # urllib3 itself, with a text stream
     pool = urllib3.PoolManager()
     created = pool.request(
@@ -197,7 +205,7 @@ def test_a_body_that_cannot_be_replayed_is_read_once_and_forwarded(
         headers={**routed.symplify_auth(), "Content-Type": "text/csv"},
     )
     assert posted.status == 200
-    for original_id, email in (("222", "ann"), ("333", "bo"), ("444", "cy")):
+    for original_id, email in (("222", "ann"), ("333", "bo"), ("444", "cy"), ("555", "di")):
         contact = requests.get(
             f"{SYMPLIFY}/lists/42/contacts/{original_id}", headers=routed.symplify_auth()
         )
