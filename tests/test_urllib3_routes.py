@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -229,6 +231,22 @@ def test_a_streamed_answer_is_read_piece_by_piece(routed: Tenant) -> None:
         )
         assert b"".join(answer.stream(5)) == whole
     assert json.loads(whole)
+
+
+def test_an_app_without_urllib3_does_not_import_it() -> None:
+    """The fixture's interceptors are entered only for the libraries installed."""
+    code = (
+        "import sys\n"
+        "sys.modules['urllib3'] = sys.modules['requests'] = None  # as if not installed\n"
+        "from sandbox.testing import in_process\n"
+        "from sandbox.testing.interceptors import intercepting\n"
+        "with in_process() as sandbox, intercepting(sandbox, block_network=True) as routes:\n"
+        "    print(sorted(routes), 'sandbox.testing.urllib3_routes' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.stdout.split() == ["['httpx']", "False"], done.stderr
 
 
 def test_the_routes_end_with_their_block(sandbox: Sandbox) -> None:
