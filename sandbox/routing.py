@@ -36,6 +36,7 @@ Guard = Callable[[str, str, Mapping[str, str]], ApiError | None]
 
 _PARAM = re.compile(r"\{([^}]+)\}")
 NEAREST = 3  # operations a 404 names
+COMPARED = 96  # characters of an unknown path (and of a filled-in template) compared
 
 
 class RawPaths(Protocol):
@@ -110,6 +111,7 @@ class OperationRouter:
         /1234/lists/42/contactz is near /{customerid}/lists/{listId}/contacts), then the
         request's method. Paths have a structure a plain spelling match (sandbox.spelling)
         would miss; a 404 is rare enough to compare every operation."""
+        path = path[:COMPARED]  # (difflib's time grows with the product of the lengths)
         segments = path.split("/")
 
         def rank(op: Operation) -> tuple[int, float, bool]:
@@ -123,7 +125,8 @@ class OperationRouter:
                 segments[i] if i < len(segments) and _PARAM.fullmatch(part) else part
                 for i, part in enumerate(template)
             )
-            return shared, SequenceMatcher(None, path, filled).ratio(), op.method == method
+            alike = SequenceMatcher(None, path, filled[:COMPARED]).ratio()
+            return shared, alike, op.method == method
 
         return heapq.nlargest(n, self.operations, key=rank)
 

@@ -142,11 +142,11 @@ def test_an_unknown_path_on_a_vendor_host_names_the_nearest_operations(routed: T
     answer = requests.get(f"{CAPILLARY}/v2/communications/nothing", headers=routed.capillary_auth())
     assert answer.status_code == 404
     [error] = answer.json()["errors"]  # Capillary's v2 envelope
-    assert error["message"] == (
-        "no operation at GET /capillary/v2/communications/nothing; the nearest emulated: "
-        "POST /capillary/v2/communications/email, POST /capillary/v2/communications/wechat, "
-        "POST /capillary/v2/communications/sendMessage"
-    )
+    asked, _, nearest = error["message"].partition("; the nearest emulated: ")
+    assert asked == "no operation at GET /capillary/v2/communications/nothing"
+    near = nearest.split(", ")
+    assert len(near) == 3 and "POST /capillary/v2/communications/sendMessage" in near
+    assert all(op.split()[1].startswith("/capillary/v2/communications/") for op in near)
     contacts = urllib3.request(
         "GET", f"{SYMPLIFY}/lists/42/contactz/111", headers=routed.symplify_auth()
     )

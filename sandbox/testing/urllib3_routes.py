@@ -12,7 +12,7 @@ answered by the sandbox instead: in-process the app is called in this thread
 (`transport.AppCaller.exchange`), against a live sandbox the request is forwarded over HTTP.
 Everything urllib3 does around that step still happens as it does against a server: the
 connection pool, the retries of a `Retry` (a requests `HTTPAdapter(max_retries=...)` mounted on
-a session included), redirects, rewinding a file body before a retry, a `preload_content=False`
+a session included), rewinding a file body before a retry, a `preload_content=False`
 (requests' `stream=True`) answer read piece by piece. No socket is opened for a vendor's host,
 through a proxy neither (`_prepare_proxy` is skipped for one).
 
