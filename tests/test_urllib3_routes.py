@@ -249,6 +249,24 @@ def test_an_app_without_urllib3_does_not_import_it() -> None:
     assert done.stdout.split() == ["['httpx']", "False"], done.stderr
 
 
+def test_a_library_that_cannot_be_routed_says_what_to_install() -> None:
+    code = (
+        "import sys\n"
+        "sys.modules['respx'] = None  # httpx without respx: the [testing] extra missing\n"
+        "from sandbox.testing import in_process\n"
+        "from sandbox.testing.interceptors import intercepting\n"
+        "with in_process() as sandbox, intercepting(sandbox, block_network=False):\n"
+        "    pass\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert done.stderr.splitlines()[-1] == (
+        "pytest.UsageError: comms_sandbox cannot route httpx (import of "
+        "respx halted; None in sys.modules): pip install 'comms-sandbox[testing]'"
+    )
+
+
 def test_the_routes_end_with_their_block(sandbox: Sandbox) -> None:
     original = HTTPConnectionPool._make_request
     with urllib3_routes(sandbox):
