@@ -4,7 +4,7 @@ Prints a table of figures with PASS/FAIL per target and writes bench/results/lat
 Measurements: startup, throughput, recovery, write-cost, memory, subscription-batch,
 blocklist, list-send, limits, bdd, inprocess, fixture-stall, outbox-page, event-latency,
 event-cost, trigger-send, import-stall, list-send-stall, due-stall, import-memory,
-webhook-stall, contact-listing (all by default).
+webhook-stall, contact-listing, plugin-libraries (all by default).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from bench import (
     listsend,
     measure,
     pacing_stall,
+    plugin_libraries,
     procs,
     report,
     trigger_send,
@@ -65,6 +66,7 @@ NAMES = (
     "import-memory",
     "webhook-stall",
     "contact-listing",
+    "plugin-libraries",
 )
 
 
@@ -165,6 +167,11 @@ def plan(
         listing_rounds = contact_listing.QUICK_ROUNDS if quick else contact_listing.ROUNDS
         steps.append(
             ("contact-listing", lambda: contact_listing.contact_listing(env, rounds=listing_rounds))
+        )
+    if "plugin-libraries" in wanted:
+        library_rounds = plugin_libraries.QUICK_ROUNDS if quick else plugin_libraries.ROUNDS
+        steps.append(
+            ("plugin-libraries", lambda: plugin_libraries.plugin_libraries(env, library_rounds))
         )
     return steps
 

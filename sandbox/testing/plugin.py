@@ -11,11 +11,13 @@
         comms_sandbox.tenant.assert_nothing_sent()
 
 The sandbox runs in this process (one app per test session) unless `--sandbox-url URL` or
-`SANDBOX_URL` names a running one. While a test that uses `comms_sandbox` runs, httpx requests
-to the vendors' real hosts reach the sandbox (sync and async clients); the tenants it created
-are deleted afterwards. With pytest-bdd installed the reusable Gherkin steps
-(sandbox.testing.steps) are registered too; `comms_sandbox_steps = false` in the ini file
-leaves them out. Importing this module costs nothing: the sandbox loads on first use.
+`SANDBOX_URL` names a running one. While a test that uses `comms_sandbox` runs, requests to the
+vendors' real hosts reach the sandbox, from httpx (sync and async clients), requests and urllib3
+(sandbox.testing.interceptors); other hosts go out, unless `comms_sandbox_block_network` (ini or
+marker, sandbox.testing.network) blocks them. The tenants it created are deleted afterwards.
+With pytest-bdd installed the reusable Gherkin steps (sandbox.testing.steps) are registered
+too; `comms_sandbox_steps = false` in the ini file leaves them out. Importing this module costs
+nothing: the sandbox loads on first use.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from sandbox.testing import coverage
+from sandbox.testing.network import add_option, blocks_network, describe_marker
 
 if TYPE_CHECKING:
     import respx
@@ -55,6 +58,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="register comms-sandbox's pytest-bdd steps when pytest-bdd is installed",
     )
     coverage.add_options(group)
+    add_option(parser)  # comms_sandbox_block_network
 
 
 def sandbox_url(config: pytest.Config) -> str | None:
@@ -71,6 +75,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "or a YAML/JSON file relative to the test file), a clock (ISO time to freeze at, or a "
         "PUT .../clock body), settings, faults ({operationId: fault}) and a name",
     )
+    describe_marker(config)  # comms_sandbox_block_network
     url = sandbox_url(config)
     if url is not None:
         _check_answers(url)
@@ -187,14 +192,10 @@ def comms_sandbox(
     comms_sandbox_server: Sandbox, request: pytest.FixtureRequest
 ) -> Iterator[SandboxUnderTest]:
     """The sandbox, with the vendors' real hosts routed into it for this test."""
-    try:
-        from sandbox.testing.respx_routes import vendor_routes
-    except ImportError as exc:  # respx comes with the [testing] extra
-        raise pytest.UsageError(
-            f"comms_sandbox needs respx ({exc}): pip install 'comms-sandbox[testing]'"
-        ) from None
-    with vendor_routes(comms_sandbox_server) as router:
-        under_test = SandboxUnderTest(comms_sandbox_server, router, request.path.parent)
+    from sandbox.testing.interceptors import intercepting
+
+    with intercepting(comms_sandbox_server, block_network=blocks_network(request)) as routes:
+        under_test = SandboxUnderTest(comms_sandbox_server, routes["httpx"], request.path.parent)
         try:
             marker = request.node.get_closest_marker(MARKER)
             if marker is not None:
