@@ -8,7 +8,7 @@ One `aiohttp.ClientSession` loop in this process posts sendMessage to
 - constant: aioresponses answering a constant (the mock library's own cost, no sandbox work):
   the reference, target >= 0.6 of its sends per second;
 - aioresponses-routed: the design not taken, aioresponses with a callback that hands the
-  request to the same in-process sandbox (`AppCaller.answer`), measured to choose;
+  request to the same in-process sandbox (`AppCaller.exchange`), measured to choose;
 - middleware-constant: the plugin's middleware answering a constant instead of the sandbox
   (what the interception itself costs; the rest of "routed" is the sandbox's work).
 
@@ -39,6 +39,7 @@ from sandbox.testing.transport import Answer
 
 SENDS = 1_000  # per side and round
 ROUNDS = 6
+QUICK_ROUNDS = 2
 TARGET = 0.6
 VENDOR = re.compile(r"^https://eu\.api\.capillarytech\.com/")
 
@@ -97,13 +98,22 @@ def _aioresponses_routed(sandbox: Sandbox) -> Callable[[Callable[[int], None]], 
         body = json.dumps(call["json"]).encode()
         headers = [(k.lower().encode(), v.encode()) for k, v in call["headers"].items()]
         headers.append((b"content-type", b"application/json"))
-        target = f"https://{url.raw_authority}/capillary{url.raw_path_qs}"
-        answer = await caller.answer("POST", target, headers, body)
+        answer = await caller.exchange(
+            method="POST",
+            scheme="https",
+            server=(url.raw_host, 443),
+            path=f"/capillary{url.path}",
+            raw_path=f"/capillary{url.raw_path}".encode(),
+            query=url.raw_query_string.encode(),
+            headers=headers,
+            body=body,
+        )
         assert answer is not None
+        status, answer_headers, content = answer
         return CallbackResult(
-            status=answer.status,
-            body=answer.body,
-            headers={k.decode(): v.decode() for k, v in answer.headers},
+            status=status,
+            body=content,
+            headers={k.decode(): v.decode() for k, v in answer_headers},
             response_class=_Response,
         )
 
@@ -120,8 +130,8 @@ class _ConstantCaller:
 
     answer_headers = [(b"content-type", b"application/json")]
 
-    async def answer(self, method: str, url: str, headers: Any, body: bytes) -> Answer:
-        return Answer(200, self.answer_headers, _CONSTANT_BODY)
+    async def exchange(self, **request: Any) -> Answer:
+        return 200, self.answer_headers, _CONSTANT_BODY
 
 
 _CONSTANT_BODY = json.dumps(CONSTANT).encode()

@@ -4,7 +4,7 @@ Prints a table of figures with PASS/FAIL per target and writes bench/results/lat
 Measurements: startup, throughput, recovery, write-cost, memory, subscription-batch,
 blocklist, list-send, limits, bdd, inprocess, fixture-stall, outbox-page, event-latency,
 event-cost, trigger-send, import-stall, list-send-stall, due-stall, import-memory,
-webhook-stall, contact-listing, plugin-aiohttp (all by default).
+webhook-stall, contact-listing, plugin-libraries, plugin-aiohttp (all by default).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from bench import (
     measure,
     pacing_stall,
     plugin_aiohttp,
+    plugin_libraries,
     procs,
     report,
     trigger_send,
@@ -66,6 +67,7 @@ NAMES = (
     "import-memory",
     "webhook-stall",
     "contact-listing",
+    "plugin-libraries",
     "plugin-aiohttp",
 )
 
@@ -168,9 +170,16 @@ def plan(
         steps.append(
             ("contact-listing", lambda: contact_listing.contact_listing(env, rounds=listing_rounds))
         )
-    if "plugin-aiohttp" in wanted:
-        aiohttp_rounds = 2 if quick else plugin_aiohttp.ROUNDS
-        steps.append(("plugin-aiohttp", lambda: plugin_aiohttp.plugin_aiohttp(env, aiohttp_rounds)))
+    # the plugin's routes per HTTP library (issue 25): requests and urllib3; aiohttp
+    plugins = (
+        ("plugin-libraries", plugin_libraries.plugin_libraries, plugin_libraries.QUICK_ROUNDS),
+        ("plugin-aiohttp", plugin_aiohttp.plugin_aiohttp, plugin_aiohttp.QUICK_ROUNDS),
+    )
+    for key, plugin, quick_rounds in plugins:
+        if key in wanted:
+            steps.append(
+                (key, partial(plugin, env, quick_rounds) if quick else partial(plugin, env))
+            )
     return steps
 
 

@@ -38,6 +38,11 @@ Feature: Symplify journeys commenced for a contact honour its temporary block
       """
     Then the answer is HTTP 200
     And the message to "tom@example.com" is DELIVERED with reason none
+    When the client sends GET /symplify/1234/lists/42/contacts/111/messagecount/sms
+    Then the answer has notSent = 1
+    And the answer has sent = 0
+    When the client sends GET /symplify/1234/lists/42/contacts/222/messagecount/email
+    Then the answer has sent = 1
 
   @stmt-004-02
   Scenario: "as long as they are blocked": once the block's last day has passed, the journey reaches the contact

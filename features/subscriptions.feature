@@ -288,5 +288,5 @@ Feature: Capillary subscriptions: opt-in and opt-out per channel and priority
     Then the answer has data = []
     When the client sends GET /capillary/v2/customers/565099999/subscriptionStatusChangeLog
     Then the answer is HTTP 404
-    And the answer has errors[0].code = 8015
+    And the answer has errors[0].code = 404
     And the answer has errors[0].message mentioning "565099999"

@@ -115,8 +115,9 @@ BREAKAGES = (
         "notification-on-the-other-channel",
         "an SMS opt-out is confirmed by e-mail and an e-mail one by SMS",
         "sandbox/vendors/capillary/subscriptions.py",
-        'NOTIFY_ON = {"MOBILE": Channel.SMS, "EMAIL": Channel.EMAIL}',
-        'NOTIFY_ON = {"MOBILE": Channel.EMAIL, "EMAIL": Channel.SMS}',
+        'notify_on = subscription_channels.BY_NAME[body["channel"]].sends',
+        "notify_on = subscription_channels.BY_NAME["
+        '"EMAIL" if body["channel"] == "MOBILE" else "MOBILE"].sends',
         "capillary",
     ),
     Breakage(

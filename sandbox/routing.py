@@ -11,8 +11,10 @@ path names.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import re
 from collections.abc import Callable, Mapping, Sequence
+from difflib import SequenceMatcher
 from typing import Any, Protocol
 
 from starlette.requests import ClientDisconnect
@@ -33,6 +35,8 @@ Answer = tuple[int, Any, Mapping[str, str] | None]
 Guard = Callable[[str, str, Mapping[str, str]], ApiError | None]
 
 _PARAM = re.compile(r"\{([^}]+)\}")
+NEAREST = 3  # operations a 404 names
+COMPARED = 96  # characters of an unknown path (and of a filled-in template) compared
 
 
 class RawPaths(Protocol):
@@ -78,6 +82,7 @@ class OperationRouter:
             else:
                 self.literal[path] = endpoint
         self.version_envelopes = _version_envelopes(operations)
+        self.operations = tuple(operations)
 
     def resolve(self, path: str) -> tuple[PathEndpoint, dict[str, str]] | None:
         endpoint = self.literal.get(path)
@@ -90,8 +95,40 @@ class OperationRouter:
         return None
 
     def not_found(self, incoming: Incoming, path: str) -> Answer:
-        error = NotFound(f"no operation at {incoming.method} {incoming.path}", field="path")
+        """A 404 naming the request's method and path, and the operations nearest to it."""
+        prefix = incoming.path[: len(incoming.path) - len(path)]
+        near = [f"{op.method} {prefix}{op.path}" for op in self.nearest(incoming.method, path)]
+        message = f"no operation at {incoming.method} {incoming.path}"
+        if near:
+            message += f"; the nearest emulated: {', '.join(near)}"
+        error = NotFound(message, field="path")
         return self.refused(path, error)
+
+    def nearest(self, method: str, path: str, n: int = NEAREST) -> list[Operation]:
+        """The `n` operations nearest to `method path`: those sharing the most leading
+        segments with it first (a parameter shares any), then the most alike (difflib, each
+        template's parameters filled in from the request's own segments, so
+        /1234/lists/42/contactz is near /{customerid}/lists/{listId}/contacts), then the
+        request's method. Paths have a structure a plain spelling match (sandbox.spelling)
+        would miss; a 404 is rare enough to compare every operation."""
+        path = path[:COMPARED]  # (difflib's time grows with the product of the lengths)
+        segments = path.split("/")
+
+        def rank(op: Operation) -> tuple[int, float, bool]:
+            template = op.path.split("/")
+            shared = 0
+            for mine, theirs in zip(segments, template, strict=False):
+                if mine != theirs and not _PARAM.fullmatch(theirs):
+                    break
+                shared += 1
+            filled = "/".join(
+                segments[i] if i < len(segments) and _PARAM.fullmatch(part) else part
+                for i, part in enumerate(template)
+            )
+            alike = SequenceMatcher(None, path, filled[:COMPARED]).ratio()
+            return shared, alike, op.method == method
+
+        return heapq.nlargest(n, self.operations, key=rank)
 
     def refused(self, path: str, error: ApiError) -> Answer:
         """`error` in the envelope of the API version the path names."""

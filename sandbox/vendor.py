@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sandbox.engine import Category, Channel, Facts, Intent, Priority
+from sandbox.engine import Category, Channel, Concept, Facts, Intent, Priority
 from sandbox.errors import InvalidInput
 from sandbox.http import Authenticator, Handler
 from sandbox.schedule import DueHandler
@@ -112,8 +112,9 @@ class Probe(NamedTuple):
             )
 
 
-# a message -> how the vendor's own APIs read it back: (the call, what it answers for it)
-ReadBack = Callable[[Doc], list[tuple[str, str]]]
+# the tenant, a message -> how the vendor's own APIs read it back: (the call, what it answers
+# for it now)
+ReadBack = Callable[[TenantData, Doc], list[tuple[str, str]]]
 
 # the tenant, the probe, now -> the intent and the facts the vendor's own sends would gather;
 # InvalidInput naming the field the vendor cannot read (a channel it lacks, a bad address)
@@ -151,6 +152,10 @@ class Vendor:
     # what a message would meet, asked without sending it; None: the vendor cannot be asked
     explain: Explainer | None = None
     views: Views | None = None
+    # what its messages can meet: the concepts its facts declare, and the channels it sends
+    # on (the cells of the suppression coverage report, sandbox/testing/coverage.py)
+    concepts: frozenset[Concept] = frozenset()
+    channels: frozenset[Channel] = frozenset()
     # how its APIs read a message back (the web outbox's message page shows it)
     reads: ReadBack | None = None
     # the message(s) of an item it scheduled (sandbox/schedule.py), once the item is due

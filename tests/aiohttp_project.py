@@ -36,6 +36,7 @@ import aiohttp
 import pytest
 
 import notify
+from sandbox.testing.network import NetworkBlocked
 
 FIXTURE = {
     "capillary": {
@@ -59,7 +60,7 @@ def test_blocked_customer_gets_nothing(comms_sandbox):
 
 @pytest.mark.comms_sandbox_block_network
 def test_other_hosts_fail_under_the_marker(comms_sandbox):
-    with pytest.raises(aiohttp.ClientConnectionError, match="comms_sandbox_block_network"):
+    with pytest.raises(NetworkBlocked, match="comms_sandbox_block_network"):
         asyncio.run(notify.fetch("http://unrouted.example.invalid/"))
 
 

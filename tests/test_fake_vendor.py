@@ -12,11 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
+from fake_vendor import FAKE
 
 from sandbox.app import VENDORS
 from sandbox.testing import Sandbox, Tenant, in_process
 from sandbox.testing.respx_routes import vendor_routes
-from tests.fake_vendor import FAKE
 
 NOTIFY = "/fake/v1/notify"
 

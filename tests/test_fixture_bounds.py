@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_vendor import FAKE, load, write
 
 from sandbox.app import VENDORS
 from sandbox.json_slices import SLICED_BYTES
 from sandbox.testing import Sandbox, in_process
 from sandbox.vendor import FixtureSection
-from tests.fake_vendor import FAKE, load, write
 
 YAML = {"Content-Type": "application/yaml"}
 JSON = {"Content-Type": "application/json"}

@@ -22,8 +22,9 @@ from live_server import free_port, server
 
 from sandbox.testing import Sandbox, Tenant, live
 from sandbox.testing import aiohttp_routes as routes
-from sandbox.testing.aiohttp_routes import NetworkBlocked, aiohttp_routes
+from sandbox.testing.aiohttp_routes import aiohttp_routes
 from sandbox.testing.example import BLOCKED, EXAMPLE_FIXTURE
+from sandbox.testing.network import NetworkBlocked
 
 CAPILLARY = "https://eu.api.capillarytech.com"
 SEND = f"{CAPILLARY}/v2/communications/sendMessage"
@@ -42,7 +43,7 @@ def test_an_aiohttp_project_passes_in_process_without_a_conftest(tmp_path: Path)
     assert blocked.returncode == 1
     assert "1 failed, 1 passed" in blocked.stdout
     assert "FAILED test_notify.py::test_other_hosts_go_out" in blocked.stdout
-    assert "comms-sandbox blocked a request to 127.0.0.1" in blocked.stdout
+    assert "NetworkBlocked: comms-sandbox: GET http://127.0.0.1:1/ not sent" in blocked.stdout
 
 
 def test_the_aiohttp_project_passes_against_a_live_server(tmp_path: Path) -> None:
@@ -238,8 +239,8 @@ def test_other_hosts_go_out_unless_the_network_is_blocked(
             sent = _run(
                 lambda c: _answer_of(c.post(SEND, json=SMS, headers=tenant.capillary_auth()))
             )
-    assert "comms-sandbox blocked a request to 127.0.0.1" in str(refused.value)
-    assert "comms_sandbox_block_network = true" in str(refused.value)
+    assert str(refused.value).startswith(f"comms-sandbox: GET {health} not sent: the network")
+    assert "comms_sandbox_block_network is set" in str(refused.value)
     assert sent[0] == 200
     tenant.assert_suppressed(to="919353491050", count=1)
 

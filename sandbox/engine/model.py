@@ -35,6 +35,7 @@ class Concept(StrEnum):
     """What a vendor has, which decides whether a rule applies to its messages at all."""
 
     CUSTOMERS = "customers"  # recipients may be customers with status labels
+    SENDER_BLOCKLISTS = "sender blocklists"  # a sender may blocklist a recipient per channel
     SUBSCRIPTIONS = "subscriptions"  # customers have per channel and priority preferences
     TEMPORARY_BLOCKS = "temporary blocks"  # contacts may be blocked until a day
     CONTACT_OPT_OUTS = "contact opt-outs"  # contacts carry an opt-out flag per channel

@@ -15,9 +15,9 @@ once, to add it. So aiohttp builds every request as it always does (json=, data=
 cookies, the session's headers and base URL, the closed-session check, redirects, the session's
 middlewares and raise_for_status), and only the last step changes: a request to a vendor's host
 (`vendor_hosts`) is answered by the sandbox instead of a connection. In-process, the app's
-answer is awaited in the caller's loop (`transport.AppCaller.answer`); against a live sandbox
+answer is awaited in the caller's loop (`transport.AppCaller.exchange`); against a live sandbox
 (`sandbox.caller is None`) the request is forwarded to its `/{vendor}` path. Any other host
-goes out as usual, or, with `block_network`, fails with `NetworkBlocked` naming the host.
+goes out as usual, or, with `block_network`, fails with `network.NetworkBlocked` naming it.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import unquote
 
 import aiohttp
 import httpx
@@ -39,8 +40,9 @@ from aiohttp.streams import StreamReader
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from sandbox.testing.client import Sandbox
+from sandbox.testing.network import refusal
 from sandbox.testing.transport import Answer
-from sandbox.testing.vendor_hosts import VendorHosts, blocked
+from sandbox.testing.vendor_hosts import VendorHosts
 from sandbox.vendor import Vendor
 from sandbox.vendors import VENDORS
 
@@ -51,10 +53,7 @@ Handler = Any  # aiohttp.ClientHandlerType, which aiohttp before 3.12 lacks
 SUPPORTED = hasattr(aiohttp, "ClientMiddlewareType") and hasattr(Payload, "as_bytes")
 _STREAM_WRITER = "stream_writer" in inspect.signature(ClientResponse.__init__).parameters
 _READ_LIMIT = 2**16  # aiohttp's default read buffer
-
-
-class NetworkBlocked(aiohttp.ClientConnectionError):
-    """A request to a host that is not a vendor's, while the network is blocked."""
+_PORTS = {"http": 80, "https": 443}
 
 
 class _Complete(BaseProtocol):
@@ -85,10 +84,10 @@ class SandboxMiddleware:
 
     async def __call__(self, request: ClientRequest, handler: Handler) -> ClientResponse:
         url = request.url
-        route = self.hosts.route(url.raw_host or "")
-        if route is None:
+        vendor = self.hosts.find(url.raw_host or "")
+        if vendor is None:
             if self.block_network:
-                raise NetworkBlocked(blocked(url.host or str(url)))
+                raise refusal(request.method, str(url))
             response: ClientResponse = await handler(request)
             return response
         body = request.body
@@ -96,10 +95,20 @@ class SandboxMiddleware:
         if request.compress:  # what aiohttp's writer puts on the wire (Content-Encoding is set)
             content = _compressed(content, str(request.compress))
         headers = [(k.encode(), v.encode()) for k, v in request.headers.items()]
-        target = route.target(url.raw_path, url.raw_query_string)
-        if self.sandbox.caller is not None:
-            location = f"{url.scheme}://{url.raw_authority}{target}"
-            answer = await self.sandbox.caller.answer(request.method, location, headers, content)
+        target = vendor.path(url.raw_path_qs)
+        caller = self.sandbox.caller
+        if caller is not None:
+            raw_path, _, query = target.partition("?")
+            answer = await caller.exchange(
+                method=request.method,
+                scheme=url.scheme,
+                server=(url.raw_host or "", url.port or _PORTS.get(url.scheme, 80)),
+                path=unquote(raw_path),
+                raw_path=raw_path.encode(),
+                query=query.encode(),
+                headers=[(k.lower(), v) for k, v in headers],
+                body=content,
+            )
         else:
             answer = await _forward(self.sandbox, request.method, target, headers, content)
         if answer is None:  # the sandbox dropped the connection (an injected fault)
@@ -127,7 +136,7 @@ async def _forward(
             raise aiohttp.ClientConnectionError(
                 f"comms-sandbox: the sandbox at {base} did not answer ({exc!r})"
             ) from None
-    return Answer(answer.status_code, answer.headers.raw, answer.content)
+    return answer.status_code, answer.headers.raw, answer.content
 
 
 # what the forwarding client sets itself: the live sandbox's host, and the body's framing
@@ -182,7 +191,8 @@ def aiohttp_routes(
     sandbox: Sandbox, *, block_network: bool = False, vendors: Sequence[Vendor] = VENDORS
 ) -> Iterator[SandboxMiddleware]:
     """Answer every aiohttp request to a vendor's real host from `sandbox` while the block
-    runs; other hosts go out as usual, or fail with `NetworkBlocked` when `block_network`."""
+    runs; other hosts go out as usual, or fail with `network.NetworkBlocked` when
+    `block_network`."""
     middleware = SandboxMiddleware(sandbox, VendorHosts(vendors), block_network)
     original = ClientSession._request
 

@@ -17,8 +17,8 @@ import os
 import uuid
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Unpack
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, Unpack
 
 import httpx
 
@@ -40,11 +40,21 @@ if TYPE_CHECKING:
 PAGE = 1000  # messages per request when an assertion reads every match (the API's most)
 
 
+class Watch(Protocol):
+    """Told when a Sandbox makes a tenant, and before a tenant's messages go (deleted, reset,
+    cleared): the suppression coverage (sandbox/testing/coverage.py) reads them then."""
+
+    def created(self, tenant: Tenant) -> None: ...
+
+    def leaving(self, tenant: Tenant, deleted: bool) -> None: ...
+
+
 @dataclass
 class Tenant:
     name: str
     credentials: dict[str, Any]
     http: httpx.Client
+    watch: Watch | None = field(default=None, repr=False, compare=False)
 
     # credentials, as each vendor's clients send them ----------------------------------------
     def capillary_auth(self) -> dict[str, str]:
@@ -74,15 +84,24 @@ class Tenant:
         items: list[dict[str, Any]] = answer["items"]
         return items
 
+    def messages(self) -> Iterator[dict[str, Any]]:
+        """Every message of the outbox, newest first, page after page as they are consumed:
+        stop early and the later pages are not asked for."""
+        return self._each({})
+
+    def _each(self, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        offset = 0
+        while True:
+            page = {**params, "limit": PAGE, "offset": offset}
+            answer = _json(self.http.get(f"{self.control}/outbox", params=page))
+            yield from answer["items"]
+            offset += len(answer["items"])
+            if not answer["items"] or offset >= answer["total"]:
+                return
+
     def _matching(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Every message matching `params`, newest first, page after page."""
-        found: list[dict[str, Any]] = []
-        while True:
-            page = {**params, "limit": PAGE, "offset": len(found)}
-            answer = _json(self.http.get(f"{self.control}/outbox", params=page))
-            found.extend(answer["items"])
-            if not answer["items"] or len(found) >= answer["total"]:
-                return found
+        return list(self._each(params))
 
     def _expect(
         self, call: str, check: assertions.Check, filters: dict[str, Any], count: int | None
@@ -101,6 +120,8 @@ class Tenant:
         return _json(self.http.get(f"{self.control}/outbox/{message_id}"))
 
     def clear_outbox(self) -> None:
+        if self.watch is not None:
+            self.watch.leaving(self, deleted=False)
         self.http.delete(f"{self.control}/outbox").raise_for_status()
 
     def assert_suppressed(
@@ -179,9 +200,13 @@ class Tenant:
         return _json(self.http.get(f"{self.control}/snapshot"))
 
     def reset(self) -> None:
+        if self.watch is not None:
+            self.watch.leaving(self, deleted=False)
         self.http.post(f"{self.control}/reset").raise_for_status()
 
     def delete(self) -> None:
+        if self.watch is not None:
+            self.watch.leaving(self, deleted=True)
         self.http.delete(self.control)
 
 
@@ -202,6 +227,7 @@ class Sandbox:
 
     http: httpx.Client
     caller: AppCaller | None = None
+    watch: Watch | None = None  # told of the tenants made and leaving (coverage.py)
 
     def create_tenant(
         self, document: dict[str, Any] | bytes | None = None, name: str | None = None
@@ -217,12 +243,15 @@ class Sandbox:
             response = self.http.put(path, json=document)
         if response.status_code not in (200, 201):
             raise AssertionError(f"creating tenant {name}: {response.status_code} {response.text}")
-        return Tenant(name, response.json()["credentials"], self.http)
+        tenant = Tenant(name, response.json()["credentials"], self.http, self.watch)
+        if self.watch is not None:
+            self.watch.created(tenant)
+        return tenant
 
     def tenant(self, name: str) -> Tenant:
         """An existing tenant, by name."""
         document = _json(self.http.get(f"/_sandbox/tenants/{name}"))
-        return Tenant(name, document["credentials"], self.http)
+        return Tenant(name, document["credentials"], self.http, self.watch)
 
 
 @contextmanager

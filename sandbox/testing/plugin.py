@@ -11,11 +11,13 @@
         comms_sandbox.tenant.assert_nothing_sent()
 
 The sandbox runs in this process (one app per test session) unless `--sandbox-url URL` or
-`SANDBOX_URL` names a running one. While a test that uses `comms_sandbox` runs, httpx requests
-to the vendors' real hosts reach the sandbox (sync and async clients); the tenants it created
-are deleted afterwards. With pytest-bdd installed the reusable Gherkin steps
-(sandbox.testing.steps) are registered too; `comms_sandbox_steps = false` in the ini file
-leaves them out. Importing this module costs nothing: the sandbox loads on first use.
+`SANDBOX_URL` names a running one. While a test that uses `comms_sandbox` runs, requests to the
+vendors' real hosts reach the sandbox, from httpx (sync and async clients), requests, urllib3
+and aiohttp (sandbox.testing.interceptors); other hosts go out, unless
+`comms_sandbox_block_network` (ini or marker, sandbox.testing.network) blocks them. The tenants
+it created are deleted afterwards. With pytest-bdd installed the reusable Gherkin steps
+(sandbox.testing.steps) are registered too; `comms_sandbox_steps = false` in the ini file leaves
+them out. Importing this module costs nothing: the sandbox loads on first use.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from sandbox.testing import coverage
+from sandbox.testing.network import add_option, blocks_network, describe_marker
 
 if TYPE_CHECKING:
     import respx
@@ -53,12 +57,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=True,
         help="register comms-sandbox's pytest-bdd steps when pytest-bdd is installed",
     )
-    parser.addini(
-        "comms_sandbox_block_network",
-        type="bool",
-        default=False,
-        help="while comms_sandbox is active, requests to other hosts than the vendors' fail",
-    )
+    coverage.add_options(group)
+    add_option(parser)  # comms_sandbox_block_network
 
 
 def sandbox_url(config: pytest.Config) -> str | None:
@@ -75,14 +75,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "or a YAML/JSON file relative to the test file), a clock (ISO time to freeze at, or a "
         "PUT .../clock body), settings, faults ({operationId: fault}) and a name",
     )
-    config.addinivalue_line(
-        "markers",
-        "comms_sandbox_block_network(blocked=True): requests to other hosts than the vendors' "
-        "fail in this test (False: they go out, whatever the ini file says)",
-    )
+    describe_marker(config)  # comms_sandbox_block_network
     url = sandbox_url(config)
     if url is not None:
         _check_answers(url)
+    coverage.register(config)
     if (
         config.getini("comms_sandbox_steps")
         and importlib.util.find_spec("pytest_bdd") is not None
@@ -124,10 +121,10 @@ def comms_sandbox_server(pytestconfig: pytest.Config) -> Iterator[Sandbox]:
 
     url = sandbox_url(pytestconfig)
     if url is not None:
-        with live(url) as running:
+        with live(url) as running, coverage.watching(pytestconfig, running):
             yield running
     else:
-        with in_process() as running:
+        with in_process() as running, coverage.watching(pytestconfig, running):
             yield running
 
 
@@ -195,14 +192,10 @@ def comms_sandbox(
     comms_sandbox_server: Sandbox, request: pytest.FixtureRequest
 ) -> Iterator[SandboxUnderTest]:
     """The sandbox, with the vendors' real hosts routed into it for this test."""
-    try:
-        from sandbox.testing.respx_routes import vendor_routes
-    except ImportError as exc:  # respx comes with the [testing] extra
-        raise pytest.UsageError(
-            f"comms_sandbox needs respx ({exc}): pip install 'comms-sandbox[testing]'"
-        ) from None
-    with vendor_routes(comms_sandbox_server) as router, _aiohttp(comms_sandbox_server, request):
-        under_test = SandboxUnderTest(comms_sandbox_server, router, request.path.parent)
+    from sandbox.testing.interceptors import intercepting
+
+    with intercepting(comms_sandbox_server, block_network=blocks_network(request)) as routes:
+        under_test = SandboxUnderTest(comms_sandbox_server, routes["httpx"], request.path.parent)
         try:
             marker = request.node.get_closest_marker(MARKER)
             if marker is not None:
@@ -210,20 +203,3 @@ def comms_sandbox(
             yield under_test
         finally:
             under_test.close()
-
-
-def network_blocked(request: pytest.FixtureRequest) -> bool:
-    """`comms_sandbox_block_network`: the test's marker, else the ini file."""
-    marker = request.node.get_closest_marker("comms_sandbox_block_network")
-    if marker is not None:
-        return bool(marker.args[0] if marker.args else marker.kwargs.get("blocked", True))
-    return bool(request.config.getini("comms_sandbox_block_network"))
-
-
-def _aiohttp(sandbox: Sandbox, request: pytest.FixtureRequest) -> AbstractContextManager[object]:
-    """aiohttp's sessions routed too, when aiohttp is installed (nothing imported otherwise)."""
-    if importlib.util.find_spec("aiohttp") is None:
-        return nullcontext()
-    from sandbox.testing.aiohttp_routes import aiohttp_routes
-
-    return aiohttp_routes(sandbox, block_network=network_blocked(request))

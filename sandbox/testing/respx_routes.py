@@ -12,8 +12,9 @@ respx hands each request to the sandbox under `/capillary/v2/...`, `/messangi/ra
 
 In-process, a request is handed to the app once (`transport.AppCaller`): awaited in the caller's
 loop for async clients, run in the caller's thread for sync ones. Against a live sandbox
-(`live()`), it is forwarded over HTTP. Requests to any other host go out as usual, unless
-another respx router is active: then that router decides, as respx does with several routers.
+(`live()`), it is forwarded over HTTP. Requests to any other host go out as usual (or fail
+with `network.NetworkBlocked` when the network is blocked), unless another respx router is
+active: then that router decides, as respx does with several routers.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from respx.mocks import Mocker
 from respx.models import AllMockedAssertionError
 
 from sandbox.testing.client import Sandbox
+from sandbox.testing.network import refusal
 from sandbox.vendor import RealHosts, Vendor
 from sandbox.vendors import VENDORS
 
@@ -123,9 +125,12 @@ def _forward(
     return forward()
 
 
-def _everything_else(router: respx.MockRouter) -> Callable[[httpx.Request], httpx.Request]:
-    """Other hosts: through to the network, unless another respx router is active, which
-    then decides (a router that does not match lets the next one try)."""
+def _everything_else(
+    router: respx.MockRouter, block_network: bool
+) -> Callable[[httpx.Request], httpx.Request]:
+    """Other hosts: through to the network (or refused, when it is blocked), unless another
+    respx router is active, which then decides (a router that does not match lets the next
+    one try)."""
 
     def side_effect(request: httpx.Request) -> httpx.Request:
         others = any(
@@ -133,6 +138,8 @@ def _everything_else(router: respx.MockRouter) -> Callable[[httpx.Request], http
         )
         if others:
             raise AllMockedAssertionError(f"comms-sandbox does not route {request.url.host}")
+        if block_network:
+            raise refusal(request.method, str(request.url))
         return request  # respx: returning the request passes it through
 
     return side_effect
@@ -143,10 +150,12 @@ def vendor_routes(
     sandbox: Sandbox,
     router: respx.MockRouter | None = None,
     vendors: Sequence[Vendor] = VENDORS,
+    *,
+    block_network: bool = False,
 ) -> Iterator[respx.MockRouter]:
     """Route every vendor's real hosts (`Vendor.real_hosts`) to `sandbox` while the block
-    runs, in a new router (other hosts pass through) or in `router` (which then decides about
-    other hosts)."""
+    runs, in a new router (other hosts pass through, or fail with `NetworkBlocked` when
+    `block_network`) or in `router` (which then decides about other hosts)."""
     own = router is None
     active_router = router or SandboxRouter(assert_all_called=False, assert_all_mocked=True)
     with active_router as active:
@@ -159,6 +168,6 @@ def vendor_routes(
                 )
         if own:
             active.route(name="comms-sandbox: other hosts").mock(
-                side_effect=_everything_else(active)
+                side_effect=_everything_else(active, block_network)
             )
         yield active

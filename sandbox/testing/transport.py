@@ -4,62 +4,30 @@ Starlette's TestClient runs the app in a worker thread behind an anyio portal: e
 crosses threads twice. The sandbox's request path never waits on anything, so here a request
 is one run of the app's coroutine: awaited in the caller's own event loop for async clients,
 run on a loop this object owns for sync ones, always in the caller's thread. The same call
-serves the in-process client (`InProcessTransport`) and the vendors' real hosts routed by respx
-(`respx_routes`): the request is turned into an ASGI scope once, never re-sent through a
-second client.
+serves the in-process client (`InProcessTransport`), the vendors' real hosts routed by respx
+(`respx_routes`) and those intercepted in urllib3 (`urllib3_routes`, which requests uses too):
+the request is turned into an ASGI scope once (`exchange`), never re-sent through a second
+client.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Generator, Iterable
+from collections.abc import Coroutine, Generator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, NamedTuple
-from urllib.parse import unquote, urlsplit
+from typing import Any, Generic, TypeVar
+from urllib.parse import unquote
 
 import httpx
 from starlette.types import ASGIApp, Message
 
-
-class Answer(NamedTuple):
-    """What the app answered: its status, headers (as ASGI sends them) and whole body."""
-
-    status: int
-    headers: list[tuple[bytes, bytes]]
-    body: bytes
-
-
-def _scope(
-    method: str,
-    *,
-    scheme: str,
-    server: tuple[str, int],
-    path: str,
-    raw_path: bytes,
-    query: bytes,
-    headers: list[tuple[bytes, bytes]],
-) -> dict[str, Any]:
-    """The ASGI scope of one request."""
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": scheme,
-        "path": path,
-        "raw_path": raw_path,
-        "query_string": query,
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 50000),
-        "server": server,
-        "state": {},
-    }
+T = TypeVar("T")
+# an answer of the app: status, headers (names lower-case), body
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 class AppCaller:
-    """Calls one ASGI app with httpx requests (optionally under a path prefix), or with the
-    method, URL, headers and body of any other HTTP library's request (`answer`)."""
+    """Calls one ASGI app with httpx requests, optionally under a path prefix."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -69,16 +37,16 @@ class AppCaller:
     async def call(self, request: httpx.Request, prefix: str = "") -> httpx.Response:
         """The app's answer to `request`, its path put under `prefix` (e.g. "/capillary")."""
         url = request.url
-        scope = _scope(
-            request.method,
+        answer = await self.exchange(
+            method=request.method,
             scheme=url.scheme,
             server=(url.host, url.port or (443 if url.scheme == "https" else 80)),
             path=prefix + unquote(url.path),
             raw_path=prefix.encode() + url.raw_path.split(b"?", 1)[0],
             query=url.query,
             headers=[(k.lower(), v) for k, v in request.headers.raw],
+            body=request.read(),
         )
-        answer = await self._run(scope, request.read())
         if answer is None:  # the app hung up (an injected fault), as a server closing would
             raise httpx.RemoteProtocolError(
                 "Server disconnected without sending a response.", request=request
@@ -86,32 +54,39 @@ class AppCaller:
         status, headers, content = answer
         return httpx.Response(status, headers=headers, content=content, request=request)
 
-    async def answer(
-        self, method: str, url: str, headers: Iterable[tuple[bytes, bytes]], body: bytes
+    async def exchange(
+        self,
+        *,
+        method: str,
+        scheme: str,
+        server: tuple[str, int],
+        path: str,
+        raw_path: bytes,
+        query: bytes,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
     ) -> Answer | None:
-        """The app's answer to a request of any HTTP library: `url` absolute, its path the
-        sandbox's own (e.g. "/capillary/v2/..."), `headers` as sent on the wire. None when the
-        app hung up without answering (an injected dropped connection): the caller raises what
-        its library raises for a server that closed the connection."""
-        parts = urlsplit(url)
-        raw_path = parts.path or "/"
-        scheme = parts.scheme
-        scope = _scope(
-            method,
-            scheme=scheme,
-            server=(parts.hostname or "", parts.port or (443 if scheme == "https" else 80)),
-            path=unquote(raw_path),
-            raw_path=raw_path.encode(),
-            query=parts.query.encode(),
-            headers=[(k.lower(), v) for k, v in headers],
-        )
-        return await self._run(scope, body)
-
-    async def _run(self, scope: dict[str, Any], body: bytes) -> Answer | None:
-        """One run of the app on `scope` and `body`: its answer, or None if it hung up."""
+        """The app's answer (status, headers, body) to one request, given as the ASGI scope
+        takes it (`path` decoded, `raw_path` without the query, header names lower-case);
+        None when the app hung up without answering (an injected fault)."""
+        scope: dict[str, Any] = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": method,
+            "scheme": scheme,
+            "path": path,
+            "raw_path": raw_path,
+            "query_string": query,
+            "root_path": "",
+            "headers": headers,
+            "client": ("127.0.0.1", 50000),
+            "server": server,
+            "state": {},
+        }
         sent_body = False
         status: int | None = None
-        headers: list[tuple[bytes, bytes]] = []
+        answer_headers: list[tuple[bytes, bytes]] = []
         chunks: list[bytes] = []
         answered = asyncio.Event()
 
@@ -124,10 +99,10 @@ class AppCaller:
             return {"type": "http.request", "body": body, "more_body": False}
 
         async def send(message: Message) -> None:
-            nonlocal status, headers
+            nonlocal status, answer_headers
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = message.get("headers", [])
+                answer_headers = message.get("headers", [])
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
@@ -136,11 +111,15 @@ class AppCaller:
         await self.app(scope, receive, send)
         if status is None:
             return None
-        return Answer(status, headers, chunks[0] if len(chunks) == 1 else b"".join(chunks))
+        return status, answer_headers, chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def call_sync(self, request: httpx.Request, prefix: str = "") -> httpx.Response:
         """`call`, for a caller that cannot await (a sync httpx client)."""
-        call = self.call(request, prefix)
+        return self.run(self.call(request, prefix))
+
+    def run(self, call: Coroutine[Any, Any, T]) -> T:
+        """The result of `call` (one of this object's coroutines), for a caller that cannot
+        await: a sync client, in this thread."""
         try:
             asyncio.get_running_loop()
         except RuntimeError:  # the usual case: a sync client, no loop running in this thread
@@ -151,7 +130,7 @@ class AppCaller:
             self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-app")
         return self._helper.submit(asyncio.run, call).result()
 
-    def _drive(self, call: Coroutine[Any, Any, httpx.Response]) -> httpx.Response:
+    def _drive(self, call: Coroutine[Any, Any, T]) -> T:
         """Run `call` to its end. The sandbox's request path waits on nothing, so the first
         step almost always finishes it: no event-loop turn is paid for (a third of the cost
         of an in-process send). Only a call that really waits (an injected latency) goes on
@@ -175,16 +154,16 @@ class AppCaller:
             self.loop.close()
 
 
-class _Resumed:
+class _Resumed(Generic[T]):
     """An awaitable that goes on with a coroutine already started by hand: it hands the
     future the coroutine is waiting for to the loop, then sends it the results, as `await`
     would have."""
 
-    def __init__(self, call: Coroutine[Any, Any, httpx.Response], waiting_for: Any) -> None:
+    def __init__(self, call: Coroutine[Any, Any, T], waiting_for: Any) -> None:
         self.call = call
         self.waiting_for = waiting_for
 
-    def __await__(self) -> Generator[Any, Any, httpx.Response]:
+    def __await__(self) -> Generator[Any, Any, T]:
         pending = self.waiting_for
         while True:
             try:

@@ -1,64 +1,61 @@
-"""Which vendor a request to a real host belongs to, and where the sandbox serves it.
+"""Which vendor a host is (`Vendor.real_hosts`), and where the sandbox serves its paths.
 
-The one table every HTTP library's routing reads (respx reads `Vendor.real_hosts` itself, as
-route patterns): a host matches a vendor's `RealHosts.hosts`, the path loses the vendor's base
-path (`RealHosts.path_start`, e.g. Symplify's `/rest`) and goes under `/{vendor}`:
+    hosts = VendorHosts()
+    hosts.find("eu.api.capillarytech.com").path("/v2/communications/sendMessage")
+    # -> "/capillary/v2/communications/sendMessage"
+    hosts.find("www.carmamail.com").path("/rest/1234/lists")  # -> "/symplify/1234/lists"
+    hosts.find("api.example.com")  # -> None: not a vendor's
 
-    route = VendorHosts().route("eu-proxy-1.symplifymail.com")
-    route.target("/rest/1234/lists", "page=2")  # "/symplify/1234/lists?page=2"
+The interceptors that work below an HTTP library (urllib3's, aiohttp's) ask this once per
+request; a host's answer is remembered, so a request costs one dict lookup.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sandbox.vendor import RealHosts, Vendor
 from sandbox.vendors import VENDORS
 
-BLOCK_OPTION = "comms_sandbox_block_network"
+REMEMBERED = 1024  # hosts whose answer is kept (a test reaches a handful)
 
 
-@dataclass(frozen=True, slots=True)
-class VendorRoute:
-    vendor: str
+class VendorHost(NamedTuple):
+    """A vendor's real host: the sandbox's prefix for the vendor, and its base-path rule."""
+
+    prefix: str  # e.g. "/capillary"
     hosts: RealHosts
 
-    def target(self, raw_path: str, query: str = "") -> str:
-        """The sandbox's path (and query) for a request to this vendor's real host."""
-        path = raw_path[self.hosts.path_start(raw_path) :] or "/"
-        return f"/{self.vendor}{path}?{query}" if query else f"/{self.vendor}{path}"
+    def path(self, path: str) -> str:
+        """The sandbox's path for `path` (and its query, if any) on the vendor's host: the
+        vendor's base path (e.g. Symplify's `/rest`) removed, the vendor's prefix put first."""
+        return self.prefix + (path[self.hosts.path_start(path) :] or "/")
 
 
 class VendorHosts:
-    """The vendors' real hosts, matched whole and case-blind (a trailing dot, as in a fully
-    qualified name, matches too: it names the same host)."""
+    """The vendors' real hosts (each vendor's `real_hosts` pattern, matched whole)."""
 
     def __init__(self, vendors: Sequence[Vendor] = VENDORS) -> None:
-        self._routes = [
-            (
-                re.compile(vendor.real_hosts.hosts.pattern, re.IGNORECASE),
-                VendorRoute(vendor.name, vendor.real_hosts),
-            )
+        self._vendors = [
+            (vendor.real_hosts, VendorHost(f"/{vendor.name}", vendor.real_hosts))
             for vendor in vendors
             if vendor.real_hosts is not None
         ]
+        self._known: dict[str, VendorHost | None] = {}
 
-    def route(self, host: str) -> VendorRoute | None:
-        """The vendor that serves `host`, or None for any other host."""
-        host = host.rstrip(".")
-        for pattern, route in self._routes:
-            if pattern.fullmatch(host):
-                return route
-        return None
-
-
-def blocked(host: str) -> str:
-    """Why a request to a host that is not a vendor's was refused: the same words for every
-    library."""
-    return (
-        f"comms-sandbox blocked a request to {host}: while the network is blocked "
-        f"({BLOCK_OPTION} = true in the ini file, or @pytest.mark.{BLOCK_OPTION}) only the "
-        "vendors' hosts answer, from the sandbox"
-    )
+    def find(self, host: str) -> VendorHost | None:
+        """The vendor host `host` names (case as given: DNS names are matched lower-case),
+        or None."""
+        try:
+            return self._known[host]
+        except KeyError:
+            pass
+        name = host.lower().rstrip(".")
+        found = next(
+            (vendor for hosts, vendor in self._vendors if hosts.hosts.fullmatch(name)), None
+        )
+        if len(self._known) >= REMEMBERED:
+            self._known.clear()
+        self._known[host] = found
+        return found

@@ -160,7 +160,7 @@ class Pages:
             "tenant": data.name,
             "clock": data.clock.describe(),
             "message": message,
-            "vendor_reads": vendor.reads(message) if vendor and vendor.reads else [],
+            "vendor_reads": vendor.reads(data, message) if vendor and vendor.reads else [],
             # (not "request": the template's `request` is Starlette's)
             "trigger": entry.document() if entry is not None else None,
             "log_size": self.store.settings.request_log_size,

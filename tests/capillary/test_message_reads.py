@@ -5,10 +5,16 @@ one-item list), answered with the status typed as every copy of their examples t
 
 from __future__ import annotations
 
+import html
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from sandbox.vendors.capillary.message_reads import PAGE
 
 from .helpers import (
     ACTIVE,
@@ -260,3 +266,48 @@ def test_the_id_is_required(cap: Cap) -> None:
     response = cap.get(MAIL)
     assert response.status_code == 400
     assert "'id' is required" in response.json()["response"]["status"]["message"]
+
+
+# --- the web outbox's message page: "How Capillary reads it back" ------------------------------
+def _reads_shown(cap: Cap, message_id: str) -> dict[str, str]:
+    """The page's reads: call -> what it says the call answers."""
+    page = cap.http.get(f"/_sandbox/ui/tenants/{cap.tenant.name}/messages/{message_id}")
+    assert page.status_code == 200, page.text
+    shown = re.findall(r"<li><code>(.*?)</code>: <strong>(.*?)</strong></li>", page.text)
+    return {html.unescape(call): html.unescape(answer) for call, answer in shown}
+
+
+def test_the_message_page_claims_only_what_the_history_lists(cap: Cap) -> None:
+    """The v2 history lists a type's newest PAGE messages: the page says the newest one reads
+    NOT-DELIVERED there (and it does), and the oldest one, past them, is not listed there (and
+    it is not), though it still reads back by its id."""
+    sent = cap.post(
+        "/v2/communications/sendMessage",
+        send_message("sms", *[MOBILE[BLOCKED]] * (PAGE + 1)),
+        params={"channel": "sms"},
+    )
+    assert sent.status_code == 200, sent.text
+    ids = [m["id"] for m in reversed(cap.outbox(limit=PAGE + 1))]  # oldest first
+    query = f"identifierName=id&identifierValue={BLOCKED}&type=sms"
+    history = f"GET /capillary/v2/customers/interaction?{query}"
+    listed = cap.get(
+        "/v2/customers/interaction", identifierName="id", identifierValue=str(BLOCKED), type="sms"
+    ).json()["interaction"][0]["messageList"]
+    listed_ids = {str(m["id"]) for m in listed}
+    assert ids[-1] in listed_ids and ids[0] not in listed_ids
+    newest, oldest = _reads_shown(cap, ids[-1]), _reads_shown(cap, ids[0])
+    assert newest[history] == "NOT-DELIVERED"
+    assert oldest[history].startswith("not listed")
+    assert oldest[f"GET /capillary{SMS}?id={ids[0]}"] == "NOT-DELIVERED"
+
+
+def test_the_readme_shows_the_whole_answer_of_a_read_by_id(cap: Cap) -> None:
+    """The quick start's read of a message by id shows every field the read answers (its
+    values may be `...`), so a reader sees the answer, not a cut of it."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    after = readme.split("/capillary/v1.1/communications/sms?id=", 1)[1]
+    shown = json.loads(after.split("```json\n", 1)[1].split("```", 1)[0])
+    sent = cap.post(SMS, sms_v11(MOBILE[BLOCKED]))
+    read = cap.get(SMS, id=sent.json()["response"]["sms"]["id"], format="json").json()
+    assert set(shown["response"]["sms"]) == set(read["response"]["sms"])
+    assert set(shown["response"]) == set(read["response"])

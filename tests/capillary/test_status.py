@@ -11,7 +11,6 @@ from .helpers import (
     EMAIL,
     EXTERNAL_ID,
     MOBILE,
-    UNKNOWN_ID,
     Cap,
     assert_delivered,
     assert_suppressed,
@@ -129,23 +128,7 @@ def test_status_with_invalid_source_is_8003(cap: Cap) -> None:
     assert "source" in v2_error(response)["message"]
 
 
-def test_status_log_of_unknown_customer_is_404_as_documented(cap: Cap) -> None:
-    """get-status-log lists 404 "Specified customer ID doesn't exist" (research 8a)."""
-    before = cap.snapshot()
-    response = cap.get(f"/v2/customers/{UNKNOWN_ID}/statusLog")
-    assert response.status_code == 404
-    assert response.json() == {
-        "errors": [
-            {
-                "status": False,
-                "code": 404,
-                "message": "Specified customer ID doesn't exist: "
-                f"no customer has the userId {UNKNOWN_ID}",
-            }
-        ],
-        "warnings": [],
-    }
-    assert cap.snapshot() == before
+# (an unknown customer's log: test_log_reads.py, the same 404 on both logs)
 
 
 def test_status_log_with_non_numeric_id_names_user_id(cap: Cap) -> None:

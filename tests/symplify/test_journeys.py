@@ -378,11 +378,11 @@ def test_the_batch_journey_starter_is_not_emulated_and_changes_nothing(sym: Sym)
         "POST", f"/{ACCOUNT}/batchtrigger/v2", {"type": "JOURNEY_COMMENCE", "entityId": 11}
     )
     assert answer.status_code == 404
-    assert answer.json() == {
-        "error": f"no operation at POST /symplify/{ACCOUNT}/batchtrigger/v2",
-        "status": 404,
-        "field": "path",
-    }
+    body = answer.json()
+    assert body.pop("error").startswith(
+        f"no operation at POST /symplify/{ACCOUNT}/batchtrigger/v2; the nearest emulated: "
+    )
+    assert body == {"status": 404, "field": "path"}
     assert sym.tenant.outbox() == []
 
 

@@ -14,6 +14,7 @@ from sandbox.vendors.capillary import (
     explain,
     interactions,
     message_reads,
+    messaging,
     oauth,
     otp,
     request_api,
@@ -47,6 +48,8 @@ __all__ = [
 
 VENDOR = Vendor(
     explain=explain.explain,
+    concepts=messaging.CONCEPTS,
+    channels=explain.CHANNELS,
     views=Views(Path(__file__).parent / "templates", views.recipients),
     name="capillary",
     handlers=handlers,

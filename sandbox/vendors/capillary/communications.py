@@ -7,11 +7,13 @@ message is answered exactly like a delivered one and recorded SUPPRESSED.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sandbox import normalise
+from sandbox.clock import parse_iso
 from sandbox.engine import Category, Channel, Priority
 from sandbox.errors import ApiError
 from sandbox.http import Context, Reply
@@ -37,6 +39,11 @@ class ListChannel:
     to_field: str
     text_field: str
     invalid_code: int
+    # v2 sendMessage's echo of an item: the time it was sent at when it gives no
+    # scheduledTime (Capillary's sms and e-mail samples; its bulk WhatsApp sample does not),
+    # and an e-mail's `"fileHandler": [], "attachments": []` (its e-mail samples)
+    stamps_unscheduled: bool = True
+    echoes_files: bool = False
 
     @property
     def invalid_message(self) -> str:
@@ -45,7 +52,7 @@ class ListChannel:
 
 LISTS = {
     "sms": ListChannel(Channel.SMS, "sms", "smsList", "to", "body", 4203),
-    "email": ListChannel(Channel.EMAIL, "email", "emails", "to", "body", 8055),
+    "email": ListChannel(Channel.EMAIL, "email", "emails", "to", "body", 8055, echoes_files=True),
     "whatsapp": ListChannel(
         Channel.WHATSAPP,
         "whatsappMessage",
@@ -53,6 +60,7 @@ LISTS = {
         "receiver",
         "template",
         403,
+        stamps_unscheduled=False,
     ),
     "zalo": ListChannel(Channel.ZALO, "zaloMessage", "zalo", "receiver", "template", 403),
 }
@@ -133,6 +141,30 @@ def _send_item(
 def _utc(moment: datetime) -> str:
     """2026-11-23T10:00:00Z, as Capillary echoes scheduledTime."""
     return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+
+
+# an ISO 8601 date-time whose time may be written with one-digit parts, as Capillary's own
+# sample writes `2025-06-14T18:55:0Z`
+_LOOSE_TIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?",
+    re.IGNORECASE,
+)
+
+
+def _scheduled(value: Any) -> Any:
+    """A v2 item's scheduledTime as Capillary echoes it: the instant in UTC
+    (`2024-02-22T00:25:06+05:30` -> `2024-02-21T18:55:06Z`; no offset: UTC). One it cannot
+    read as ISO 8601 is echoed as given (assumed: Capillary publishes no answer to one, and
+    the sandbox schedules nothing)."""
+    match = _LOOSE_TIME.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        return value
+    date, hour, minute, second, fraction, zone = match.groups()
+    written = f"{date}T{int(hour):02d}:{int(minute):02d}:{int(second or 0):02d}"
+    try:
+        return _utc(parse_iso(written + (fraction or "") + (zone or "")))
+    except ValueError:  # (not a date, or past the calendar in UTC)
+        return value
 
 
 # --- v1.1 email / sms, v2 email ---------------------------------------------------------------
@@ -271,8 +303,10 @@ def _send_list(ctx: Context, spec: ListChannel) -> Reply:
         where = f"{spec.body_list}[{index}]"
         error = ctx.item_errors.get((spec.body_list, index))
         _, error = _send_item(ctx, item, spec, where, error)
-        echo = dict(item) if isinstance(item, dict) else {}
-        if "scheduledTime" not in echo:
+        echo = _echo(spec, item)
+        if "scheduledTime" in echo:
+            echo["scheduledTime"] = _scheduled(echo["scheduledTime"])
+        elif spec.stamps_unscheduled:
             echo["scheduledTime"] = sent_at = sent_at or _utc(ctx.now)
         results.append(
             {
@@ -284,6 +318,15 @@ def _send_list(ctx: Context, spec: ListChannel) -> Reply:
         succeeded += error is None
     body = _list_status(len(items), succeeded, spec.result_list, results)
     return Reply(body, batch_outcome(len(items), succeeded)[0])
+
+
+def _echo(spec: ListChannel, item: Any) -> dict[str, Any]:
+    """The item as its answer echoes it (an e-mail with its files, none unless given)."""
+    echo = dict(item) if isinstance(item, dict) else {}
+    if spec.echoes_files:
+        echo.setdefault("fileHandler", [])
+        echo.setdefault("attachments", [])
+    return echo
 
 
 def _list_status(

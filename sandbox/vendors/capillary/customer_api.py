@@ -93,9 +93,7 @@ def add_customer_v2(ctx: Context) -> Reply:
 
 @handlers("lookupCustomerV2")
 def lookup_customer_v2(ctx: Context) -> Reply:
-    customer = customers.lookup_v2(
-        ctx.data, ctx.query["identifierName"], ctx.query["identifierValue"]
-    )
+    customer = customers.lookup(ctx.data, ctx.query["identifierName"], ctx.query["identifierValue"])
     return Reply({"entity": customer["id"], "warnings": []})
 
 
@@ -112,7 +110,7 @@ def get_customer_details_v2(ctx: Context) -> Reply:
     for; `cardLoyaltyDetails` answers no cards (cards are not emulated), as a list, which the
     Neo flows that call it iterate."""
     query = ctx.query
-    customer = customers.lookup_any(ctx.data, query["identifierName"], query["identifierValue"])
+    customer = customers.lookup(ctx.data, query["identifierName"], query["identifierValue"])
     embed = customers.embedded(query.get("embed", ""))
     body = customers.render_v2(customer, embed)
     if "customerstatus" in embed:

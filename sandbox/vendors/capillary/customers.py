@@ -10,8 +10,14 @@ from sandbox import normalise
 from sandbox.clock import iso, parse_iso
 from sandbox.engine import Channel
 from sandbox.store import Doc, TenantData, Tx
+from sandbox.vendors.capillary import subscription_channels
 from sandbox.vendors.capillary.collections import CUSTOMERS
-from sandbox.vendors.capillary.errors import CapillaryError, CustomerNotFound, InvalidIdentifier
+from sandbox.vendors.capillary.errors import (
+    CapillaryError,
+    CustomerIdNotFound,
+    CustomerNotFound,
+    InvalidIdentifier,
+)
 
 CUSTOMER_IDS_START = 565_000_001
 
@@ -142,24 +148,32 @@ def named_by(
     return None, named
 
 
-# identifier names as customerDetails takes them, in any case (its page's example writes
+# identifier names as the v2 lookups take them, in any case (customerDetails' page writes
 # `externalID`); a card number finds no one here (cards are not emulated)
 _ANY_CASE = {name.lower(): field for name, field in IDENTIFIER_FIELDS.items()}
 
 
-def lookup_any(data: TenantData, names: str, values: str) -> Doc:
-    """`identifierName=email,mobile&identifierValue=a@b.c,91...`: the customer the first
-    pair finds (Capillary's "multiple identifiers", where the org's primary identifier
-    decides; every sandbox identifier is primary), or 8015 naming them all. Pairs that do not
-    line up are an 8013 naming identifierValue."""
-    named, given = names.split(","), values.split(",")
-    if len(named) != len(given):
-        raise InvalidIdentifier(
-            f"Lookup, Invalid identifier passed: {len(named)} identifierName(s) for "
-            f"{len(given)} identifierValue(s)",
-            field="identifierValue",
-        )
-    pairs = [(name.strip(), value.strip()) for name, value in zip(named, given, strict=True)]
+def lookup(data: TenantData, names: str, values: str) -> Doc:
+    """`identifierName`/`identifierValue` -> the customer, or 8015 naming what was asked.
+
+    One name takes the whole value, commas included (an external id `EXT,2`, an e-mail
+    written `Doe, J <j@x.com>`). Several names (`email,mobile`: Capillary's "multiple
+    identifiers", documented for customerDetails, the only lookup whose document lets a
+    comma into identifierName) split the value on commas, in the same order: the first
+    pair that finds someone does (in Capillary the org's primary identifier decides; every
+    sandbox identifier is primary); pairs that do not line up are an 8013 naming
+    identifierValue."""
+    if "," not in names:
+        pairs = [(names.strip(), values.strip())]
+    else:
+        named, given = names.split(","), values.split(",")
+        if len(named) != len(given):
+            raise InvalidIdentifier(
+                f"Lookup, Invalid identifier passed: {len(named)} identifierName(s) for "
+                f"{len(given)} identifierValue(s)",
+                field="identifierValue",
+            )
+        pairs = [(name.strip(), value.strip()) for name, value in zip(named, given, strict=True)]
     for name, value in pairs:
         field = _ANY_CASE.get(name.lower(), "")
         found = find_written(data, field, value, "identifierValue", InvalidIdentifier)
@@ -169,11 +183,6 @@ def lookup_any(data: TenantData, names: str, values: str) -> Doc:
     raise CustomerNotFound(
         f"Customer not found for the given identifiers ({asked})", field="identifierValue"
     )
-
-
-def lookup_v2(data: TenantData, name: str, value: str) -> Doc:
-    """identifierName/identifierValue -> the customer, or 8015 as Capillary answers."""
-    return lookup_any(data, name, value)
 
 
 def embedded(text: str) -> set[str]:
@@ -186,6 +195,19 @@ def by_id(data: TenantData, customer_id: int, field: str) -> Doc:
     if customer is None:
         raise CustomerNotFound(
             f"Customer not found for the given identifiers (id {customer_id})", field=field
+        )
+    return customer
+
+
+def by_user_id(data: TenantData, user_id: int) -> Doc:
+    """The customer a v2 log read's `userId` names, or the 404 "Specified customer ID
+    doesn't exist" Capillary's get-status-log page lists (its subscription log's page lists
+    none: both logs answer it)."""
+    customer = data["customers"].get(user_id)
+    if customer is None:
+        raise CustomerIdNotFound(
+            f"{CustomerIdNotFound.default_message}: no customer has the userId {user_id}",
+            field="userId",
         )
     return customer
 
@@ -270,22 +292,15 @@ def subscription_key(channel: str, priority: str) -> str:
     return f"{channel}:{priority}"
 
 
-# the channels a v2 subscription names, as Capillary's documented enum spells them (and the
-# store keeps them); the engine has subscription rules for MOBILE and EMAIL only: the others'
-# preferences are recorded and read back, and decide no send
-SUBSCRIPTION_CHANNELS = ("MOBILE", "EMAIL", "wechat", "whatsapp", "ios", "android", "line")
-RULED_CHANNELS = ("MOBILE", "EMAIL")
-
-
 def recorded_only(customer: Doc) -> list[tuple[str, str, bool]]:
-    """The customer's preferences of channels without a rule, as (channel, priority,
-    subscribed), in the documented order of channels, TRANS before BULK."""
+    """The customer's preferences of channels without a rule (subscription_channels), as
+    (channel, priority, subscribed), in the documented order of channels, TRANS before BULK."""
     prefs = customer.get("subscriptions", DEFAULTS["subscriptions"])
     return [
-        (channel, priority, prefs[key])
-        for channel in SUBSCRIPTION_CHANNELS[len(RULED_CHANNELS) :]
+        (channel.name, priority, prefs[key])
+        for channel in subscription_channels.recorded_only()
         for priority in ("TRANS", "BULK")
-        if (key := subscription_key(channel, priority)) in prefs
+        if (key := subscription_key(channel.name, priority)) in prefs
     ]
 
 
@@ -341,17 +356,19 @@ def render_v2(customer: Doc, embed: set[str]) -> dict[str, Any]:
 
 
 def subscription_list_v2(customer: Doc) -> list[dict[str, str]]:
-    """Every priority of MOBILE (shown SMS) and EMAIL, then the preferences recorded for
-    other channels (x-sandbox-assumed: spelt as the update names them)."""
+    """Every priority of the ruled channels (EMAIL, then MOBILE shown SMS: by the name
+    shown), then the preferences recorded for other channels (x-sandbox-assumed: spelt as
+    the update names them)."""
     prefs = customer.get("subscriptions", DEFAULTS["subscriptions"])
+    shown = sorted(subscription_channels.ruled(), key=lambda channel: channel.shown)
     ruled = [
-        (channel, priority, prefs.get(subscription_key(channel, priority), True))
+        (channel.name, priority, prefs.get(subscription_key(channel.name, priority), True))
         for priority in ("TRANS", "BULK")
-        for channel in ("EMAIL", "MOBILE")
+        for channel in shown
     ]
     return [
         {
-            "channel": "SMS" if channel == "MOBILE" else channel,
+            "channel": subscription_channels.BY_NAME[channel].shown,
             "priority": priority,
             "type": "OPTIN" if subscribed else "OPTOUT",
         }

@@ -18,13 +18,15 @@ from sandbox.clock import iso, valid_time
 from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
 from sandbox.vendor import refuse_repeated
-from sandbox.vendors.capillary import customers, otp, request_model, status, subscription_log
+from sandbox.vendors.capillary import (
+    customers,
+    otp,
+    request_model,
+    status,
+    subscription_channels,
+    subscription_log,
+)
 
-# a declared preference's channel, in any case, as the store keeps it
-_CHANNELS = {
-    "sms": "MOBILE",
-    **{channel.lower(): channel for channel in customers.SUBSCRIPTION_CHANNELS},
-}
 # a customer's fields a document may give beyond its identifiers, with their defaults
 _PROFILE = {"firstname": "", "lastname": "", "source": "INSTORE", "points": 0}
 
@@ -175,7 +177,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
             )
         prefs = {
             customers.subscription_key(
-                _CHANNELS[s["channel"].lower()], s["priority"].upper()
+                subscription_channels.SPELLINGS[s["channel"].lower()], s["priority"].upper()
             ): bool(s["subscribed"])
             for s in given.get("subscriptions") or []
         }

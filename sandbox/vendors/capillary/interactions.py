@@ -5,6 +5,8 @@ channel: O(page), whatever the outbox holds."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sandbox.clock import parse_iso
@@ -50,23 +52,65 @@ def _newest(ctx: Context, customer: Doc, kind: str) -> list[Doc]:
     return [] if channel is None else message_reads.newest(ctx.data, customer["id"], channel)
 
 
-def _messages_v11(ctx: Context, customer: Doc, kind: str) -> list[dict[str, Any]]:
-    """The type's newest messages as Capillary's v1.1 example lists them (its spelling,
-    `reciever`, kept); a suppressed one reads NOT-DELIVERED and has no delivered_time."""
+@dataclass(frozen=True)
+class Rows:
+    """How one history lists a message: the keys of its fields (None: a field it does not
+    list) and how it writes the times and the campaign id."""
+
+    sender: str | None
+    receiver: str
+    sent: str
+    sent_time: Callable[[str], str | None]
+    delivered: str
+    delivered_time: Callable[[str], str | None]
+    campaign: str
+    campaign_id: int | str
+    user_id: str | None
+
+
+# v1.1, as Capillary's example lists a message (its spelling, `reciever`, kept)
+V11_ROWS = Rows(
+    sender="sender",
+    receiver="reciever",
+    sent="sent_time",
+    sent_time=customers.capillary_time,
+    delivered="delivered_time",
+    delivered_time=customers.capillary_time,
+    campaign="campaign_id",
+    campaign_id=str(message_reads.NO_CAMPAIGN),
+    user_id=None,
+)
+# v2, as Capillary's examples list one (deliveredTime YYYY-MM-DDTHH:mm:ssZ, UTC)
+V2_ROWS = Rows(
+    sender=None,
+    receiver="receiver",
+    sent="sentDate",
+    sent_time=_capillary_time,
+    delivered="deliveredTime",
+    delivered_time=lambda stamp: parse_iso(stamp).strftime(V2_DELIVERED),
+    campaign="campaignId",
+    campaign_id=message_reads.NO_CAMPAIGN,
+    user_id="userId",
+)
+
+
+def _messages(ctx: Context, customer: Doc, kind: str, rows: Rows) -> list[dict[str, Any]]:
+    """The type's newest messages as the history lists them: DELIVERED (with its delivered
+    time) or NOT-DELIVERED (suppressed: no delivered time); no campaign sent them."""
     listed = []
     for message in _newest(ctx, customer, kind):
-        sent = customers.capillary_time(message["created_at"])
-        entry: dict[str, Any] = {
-            "id": int(message["id"]),
-            "sender": message["from"] or "",
-            "reciever": message["to"],
-            "subject": message_reads.text(message),
-            "status": message_reads.delivery_status(message),
-            "sent_time": sent,
-        }
+        entry: dict[str, Any] = {"id": int(message["id"])}
+        if rows.sender is not None:
+            entry[rows.sender] = message["from"] or ""
+        entry[rows.receiver] = message["to"]
+        entry["subject"] = message_reads.text(message)
+        entry["status"] = message_reads.delivery_status(message)
+        entry[rows.sent] = rows.sent_time(message["created_at"])
         if message_reads.delivered(message):
-            entry["delivered_time"] = sent
-        entry["campaign_id"] = str(message_reads.NO_CAMPAIGN)
+            entry[rows.delivered] = rows.delivered_time(message["created_at"])
+        entry[rows.campaign] = rows.campaign_id
+        if rows.user_id is not None:
+            entry[rows.user_id] = customer["id"]
         listed.append(entry)
     return listed
 
@@ -107,7 +151,7 @@ def get_interactions_v11(ctx: Context) -> Reply:
     offset, limit = query.get("offset", 0), query.get("limit", 50)
     interaction = []
     for kind in kinds[offset : offset + limit]:
-        listed = _messages_v11(ctx, customer, kind) if kind in counters else []
+        listed = _messages(ctx, customer, kind, V11_ROWS) if kind in counters else []
         entry: dict[str, Any] = {"messages": {"message": listed}} if listed else {}
         entry.update(
             {
@@ -157,26 +201,6 @@ def _not_found_v11(name: str, value: str) -> Reply:
     return Reply({"response": {"status": status, "customer": customer}}, 400)
 
 
-def _messages_v2(ctx: Context, customer: Doc, kind: str) -> list[dict[str, Any]]:
-    """The type's newest messages as Capillary's v2 examples list them: DELIVERED (with its
-    deliveredTime) or NOT-DELIVERED, campaignId -1 (no campaign sent them)."""
-    listed = []
-    for message in _newest(ctx, customer, kind):
-        entry: dict[str, Any] = {
-            "id": int(message["id"]),
-            "receiver": message["to"],
-            "subject": message_reads.text(message),
-            "campaignId": message_reads.NO_CAMPAIGN,
-            "status": message_reads.delivery_status(message),
-            "sentDate": _capillary_time(message["created_at"]),
-        }
-        if message_reads.delivered(message):
-            entry["deliveredTime"] = parse_iso(message["created_at"]).strftime(V2_DELIVERED)
-        entry["userId"] = customer["id"]
-        listed.append(entry)
-    return listed
-
-
 @handlers("getCustomerInteractionsV2")
 def get_interactions_v2(ctx: Context) -> Reply:
     query = ctx.query
@@ -199,7 +223,7 @@ def get_interactions_v2(ctx: Context) -> Reply:
             count = counters[kind][0] if kind in counters else 0
             entry: dict[str, Any] = {"count": count, "name": kind}
             if kind in MESSAGE_TYPES:
-                entry["messageList"] = _messages_v2(ctx, customer, kind) if count else []
+                entry["messageList"] = _messages(ctx, customer, kind, V2_ROWS) if count else []
             elif kind == "survey":
                 entry["surveys"] = []
             else:

@@ -11,6 +11,8 @@ read (an assumption, `x-sandbox-assumed` in openapi/capillary.yaml).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -72,64 +74,91 @@ class EmailNotFound(CapillaryError):
     code = 4202
 
 
-def _sent(ctx: Context, channel: Channel, missing: type[CapillaryError]) -> Doc:
-    """The Capillary message of `channel` whose id is the `id` parameter, or the 404 naming
-    it: a message of another vendor or channel, or one past the outbox's retention, is not
-    one Capillary can read back."""
+@dataclass(frozen=True)
+class ByIdRead:
+    """One of the v1.1 reads of a message by its id: its path, the channel it reads, the key
+    of the answer's message, its not-found, and the fields it answers."""
+
+    path: str
+    channel: Channel
+    key: str
+    noun: str
+    missing: type[CapillaryError]
+    fields: Callable[[Doc], dict[str, Any]]
+
+
+def _sms_fields(message: Doc) -> dict[str, Any]:
+    """`get-sms`'s example's fields."""
+    return {
+        "id": message["id"],
+        "to": message["to"],
+        "status": v11_status(message),
+        "scheduled_time": capillary_time(message["created_at"]),
+        "message": message["body"] or "",
+        "sender": message["from"] or "",
+    }
+
+
+def _email_fields(message: Doc) -> dict[str, Any]:
+    """`get-email`'s example's fields."""
+    return {
+        "id": message["id"],
+        "to": message["to"],
+        "subject": message["subject"] or "",
+        "description": message["body"] or "",
+        "status": v11_status(message),
+        "sent_time": capillary_time(message["created_at"]),
+    }
+
+
+# operationId -> the read
+BY_ID = {
+    "getSmsV11": ByIdRead(
+        "/v1.1/communications/sms", Channel.SMS, "sms", "SMS", SmsNotFound, _sms_fields
+    ),
+    "getEmailV11": ByIdRead(
+        "/v1.1/communications/email", Channel.EMAIL, "email", "e-mail", EmailNotFound, _email_fields
+    ),
+}
+_READ_OF = {read.channel: read for read in BY_ID.values()}
+
+
+def get_by_id(ctx: Context) -> Reply:
+    """The Capillary message of the read's channel whose id is the `id` parameter, or the 404
+    naming it: a message of another vendor or channel, or one past the outbox's retention, is
+    not one Capillary can read back."""
+    read = BY_ID[ctx.op.operation_id]
     message_id = str(ctx.query["id"])
     message = ctx.data["messages"].get(message_id)
-    if message is None or message["vendor"] != "capillary" or message["channel"] != channel:
-        noun = "SMS" if channel is Channel.SMS else "e-mail"
-        raise missing(
-            f"{missing.default_message}: no {noun} has id {message_id}"
+    if message is None or message["vendor"] != "capillary" or message["channel"] != read.channel:
+        raise read.missing(
+            f"{read.missing.default_message}: no {read.noun} has id {message_id}"
             " (the outbox keeps a tenant's newest messages only)",
             field="id",
         )
-    return message
+    return v11_ok(**{read.key: read.fields(message)})
 
 
-@handlers("getSmsV11")
-def get_sms_v11(ctx: Context) -> Reply:
-    message = _sent(ctx, Channel.SMS, SmsNotFound)
-    return v11_ok(
-        sms={
-            "id": message["id"],
-            "to": message["to"],
-            "status": v11_status(message),
-            "scheduled_time": capillary_time(message["created_at"]),
-            "message": message["body"] or "",
-            "sender": message["from"] or "",
-        }
-    )
+for _operation in BY_ID:
+    handlers(_operation)(get_by_id)
 
 
-@handlers("getEmailV11")
-def get_email_v11(ctx: Context) -> Reply:
-    message = _sent(ctx, Channel.EMAIL, EmailNotFound)
-    return v11_ok(
-        email={
-            "id": message["id"],
-            "to": message["to"],
-            "subject": message["subject"] or "",
-            "description": message["body"] or "",
-            "status": v11_status(message),
-            "sent_time": capillary_time(message["created_at"]),
-        }
-    )
-
-
-def read_back(message: Doc) -> list[tuple[str, str]]:
+def read_back(data: TenantData, message: Doc) -> list[tuple[str, str]]:
     """How Capillary's APIs read `message` back (the web outbox's message page): by its id
-    (SMS and e-mail), and in its customer's interaction history."""
+    (SMS and e-mail), and in its customer's interaction history, which lists a type's newest
+    PAGE messages: one past them is counted there, not listed (O(page) to tell)."""
     reads = []
-    path = _V11_READ.get(message["channel"])
-    if path is not None:
-        reads.append((f"GET /capillary{path}?id={message['id']}", v11_status(message)))
+    by_id = _READ_OF.get(message["channel"])
+    if by_id is not None:
+        reads.append((f"GET /capillary{by_id.path}?id={message['id']}", v11_status(message)))
     customer, kind = message["customer_id"], str(message["channel"]).lower()
     if customer is not None:
         query = f"identifierName=id&identifierValue={customer}&type={kind}"
-        reads.append((f"GET /capillary/v2/customers/interaction?{query}", delivery_status(message)))
+        listed = any(m["id"] == message["id"] for m in newest(data, customer, message["channel"]))
+        shown = (
+            delivery_status(message)
+            if listed
+            else f"not listed (counted): older than the customer's newest {PAGE} {kind} messages"
+        )
+        reads.append((f"GET /capillary/v2/customers/interaction?{query}", shown))
     return reads
-
-
-_V11_READ = {Channel.SMS: "/v1.1/communications/sms", Channel.EMAIL: "/v1.1/communications/email"}

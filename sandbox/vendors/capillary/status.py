@@ -11,10 +11,10 @@ from typing import Any
 from sandbox.clock import iso, parse_iso
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData, Tx
-from sandbox.vendors.capillary import customers
-from sandbox.vendors.capillary.customers import lookup_v2
+from sandbox.vendors.capillary import customer_logs, customers
+from sandbox.vendors.capillary.customers import lookup
 from sandbox.vendors.capillary.envelopes import v2_created
-from sandbox.vendors.capillary.errors import CustomerIdNotFound, InvalidStatusLabel
+from sandbox.vendors.capillary.errors import InvalidStatusLabel
 from sandbox.vendors.capillary.registry import handlers
 
 STATUS_LOG_IDS_START = 566_000_001
@@ -51,7 +51,7 @@ def assign(tx: Tx, ctx: Context, customer: Doc, label: str, reason: str) -> Doc:
 @handlers("updateCustomerStatus")
 def update_customer_status(ctx: Context) -> Reply:
     data = ctx.data
-    customer = lookup_v2(data, ctx.query["identifierName"], ctx.query["identifierValue"])
+    customer = lookup(data, ctx.query["identifierName"], ctx.query["identifierValue"])
     label = ctx.body["label"]
     if data["status_labels"].get(label) is None:
         configured = ", ".join(lbl["name"] for lbl in data["status_labels"].values()) or "none"
@@ -67,23 +67,11 @@ def update_customer_status(ctx: Context) -> Reply:
 
 @handlers("getStatusLog")
 def get_status_log(ctx: Context) -> Reply:
-    user_id = ctx.path_params["userId"]
-    customer = ctx.data["customers"].get(user_id)
-    if customer is None:
-        raise CustomerIdNotFound(
-            f"{CustomerIdNotFound.default_message}: no customer has the userId {user_id}",
-            field="userId",
-        )
-    logged = ctx.data["status_log"].all_by("customer_id", str(customer["id"]))
-    entries = _initial_entry(ctx, customer, logged) + logged
-    return Reply(
-        {
-            "data": [
-                _render(entry, active=i == len(entries) - 1) for i, entry in enumerate(entries)
-            ],
-            "warnings": [],
-            "errors": [],
-        }
+    """The customer's newest labels, oldest first (customer_logs); only the newest is active
+    (`isActive`)."""
+    data = ctx.data
+    return customer_logs.read(
+        ctx, "status_log", lambda customer, logged: _initial_entry(data, customer, logged), _render
     )
 
 
@@ -102,19 +90,19 @@ def current(ctx: Context, customer: Doc) -> dict[str, Any]:
     [entry] = (
         [newest]
         if newest is not None and newest["label"] == label
-        else _initial_entry(ctx, customer, [])
+        else _initial_entry(ctx.data, customer, [])
     )
     configured = ctx.data["status_labels"].get(label) or {"status": entry["status"]}
-    return _render({**entry, "status": configured["status"]}, active=True)
+    return _render({**entry, "status": configured["status"]}, customer, True)
 
 
-def _initial_entry(ctx: Context, customer: Doc, logged: list[Doc]) -> list[Doc]:
+def _initial_entry(data: TenantData, customer: Doc, logged: list[Doc]) -> list[Doc]:
     """The label a customer got from the fixture, which is not stored as a log entry: it is
     the customer's label if nothing was logged since, else the first logged entry's prevLabel."""
-    label = logged[0]["prevLabel"] if logged else customer.get("status_label")
+    label = logged[0].get("prevLabel") if logged else customer.get("status_label")
     if not label:
         return []
-    configured = ctx.data["status_labels"].get(label) or {"status": "ACTIVE"}
+    configured = data["status_labels"].get(label) or {"status": "ACTIVE"}
     return [
         {
             "customer_id": str(customer["id"]),
@@ -128,16 +116,19 @@ def _initial_entry(ctx: Context, customer: Doc, logged: list[Doc]) -> list[Doc]:
     ]
 
 
-def _render(entry: Doc, active: bool) -> dict[str, Any]:
+def _render(entry: Doc, customer: Doc, active: bool) -> dict[str, Any]:
+    """A status log entry as Capillary's get-status-log example shows one (`customer`: whose
+    log it is; `active`: whether it is the newest)."""
     created = parse_iso(entry["createdOn"])
     rendered: dict[str, Any] = {
-        "createdByUser": entry["createdByUser"],
-        "reason": entry["reason"],
+        # (a fixture's entry may give neither: read as strings, as Capillary types them)
+        "createdByUser": entry.get("createdByUser") or "",
+        "reason": entry.get("reason") or "",
         "createdBy": 75_000_001,
         "actions": [],
         "autoUpdateTime": created.strftime("%Y-%m-%d"),
         "createdOn": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "entityId": int(entry["customer_id"]),
+        "entityId": customer["id"],
         "isActive": active,
         "label": entry["label"],
         "status": entry["status"],

@@ -9,7 +9,7 @@ from typing import Any
 from sandbox.errors import ApiError
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, Tx
-from sandbox.vendors.capillary import customers
+from sandbox.vendors.capillary import customers, subscription_channels
 from sandbox.vendors.capillary.envelopes import v11_batch, v11_each
 from sandbox.vendors.capillary.errors import (
     CapillaryError,
@@ -23,9 +23,8 @@ from sandbox.vendors.capillary.registry import handlers
 from sandbox.vendors.capillary.subscription_log import DIRECT, Change
 from sandbox.vendors.capillary.subscriptions import set_subscription
 
-# v1.1 names the mobile channel "sms"; v2 and the store call it MOBILE, v2 reads show SMS
-_V11_CHANNEL = {"sms": "MOBILE", "email": "EMAIL"}
-_SHOWN = {"MOBILE": "SMS", "EMAIL": "EMAIL"}
+# v1.1 takes the ruled channels as they are shown ("sms" for MOBILE), in any case
+_V11_CHANNEL = {channel.shown.lower(): channel.name for channel in subscription_channels.ruled()}
 _IDENTIFIERS = ("mobile", "email", "external_id", "id")
 
 
@@ -67,7 +66,7 @@ def update_subscriptions_v11(ctx: Context) -> Reply:
             "user_id": str(customer["id"]),
             # the identifiers the item named, as Capillary holds them (mobile: 91xxxxxxxxxx)
             **{k: customer[k] for k in named if k != "id" and customer.get(k)},
-            "channel": _SHOWN[channel],
+            "channel": subscription_channels.BY_NAME[channel].shown,
             "priority": priority,
             "scope": "ALL",
             "is_subscribed": "1" if subscribed else "0",
@@ -96,7 +95,9 @@ def get_subscriptions_v11(ctx: Context) -> Reply:
             field="mobile",
         )
     channels = [
-        c for c in ("MOBILE", "EMAIL") if query.get("channel", "").upper() in ("", _SHOWN[c])
+        c.name
+        for c in subscription_channels.ruled()
+        if query.get("channel", "").upper() in ("", c.shown)
     ]
     priorities = [p for p in ("TRANS", "BULK") if query.get("priority", "").upper() in ("", p)]
     results: list[dict[str, Any]] = []
@@ -139,7 +140,7 @@ def _channel_v11(customer: Doc, channel: str, priorities: list[str]) -> dict[str
                 ],
             }
         )
-    return {"name": _SHOWN[channel], "priority": shown}
+    return {"name": subscription_channels.BY_NAME[channel].shown, "priority": shown}
 
 
 # --- v2 ---------------------------------------------------------------------------------------
@@ -164,7 +165,7 @@ def get_subscriptions_lookup_v2(ctx: Context) -> Reply:
 
 
 def _looked_up(ctx: Context) -> Doc:
-    return customers.lookup_v2(ctx.data, ctx.query["identifierName"], ctx.query["identifierValue"])
+    return customers.lookup(ctx.data, ctx.query["identifierName"], ctx.query["identifierValue"])
 
 
 def _by_user_id(ctx: Context) -> Doc:

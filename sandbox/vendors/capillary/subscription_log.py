@@ -19,24 +19,12 @@ from typing import Any, NamedTuple
 from sandbox.clock import iso, parse_iso
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, Tx
-from sandbox.vendors.capillary import customers
-from sandbox.vendors.capillary.errors import CustomerNotFound
+from sandbox.vendors.capillary import customer_logs, customers, subscription_channels
 from sandbox.vendors.capillary.registry import handlers
 
 # entries are numbered as #14 numbers the changes it answers (its createdId is its entry's id)
 SEQUENCE = "subscription_change"
 IDS_START = 20_000_001
-# Capillary's id of each channel in the log (`commChannelId`): mobile 1 and whatsapp 9 are in
-# Capillary's example; the others are the sandbox's (x-sandbox-assumed)
-CHANNEL_IDS = {
-    "MOBILE": 1,
-    "EMAIL": 2,
-    "wechat": 3,
-    "whatsapp": 9,
-    "ios": 4,
-    "android": 5,
-    "line": 6,
-}
 DIRECT = "Direct"  # the reason of a change whose request gives none (Capillary's example's)
 
 
@@ -54,7 +42,7 @@ DIRECT_CHANGE = Change()  # a change made by an API that names no reason, org un
 
 
 # one string object per channel and priority, whatever object a request's text was
-_NAMES = {name: name for name in (*customers.SUBSCRIPTION_CHANNELS, "TRANS", "BULK")}
+_NAMES = {name: name for name in (*subscription_channels.NAMES, "TRANS", "BULK")}
 
 
 def record(
@@ -94,20 +82,8 @@ def record(
 
 @handlers("getSubscriptionLog")
 def get_subscription_log(ctx: Context) -> Reply:
-    user_id = ctx.path_params["userId"]
-    customer = ctx.data["customers"].get(user_id)
-    if customer is None:
-        # the status log's documented not-found (404); this page documents none
-        raise CustomerNotFound(
-            f"Customer not found for the given identifiers (id {user_id})",
-            field="userId",
-            status=404,
-        )
-    logged = ctx.data["subscription_log"].all_by("customer_id", str(customer["id"]))
-    entries = _declared(customer, logged) + logged
-    source = customer.get("source", customers.DEFAULTS["source"])
-    data = [_render(entry, source) for entry in entries]
-    return Reply({"data": data, "warnings": [], "errors": []})
+    """The customer's newest changes, oldest first (customer_logs)."""
+    return customer_logs.read(ctx, "subscription_log", _declared, _render)
 
 
 def _declared(customer: Doc, logged: list[Doc]) -> list[Doc]:
@@ -135,15 +111,15 @@ def _declared(customer: Doc, logged: list[Doc]) -> list[Doc]:
     return declared
 
 
-def _render(entry: Doc, source: str) -> dict[str, Any]:
-    """An entry as Capillary shows it; `source`: the customer's, for an entry that names none."""
+def _render(entry: Doc, customer: Doc, newest: bool) -> dict[str, Any]:
+    """An entry as Capillary shows it; one that names no source has the customer's."""
     channel = entry["channel"]
     return {
         "orgUnitId": entry.get("orgUnitId", -1),
-        "source": entry.get("source", source),
+        "source": entry.get("source", customer.get("source", customers.DEFAULTS["source"])),
         "accountId": entry.get("accountId", ""),
         "orgSourceId": -1,
-        "commChannelId": CHANNEL_IDS[channel],
+        "commChannelId": subscription_channels.BY_NAME[channel].log_id,
         "commChannelType": channel.lower(),
         "communicationCategoryId": -1,
         "priority": entry["priority"],

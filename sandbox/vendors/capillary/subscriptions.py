@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sandbox.engine import Category, Channel
+from sandbox.engine import Category
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, Tx
-from sandbox.vendors.capillary import customers, messaging, subscription_log
+from sandbox.vendors.capillary import customers, messaging, subscription_channels, subscription_log
 from sandbox.vendors.capillary.envelopes import v2_created
 from sandbox.vendors.capillary.registry import handlers
 from sandbox.vendors.capillary.subscription_log import DIRECT_CHANGE, Change
-
-NOTIFY_ON = {"MOBILE": Channel.SMS, "EMAIL": Channel.EMAIL}
 
 
 def set_subscription(
@@ -27,7 +25,7 @@ def set_subscription(
     subscribed: bool,
     change: Change = DIRECT_CHANGE,
 ) -> tuple[Doc, Doc]:
-    """Record (channel, one of customers.SUBSCRIPTION_CHANNELS; priority TRANS|BULK) ->
+    """Record (channel, one of subscription_channels.NAMES; priority TRANS|BULK) ->
     subscribed on the customer, and log it; the customer as changed and the log entry."""
     key = customers.subscription_key(channel, priority)
     entry = subscription_log.record(tx, customer, now, key, subscribed=subscribed, change=change)
@@ -49,6 +47,9 @@ def configure_subscription(ctx: Context) -> Reply:
         priority=body["priority"],
         subscribed=subscribed,
     )
+    # (#14's document takes the ruled channels alone: each has the channel it notifies on)
+    notify_on = subscription_channels.BY_NAME[body["channel"]].sends
+    assert notify_on is not None, f"{body['channel']} decides no send"
     verb = "subscribed to" if subscribed else "unsubscribed from"
     text = f"You have been {verb} {body['priority']} {body['channel'].lower()} messages."
     # the change applies first: the notification is decided on the new preferences
@@ -56,7 +57,7 @@ def configure_subscription(ctx: Context) -> Reply:
         ctx,
         tx,
         customer,
-        NOTIFY_ON[body["channel"]],
+        notify_on,
         category=Category.SUBSCRIPTION_NOTIFICATION,
         text=text,
     )

@@ -9,10 +9,15 @@ from itertools import islice
 from typing import Any
 
 from sandbox.store import TenantData
-from sandbox.vendors.capillary import customers
+from sandbox.vendors.capillary import customers, subscription_channels
 
 SHOWN = 200  # customers drawn on the page; the rest are counted
-MATRIX = [("MOBILE", "TRANS"), ("MOBILE", "BULK"), ("EMAIL", "TRANS"), ("EMAIL", "BULK")]
+# the preferences that decide sends: each ruled channel, TRANS and BULK
+MATRIX = [
+    (channel.name, priority)
+    for channel in subscription_channels.ruled()
+    for priority in ("TRANS", "BULK")
+]
 
 
 def recipients(data: TenantData, now: datetime) -> dict[str, Any]:

@@ -25,6 +25,8 @@ __all__ = ["VENDOR", "auth", "blocklist", "envelope", "sends"]
 
 VENDOR = Vendor(
     explain=explain.explain,
+    concepts=sends.CONCEPTS,
+    channels=explain.CHANNELS,
     views=Views(Path(__file__).parent / "templates", views.recipients),
     name="messangi",
     handlers=handlers,

@@ -20,7 +20,7 @@ from functools import cached_property
 from typing import Any
 
 from sandbox import normalise
-from sandbox.engine import Category, Channel, Facts, Intent, Status
+from sandbox.engine import Category, Channel, Concept, Facts, Intent, Status
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData
@@ -83,6 +83,8 @@ SEND_APIS = {
         sender="shortcode",
     ),
 }
+# what Messangi's recipients can meet: each sender's blocklist
+CONCEPTS = frozenset({Concept.SENDER_BLOCKLISTS})
 # what a send answers, blocklisted or not: the sandbox's contract (Messangi's page says QUEUE)
 ANSWERED = "ACCEPTED"
 # what a message's status then reads: the outbox's decision in Messangi's words
@@ -119,7 +121,7 @@ def decision_inputs(
     )
     recipient = recipient_key(channel, address)
     blocked = blocklist.is_blocklisted(data, channel, sender, recipient)
-    return intent, Facts(now=now, sender_blocklisted=blocked)
+    return intent, Facts(now=now, sender_blocklisted=blocked, concepts=CONCEPTS)
 
 
 def send(ctx: Context) -> Reply:

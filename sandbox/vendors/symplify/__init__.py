@@ -46,6 +46,8 @@ __all__ = [
 
 VENDOR = Vendor(
     explain=explain.explain,
+    concepts=sends.CONCEPTS,
+    channels=explain.CHANNELS,
     deliver_due=triggers.deliver_due,
     scheduled_work=triggers.WORK,
     views=Views(Path(__file__).parent / "templates", views.recipients),
