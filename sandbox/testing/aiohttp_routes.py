@@ -28,7 +28,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import unquote
 
 import aiohttp
 import httpx
@@ -53,7 +52,6 @@ Handler = Any  # aiohttp.ClientHandlerType, which aiohttp before 3.12 lacks
 SUPPORTED = hasattr(aiohttp, "ClientMiddlewareType") and hasattr(Payload, "as_bytes")
 _STREAM_WRITER = "stream_writer" in inspect.signature(ClientResponse.__init__).parameters
 _READ_LIMIT = 2**16  # aiohttp's default read buffer
-_PORTS = {"http": 80, "https": 443}
 
 
 class _Complete(BaseProtocol):
@@ -98,14 +96,11 @@ class SandboxMiddleware:
         target = vendor.path(url.raw_path_qs)
         caller = self.sandbox.caller
         if caller is not None:
-            raw_path, _, query = target.partition("?")
             answer = await caller.exchange(
                 method=request.method,
                 scheme=url.scheme,
-                server=(url.raw_host or "", url.port or _PORTS.get(url.scheme, 80)),
-                path=unquote(raw_path),
-                raw_path=raw_path.encode(),
-                query=query.encode(),
+                server=(url.raw_host or "", url.port or 80),  # yarl: the scheme's port if none
+                target=target,
                 headers=[(k.lower(), v) for k, v in headers],
                 body=content,
             )

@@ -31,6 +31,7 @@ from respx.models import AllMockedAssertionError
 
 from sandbox.testing.client import Sandbox
 from sandbox.testing.network import refusal
+from sandbox.testing.vendor_hosts import VendorHost
 from sandbox.vendor import RealHosts, Vendor
 from sandbox.vendors import VENDORS
 
@@ -72,31 +73,18 @@ def _is_sync() -> bool:
 
 def to_sandbox(sandbox: Sandbox, vendor: str, hosts: RealHosts) -> SideEffect:
     """A respx side effect that answers a request to `vendor`'s `hosts` from the sandbox."""
-    prefix = f"/{vendor}"
+    host = VendorHost(f"/{vendor}", hosts)
     caller = sandbox.caller
 
     def side_effect(request: httpx.Request) -> httpx.Response | Awaitable[httpx.Response]:
-        start = hosts.path_start(request.url.path)
-        if caller is not None:
-            if start:
-                request = _rebased(request, start)
-            if _is_sync():
-                return caller.call_sync(request, prefix)
-            return caller.call(request, prefix)
-        return _forward(sandbox, request, prefix + request.url.raw_path.decode()[start:])
+        target = host.path(request.url.raw_path.decode("ascii"))
+        if caller is None:
+            return _forward(sandbox, request, target)
+        if _is_sync():
+            return caller.call_sync(request, target)
+        return caller.call(request, target)
 
     return side_effect
-
-
-def _rebased(request: httpx.Request, start: int) -> httpx.Request:
-    """The request with its vendor base path (the first `start` characters) removed."""
-    raw = request.url.raw_path
-    return httpx.Request(
-        request.method,
-        request.url.copy_with(raw_path=raw[start:] or b"/"),
-        headers=request.headers,
-        content=request.read(),
-    )
 
 
 def _forward(

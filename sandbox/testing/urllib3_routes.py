@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -206,7 +206,6 @@ class Router:
         """The in-process app's answer at `path` (and its query)."""
         assert self.caller is not None
         scheme, host, port = server
-        raw_path, _, query = path.partition("?")
         fields = [(_latin1(k).lower(), _latin1(v)) for k, v in headers.items()]
         names = {name for name, _ in fields}
         if b"host" not in names:  # what urllib3 would have added, as a server reads it
@@ -217,9 +216,7 @@ class Router:
             method=method,
             scheme=scheme,
             server=(host, port or _PORTS.get(scheme, 80)),
-            path=unquote(raw_path),
-            raw_path=raw_path.encode(),
-            query=query.encode(),
+            target=path,
             headers=fields,
             body=content,
         )
