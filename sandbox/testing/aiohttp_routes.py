@@ -39,6 +39,7 @@ from aiohttp.streams import StreamReader
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from sandbox.testing.client import Sandbox
+from sandbox.testing.forwarding import forward_async
 from sandbox.testing.network import refusal
 from sandbox.testing.transport import Answer
 from sandbox.testing.vendor_hosts import VendorHosts
@@ -120,22 +121,15 @@ async def _forward(
     sandbox: Sandbox, method: str, target: str, headers: list[tuple[bytes, bytes]], body: bytes
 ) -> Answer | None:
     """The live sandbox's answer to the request, sent to `target` (its path and query)."""
-    base = sandbox.http.base_url
-    sent = [(k, v) for k, v in headers if k.lower() not in _HOP_BY_HOP]
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        try:
-            answer = await client.request(method, target, content=body, headers=sent)
-        except httpx.RemoteProtocolError:  # it hung up: the caller raises as aiohttp would
-            return None
-        except httpx.TransportError as exc:
-            raise aiohttp.ClientConnectionError(
-                f"comms-sandbox: the sandbox at {base} did not answer ({exc!r})"
-            ) from None
+    try:
+        answer = await forward_async(sandbox, method, target, headers, body)
+    except httpx.RemoteProtocolError:  # it hung up: the caller raises as aiohttp would
+        return None
+    except httpx.TransportError as exc:
+        raise aiohttp.ClientConnectionError(
+            f"comms-sandbox: the sandbox at {sandbox.http.base_url} did not answer ({exc!r})"
+        ) from None
     return answer.status_code, answer.headers.raw, answer.content
-
-
-# what the forwarding client sets itself: the live sandbox's host, and the body's framing
-_HOP_BY_HOP = {b"host", b"content-length", b"transfer-encoding"}
 
 
 def _response(request: ClientRequest, answer: Answer, sent: int) -> ClientResponse:

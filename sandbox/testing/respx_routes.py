@@ -30,6 +30,7 @@ from respx.mocks import Mocker
 from respx.models import AllMockedAssertionError
 
 from sandbox.testing.client import Sandbox
+from sandbox.testing.forwarding import forward, forward_async
 from sandbox.testing.network import refusal
 from sandbox.testing.vendor_hosts import VendorHost
 from sandbox.vendor import RealHosts, Vendor
@@ -91,26 +92,25 @@ def _forward(
     sandbox: Sandbox, request: httpx.Request, target: str
 ) -> httpx.Response | Awaitable[httpx.Response]:
     """Send the request to a live sandbox at `target` (path and query)."""
-    headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
-    content = request.read()
+    sent = (request.method, target, request.headers.raw, request.read())
     if _is_sync():
         try:
-            answer = sandbox.http.request(request.method, target, content=content, headers=headers)
+            return _answer(forward(sandbox, *sent))
         except httpx.TransportError as exc:  # e.g. an injected fault dropped the connection
             raise type(exc)(str(exc), request=request) from None
-        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
 
-    async def forward() -> httpx.Response:
-        async with httpx.AsyncClient(base_url=sandbox.http.base_url, timeout=30) as client:
-            try:
-                answer = await client.request(
-                    request.method, target, content=content, headers=headers
-                )
-            except httpx.TransportError as exc:
-                raise type(exc)(str(exc), request=request) from None
-        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+    async def forwarded() -> httpx.Response:
+        try:
+            return _answer(await forward_async(sandbox, *sent))
+        except httpx.TransportError as exc:
+            raise type(exc)(str(exc), request=request) from None
 
-    return forward()
+    return forwarded()
+
+
+def _answer(answer: httpx.Response) -> httpx.Response:
+    """The live sandbox's answer, as a response of the routed request's own."""
+    return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
 
 
 def _everything_else(

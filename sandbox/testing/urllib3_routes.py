@@ -47,6 +47,7 @@ from urllib3.response import HTTPResponse
 from urllib3.util.request import body_to_chunks
 
 from sandbox.testing.client import Sandbox
+from sandbox.testing.forwarding import forward
 from sandbox.testing.network import refusal
 from sandbox.testing.vendor_hosts import VendorHost, VendorHosts
 from sandbox.vendor import Vendor
@@ -228,12 +229,12 @@ class Router:
         return status, HTTPHeaderDict(decoded), answered
 
     def forward(
-        self, method: str, path: str, headers: Mapping[str, str], content: bytes
+        self, method: str, path: str, headers: Mapping[Any, Any], content: bytes
     ) -> tuple[int, HTTPHeaderDict, bytes]:
         """The live sandbox's answer at `path` (and its query)."""
-        sent = {k: v for k, v in headers.items() if _latin1(k).lower() != b"host"}
+        fields = [(_latin1(k), _latin1(v)) for k, v in headers.items()]
         try:
-            answer = self.sandbox.http.request(method, path, content=content, headers=sent)
+            answer = forward(self.sandbox, method, path, fields, content)
         except httpx.TransportError:  # e.g. an injected fault dropped the connection
             raise http.client.RemoteDisconnected(HUNG_UP) from None
         return (
