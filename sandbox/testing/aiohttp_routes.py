@@ -17,7 +17,8 @@ middlewares and raise_for_status), and only the last step changes: a request to 
 (`vendor_hosts`) is answered by the sandbox instead of a connection. In-process, the app's
 answer is awaited in the caller's loop (`transport.AppCaller.exchange`); against a live sandbox
 (`sandbox.caller is None`) the request is forwarded to its `/{vendor}` path. Any other host
-goes out as usual, or, with `block_network`, fails with `network.NetworkBlocked` naming it.
+goes out as usual, or, with `block_network`, fails with `network.NetworkBlocked` naming it (a
+live sandbox's own address excepted, as for every library: `network.Gate`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from sandbox.testing.client import Sandbox
 from sandbox.testing.forwarding import forward_async
-from sandbox.testing.network import refusal
+from sandbox.testing.network import Gate
 from sandbox.testing.transport import Answer
 from sandbox.testing.vendor_hosts import VendorHosts
 from sandbox.vendor import Vendor
@@ -79,14 +80,14 @@ class SandboxMiddleware:
     def __init__(self, sandbox: Sandbox, hosts: VendorHosts, block_network: bool) -> None:
         self.sandbox = sandbox
         self.hosts = hosts
-        self.block_network = block_network
+        self.gate = Gate(sandbox, block_network)
 
     async def __call__(self, request: ClientRequest, handler: Handler) -> ClientResponse:
         url = request.url
         vendor = self.hosts.find(url.raw_host or "")
         if vendor is None:
-            if self.block_network:
-                raise refusal(request.method, str(url))
+            host, port = url.raw_host or "", url.explicit_port
+            self.gate.check(request.method, url.scheme, host, port, url.raw_path_qs)
             response: ClientResponse = await handler(request)
             return response
         body = request.body
