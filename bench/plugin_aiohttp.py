@@ -1,7 +1,7 @@
 """aiohttp sends through the plugin's routes (issue 25), against aioresponses answering a constant.
 
 One `aiohttp.ClientSession` loop in this process posts sendMessage to
-`https://eu.api.capillarytech.com`, three ways, in the same rounds:
+`https://eu.api.capillarytech.com`, four ways, in the same rounds:
 
 - routed: `sandbox.testing.aiohttp_routes` (a client middleware answers from an in-process
   sandbox): the plugin's path;
@@ -24,13 +24,14 @@ import asyncio
 import json
 import re
 import statistics
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, cast
 
 import aiohttp
 from aioresponses import CallbackResult, aioresponses
 
+from bench import rotated
 from bench.inprocess import BODY, CONSTANT, FIXTURE, HOST, PATH
 from bench.model import Env, Measurement
 from sandbox.testing import Sandbox, in_process
@@ -68,27 +69,15 @@ def _loop(headers: dict[str, str]) -> Callable[[int], None]:
     return lambda count: asyncio.run(sends_of(count))
 
 
-def _rate(side: Callable[[Callable[[int], None]], None], loop: Callable[[int], None]) -> float:
-    started = time.perf_counter()
-    side(loop)
-    return SENDS / (time.perf_counter() - started)
-
-
-def _routed(sandbox: Sandbox) -> Callable[[Callable[[int], None]], None]:
-    def run(loop: Callable[[int], None]) -> None:
-        with aiohttp_routes(sandbox):
-            loop(SENDS)
-
-    return run
-
-
-def _constant(loop: Callable[[int], None]) -> None:
+@contextmanager
+def _constant() -> Iterator[None]:
     with aioresponses() as mocked:
         mocked.post(VENDOR, payload=CONSTANT, repeat=True, response_class=_Response)
-        loop(SENDS)
+        yield
 
 
-def _aioresponses_routed(sandbox: Sandbox) -> Callable[[Callable[[int], None]], None]:
+@contextmanager
+def _aioresponses_routed(sandbox: Sandbox) -> Iterator[None]:
     """The alternative: aioresponses' callback rebuilds the request from the call's keywords
     (here only json= and headers: the rest of aiohttp's request building would be copied)."""
     caller = sandbox.caller
@@ -115,12 +104,9 @@ def _aioresponses_routed(sandbox: Sandbox) -> Callable[[Callable[[int], None]], 
             response_class=_Response,
         )
 
-    def run(loop: Callable[[int], None]) -> None:
-        with aioresponses() as mocked:
-            mocked.post(VENDOR, callback=callback, repeat=True)
-            loop(SENDS)
-
-    return run
+    with aioresponses() as mocked:
+        mocked.post(VENDOR, callback=callback, repeat=True)
+        yield
 
 
 class _ConstantCaller:
@@ -135,8 +121,8 @@ class _ConstantCaller:
 _CONSTANT_BODY = json.dumps(CONSTANT).encode()
 
 
-def _middleware_constant(sandbox: Sandbox) -> Callable[[Callable[[int], None]], None]:
-    return _routed(Sandbox(sandbox.http, cast(Any, _ConstantCaller())))
+def _middleware_constant(sandbox: Sandbox) -> AbstractContextManager[object]:
+    return aiohttp_routes(Sandbox(sandbox.http, cast(Any, _ConstantCaller())))
 
 
 def plugin_aiohttp(env: Env, rounds: int = ROUNDS) -> list[Measurement]:
@@ -145,28 +131,21 @@ def plugin_aiohttp(env: Env, rounds: int = ROUNDS) -> list[Measurement]:
     with in_process() as sandbox:
         tenant = sandbox.create_tenant(FIXTURE)
         loop = _loop(tenant.capillary_auth())
-        sides = {
-            "routed": _routed(sandbox),
-            "constant": _constant,
-            "aioresponses-routed": _aioresponses_routed(sandbox),
-            "middleware-constant": _middleware_constant(sandbox),
+        sides: dict[str, tuple[rotated.Routes, rotated.Loop]] = {
+            "routed": (lambda: aiohttp_routes(sandbox), loop),
+            "constant": (_constant, loop),
+            "aioresponses-routed": (lambda: _aioresponses_routed(sandbox), loop),
+            "middleware-constant": (lambda: _middleware_constant(sandbox), loop),
         }
-        rates: dict[str, list[float]] = {name: [] for name in sides}
-        for side in sides.values():  # warm-up, unmeasured
-            side(loop)
-        names = list(sides)
-        for round_ in range(rounds):
-            for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
-                rates[name].append(_rate(sides[name], loop))
-            tenant.clear_outbox()
-    ratios = [r / c for r, c in zip(rates["routed"], rates["constant"], strict=True)]
-    other = [a / c for a, c in zip(rates["aioresponses-routed"], rates["constant"], strict=True)]
-    floor = [r / m for r, m in zip(rates["routed"], rates["middleware-constant"], strict=True)]
+        measured = rotated.rates(sides, rounds, SENDS, after_round=tenant.clear_outbox)
+    ratios = rotated.ratios(measured, "routed", "constant")
+    other = rotated.ratios(measured, "aioresponses-routed", "constant")
+    floor = rotated.ratios(measured, "routed", "middleware-constant")
+    per_second = rotated.medians(measured)
     median = statistics.median(ratios)
-    per_second = {name: round(statistics.median(values)) for name, values in rates.items()}
     figure = (
-        f"{median:.2f}x of aioresponses answering a constant (spread {min(ratios):.2f}-"
-        f"{max(ratios):.2f}; {per_second['routed']:,} vs {per_second['constant']:,} sends/s)"
+        f"{rotated.figure(ratios)} of aioresponses answering a constant; "
+        f"{per_second['routed']:,} vs {per_second['constant']:,} sends/s"
     )
     return [
         Measurement(
@@ -176,19 +155,21 @@ def plugin_aiohttp(env: Env, rounds: int = ROUNDS) -> list[Measurement]:
             f">= {TARGET}x",
             passed=median >= TARGET,
             details={
-                "rounds": rounds,
-                "sends_per_round": SENDS,
-                "sends_per_second_median": per_second,
-                "ratios": [round(r, 3) for r in ratios],
-                "aioresponses_routed_ratios": [round(r, 3) for r in other],
-                "routed_vs_middleware_constant": [round(r, 3) for r in floor],
+                **rotated.details(
+                    measured,
+                    rounds,
+                    SENDS,
+                    ratios=ratios,
+                    aioresponses_routed_ratios=other,
+                    routed_vs_middleware_constant=floor,
+                ),
                 "aiohttp": aiohttp.__version__,
             },
             notes=[
-                f"the design not taken, aioresponses with a callback into the same sandbox: "
-                f"{statistics.median(other):.2f}x (spread {min(other):.2f}-{max(other):.2f})",
-                f"routed vs the same middleware answering a constant (the sandbox's own share): "
-                f"{statistics.median(floor):.2f}x (spread {min(floor):.2f}-{max(floor):.2f})",
+                "the design not taken, aioresponses with a callback into the same sandbox: "
+                + rotated.figure(other),
+                "routed vs the same middleware answering a constant (the sandbox's own share): "
+                + rotated.figure(floor),
             ],
         )
     ]

@@ -36,16 +36,8 @@ import aiohttp
 import pytest
 
 import notify
+from sandbox.testing.example import EXAMPLE_FIXTURE as FIXTURE  # 919353491050 is blocked
 from sandbox.testing.network import NetworkBlocked
-
-FIXTURE = {
-    "capillary": {
-        "status_labels": [
-            {"name": "Suspended", "status": "SUSPENDED", "block_communications": True}
-        ],
-        "customers": [{"id": 565039505, "mobile": "919353491050", "status_label": "Suspended"}],
-    }
-}
 
 
 def test_blocked_customer_gets_nothing(comms_sandbox):

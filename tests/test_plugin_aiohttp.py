@@ -84,21 +84,17 @@ def test_every_way_to_give_a_body_and_credentials_reaches_the_sandbox(
     text = json.dumps(SMS)
     as_json = {"Content-Type": "application/json"}
     with aiohttp_routes(sandbox):
-        by_auth = _run(lambda c: _answer_of(c.post(SEND, json=SMS, auth=_basic(tenant))))
-        by_text = _run(
-            lambda c: _answer_of(
-                c.post(SEND, data=text, headers={**tenant.capillary_auth(), **as_json})
-            )
+        by_auth = _ask(lambda c: c.post(SEND, json=SMS, auth=_basic(tenant)))
+        by_text = _ask(
+            lambda c: c.post(SEND, data=text, headers={**tenant.capillary_auth(), **as_json})
         )
         # the session's base URL and default auth; params; bytes
-        by_session = _run(
-            lambda c: _answer_of(
-                c.post(
-                    "/v2/communications/sendMessage",
-                    params={"channel": "sms", "format": "json"},
-                    data=text.encode(),
-                    headers=as_json,
-                )
+        by_session = _ask(
+            lambda c: c.post(
+                "/v2/communications/sendMessage",
+                params={"channel": "sms", "format": "json"},
+                data=text.encode(),
+                headers=as_json,
             ),
             base_url=CAPILLARY,
             auth=_basic(tenant),
@@ -115,11 +111,16 @@ async def _answer_of(pending: Any) -> tuple[int, Any]:
     return await _answer(await pending)
 
 
+def _ask(send: Send, **session: Any) -> tuple[int, Any]:
+    """The status and JSON of the answer to `send`, made with a new session."""
+    return _run(lambda c: _answer_of(send(c)), **session)  # type: ignore[no-any-return]
+
+
 def test_without_credentials_the_sandbox_refuses_as_capillary_does(
     sandbox: Sandbox, tenant: Tenant
 ) -> None:
     with aiohttp_routes(sandbox):
-        status, body = _run(lambda c: _answer_of(c.post(SEND, json=SMS)))
+        status, body = _ask(lambda c: c.post(SEND, json=SMS))
     assert status == 401
     assert body["errors"]  # Capillary's own envelope
     tenant.assert_nothing_sent()
@@ -130,10 +131,8 @@ def test_a_compressed_body_arrives_compressed_as_on_the_wire(
 ) -> None:
     """compress= deflates the body on the wire: the sandbox (in-process as live) reads it so."""
     with aiohttp_routes(sandbox):
-        status, body = _run(
-            lambda c: _answer_of(
-                c.post(SEND, json=SMS, compress=True, headers=tenant.capillary_auth())
-            )
+        status, body = _ask(
+            lambda c: c.post(SEND, json=SMS, compress=True, headers=tenant.capillary_auth())
         )
     assert status == 400
     assert "request body is not valid JSON" in body["errors"][0]["message"]
@@ -155,12 +154,10 @@ def test_a_body_aiohttp_cannot_replay_is_read_once_and_forwarded(
     document = tmp_path / "sms.json"
     document.write_text(json.dumps(SMS))
     with aiohttp_routes(sandbox), document.open("rb") as file:
-        generated = _run(lambda c: _answer_of(c.post(SEND, data=chunks(), headers=headers)))
-        read = _run(lambda c: _answer_of(c.post(SEND, data=file, headers=headers)))
-        text_io = _run(
-            lambda c: _answer_of(
-                c.post(SEND, data=io.BytesIO(json.dumps(SMS).encode()), headers=headers)
-            )
+        generated = _ask(lambda c: c.post(SEND, data=chunks(), headers=headers))
+        read = _ask(lambda c: c.post(SEND, data=file, headers=headers))
+        text_io = _ask(
+            lambda c: c.post(SEND, data=io.BytesIO(json.dumps(SMS).encode()), headers=headers)
         )
     assert [generated[0], read[0], text_io[0]] == [200, 200, 200]
     assert pulls == list(range(0, len(json.dumps(SMS)), 10))  # each chunk pulled once
@@ -203,22 +200,18 @@ def test_an_unemulated_path_on_a_vendor_host_answers_the_sandboxs_404(
     sandbox: Sandbox, tenant: Tenant
 ) -> None:
     with aiohttp_routes(sandbox):
-        status, body = _run(
-            lambda c: _answer_of(
-                c.get(f"{CAPILLARY}/v2/no/such/thing", headers=tenant.capillary_auth())
-            )
+        status, body = _ask(
+            lambda c: c.get(f"{CAPILLARY}/v2/no/such/thing", headers=tenant.capillary_auth())
         )
         # the legacy Carma hosts lose their server and /rest base path, as with httpx
-        legacy = _run(
-            lambda c: _answer_of(
-                c.get(
-                    "https://ibt-proxy.carmamail.com/sb2/rest/1234/lists/42/contacts/111",
-                    headers=tenant.symplify_auth(),
-                )
+        legacy = _ask(
+            lambda c: c.get(
+                "https://ibt-proxy.carmamail.com/sb2/rest/1234/lists/42/contacts/111",
+                headers=tenant.symplify_auth(),
             )
         )
         # a fully qualified name (trailing dot) is the same host: never the real vendor
-        dotted = _run(lambda c: _answer_of(c.get(f"{CAPILLARY}./v2/no/such/thing")))
+        dotted = _ask(lambda c: c.get(f"{CAPILLARY}./v2/no/such/thing"))
     assert status == 404
     assert "/v2/no/such/thing" in body["errors"][0]["message"]
     assert legacy == (200, legacy[1]) and legacy[1]["originalId"] == "111"
@@ -231,14 +224,12 @@ def test_other_hosts_go_out_unless_the_network_is_blocked(
     with server(tmp_path / "data") as (_, client):  # a real server stands in for the internet
         health = f"{str(client.base_url).rstrip('/')}/_sandbox/health"
         with aiohttp_routes(sandbox):
-            assert _run(lambda c: _answer_of(c.get(health))) == (200, {"status": "ok"})
+            assert _ask(lambda c: c.get(health)) == (200, {"status": "ok"})
         with aiohttp_routes(sandbox, block_network=True):
             with pytest.raises(NetworkBlocked) as refused:
                 _run(lambda c: c.get(health))
             # the vendors' hosts still answer, from the sandbox
-            sent = _run(
-                lambda c: _answer_of(c.post(SEND, json=SMS, headers=tenant.capillary_auth()))
-            )
+            sent = _ask(lambda c: c.post(SEND, json=SMS, headers=tenant.capillary_auth()))
     assert str(refused.value).startswith(f"comms-sandbox: GET {health} not sent: the network")
     # one error for every library, a RuntimeError: an app's `except aiohttp.ClientError` (or
     # a retry on it) does not swallow it
@@ -266,8 +257,8 @@ def test_the_sessions_own_middlewares_see_the_sandboxs_answer(
 
     tenant.set_fault("sendMessage", 503, times=1)
     with aiohttp_routes(sandbox):
-        status, _ = _run(
-            lambda c: _answer_of(c.post(SEND, json=SMS, headers=tenant.capillary_auth())),
+        status, _ = _ask(
+            lambda c: c.post(SEND, json=SMS, headers=tenant.capillary_auth()),
             middlewares=(retry_once_on_503,),
         )
     assert (status, seen) == (200, [503, 200])
@@ -284,9 +275,7 @@ def test_a_dropped_connection_raises_what_aiohttp_raises(sandbox: Sandbox, tenan
     query = {"source": "INSTORE", "identifierName": "mobile", "identifierValue": "919353491050"}
     tenant.set_fault("lookupCustomerV2", 0, times=1)
     with aiohttp_routes(sandbox):
-        status, body = _run(
-            lambda c: _answer_of(c.get(lookup, params=query, headers=tenant.capillary_auth()))
-        )
+        status, body = _ask(lambda c: c.get(lookup, params=query, headers=tenant.capillary_auth()))
     assert status == 200 and body
 
 
@@ -310,14 +299,12 @@ def test_a_live_sandbox_answers_the_vendor_hosts(tmp_path: Path) -> None:
         elsewhere = f"http://127.0.0.1:{free_port()}/"  # loopback, but not the sandbox
         with aiohttp_routes(running, block_network=True):
             # the live sandbox's own address is never blocked; another loopback port is
-            assert _run(lambda c: _answer_of(c.get(health))) == (200, {"status": "ok"})
+            assert _ask(lambda c: c.get(health)) == (200, {"status": "ok"})
             with pytest.raises(NetworkBlocked, match=f"GET {elsewhere} not sent"):
                 _run(lambda c: c.get(elsewhere))
-            sent = _run(lambda c: _answer_of(c.post(SEND, json=SMS, headers=auth)))
-            missing = _run(lambda c: _answer_of(c.get(f"{CAPILLARY}/v2/no/such/thing")))
-            compressed = _run(
-                lambda c: _answer_of(c.post(SEND, json=SMS, compress=True, headers=auth))
-            )
+            sent = _ask(lambda c: c.post(SEND, json=SMS, headers=auth))
+            missing = _ask(lambda c: c.get(f"{CAPILLARY}/v2/no/such/thing"))
+            compressed = _ask(lambda c: c.post(SEND, json=SMS, compress=True, headers=auth))
             tenant.set_fault("sendMessage", 0, times=1)
             with pytest.raises(aiohttp.ServerDisconnectedError):
                 _run(lambda c: c.post(SEND, json=SMS, headers=auth))
@@ -347,7 +334,7 @@ def test_a_tests_own_aioresponses_decides_first_and_passes_vendors_through(
     sandbox: Sandbox, tenant: Tenant
 ) -> None:
     with aiohttp_routes(sandbox), aioresponses(passthrough=[CAPILLARY]):
-        sent = _run(lambda c: _answer_of(c.post(SEND, json=SMS, headers=tenant.capillary_auth())))
+        sent = _ask(lambda c: c.post(SEND, json=SMS, headers=tenant.capillary_auth()))
         with pytest.raises(aiohttp.ClientConnectionError, match="Connection refused"):
             _run(lambda c: c.get("https://api.example.com/orders/1"))  # aioresponses' refusal
     assert sent[0] == 200

@@ -40,7 +40,7 @@ from aiohttp.streams import StreamReader
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from sandbox.testing.client import Sandbox
-from sandbox.testing.forwarding import forward_async
+from sandbox.testing.forwarding import forward_async, outgoing
 from sandbox.testing.network import Gate
 from sandbox.testing.transport import Answer
 from sandbox.testing.vendor_hosts import VendorHosts
@@ -123,7 +123,7 @@ async def _forward(
 ) -> Answer | None:
     """The live sandbox's answer to the request, sent to `target` (its path and query)."""
     try:
-        answer = await forward_async(sandbox, method, target, headers, body)
+        answer = await forward_async(outgoing(sandbox, method, target, headers, body))
     except httpx.RemoteProtocolError:  # it hung up: the caller raises as aiohttp would
         return None
     except httpx.TransportError as exc:

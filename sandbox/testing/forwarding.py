@@ -29,24 +29,23 @@ def _kept(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     return [(name, value) for name, value in headers if name.lower() not in _SET_HERE]
 
 
-def forward(
+def outgoing(
     sandbox: Sandbox,
     method: str,
     target: str,
     headers: Iterable[tuple[bytes, bytes]],
     content: bytes,
-) -> httpx.Response:
-    """The live sandbox's answer to the request, read whole."""
-    return sandbox.http.request(method, target, content=content, headers=_kept(headers))
+) -> httpx.Request:
+    """The request for the live sandbox: `target` under its base URL."""
+    return sandbox.http.build_request(method, target, content=content, headers=_kept(headers))
 
 
-async def forward_async(
-    sandbox: Sandbox,
-    method: str,
-    target: str,
-    headers: Iterable[tuple[bytes, bytes]],
-    content: bytes,
-) -> httpx.Response:
+def forward(sandbox: Sandbox, request: httpx.Request) -> httpx.Response:
+    """The live sandbox's answer to `request` (`outgoing`), read whole."""
+    return sandbox.http.send(request)
+
+
+async def forward_async(request: httpx.Request) -> httpx.Response:
     """`forward`, awaited in the caller's loop."""
-    async with httpx.AsyncClient(base_url=sandbox.http.base_url, timeout=TIMEOUT) as client:
-        return await client.request(method, target, content=content, headers=_kept(headers))
+    async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+        return await client.send(request)

@@ -30,7 +30,7 @@ from respx.mocks import Mocker
 from respx.models import AllMockedAssertionError
 
 from sandbox.testing.client import Sandbox
-from sandbox.testing.forwarding import forward, forward_async
+from sandbox.testing.forwarding import forward, forward_async, outgoing
 from sandbox.testing.network import refusal
 from sandbox.testing.vendor_hosts import VendorHost
 from sandbox.vendor import RealHosts, Vendor
@@ -92,16 +92,16 @@ def _forward(
     sandbox: Sandbox, request: httpx.Request, target: str
 ) -> httpx.Response | Awaitable[httpx.Response]:
     """Send the request to a live sandbox at `target` (path and query)."""
-    sent = (request.method, target, request.headers.raw, request.read())
+    sent = outgoing(sandbox, request.method, target, request.headers.raw, request.read())
     if _is_sync():
         try:
-            return _answer(forward(sandbox, *sent))
+            return _answer(forward(sandbox, sent))
         except httpx.TransportError as exc:  # e.g. an injected fault dropped the connection
             raise type(exc)(str(exc), request=request) from None
 
     async def forwarded() -> httpx.Response:
         try:
-            return _answer(await forward_async(sandbox, *sent))
+            return _answer(await forward_async(sent))
         except httpx.TransportError as exc:
             raise type(exc)(str(exc), request=request) from None
 

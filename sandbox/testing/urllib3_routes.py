@@ -47,7 +47,7 @@ from urllib3.response import HTTPResponse
 from urllib3.util.request import body_to_chunks
 
 from sandbox.testing.client import Sandbox
-from sandbox.testing.forwarding import forward
+from sandbox.testing.forwarding import forward, outgoing
 from sandbox.testing.network import PORTS, Gate
 from sandbox.testing.vendor_hosts import VendorHost, VendorHosts
 from sandbox.vendor import Vendor
@@ -218,7 +218,7 @@ class Router:
         """The live sandbox's answer at `path` (and its query)."""
         fields = [(_latin1(k), _latin1(v)) for k, v in headers.items()]
         try:
-            answer = forward(self.sandbox, method, path, fields, content)
+            answer = forward(self.sandbox, outgoing(self.sandbox, method, path, fields, content))
         except httpx.TransportError:  # e.g. an injected fault dropped the connection
             raise http.client.RemoteDisconnected(HUNG_UP) from None
         return (
