@@ -1,13 +1,13 @@
-"""Hand an httpx request straight to the sandbox's ASGI app in this process, and its answer back.
+"""Hand a request straight to the sandbox's ASGI app in this process, and its answer back.
 
 Starlette's TestClient runs the app in a worker thread behind an anyio portal: every request
 crosses threads twice. The sandbox's request path never waits on anything, so here a request
 is one run of the app's coroutine: awaited in the caller's own event loop for async clients,
 run on a loop this object owns for sync ones, always in the caller's thread. The same call
 serves the in-process client (`InProcessTransport`), the vendors' real hosts routed by respx
-(`respx_routes`) and those intercepted in urllib3 (`urllib3_routes`, which requests uses too):
-the request is turned into an ASGI scope once (`exchange`), never re-sent through a second
-client.
+(`respx_routes`), those intercepted in urllib3 (`urllib3_routes`, which requests uses too) and
+in aiohttp (`aiohttp_routes`): the request is turned into an ASGI scope once (`exchange`, from
+the target as on the wire), never re-sent through a second client.
 """
 
 from __future__ import annotations
