@@ -24,9 +24,8 @@ from __future__ import annotations
 import io
 import re
 import statistics
-import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,6 +36,7 @@ import urllib3
 from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.response import HTTPResponse
 
+from bench import rotated
 from bench.inprocess import BODY, CONSTANT, FIXTURE, HOST, PATH
 from bench.model import Env, Measurement
 from sandbox.testing import Sandbox, in_process
@@ -140,20 +140,6 @@ def _patched(name: str) -> Iterator[None]:
         setattr(HTTPConnectionPool, name, original)
 
 
-def _rate(loop: Callable[[int], None], sends: int) -> float:
-    started = time.perf_counter()
-    loop(sends)
-    return sends / (time.perf_counter() - started)
-
-
-def _ratios(rates: dict[str, list[float]], first: str, second: str) -> list[float]:
-    return [a / b for a, b in zip(rates[first], rates[second], strict=True)]
-
-
-def _figure(ratios: list[float]) -> str:
-    return f"{statistics.median(ratios):.2f}x (spread {min(ratios):.2f}-{max(ratios):.2f})"
-
-
 def plugin_libraries(env: Env, rounds: int = ROUNDS) -> list[Measurement]:
     del env  # in this process: no server, no CPU pinning
     print(f"plugin libraries: {rounds} rotated rounds of {SENDS:,} sends a side", flush=True)
@@ -163,7 +149,7 @@ def plugin_libraries(env: Env, rounds: int = ROUNDS) -> list[Measurement]:
             _requests_loop(tenant.capillary_auth()),
             _urllib3_loop(tenant.capillary_auth()),
         )
-        sides: dict[str, tuple[Callable[[], AbstractContextManager[None]], Callable[[int], None]]]
+        sides: dict[str, tuple[rotated.Routes, rotated.Loop]]
         sides = {
             "requests routed": (lambda: urllib3_routes(sandbox), with_requests),
             "requests constant (responses)": (_responses_constant, with_requests),
@@ -172,59 +158,48 @@ def plugin_libraries(env: Env, rounds: int = ROUNDS) -> list[Measurement]:
             "urllib3 constant (urlopen)": (lambda: _patched("urlopen"), with_urllib3),
             "urllib3 constant (_make_request)": (lambda: _patched("_make_request"), with_urllib3),
         }
-        names = list(sides)
-        for name in names:  # warm-up of every path, unmeasured
-            routes, loop = sides[name]
-            with routes():
-                loop(200)
-        rates: dict[str, list[float]] = {name: [] for name in names}
-        for round_ in range(rounds):
-            order = names[round_ % len(names) :] + names[: round_ % len(names)]
-            for name in order:
-                routes, loop = sides[name]
-                with routes():
-                    rates[name].append(_rate(loop, SENDS))
-            tenant.clear_outbox()
-    with_responses = _ratios(rates, "requests routed", "requests constant (responses)")
-    with_urlopen = _ratios(rates, "urllib3 routed", "urllib3 constant (urlopen)")
-    choice = _ratios(rates, "requests routed", "requests via responses")
-    own_point = _ratios(rates, "urllib3 routed", "urllib3 constant (_make_request)")
-    per_second = {name: round(statistics.median(values)) for name, values in rates.items()}
-    details = {
-        "rounds": rounds,
-        "sends_per_round": SENDS,
-        "sends_per_second_median": per_second,
-        "requests_vs_responses_constant": [round(r, 3) for r in with_responses],
-        "urllib3_vs_urlopen_constant": [round(r, 3) for r in with_urlopen],
-        "urllib3_point_vs_responses_point": [round(r, 3) for r in choice],
-        "urllib3_vs_make_request_constant": [round(r, 3) for r in own_point],
-    }
+        measured = rotated.rates(sides, rounds, SENDS, after_round=tenant.clear_outbox)
+    with_responses = rotated.ratios(measured, "requests routed", "requests constant (responses)")
+    with_urlopen = rotated.ratios(measured, "urllib3 routed", "urllib3 constant (urlopen)")
+    choice = rotated.ratios(measured, "requests routed", "requests via responses")
+    own_point = rotated.ratios(measured, "urllib3 routed", "urllib3 constant (_make_request)")
+    per_second = rotated.medians(measured)
+    details = rotated.details(
+        measured,
+        rounds,
+        SENDS,
+        requests_vs_responses_constant=with_responses,
+        urllib3_vs_urlopen_constant=with_urlopen,
+        urllib3_point_vs_responses_point=choice,
+        urllib3_vs_make_request_constant=own_point,
+    )
     shown = ", ".join(f"{name} {rate:,}/s" for name, rate in per_second.items())
     return [
         Measurement(
             "plugin-libraries",
             "sendMessage with requests through the plugin's routes vs responses' constant",
-            f"{_figure(with_responses)}; {per_second['requests routed']:,} vs "
+            f"{rotated.figure(with_responses)}; {per_second['requests routed']:,} vs "
             f"{per_second['requests constant (responses)']:,} sends/s",
             f">= {TARGET}x",
             passed=statistics.median(with_responses) >= TARGET,
             details=details,
             notes=[
                 f"the interception point: urllib3's _make_request vs responses' HTTPAdapter.send, "
-                f"both calling the sandbox: {_figure(choice)}",
+                f"both calling the sandbox: {rotated.figure(choice)}",
                 f"medians: {shown}",
             ],
         ),
         Measurement(
             "plugin-libraries",
             "sendMessage with urllib3 through the plugin's routes vs a constant at urlopen",
-            f"{_figure(with_urlopen)}; {per_second['urllib3 routed']:,} vs "
+            f"{rotated.figure(with_urlopen)}; {per_second['urllib3 routed']:,} vs "
             f"{per_second['urllib3 constant (urlopen)']:,} sends/s",
             f">= {TARGET}x",
             passed=statistics.median(with_urlopen) >= TARGET,
             details=details,
             notes=[
-                f"vs a constant at _make_request (the sandbox's own cost): {_figure(own_point)}"
+                "vs a constant at _make_request (the sandbox's own cost): "
+                + rotated.figure(own_point)
             ],
         ),
     ]

@@ -4,7 +4,7 @@ Prints a table of figures with PASS/FAIL per target and writes bench/results/lat
 Measurements: startup, throughput, recovery, write-cost, memory, subscription-batch,
 blocklist, list-send, limits, bdd, inprocess, fixture-stall, outbox-page, event-latency,
 event-cost, trigger-send, import-stall, list-send-stall, due-stall, import-memory,
-webhook-stall, contact-listing, plugin-libraries (all by default).
+webhook-stall, contact-listing, plugin-libraries, plugin-aiohttp (all by default).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from bench import (
     listsend,
     measure,
     pacing_stall,
+    plugin_aiohttp,
     plugin_libraries,
     procs,
     report,
@@ -67,6 +68,7 @@ NAMES = (
     "webhook-stall",
     "contact-listing",
     "plugin-libraries",
+    "plugin-aiohttp",
 )
 
 
@@ -168,11 +170,16 @@ def plan(
         steps.append(
             ("contact-listing", lambda: contact_listing.contact_listing(env, rounds=listing_rounds))
         )
-    if "plugin-libraries" in wanted:
-        library_rounds = plugin_libraries.QUICK_ROUNDS if quick else plugin_libraries.ROUNDS
-        steps.append(
-            ("plugin-libraries", lambda: plugin_libraries.plugin_libraries(env, library_rounds))
-        )
+    # the plugin's routes per HTTP library (issue 25): requests and urllib3; aiohttp
+    plugins = (
+        ("plugin-libraries", plugin_libraries.plugin_libraries, plugin_libraries.QUICK_ROUNDS),
+        ("plugin-aiohttp", plugin_aiohttp.plugin_aiohttp, plugin_aiohttp.QUICK_ROUNDS),
+    )
+    for key, plugin, quick_rounds in plugins:
+        if key in wanted:
+            steps.append(
+                (key, partial(plugin, env, quick_rounds) if quick else partial(plugin, env))
+            )
     return steps
 
 

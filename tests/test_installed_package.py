@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from aiohttp_project import write_project
 from integrator import copy_project, passed, run_pytest
 from live_server import server
 
@@ -124,3 +125,16 @@ def test_an_integrators_tests_pass_with_only_the_package_installed(
     done = run_pytest(installed / "bin" / "python", copy_project(tmp_path / "project"))
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert passed() in done.stdout
+
+
+def test_an_aiohttp_project_passes_with_the_wheel_and_aiohttp(
+    installed: Path, tmp_path: Path
+) -> None:
+    """aiohttp beside the wheel (in a folder of its own: the environment stays without it)."""
+    extra = tmp_path / "aiohttp"
+    pip = (installed / "bin" / "python", "-m", "pip", "install", "-q", "--target", extra)
+    _run(*pip, "aiohttp>=3.12.1", cwd=tmp_path)
+    project = write_project(tmp_path / "project")
+    done = run_pytest(installed / "bin" / "python", project, env={"PYTHONPATH": str(extra)})
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert "4 passed" in done.stdout

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 
+import aiohttp
 import httpx
 import pytest
+import requests
 
 from sandbox.testing import Sandbox
+from sandbox.testing.aiohttp_routes import aiohttp_routes
 from sandbox.testing.example import BLOCKED
 from sandbox.testing.example import EXAMPLE_FIXTURE as FIXTURE
 from sandbox.testing.respx_routes import vendor_routes
+from sandbox.testing.urllib3_routes import urllib3_routes
 
 CAPILLARY = "https://eu.api.capillarytech.com"
+SYMPLIFY = "https://eu-proxy-1.symplifymail.com/rest"
 
 
 def test_sync_client_on_the_real_host_reaches_the_sandbox(sandbox: Sandbox) -> None:
@@ -87,3 +93,40 @@ def test_injected_faults_reach_code_on_the_real_host(sandbox: Sandbox) -> None:
             )
         assert dropped.value.request.url.host == "eu.api.capillarytech.com"
     assert tenant.outbox() == []
+
+
+def test_a_percent_escape_in_the_path_is_decoded_once(sandbox: Sandbox) -> None:
+    """`%2541` on the wire is `%41` to the server, never `A`: a contact whose id holds a `%`
+    is found through the real host, from every library (Symplify's `/rest` base path removed),
+    and through the sandbox's own client."""
+    contact = {"original_id": "a%41", "email": "percent@example.com"}
+    document = copy.deepcopy(FIXTURE)
+    document["symplify"]["accounts"][0]["lists"][0]["contacts"].append(contact)
+    tenant = sandbox.create_tenant(document)
+    path = "/1234/lists/42/contacts/a%2541"
+    auth = tenant.symplify_auth()
+
+    async def httpx_async() -> tuple[int, object]:
+        async with httpx.AsyncClient(base_url=SYMPLIFY) as client:
+            answer = await client.get(path, headers=auth)
+            return answer.status_code, answer.json().get("originalId")
+
+    async def with_aiohttp() -> tuple[int, object]:
+        async with (
+            aiohttp.ClientSession() as client,
+            client.get(SYMPLIFY + path, headers=auth) as a,
+        ):
+            return a.status, (await a.json()).get("originalId")
+
+    def found(answer: httpx.Response | requests.Response) -> tuple[int, object]:
+        return answer.status_code, answer.json().get("originalId")
+
+    with vendor_routes(sandbox), urllib3_routes(sandbox), aiohttp_routes(sandbox):
+        answers = {
+            "httpx": found(httpx.get(SYMPLIFY + path, headers=auth)),
+            "httpx async": asyncio.run(httpx_async()),
+            "requests": found(requests.get(SYMPLIFY + path, headers=auth)),
+            "aiohttp": asyncio.run(with_aiohttp()),
+        }
+    answers["in-process client"] = found(tenant.http.get(f"/symplify{path}", headers=auth))
+    assert answers == dict.fromkeys(answers, (200, "a%41"))

@@ -238,15 +238,17 @@ def test_an_app_without_urllib3_does_not_import_it() -> None:
     code = (
         "import sys\n"
         "sys.modules['urllib3'] = sys.modules['requests'] = None  # as if not installed\n"
+        "sys.modules['aiohttp'] = None\n"
         "from sandbox.testing import in_process\n"
         "from sandbox.testing.interceptors import intercepting\n"
         "with in_process() as sandbox, intercepting(sandbox, block_network=True) as routes:\n"
-        "    print(sorted(routes), 'sandbox.testing.urllib3_routes' in sys.modules)\n"
+        "    print(sorted(routes), 'sandbox.testing.urllib3_routes' in sys.modules,\n"
+        "          'sandbox.testing.aiohttp_routes' in sys.modules)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=120
     )
-    assert done.stdout.split() == ["['httpx']", "False"], done.stderr
+    assert done.stdout.split() == ["['httpx']", "False", "False"], done.stderr
 
 
 def test_a_library_that_cannot_be_routed_says_what_to_install() -> None:

@@ -31,13 +31,14 @@ class Interceptor(NamedTuple):
 
 TESTING = "pip install 'comms-sandbox[testing]'"
 URLLIB3 = "pip install 'urllib3>=2'"
+AIOHTTP = "pip install 'aiohttp>=3.12.1'"
 INTERCEPTORS = (
     # httpx, sync and async clients, with respx (the `testing` extra): yields the respx router
     Interceptor("httpx", "sandbox.testing.respx_routes", "vendor_routes", TESTING),
     # urllib3's connection pools, and so requests (sessions, mounted adapters, Retry)
     Interceptor("urllib3", "sandbox.testing.urllib3_routes", "urllib3_routes", URLLIB3),
-    # aiohttp's ClientSession (the next line, once sandbox/testing/aiohttp_routes.py exists)
-    # Interceptor("aiohttp", "sandbox.testing.aiohttp_routes", "aiohttp_routes", TESTING),
+    # aiohttp's ClientSession, through a client middleware (aiohttp 3.12.1 or later)
+    Interceptor("aiohttp", "sandbox.testing.aiohttp_routes", "aiohttp_routes", AIOHTTP),
 )
 
 

@@ -6,14 +6,24 @@ test is marked `@pytest.mark.comms_sandbox_block_network`: then every intercepto
 urllib3 and requests, aiohttp) refuses it with `NetworkBlocked`, before any connection is made.
 `@pytest.mark.comms_sandbox_block_network(False)` lets one test out where the ini blocks.
 Every interceptor reads the setting from `blocks_network(request)` and words the refusal with
-`refusal(...)`. Importing this module costs nothing (pytest only).
+`refusal(...)`; urllib3's and aiohttp's ask a `Gate` (respx passes the live sandbox's URL
+through by a route of its own). Loopback is no exception: a local server of the test's own is
+another host; only a live sandbox's own address (host and port, as its URL names them) stays
+reachable. Importing this module costs nothing (pytest only).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
 import pytest
 
+if TYPE_CHECKING:
+    from sandbox.testing.client import Sandbox
+
 OPTION = "comms_sandbox_block_network"  # the ini option's and the marker's name
+PORTS = {"http": 80, "https": 443}  # a scheme's port, where a URL names none
 
 
 class NetworkBlocked(RuntimeError):
@@ -64,3 +74,24 @@ def refusal(method: str, url: str) -> NetworkBlocked:
         f"comms-sandbox: {method} {url} not sent: the network is blocked ({OPTION} is set by "
         f"the ini file or a marker), and only the vendors' hosts and the sandbox are reachable"
     )
+
+
+class Gate:
+    """Whether a request to a host that is not a vendor's may go out: always, unless the
+    network is blocked; then only to a live sandbox's own host and port."""
+
+    def __init__(self, sandbox: Sandbox, block_network: bool) -> None:
+        self.block_network = block_network
+        url = urlsplit(str(sandbox.http.base_url))
+        live = sandbox.caller is None
+        self.live = (url.hostname, url.port or PORTS.get(url.scheme)) if live else None
+
+    def check(self, method: str, scheme: str, host: str, port: int | None, target: str) -> None:
+        """`NetworkBlocked` for the request (`target` its path and query), unless it may go
+        out."""
+        if not self.block_network:
+            return
+        default = PORTS.get(scheme)
+        if (host.lower(), port or default) != self.live:
+            shown = host if port is None or port == default else f"{host}:{port}"
+            raise refusal(method, f"{scheme}://{shown}{target}")

@@ -12,12 +12,12 @@
 
 The sandbox runs in this process (one app per test session) unless `--sandbox-url URL` or
 `SANDBOX_URL` names a running one. While a test that uses `comms_sandbox` runs, requests to the
-vendors' real hosts reach the sandbox, from httpx (sync and async clients), requests and urllib3
-(sandbox.testing.interceptors); other hosts go out, unless `comms_sandbox_block_network` (ini or
-marker, sandbox.testing.network) blocks them. The tenants it created are deleted afterwards.
-With pytest-bdd installed the reusable Gherkin steps (sandbox.testing.steps) are registered
-too; `comms_sandbox_steps = false` in the ini file leaves them out. Importing this module costs
-nothing: the sandbox loads on first use.
+vendors' real hosts reach the sandbox, from httpx (sync and async clients), requests, urllib3
+and aiohttp (sandbox.testing.interceptors); other hosts go out, unless
+`comms_sandbox_block_network` (ini or marker, sandbox.testing.network) blocks them. The tenants
+it created are deleted afterwards. With pytest-bdd installed the reusable Gherkin steps
+(sandbox.testing.steps) are registered too; `comms_sandbox_steps = false` in the ini file leaves
+them out. Importing this module costs nothing: the sandbox loads on first use.
 """
 
 from __future__ import annotations

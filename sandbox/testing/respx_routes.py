@@ -30,7 +30,9 @@ from respx.mocks import Mocker
 from respx.models import AllMockedAssertionError
 
 from sandbox.testing.client import Sandbox
+from sandbox.testing.forwarding import forward, forward_async, outgoing
 from sandbox.testing.network import refusal
+from sandbox.testing.vendor_hosts import VendorHost
 from sandbox.vendor import RealHosts, Vendor
 from sandbox.vendors import VENDORS
 
@@ -72,57 +74,43 @@ def _is_sync() -> bool:
 
 def to_sandbox(sandbox: Sandbox, vendor: str, hosts: RealHosts) -> SideEffect:
     """A respx side effect that answers a request to `vendor`'s `hosts` from the sandbox."""
-    prefix = f"/{vendor}"
+    host = VendorHost(f"/{vendor}", hosts)
     caller = sandbox.caller
 
     def side_effect(request: httpx.Request) -> httpx.Response | Awaitable[httpx.Response]:
-        start = hosts.path_start(request.url.path)
-        if caller is not None:
-            if start:
-                request = _rebased(request, start)
-            if _is_sync():
-                return caller.call_sync(request, prefix)
-            return caller.call(request, prefix)
-        return _forward(sandbox, request, prefix + request.url.raw_path.decode()[start:])
+        target = host.path(request.url.raw_path.decode("ascii"))
+        if caller is None:
+            return _forward(sandbox, request, target)
+        if _is_sync():
+            return caller.call_sync(request, target)
+        return caller.call(request, target)
 
     return side_effect
-
-
-def _rebased(request: httpx.Request, start: int) -> httpx.Request:
-    """The request with its vendor base path (the first `start` characters) removed."""
-    raw = request.url.raw_path
-    return httpx.Request(
-        request.method,
-        request.url.copy_with(raw_path=raw[start:] or b"/"),
-        headers=request.headers,
-        content=request.read(),
-    )
 
 
 def _forward(
     sandbox: Sandbox, request: httpx.Request, target: str
 ) -> httpx.Response | Awaitable[httpx.Response]:
     """Send the request to a live sandbox at `target` (path and query)."""
-    headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
-    content = request.read()
+    sent = outgoing(sandbox, request.method, target, request.headers.raw, request.read())
     if _is_sync():
         try:
-            answer = sandbox.http.request(request.method, target, content=content, headers=headers)
+            return _answer(forward(sandbox, sent))
         except httpx.TransportError as exc:  # e.g. an injected fault dropped the connection
             raise type(exc)(str(exc), request=request) from None
-        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
 
-    async def forward() -> httpx.Response:
-        async with httpx.AsyncClient(base_url=sandbox.http.base_url, timeout=30) as client:
-            try:
-                answer = await client.request(
-                    request.method, target, content=content, headers=headers
-                )
-            except httpx.TransportError as exc:
-                raise type(exc)(str(exc), request=request) from None
-        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+    async def forwarded() -> httpx.Response:
+        try:
+            return _answer(await forward_async(sent))
+        except httpx.TransportError as exc:
+            raise type(exc)(str(exc), request=request) from None
 
-    return forward()
+    return forwarded()
+
+
+def _answer(answer: httpx.Response) -> httpx.Response:
+    """The live sandbox's answer, as a response of the routed request's own."""
+    return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
 
 
 def _everything_else(

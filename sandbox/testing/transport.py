@@ -1,13 +1,13 @@
-"""Hand an httpx request straight to the sandbox's ASGI app in this process, and its answer back.
+"""Hand a request straight to the sandbox's ASGI app in this process, and its answer back.
 
 Starlette's TestClient runs the app in a worker thread behind an anyio portal: every request
 crosses threads twice. The sandbox's request path never waits on anything, so here a request
 is one run of the app's coroutine: awaited in the caller's own event loop for async clients,
 run on a loop this object owns for sync ones, always in the caller's thread. The same call
 serves the in-process client (`InProcessTransport`), the vendors' real hosts routed by respx
-(`respx_routes`) and those intercepted in urllib3 (`urllib3_routes`, which requests uses too):
-the request is turned into an ASGI scope once (`exchange`), never re-sent through a second
-client.
+(`respx_routes`), those intercepted in urllib3 (`urllib3_routes`, which requests uses too) and
+in aiohttp (`aiohttp_routes`): the request is turned into an ASGI scope once (`exchange`, from
+the target as on the wire), never re-sent through a second client.
 """
 
 from __future__ import annotations
@@ -27,23 +27,23 @@ Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 class AppCaller:
-    """Calls one ASGI app with httpx requests, optionally under a path prefix."""
+    """Calls one ASGI app with an httpx request (`call`), or with any library's request given
+    by its parts (`exchange`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self.loop = asyncio.new_event_loop()
         self._helper: ThreadPoolExecutor | None = None
 
-    async def call(self, request: httpx.Request, prefix: str = "") -> httpx.Response:
-        """The app's answer to `request`, its path put under `prefix` (e.g. "/capillary")."""
+    async def call(self, request: httpx.Request, target: str | None = None) -> httpx.Response:
+        """The app's answer to `request`, sent to `target` (the sandbox's path and query, as
+        on the wire: e.g. "/capillary/v2/...?channel=sms"; by default the request's own)."""
         url = request.url
         answer = await self.exchange(
             method=request.method,
             scheme=url.scheme,
             server=(url.host, url.port or (443 if url.scheme == "https" else 80)),
-            path=prefix + unquote(url.path),
-            raw_path=prefix.encode() + url.raw_path.split(b"?", 1)[0],
-            query=url.query,
+            target=url.raw_path.decode("ascii") if target is None else target,
             headers=[(k.lower(), v) for k, v in request.headers.raw],
             body=request.read(),
         )
@@ -60,24 +60,23 @@ class AppCaller:
         method: str,
         scheme: str,
         server: tuple[str, int],
-        path: str,
-        raw_path: bytes,
-        query: bytes,
+        target: str,
         headers: list[tuple[bytes, bytes]],
         body: bytes,
     ) -> Answer | None:
-        """The app's answer (status, headers, body) to one request, given as the ASGI scope
-        takes it (`path` decoded, `raw_path` without the query, header names lower-case);
-        None when the app hung up without answering (an injected fault)."""
+        """The app's answer (status, headers, body) to one request: `target` its path and
+        query as on the wire (percent-escapes kept: the path is decoded here, once), header
+        names lower-case. None when the app hung up without answering (an injected fault)."""
+        raw_path, _, query = target.partition("?")
         scope: dict[str, Any] = {
             "type": "http",
             "asgi": {"version": "3.0", "spec_version": "2.3"},
             "http_version": "1.1",
             "method": method,
             "scheme": scheme,
-            "path": path,
-            "raw_path": raw_path,
-            "query_string": query,
+            "path": unquote(raw_path),
+            "raw_path": raw_path.encode(),
+            "query_string": query.encode(),
             "root_path": "",
             "headers": headers,
             "client": ("127.0.0.1", 50000),
@@ -113,9 +112,9 @@ class AppCaller:
             return None
         return status, answer_headers, chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    def call_sync(self, request: httpx.Request, prefix: str = "") -> httpx.Response:
+    def call_sync(self, request: httpx.Request, target: str | None = None) -> httpx.Response:
         """`call`, for a caller that cannot await (a sync httpx client)."""
-        return self.run(self.call(request, prefix))
+        return self.run(self.call(request, target))
 
     def run(self, call: Coroutine[Any, Any, T]) -> T:
         """The result of `call` (one of this object's coroutines), for a caller that cannot

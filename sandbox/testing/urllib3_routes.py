@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -47,13 +47,13 @@ from urllib3.response import HTTPResponse
 from urllib3.util.request import body_to_chunks
 
 from sandbox.testing.client import Sandbox
-from sandbox.testing.network import refusal
+from sandbox.testing.forwarding import forward, outgoing
+from sandbox.testing.network import PORTS, Gate
 from sandbox.testing.vendor_hosts import VendorHost, VendorHosts
 from sandbox.vendor import Vendor
 from sandbox.vendors import VENDORS
 
 REASONS = {status.value: status.phrase for status in HTTPStatus}
-_PORTS = {"http": 80, "https": 443}
 # `_make_request`'s parameters after (conn, method, url), in order
 _PARAMETERS = (
     "body",
@@ -107,12 +107,7 @@ class Router:
         self.sandbox = sandbox
         self.caller = sandbox.caller
         self.hosts = VendorHosts(vendors)
-        self.block_network = block_network
-        # a live sandbox's own host and port: never blocked
-        url = urlsplit(str(sandbox.http.base_url))
-        self.live = (
-            (url.hostname, url.port or _PORTS.get(url.scheme)) if self.caller is None else None
-        )
+        self.gate = Gate(sandbox, block_network)
 
     def make_request(
         self,
@@ -132,21 +127,11 @@ class Router:
             target = parts.path + (f"?{parts.query}" if parts.query else "")
         vendor = self.hosts.find(host)
         if vendor is None:
-            self.check_allowed(method, scheme, host, port, target)
+            self.gate.check(method, scheme, host, port, target)
             return original(pool, conn, method, url, *args, **kwargs)
         if args:  # (urllib3 passes them by name; a caller of its own may not)
             kwargs.update(zip(_PARAMETERS, args, strict=False))
         return self.answer(pool, vendor, (scheme, host, port), method, target, **kwargs)
-
-    def check_allowed(
-        self, method: str, scheme: str, host: str, port: int | None, target: str
-    ) -> None:
-        """`NetworkBlocked` for a request to a host other than a vendor's or the sandbox's,
-        when the network is blocked."""
-        default = _PORTS.get(scheme)
-        if self.block_network and (host, port or default) != self.live:
-            shown = host if port is None or port == default else f"{host}:{port}"
-            raise refusal(method, f"{scheme}://{shown}{target}")
 
     def answer(
         self,
@@ -206,7 +191,6 @@ class Router:
         """The in-process app's answer at `path` (and its query)."""
         assert self.caller is not None
         scheme, host, port = server
-        raw_path, _, query = path.partition("?")
         fields = [(_latin1(k).lower(), _latin1(v)) for k, v in headers.items()]
         names = {name for name, _ in fields}
         if b"host" not in names:  # what urllib3 would have added, as a server reads it
@@ -216,10 +200,8 @@ class Router:
         exchange = self.caller.exchange(
             method=method,
             scheme=scheme,
-            server=(host, port or _PORTS.get(scheme, 80)),
-            path=unquote(raw_path),
-            raw_path=raw_path.encode(),
-            query=query.encode(),
+            server=(host, port or PORTS.get(scheme, 80)),
+            target=path,
             headers=fields,
             body=content,
         )
@@ -231,12 +213,12 @@ class Router:
         return status, HTTPHeaderDict(decoded), answered
 
     def forward(
-        self, method: str, path: str, headers: Mapping[str, str], content: bytes
+        self, method: str, path: str, headers: Mapping[Any, Any], content: bytes
     ) -> tuple[int, HTTPHeaderDict, bytes]:
         """The live sandbox's answer at `path` (and its query)."""
-        sent = {k: v for k, v in headers.items() if _latin1(k).lower() != b"host"}
+        fields = [(_latin1(k), _latin1(v)) for k, v in headers.items()]
         try:
-            answer = self.sandbox.http.request(method, path, content=content, headers=sent)
+            answer = forward(self.sandbox, outgoing(self.sandbox, method, path, fields, content))
         except httpx.TransportError:  # e.g. an injected fault dropped the connection
             raise http.client.RemoteDisconnected(HUNG_UP) from None
         return (
@@ -263,7 +245,7 @@ def urllib3_routes(
 
     def tunnel(pool: HTTPSConnectionPool, conn: Any) -> None:
         if router.hosts.find(pool.host) is None:  # a vendor's host is not connected to
-            router.check_allowed("CONNECT", pool.scheme, pool.host, pool.port, "")
+            router.gate.check("CONNECT", pool.scheme, pool.host, pool.port, "")
             prepare_proxy(pool, conn)
 
     setattr(HTTPConnectionPool, "_make_request", routed)  # noqa: B010
