@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from sandbox.testing import Sandbox
-from sandbox.vendors.symplify import contacts
+from sandbox.vendors.symplify import contacts, flags
 
 from .helpers import ACCOUNT, ANN, FIRST_CONTACT, FIXTURE, GAGA, TOM, Sym, error
 
@@ -180,6 +180,71 @@ def test_opt_outs_bounces_and_their_dates_survive_a_snapshot(
         assert listing(again, "all")[1]["dateOfInvalidation"] == 1577836800000
     finally:
         copied.delete()
+
+
+# each opt-out and bounce as a tenant document declares it (its flag and date), the ContactDTO
+# shows it (its name, its date's name: None, none is published), the channel and listing it
+# puts the contact in, and how the recipients page reads it
+EVERY_FLAG = [
+    ("unsubscribed", "opt_out_date", "unsubscribed", "optOutDate", "EMAIL", "unsubscribed",
+     "opted out of e-mail"),
+    ("mobile_unsubscribed", "opt_out_mobile_date", "mobileUnsubscribed", "optOutMobileDate",
+     "SMS", "unsubscribed", "opted out of SMS"),
+    ("bounced", "invalidated", "bounced", "dateOfInvalidation", "EMAIL", "bounced",
+     "e-mail bounced"),
+    ("mobile_bounced", "mobile_invalidated", "mobileBounced", None, "SMS", "bounced",
+     "SMS bounced"),
+]  # fmt: skip
+STATUS_READ = {"unsubscribed": "subscriptionstatus", "bounced": "bouncestatus"}
+
+
+def test_the_flag_table_is_the_one_these_tests_check() -> None:
+    table = [
+        (f.stored, f.dated, f.dto, f.dto_date, f.channel, f.listing, f.label) for f in flags.FLAGS
+    ]
+    assert table == EVERY_FLAG
+
+
+@pytest.mark.parametrize(("stored", "dated", "name", "date_name", "channel", "mode", "label"),
+                         EVERY_FLAG, ids=[row[0] for row in EVERY_FLAG])  # fmt: skip
+def test_each_flag_a_document_declares_reads_back_everywhere_with_its_day(
+    sandbox: Sandbox, stored: str, dated: str, name: str, date_name: str | None, channel: str,
+    mode: str, label: str,
+) -> None:  # fmt: skip
+    """The ContactDTO, the listing of its channel (and MIXED), the status read, the web
+    outbox (with its day: a mobile bounce had none) and a snapshot each show the flag."""
+    document = copy.deepcopy(FIXTURE)
+    [ann] = [c for c in document["symplify"]["accounts"][0]["lists"][0]["contacts"]
+             if c["original_id"] == "333"]  # fmt: skip
+    ann.update({"email": "ann@example.com", stored: True, dated: 1577836800000})  # 2020-01-01
+    with tenant_of(sandbox, document) as declared:
+        read = declared.call("GET", f"{LIST}/contacts/333").json()
+        assert read[name] is True
+        if date_name is not None:
+            assert read[date_name] == 1577836800000
+        assert ids(listing(declared, mode, channel=channel)) == ["333"]
+        assert ids(listing(declared, mode)) == ["333"]
+        other = "SMS" if channel == "EMAIL" else "EMAIL"
+        assert listing(declared, mode, channel=other) == []
+        status = declared.call("GET", f"{LIST}/contacts/333/{STATUS_READ[mode]}").json()
+        assert status["status" if channel == "EMAIL" else "mobileStatus"] in {
+            "UNSUBSCRIBED",
+            "BOUNCED",
+        }
+        page = declared.http.get(f"/_sandbox/ui/tenants/{declared.tenant.name}/recipients")
+        assert f"{label} on 2020-01-01" in page.text
+        snapshot = declared.tenant.snapshot()
+        [kept] = [c for c in snapshot["symplify"]["accounts"][0]["lists"][0]["contacts"]
+                  if c["original_id"] == "333"]  # fmt: skip
+        assert (kept[stored], kept[dated]) == (True, 1577836800000)
+
+
+def test_a_mobile_bounce_without_its_day_is_dated_when_the_document_is_loaded(
+    bounced: Sym,
+) -> None:
+    [ann] = [c for c in bounced.tenant.snapshot()["symplify"]["accounts"][0]["lists"][0][
+        "contacts"] if c["original_id"] == "333"]  # fmt: skip
+    assert ann["mobile_bounced"] is True and isinstance(ann["mobile_invalidated"], int)
 
 
 # --- opt-out dates --------------------------------------------------------------------------

@@ -11,29 +11,23 @@ from typing import Any
 
 from sandbox.store.collection import CollectionSpec, Doc
 from sandbox.vendors.symplify.addresses import address_key
+from sandbox.vendors.symplify.flags import OF, STORED
 
 ACCOUNTS = CollectionSpec("symplify_accounts")
 LISTS = CollectionSpec("symplify_lists", multi=("account",), shared=("account",))
-# a listing's channels (`GET .../contacts/{unsubscribed|bounced}?channel=`): each opt-out
-# and bounce flag of a contact, stored only when set, by channel; MIXED is either
-LISTING_FLAGS = {
-    "unsubscribed": {"EMAIL": "unsubscribed", "SMS": "mobile_unsubscribed"},
-    "bounced": {"EMAIL": "bounced", "SMS": "mobile_bounced"},
-}
-_FLAGGED = frozenset(flag for flags in LISTING_FLAGS.values() for flag in flags.values())
 
 
-def listings(contact: Doc) -> tuple[tuple[Any, ...], ...]:
+def listed_in(contact: Doc) -> tuple[tuple[Any, ...], ...]:
     """The listings of its list a contact is in besides the whole list: (account, list, mode,
-    channel) for each channel it opted out of or bounced on, and MIXED when it did on either.
-    Most contacts have none: one look at their fields, in C."""
-    if _FLAGGED.isdisjoint(contact):
+    channel) for each channel it opted out of or bounced on (flags.FLAGS), and MIXED when it
+    did on either. Most contacts have none: one look at their fields, in C."""
+    if STORED.isdisjoint(contact):
         return ()
     get = contact.get
     where = (contact["account"], contact["list_id"])
     found: list[tuple[Any, ...]] = []
-    for mode, flags in LISTING_FLAGS.items():
-        on = [channel for channel, flag in flags.items() if get(flag)]
+    for mode, by_channel in OF.items():
+        on = [channel for channel, flag in by_channel.items() if get(flag.stored)]
         found.extend((*where, mode, channel) for channel in on)
         if on:
             found.append((*where, mode, "MIXED"))
@@ -57,7 +51,7 @@ CONTACTS = CollectionSpec(
         "mobile": lambda c: (
             (c["account"], address_key("mobile", c["mobile"])) if c.get("mobile") else None
         ),
-        "listed": listings,
+        "listed": listed_in,
     },
     shared=("account",),
 )

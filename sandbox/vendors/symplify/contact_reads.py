@@ -12,11 +12,11 @@ from itertools import islice
 from typing import Any
 
 from sandbox.clock import epoch_ms, parse_iso
-from sandbox.engine import Status
+from sandbox.engine import Channel, Status
 from sandbox.http import Context, Reply
 from sandbox.store import Doc
-from sandbox.vendors.symplify.collections import LISTING_FLAGS
 from sandbox.vendors.symplify.contacts import path_contact
+from sandbox.vendors.symplify.flags import OF
 from sandbox.vendors.symplify.registry import handlers
 from sandbox.vendors.symplify.sends import ADDRESS
 
@@ -35,12 +35,12 @@ def bounce_status(ctx: Context) -> Reply:
 
 def _statuses(contact: Doc, mode: str, words: tuple[str, str]) -> dict[str, str]:
     """`status` (e-mail) and `mobileStatus` (SMS): the first word where the contact has the
-    listing's flag for that channel (LISTING_FLAGS), the second where it has not."""
-    flags = LISTING_FLAGS[mode]
+    listing's flag for that channel (flags.OF), the second where it has not."""
+    flags = OF[mode]
     on, off = words
     return {
-        "status": on if contact.get(flags["EMAIL"]) else off,
-        "mobileStatus": on if contact.get(flags["SMS"]) else off,
+        "status": on if contact.get(flags[Channel.EMAIL].stored) else off,
+        "mobileStatus": on if contact.get(flags[Channel.SMS].stored) else off,
     }
 
 

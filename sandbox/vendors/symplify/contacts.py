@@ -15,12 +15,12 @@ from typing import Any
 import orjson
 
 from sandbox.clock import epoch_ms
-from sandbox.engine import Channel
 from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import CONTACTS, LISTS, account, get_list, path_list
 from sandbox.vendors.symplify.addresses import read_address
+from sandbox.vendors.symplify.flags import FLAGS, OPT_OUTS
 from sandbox.vendors.symplify.registry import handlers
 
 CONTACT_IDS_START = 2_047_800_001
@@ -57,13 +57,13 @@ def contact_dto(contact: Doc, today: date, properties: bool = True) -> dict[str,
     for field, name in _OPTIONAL:
         if contact.get(field):
             dto[name] = contact[field]
-    dto.update(_FLAGS)
-    for field, name in _FLAG_NAMES:
-        if contact.get(field):
-            dto[name] = True
-    for field, name in _DATE_NAMES:
-        if field in contact:
-            dto[name] = contact[field]
+    dto.update(_UNFLAGGED)
+    for flag in FLAGS:
+        if contact.get(flag.stored):
+            dto[flag.dto] = True
+    for dated, name in _DTO_DATES:
+        if dated in contact:
+            dto[name] = contact[dated]
     dto["dateCreated"] = contact["created"]
     dto["dateModified"] = contact["modified"]
     block = active_block(contact, today)
@@ -106,12 +106,12 @@ def stamped(contact: Doc, now: int) -> Doc:
     """`contact` (a document being written, changed in place) with the date of each opt-out
     or bounce it has: the date it had, else `now` (it has just opted out, whatever call made
     it); without the date of one it no longer has."""
-    for flag, dated in DATED:
-        if contact.get(flag):
-            if dated not in contact:
-                contact[dated] = now
+    for flag in FLAGS:
+        if contact.get(flag.stored):
+            if flag.dated not in contact:
+                contact[flag.dated] = now
         else:
-            contact.pop(dated, None)
+            contact.pop(flag.dated, None)
     return contact
 
 
@@ -121,33 +121,10 @@ _OPTIONAL = (
     ("firstname", "firstName"),
     ("lastname", "lastName"),
 )
-_FLAGS = {
-    "unsubscribed": False,
-    "bounced": False,
-    "mobileUnsubscribed": False,
-    "mobileBounced": False,
-    "active": True,
-}
-# a contact's opt-out of a channel: (its stored field, stored only when set; its ContactDTO name)
-OPT_OUTS = {
-    Channel.EMAIL: ("unsubscribed", "unsubscribed"),
-    Channel.SMS: ("mobile_unsubscribed", "mobileUnsubscribed"),
-}
-# each flag as stored (only when set) and as the ContactDTO names it; a bounce is state a
-# tenant document declares (the sandbox delivers nothing, so nothing bounces by itself)
-_FLAG_NAMES = (*OPT_OUTS.values(), ("bounced", "bounced"), ("mobile_bounced", "mobileBounced"))
-FLAGS = tuple(stored for stored, _ in _FLAG_NAMES)
-# a flag and the date the server stamps when it is set (epoch ms, dropped with the flag)
-DATED = (
-    ("unsubscribed", "opt_out_date"),
-    ("mobile_unsubscribed", "opt_out_mobile_date"),
-    ("bounced", "invalidated"),
-)
-_DATE_NAMES = (
-    ("opt_out_date", "optOutDate"),
-    ("opt_out_mobile_date", "optOutMobileDate"),
-    ("invalidated", "dateOfInvalidation"),
-)
+# a ContactDTO's flags while the contact has none of them set
+_UNFLAGGED = {**{flag.dto: False for flag in FLAGS}, "active": True}
+# (a flag's stored date, its ContactDTO name) for each date the ContactDTO shows
+_DTO_DATES = tuple((f.dated, name) for f in FLAGS if (name := f.dto_date) is not None)
 
 
 def checked(
@@ -228,8 +205,7 @@ def _create(ctx: Context, account_id: str, list_id: int) -> Doc:
         "mobile": mobile,
         "firstname": body.get("firstName"),
         "lastname": body.get("lastName"),
-        "unsubscribed": bool(body.get("unsubscribed")),
-        "mobile_unsubscribed": bool(body.get("mobileUnsubscribed")),
+        **{flag.stored: bool(body.get(flag.dto)) for flag in OPT_OUTS.values()},
     }
     tx = ctx.data.begin()
     contact_id = tx.next_id(SEQUENCE, CONTACT_IDS_START)
@@ -268,8 +244,7 @@ _UPDATABLE = {
     "mobileNumber": "mobile",
     "firstName": "firstname",
     "lastName": "lastname",
-    "unsubscribed": "unsubscribed",
-    "mobileUnsubscribed": "mobile_unsubscribed",
+    **{flag.dto: flag.stored for flag in OPT_OUTS.values()},
 }
 
 

@@ -23,6 +23,7 @@ from sandbox.vendors.symplify.accounts import (
     TRIGGERS,
     list_key,
 )
+from sandbox.vendors.symplify.flags import FLAGS
 
 
 def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
@@ -291,14 +292,16 @@ def _flags(person: dict[str, Any], where: str) -> dict[str, Any]:
     """A declared contact's opt-outs and bounces, each with its date when given (a snapshot
     carries them; without one, the contact is dated as loaded); a date without its flag is
     refused: nothing would show it."""
-    flags: dict[str, Any] = {flag: bool(person.get(flag)) for flag in contacts.FLAGS}
-    for flag, dated in contacts.DATED:
-        if dated in person:
-            if not flags[flag]:
+    flags: dict[str, Any] = {}
+    for flag in FLAGS:
+        flags[flag.stored] = bool(person.get(flag.stored))
+        if flag.dated in person:
+            if not flags[flag.stored]:
                 raise InvalidInput(
-                    f"{where}.{dated}: given without {flag}: true", field=f"{where}.{dated}"
+                    f"{where}.{flag.dated}: given without {flag.stored}: true",
+                    field=f"{where}.{flag.dated}",
                 )
-            flags[dated] = person[dated]
+            flags[flag.dated] = person[flag.dated]
     return flags
 
 

@@ -23,7 +23,8 @@ from sandbox.errors import InvalidInput
 from sandbox.http import Context, Offload, Reply, Steps
 from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import CONTACTS, path_list
-from sandbox.vendors.symplify.contacts import OPT_OUTS, day
+from sandbox.vendors.symplify.contacts import day
+from sandbox.vendors.symplify.flags import OPT_OUTS
 from sandbox.vendors.symplify.registry import handlers
 
 ADDRESS = {Channel.EMAIL: "email", Channel.SMS: "mobile"}
@@ -38,8 +39,8 @@ def contact_facts(contact: Doc | None, list_id: int, channel: Channel, now: date
     its messages (`.../contacts/{originalId}/messages`)."""
     if contact is None:
         return Facts(now=now, concepts=CONCEPTS)
-    stored, flag = OPT_OUTS[channel]
-    opted_out = flag if contact.get(stored) else None
+    flag = OPT_OUTS[channel]
+    opted_out = flag.dto if contact.get(flag.stored) else None
     block = contact.get("block")
     if block is None:
         return Facts(

@@ -20,7 +20,8 @@ from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.symplify.accounts import CONTACTS, TRIGGERS, account, list_key, path_declared
 from sandbox.vendors.symplify.contact_sends import Recorder, on_list, reaches, send
-from sandbox.vendors.symplify.contacts import OPT_OUTS, stamped
+from sandbox.vendors.symplify.contacts import stamped
+from sandbox.vendors.symplify.flags import OPT_OUTS
 from sandbox.vendors.symplify.registry import handlers
 
 OPERATION = "sendTrigger"
@@ -161,7 +162,7 @@ def _send(
         record=record,
     )
     if work["opt_out"]:
-        stored, _ = OPT_OUTS[channel]
+        stored = OPT_OUTS[channel].stored
         moment = epoch_ms(now)
         tx.put(CONTACTS, stamped({**contact, stored: True, "modified": moment}, moment))
 
