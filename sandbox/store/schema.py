@@ -12,14 +12,14 @@ META = CollectionSpec("meta")  # clock, settings: a handful of documents
 FAULTS = CollectionSpec("faults", key="operationId")
 
 
-def customer_channel(message: Doc) -> tuple[str, str] | None:
-    """A customer's messages on one channel: Capillary's interaction history lists a page of
+def customer_messages(message: Doc) -> tuple[str, str] | None:
+    """A customer's messages, by channel: Capillary's interaction history lists a page of
     each type from this index (None: a message to no customer is in no such list)."""
     customer, channel = message.get("customer_id"), message.get("channel")
     return None if customer is None or channel is None else (customer, channel)
 
 
-def _contact_messages(message: Doc) -> tuple[int, str, str] | None:
+def contact_messages(message: Doc) -> tuple[int, str, str] | None:
     """A message to a vendor's contact record, by that record, its channel and its status:
     the contact's messages newest first, and how many were sent or not per channel, each
     without a walk of the outbox (Symplify's `.../messages` and `.../messagecount`)."""
@@ -30,8 +30,9 @@ def _contact_messages(message: Doc) -> tuple[int, str, str] | None:
 # the outbox: every message any vendor API triggered, with its decision
 MESSAGES = CollectionSpec(
     "messages",
-    multi=("customer_id", "customer_channel", "contact_messages"),
-    derived={"customer_channel": customer_channel, "contact_messages": _contact_messages},
+    # each derived index named after its function: whose messages it finds
+    multi=("customer_id", "customer_messages", "contact_messages"),
+    derived={"customer_messages": customer_messages, "contact_messages": contact_messages},
     capped=True,
     shared=("vendor", "operation", "channel", "category", "priority", "status", "reason", "from"),
     # interaction history: every message counted per customer and channel, for good

@@ -290,6 +290,23 @@ def test_the_subscription_status_of_each_channel(sym: Sym) -> None:
     assert sym.call("GET", path).json() == {"status": "SUBSCRIBED", "mobileStatus": "UNSUBSCRIBED"}
 
 
+def test_the_update_names_the_contact_as_the_reads_do(sym: Sym) -> None:
+    """By its originalId, or else by its ContactDTO id (one lookup for every call naming a
+    contact: the update had its own, by originalId only, and answered 404 here)."""
+    answer = sym.call(
+        "PUT",
+        f"{LIST}/contacts/{FIRST_CONTACT + 1}/update",
+        {"originalId": "222", "firstName": "T"},
+    )
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["originalId"], answer.json()["firstName"]) == ("222", "T")
+    before = sym.tenant.snapshot()
+    moved = sym.call("PUT", f"{LIST}/contacts/{FIRST_CONTACT + 1}/update", {"originalId": "999"})
+    assert "'222'" in moved.json()["error"] and error(moved, 400) == "originalId"
+    assert error(sym.call("PUT", f"{LIST}/contacts/777/update", {}), 404) == "originalId"
+    assert sym.tenant.snapshot() == before
+
+
 def test_a_contact_is_named_by_its_original_id_or_else_by_its_id(sym: Sym) -> None:
     """compost-carma-api's ContactIdentifiedByIdEndpoint puts the contact's id where the
     originalId goes."""

@@ -250,20 +250,15 @@ _UPDATABLE = {
 
 @handlers("updateContact")
 def update_contact(ctx: Context) -> Reply:
-    """The contact with the fields the DTO gives; its originalId stays what the path says."""
-    account_id, listed = path_list(ctx)
-    list_id = listed["list_id"]
-    original_id = ctx.path_params["originalId"]
-    body = ctx.body
-    contact = ctx.data[CONTACTS].by("on_list", (account_id, list_id, original_id))
-    if contact is None:
-        raise NotFound(
-            f"originalId: no contact {original_id!r} on list {list_id}", field="originalId"
-        )
-    if body.get("originalId", original_id) != original_id:
+    """The contact the path names (`path_contact`) with the fields the DTO gives; its
+    originalId stays what it is."""
+    contact = path_contact(ctx)
+    original_id = contact["original_id"]
+    given = ctx.body.get("originalId", original_id)
+    if given != original_id:
         raise InvalidInput(
-            f"originalId: {body['originalId']!r} is not the path's {original_id!r} (an "
-            "originalId does not change)",
+            f"originalId: {given!r} is not the contact's {original_id!r} (an originalId does "
+            "not change)",
             field="originalId",
         )
     return Reply(contact_dto(_change(ctx, contact), ctx.now.date()))

@@ -4,8 +4,9 @@ contact with its temporary block, and their triggers and journeys. `tables` load
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sandbox.clock import epoch_ms
 from sandbox.errors import InvalidInput
@@ -98,9 +99,11 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
                 if person.get("temp_block"):
                     contact["block"] = _block(person["temp_block"], f"{spot}.temp_block")
                 people.append(contact)
-        for name, collection, load in _DECLARED:
-            declared[collection].extend(
-                load(given.get(name) or [], account_id, seen_lists, created, where)
+        for kind in _DECLARED:
+            declared[kind.collection].extend(
+                _declared(
+                    given.get(kind.section) or [], account_id, seen_lists, created, where, kind=kind
+                )
             )
         last = max(_last(defined, "property_id"), properties.FIRST_DEFINED - 1)
         defined.extend(
@@ -214,60 +217,70 @@ def _last(docs: list[Doc], number: str) -> int:
     return max((doc[number] for doc in docs), default=0)
 
 
-def _triggers(
-    given: list[dict[str, Any]], account_id: str, lists: set[int], created: int, where: str
+def _declared(
+    given: list[dict[str, Any]],
+    account_id: str,
+    lists: set[int],
+    created: int,
+    where: str,
+    *,
+    kind: _Kind,
 ) -> list[Doc]:
-    """An account's declared triggers: each on one of the account's lists, ids once each."""
+    """An account's declared triggers or journeys: each on one of the account's lists, ids
+    once each, with its own fields (`kind.fields`)."""
     docs: list[Doc] = []
     seen: set[int] = set()
-    for index, trigger in enumerate(given):
-        here = f"{where}.triggers[{index}]"
-        trigger_id = _list_id(trigger["id"], f"{here}.id", seen, "a trigger id")
+    for index, item in enumerate(given):
+        here = f"{where}.{kind.section}[{index}]"
+        item_id = _list_id(item["id"], f"{here}.id", seen, f"a {kind.noun} id")
         doc: Doc = {
-            "id": list_key(account_id, trigger_id),
+            "id": list_key(account_id, item_id),
             "account": account_id,
-            "trigger_id": trigger_id,
-            "name": str(trigger.get("name") or f"Trigger {trigger_id}"),
-            "list_id": _its_list(trigger, here, account_id, lists),
-            "channel": trigger.get("channel", "EMAIL"),
-            "ignore_opt_out": bool(trigger.get("ignore_opt_out", False)),
-            "created": trigger.get("created", created),
+            kind.number: item_id,
+            "name": str(item.get("name") or f"{kind.noun.capitalize()} {item_id}"),
+            "list_id": _its_list(item, here, account_id, lists),
+            "ignore_opt_out": bool(item.get("ignore_opt_out", False)),
+            "created": item.get("created", created),
+            **kind.fields(item),
         }
-        doc.update({k: trigger[k] for k in ("description", "subject", "body") if trigger.get(k)})
+        if item.get("description"):
+            doc["description"] = item["description"]
         docs.append(doc)
     return docs
 
 
-def _journeys(
-    given: list[dict[str, Any]], account_id: str, lists: set[int], created: int, where: str
-) -> list[Doc]:
-    """An account's declared journeys: each on one of the account's lists, ids once each, and
-    the messages a contact entering it is sent (each on its channel, EMAIL unless given)."""
-    docs: list[Doc] = []
-    seen: set[int] = set()
-    for index, journey in enumerate(given):
-        here = f"{where}.journeys[{index}]"
-        journey_id = _list_id(journey["id"], f"{here}.id", seen, "a journey id")
-        messages = [
-            {"channel": message.get("channel", "EMAIL")}
-            | {k: message[k] for k in ("subject", "body") if message.get(k)}
-            for message in journey["messages"]
-        ]
-        doc: Doc = {
-            "id": list_key(account_id, journey_id),
-            "account": account_id,
-            "journey_id": journey_id,
-            "name": str(journey.get("name") or f"Journey {journey_id}"),
-            "list_id": _its_list(journey, here, account_id, lists),
-            "category": journey.get("category", "TRANSACTIONAL"),
-            "ignore_opt_out": bool(journey.get("ignore_opt_out", False)),
-            "messages": messages,
-            "created": journey.get("created", created),
-        }
-        if journey.get("description"):
-            doc["description"] = journey["description"]
-        docs.append(doc)
-    return docs
+def _trigger_fields(trigger: dict[str, Any]) -> Doc:
+    """A trigger's channel (EMAIL unless given), and its subject and body when given."""
+    given = {k: trigger[k] for k in ("subject", "body") if trigger.get(k)}
+    return {"channel": trigger.get("channel", "EMAIL"), **given}
+
+
+def _journey_fields(journey: dict[str, Any]) -> Doc:
+    """A journey's category and the messages a contact entering it is sent (each on its
+    channel, EMAIL unless given)."""
+    messages = [
+        {"channel": message.get("channel", "EMAIL")}
+        | {k: message[k] for k in ("subject", "body") if message.get(k)}
+        for message in journey["messages"]
+    ]
+    return {"category": journey.get("category", "TRANSACTIONAL"), "messages": messages}
+
+
+class _Kind(NamedTuple):
+    """What an account declares and each send names: its section, collection, the field of
+    its number, its noun, and its own fields."""
+
+    section: str
+    collection: str
+    number: str
+    noun: str
+    fields: Callable[[dict[str, Any]], Doc]
+
+
+_DECLARED = (
+    _Kind("triggers", TRIGGERS, "trigger_id", "trigger", _trigger_fields),
+    _Kind("journeys", JOURNEYS, "journey_id", "journey", _journey_fields),
+)
 
 
 def _its_list(item: dict[str, Any], here: str, account_id: str, lists: set[int]) -> int:
@@ -282,10 +295,6 @@ def _its_list(item: dict[str, Any], here: str, account_id: str, lists: set[int])
             field=f"{here}.list_id",
         )
     return list_id
-
-
-# what an account declares and each send names: (section, collection, its loader)
-_DECLARED = (("triggers", TRIGGERS, _triggers), ("journeys", JOURNEYS, _journeys))
 
 
 def _flags(person: dict[str, Any], where: str) -> dict[str, Any]:
@@ -334,8 +343,10 @@ def section(data: TenantData) -> dict[str, Any]:
                     }
                     for listed in owned
                 ],
-                "triggers": _numbered(data, TRIGGERS, "trigger_id", account["id"]),
-                "journeys": _numbered(data, JOURNEYS, "journey_id", account["id"]),
+                **{
+                    kind.section: _numbered(data, kind.collection, kind.number, account["id"])
+                    for kind in _DECLARED
+                },
                 **{
                     section_name: _numbered(data, collection, number, account["id"])
                     for section_name, collection, number in _MADE

@@ -14,12 +14,12 @@ row of the journey's batch starter (help.symplify.com 360014214059), `{"id": "<o
 
 from __future__ import annotations
 
-from sandbox.engine import Category, Channel
+from sandbox.engine import Channel
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import JOURNEYS, path_declared
-from sandbox.vendors.symplify.contact_sends import Send, on_list, reaches, send
+from sandbox.vendors.symplify.contact_sends import on_list, reaches, send
 from sandbox.vendors.symplify.registry import handlers
 
 OPERATION = "commenceJourney"
@@ -27,23 +27,6 @@ OPERATION = "commenceJourney"
 
 def path_journey(ctx: Context) -> Doc:
     return path_declared(ctx, JOURNEYS, "journeyId", "journey")
-
-
-def sends(journey: Doc) -> list[Send]:
-    """What the journey sends a contact: one Send per message, in order."""
-    category = Category(journey["category"])
-    return [
-        Send(
-            operation=OPERATION,
-            list_id=journey["list_id"],
-            channel=Channel(message["channel"]),
-            category=category,
-            ignore_opt_out=journey["ignore_opt_out"],
-            subject=message.get("subject") or journey["name"],
-            template=message.get("body") or journey["name"],
-        )
-        for message in journey["messages"]
-    ]
 
 
 @handlers(OPERATION)
@@ -61,7 +44,7 @@ def commence_journey(ctx: Context) -> Reply:
         )
     # a message on a channel the contact has no address for sends nothing (a journey's step
     # skips such a contact, as a list send does); a contact none of them reaches is refused
-    reached = [sent for sent in sends(journey) if reaches(contact, sent.channel)]
+    reached = [m for m in journey["messages"] if reaches(contact, Channel(m["channel"]))]
     if not reached:
         channels = " or ".join(sorted({m["channel"] for m in journey["messages"]}))
         raise InvalidInput(
@@ -71,8 +54,17 @@ def commence_journey(ctx: Context) -> Reply:
         )
     properties = body.get("properties") or {}
     tx = ctx.data.begin()
-    for sent in reached:
-        send(tx, contact, properties, now=ctx.now, record=ctx.record, **sent._asdict())
+    for message in reached:
+        send(
+            tx,
+            contact,
+            properties,
+            journey,
+            message,
+            operation=OPERATION,
+            now=ctx.now,
+            record=ctx.record,
+        )
     tx.commit()
     return Reply(
         {
