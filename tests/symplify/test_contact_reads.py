@@ -205,14 +205,13 @@ def test_the_flag_table_is_the_one_these_tests_check() -> None:
     assert table == EVERY_FLAG
 
 
-@pytest.mark.parametrize(("stored", "dated", "name", "date_name", "channel", "mode", "label"),
-                         EVERY_FLAG, ids=[row[0] for row in EVERY_FLAG])  # fmt: skip
+@pytest.mark.parametrize("row", EVERY_FLAG, ids=[row[0] for row in EVERY_FLAG])
 def test_each_flag_a_document_declares_reads_back_everywhere_with_its_day(
-    sandbox: Sandbox, stored: str, dated: str, name: str, date_name: str | None, channel: str,
-    mode: str, label: str,
-) -> None:  # fmt: skip
+    sandbox: Sandbox, row: tuple[str, str, str, str | None, str, str, str]
+) -> None:
     """The ContactDTO, the listing of its channel (and MIXED), the status read, the web
     outbox (with its day: a mobile bounce had none) and a snapshot each show the flag."""
+    stored, dated, name, date_name, channel, mode, label = row
     document = copy.deepcopy(FIXTURE)
     [ann] = [c for c in document["symplify"]["accounts"][0]["lists"][0]["contacts"]
              if c["original_id"] == "333"]  # fmt: skip
