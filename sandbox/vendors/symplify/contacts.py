@@ -11,13 +11,14 @@ from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import orjson
 
 from sandbox.clock import epoch_ms
 from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.http import Context, Reply
-from sandbox.store import Doc
+from sandbox.store import Doc, TenantData
 from sandbox.vendors.symplify.accounts import CONTACTS, LISTS, account, get_list, path_list
 from sandbox.vendors.symplify.addresses import read_address
 from sandbox.vendors.symplify.flags import FLAGS, OPT_OUTS
@@ -74,13 +75,17 @@ def contact_dto(contact: Doc, today: date, properties: bool = True) -> dict[str,
     return dto
 
 
-def encoded_dtos(found: Iterable[Doc], today: date, properties: bool = True) -> list[Any]:
-    """`contact_dto` of each contact as JSON (orjson Fragments), each made once per stored
-    document: a document is never changed (a changed contact is a new one), so its DTO holds
-    as long as the document is the one read. Only a blocked contact's depends on the day:
-    made afresh. A page of contacts read again costs a lookup each, not 100 DTOs built and
-    encoded (about 1.5 us each)."""
-    made = _ENCODED[properties]
+def encoded_dtos(
+    data: TenantData, found: Iterable[Doc], today: date, properties: bool = True
+) -> list[Any]:
+    """`contact_dto` of each of the tenant's contacts `found` as JSON (orjson Fragments), each
+    made once per stored document. This holds because the store's documents are never changed
+    in place (sandbox/store/collection.py: a changed contact is a new document put under its
+    key; tests/symplify/test_contact_reads.py checks it through every call that changes a
+    contact), so a DTO made from a document holds as long as that document is the one read.
+    Only a blocked contact's depends on the day: made afresh. A page of contacts read again
+    costs a lookup each, not 100 DTOs built and encoded (about 1.5 us each)."""
+    made = _ENCODED.of(data, properties)
     answer = []
     for contact in found:
         entry = made.get(id(contact))  # (the entry holds the document: its id is not reused)
@@ -89,17 +94,41 @@ def encoded_dtos(found: Iterable[Doc], today: date, properties: bool = True) -> 
             continue
         encoded = orjson.Fragment(orjson.dumps(contact_dto(contact, today, properties)))
         if "block" not in contact:
-            if len(made) >= _ENCODED_MAX:  # all let go at once: one step, whoever is reading
-                made.clear()
-            made[id(contact)] = (contact, encoded)
+            _ENCODED.keep(made, contact, encoded)
         answer.append(encoded)
     return answer
 
 
-# the DTOs `encoded_dtos` made, with properties and without, by document, at most
-# _ENCODED_MAX each (then emptied): a few megabytes, and the documents they hold
-_ENCODED: dict[bool, dict[int, tuple[Doc, orjson.Fragment]]] = {True: {}, False: {}}
-_ENCODED_MAX = 20_000
+class _Encoded:
+    """The DTOs `encoded_dtos` made, per tenant (a tenant deleted, reset or replaced takes its
+    own with it: its TenantData is another object, and they are held weakly by it), with
+    properties and without, by document: at most MAX in all, then every tenant's let go at
+    once (a few megabytes, and the documents they hold)."""
+
+    MAX = 20_000
+
+    def __init__(self) -> None:
+        self.tenants: WeakKeyDictionary[TenantData, dict[bool, _Made]] = WeakKeyDictionary()
+        self.held = 0  # entries kept since they were last let go (a dead tenant's included)
+
+    def of(self, data: TenantData, properties: bool) -> _Made:
+        made = self.tenants.get(data)
+        if made is None:
+            made = self.tenants[data] = {True: {}, False: {}}
+        return made[properties]
+
+    def keep(self, made: _Made, contact: Doc, encoded: orjson.Fragment) -> None:
+        if self.held >= self.MAX:  # all let go at once: one step, whoever is reading
+            for tenant in list(self.tenants.values()):
+                for kept in tenant.values():
+                    kept.clear()
+            self.held = 0
+        made[id(contact)] = (contact, encoded)
+        self.held += 1
+
+
+_Made = dict[int, tuple[Doc, orjson.Fragment]]
+_ENCODED = _Encoded()
 
 
 def stamped(contact: Doc, now: int) -> Doc:
@@ -217,7 +246,7 @@ def _create(ctx: Context, account_id: str, list_id: int) -> Doc:
 
 @handlers("getContact")
 def get_contact(ctx: Context) -> Reply:
-    return Reply(encoded_dtos([path_contact(ctx)], ctx.now.date())[0])
+    return Reply(encoded_dtos(ctx.data, [path_contact(ctx)], ctx.now.date())[0])
 
 
 def path_contact(ctx: Context) -> Doc:

@@ -52,7 +52,7 @@ def _page(ctx: Context, mode: str) -> Reply:
     else:
         page = ctx.data[CONTACTS].page_by(index, value, after, size)
     today, properties = ctx.now.date(), query.get("includeProperties", True)
-    return Reply(encoded_dtos(page, today, properties))
+    return Reply(encoded_dtos(ctx.data, page, today, properties))
 
 
 def _with_address(ctx: Context, email: str, index: str, value: tuple[Any, ...]) -> list[Doc]:
