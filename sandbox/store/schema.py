@@ -19,20 +19,34 @@ def customer_messages(message: Doc) -> tuple[str, str] | None:
     return None if customer is None or channel is None else (customer, channel)
 
 
-def contact_messages(message: Doc) -> tuple[int, str, str] | None:
-    """A message to a vendor's contact record, by that record, its channel and its status:
-    the contact's messages newest first, and how many were sent or not per channel, each
-    without a walk of the outbox (Symplify's `.../messages` and `.../messagecount`)."""
-    contact_id = message.get("contact_id")
-    return None if contact_id is None else (contact_id, message["channel"], message["status"])
+def contact_messages(message: Doc) -> tuple[str, str, str, str, str] | None:
+    """A message to a contact of a vendor's list (Symplify's), by that list ("1234/42"), the
+    contact's id on it (its originalId: a contact removed and added again keeps its
+    messages), its channel, status and operation: the contact's messages newest first, and
+    how many were sent or not per channel and kind of send, each without a walk of the outbox
+    (Symplify's `.../messages` and `.../messagecount`)."""
+    on_list = message.get("contact_list")
+    if on_list is None:
+        return None
+    return on_list, message["contact"], message["channel"], message["status"], message["operation"]
+
+
+def list_messages(message: Doc) -> str | None:
+    """A message to a contact of a vendor's list (Symplify's), by that list: the list's
+    messages newest first (`lists/{id}/messages`)."""
+    return message.get("contact_list")
 
 
 # the outbox: every message any vendor API triggered, with its decision
 MESSAGES = CollectionSpec(
     "messages",
     # each derived index named after its function: whose messages it finds
-    multi=("customer_id", "customer_messages", "contact_messages"),
-    derived={"customer_messages": customer_messages, "contact_messages": contact_messages},
+    multi=("customer_id", "customer_messages", "contact_messages", "list_messages"),
+    derived={
+        "customer_messages": customer_messages,
+        "contact_messages": contact_messages,
+        "list_messages": list_messages,
+    },
     capped=True,
     shared=("vendor", "operation", "channel", "category", "priority", "status", "reason", "from"),
     # interaction history: every message counted per customer and channel, for good

@@ -15,12 +15,22 @@ from sandbox.clock import epoch_ms, parse_iso
 from sandbox.engine import Channel, Status
 from sandbox.http import Context, Reply
 from sandbox.store import Doc
+from sandbox.vendors.symplify import journeys, sends, triggers
+from sandbox.vendors.symplify.accounts import list_key, path_list
 from sandbox.vendors.symplify.contacts import path_contact
 from sandbox.vendors.symplify.flags import OF
 from sandbox.vendors.symplify.registry import handlers
 from sandbox.vendors.symplify.sends import ADDRESS
 
 MESSAGES = 100  # noOfMessages by default
+# each operation that sends to a list's contacts, and the kind of send compost-carma-api's
+# MessageCountDto counts it as (assumed: a list send is a "normal" sendout, a journey an
+# automation); a message is found by its contact and operation, so a new one is added here
+KINDS = {
+    sends.OPERATION: "normal",
+    triggers.OPERATION: "trigger",
+    journeys.OPERATION: "auto",
+}
 
 
 @handlers("getSubscriptionStatus")
@@ -50,46 +60,80 @@ def contact_messages(ctx: Context) -> Reply:
     accepted: no statistics are kept)."""
     contact = path_contact(ctx)
     messages = ctx.data["messages"]
+    whose = (list_key(contact["account"], contact["list_id"]), contact["original_id"])
     each = [
-        messages.newest_by("contact_messages", (contact["id"], channel, status))
+        messages.newest_by("contact_messages", (*whose, channel, status, operation))
         for channel in ADDRESS
         for status in Status
+        for operation in KINDS
     ]
     newest = merge(*each, key=_number, reverse=True)  # (each is newest first)
     size = ctx.query.get("noOfMessages", MESSAGES)
-    return Reply([message_dto(message, contact["id"]) for message in islice(newest, size)])
+    return Reply([message_dto(message) for message in islice(newest, size)])
+
+
+@handlers("listListMessages")
+def list_messages(ctx: Context) -> Reply:
+    """The newest `noOfMessages` messages to the list's contacts (RecipientListEndpoint's
+    `messages`), by an index on the list: a page costs its own size."""
+    account_id, listed = path_list(ctx)
+    found = ctx.data["messages"].newest_by("list_messages", list_key(account_id, listed["list_id"]))
+    size = ctx.query.get("noOfMessages", MESSAGES)
+    return Reply([message_dto(message) for message in islice(found, size)])
 
 
 @handlers("countContactMessages")
 def count_contact_messages(ctx: Context) -> Reply:
+    """compost-carma-api's MessageCountDto (`normal`, `trigger`, `auto`, `total`: the list's
+    sends, triggers' and journeys' messages, all of them) and the sandbox's `count`, `sent`
+    and `notSent`, each an index bucket's size (O(1))."""
     contact = path_contact(ctx)
     channel = str(ctx.path_params["channel"]).upper()
     messages = ctx.data["messages"]
-    sent, not_sent = (
-        messages.count_by("contact_messages", (contact["id"], channel, status))
+    whose = (list_key(contact["account"], contact["list_id"]), contact["original_id"], channel)
+    counted = {
+        (status, operation): messages.count_by("contact_messages", (*whose, status, operation))
         for status in (Status.DELIVERED, Status.SUPPRESSED)
+        for operation in KINDS
+    }
+    sent = sum(n for (status, _), n in counted.items() if status is Status.DELIVERED)
+    total = sum(counted.values())
+    kinds = {kind: 0 for kind in KINDS.values()}
+    for (_, operation), n in counted.items():
+        kinds[KINDS[operation]] += n
+    return Reply(
+        {
+            **kinds,
+            "total": total,
+            "channel": channel,
+            "count": total,
+            "sent": sent,
+            "notSent": total - sent,
+        }
     )
-    return Reply({"channel": channel, "count": sent + not_sent, "sent": sent, "notSent": not_sent})
 
 
 def _number(message: Doc) -> int:
     return int(message["id"])
 
 
-def message_dto(message: Doc, contact_id: int) -> dict[str, Any]:
+def message_dto(message: Doc) -> dict[str, Any]:
     """compost-carma-api's MessageDto; `status`, `reason` and `dateCreated` are the sandbox's:
-    a suppressed message was not sent (no `sentTimestamp`, nothing received)."""
+    a suppressed message was not sent (no `sentTimestamp`, nothing received). `contactId` is
+    the record it went to (a contact removed and added again has another id since)."""
     sent = message["status"] == Status.DELIVERED
     created = epoch_ms(parse_iso(message["created_at"]))
     return {
         "id": int(message["id"]),
-        "contactId": contact_id,
+        "contactId": message["contact_id"],
+        "deliveryId": None,
         "type": message["channel"],
         "module": message["operation"],
         "name": message.get("subject"),
         "sentTimestamp": created if sent else None,
         "read": False,
         "readTimestamp": None,
+        "openInBrowserUrl": None,
         "archived": False,
         "actions": {**_NO_ACTIONS, "recieved": sent},  # (compost's spelling)
         "status": message["status"],

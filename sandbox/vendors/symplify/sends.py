@@ -35,16 +35,22 @@ CONCEPTS = frozenset({Concept.TEMPORARY_BLOCKS, Concept.CONTACT_OPT_OUTS})
 def contact_facts(contact: Doc | None, list_id: int, channel: Channel, now: datetime) -> Facts:
     """What a send on `channel` to this contact of list `list_id` meets: its temporary
     block, if any, and its opt-out of that channel (ContactDTO `unsubscribed` for e-mail,
-    `mobileUnsubscribed` for SMS), if set; and the contact's id, by which the outbox keeps
-    its messages (`.../contacts/{originalId}/messages`)."""
+    `mobileUnsubscribed` for SMS), if set; and the contact's id and list ("1234/42"), by which
+    the outbox keeps the list's and the contact's messages (`lists/{id}/messages`,
+    `.../contacts/{originalId}/messages`)."""
     if contact is None:
         return Facts(now=now, concepts=CONCEPTS)
     flag = OPT_OUTS[channel]
     opted_out = flag.dto if contact.get(flag.stored) else None
     block = contact.get("block")
+    on_list = f"{contact['account']}/{list_id}"  # (list_key's form)
     if block is None:
         return Facts(
-            now=now, contact_opt_out=opted_out, concepts=CONCEPTS, contact_id=contact["id"]
+            now=now,
+            contact_opt_out=opted_out,
+            concepts=CONCEPTS,
+            contact_id=contact["id"],
+            contact_list=on_list,
         )
     return Facts(
         now=now,
@@ -53,10 +59,14 @@ def contact_facts(contact: Doc | None, list_id: int, channel: Channel, now: date
         contact_opt_out=opted_out,
         concepts=CONCEPTS,
         contact_id=contact["id"],
+        contact_list=on_list,
     )
 
 
-@handlers("sendToList")
+OPERATION = "sendToList"
+
+
+@handlers(OPERATION)
 def send_to_list(ctx: Context) -> Offload:
     account_id, listed = path_list(ctx)
     list_id = listed["list_id"]
