@@ -161,6 +161,39 @@ def test_bounced_contacts_are_listed_and_read_with_their_date(bounced: Sym) -> N
     assert status.json() == {"status": "NOT_BOUNCED", "mobileStatus": "NOT_BOUNCED"}
 
 
+def test_the_last_bounce_is_the_declared_one_with_its_address_and_day(bounced: Sym) -> None:
+    """compost-carma-api's lastBounce: by the contact's id (its ById endpoint) or originalId."""
+    tom = bounced.call("GET", f"{LIST}/contacts/{FIRST_CONTACT + 1}/lastbounce")
+    assert tom.status_code == 200, tom.text
+    assert tom.json() == {
+        **dict.fromkeys(["messageId", "mta", "vmta", "bncCat", "dsnStatus", "dsnMta",
+                         "dsnDiagnosis", "dsnStatusCode", "senderAddress", "remoteMta"]),
+        "bounceType": "HARD",
+        "recipient": TOM,
+        "bounceDate": 1577836800000,
+        "domain": "example.com",
+        "channel": "EMAIL",
+    }  # fmt: skip
+    ann = bounced.call("GET", f"{LIST}/contacts/333/lastbounce").json()
+    assert (ann["recipient"], ann["channel"], ann["domain"]) == (ANN, "SMS", None)
+    assert isinstance(ann["bounceDate"], int)
+    before = bounced.tenant.snapshot()
+    assert error(bounced.call("GET", f"{LIST}/contacts/111/lastbounce"), 404) == "originalId"
+    assert error(bounced.call("GET", f"{LIST}/contacts/999/lastbounce"), 404) == "originalId"
+    assert bounced.tenant.snapshot() == before
+
+
+def test_the_last_of_two_bounces_is_the_later_one(sandbox: Sandbox) -> None:
+    document = copy.deepcopy(BOUNCED)
+    document["symplify"]["accounts"][0]["lists"][0]["contacts"][2].update(
+        {"email": "ann@example.com", "bounced": True, "invalidated": 1577836800000,
+         "mobile_invalidated": 1578000000000}
+    )  # fmt: skip
+    with tenant_of(sandbox, document) as sym:
+        later = sym.call("GET", f"{LIST}/contacts/333/lastbounce").json()
+        assert (later["channel"], later["bounceDate"]) == ("SMS", 1578000000000)
+
+
 def test_a_date_without_its_flag_is_refused_naming_it(sandbox: Sandbox) -> None:
     document = copy.deepcopy(FIXTURE)
     document["symplify"]["accounts"][0]["lists"][0]["contacts"][0]["opt_out_date"] = 1

@@ -13,12 +13,13 @@ from typing import Any
 
 from sandbox.clock import epoch_ms, parse_iso
 from sandbox.engine import Channel, Status
+from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc
 from sandbox.vendors.symplify import journeys, sends, triggers
 from sandbox.vendors.symplify.accounts import list_key, path_list
 from sandbox.vendors.symplify.contacts import path_contact
-from sandbox.vendors.symplify.flags import OF
+from sandbox.vendors.symplify.flags import BOUNCES, OF
 from sandbox.vendors.symplify.registry import handlers
 from sandbox.vendors.symplify.sends import ADDRESS
 
@@ -52,6 +53,51 @@ def _statuses(contact: Doc, mode: str, words: tuple[str, str]) -> dict[str, str]
         "status": on if contact.get(flags[Channel.EMAIL].stored) else off,
         "mobileStatus": on if contact.get(flags[Channel.SMS].stored) else off,
     }
+
+
+@handlers("getLastBounce")
+def last_bounce(ctx: Context) -> Reply:
+    """compost-carma-api's BounceDto of the contact's latest bounce, e-mail or mobile: a
+    bounce is what the tenant's document declares (the flag and its date, flags.BOUNCES), so
+    only its address, day and type are known; a contact with none is a 404."""
+    contact = path_contact(ctx)
+    bounced = [flag for flag in BOUNCES.values() if contact.get(flag.stored)]
+    if not bounced:
+        raise NotFound(
+            f"originalId: contact {contact['original_id']!r} on list {contact['list_id']} has "
+            "no bounce",
+            field="originalId",
+        )
+    latest = max(bounced, key=lambda flag: contact.get(flag.dated, 0))
+    address = contact.get(ADDRESS[latest.channel])
+    domain = address.rpartition("@")[2] if address and latest.channel is Channel.EMAIL else None
+    return Reply(
+        {
+            **_NO_BOUNCE_DETAILS,
+            "bounceType": "HARD",
+            "recipient": address,
+            "bounceDate": contact.get(latest.dated),
+            "domain": domain,
+            "channel": latest.channel,
+        }
+    )
+
+
+# what a real bounce report carries and a declared bounce does not (compost's BounceDto)
+_NO_BOUNCE_DETAILS = dict.fromkeys(
+    (
+        "messageId",
+        "mta",
+        "vmta",
+        "bncCat",
+        "dsnStatus",
+        "dsnMta",
+        "dsnDiagnosis",
+        "dsnStatusCode",
+        "senderAddress",
+        "remoteMta",
+    )
+)
 
 
 @handlers("listContactMessages")
