@@ -502,14 +502,46 @@ def test_the_list_counts_opt_outs_and_bounces_as_they_change(bounced: Sym) -> No
     update(bounced, "111", unsubscribed=True)
     listed = bounced.call("GET", LIST).json()
     assert listed["breakdown"] == {
-        "email": {"unsubscribed": 1, "bounced": 1},
-        "mobile": {"unsubscribed": 1, "bounced": 1},
+        "email": {"contacts": 2, "unsubscribed": 1, "bounced": 1},
+        "mobile": {"contacts": 1, "unsubscribed": 1, "bounced": 1},
     }
     assert (listed["unsubscribes"], listed["hardBounces"], listed["contacts"]) == (2, 2, 3)
     update(bounced, "111", unsubscribed=False)
     listed = bounced.call("GET", LIST).json()
-    assert listed["breakdown"]["email"] == {"unsubscribed": 0, "bounced": 1}
+    assert listed["breakdown"]["email"] == {"contacts": 2, "unsubscribed": 0, "bounced": 1}
     assert (listed["unsubscribes"], listed["hardBounces"]) == (1, 2)
+
+
+def test_the_list_counts_contacts_per_channel_and_dates_its_last_import(sym: Sym) -> None:
+    """compost-carma-api's ListDto: `breakdown.*.contacts` (with an address on the channel,
+    as every change of an address moves it), `lastImportTime` (the last finished batch's)."""
+    assert sym.call("GET", LIST).json()["lastImportTime"] is None
+    update(sym, "111", mobileNumber="+46700000001")
+    update(sym, "222", emailAddress=None)
+    listed = sym.call("GET", LIST).json()
+    assert (listed["breakdown"]["email"]["contacts"], listed["emailAddresses"]) == (1, 1)
+    assert (listed["breakdown"]["mobile"]["contacts"], listed["mobileNumbers"]) == (2, 2)
+    sym.tenant.advance_clock(60)
+    _import(sym, "ADD", "originalId,emailAddress\n444,new@example.com\n")
+    listed = sym.call("GET", LIST).json()
+    assert (listed["lastImportTime"], listed["breakdown"]["email"]["contacts"]) == (
+        NOW_MS + 60_000,
+        2,
+    )
+    failed = sym.call("POST", f"{LIST}/imports", {"type": "ADD"}).json()
+    sym.tenant.advance_clock(60)
+    bad = sym.http.post(
+        f"/symplify{LIST}/recipients/{failed['id']}",
+        content=b"originalId,emailAddress\n555,not-an-address\n",
+        headers={**sym.auth, "Content-Type": "text/csv"},
+    )
+    assert (
+        bad.status_code == 200
+        and sym.call("GET", f"/{ACCOUNT}/batches/{bad.json()['batchId']}").json()["status"]
+        == "ERROR"
+    )
+    assert sym.call("GET", LIST).json()["lastImportTime"] == NOW_MS + 60_000  # (imported nothing)
+    assert sym.call("GET", f"/{ACCOUNT}/lists/43").json()["lastImportTime"] is None
 
 
 # --- POST /{customerid}/contacts ----------------------------------------------------------------

@@ -3,7 +3,8 @@ contacts, triggers ("1234/7"), journeys ("1234/11"), imports, batches and proper
 ("1234/tier"). A contact is found by originalId on a list, by originalId or e-mail on every
 list (a -1 block), by its address ("what if"), and a list send walks the list's contacts; a
 list's contacts, its opted-out and its bounced ones are paged in id order by index, and
-counted in O(1)."""
+counted in O(1), as are those with an e-mail address or a mobile number; a list's last
+finished import batch is found by index."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def listed_in(contact: Doc) -> tuple[tuple[Any, ...], ...]:
 CONTACTS = CollectionSpec(
     "symplify_contacts",
     unique=("on_list",),
-    multi=("list", "original", "email", "mobile", "listed"),
+    multi=("list", "original", "email", "mobile", "listed", "with_email", "with_mobile"),
     # a list's contacts, and its opted-out and bounced ones, in id order: paged by lastId
     in_key_order=("list", "listed"),
     several=("listed",),
@@ -52,6 +53,9 @@ CONTACTS = CollectionSpec(
             (c["account"], address_key("mobile", c["mobile"])) if c.get("mobile") else None
         ),
         "listed": listed_in,
+        # a list's contacts with an e-mail address, and with a mobile number: counted (O(1))
+        "with_email": lambda c: (c["account"], c["list_id"]) if c.get("email") else None,
+        "with_mobile": lambda c: (c["account"], c["list_id"]) if c.get("mobile") else None,
     },
     shared=("account",),
 )
@@ -64,7 +68,17 @@ JOURNEYS = CollectionSpec("symplify_journeys", multi=("account",), shared=("acco
 
 # an account's list imports and the batches their CSVs made ("1234/3")
 IMPORTS = CollectionSpec("symplify_imports", multi=("account",), shared=("account",))
-BATCHES = CollectionSpec("symplify_batches", multi=("account",), shared=("account",))
+# (a list's finished batches, newest last: its last import's time is the newest's)
+BATCHES = CollectionSpec(
+    "symplify_batches",
+    multi=("account", "finished_on_list"),
+    derived={
+        "finished_on_list": lambda b: (
+            (b["account"], b["list_id"]) if b.get("status") == "FINISHED" else None
+        )
+    },
+    shared=("account",),
+)
 
 # an account's contact property definitions ("1234/tier")
 PROPERTIES = CollectionSpec("symplify_properties", multi=("account",), shared=("account",))
