@@ -66,6 +66,11 @@ TRIGGERS = CollectionSpec("symplify_triggers", multi=("account",), shared=("acco
 # an account's journeys ("1234/11"), declared by the fixture
 JOURNEYS = CollectionSpec("symplify_journeys", multi=("account",), shared=("account",))
 
+# an account's journey batches (batchtrigger/v2: "1234/3"), waiting for their file or done
+JOURNEY_BATCHES = CollectionSpec(
+    "symplify_journey_batches", multi=("account",), shared=("account", "status")
+)
+
 # an account's list imports and the batches their CSVs made ("1234/3")
 IMPORTS = CollectionSpec("symplify_imports", multi=("account",), shared=("account",))
 # (a list's finished batches, newest last: its last import's time is the newest's)
@@ -83,4 +88,14 @@ BATCHES = CollectionSpec(
 # an account's contact property definitions ("1234/tier")
 PROPERTIES = CollectionSpec("symplify_properties", multi=("account",), shared=("account",))
 
-COLLECTIONS = (ACCOUNTS, LISTS, CONTACTS, TRIGGERS, JOURNEYS, IMPORTS, BATCHES, PROPERTIES)
+COLLECTIONS = (
+    ACCOUNTS,
+    LISTS,
+    CONTACTS,
+    TRIGGERS,
+    JOURNEYS,
+    JOURNEY_BATCHES,
+    IMPORTS,
+    BATCHES,
+    PROPERTIES,
+)

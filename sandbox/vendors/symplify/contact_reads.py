@@ -16,7 +16,7 @@ from sandbox.engine import Channel, Status
 from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc
-from sandbox.vendors.symplify import journeys, sends, triggers
+from sandbox.vendors.symplify import journey_batches, journeys, sends, triggers
 from sandbox.vendors.symplify.accounts import list_key, path_list
 from sandbox.vendors.symplify.contacts import path_contact
 from sandbox.vendors.symplify.flags import BOUNCES, OF
@@ -31,6 +31,7 @@ KINDS = {
     sends.OPERATION: "normal",
     triggers.OPERATION: "trigger",
     journeys.OPERATION: "auto",
+    journey_batches.UPLOAD: "auto",
 }
 
 

@@ -12,12 +12,20 @@ from sandbox.clock import epoch_ms
 from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
 from sandbox.vendor import refuse_repeated
-from sandbox.vendors.symplify import contacts, imports, lists, properties, tempblock
+from sandbox.vendors.symplify import (
+    contacts,
+    imports,
+    journey_batches,
+    lists,
+    properties,
+    tempblock,
+)
 from sandbox.vendors.symplify.accounts import (
     ACCOUNTS,
     BATCHES,
     CONTACTS,
     IMPORTS,
+    JOURNEY_BATCHES,
     JOURNEYS,
     LISTS,
     PROPERTIES,
@@ -34,7 +42,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
     list_docs: list[Doc] = []
     people: list[Doc] = []
     declared: dict[str, list[Doc]] = {TRIGGERS: [], JOURNEYS: []}
-    made: dict[str, list[Doc]] = {IMPORTS: [], BATCHES: []}
+    made: dict[str, list[Doc]] = {IMPORTS: [], BATCHES: [], JOURNEY_BATCHES: []}
     defined: list[Doc] = []
     next_contact = contacts.CONTACT_IDS_START
     contact_ids: set[int] = set()
@@ -113,7 +121,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
             collection: _made(given.get(name) or [], account_id, number, f"{where}.{name}")
             for name, collection, number in _MADE
         }
-        _check_made(account_made, seen_lists, where)
+        _check_made(account_made, seen_lists, declared[JOURNEYS], where)
         for collection, docs in account_made.items():
             made[collection].extend(docs)
     return {
@@ -132,32 +140,48 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
                 (lists.SEQUENCE, max_list, list_docs),
                 (imports.IMPORT_SEQUENCE, _last(made[IMPORTS], "import_id"), made[IMPORTS]),
                 (imports.BATCH_SEQUENCE, _last(made[BATCHES], "batch_id"), made[BATCHES]),
+                (
+                    journey_batches.SEQUENCE,
+                    _last(made[JOURNEY_BATCHES], "batch_id"),
+                    made[JOURNEY_BATCHES],
+                ),
             )
             if records
         ],
     }
 
 
-# what an account's imports made, as snapshots carry it: (section, collection, its id field)
-_MADE = (("imports", IMPORTS, "import_id"), ("batches", BATCHES, "batch_id"))
+# what an account's calls made, as snapshots carry it: (section, collection, its id field)
+_MADE = (
+    ("imports", IMPORTS, "import_id"),
+    ("batches", BATCHES, "batch_id"),
+    ("journey_batches", JOURNEY_BATCHES, "batch_id"),
+)
 
 
-# what an import or a batch names, and where it must be found: (collection, its field, the
-# collection its value belongs to, that collection's numbering field); None: the lists
+# what an import, a batch or a journey batch names, and where it must be found: (collection,
+# its field, the collection its value belongs to, that collection's numbering field); None:
+# the lists
 _REFERENCES = (
     (IMPORTS, "list_id", None, ""),
     (IMPORTS, "batch_id", BATCHES, "batch_id"),
     (BATCHES, "list_id", None, ""),
     (BATCHES, "import_id", IMPORTS, "import_id"),
+    (JOURNEY_BATCHES, "journey_id", JOURNEYS, "journey_id"),
 )
 
 
-def _check_made(made: dict[str, list[Doc]], lists: set[int], where: str) -> None:
-    """An account's imports and batches name its own lists, imports and batches (none of them
-    is ever removed): one naming another is one no call could find or run."""
-    sections = {collection: name for name, collection, _ in _MADE}
+def _check_made(
+    made: dict[str, list[Doc]], lists: set[int], journeys: list[Doc], where: str
+) -> None:
+    """An account's imports, batches and journey batches name its own lists, imports,
+    batches and journeys (`journeys`: every account's so far; none of them is ever removed):
+    one naming another is one no call could find or run."""
+    sections = {collection: name for name, collection, _ in _MADE} | {JOURNEYS: "journeys"}
+    account_id = next(iter(doc["account"] for docs in made.values() for doc in docs), None)
+    owned = {**made, JOURNEYS: [doc for doc in journeys if doc["account"] == account_id]}
     for collection, field, target, number in _REFERENCES:
-        known = lists if target is None else {doc[number] for doc in made[target]}
+        known = lists if target is None else {doc[number] for doc in owned[target]}
         noun = "lists" if target is None else sections[target]
         for index, doc in enumerate(made[collection]):
             value = doc.get(field)

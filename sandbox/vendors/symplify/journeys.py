@@ -14,12 +14,16 @@ row of the journey's batch starter (help.symplify.com 360014214059), `{"id": "<o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
 from sandbox.engine import Channel
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
-from sandbox.store import Doc
+from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.symplify.accounts import JOURNEYS, path_declared
-from sandbox.vendors.symplify.contact_sends import on_list, reaches, send
+from sandbox.vendors.symplify.contact_sends import Recorder, on_list, reaches, send
 from sandbox.vendors.symplify.registry import handlers
 
 OPERATION = "commenceJourney"
@@ -35,36 +39,18 @@ def commence_journey(ctx: Context) -> Reply:
     body = ctx.body
     given_id = body["id"]
     original_id = given_id if isinstance(given_id, str) else str(given_id)
-    contact = on_list(ctx.data, journey["account"], journey["list_id"], original_id)
-    if contact is None:
-        raise NotFound(
-            f"id: no contact with originalId {original_id!r} on list {journey['list_id']}, "
-            f"the list of journey {journey['journey_id']}",
-            field="id",
-        )
-    # a message on a channel the contact has no address for sends nothing (a journey's step
-    # skips such a contact, as a list send does); a contact none of them reaches is refused
-    reached = [m for m in journey["messages"] if reaches(contact, Channel(m["channel"]))]
-    if not reached:
-        channels = " or ".join(sorted({m["channel"] for m in journey["messages"]}))
-        raise InvalidInput(
-            f"id: contact {original_id!r} has no address for journey {journey['journey_id']}'s "
-            f"messages ({channels}): nothing could be sent",
-            field="id",
-        )
-    properties = body.get("properties") or {}
+    contact, messages = entrant(ctx.data, journey, original_id)
     tx = ctx.data.begin()
-    for message in reached:
-        send(
-            tx,
-            contact,
-            properties,
-            journey,
-            message,
-            operation=OPERATION,
-            now=ctx.now,
-            record=ctx.record,
-        )
+    enter(
+        tx,
+        journey,
+        contact,
+        messages,
+        body.get("properties") or {},
+        operation=OPERATION,
+        now=ctx.now,
+        record=ctx.record,
+    )
     tx.commit()
     return Reply(
         {
@@ -73,3 +59,43 @@ def commence_journey(ctx: Context) -> Reply:
             "originalId": original_id,
         }
     )
+
+
+def entrant(data: TenantData, journey: Doc, original_id: str) -> tuple[Doc, list[Doc]]:
+    """The contact with this originalId on the journey's list, and the journey's messages it
+    can be sent: a message on a channel the contact has no address for sends nothing (a
+    journey's step skips such a contact, as a list send does). A contact not on the list is
+    a NotFound naming `id`, one none of the messages reaches an InvalidInput naming it."""
+    contact = on_list(data, journey["account"], journey["list_id"], original_id)
+    if contact is None:
+        raise NotFound(
+            f"id: no contact with originalId {original_id!r} on list {journey['list_id']}, "
+            f"the list of journey {journey['journey_id']}",
+            field="id",
+        )
+    reached = [m for m in journey["messages"] if reaches(contact, Channel(m["channel"]))]
+    if not reached:
+        channels = " or ".join(sorted({m["channel"] for m in journey["messages"]}))
+        raise InvalidInput(
+            f"id: contact {original_id!r} has no address for journey {journey['journey_id']}'s "
+            f"messages ({channels}): nothing could be sent",
+            field="id",
+        )
+    return contact, reached
+
+
+def enter(
+    tx: Tx,
+    journey: Doc,
+    contact: Doc,
+    messages: list[Doc],
+    properties: Mapping[str, Any],
+    *,
+    operation: str,
+    now: datetime,
+    record: Recorder,
+) -> None:
+    """The contact enters the journey: each of `messages` (its `entrant` ones) is sent to it,
+    decided like a trigger's, and recorded as made by `operation`."""
+    for message in messages:
+        send(tx, contact, properties, journey, message, operation=operation, now=now, record=record)
