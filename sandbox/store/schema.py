@@ -31,22 +31,13 @@ def contact_messages(message: Doc) -> tuple[str, str, str, str, str] | None:
     return on_list, message["contact"], message["channel"], message["status"], message["operation"]
 
 
-def list_messages(message: Doc) -> str | None:
-    """A message to a contact of a vendor's list (Symplify's), by that list: the list's
-    messages newest first (`lists/{id}/messages`)."""
-    return message.get("contact_list")
-
-
 # the outbox: every message any vendor API triggered, with its decision
 MESSAGES = CollectionSpec(
     "messages",
-    # each derived index named after its function: whose messages it finds
-    multi=("customer_id", "customer_messages", "contact_messages", "list_messages"),
-    derived={
-        "customer_messages": customer_messages,
-        "contact_messages": contact_messages,
-        "list_messages": list_messages,
-    },
+    # a customer's and a list's messages by their field (read in C); a customer's by
+    # channel and a contact's by their derived key, each index named after its function
+    multi=("customer_id", "contact_list", "customer_messages", "contact_messages"),
+    derived={"customer_messages": customer_messages, "contact_messages": contact_messages},
     capped=True,
     shared=("vendor", "operation", "channel", "category", "priority", "status", "reason", "from"),
     # interaction history: every message counted per customer and channel, for good

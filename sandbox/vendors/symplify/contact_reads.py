@@ -124,7 +124,7 @@ def list_messages(ctx: Context) -> Reply:
     """The newest `noOfMessages` messages to the list's contacts (RecipientListEndpoint's
     `messages`), by an index on the list: a page costs its own size."""
     account_id, listed = path_list(ctx)
-    found = ctx.data["messages"].newest_by("list_messages", list_key(account_id, listed["list_id"]))
+    found = ctx.data["messages"].newest_by("contact_list", list_key(account_id, listed["list_id"]))
     size = ctx.query.get("noOfMessages", MESSAGES)
     return Reply([message_dto(message) for message in islice(found, size)])
 
