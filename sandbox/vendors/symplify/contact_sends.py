@@ -65,12 +65,12 @@ def send(
         to=contact[ADDRESS[channel]],
         contact=contact["original_id"],
     )
-    facts = contact_facts(contact, declared["list_id"], channel, now)
+    facts = contact_facts(contact, declared["list_id"], channel, now, declared["ignore_opt_out"])
     subject = message.get("subject") or name
     return record(
         tx,
         intent,
-        facts._replace(ignore_opt_out=declared["ignore_opt_out"]),
+        facts,
         subject=fill(subject, contact, given) if channel is Channel.EMAIL else None,
         body=fill(message.get("body") or name, contact, given),
     )

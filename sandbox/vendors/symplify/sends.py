@@ -32,12 +32,19 @@ ADDRESS = {Channel.EMAIL: "email", Channel.SMS: "mobile"}
 CONCEPTS = frozenset({Concept.TEMPORARY_BLOCKS, Concept.CONTACT_OPT_OUTS})
 
 
-def contact_facts(contact: Doc | None, list_id: int, channel: Channel, now: datetime) -> Facts:
+def contact_facts(
+    contact: Doc | None,
+    list_id: int,
+    channel: Channel,
+    now: datetime,
+    ignore_opt_out: bool = False,
+) -> Facts:
     """What a send on `channel` to this contact of list `list_id` meets: its temporary
     block, if any, and its opt-out of that channel (ContactDTO `unsubscribed` for e-mail,
-    `mobileUnsubscribed` for SMS), if set; and the contact's id and list ("1234/42"), by which
-    the outbox keeps the list's and the contact's messages (`lists/{id}/messages`,
-    `.../contacts/{originalId}/messages`)."""
+    `mobileUnsubscribed` for SMS), if set, which a send that ignores opt-outs bypasses; and
+    the contact's id and list ("1234/42"), by which the outbox keeps the list's and the
+    contact's messages (`lists/{id}/messages`, `.../contacts/{originalId}/messages`). One
+    Facts built (a `_replace` after would cost the hot trigger send a second)."""
     if contact is None:
         return Facts(now=now, concepts=CONCEPTS)
     flag = OPT_OUTS[channel]
@@ -48,6 +55,7 @@ def contact_facts(contact: Doc | None, list_id: int, channel: Channel, now: date
         return Facts(
             now=now,
             contact_opt_out=opted_out,
+            ignore_opt_out=ignore_opt_out,
             concepts=CONCEPTS,
             contact_id=contact["id"],
             contact_list=on_list,
@@ -57,6 +65,7 @@ def contact_facts(contact: Doc | None, list_id: int, channel: Channel, now: date
         temp_block_until=day(block["until"]),
         temp_block_scope="all lists" if block["all"] else f"list {list_id}",
         contact_opt_out=opted_out,
+        ignore_opt_out=ignore_opt_out,
         concepts=CONCEPTS,
         contact_id=contact["id"],
         contact_list=on_list,
