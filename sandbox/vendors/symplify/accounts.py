@@ -77,7 +77,11 @@ def list_dto(ctx: Context, doc: Doc) -> dict[str, Any]:
     def count(mode: str, channel: str) -> int:
         return contacts.count_by("listed", (*where, mode, channel))
 
-    reachable = {name: contacts.count_by(f"with_{name}", where) for name in ("email", "mobile")}
+    both = contacts.count_by("reachable", (*where, "BOTH"))
+    reachable = {
+        name: contacts.count_by("reachable", (*where, channel)) + both
+        for name, channel in (("email", "EMAIL"), ("mobile", "SMS"))
+    }
     last_import = next(ctx.data[BATCHES].newest_by("finished_on_list", where), None)
     return {
         "id": doc["list_id"],
