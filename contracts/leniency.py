@@ -232,6 +232,10 @@ REFUSALS: dict[str, Refusals] = {
         "body",
         "originalId",
     ),
+    "uploadBatchTrigger": _r(
+        "the schema says only that the file is text: it must hold a row (a blank one is empty)",
+        "body",
+    ),
     # control plane
     "putClock": _r("the clock stays between 1970 and 9000", "INVALID_INPUT"),
     "putTenant": _r(

@@ -6,7 +6,10 @@ Feature: Symplify journeys commenced for a contact honour its temporary block
   journey when matching the starter criteria but will not receive any communication as long
   as they are blocked." A journey is declared in the tenant's fixture with its list and the
   messages it sends; the single request's body is the sandbox's (assumed): the batch starter's
-  contact row, {"id": "<originalId>", "properties": {...}}.
+  contact row, {"id": "<originalId>", "properties": {...}}. The batch starter (360014214059,
+  "API starter - multiple contacts"): POST /{customerid}/batchtrigger/v2 {"type":
+  "JOURNEY_COMMENCE", "entityId": ...} answers an uploadUrl, and a file of such rows PUT there
+  enters each contact.
 
   Background:
     Given the Symplify account "1234" with the contacts
@@ -97,6 +100,30 @@ Feature: Symplify journeys commenced for a contact honour its temporary block
       {"id": "111"}
       """
     Then every communication it triggered is DELIVERED with reason none
+
+  @stmt-004-02 @ref-symplify-help-API-starter-multiple-contacts
+  Scenario: A journey started for many contacts at once: the blocked one enters and receives nothing
+    When the client sends PUT /symplify/1234/lists/contacts/tempblock
+      """
+      {"findBy": "ORIGINALID", "listId": "42", "searchValue": "111", "blockUntil": "2020-02-01"}
+      """
+    And the client sends POST /symplify/1234/batchtrigger/v2
+      """
+      {"type": "JOURNEY_COMMENCE", "entityId": 11}
+      """
+    Then the answer is HTTP 200
+    When the client sends PUT to the answer's uploadUrl as application/x-ndjson
+      """
+      {"id": "111", "properties": {"firstname": "Lady"}}
+      {"id": "222"}
+      """
+    Then the answer is HTTP 200
+    And the answer has entered = 2
+    And the answer has status = "FINISHED"
+    And the message to "lady_gaga@example.com" is SUPPRESSED with reason CONTACT_TEMP_BLOCKED
+    And the message to "+46709999999" is SUPPRESSED with reason CONTACT_TEMP_BLOCKED
+    And the message to "tom@example.com" is DELIVERED with reason none
+    And the decision says "contact is blocked until the end of 2020-02-01 (list 42)"
 
   @contract
   Scenario: A contact opted out of e-mail still gets the journey's SMS

@@ -155,11 +155,13 @@ BREAKAGES = (
     Breakage(
         "opt-out-flags-swapped",
         "a contact opted out of e-mail stops getting SMS instead",
-        "sandbox/vendors/symplify/contacts.py",
-        '    Channel.EMAIL: ("unsubscribed", "unsubscribed"),\n'
-        '    Channel.SMS: ("mobile_unsubscribed", "mobileUnsubscribed"),',
-        '    Channel.EMAIL: ("mobile_unsubscribed", "unsubscribed"),\n'
-        '    Channel.SMS: ("unsubscribed", "mobileUnsubscribed"),',
+        "sandbox/vendors/symplify/flags.py",
+        '        Channel.EMAIL,\n        "unsubscribed",\n        "opt_out_date",\n'
+        '        "optOutDate",\n        "opted out of e-mail",\n    ),\n    Flag(\n'
+        '        "mobile_unsubscribed",\n        "mobileUnsubscribed",\n        Channel.SMS,',
+        '        Channel.SMS,\n        "unsubscribed",\n        "opt_out_date",\n'
+        '        "optOutDate",\n        "opted out of e-mail",\n    ),\n    Flag(\n'
+        '        "mobile_unsubscribed",\n        "mobileUnsubscribed",\n        Channel.EMAIL,',
         "symplify",
     ),
     Breakage(

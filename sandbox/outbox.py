@@ -54,6 +54,7 @@ def record(
         "customer_id": facts.customer_id,
         "contact": intent.contact,
         "contact_id": facts.contact_id,
+        "contact_list": facts.contact_list,
         "category": intent.category,
         "priority": intent.priority,
         "subject": subject,

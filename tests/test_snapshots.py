@@ -76,6 +76,12 @@ def _lived_in(sandbox: Sandbox) -> Tenant:
     assert sandbox.http.post(  # a journey for the blocked contact: its message suppressed
         "/symplify/1234/journeys/11/commence", json={"id": "111"}, headers=symplify
     ).is_success
+    started = sandbox.http.post(  # the journey for a file of contacts (batchtrigger/v2)
+        "/symplify/1234/batchtrigger/v2",
+        json={"type": "JOURNEY_COMMENCE", "entityId": 11},
+        headers=symplify,
+    ).json()
+    assert sandbox.http.put(started["uploadUrl"], content=b'{"id": "222"}\n').is_success
     made = sandbox.http.post(  # an import of two contacts, one with a property
         "/symplify/1234/lists/42/imports", json={"delimiter": "59"}, headers=symplify
     ).json()

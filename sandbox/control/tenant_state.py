@@ -210,11 +210,17 @@ def _fault(given: dict[str, Any], where: str, operations: Mapping[str, str]) -> 
 
 def _message(given: dict[str, Any], where: str) -> Doc:
     """A recorded message; `created_at` in the sandbox's own ISO form, as recorded ones are
-    (the outbox's time filters compare it as text); snapshots older than `contact` or
-    `contact_id` have none."""
+    (the outbox's time filters compare it as text); snapshots older than `contact`,
+    `contact_id` or `contact_list` have none."""
     _sequenced(given["id"], f"{where}.id")
     created = iso(parse_iso(valid_time(given["created_at"], f"{where}.created_at")))
-    return {"contact": None, "contact_id": None, **given, "created_at": created}
+    return {
+        "contact": None,
+        "contact_id": None,
+        "contact_list": None,
+        **given,
+        "created_at": created,
+    }
 
 
 def _history(rows: list[dict[str, Any]]) -> list[Doc]:

@@ -105,9 +105,12 @@ class Facts(NamedTuple):
     ignore_opt_out: bool = False
     # what the recipient's vendor has: a rule of a concept it lacks does not apply
     concepts: frozenset[Concept] = frozenset()
-    # the vendor's record of the contact the message goes to (Symplify's ContactDTO id), None
-    # for other recipients: no rule reads it; the outbox indexes a contact's messages by it
+    # the vendor's record of the contact the message goes to (Symplify's ContactDTO id) and
+    # the list that contact is on ("1234/42": account and list), None for other recipients:
+    # no rule reads them; the outbox indexes a list's messages, and with `Intent.contact` a
+    # contact's, by the list
     contact_id: int | None = None
+    contact_list: str | None = None
 
 
 class RuleResult(NamedTuple):

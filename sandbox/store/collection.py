@@ -336,8 +336,10 @@ class Collection:
         for name, multi in self._multi.items():
             if sorted_ and name in sorted_:
                 _add_sorted(multi, value_of[name](doc), key, name in self._several)
-            else:
-                _add_multi(multi, value_of[name](doc), key)
+                continue
+            value = value_of[name](doc)  # (_add_multi inlined: a put asks every index)
+            if value is not None and value != "":
+                multi.setdefault(value, {})[key] = None
 
     def _reindex(self, key: Key, old: Doc, doc: Doc) -> None:
         """A replaced document: only the indexes whose value changed move, so it keeps its

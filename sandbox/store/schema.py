@@ -12,26 +12,32 @@ META = CollectionSpec("meta")  # clock, settings: a handful of documents
 FAULTS = CollectionSpec("faults", key="operationId")
 
 
-def customer_channel(message: Doc) -> tuple[str, str] | None:
-    """A customer's messages on one channel: Capillary's interaction history lists a page of
+def customer_messages(message: Doc) -> tuple[str, str] | None:
+    """A customer's messages, by channel: Capillary's interaction history lists a page of
     each type from this index (None: a message to no customer is in no such list)."""
     customer, channel = message.get("customer_id"), message.get("channel")
     return None if customer is None or channel is None else (customer, channel)
 
 
-def _contact_messages(message: Doc) -> tuple[int, str, str] | None:
-    """A message to a vendor's contact record, by that record, its channel and its status:
-    the contact's messages newest first, and how many were sent or not per channel, each
-    without a walk of the outbox (Symplify's `.../messages` and `.../messagecount`)."""
-    contact_id = message.get("contact_id")
-    return None if contact_id is None else (contact_id, message["channel"], message["status"])
+def contact_messages(message: Doc) -> tuple[str, str, str, str, str] | None:
+    """A message to a contact of a vendor's list (Symplify's), by that list ("1234/42"), the
+    contact's id on it (its originalId: a contact removed and added again keeps its
+    messages), its channel, status and operation: the contact's messages newest first, and
+    how many were sent or not per channel and kind of send, each without a walk of the outbox
+    (Symplify's `.../messages` and `.../messagecount`)."""
+    on_list = message.get("contact_list")
+    if on_list is None:
+        return None
+    return on_list, message["contact"], message["channel"], message["status"], message["operation"]
 
 
 # the outbox: every message any vendor API triggered, with its decision
 MESSAGES = CollectionSpec(
     "messages",
-    multi=("customer_id", "customer_channel", "contact_messages"),
-    derived={"customer_channel": customer_channel, "contact_messages": _contact_messages},
+    # a customer's and a list's messages by their field (read in C); a customer's by
+    # channel and a contact's by their derived key, each index named after its function
+    multi=("customer_id", "contact_list", "customer_messages", "contact_messages"),
+    derived={"customer_messages": customer_messages, "contact_messages": contact_messages},
     capped=True,
     shared=("vendor", "operation", "channel", "category", "priority", "status", "reason", "from"),
     # interaction history: every message counted per customer and channel, for good

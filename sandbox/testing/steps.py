@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from pytest_bdd import given, parsers, then, when
 from sandbox.testing import Sandbox, Tenant, capillary, messangi
 from sandbox.testing.capillary import CALLS, succeeded
 from sandbox.testing.plugin import comms_sandbox_server  # noqa: F401 - the steps' sandbox
+from sandbox.vendors.symplify.flags import FLAGS
 
 
 class World:
@@ -172,12 +174,23 @@ def messangi_blocklist(world: World, datatable: list[list[str]]) -> None:
 
 @given(parsers.parse('the Symplify account "{account}" with the contacts'))
 def symplify_contacts(world: World, account: str, datatable: list[list[str]]) -> None:
-    """Rows of list, original_id and optionally email, mobile: the account's lists."""
+    """Rows of list, original_id and optionally email, mobile, and any opt-out or bounce a
+    tenant document declares (`bounced: true`, its date `invalidated` in epoch ms, ...): the
+    account's lists."""
     header, *rows = datatable
     lists = world.accounts.setdefault(account, {})
     for row in rows:
-        values = {k: v for k, v in zip(header, row, strict=True) if v}
+        values: dict[str, Any] = {k: v for k, v in zip(header, row, strict=True) if v}
+        for name in _FLAG_COLUMNS & values.keys():
+            values[name] = values[name] == "true"
+        for name in _DATE_COLUMNS & values.keys():
+            values[name] = int(values[name])
         lists.setdefault(values.pop("list"), []).append(values)
+
+
+# a contact's opt-outs and bounces and their dates, as a tenant document declares them
+_FLAG_COLUMNS = frozenset(flag.stored for flag in FLAGS)
+_DATE_COLUMNS = frozenset(flag.dated for flag in FLAGS)
 
 
 @given(
@@ -448,6 +461,26 @@ def client_sends_as(
 ) -> None:
     """A body of another media type than JSON, e.g. a Symplify import's text/csv."""
     _send(world, method, path, docstring, content_type=media)
+
+
+@when(
+    parsers.re(
+        r"the client sends (?P<method>[A-Z]+) to the answer's (?P<pointer>\S+) "
+        r"as (?P<media>\w+/[\w.+-]+)$"
+    )
+)
+def client_sends_to_answered_url(
+    world: World, method: str, pointer: str, media: str, docstring: str | None = None
+) -> None:
+    """To the URL the last answer gave (e.g. Symplify's batch `uploadUrl`), as it is: no
+    vendor credentials (a pre-signed URL carries its own)."""
+    assert world.response is not None
+    url = urlsplit(str(_at(world.response.json(), pointer)))
+    target = f"{url.path}?{url.query}" if url.query else url.path
+    tenant = world.tenant
+    content = None if docstring is None else docstring.encode()
+    headers = {"Content-Type": media}
+    world.call(lambda: tenant.http.request(method, target, content=content, headers=headers))
 
 
 @when(parsers.re(r"the client sends (?P<method>[A-Z]+) (?P<path>\S+) with wrong credentials$"))

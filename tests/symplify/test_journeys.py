@@ -372,20 +372,6 @@ def test_a_journey_the_disk_refuses_is_a_503_and_records_none_of_its_messages(
         assert len(again.tenant("full").outbox(operation="commenceJourney")) == 2
 
 
-def test_the_batch_journey_starter_is_not_emulated_and_changes_nothing(sym: Sym) -> None:
-    """help.symplify.com 360014214059's payload: a 404 naming the path (docs say why)."""
-    answer = sym.call(
-        "POST", f"/{ACCOUNT}/batchtrigger/v2", {"type": "JOURNEY_COMMENCE", "entityId": 11}
-    )
-    assert answer.status_code == 404
-    body = answer.json()
-    assert body.pop("error").startswith(
-        f"no operation at POST /symplify/{ACCOUNT}/batchtrigger/v2; the nearest emulated: "
-    )
-    assert body == {"status": 404, "field": "path"}
-    assert sym.tenant.outbox() == []
-
-
 def test_the_web_outbox_shows_journey_messages_by_operation_and_category(sym: Sym) -> None:
     assert sym.block(until="2020-02-01").status_code == 200
     assert commence(sym).status_code == 200

@@ -9,22 +9,30 @@ import pytest
 from .helpers import ACCOUNT, ANN, FIRST_CONTACT, GAGA, Sym, error
 
 
-def counts(contacts: int) -> dict[str, Any]:
-    """A ListDTO's counts for a list nobody on has opted out of or bounced on."""
+def counts(contacts: int, emails: int = 0, mobiles: int = 0) -> dict[str, Any]:
+    """A ListDTO's counts for a list nobody on has opted out of or bounced on, and its other
+    fields compost-carma-api decodes (no import yet)."""
     nobody = {"unsubscribed": 0, "bounced": 0}
     return {
+        "permissions": {"read": True, "write": True, "execute": True},
         "contacts": contacts,
+        "emailAddresses": emails,
+        "mobileNumbers": mobiles,
         "unsubscribes": 0,
         "hardBounces": 0,
-        "breakdown": {"email": nobody, "mobile": nobody},
+        "lastImportTime": None,
+        "breakdown": {
+            "email": {"contacts": emails, **nobody},
+            "mobile": {"contacts": mobiles, **nobody},
+        },
     }
 
 
 def test_lists_of_the_account_with_their_contact_counts(sym: Sym) -> None:
     response = sym.call("GET", f"/{ACCOUNT}/lists")
     assert response.json() == [
-        {"id": 42, "listTypeId": 1, "name": "Newsletter", "description": "", **counts(3)},
-        {"id": 43, "listTypeId": 1, "name": "List 43", "description": "", **counts(1)},
+        {"id": 42, "listTypeId": 1, "name": "Newsletter", "description": "", **counts(3, 2, 1)},
+        {"id": 43, "listTypeId": 1, "name": "List 43", "description": "", **counts(1, 1)},
     ]
     assert sym.call("GET", f"/{ACCOUNT}/lists/43").json()["contacts"] == 1
     assert error(sym.call("GET", f"/{ACCOUNT}/lists/44"), 404) == "listId"

@@ -59,7 +59,7 @@ def text(message: Doc) -> str:
 
 def newest(data: TenantData, customer_id: Any, channel: str) -> list[Doc]:
     """A page of the customer's newest messages on `channel` still in the outbox."""
-    found = data["messages"].newest_by("customer_channel", (str(customer_id), channel))
+    found = data["messages"].newest_by("customer_messages", (str(customer_id), channel))
     return list(islice(found, PAGE))
 
 

@@ -13,6 +13,7 @@ LISTS = "symplify_lists"
 CONTACTS = "symplify_contacts"
 TRIGGERS = "symplify_triggers"
 JOURNEYS = "symplify_journeys"
+JOURNEY_BATCHES = "symplify_journey_batches"
 IMPORTS = "symplify_imports"
 BATCHES = "symplify_batches"
 PROPERTIES = "symplify_properties"
@@ -64,30 +65,46 @@ def path_list(ctx: Context) -> tuple[str, Doc]:
 
 
 def list_dto(ctx: Context, doc: Doc) -> dict[str, Any]:
-    """Symplify's ListDto, with its counts (compost-carma-api's ListDto): its contacts, those
-    opted out of each channel or bounced on it (`breakdown`), and of either (`unsubscribes`,
-    `hardBounces`). Each is an index's size: O(1), kept as contacts are written, never
-    counted on read. (Counts of contacts per address are not kept: they would cost every
-    contact written one more index.)"""
+    """Symplify's ListDto, with compost-carma-api's counts: its contacts, those with an
+    address on each channel (`breakdown.*.contacts`, `emailAddresses`, `mobileNumbers`),
+    those opted out of each channel or bounced on it (`breakdown`), and of either
+    (`unsubscribes`, `hardBounces`); each is an index's size: O(1), kept as contacts are
+    written, never counted on read. `lastImportTime` is its last finished import's (an
+    index), `permissions` the token's (every one: assumed)."""
     contacts = ctx.data[CONTACTS]
     where = (doc["account"], doc["list_id"])
 
     def count(mode: str, channel: str) -> int:
         return contacts.count_by("listed", (*where, mode, channel))
 
+    both = contacts.count_by("reachable", (*where, "BOTH"))
+    reachable = {
+        name: contacts.count_by("reachable", (*where, channel)) + both
+        for name, channel in (("email", "EMAIL"), ("mobile", "SMS"))
+    }
+    last_import = next(ctx.data[BATCHES].newest_by("finished_on_list", where), None)
     return {
         "id": doc["list_id"],
         "listTypeId": doc["type"],
         "name": doc["name"],
         "description": doc["description"],
+        "permissions": PERMISSIONS,
         "contacts": contacts.count_by("list", where),
+        "emailAddresses": reachable["email"],
+        "mobileNumbers": reachable["mobile"],
         "unsubscribes": count("unsubscribed", "MIXED"),
         "hardBounces": count("bounced", "MIXED"),
+        "lastImportTime": None if last_import is None else last_import["finished"],
         "breakdown": {
             name: {
+                "contacts": reachable[name],
                 "unsubscribed": count("unsubscribed", channel),
                 "bounced": count("bounced", channel),
             }
             for name, channel in (("email", "EMAIL"), ("mobile", "SMS"))
         },
     }
+
+
+# what a token may do with its account's lists (compost's Permissions): everything
+PERMISSIONS = {"read": True, "write": True, "execute": True}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sandbox.engine import Category, Channel, Decision, Intent
 from sandbox.store import Doc, TenantData, Tx
@@ -21,17 +21,9 @@ PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 Recorder = Callable[..., tuple[Doc, Decision]]
 
 
-class Send(NamedTuple):
-    """What a journey's message sends, whoever it goes to: `send`'s parameters of the same
-    names."""
-
-    operation: str
-    list_id: int
-    channel: Channel
-    category: Category
-    ignore_opt_out: bool
-    subject: str
-    template: str
+# a declared category or channel (stored as text) -> its member: a dict lookup, not an enum call
+_CATEGORIES = {category.value: category for category in Category}
+_CHANNELS = {channel.value: channel for channel in ADDRESS}
 
 
 def on_list(data: TenantData, account_id: str, list_id: int, original_id: str) -> Doc | None:
@@ -48,38 +40,39 @@ def send(
     tx: Tx,
     contact: Doc,
     given: Mapping[str, Any],
+    declared: Doc,
+    message: Doc,
     *,
     operation: str,
-    list_id: int,
-    channel: Channel,
-    category: Category,
-    ignore_opt_out: bool,
-    subject: str,
-    template: str,
     now: datetime,
     record: Recorder,
 ) -> tuple[Doc, Decision]:
-    """One message to `contact` on `channel`, decided as of `now` and recorded as made by
-    `operation` (sendTrigger, commenceJourney): its subject (e-mail only) and text are
-    `subject` and `template` with their placeholders filled, `given` before the contact's own
-    properties. Parameters, not a tuple of them: a trigger send builds none (a NamedTuple from
-    keywords costs a microsecond on the hot path)."""
+    """One message to `contact`, decided as of `now` and recorded as made by `operation`
+    (sendTrigger, commenceJourney): `message` is what is sent (its `channel`, `subject` and
+    `body`: a trigger is its own message, a journey has several), `declared` the trigger or
+    journey that sends it (its `list_id`, `name`, `category`, TRANSACTIONAL unless given, and
+    `ignore_opt_out`). Its subject (e-mail only) and text are the message's (else the
+    declared name) with their placeholders filled, `given` before the contact's own
+    properties."""
+    channel = _CHANNELS[message["channel"]]
+    name = declared["name"]
     intent = Intent(
         vendor="symplify",
         operation=operation,
         channel=channel,
-        category=category,
+        category=_CATEGORIES[declared.get("category", "TRANSACTIONAL")],
         priority=None,
         to=contact[ADDRESS[channel]],
         contact=contact["original_id"],
     )
-    facts = contact_facts(contact, list_id, channel, now)
+    facts = contact_facts(contact, declared["list_id"], channel, now, declared["ignore_opt_out"])
+    subject = message.get("subject") or name
     return record(
         tx,
         intent,
-        facts._replace(ignore_opt_out=ignore_opt_out),
+        facts,
         subject=fill(subject, contact, given) if channel is Channel.EMAIL else None,
-        body=fill(template, contact, given),
+        body=fill(message.get("body") or name, contact, given),
     )
 
 

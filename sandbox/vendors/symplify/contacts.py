@@ -11,16 +11,17 @@ from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import orjson
 
 from sandbox.clock import epoch_ms
-from sandbox.engine import Channel
 from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.http import Context, Reply
-from sandbox.store import Doc
+from sandbox.store import Doc, TenantData
 from sandbox.vendors.symplify.accounts import CONTACTS, LISTS, account, get_list, path_list
 from sandbox.vendors.symplify.addresses import read_address
+from sandbox.vendors.symplify.flags import FLAGS, OPT_OUTS
 from sandbox.vendors.symplify.registry import handlers
 
 CONTACT_IDS_START = 2_047_800_001
@@ -57,13 +58,13 @@ def contact_dto(contact: Doc, today: date, properties: bool = True) -> dict[str,
     for field, name in _OPTIONAL:
         if contact.get(field):
             dto[name] = contact[field]
-    dto.update(_FLAGS)
-    for field, name in _FLAG_NAMES:
-        if contact.get(field):
-            dto[name] = True
-    for field, name in _DATE_NAMES:
-        if field in contact:
-            dto[name] = contact[field]
+    dto.update(_UNFLAGGED)
+    for flag in FLAGS:
+        if contact.get(flag.stored):
+            dto[flag.dto] = True
+    for dated, name in _DTO_DATES:
+        if dated in contact:
+            dto[name] = contact[dated]
     dto["dateCreated"] = contact["created"]
     dto["dateModified"] = contact["modified"]
     block = active_block(contact, today)
@@ -74,13 +75,17 @@ def contact_dto(contact: Doc, today: date, properties: bool = True) -> dict[str,
     return dto
 
 
-def encoded_dtos(found: Iterable[Doc], today: date, properties: bool = True) -> list[Any]:
-    """`contact_dto` of each contact as JSON (orjson Fragments), each made once per stored
-    document: a document is never changed (a changed contact is a new one), so its DTO holds
-    as long as the document is the one read. Only a blocked contact's depends on the day:
-    made afresh. A page of contacts read again costs a lookup each, not 100 DTOs built and
-    encoded (about 1.5 us each)."""
-    made = _ENCODED[properties]
+def encoded_dtos(
+    data: TenantData, found: Iterable[Doc], today: date, properties: bool = True
+) -> list[Any]:
+    """`contact_dto` of each of the tenant's contacts `found` as JSON (orjson Fragments), each
+    made once per stored document. This holds because the store's documents are never changed
+    in place (sandbox/store/collection.py: a changed contact is a new document put under its
+    key; tests/symplify/test_contact_reads.py checks it through every call that changes a
+    contact), so a DTO made from a document holds as long as that document is the one read.
+    Only a blocked contact's depends on the day: made afresh. A page of contacts read again
+    costs a lookup each, not 100 DTOs built and encoded (about 1.5 us each)."""
+    made = _ENCODED.of(data, properties)
     answer = []
     for contact in found:
         entry = made.get(id(contact))  # (the entry holds the document: its id is not reused)
@@ -89,29 +94,53 @@ def encoded_dtos(found: Iterable[Doc], today: date, properties: bool = True) -> 
             continue
         encoded = orjson.Fragment(orjson.dumps(contact_dto(contact, today, properties)))
         if "block" not in contact:
-            if len(made) >= _ENCODED_MAX:  # all let go at once: one step, whoever is reading
-                made.clear()
-            made[id(contact)] = (contact, encoded)
+            _ENCODED.keep(made, contact, encoded)
         answer.append(encoded)
     return answer
 
 
-# the DTOs `encoded_dtos` made, with properties and without, by document, at most
-# _ENCODED_MAX each (then emptied): a few megabytes, and the documents they hold
-_ENCODED: dict[bool, dict[int, tuple[Doc, orjson.Fragment]]] = {True: {}, False: {}}
-_ENCODED_MAX = 20_000
+class _Encoded:
+    """The DTOs `encoded_dtos` made, per tenant (a tenant deleted, reset or replaced takes its
+    own with it: its TenantData is another object, and they are held weakly by it), with
+    properties and without, by document: at most MAX in all, then every tenant's let go at
+    once (a few megabytes, and the documents they hold)."""
+
+    MAX = 20_000
+
+    def __init__(self) -> None:
+        self.tenants: WeakKeyDictionary[TenantData, dict[bool, _Made]] = WeakKeyDictionary()
+        self.held = 0  # entries kept since they were last let go (a dead tenant's included)
+
+    def of(self, data: TenantData, properties: bool) -> _Made:
+        made = self.tenants.get(data)
+        if made is None:
+            made = self.tenants[data] = {True: {}, False: {}}
+        return made[properties]
+
+    def keep(self, made: _Made, contact: Doc, encoded: orjson.Fragment) -> None:
+        if self.held >= self.MAX:  # all let go at once: one step, whoever is reading
+            for tenant in list(self.tenants.values()):
+                for kept in tenant.values():
+                    kept.clear()
+            self.held = 0
+        made[id(contact)] = (contact, encoded)
+        self.held += 1
+
+
+_Made = dict[int, tuple[Doc, orjson.Fragment]]
+_ENCODED = _Encoded()
 
 
 def stamped(contact: Doc, now: int) -> Doc:
     """`contact` (a document being written, changed in place) with the date of each opt-out
     or bounce it has: the date it had, else `now` (it has just opted out, whatever call made
     it); without the date of one it no longer has."""
-    for flag, dated in DATED:
-        if contact.get(flag):
-            if dated not in contact:
-                contact[dated] = now
+    for flag in FLAGS:
+        if contact.get(flag.stored):
+            if flag.dated not in contact:
+                contact[flag.dated] = now
         else:
-            contact.pop(dated, None)
+            contact.pop(flag.dated, None)
     return contact
 
 
@@ -121,33 +150,10 @@ _OPTIONAL = (
     ("firstname", "firstName"),
     ("lastname", "lastName"),
 )
-_FLAGS = {
-    "unsubscribed": False,
-    "bounced": False,
-    "mobileUnsubscribed": False,
-    "mobileBounced": False,
-    "active": True,
-}
-# a contact's opt-out of a channel: (its stored field, stored only when set; its ContactDTO name)
-OPT_OUTS = {
-    Channel.EMAIL: ("unsubscribed", "unsubscribed"),
-    Channel.SMS: ("mobile_unsubscribed", "mobileUnsubscribed"),
-}
-# each flag as stored (only when set) and as the ContactDTO names it; a bounce is state a
-# tenant document declares (the sandbox delivers nothing, so nothing bounces by itself)
-_FLAG_NAMES = (*OPT_OUTS.values(), ("bounced", "bounced"), ("mobile_bounced", "mobileBounced"))
-FLAGS = tuple(stored for stored, _ in _FLAG_NAMES)
-# a flag and the date the server stamps when it is set (epoch ms, dropped with the flag)
-DATED = (
-    ("unsubscribed", "opt_out_date"),
-    ("mobile_unsubscribed", "opt_out_mobile_date"),
-    ("bounced", "invalidated"),
-)
-_DATE_NAMES = (
-    ("opt_out_date", "optOutDate"),
-    ("opt_out_mobile_date", "optOutMobileDate"),
-    ("invalidated", "dateOfInvalidation"),
-)
+# a ContactDTO's flags while the contact has none of them set
+_UNFLAGGED = {**{flag.dto: False for flag in FLAGS}, "active": True}
+# (a flag's stored date, its ContactDTO name) for each date the ContactDTO shows
+_DTO_DATES = tuple((f.dated, name) for f in FLAGS if (name := f.dto_date) is not None)
 
 
 def checked(
@@ -228,8 +234,7 @@ def _create(ctx: Context, account_id: str, list_id: int) -> Doc:
         "mobile": mobile,
         "firstname": body.get("firstName"),
         "lastname": body.get("lastName"),
-        "unsubscribed": bool(body.get("unsubscribed")),
-        "mobile_unsubscribed": bool(body.get("mobileUnsubscribed")),
+        **{flag.stored: bool(body.get(flag.dto)) for flag in OPT_OUTS.values()},
     }
     tx = ctx.data.begin()
     contact_id = tx.next_id(SEQUENCE, CONTACT_IDS_START)
@@ -241,7 +246,7 @@ def _create(ctx: Context, account_id: str, list_id: int) -> Doc:
 
 @handlers("getContact")
 def get_contact(ctx: Context) -> Reply:
-    return Reply(encoded_dtos([path_contact(ctx)], ctx.now.date())[0])
+    return Reply(encoded_dtos(ctx.data, [path_contact(ctx)], ctx.now.date())[0])
 
 
 def path_contact(ctx: Context) -> Doc:
@@ -268,27 +273,21 @@ _UPDATABLE = {
     "mobileNumber": "mobile",
     "firstName": "firstname",
     "lastName": "lastname",
-    "unsubscribed": "unsubscribed",
-    "mobileUnsubscribed": "mobile_unsubscribed",
+    **{flag.dto: flag.stored for flag in OPT_OUTS.values()},
 }
 
 
 @handlers("updateContact")
 def update_contact(ctx: Context) -> Reply:
-    """The contact with the fields the DTO gives; its originalId stays what the path says."""
-    account_id, listed = path_list(ctx)
-    list_id = listed["list_id"]
-    original_id = ctx.path_params["originalId"]
-    body = ctx.body
-    contact = ctx.data[CONTACTS].by("on_list", (account_id, list_id, original_id))
-    if contact is None:
-        raise NotFound(
-            f"originalId: no contact {original_id!r} on list {list_id}", field="originalId"
-        )
-    if body.get("originalId", original_id) != original_id:
+    """The contact the path names (`path_contact`) with the fields the DTO gives; its
+    originalId stays what it is."""
+    contact = path_contact(ctx)
+    original_id = contact["original_id"]
+    given = ctx.body.get("originalId", original_id)
+    if given != original_id:
         raise InvalidInput(
-            f"originalId: {body['originalId']!r} is not the path's {original_id!r} (an "
-            "originalId does not change)",
+            f"originalId: {given!r} is not the contact's {original_id!r} (an originalId does "
+            "not change)",
             field="originalId",
         )
     return Reply(contact_dto(_change(ctx, contact), ctx.now.date()))

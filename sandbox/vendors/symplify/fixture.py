@@ -4,25 +4,35 @@ contact with its temporary block, and their triggers and journeys. `tables` load
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sandbox.clock import epoch_ms
 from sandbox.errors import InvalidInput
 from sandbox.store import Doc, TenantData
 from sandbox.vendor import refuse_repeated
-from sandbox.vendors.symplify import contacts, imports, lists, properties, tempblock
+from sandbox.vendors.symplify import (
+    contacts,
+    imports,
+    journey_batches,
+    lists,
+    properties,
+    tempblock,
+)
 from sandbox.vendors.symplify.accounts import (
     ACCOUNTS,
     BATCHES,
     CONTACTS,
     IMPORTS,
+    JOURNEY_BATCHES,
     JOURNEYS,
     LISTS,
     PROPERTIES,
     TRIGGERS,
     list_key,
 )
+from sandbox.vendors.symplify.flags import FLAGS
 
 
 def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
@@ -32,7 +42,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
     list_docs: list[Doc] = []
     people: list[Doc] = []
     declared: dict[str, list[Doc]] = {TRIGGERS: [], JOURNEYS: []}
-    made: dict[str, list[Doc]] = {IMPORTS: [], BATCHES: []}
+    made: dict[str, list[Doc]] = {IMPORTS: [], BATCHES: [], JOURNEY_BATCHES: []}
     defined: list[Doc] = []
     next_contact = contacts.CONTACT_IDS_START
     contact_ids: set[int] = set()
@@ -97,9 +107,11 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
                 if person.get("temp_block"):
                     contact["block"] = _block(person["temp_block"], f"{spot}.temp_block")
                 people.append(contact)
-        for name, collection, load in _DECLARED:
-            declared[collection].extend(
-                load(given.get(name) or [], account_id, seen_lists, created, where)
+        for kind in _DECLARED:
+            declared[kind.collection].extend(
+                _declared(
+                    given.get(kind.section) or [], account_id, seen_lists, created, where, kind=kind
+                )
             )
         last = max(_last(defined, "property_id"), properties.FIRST_DEFINED - 1)
         defined.extend(
@@ -109,7 +121,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
             collection: _made(given.get(name) or [], account_id, number, f"{where}.{name}")
             for name, collection, number in _MADE
         }
-        _check_made(account_made, seen_lists, where)
+        _check_made(account_made, seen_lists, declared[JOURNEYS], where)
         for collection, docs in account_made.items():
             made[collection].extend(docs)
     return {
@@ -128,32 +140,48 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
                 (lists.SEQUENCE, max_list, list_docs),
                 (imports.IMPORT_SEQUENCE, _last(made[IMPORTS], "import_id"), made[IMPORTS]),
                 (imports.BATCH_SEQUENCE, _last(made[BATCHES], "batch_id"), made[BATCHES]),
+                (
+                    journey_batches.SEQUENCE,
+                    _last(made[JOURNEY_BATCHES], "batch_id"),
+                    made[JOURNEY_BATCHES],
+                ),
             )
             if records
         ],
     }
 
 
-# what an account's imports made, as snapshots carry it: (section, collection, its id field)
-_MADE = (("imports", IMPORTS, "import_id"), ("batches", BATCHES, "batch_id"))
+# what an account's calls made, as snapshots carry it: (section, collection, its id field)
+_MADE = (
+    ("imports", IMPORTS, "import_id"),
+    ("batches", BATCHES, "batch_id"),
+    ("journey_batches", JOURNEY_BATCHES, "batch_id"),
+)
 
 
-# what an import or a batch names, and where it must be found: (collection, its field, the
-# collection its value belongs to, that collection's numbering field); None: the lists
+# what an import, a batch or a journey batch names, and where it must be found: (collection,
+# its field, the collection its value belongs to, that collection's numbering field); None:
+# the lists
 _REFERENCES = (
     (IMPORTS, "list_id", None, ""),
     (IMPORTS, "batch_id", BATCHES, "batch_id"),
     (BATCHES, "list_id", None, ""),
     (BATCHES, "import_id", IMPORTS, "import_id"),
+    (JOURNEY_BATCHES, "journey_id", JOURNEYS, "journey_id"),
 )
 
 
-def _check_made(made: dict[str, list[Doc]], lists: set[int], where: str) -> None:
-    """An account's imports and batches name its own lists, imports and batches (none of them
-    is ever removed): one naming another is one no call could find or run."""
-    sections = {collection: name for name, collection, _ in _MADE}
+def _check_made(
+    made: dict[str, list[Doc]], lists: set[int], journeys: list[Doc], where: str
+) -> None:
+    """An account's imports, batches and journey batches name its own lists, imports,
+    batches and journeys (`journeys`: every account's so far; none of them is ever removed):
+    one naming another is one no call could find or run."""
+    sections = {collection: name for name, collection, _ in _MADE} | {JOURNEYS: "journeys"}
+    account_id = next(iter(doc["account"] for docs in made.values() for doc in docs), None)
+    owned = {**made, JOURNEYS: [doc for doc in journeys if doc["account"] == account_id]}
     for collection, field, target, number in _REFERENCES:
-        known = lists if target is None else {doc[number] for doc in made[target]}
+        known = lists if target is None else {doc[number] for doc in owned[target]}
         noun = "lists" if target is None else sections[target]
         for index, doc in enumerate(made[collection]):
             value = doc.get(field)
@@ -213,60 +241,70 @@ def _last(docs: list[Doc], number: str) -> int:
     return max((doc[number] for doc in docs), default=0)
 
 
-def _triggers(
-    given: list[dict[str, Any]], account_id: str, lists: set[int], created: int, where: str
+def _declared(
+    given: list[dict[str, Any]],
+    account_id: str,
+    lists: set[int],
+    created: int,
+    where: str,
+    *,
+    kind: _Kind,
 ) -> list[Doc]:
-    """An account's declared triggers: each on one of the account's lists, ids once each."""
+    """An account's declared triggers or journeys: each on one of the account's lists, ids
+    once each, with its own fields (`kind.fields`)."""
     docs: list[Doc] = []
     seen: set[int] = set()
-    for index, trigger in enumerate(given):
-        here = f"{where}.triggers[{index}]"
-        trigger_id = _list_id(trigger["id"], f"{here}.id", seen, "a trigger id")
+    for index, item in enumerate(given):
+        here = f"{where}.{kind.section}[{index}]"
+        item_id = _list_id(item["id"], f"{here}.id", seen, f"a {kind.noun} id")
         doc: Doc = {
-            "id": list_key(account_id, trigger_id),
+            "id": list_key(account_id, item_id),
             "account": account_id,
-            "trigger_id": trigger_id,
-            "name": str(trigger.get("name") or f"Trigger {trigger_id}"),
-            "list_id": _its_list(trigger, here, account_id, lists),
-            "channel": trigger.get("channel", "EMAIL"),
-            "ignore_opt_out": bool(trigger.get("ignore_opt_out", False)),
-            "created": trigger.get("created", created),
+            kind.number: item_id,
+            "name": str(item.get("name") or f"{kind.noun.capitalize()} {item_id}"),
+            "list_id": _its_list(item, here, account_id, lists),
+            "ignore_opt_out": bool(item.get("ignore_opt_out", False)),
+            "created": item.get("created", created),
+            **kind.fields(item),
         }
-        doc.update({k: trigger[k] for k in ("description", "subject", "body") if trigger.get(k)})
+        if item.get("description"):
+            doc["description"] = item["description"]
         docs.append(doc)
     return docs
 
 
-def _journeys(
-    given: list[dict[str, Any]], account_id: str, lists: set[int], created: int, where: str
-) -> list[Doc]:
-    """An account's declared journeys: each on one of the account's lists, ids once each, and
-    the messages a contact entering it is sent (each on its channel, EMAIL unless given)."""
-    docs: list[Doc] = []
-    seen: set[int] = set()
-    for index, journey in enumerate(given):
-        here = f"{where}.journeys[{index}]"
-        journey_id = _list_id(journey["id"], f"{here}.id", seen, "a journey id")
-        messages = [
-            {"channel": message.get("channel", "EMAIL")}
-            | {k: message[k] for k in ("subject", "body") if message.get(k)}
-            for message in journey["messages"]
-        ]
-        doc: Doc = {
-            "id": list_key(account_id, journey_id),
-            "account": account_id,
-            "journey_id": journey_id,
-            "name": str(journey.get("name") or f"Journey {journey_id}"),
-            "list_id": _its_list(journey, here, account_id, lists),
-            "category": journey.get("category", "TRANSACTIONAL"),
-            "ignore_opt_out": bool(journey.get("ignore_opt_out", False)),
-            "messages": messages,
-            "created": journey.get("created", created),
-        }
-        if journey.get("description"):
-            doc["description"] = journey["description"]
-        docs.append(doc)
-    return docs
+def _trigger_fields(trigger: dict[str, Any]) -> Doc:
+    """A trigger's channel (EMAIL unless given), and its subject and body when given."""
+    given = {k: trigger[k] for k in ("subject", "body") if trigger.get(k)}
+    return {"channel": trigger.get("channel", "EMAIL"), **given}
+
+
+def _journey_fields(journey: dict[str, Any]) -> Doc:
+    """A journey's category and the messages a contact entering it is sent (each on its
+    channel, EMAIL unless given)."""
+    messages = [
+        {"channel": message.get("channel", "EMAIL")}
+        | {k: message[k] for k in ("subject", "body") if message.get(k)}
+        for message in journey["messages"]
+    ]
+    return {"category": journey.get("category", "TRANSACTIONAL"), "messages": messages}
+
+
+class _Kind(NamedTuple):
+    """What an account declares and each send names: its section, collection, the field of
+    its number, its noun, and its own fields."""
+
+    section: str
+    collection: str
+    number: str
+    noun: str
+    fields: Callable[[dict[str, Any]], Doc]
+
+
+_DECLARED = (
+    _Kind("triggers", TRIGGERS, "trigger_id", "trigger", _trigger_fields),
+    _Kind("journeys", JOURNEYS, "journey_id", "journey", _journey_fields),
+)
 
 
 def _its_list(item: dict[str, Any], here: str, account_id: str, lists: set[int]) -> int:
@@ -283,22 +321,20 @@ def _its_list(item: dict[str, Any], here: str, account_id: str, lists: set[int])
     return list_id
 
 
-# what an account declares and each send names: (section, collection, its loader)
-_DECLARED = (("triggers", TRIGGERS, _triggers), ("journeys", JOURNEYS, _journeys))
-
-
 def _flags(person: dict[str, Any], where: str) -> dict[str, Any]:
     """A declared contact's opt-outs and bounces, each with its date when given (a snapshot
     carries them; without one, the contact is dated as loaded); a date without its flag is
     refused: nothing would show it."""
-    flags: dict[str, Any] = {flag: bool(person.get(flag)) for flag in contacts.FLAGS}
-    for flag, dated in contacts.DATED:
-        if dated in person:
-            if not flags[flag]:
+    flags: dict[str, Any] = {}
+    for flag in FLAGS:
+        flags[flag.stored] = bool(person.get(flag.stored))
+        if flag.dated in person:
+            if not flags[flag.stored]:
                 raise InvalidInput(
-                    f"{where}.{dated}: given without {flag}: true", field=f"{where}.{dated}"
+                    f"{where}.{flag.dated}: given without {flag.stored}: true",
+                    field=f"{where}.{flag.dated}",
                 )
-            flags[dated] = person[dated]
+            flags[flag.dated] = person[flag.dated]
     return flags
 
 
@@ -331,8 +367,10 @@ def section(data: TenantData) -> dict[str, Any]:
                     }
                     for listed in owned
                 ],
-                "triggers": _numbered(data, TRIGGERS, "trigger_id", account["id"]),
-                "journeys": _numbered(data, JOURNEYS, "journey_id", account["id"]),
+                **{
+                    kind.section: _numbered(data, kind.collection, kind.number, account["id"])
+                    for kind in _DECLARED
+                },
                 **{
                     section_name: _numbered(data, collection, number, account["id"])
                     for section_name, collection, number in _MADE

@@ -23,6 +23,7 @@ from typing import Any
 from sandbox import normalise
 from sandbox.errors import InvalidInput, PayloadTooLarge
 from sandbox.vendors.symplify.addresses import read_address
+from sandbox.vendors.symplify.flags import OPT_OUTS
 
 # a CSV column (lower case) -> the contact's stored field
 FIELDS = {
@@ -33,10 +34,10 @@ FIELDS = {
     "mobile": "mobile",
     "firstname": "firstname",
     "lastname": "lastname",
-    "unsubscribed": "unsubscribed",
-    "mobileunsubscribed": "mobile_unsubscribed",
+    **{flag.dto.lower(): flag.stored for flag in OPT_OUTS.values()},
 }
-FLAGS = frozenset({"unsubscribed", "mobile_unsubscribed"})
+# the columns that set an opt-out (true/false): a bounce is declared, never imported
+OPT_OUT_COLUMNS = frozenset(flag.stored for flag in OPT_OUTS.values())
 # the columns that hold an address, read as the contacts API reads them
 ADDRESSES = frozenset({"email", "mobile"})
 TRUE = frozenset({"true", "1", "yes", "y"})
@@ -323,7 +324,7 @@ def _cells(
                 return Problem(line, name, f"{name}: longer than {MAX_PROPERTY} characters")
             cells.append(value or None)
             continue
-        if stored in FLAGS:
+        if stored in OPT_OUT_COLUMNS:
             lowered = value.lower()
             if lowered not in TRUE and lowered not in FALSE:
                 return Problem(line, name, f"{name}: {value!r} is not true or false")

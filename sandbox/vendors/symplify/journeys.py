@@ -14,12 +14,16 @@ row of the journey's batch starter (help.symplify.com 360014214059), `{"id": "<o
 
 from __future__ import annotations
 
-from sandbox.engine import Category, Channel
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sandbox.engine import Channel
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
-from sandbox.store import Doc
+from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.symplify.accounts import JOURNEYS, path_declared
-from sandbox.vendors.symplify.contact_sends import Send, on_list, reaches, send
+from sandbox.vendors.symplify.contact_sends import Recorder, on_list, reaches, send
 from sandbox.vendors.symplify.registry import handlers
 
 OPERATION = "commenceJourney"
@@ -29,50 +33,24 @@ def path_journey(ctx: Context) -> Doc:
     return path_declared(ctx, JOURNEYS, "journeyId", "journey")
 
 
-def sends(journey: Doc) -> list[Send]:
-    """What the journey sends a contact: one Send per message, in order."""
-    category = Category(journey["category"])
-    return [
-        Send(
-            operation=OPERATION,
-            list_id=journey["list_id"],
-            channel=Channel(message["channel"]),
-            category=category,
-            ignore_opt_out=journey["ignore_opt_out"],
-            subject=message.get("subject") or journey["name"],
-            template=message.get("body") or journey["name"],
-        )
-        for message in journey["messages"]
-    ]
-
-
 @handlers(OPERATION)
 def commence_journey(ctx: Context) -> Reply:
     journey = path_journey(ctx)
     body = ctx.body
     given_id = body["id"]
     original_id = given_id if isinstance(given_id, str) else str(given_id)
-    contact = on_list(ctx.data, journey["account"], journey["list_id"], original_id)
-    if contact is None:
-        raise NotFound(
-            f"id: no contact with originalId {original_id!r} on list {journey['list_id']}, "
-            f"the list of journey {journey['journey_id']}",
-            field="id",
-        )
-    # a message on a channel the contact has no address for sends nothing (a journey's step
-    # skips such a contact, as a list send does); a contact none of them reaches is refused
-    reached = [sent for sent in sends(journey) if reaches(contact, sent.channel)]
-    if not reached:
-        channels = " or ".join(sorted({m["channel"] for m in journey["messages"]}))
-        raise InvalidInput(
-            f"id: contact {original_id!r} has no address for journey {journey['journey_id']}'s "
-            f"messages ({channels}): nothing could be sent",
-            field="id",
-        )
-    properties = body.get("properties") or {}
+    contact, messages = entrant(ctx.data, journey, original_id)
     tx = ctx.data.begin()
-    for sent in reached:
-        send(tx, contact, properties, now=ctx.now, record=ctx.record, **sent._asdict())
+    enter(
+        tx,
+        journey,
+        contact,
+        messages,
+        body.get("properties") or {},
+        operation=OPERATION,
+        now=ctx.now,
+        record=ctx.record,
+    )
     tx.commit()
     return Reply(
         {
@@ -81,3 +59,43 @@ def commence_journey(ctx: Context) -> Reply:
             "originalId": original_id,
         }
     )
+
+
+def entrant(data: TenantData, journey: Doc, original_id: str) -> tuple[Doc, list[Doc]]:
+    """The contact with this originalId on the journey's list, and the journey's messages it
+    can be sent: a message on a channel the contact has no address for sends nothing (a
+    journey's step skips such a contact, as a list send does). A contact not on the list is
+    a NotFound naming `id`, one none of the messages reaches an InvalidInput naming it."""
+    contact = on_list(data, journey["account"], journey["list_id"], original_id)
+    if contact is None:
+        raise NotFound(
+            f"id: no contact with originalId {original_id!r} on list {journey['list_id']}, "
+            f"the list of journey {journey['journey_id']}",
+            field="id",
+        )
+    reached = [m for m in journey["messages"] if reaches(contact, Channel(m["channel"]))]
+    if not reached:
+        channels = " or ".join(sorted({m["channel"] for m in journey["messages"]}))
+        raise InvalidInput(
+            f"id: contact {original_id!r} has no address for journey {journey['journey_id']}'s "
+            f"messages ({channels}): nothing could be sent",
+            field="id",
+        )
+    return contact, reached
+
+
+def enter(
+    tx: Tx,
+    journey: Doc,
+    contact: Doc,
+    messages: list[Doc],
+    properties: Mapping[str, Any],
+    *,
+    operation: str,
+    now: datetime,
+    record: Recorder,
+) -> None:
+    """The contact enters the journey: each of `messages` (its `entrant` ones) is sent to it,
+    decided like a trigger's, and recorded as made by `operation`."""
+    for message in messages:
+        send(tx, contact, properties, journey, message, operation=operation, now=now, record=record)

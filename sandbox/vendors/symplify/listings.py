@@ -11,7 +11,7 @@ from sandbox.http import Context, Reply
 from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import CONTACTS, path_list
 from sandbox.vendors.symplify.addresses import address_key, read_address
-from sandbox.vendors.symplify.collections import listings
+from sandbox.vendors.symplify.collections import listed_in
 from sandbox.vendors.symplify.contacts import encoded_dtos
 from sandbox.vendors.symplify.registry import handlers
 
@@ -52,7 +52,7 @@ def _page(ctx: Context, mode: str) -> Reply:
     else:
         page = ctx.data[CONTACTS].page_by(index, value, after, size)
     today, properties = ctx.now.date(), query.get("includeProperties", True)
-    return Reply(encoded_dtos(page, today, properties))
+    return Reply(encoded_dtos(ctx.data, page, today, properties))
 
 
 def _with_address(ctx: Context, email: str, index: str, value: tuple[Any, ...]) -> list[Doc]:
@@ -63,5 +63,5 @@ def _with_address(ctx: Context, email: str, index: str, value: tuple[Any, ...]) 
     if index == "list":
         chosen = [c for c in found if (c["account"], c["list_id"]) == value]
     else:
-        chosen = [c for c in found if value in listings(c)]
+        chosen = [c for c in found if value in listed_in(c)]
     return sorted(chosen, key=lambda c: c["id"])

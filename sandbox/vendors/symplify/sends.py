@@ -23,7 +23,8 @@ from sandbox.errors import InvalidInput
 from sandbox.http import Context, Offload, Reply, Steps
 from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import CONTACTS, path_list
-from sandbox.vendors.symplify.contacts import OPT_OUTS, day
+from sandbox.vendors.symplify.contacts import day
+from sandbox.vendors.symplify.flags import OPT_OUTS
 from sandbox.vendors.symplify.registry import handlers
 
 ADDRESS = {Channel.EMAIL: "email", Channel.SMS: "mobile"}
@@ -31,31 +32,50 @@ ADDRESS = {Channel.EMAIL: "email", Channel.SMS: "mobile"}
 CONCEPTS = frozenset({Concept.TEMPORARY_BLOCKS, Concept.CONTACT_OPT_OUTS})
 
 
-def contact_facts(contact: Doc | None, list_id: int, channel: Channel, now: datetime) -> Facts:
+def contact_facts(
+    contact: Doc | None,
+    list_id: int,
+    channel: Channel,
+    now: datetime,
+    ignore_opt_out: bool = False,
+) -> Facts:
     """What a send on `channel` to this contact of list `list_id` meets: its temporary
     block, if any, and its opt-out of that channel (ContactDTO `unsubscribed` for e-mail,
-    `mobileUnsubscribed` for SMS), if set; and the contact's id, by which the outbox keeps
-    its messages (`.../contacts/{originalId}/messages`)."""
+    `mobileUnsubscribed` for SMS), if set, which a send that ignores opt-outs bypasses; and
+    the contact's id and list ("1234/42"), by which the outbox keeps the list's and the
+    contact's messages (`lists/{id}/messages`, `.../contacts/{originalId}/messages`). One
+    Facts built (a `_replace` after would cost the hot trigger send a second)."""
     if contact is None:
         return Facts(now=now, concepts=CONCEPTS)
-    stored, flag = OPT_OUTS[channel]
-    opted_out = flag if contact.get(stored) else None
+    flag = OPT_OUTS[channel]
+    opted_out = flag.dto if contact.get(flag.stored) else None
     block = contact.get("block")
+    on_list = f"{contact['account']}/{list_id}"  # (list_key's form)
     if block is None:
         return Facts(
-            now=now, contact_opt_out=opted_out, concepts=CONCEPTS, contact_id=contact["id"]
+            now=now,
+            contact_opt_out=opted_out,
+            ignore_opt_out=ignore_opt_out,
+            concepts=CONCEPTS,
+            contact_id=contact["id"],
+            contact_list=on_list,
         )
     return Facts(
         now=now,
         temp_block_until=day(block["until"]),
         temp_block_scope="all lists" if block["all"] else f"list {list_id}",
         contact_opt_out=opted_out,
+        ignore_opt_out=ignore_opt_out,
         concepts=CONCEPTS,
         contact_id=contact["id"],
+        contact_list=on_list,
     )
 
 
-@handlers("sendToList")
+OPERATION = "sendToList"
+
+
+@handlers(OPERATION)
 def send_to_list(ctx: Context) -> Offload:
     account_id, listed = path_list(ctx)
     list_id = listed["list_id"]

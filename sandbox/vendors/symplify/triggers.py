@@ -14,13 +14,14 @@ from typing import Any
 
 from sandbox import outbox, schedule
 from sandbox.clock import LATEST, epoch_ms, iso
-from sandbox.engine import Category, Channel
+from sandbox.engine import Channel
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.symplify.accounts import CONTACTS, TRIGGERS, account, list_key, path_declared
 from sandbox.vendors.symplify.contact_sends import Recorder, on_list, reaches, send
-from sandbox.vendors.symplify.contacts import OPT_OUTS, stamped
+from sandbox.vendors.symplify.contacts import stamped
+from sandbox.vendors.symplify.flags import OPT_OUTS
 from sandbox.vendors.symplify.registry import handlers
 
 OPERATION = "sendTrigger"
@@ -144,24 +145,18 @@ def _send(
     tx: Tx, trigger: Doc, contact: Doc, work: Doc, *, now: datetime, record: Recorder
 ) -> None:
     """The trigger's one message to `contact`, and its opt-out after it when asked for."""
-    channel = Channel(trigger["channel"])
-    name = trigger["name"]
     send(
         tx,
         contact,
         work["properties"],
+        trigger,
+        trigger,
         operation=OPERATION,
-        list_id=trigger["list_id"],
-        channel=channel,
-        category=Category.TRANSACTIONAL,
-        ignore_opt_out=trigger["ignore_opt_out"],
-        subject=trigger.get("subject") or name,
-        template=trigger.get("body") or name,
         now=now,
         record=record,
     )
     if work["opt_out"]:
-        stored, _ = OPT_OUTS[channel]
+        stored = OPT_OUTS[trigger["channel"]].stored
         moment = epoch_ms(now)
         tx.put(CONTACTS, stamped({**contact, stored: True, "modified": moment}, moment))
 

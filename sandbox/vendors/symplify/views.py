@@ -10,15 +10,9 @@ from typing import Any
 from sandbox.store import Doc, TenantData
 from sandbox.vendors.symplify.accounts import CONTACTS, LISTS
 from sandbox.vendors.symplify.contacts import active_block
+from sandbox.vendors.symplify.flags import FLAGS
 
 SHOWN = 200  # contacts drawn per list
-# what a contact opted out of or bounced on: (its flag, the date set with it, how it reads)
-MARKS = (
-    ("unsubscribed", "opt_out_date", "opted out of e-mail"),
-    ("mobile_unsubscribed", "opt_out_mobile_date", "opted out of SMS"),
-    ("bounced", "invalidated", "e-mail bounced"),
-    ("mobile_bounced", None, "SMS bounced"),
-)
 
 
 def recipients(data: TenantData, now: datetime) -> dict[str, Any]:
@@ -54,11 +48,11 @@ def recipients(data: TenantData, now: datetime) -> dict[str, Any]:
 def _marks(contact: Doc) -> list[str]:
     """Each opt-out and bounce of the contact, with its day (UTC) where one is kept."""
     found = []
-    for flag, dated, words in MARKS:
-        if contact.get(flag):
-            moment = contact.get(dated) if dated else None
+    for flag in FLAGS:
+        if contact.get(flag.stored):
+            moment = contact.get(flag.dated)
             day = "" if moment is None else f" on {_day(moment)}"
-            found.append(words + day)
+            found.append(flag.label + day)
     return found
 
 
