@@ -49,7 +49,7 @@ def test_every_example_runs_and_prints_what_its_document_shows(path: Path) -> No
 
 def test_the_documents_are_the_checkouts_markdown() -> None:
     names = {str(path.relative_to(ROOT)) for path in DOCUMENTS}
-    assert {"README.md", "docs/testing.md", "docs/vendors/symplify.md", "bench/README.md"} <= names
+    assert {"README.md", "docs/guide.md", "docs/testing.md", "bench/README.md"} <= names
     assert not any(name.startswith((".venv", "build/")) for name in names)
 
 

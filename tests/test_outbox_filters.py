@@ -144,9 +144,9 @@ def test_filter_by_sender(sent: Tenant) -> None:
 
 
 def test_a_sender_matches_only_itself_letters_and_all(tenant: Tenant) -> None:
-    """Senders compare trimmed, then exactly (README, How addresses are matched): the digits
-    of an alphanumeric sender are not the sender, so `from=OTHER1` finds nothing sent from
-    SHOP1 or ACME1 (it found both); likewise a WeChat id is not its digits."""
+    """Senders compare trimmed, then exactly (docs/emulation.md, How addresses are matched):
+    the digits of an alphanumeric sender are not the sender, so `from=OTHER1` finds nothing
+    sent from SHOP1 or ACME1 (it found both); likewise a WeChat id is not its digits."""
     for sender in ("SHOP1", "ACME1"):
         body = {"from": sender, "to": "+525500000000", "text": sender, "type": "MT"}
         answer = tenant.http.post(MESSANGI, json=body, headers=tenant.messangi_auth())
