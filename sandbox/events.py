@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING
 
 import orjson
 
+from sandbox.doc import Doc
 from sandbox.request_log import Entry
 from sandbox.webhooks import OPERATION, Delivery, WebhookTarget
 
 if TYPE_CHECKING:  # the store imports this module: its types are for the checker only
-    from sandbox.store.collection import Doc
     from sandbox.store.tenant import TenantData
 
 log = logging.getLogger(__name__)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from sandbox.control.registry import handlers, tenant_of
+from sandbox.doc import Doc
 from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
-from sandbox.store.collection import Doc
 
 
 @handlers("putFault")

@@ -12,11 +12,11 @@ from sandbox.clock import wall_now
 from sandbox.control import credentials, fixtures
 from sandbox.control.registry import handlers, tenant_of
 from sandbox.control.tenant_state import settings_doc, stored_settings
+from sandbox.doc import Doc
 from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.http import Context, Offload, Reply
 from sandbox.spec import Operation, compile_schema, field_name
 from sandbox.store import Store
-from sandbox.store.collection import Doc
 from sandbox.store.registry import Current, Staged
 from sandbox.webhooks import checked_url
 

@@ -30,11 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sandbox.doc import Doc
 from sandbox.errors import Conflict, StorageUnavailable
 from sandbox.events import MessageEvents, webhook_url
 from sandbox.settings import Settings
 from sandbox.store import legacy, schema
-from sandbox.store.collection import CollectionSpec, Doc
+from sandbox.store.collection import CollectionSpec
 from sandbox.store.journal import OpenJournals
 from sandbox.store.records import (
     Damaged,
