@@ -25,10 +25,9 @@ import os
 import resource
 import secrets
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sandbox.doc import Doc
 from sandbox.errors import Conflict, StorageUnavailable
@@ -45,9 +44,6 @@ from sandbox.store.records import (
     write_record_file,
 )
 from sandbox.store.tenant import TenantData
-
-if TYPE_CHECKING:
-    from sandbox.vendor import Vendor
 
 log = logging.getLogger(__name__)
 
@@ -94,38 +90,24 @@ class Staged:
 
 
 class Store:
-    """The tenants of one data directory, holding the collections of `vendors` (default: every
-    vendor of sandbox/vendors). A tenant's record carries each vendor's credentials as fields;
-    the ones a request is authenticated by (`Credentials.indexed`) are indexed for an O(1)
-    lookup. `incarnation` tells a re-created tenant from the one deleted before it."""
+    """The tenants of one data directory, holding the collections `specs` (the app's vendors',
+    sandbox/catalog.py; the store adds its own). A tenant's record carries each vendor's
+    credentials as fields; `credential_fields`, the ones a request is authenticated by, are
+    indexed for an O(1) lookup. `incarnation` tells a re-created tenant from the one deleted
+    before it. The store knows collections, not vendors."""
 
     def __init__(
         self,
         settings: Settings,
-        vendors: Sequence[Vendor] | None = None,
+        specs: Iterable[CollectionSpec] = (),
+        credential_fields: Iterable[str] = (),
         events: MessageEvents | None = None,
     ) -> None:
-        if vendors is None:
-            from sandbox.vendors import VENDORS  # the one list of vendors; imported late
-
-            vendors = VENDORS
         self.settings = settings
         # hears each recorded message: the tenants' event streams and webhooks
         self.events = events if events is not None else MessageEvents()
-        self.vendors: tuple[Vendor, ...] = tuple(vendors)
-        # operationId -> the name of its vendor (a fault names an operation by its id alone)
-        self.operations = {op: vendor.name for vendor in self.vendors for op in vendor.handlers}
-        if len(self.operations) != sum(len(vendor.handlers) for vendor in self.vendors):
-            raise ValueError("two vendors declare the same operationId")
-        self.specs: tuple[CollectionSpec, ...] = schema.all_specs(
-            spec for vendor in self.vendors for spec in vendor.collections
-        )
-        self.credential_fields = tuple(
-            field
-            for vendor in self.vendors
-            if vendor.credentials is not None
-            for field in vendor.credentials.indexed
-        )
+        self.specs: tuple[CollectionSpec, ...] = schema.all_specs(specs)
+        self.credential_fields = tuple(credential_fields)
         self.root = settings.data_dir
         self.files = OpenJournals(_journals_open())
         self.tenants: dict[str, TenantData] = {}

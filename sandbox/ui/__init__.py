@@ -20,6 +20,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.asgi import Incoming, json_response, read_body
+from sandbox.catalog import Catalog
 from sandbox.control.guard import COOKIE, LOGIN, STATIC, ControlGuard, cookie_value
 from sandbox.errors import ApiError, PayloadTooLarge, Unauthorized, render
 from sandbox.store import Store
@@ -70,9 +71,9 @@ def templates_for(vendors: Sequence[Vendor]) -> Jinja2Templates:
 
 
 def ui_routes(
-    store: Store, vendors: Sequence[Vendor], documents: list[str], guard: ControlGuard
+    store: Store, catalog: Catalog, documents: list[str], guard: ControlGuard
 ) -> RawRoutes:
-    pages = Pages(store, vendors, templates_for(vendors), documents)
+    pages = Pages(store, catalog, templates_for(catalog.vendors), documents)
 
     async def home(request: Request) -> Response:
         return RedirectResponse(f"{UI}/", 307)
