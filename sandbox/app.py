@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from functools import partial
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -14,12 +15,15 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from sandbox import control, schedule
+from sandbox import control, schedule, webhooks
 from sandbox.asgi import json_response, send_json
 from sandbox.catalog import Catalog
-from sandbox.control import fixtures, tenants, vendor_schemas
+from sandbox.control import fixtures, tenant_state, tenants, vendor_schemas
 from sandbox.control.guard import ControlGuard
+from sandbox.doc import Doc
 from sandbox.errors import NotFound, known_envelope, render
+from sandbox.events import MessageEvents
+from sandbox.request_log import Entry
 from sandbox.routing import OperationRouter, PrefixDispatcher
 from sandbox.schedule import DueHandler
 from sandbox.settings import Settings
@@ -28,6 +32,7 @@ from sandbox.store import Store
 from sandbox.ui import ui_routes
 from sandbox.vendor import Vendor
 from sandbox.vendors import VENDORS
+from sandbox.webhooks import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +100,34 @@ async def _record_due(store: Store, due: Mapping[str, DueHandler]) -> None:
         more = schedule.run_all_due(store, due)
 
 
+def _webhook_url(store: Store, tenant: str) -> str | None:
+    """The webhook tenant `tenant` has now (the event bus asks at each delivery)."""
+    data = store.tenants.get(tenant)
+    return tenant_state.webhook_url(data) if data is not None else None
+
+
+def _log_delivery(
+    store: Store, tenant: str, url: str, messages: list[Doc], outcome: Delivery
+) -> None:
+    """Each webhook delivery's outcome is an entry of the tenant's request log."""
+    data = store.tenants.get(tenant)
+    if data is None:
+        return
+    entry = Entry(
+        "POST",
+        url,
+        b"",
+        outcome.status,
+        webhooks.OPERATION,
+        messages[0]["vendor"],
+        data.clock.now(),
+        outcome.seconds,
+        [message["id"] for message in messages],
+        outcome.error,
+    )
+    data.request_log.append(entry.bounded())
+
+
 def _spec_routes(documents: dict[str, bytes]) -> list[BaseRoute]:
 
     async def serve(request: Request) -> Response:
@@ -126,7 +159,14 @@ def create_app(
     add one (each vendor's handlers must be exactly its document's operations)."""
     settings = settings or Settings.from_env()
     catalog = Catalog.of(vendors)  # the app's vendors, as the layers below ask of them
-    store = catalog.open_store(settings)
+    # the event bus: the store tells it each message and tenant change; it reads a tenant's
+    # webhook and logs a delivery through the app's callbacks
+    events = MessageEvents()
+    store = catalog.open_store(settings, events)
+    events.webhook_url = partial(_webhook_url, store)
+    events.delivered = partial(_log_delivery, store)
+    for name in store.tenants:  # webhooks set before a restart
+        events.tenant_changed(name)
     ensure_demo_tenant(store, catalog, settings)
     routers = {
         vendor.name: OperationRouter(
@@ -151,12 +191,12 @@ def create_app(
         catalog,
         settings.max_fixture_bytes,
         guard=guard.refusal,
-        raw=ui_routes(store, catalog, sorted(documents), guard),
+        raw=ui_routes(store, catalog, events, sorted(documents), guard),
     )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store.events.attach()  # webhooks and event streams are delivered on this loop
+        events.attach()  # webhooks and event streams are delivered on this loop
         # (only a vendor with a `deliver_due` delivers anything scheduled)
         due = catalog.due
         looking = asyncio.get_running_loop().create_task(_record_due(store, due)) if due else None

@@ -8,11 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sandbox.events import MessageEvents
 from sandbox.http import Context
 from sandbox.schedule import DueHandler
 from sandbox.settings import Settings
 from sandbox.store import CollectionSpec, Store
+from sandbox.store.registry import TenantListener
 from sandbox.vendor import Vendor
 
 
@@ -50,9 +50,9 @@ class Catalog:
     def vendor(self, name: str) -> Vendor | None:
         return next((vendor for vendor in self.vendors if vendor.name == name), None)
 
-    def open_store(self, settings: Settings, events: MessageEvents | None = None) -> Store:
+    def open_store(self, settings: Settings, listener: TenantListener | None = None) -> Store:
         """The store of these vendors' collections (its data directory opened, if any)."""
-        return Store(settings, self.specs, self.credential_fields, events)
+        return Store(settings, self.specs, self.credential_fields, listener)
 
 
 def of_request(ctx: Context) -> Catalog:

@@ -153,7 +153,7 @@ def test_a_webhook_removal_the_journal_refuses_keeps_the_webhook(
     tenant's messages reached no webhook though its settings named one)."""
     with in_process(data_dir=tmp_path) as sandbox:
         shop = sandbox.create_tenant(EXAMPLE_FIXTURE, name="shop")
-        events = sandbox.caller.app.store.events  # type: ignore[union-attr]
+        events = sandbox.caller.app.store.listener  # type: ignore[union-attr]
         url = "http://127.0.0.1:9/hook"
         settings = f"{shop.control}/settings"
         assert sandbox.http.put(settings, json={"webhook_url": url}).status_code == 200

@@ -180,7 +180,7 @@ def put_settings(ctx: Context) -> Reply:
     # a webhook removed is let go at its next delivery, which reads the URL from the store:
     # a removal the journal then refuses (503) goes on delivering to the webhook still set
     if webhook is not None:
-        ctx.store.events.watch_webhook(data.name, webhook)
+        ctx.store.announce(data.name)
     return Reply(stored_settings(data))
 
 

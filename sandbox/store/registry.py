@@ -28,10 +28,10 @@ import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from sandbox.doc import Doc
 from sandbox.errors import Conflict, StorageUnavailable
-from sandbox.events import MessageEvents, webhook_url
 from sandbox.settings import Settings
 from sandbox.store import legacy, schema
 from sandbox.store.collection import CollectionSpec
@@ -43,7 +43,7 @@ from sandbox.store.records import (
     storage_error,
     write_record_file,
 )
-from sandbox.store.tenant import TenantData
+from sandbox.store.tenant import MessageListener, TenantData
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,13 @@ class Degraded:
         )
 
 
+class TenantListener(MessageListener, Protocol):
+    """Hears each recorded message, and each tenant put in place, replaced or removed (the
+    app's event bus, sandbox/events.py)."""
+
+    def tenant_changed(self, tenant: str) -> None: ...
+
+
 # what stands for a tenant name: its data, its quarantine, or nothing
 Current = TenantData | Degraded | None
 
@@ -101,11 +108,11 @@ class Store:
         settings: Settings,
         specs: Iterable[CollectionSpec] = (),
         credential_fields: Iterable[str] = (),
-        events: MessageEvents | None = None,
+        listener: TenantListener | None = None,
     ) -> None:
         self.settings = settings
-        # hears each recorded message: the tenants' event streams and webhooks
-        self.events = events if events is not None else MessageEvents()
+        # hears each recorded message and each tenant changed (the app's event bus)
+        self.listener = listener
         self.specs: tuple[CollectionSpec, ...] = schema.all_specs(specs)
         self.credential_fields = tuple(credential_fields)
         self.root = settings.data_dir
@@ -123,11 +130,6 @@ class Store:
             self.root.mkdir(parents=True, exist_ok=True)
             self._lock = _lock_directory(self.root)
             self._open_directory(self.root)
-        self.events.find = self.tenants.get
-        for name, data in self.tenants.items():  # webhooks set before a restart
-            url = webhook_url(data)
-            if url is not None:
-                self.events.watch_webhook(name, url)
 
     # reads ---------------------------------------------------------------------------------
     def get(self, name: str) -> TenantData | None:
@@ -219,7 +221,7 @@ class Store:
             self.discard(staged)
             raise
         self._install(record, data)
-        self.events.watch_webhook(name, webhook_url(data))
+        self.announce(name)
         return data
 
     def discard(self, staged: Staged) -> None:
@@ -253,8 +255,14 @@ class Store:
         if self.root is not None:
             self._move_out(name, self.root / "tenants" / name)
         self._uninstall(name)
-        self.events.watch_webhook(name, None)
+        self.announce(name)
         return True
+
+    def announce(self, name: str) -> None:
+        """Tell the listener tenant `name` changed: put in place, replaced, removed, or its
+        settings written."""
+        if self.listener is not None:
+            self.listener.tenant_changed(name)
 
     def close(self) -> None:
         for data in self.tenants.values():
@@ -295,7 +303,7 @@ class Store:
             compact_bytes=self.settings.compact_bytes,
             request_log_size=self.settings.request_log_size,
             files=self.files,
-            listener=self.events,
+            listener=self.listener,
         )
 
     # internals: the directory --------------------------------------------------------------
