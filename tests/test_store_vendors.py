@@ -4,6 +4,8 @@ collection renamed since (Capillary's `requests`, now `change_requests`) still l
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -94,3 +96,34 @@ def test_a_collection_stored_under_its_former_name_loads(tmp_path: Path) -> None
     snapshot = read_snapshot(tmp_path / "tenants" / "t1" / f"snapshot.{data.generation}.json")
     reopened.close()
     assert "requests" not in snapshot and snapshot["change_requests"][0]["id"] == 7
+
+
+# a store of one collection and one credential field, opened with no app: what it loaded
+STORE_ALONE = """
+import sys
+from pathlib import Path
+
+from sandbox.settings import Settings
+from sandbox.store import CollectionSpec, Store
+
+store = Store(Settings(data_dir=Path(sys.argv[1])), [CollectionSpec("pets")], ["pet_key"])
+store.put_tenant({"name": "t1", "pet_key": "k1"}, {"pets": [{"id": 1}]})
+assert store.find_by_credential("pet_key", "k1") is store.get("t1")
+assert store.get("t1")["pets"].get(1) == {"id": 1}
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def test_the_store_knows_collections_not_vendors(tmp_path: Path) -> None:
+    """The store is given the collections it holds and the credential fields it indexes
+    (`Store(settings, specs, credential_fields, listener)`): opening one, writing a tenant and
+    finding it by a credential load no vendor, no vendor interface and no event bus."""
+    ran = subprocess.run(
+        [sys.executable, "-c", STORE_ALONE, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded = set(ran.stdout.split())
+    assert "sandbox.store.registry" in loaded
+    assert not loaded & {"sandbox.vendor", "sandbox.vendors", "sandbox.events", "sandbox.http"}
