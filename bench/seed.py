@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from sandbox import outbox
+from sandbox.catalog import Catalog
 from sandbox.control.tenants import put_tenant
 from sandbox.engine import Category, Channel, Intent, Priority
 from sandbox.settings import Settings
-from sandbox.store import Doc, Store
+from sandbox.store import Doc
+from sandbox.vendors import VENDORS
 from sandbox.vendors.capillary import messaging
 
 TENANT = "bench"
@@ -86,9 +88,10 @@ def seed(
     each to a seeded customer in turn, as the API would (decision trace; the store counts
     them in the customers' interaction history as it records them)."""
     started = time.perf_counter()
-    store = Store(Settings(data_dir=data_dir, outbox_retention=retention))
+    catalog = Catalog.of(VENDORS)
+    store = catalog.open_store(Settings(data_dir=data_dir, outbox_retention=retention))
     try:
-        record, _ = put_tenant(store, TENANT, fixture(customers, labelled))
+        record, _ = put_tenant(store, catalog, TENANT, fixture(customers, labelled))
         data = store.get(TENANT)
         assert data is not None
         people: list[Doc] = list(data["customers"].values())

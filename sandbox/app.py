@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from functools import partial
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -14,18 +15,24 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from sandbox import control, schedule
+from sandbox import control, schedule, webhooks
 from sandbox.asgi import json_response, send_json
-from sandbox.control import fixtures, tenants, vendor_schemas
+from sandbox.catalog import Catalog
+from sandbox.control import fixtures, tenant_state, tenants, vendor_schemas
 from sandbox.control.guard import ControlGuard
+from sandbox.doc import Doc
 from sandbox.errors import NotFound, known_envelope, render
+from sandbox.events import MessageEvents
+from sandbox.request_log import Entry
 from sandbox.routing import OperationRouter, PrefixDispatcher
+from sandbox.schedule import DueHandler
 from sandbox.settings import Settings
 from sandbox.spec import Operation, compile_document, load_document
 from sandbox.store import Store
 from sandbox.ui import ui_routes
 from sandbox.vendor import Vendor
 from sandbox.vendors import VENDORS
+from sandbox.webhooks import Delivery
 
 log = logging.getLogger(__name__)
 
@@ -75,22 +82,50 @@ def load_operations(
     return operations
 
 
-def ensure_demo_tenant(store: Store, settings: Settings) -> None:
+def ensure_demo_tenant(store: Store, catalog: Catalog, settings: Settings) -> None:
     """A fresh server holds the `demo` tenant, seeded from fixtures/demo.yaml."""
     if not store.exists(settings.demo_tenant):
         fixture = fixtures.read_file(settings.fixtures_dir / "demo.yaml")
-        tenants.put_tenant(store, settings.demo_tenant, fixture)
+        tenants.put_tenant(store, catalog, settings.demo_tenant, fixture)
         log.info("created tenant %s from fixtures/demo.yaml", settings.demo_tenant)
 
 
-async def _record_due(store: Store) -> None:
+async def _record_due(store: Store, due: Mapping[str, DueHandler]) -> None:
     """Messages scheduled for later are recorded when due even if nothing asks (open event
     streams and webhooks hear them then); a batch at a time, at once again while more are
     due (other requests are served between the batches)."""
     more = False
     while True:
         await asyncio.sleep(0 if more else schedule.TICK)
-        more = schedule.run_all_due(store)
+        more = schedule.run_all_due(store, due)
+
+
+def _webhook_url(store: Store, tenant: str) -> str | None:
+    """The webhook tenant `tenant` has now (the event bus asks at each delivery)."""
+    data = store.tenants.get(tenant)
+    return tenant_state.webhook_url(data) if data is not None else None
+
+
+def _log_delivery(
+    store: Store, tenant: str, url: str, messages: list[Doc], outcome: Delivery
+) -> None:
+    """Each webhook delivery's outcome is an entry of the tenant's request log."""
+    data = store.tenants.get(tenant)
+    if data is None:
+        return
+    entry = Entry(
+        "POST",
+        url,
+        b"",
+        outcome.status,
+        webhooks.OPERATION,
+        messages[0]["vendor"],
+        data.clock.now(),
+        outcome.seconds,
+        [message["id"] for message in messages],
+        outcome.error,
+    )
+    data.request_log.append(entry.bounded())
 
 
 def _spec_routes(documents: dict[str, bytes]) -> list[BaseRoute]:
@@ -123,13 +158,22 @@ def create_app(
     """The app. `vendors` and `control_vendor` are the defaults except in tests that wrap or
     add one (each vendor's handlers must be exactly its document's operations)."""
     settings = settings or Settings.from_env()
-    store = Store(settings, vendors)
-    ensure_demo_tenant(store, settings)
+    catalog = Catalog.of(vendors)  # the app's vendors, as the layers below ask of them
+    # the event bus: the store tells it each message and tenant change; it reads a tenant's
+    # webhook and logs a delivery through the app's callbacks
+    events = MessageEvents()
+    store = catalog.open_store(settings, events)
+    events.webhook_url = partial(_webhook_url, store)
+    events.delivered = partial(_log_delivery, store)
+    for name in store.tenants:  # webhooks set before a restart
+        events.tenant_changed(name)
+    ensure_demo_tenant(store, catalog, settings)
     routers = {
         vendor.name: OperationRouter(
             vendor,
             load_operations(settings, vendor),
             store,
+            catalog,
             settings.max_body_bytes,
         )
         for vendor in vendors
@@ -144,17 +188,18 @@ def create_app(
         control_plane,
         load_operations(settings, control_plane, vendors),
         store,
+        catalog,
         settings.max_fixture_bytes,
         guard=guard.refusal,
-        raw=ui_routes(store, vendors, sorted(documents), guard),
+        raw=ui_routes(store, catalog, events, sorted(documents), guard),
     )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store.events.attach()  # webhooks and event streams are delivered on this loop
+        events.attach()  # webhooks and event streams are delivered on this loop
         # (only a vendor with a `deliver_due` delivers anything scheduled)
-        delivers = any(vendor.deliver_due is not None for vendor in store.vendors)
-        looking = asyncio.get_running_loop().create_task(_record_due(store)) if delivers else None
+        due = catalog.due
+        looking = asyncio.get_running_loop().create_task(_record_due(store, due)) if due else None
         yield
         if looking is not None:
             looking.cancel()

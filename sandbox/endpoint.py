@@ -29,7 +29,7 @@ from sandbox.asgi import Incoming, encode
 from sandbox.bodies import parse_body
 from sandbox.clock import monotonic
 from sandbox.errors import ApiError, InternalError, InvalidInput, MethodNotAllowed
-from sandbox.http import Context, Offload, Reply, Steps
+from sandbox.http import CatalogView, Context, Offload, Reply, Steps
 from sandbox.spec import Operation
 from sandbox.store import Store, TenantData
 from sandbox.store.unit import Unit, open_unit
@@ -69,13 +69,20 @@ class PathEndpoint:
     """Serves every method of one path of one vendor."""
 
     def __init__(
-        self, vendor: Vendor, operations: Sequence[Operation], store: Store, max_body: int
+        self,
+        vendor: Vendor,
+        operations: Sequence[Operation],
+        store: Store,
+        catalog: CatalogView,
+        max_body: int,
     ) -> None:
         self.vendor = vendor
         self.by_method = {op.method: op for op in operations}
         self.allowed = ", ".join(sorted(self.by_method))
         self.envelope = operations[0].envelope  # a path's operations share one API version
         self.store = store
+        self.catalog = catalog
+        self.due = catalog.due
         # an offloaded operation is one made for large bodies (a tenant document, a CSV
         # import): it takes what a fixture may be, from a caller its credentials admit
         self.max_body = max_body
@@ -144,7 +151,7 @@ class PathEndpoint:
         own writes: its failure does not undo them)."""
         if call.op.secured:
             call.tenant = self.vendor.authenticate(call.incoming.headers, self.store)
-            schedule.run_due(self.store, call.tenant)  # what is due comes before this call
+            schedule.run_due(self.due, call.tenant)  # what is due comes before this call
             self._stop_if_limited(call, call.tenant)
 
     def _stop_if_limited(self, call: Call, tenant: TenantData) -> None:
@@ -173,7 +180,15 @@ class PathEndpoint:
         elif op.body_required:
             raise InvalidInput("request body is required", field="body")
         call.ctx = Context(
-            op, self.store, call.tenant, query, path, incoming.headers, body, item_errors
+            op,
+            self.store,
+            self.catalog,
+            call.tenant,
+            query,
+            path,
+            incoming.headers,
+            body,
+            item_errors,
         )
         if op.offload:
             call.ctx.raw = raw

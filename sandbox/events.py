@@ -1,8 +1,11 @@
 """Every recorded message, as it is recorded: to the tenant's open event streams (server-sent
 events, `GET /_sandbox/tenants/{t}/events`) and to its webhook (docs/contract.md section 10).
 
-The store calls `MessageEvents.committed` for each message a transaction wrote, after the
-write is durable. With no stream open and no webhook set that is one dict lookup; otherwise
+The app builds the bus and hands it to the store as its listener: the store calls
+`MessageEvents.committed` for each message a transaction wrote, after the write is durable,
+and `tenant_changed` when a tenant is put in place or removed. The bus learns a tenant's
+webhook URL and logs each delivery through the two callbacks the app gives it, never by
+reading the store. With no stream open and no webhook set that is one dict lookup; otherwise
 the message is kept for the tenant's next delivery on the event loop, off the request's path,
 a few milliseconds later: there it is encoded once for every listener, with the messages
 recorded meanwhile. A stream that cannot keep up loses its connection, never the sender's
@@ -16,16 +19,11 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import orjson
 
-from sandbox.request_log import Entry
-from sandbox.webhooks import OPERATION, Delivery, WebhookTarget
-
-if TYPE_CHECKING:  # the store imports this module: its types are for the checker only
-    from sandbox.store.collection import Doc
-    from sandbox.store.tenant import TenantData
+from sandbox.doc import Doc
+from sandbox.webhooks import Delivery, WebhookTarget
 
 log = logging.getLogger(__name__)
 
@@ -93,15 +91,27 @@ class Listeners:
     pending: list[Doc] = field(default_factory=list)
 
 
-class MessageEvents:
-    """The tenants' listeners, and the event loop their deliveries run on."""
+# tenant -> its webhook's URL now (None: it has none, or is gone)
+WebhookUrl = Callable[[str], "str | None"]
+# tenant, URL, the messages of one delivery, its outcome: a delivery to log
+DeliveryLog = Callable[[str, str, list[Doc], Delivery], None]
 
-    def __init__(self) -> None:
+
+class MessageEvents:
+    """The tenants' listeners, and the event loop their deliveries run on. `webhook_url` and
+    `delivered` are the app's (sandbox/app.py): where a tenant's webhook is, read at each
+    delivery, and where a delivery's outcome is logged."""
+
+    def __init__(
+        self,
+        webhook_url: WebhookUrl = lambda tenant: None,
+        delivered: DeliveryLog = lambda tenant, url, messages, outcome: None,
+    ) -> None:
         self.tenants: dict[str, Listeners] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
-        # the store's lookup of a tenant by name (set by the store that owns these events)
-        self.find: Callable[[str], TenantData | None] = lambda name: None
+        self.webhook_url = webhook_url
+        self.delivered = delivered
         self._targets: dict[tuple[str, str], WebhookTarget] = {}
 
     # the store's side --------------------------------------------------------------------
@@ -165,6 +175,11 @@ class MessageEvents:
                 self._forget_if_idle(tenant, listeners)
 
     # webhooks ----------------------------------------------------------------------------
+    def tenant_changed(self, tenant: str) -> None:
+        """`tenant` was put in place, replaced or removed, or its webhook set: deliver its
+        messages to the webhook it has now."""
+        self.watch_webhook(tenant, self.webhook_url(tenant))
+
     def watch_webhook(self, tenant: str, url: str | None) -> None:
         """Deliver `tenant`'s messages to `url` from now on (None: to no webhook)."""
         with self._lock:
@@ -180,45 +195,20 @@ class MessageEvents:
 
     def _to_webhook(self, tenant: str, batch: list[tuple[Doc, bytes]]) -> None:
         """The URL is read again at each delivery: a reset or a deleted tenant has none."""
-        data = self.find(tenant)
-        url = webhook_url(data) if data is not None else None
+        url = self.webhook_url(tenant)
         if url is None:
             self.watch_webhook(tenant, None)
             return
         target = self._targets.get((tenant, url))
         if target is None:
             target = WebhookTarget(
-                url, lambda messages, outcome: self._delivered(tenant, url, messages, outcome)
+                url, lambda messages, outcome: self.delivered(tenant, url, messages, outcome)
             )
             self._targets = {
                 key: value for key, value in self._targets.items() if key[0] != tenant
             } | {(tenant, url): target}
         target.deliver(batch)
 
-    def _delivered(self, tenant: str, url: str, messages: list[Doc], outcome: Delivery) -> None:
-        """Each delivery's outcome is an entry of the tenant's request log."""
-        data = self.find(tenant)
-        if data is None:
-            return
-        entry = Entry(
-            "POST",
-            url,
-            b"",
-            outcome.status,
-            OPERATION,
-            messages[0]["vendor"],
-            data.clock.now(),
-            outcome.seconds,
-            [message["id"] for message in messages],
-            outcome.error,
-        )
-        data.request_log.append(entry.bounded())
-
     def _forget_if_idle(self, tenant: str, listeners: Listeners) -> None:
         if not listeners.streams and listeners.webhook is None:
             self.tenants.pop(tenant, None)
-
-
-def webhook_url(data: TenantData) -> str | None:
-    settings = data["meta"].get("settings")
-    return settings.get("webhook_url") if settings is not None else None

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from http import HTTPStatus
 
+from sandbox.doc import Doc
 from sandbox.errors import ApiError, TooManyRequests
 from sandbox.store import TenantData
-from sandbox.store.collection import Doc
 
 RATE_WINDOW = timedelta(minutes=1)
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sandbox import bodies, json_slices, outbox
 from sandbox.clock import iso, wall_now
 from sandbox.engine import Decision, Facts, Intent
 from sandbox.errors import ApiError, InvalidInput
+from sandbox.schedule import DueHandler
 from sandbox.spec import Operation
 from sandbox.store import Doc, Store, TenantData, Tx
 
@@ -43,12 +44,27 @@ class Offload:
     always: Callable[[], None] | None = None
 
 
+class CatalogView(Protocol):
+    """The app's vendors as a request reads them: sandbox/catalog.py's `Catalog`, built once
+    by the app, described here by what the core asks of it (this module is below the vendor
+    interface; the control plane narrows it with `catalog.of_request`)."""
+
+    @property
+    def operations(self) -> Mapping[str, str]:
+        """operationId -> the name of its vendor."""
+
+    @property
+    def due(self) -> Mapping[str, DueHandler]:
+        """vendor name -> how a message it scheduled is recorded once due."""
+
+
 @dataclass(slots=True)
 class Context:
     """Everything a vendor handler may use; handlers never touch the Starlette request."""
 
     op: Operation
     store: Store
+    catalog: CatalogView
     tenant: TenantData | None
     query: dict[str, Any]
     path_params: dict[str, Any]  # the path template's parameters, parsed

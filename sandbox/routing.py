@@ -25,6 +25,7 @@ from sandbox.asgi import Incoming, drop_connection, read_body, send_json
 from sandbox.clock import monotonic
 from sandbox.endpoint import PathEndpoint, Pending
 from sandbox.errors import ApiError, NotFound, PayloadTooLarge
+from sandbox.http import CatalogView
 from sandbox.spec import Operation
 from sandbox.store import Store
 from sandbox.vendor import Vendor
@@ -59,6 +60,7 @@ class OperationRouter:
         vendor: Vendor,
         operations: Sequence[Operation],
         store: Store,
+        catalog: CatalogView,
         max_body: int,
         *,
         guard: Guard | None = None,
@@ -75,7 +77,7 @@ class OperationRouter:
         # request tries only the templates as deep as its path
         self.templated: dict[int, list[tuple[re.Pattern[str], PathEndpoint]]] = {}
         for path in sorted(by_path, key=lambda p: (len(_PARAM.findall(p)), p)):
-            endpoint = PathEndpoint(vendor, by_path[path], store, max_body)
+            endpoint = PathEndpoint(vendor, by_path[path], store, catalog, max_body)
             if _PARAM.search(path):
                 depth = path.count("/")
                 self.templated.setdefault(depth, []).append((_compile_template(path), endpoint))

@@ -20,7 +20,7 @@ status 500, its error), and it is never tried again. The others go on being deli
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
@@ -61,14 +61,15 @@ _waiting: WeakKeyDictionary[TenantData, tuple[frozenset[str], int, str | None]] 
 )
 
 
-def run_due(store: Store, data: TenantData) -> int:
-    """Record what is due on the tenant's clock, a bounded batch; how many items were
-    recorded. A storage failure leaves them waiting for the next look (the call that looked
-    is not refused for it); a failed delivery is set aside."""
-    return _run(store, data)[0]
+def run_due(due: Mapping[str, DueHandler], data: TenantData) -> int:
+    """Record what is due on the tenant's clock, a bounded batch, by `due` (vendor -> its
+    `deliver_due`: the app's `Catalog.due`); how many items were recorded. A storage failure
+    leaves them waiting for the next look (the call that looked is not refused for it); a
+    failed delivery is set aside."""
+    return _run(due, data)[0]
 
 
-def _run(store: Store, data: TenantData) -> tuple[int, bool]:
+def _run(deliver: Mapping[str, DueHandler], data: TenantData) -> tuple[int, bool]:
     """(items recorded, whether more were due than this batch took)."""
     scheduled = data[SCHEDULED]
     if not len(scheduled) or data.uncommitted():  # (mid-request: they wait for the next look)
@@ -77,7 +78,6 @@ def _run(store: Store, data: TenantData) -> tuple[int, bool]:
     earliest = scheduled.earliest()
     if earliest is None or earliest[0] > now:
         return 0, False
-    deliver = {v.name: v.deliver_due for v in store.vendors if v.deliver_due is not None}
     vendors = frozenset(deliver)
     waiting = _waiting.get(data)
     # (items are only added or removed, and every delivery forgets this: the same count is
@@ -108,7 +108,7 @@ def _run(store: Store, data: TenantData) -> tuple[int, bool]:
 
 
 def _due(
-    scheduled: Collection, deliver: dict[str, DueHandler], now: str
+    scheduled: Collection, deliver: Mapping[str, DueHandler], now: str
 ) -> tuple[list[Doc], str | None]:
     """Up to CHUNK items due by `now` that a running vendor delivers, earliest first; and the
     `due` of the first item not yet due (None: there is none)."""
@@ -174,13 +174,13 @@ def _set_aside(data: TenantData, item: Doc, exc: Exception, now: str) -> int | N
     return 0
 
 
-def run_all_due(store: Store) -> bool:
+def run_all_due(store: Store, due: Mapping[str, DueHandler]) -> bool:
     """The app's regular look, a batch per tenant that has scheduled items; whether any
     tenant has more due than its batch took (the ticker then looks again at once)."""
     more = False
     for data in list(store.tenants.values()):
         try:  # (_run returns at once for a tenant with nothing scheduled)
-            more = _run(store, data)[1] or more
+            more = _run(due, data)[1] or more
         except Exception:  # one tenant's bug must not stop the others' deliveries
             log.exception("tenant %s: due messages failed", data.name)
     return more

@@ -18,11 +18,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from sandbox.doc import Doc
 from sandbox.engine import Category, Channel, Concept, Facts, Intent, Priority
 from sandbox.errors import InvalidInput
 from sandbox.http import Authenticator, Handler
 from sandbox.schedule import DueHandler
-from sandbox.store.collection import CollectionSpec, Doc
+from sandbox.store.collection import CollectionSpec
 from sandbox.store.tenant import TenantData
 
 # a section of a tenant document -> the store documents it starts the tenant with

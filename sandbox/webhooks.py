@@ -32,7 +32,7 @@ import httptools
 from sandbox.errors import InvalidInput
 
 if TYPE_CHECKING:
-    from sandbox.store.collection import Doc
+    from sandbox.doc import Doc
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,14 @@ import pytest
 from symplify.helpers import FIXTURE as SYMPLIFY
 
 from sandbox import schedule
+from sandbox.catalog import Catalog
 from sandbox.errors import StorageUnavailable
 from sandbox.store import TenantData
 from sandbox.store import tenant as tenant_module
 from sandbox.store.unit import open_unit
 from sandbox.testing import Sandbox, Tenant, in_process
 from sandbox.testing.example import EXAMPLE_FIXTURE
+from sandbox.vendors import VENDORS
 
 
 @pytest.fixture
@@ -65,14 +67,14 @@ def test_a_look_for_due_items_in_the_middle_of_a_requests_writes_waits(
     sandbox: Sandbox, shop: Tenant
 ) -> None:
     data = due_trigger(sandbox, shop)
-    store: Any = sandbox.caller.app.store  # type: ignore[union-attr]
+    due = Catalog.of(VENDORS).due  # the app's vendors' deliveries
     with open_unit():
         tx = data.begin()
         tx.put("meta", {"id": "written by the request"})
         tx.commit()
-        assert schedule.run_due(store, data) == 0  # its writes first, then what is due
+        assert schedule.run_due(due, data) == 0  # its writes first, then what is due
     assert len(data["scheduled"]) == 1
-    assert schedule.run_due(store, data) == 1  # the next look
+    assert schedule.run_due(due, data) == 1  # the next look
 
 
 def test_the_fault_that_stops_a_login_call_is_spent(sandbox: Sandbox, shop: Tenant) -> None:
@@ -151,7 +153,7 @@ def test_a_webhook_removal_the_journal_refuses_keeps_the_webhook(
     tenant's messages reached no webhook though its settings named one)."""
     with in_process(data_dir=tmp_path) as sandbox:
         shop = sandbox.create_tenant(EXAMPLE_FIXTURE, name="shop")
-        events = sandbox.caller.app.store.events  # type: ignore[union-attr]
+        events = sandbox.caller.app.store.listener  # type: ignore[union-attr]
         url = "http://127.0.0.1:9/hook"
         settings = f"{shop.control}/settings"
         assert sandbox.http.put(settings, json={"webhook_url": url}).status_code == 200

@@ -9,9 +9,9 @@ import pytest
 
 from sandbox.app import VENDORS, load_operations
 from sandbox.asgi import Incoming
+from sandbox.catalog import Catalog
 from sandbox.routing import OperationRouter
 from sandbox.settings import Settings
-from sandbox.store import Store
 
 CAPILLARY = VENDORS[0]
 
@@ -19,8 +19,13 @@ CAPILLARY = VENDORS[0]
 @pytest.fixture(scope="module")
 def router() -> OperationRouter:
     settings = Settings()
+    catalog = Catalog.of(VENDORS)
     return OperationRouter(
-        CAPILLARY, load_operations(settings, CAPILLARY), Store(settings), 1_000_000
+        CAPILLARY,
+        load_operations(settings, CAPILLARY),
+        catalog.open_store(settings),
+        catalog,
+        1_000_000,
     )
 
 

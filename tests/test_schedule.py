@@ -37,6 +37,11 @@ class FakeStore:
     vendors: list[FakeVendor]
     tenants: dict[str, TenantData] = field(default_factory=dict)
 
+    @property
+    def due(self) -> dict[str, schedule.DueHandler]:
+        """What the app's `Catalog.due` is: each vendor's delivery."""
+        return {vendor.name: vendor.deliver_due for vendor in self.vendors}
+
 
 # a trigger message due at 08:00 on a clock frozen at 09:00: the first look delivers it
 SCHEDULED_TRIGGER = {
@@ -111,14 +116,14 @@ def test_items_no_running_vendor_delivers_are_scanned_once_not_at_every_look(
     scheduled(data, "gone", "2020-01-01T00:00:00Z")  # a vendor this app does not run
     scans = counting_scans(data, monkeypatch)
     for _ in range(5):
-        assert schedule.run_due(store, data) == 0
+        assert schedule.run_due(store.due, data) == 0
     assert len(scans) == 1  # one look found nothing deliverable
     scheduled(data, "ours", "2020-01-15T10:00:00Z")  # ours, due later: still nothing to do
-    assert schedule.run_due(store, data) == 0
-    assert schedule.run_due(store, data) == 0
+    assert schedule.run_due(store.due, data) == 0
+    assert schedule.run_due(store.due, data) == 0
     assert len(scans) == 2
     tenant.set_clock(now="2020-01-15T11:00:00Z")  # the clock moves: ours is due
-    assert schedule.run_due(store, data) == 1 and ours.delivered
+    assert schedule.run_due(store.due, data) == 1 and ours.delivered
     assert len(data[schedule.SCHEDULED]) == 1  # the other vendor's item waits for it
 
 
@@ -130,9 +135,9 @@ def test_a_failed_delivery_is_set_aside_logged_once_and_never_tried_again(
     scheduled(data, "broken", "2020-01-01T00:00:00Z")
     scheduled(data, "working", "2020-01-02T00:00:00Z")
     with caplog.at_level(logging.ERROR):
-        assert schedule.run_due(store, data) == 1  # the other item is delivered
+        assert schedule.run_due(store.due, data) == 1  # the other item is delivered
         for _ in range(5):  # the next looks do not try it again
-            assert schedule.run_due(store, data) == 0
+            assert schedule.run_due(store.due, data) == 0
     assert broken.calls == 1 and working.delivered == ["2"]
     [record] = caplog.records  # logged once, with its traceback
     assert "set aside" in record.getMessage() and record.exc_info is not None
@@ -147,7 +152,7 @@ def test_a_failed_delivery_is_set_aside_logged_once_and_never_tried_again(
     )
     assert entry["error"] == failed["error"] and entry["path"] == "scheduled/1"
     scheduled(data, "working", "2020-01-03T00:00:00Z")  # later items are still delivered
-    assert schedule.run_due(store, data) == 1 and working.delivered == ["2", "3"]
+    assert schedule.run_due(store.due, data) == 1 and working.delivered == ["2", "3"]
     assert broken.calls == 1 and len(caplog.records) == 1
 
 
@@ -194,12 +199,12 @@ def test_a_look_records_a_bounded_batch_earliest_first_and_the_ticker_goes_on(
     for day in (5, 3, 9, 1, 3):
         scheduled(data, "ours", f"2020-01-{day:02d}T00:00:00Z")
     monkeypatch.setattr(schedule, "STEP_SECONDS", 0.0)
-    assert schedule.run_due(store, data) == 1 and ours.delivered == ["4"]
-    assert schedule.run_due(store, data) == 1 and ours.delivered == ["4", "2"]
+    assert schedule.run_due(store.due, data) == 1 and ours.delivered == ["4"]
+    assert schedule.run_due(store.due, data) == 1 and ours.delivered == ["4", "2"]
     store.tenants[data.name] = data
-    assert schedule.run_all_due(store) is True  # more due: look again at once
+    assert schedule.run_all_due(store, store.due) is True  # more due: look again at once
     assert ours.delivered == ["4", "2", "5"]
-    assert schedule.run_all_due(store) is True
-    assert schedule.run_all_due(store) is False  # the last one: nothing more is due
+    assert schedule.run_all_due(store, store.due) is True
+    assert schedule.run_all_due(store, store.due) is False  # the last one: nothing more is due
     assert ours.delivered == ["4", "2", "5", "1", "3"]
     assert len(data[schedule.SCHEDULED]) == 0

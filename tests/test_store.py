@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.catalog import Catalog
 from sandbox.settings import Settings
 from sandbox.store import CollectionSpec, Store, schema
 from sandbox.store.collection import Collection
 from sandbox.store.journal import Journal
 from sandbox.store.registry import DataDirectoryBusy
 from sandbox.store.snapshot import read_snapshot
+from sandbox.vendors import VENDORS
 
 PEOPLE = CollectionSpec(
     "people", unique=("email",), multi=("team",), normalise={"email": str.lower}
@@ -141,6 +143,11 @@ def settings(tmp_path: Path, **extra: object) -> Settings:
     return Settings(data_dir=tmp_path, **extra)  # type: ignore[arg-type]
 
 
+def open_store(settings: Settings) -> Store:
+    """The store of the app's vendors' collections."""
+    return Catalog.of(VENDORS).open_store(settings)
+
+
 def seeded(store: Store, name: str = "t1") -> None:
     store.put_tenant(
         {"name": name, "capillary_username": f"{name}_user"},
@@ -149,7 +156,7 @@ def seeded(store: Store, name: str = "t1") -> None:
 
 
 def test_committed_writes_survive_a_restart(tmp_path: Path) -> None:
-    store = Store(settings(tmp_path))
+    store = open_store(settings(tmp_path))
     seeded(store)
     tx = store.get("t1").begin()  # type: ignore[union-attr]
     tx.put("customers", {"id": 2, "mobile": "919000000002", "email": None})
@@ -157,7 +164,7 @@ def test_committed_writes_survive_a_restart(tmp_path: Path) -> None:
     tx.commit()
     store.close()
 
-    reopened = Store(settings(tmp_path))
+    reopened = open_store(settings(tmp_path))
     data = reopened.get("t1")
     assert data is not None
     assert data["customers"].by("mobile", "919000000002")["id"] == 2  # type: ignore[index]
@@ -167,7 +174,7 @@ def test_committed_writes_survive_a_restart(tmp_path: Path) -> None:
 
 
 def test_an_uncommitted_transaction_changes_nothing(tmp_path: Path) -> None:
-    store = Store(settings(tmp_path))
+    store = open_store(settings(tmp_path))
     seeded(store)
     data = store.get("t1")
     assert data is not None
@@ -176,11 +183,11 @@ def test_an_uncommitted_transaction_changes_nothing(tmp_path: Path) -> None:
     assert tx.get("customers", 9) is not None  # the transaction reads its own write
     assert data["customers"].get(9) is None
     store.close()
-    assert Store(settings(tmp_path)).get("t1")["customers"].get(9) is None  # type: ignore[index]
+    assert open_store(settings(tmp_path)).get("t1")["customers"].get(9) is None  # type: ignore[index]
 
 
 def test_a_torn_journal_tail_is_dropped_and_appends_continue(tmp_path: Path) -> None:
-    store = Store(settings(tmp_path))
+    store = open_store(settings(tmp_path))
     seeded(store)
     tx = store.get("t1").begin()  # type: ignore[union-attr]
     tx.put("customers", {"id": 2, "mobile": "919000000002"})
@@ -192,18 +199,18 @@ def test_a_torn_journal_tail_is_dropped_and_appends_continue(tmp_path: Path) -> 
     with path.open("ab") as handle:  # a crash in the middle of a write
         handle.write(b'[["put","customers",{"id":3,"mob')
 
-    reopened = Store(settings(tmp_path))
+    reopened = open_store(settings(tmp_path))
     data = reopened.get("t1")
     assert data is not None and data["customers"].get(3) is None and data["customers"].get(2)
     tx = data.begin()
     tx.put("customers", {"id": 4, "mobile": "919000000004"})
     tx.commit()
     reopened.close()
-    assert Store(settings(tmp_path)).get("t1")["customers"].get(4)  # type: ignore[index]
+    assert open_store(settings(tmp_path)).get("t1")["customers"].get(4)  # type: ignore[index]
 
 
 def test_compaction_writes_a_tinydb_snapshot_and_a_fresh_journal(tmp_path: Path) -> None:
-    store = Store(settings(tmp_path, compact_bytes=2_000))
+    store = open_store(settings(tmp_path, compact_bytes=2_000))
     seeded(store)
     data = store.get("t1")
     assert data is not None
@@ -225,11 +232,11 @@ def test_compaction_writes_a_tinydb_snapshot_and_a_fresh_journal(tmp_path: Path)
     snapshot = read_snapshot(tmp_path / "tenants" / "t1" / f"snapshot.{data.generation}.json")
     assert snapshot["customers"][0]["mobile"] == "919353491050"
     store.close()
-    assert len(Store(settings(tmp_path)).get("t1")["messages"]) == 40  # type: ignore[index]
+    assert len(open_store(settings(tmp_path)).get("t1")["messages"]) == 40  # type: ignore[index]
 
 
 def test_outbox_capacity_is_persisted_per_tenant(tmp_path: Path) -> None:
-    store = Store(settings(tmp_path, outbox_retention=5))
+    store = open_store(settings(tmp_path, outbox_retention=5))
     seeded(store)
     data = store.get("t1")
     assert data is not None
@@ -240,37 +247,37 @@ def test_outbox_capacity_is_persisted_per_tenant(tmp_path: Path) -> None:
     tx.commit()
     assert [m["id"] for m in data["messages"].values()] == [2, 3]
     store.close()
-    reopened = Store(settings(tmp_path, outbox_retention=5)).get("t1")
+    reopened = open_store(settings(tmp_path, outbox_retention=5)).get("t1")
     assert reopened is not None and reopened["messages"].capacity == 2
 
 
 def test_deleting_a_tenant_removes_its_files(tmp_path: Path) -> None:
-    store = Store(settings(tmp_path))
+    store = open_store(settings(tmp_path))
     seeded(store)
     assert store.delete_tenant("t1")
     assert not (tmp_path / "tenants" / "t1").exists()
     assert store.find_by_credential("capillary_username", "t1_user") is None
     store.close()
-    assert Store(settings(tmp_path)).get("t1") is None
+    assert open_store(settings(tmp_path)).get("t1") is None
 
 
 def test_a_directory_that_is_not_a_tenant_is_left_alone(tmp_path: Path) -> None:
     """A directory with no tenant.json is not understood: nothing in it is deleted, and it
     is listed as degraded, not loaded."""
-    Store(settings(tmp_path)).close()
+    open_store(settings(tmp_path)).close()
     stranger = tmp_path / "tenants" / "half-created"
     stranger.mkdir(parents=True)
     (stranger / "snapshot.1.json").write_text("{}")
-    store = Store(settings(tmp_path))
+    store = open_store(settings(tmp_path))
     assert (stranger / "snapshot.1.json").read_text() == "{}"
     assert store.degraded["half-created"].problem == "no tenant.json: not loaded, left as it is"
     store.close()
 
 
 def test_two_processes_cannot_share_a_data_directory(tmp_path: Path) -> None:
-    store = Store(settings(tmp_path))
+    store = open_store(settings(tmp_path))
     with pytest.raises(DataDirectoryBusy):
-        Store(settings(tmp_path))
+        open_store(settings(tmp_path))
     store.close()
 
 
@@ -289,7 +296,7 @@ def test_journal_lines_are_checksummed_json_arrays_of_operations(tmp_path: Path)
 def test_a_crash_during_compaction_loses_nothing(tmp_path: Path) -> None:
     """Compaction starts journal N+1 before snapshot N+1 exists: a crash in between leaves
     snapshot N and journals N and N+1, and start-up replays both."""
-    store = Store(settings(tmp_path))
+    store = open_store(settings(tmp_path))
     seeded(store)
     data = store.get("t1")
     assert data is not None
@@ -304,7 +311,7 @@ def test_a_crash_during_compaction_loses_nothing(tmp_path: Path) -> None:
     next_journal.close()
     (directory / f"snapshot.{generation + 1}.json.tmp").write_text('{"customers": {"1": ')
 
-    reopened = Store(settings(tmp_path))
+    reopened = open_store(settings(tmp_path))
     data = reopened.get("t1")
     assert data is not None
     assert data["customers"].get(2) is not None and data["customers"].get(3) is not None
@@ -316,7 +323,7 @@ def test_a_crash_during_compaction_loses_nothing(tmp_path: Path) -> None:
 def test_tallies_survive_eviction_clearing_restart_and_compaction(tmp_path: Path) -> None:
     """Interaction history is a tally of messages ever inserted: the outbox's retention and
     clearing do not erase it, replay rebuilds it, snapshots keep it."""
-    store = Store(settings(tmp_path, outbox_retention=2, compact_bytes=10**9))
+    store = open_store(settings(tmp_path, outbox_retention=2, compact_bytes=10**9))
     seeded(store)
     data = store.get("t1")
     assert data is not None
@@ -334,21 +341,21 @@ def test_tallies_survive_eviction_clearing_restart_and_compaction(tmp_path: Path
     expected = {"SMS": (5, "2026-11-23T10:00:04.000Z")}
     assert len(data["messages"]) == 0 and data["messages"].tally("1") == expected
     store.close()
-    replayed = Store(settings(tmp_path, outbox_retention=2))
+    replayed = open_store(settings(tmp_path, outbox_retention=2))
     data = replayed.get("t1")
     assert data is not None and data["messages"].tally("1") == expected
     data.compact()
     replayed.close()
-    from_snapshot = Store(settings(tmp_path, outbox_retention=2)).get("t1")
+    from_snapshot = open_store(settings(tmp_path, outbox_retention=2)).get("t1")
     assert from_snapshot is not None and from_snapshot["messages"].tally("1") == expected
 
 
 def test_the_fixture_is_kept_on_disk_for_resets(tmp_path: Path) -> None:
-    store = Store(settings(tmp_path))
+    store = open_store(settings(tmp_path))
     fixture = {"capillary": {"customers": [{"mobile": "919353491050"}]}}
     store.put_tenant({"name": "t1"}, {}, fixture)
     store.close()
-    data = Store(settings(tmp_path)).get("t1")
+    data = open_store(settings(tmp_path)).get("t1")
     assert data is not None and data.fixture() == fixture
     assert (tmp_path / "tenants" / "t1" / "fixture.json").exists()
 

@@ -4,10 +4,13 @@ collection renamed since (Capillary's `requests`, now `change_requests`) still l
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from sandbox.catalog import Catalog
 from sandbox.settings import Settings
 from sandbox.store import Store
 from sandbox.store.snapshot import read_snapshot
@@ -21,10 +24,15 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path)
 
 
+def open_store(settings: Settings) -> Store:
+    """The store of the app's vendors' collections."""
+    return Catalog.of(VENDORS).open_store(settings)
+
+
 def seeded(tmp_path: Path) -> None:
     """A tenant with a Capillary customer in its snapshot and an OTP in its journal only
     (the OTPs' key is `subject`, not `id`)."""
-    store = Store(settings(tmp_path))
+    store = open_store(settings(tmp_path))
     store.put_tenant({"name": "t1"}, {"customers": [{"id": 1, "mobile": "919353491050"}]})
     tx = store.get("t1").begin()  # type: ignore[union-attr]
     tx.put("otps", OTP)
@@ -36,11 +44,11 @@ def seeded(tmp_path: Path) -> None:
 def test_a_vendor_the_app_does_not_run_keeps_its_data(tmp_path: Path, compacted: bool) -> None:
     seeded(tmp_path)
     if compacted:  # the OTP moves from the journal into a snapshot first
-        store = Store(settings(tmp_path))
+        store = open_store(settings(tmp_path))
         store.get("t1").compact()  # type: ignore[union-attr]
         store.close()
 
-    without = Store(settings(tmp_path), WITHOUT_CAPILLARY)
+    without = Catalog.of(WITHOUT_CAPILLARY).open_store(settings(tmp_path))
     data = without.get("t1")
     assert data is not None and "customers" not in data.collections
     tx = data.begin()
@@ -49,7 +57,7 @@ def test_a_vendor_the_app_does_not_run_keeps_its_data(tmp_path: Path, compacted:
     data.compact()  # a snapshot written by an app without Capillary
     without.close()
 
-    again = Store(settings(tmp_path))
+    again = open_store(settings(tmp_path))
     restored = again.get("t1")
     assert restored is not None
     assert restored["customers"].by("mobile", "919353491050")["id"] == 1  # type: ignore[index]
@@ -60,7 +68,7 @@ def test_a_vendor_the_app_does_not_run_keeps_its_data(tmp_path: Path, compacted:
 
 def test_a_dormant_collection_is_written_back_with_its_key(tmp_path: Path) -> None:
     seeded(tmp_path)
-    without = Store(settings(tmp_path), WITHOUT_CAPILLARY)
+    without = Catalog.of(WITHOUT_CAPILLARY).open_store(settings(tmp_path))
     data = without.get("t1")
     assert data is not None
     data.compact()
@@ -72,14 +80,14 @@ def test_a_dormant_collection_is_written_back_with_its_key(tmp_path: Path) -> No
 
 def test_a_collection_stored_under_its_former_name_loads(tmp_path: Path) -> None:
     seeded(tmp_path)
-    store = Store(settings(tmp_path))
+    store = open_store(settings(tmp_path))
     data = store.get("t1")
     assert data is not None and data.journal is not None
     # what an earlier release journaled for a change request
     data.journal.append([["put", "requests", {"id": 7, "customer_id": "1", "status": "PENDING"}]])
     store.close()
 
-    reopened = Store(settings(tmp_path))
+    reopened = open_store(settings(tmp_path))
     data = reopened.get("t1")
     assert data is not None
     assert data["change_requests"].get(7) == {"id": 7, "customer_id": "1", "status": "PENDING"}
@@ -88,3 +96,34 @@ def test_a_collection_stored_under_its_former_name_loads(tmp_path: Path) -> None
     snapshot = read_snapshot(tmp_path / "tenants" / "t1" / f"snapshot.{data.generation}.json")
     reopened.close()
     assert "requests" not in snapshot and snapshot["change_requests"][0]["id"] == 7
+
+
+# a store of one collection and one credential field, opened with no app: what it loaded
+STORE_ALONE = """
+import sys
+from pathlib import Path
+
+from sandbox.settings import Settings
+from sandbox.store import CollectionSpec, Store
+
+store = Store(Settings(data_dir=Path(sys.argv[1])), [CollectionSpec("pets")], ["pet_key"])
+store.put_tenant({"name": "t1", "pet_key": "k1"}, {"pets": [{"id": 1}]})
+assert store.find_by_credential("pet_key", "k1") is store.get("t1")
+assert store.get("t1")["pets"].get(1) == {"id": 1}
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def test_the_store_knows_collections_not_vendors(tmp_path: Path) -> None:
+    """The store is given the collections it holds and the credential fields it indexes
+    (`Store(settings, specs, credential_fields, listener)`): opening one, writing a tenant and
+    finding it by a credential load no vendor, no vendor interface and no event bus."""
+    ran = subprocess.run(
+        [sys.executable, "-c", STORE_ALONE, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded = set(ran.stdout.split())
+    assert "sandbox.store.registry" in loaded
+    assert not loaded & {"sandbox.vendor", "sandbox.vendors", "sandbox.events", "sandbox.http"}

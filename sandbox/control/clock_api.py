@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sandbox.clock import OutOfRange, parse_iso
 from sandbox.control.registry import handlers, tenant_of
+from sandbox.doc import Doc
 from sandbox.errors import InvalidInput
 from sandbox.http import Context, Reply
 from sandbox.store import TenantData
-from sandbox.store.collection import Doc
 
 
 @handlers("getClock")

@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from sandbox.store.collection import Doc
+from sandbox.doc import Doc
 from sandbox.vendor import Vendor
 
 

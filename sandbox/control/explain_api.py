@@ -3,6 +3,7 @@ own send uses, with nothing recorded (docs/contract.md section 10)."""
 
 from __future__ import annotations
 
+from sandbox.catalog import of_request
 from sandbox.control.registry import handlers, tenant_of
 from sandbox.engine import Category, Channel, Priority, decide
 from sandbox.errors import InvalidInput
@@ -14,7 +15,7 @@ from sandbox.vendor import Probe
 @handlers("explainMessage")
 def explain_message(ctx: Context) -> Reply:
     data, body = tenant_of(ctx), ctx.body
-    vendor = next((v for v in ctx.store.vendors if v.name == body["vendor"]), None)
+    vendor = of_request(ctx).vendor(body["vendor"])
     if vendor is None or vendor.explain is None:
         raise InvalidInput(f"vendor: {body['vendor']!r} cannot be asked", field="vendor")
     to = body["to"].strip()

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sandbox.catalog import of_request
 from sandbox.control.registry import handlers, tenant_of
+from sandbox.doc import Doc
 from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
-from sandbox.store.collection import Doc
 
 
 @handlers("putFault")
@@ -19,7 +20,7 @@ def put_fault(ctx: Context) -> Reply:
     times = spec.get("times")
     fault = {
         "operationId": operation_id,
-        "vendor": ctx.store.operations[operation_id],
+        "vendor": ctx.catalog.operations[operation_id],
         "status": spec["status"],
         "times": times,
         "latency_ms": spec.get("latency_ms", 0),
@@ -75,8 +76,8 @@ def clear_faults(ctx: Context) -> Reply:
 
 def _operation(ctx: Context) -> str:
     operation_id: str = ctx.path_params["operationId"]
-    if operation_id not in ctx.store.operations:
-        documents = ", ".join(Path(vendor.document_name).name for vendor in ctx.store.vendors)
+    if operation_id not in ctx.catalog.operations:
+        documents = ", ".join(Path(vendor.document_name).name for vendor in of_request(ctx).vendors)
         raise NotFound(
             f"no vendor operation {operation_id!r}: use an operationId of {documents}",
             field="operationId",

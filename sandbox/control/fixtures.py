@@ -13,28 +13,31 @@ from pathlib import Path
 from typing import Any
 
 from sandbox import __version__, yaml_documents
+from sandbox.catalog import Catalog
 from sandbox.clock import iso
 from sandbox.control import tenant_state
 from sandbox.errors import InvalidInput
-from sandbox.store import Doc, Store, TenantData
+from sandbox.store import Doc, TenantData
 
 # the snapshot format this sandbox writes; it reads this one and every older one
 SNAPSHOT_FORMAT = 1
 
 
-def tables(document: dict[str, Any] | None, now: datetime, store: Store) -> dict[str, list[Doc]]:
-    """The store documents a tenant of `store` starts with: each vendor's section loaded by
-    that vendor (`Vendor.fixture`), the core sections by tenant_state; id sequences merged by
-    their highest value."""
+def tables(
+    document: dict[str, Any] | None, now: datetime, catalog: Catalog
+) -> dict[str, list[Doc]]:
+    """The store documents a tenant of the app's vendors (`catalog`) starts with: each
+    vendor's section loaded by that vendor (`Vendor.fixture`), the core sections by
+    tenant_state; id sequences merged by their highest value."""
     document = document or {}
     _check_format(document)
     stamp = tenant_state.now_of(document, now)
     parts = [
         vendor.fixture.load(document[vendor.name], stamp)
-        for vendor in store.vendors
+        for vendor in catalog.vendors
         if vendor.fixture is not None and document.get(vendor.name)
     ]
-    parts.append(tenant_state.tables(document, store.operations))
+    parts.append(tenant_state.tables(document, catalog.operations))
     result: dict[str, list[Doc]] = {}
     sequences: dict[str, int] = {}
     for part in parts:
@@ -49,7 +52,7 @@ def tables(document: dict[str, Any] | None, now: datetime, store: Store) -> dict
     return result
 
 
-def snapshot(data: TenantData, now: datetime, store: Store) -> dict[str, Any]:
+def snapshot(data: TenantData, now: datetime, catalog: Catalog) -> dict[str, Any]:
     """The tenant's whole state as a document `tables` recreates it from (no credentials)."""
     document: dict[str, Any] = {
         "snapshot": {
@@ -59,7 +62,7 @@ def snapshot(data: TenantData, now: datetime, store: Store) -> dict[str, Any]:
             "sandbox_version": __version__,
         },
     }
-    for vendor in store.vendors:
+    for vendor in catalog.vendors:
         if vendor.fixture is not None:
             document[vendor.name] = vendor.fixture.write(data)
     document.update(tenant_state.sections(data))

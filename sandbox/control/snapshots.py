@@ -7,6 +7,7 @@ from __future__ import annotations
 import orjson
 import yaml
 
+from sandbox.catalog import of_request
 from sandbox.control import fixtures
 from sandbox.control.registry import handlers, tenant_of
 from sandbox.http import Context, Reply
@@ -15,7 +16,7 @@ from sandbox.http import Context, Reply
 @handlers("getSnapshot")
 def get_snapshot(ctx: Context) -> Reply:
     data = tenant_of(ctx)
-    document = fixtures.snapshot(data, data.clock.now(), ctx.store)
+    document = fixtures.snapshot(data, data.clock.now(), of_request(ctx))
     if wants_yaml(ctx.headers.get("accept", "")):
         plain = orjson.loads(orjson.dumps(document))  # enum members become plain strings
         text = yaml.safe_dump(plain, sort_keys=False, allow_unicode=True, width=100)

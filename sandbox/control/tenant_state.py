@@ -91,6 +91,12 @@ def settings_doc(rate_limits: Mapping[str, Any], webhook_url: str | None) -> Doc
     return doc
 
 
+def webhook_url(data: TenantData) -> str | None:
+    """The webhook the tenant's settings name, if any."""
+    settings = data["meta"].get("settings")
+    return settings.get("webhook_url") if settings is not None else None
+
+
 def stored_settings(data: TenantData) -> dict[str, Any]:
     """The tenant's settings as the control plane shows them."""
     stored = data["meta"].get("settings") or {}

@@ -8,30 +8,39 @@ from typing import Any
 import orjson
 
 from sandbox import collector, json_slices
+from sandbox.catalog import Catalog, of_request
 from sandbox.clock import wall_now
 from sandbox.control import credentials, fixtures
 from sandbox.control.registry import handlers, tenant_of
 from sandbox.control.tenant_state import settings_doc, stored_settings
+from sandbox.doc import Doc
 from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.http import Context, Offload, Reply
 from sandbox.spec import Operation, compile_schema, field_name
 from sandbox.store import Store
-from sandbox.store.collection import Doc
 from sandbox.store.registry import Current, Staged
 from sandbox.webhooks import checked_url
 
 
-def put_tenant(store: Store, name: str, fixture: dict[str, Any] | None) -> tuple[Doc, bool]:
+def put_tenant(
+    store: Store, catalog: Catalog, name: str, fixture: dict[str, Any] | None
+) -> tuple[Doc, bool]:
     """Create or replace `name` from `fixture`; a replaced tenant keeps its credentials."""
-    return installed(store, staged(store, name, fixture, store.current(name)))
+    return installed(store, catalog, staged(store, catalog, name, fixture, store.current(name)))
 
 
-def staged(store: Store, name: str, document: dict[str, Any] | None, replaces: Current) -> Staged:
+def staged(
+    store: Store,
+    catalog: Catalog,
+    name: str,
+    document: dict[str, Any] | None,
+    replaces: Current,
+) -> Staged:
     """The tenant's new state, written under a staging name: the slow part of a create,
     replace or reset (documents of many megabytes), safe to run in a worker thread.
     `replaces`: what stood for the tenant when the operation began (`Store.current`), which
     `installed` checks is still there."""
-    tables = fixtures.tables(document, wall_now(), store)
+    tables = fixtures.tables(document, wall_now(), catalog)
     try:
         new = store.stage(name, tables, document or {}, replaces)
     except orjson.JSONEncodeError:  # a value JSON's grammar allows and the store cannot write
@@ -43,7 +52,7 @@ def staged(store: Store, name: str, document: dict[str, Any] | None, replaces: C
     return new
 
 
-def installed(store: Store, new: Staged) -> tuple[Doc, bool]:
+def installed(store: Store, catalog: Catalog, new: Staged) -> tuple[Doc, bool]:
     """Put a staged tenant in place (on the event loop thread); its record and whether it
     is new. A replaced tenant keeps its credentials. 409 if another create, replace, reset or
     delete of the tenant was installed since this one began (nothing changes)."""
@@ -51,7 +60,7 @@ def installed(store: Store, new: Staged) -> tuple[Doc, bool]:
     created = not store.exists(new.name)
     demo = store.settings.demo_tenant
     try:
-        record = credentials.record_for(new.name, existing, store.vendors, demo)
+        record = credentials.record_for(new.name, existing, catalog.vendors, demo)
     except BaseException:
         store.discard(new)
         raise
@@ -79,18 +88,19 @@ def put_tenant_handler(ctx: Context) -> Offload:
     """Parsing, validating and writing a large document take seconds: in a worker thread."""
     name = ctx.path_params["tenant"]
     replaces = ctx.store.current(name)  # taken as it begins, on the loop
+    catalog = of_request(ctx)
 
     def finish(new: Staged) -> Reply:
-        record, created = installed(ctx.store, new)
-        return Reply(credentials.document(record, ctx.store.vendors), 201 if created else 200)
+        record, created = installed(ctx.store, catalog, new)
+        return Reply(credentials.document(record, catalog.vendors), 201 if created else 200)
 
-    return Offload(lambda: staged(ctx.store, name, ctx.parse_body(), replaces), finish)
+    return Offload(lambda: staged(ctx.store, catalog, name, ctx.parse_body(), replaces), finish)
 
 
 @handlers("getTenant")
 def get_tenant(ctx: Context) -> Reply:
     tenant_of(ctx)
-    return Reply(credentials.document(_record(ctx), ctx.store.vendors))
+    return Reply(credentials.document(_record(ctx), of_request(ctx).vendors))
 
 
 @handlers("deleteTenant")
@@ -104,6 +114,7 @@ def delete_tenant(ctx: Context) -> Reply:
 @handlers("resetTenant")
 def reset_tenant(ctx: Context) -> Offload:
     data = tenant_of(ctx)
+    catalog = of_request(ctx)
 
     def work() -> Staged:
         """The stored fixture, checked and loaded as a PUT's body is: one an earlier release
@@ -111,7 +122,7 @@ def reset_tenant(ctx: Context) -> Offload:
         try:
             document = data.fixture()
             _stored_document_check(ctx.op).validate_in_pieces(document)
-            return staged(ctx.store, data.name, document, data)
+            return staged(ctx.store, catalog, data.name, document, data)
         except InvalidInput as refused:
             raise Conflict(
                 f"tenant: {data.name} cannot be reset: the fixture it was created from is one "
@@ -121,8 +132,8 @@ def reset_tenant(ctx: Context) -> Offload:
             ) from None
 
     def finish(new: Staged) -> Reply:
-        record, _ = installed(ctx.store, new)
-        return Reply(credentials.document(record, ctx.store.vendors))
+        record, _ = installed(ctx.store, catalog, new)
+        return Reply(credentials.document(record, catalog.vendors))
 
     return Offload(work, finish)
 
@@ -169,7 +180,7 @@ def put_settings(ctx: Context) -> Reply:
     # a webhook removed is let go at its next delivery, which reads the URL from the store:
     # a removal the journal then refuses (503) goes on delivering to the webhook still set
     if webhook is not None:
-        ctx.store.events.watch_webhook(data.name, webhook)
+        ctx.store.announce(data.name)
     return Reply(stored_settings(data))
 
 

@@ -1,6 +1,7 @@
 """The store: the only code that knows TinyDB exists. Tenant-scoped, crash-safe, indexed."""
 
-from sandbox.store.collection import Collection, CollectionSpec, Doc
+from sandbox.doc import Doc
+from sandbox.store.collection import Collection, CollectionSpec
 from sandbox.store.registry import Store
 from sandbox.store.tenant import TenantData, Tx
 

@@ -18,7 +18,8 @@ from typing import Any
 
 from sortedcontainers import SortedDict
 
-Doc = dict[str, Any]
+from sandbox.doc import Doc
+
 Key = str | int
 # what undoes one write (`Collection.undo`): the write's kind and what it changed, as it was
 Undo = tuple[Any, ...]

@@ -10,7 +10,8 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sandbox.store.collection import CollectionSpec, Doc
+from sandbox.doc import Doc
+from sandbox.store.collection import CollectionSpec
 from sandbox.store.records import Damaged
 from sandbox.store.tenant import TenantData
 

@@ -25,16 +25,16 @@ import os
 import resource
 import secrets
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from sandbox.doc import Doc
 from sandbox.errors import Conflict, StorageUnavailable
-from sandbox.events import MessageEvents, webhook_url
 from sandbox.settings import Settings
 from sandbox.store import legacy, schema
-from sandbox.store.collection import CollectionSpec, Doc
+from sandbox.store.collection import CollectionSpec
 from sandbox.store.journal import OpenJournals
 from sandbox.store.records import (
     Damaged,
@@ -43,10 +43,7 @@ from sandbox.store.records import (
     storage_error,
     write_record_file,
 )
-from sandbox.store.tenant import TenantData
-
-if TYPE_CHECKING:
-    from sandbox.vendor import Vendor
+from sandbox.store.tenant import MessageListener, TenantData
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +74,13 @@ class Degraded:
         )
 
 
+class TenantListener(MessageListener, Protocol):
+    """Hears each recorded message, and each tenant put in place, replaced or removed (the
+    app's event bus, sandbox/events.py)."""
+
+    def tenant_changed(self, tenant: str) -> None: ...
+
+
 # what stands for a tenant name: its data, its quarantine, or nothing
 Current = TenantData | Degraded | None
 
@@ -93,38 +97,24 @@ class Staged:
 
 
 class Store:
-    """The tenants of one data directory, holding the collections of `vendors` (default: every
-    vendor of sandbox/vendors). A tenant's record carries each vendor's credentials as fields;
-    the ones a request is authenticated by (`Credentials.indexed`) are indexed for an O(1)
-    lookup. `incarnation` tells a re-created tenant from the one deleted before it."""
+    """The tenants of one data directory, holding the collections `specs` (the app's vendors',
+    sandbox/catalog.py; the store adds its own). A tenant's record carries each vendor's
+    credentials as fields; `credential_fields`, the ones a request is authenticated by, are
+    indexed for an O(1) lookup. `incarnation` tells a re-created tenant from the one deleted
+    before it. The store knows collections, not vendors."""
 
     def __init__(
         self,
         settings: Settings,
-        vendors: Sequence[Vendor] | None = None,
-        events: MessageEvents | None = None,
+        specs: Iterable[CollectionSpec] = (),
+        credential_fields: Iterable[str] = (),
+        listener: TenantListener | None = None,
     ) -> None:
-        if vendors is None:
-            from sandbox.vendors import VENDORS  # the one list of vendors; imported late
-
-            vendors = VENDORS
         self.settings = settings
-        # hears each recorded message: the tenants' event streams and webhooks
-        self.events = events if events is not None else MessageEvents()
-        self.vendors: tuple[Vendor, ...] = tuple(vendors)
-        # operationId -> the name of its vendor (a fault names an operation by its id alone)
-        self.operations = {op: vendor.name for vendor in self.vendors for op in vendor.handlers}
-        if len(self.operations) != sum(len(vendor.handlers) for vendor in self.vendors):
-            raise ValueError("two vendors declare the same operationId")
-        self.specs: tuple[CollectionSpec, ...] = schema.all_specs(
-            spec for vendor in self.vendors for spec in vendor.collections
-        )
-        self.credential_fields = tuple(
-            field
-            for vendor in self.vendors
-            if vendor.credentials is not None
-            for field in vendor.credentials.indexed
-        )
+        # hears each recorded message and each tenant changed (the app's event bus)
+        self.listener = listener
+        self.specs: tuple[CollectionSpec, ...] = schema.all_specs(specs)
+        self.credential_fields = tuple(credential_fields)
         self.root = settings.data_dir
         self.files = OpenJournals(_journals_open())
         self.tenants: dict[str, TenantData] = {}
@@ -140,11 +130,6 @@ class Store:
             self.root.mkdir(parents=True, exist_ok=True)
             self._lock = _lock_directory(self.root)
             self._open_directory(self.root)
-        self.events.find = self.tenants.get
-        for name, data in self.tenants.items():  # webhooks set before a restart
-            url = webhook_url(data)
-            if url is not None:
-                self.events.watch_webhook(name, url)
 
     # reads ---------------------------------------------------------------------------------
     def get(self, name: str) -> TenantData | None:
@@ -236,7 +221,7 @@ class Store:
             self.discard(staged)
             raise
         self._install(record, data)
-        self.events.watch_webhook(name, webhook_url(data))
+        self.announce(name)
         return data
 
     def discard(self, staged: Staged) -> None:
@@ -270,8 +255,14 @@ class Store:
         if self.root is not None:
             self._move_out(name, self.root / "tenants" / name)
         self._uninstall(name)
-        self.events.watch_webhook(name, None)
+        self.announce(name)
         return True
+
+    def announce(self, name: str) -> None:
+        """Tell the listener tenant `name` changed: put in place, replaced, removed, or its
+        settings written."""
+        if self.listener is not None:
+            self.listener.tenant_changed(name)
 
     def close(self) -> None:
         for data in self.tenants.values():
@@ -312,7 +303,7 @@ class Store:
             compact_bytes=self.settings.compact_bytes,
             request_log_size=self.settings.request_log_size,
             files=self.files,
-            listener=self.events,
+            listener=self.listener,
         )
 
     # internals: the directory --------------------------------------------------------------

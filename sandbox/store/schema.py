@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sandbox.store.collection import CollectionSpec, Doc
+from sandbox.doc import Doc
+from sandbox.store.collection import CollectionSpec
 
 META = CollectionSpec("meta")  # clock, settings: a handful of documents
 # injected faults (docs/contract.md section 7), one per vendor operationId

@@ -27,6 +27,7 @@ import orjson
 from tinydb import TinyDB
 from tinydb.storages import JSONStorage, Storage
 
+from sandbox.doc import Doc
 from sandbox.store.records import (
     FORMAT,
     Damaged,
@@ -37,7 +38,6 @@ from sandbox.store.records import (
     write_atomically,
 )
 
-Doc = dict[str, Any]
 PAUSE_SECONDS = 0.0005
 FORMAT_TABLE = "_format"
 

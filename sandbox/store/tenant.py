@@ -23,10 +23,11 @@ from typing import Any, Protocol
 import orjson
 
 from sandbox.clock import Clock, monotonic
+from sandbox.doc import Doc
 from sandbox.errors import StorageUnavailable
 from sandbox.json_slices import dumps_in_pieces
 from sandbox.store import unit
-from sandbox.store.collection import Collection, CollectionSpec, Doc, Key
+from sandbox.store.collection import Collection, CollectionSpec, Key
 from sandbox.store.journal import Journal, OpenJournals
 from sandbox.store.records import Damaged, storage_error, write_atomically
 from sandbox.store.snapshot import read_snapshot, write_snapshot

@@ -20,8 +20,10 @@ from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.asgi import Incoming, json_response, read_body
+from sandbox.catalog import Catalog
 from sandbox.control.guard import COOKIE, LOGIN, STATIC, ControlGuard, cookie_value
 from sandbox.errors import ApiError, PayloadTooLarge, Unauthorized, render
+from sandbox.events import MessageEvents
 from sandbox.store import Store
 from sandbox.ui.pages import Pages
 from sandbox.ui.stream import events_endpoint
@@ -70,9 +72,13 @@ def templates_for(vendors: Sequence[Vendor]) -> Jinja2Templates:
 
 
 def ui_routes(
-    store: Store, vendors: Sequence[Vendor], documents: list[str], guard: ControlGuard
+    store: Store,
+    catalog: Catalog,
+    events: MessageEvents,
+    documents: list[str],
+    guard: ControlGuard,
 ) -> RawRoutes:
-    pages = Pages(store, vendors, templates_for(vendors), documents)
+    pages = Pages(store, catalog, templates_for(catalog.vendors), documents)
 
     async def home(request: Request) -> Response:
         return RedirectResponse(f"{UI}/", 307)
@@ -91,7 +97,7 @@ def ui_routes(
             Route(f"{UI}/tenants/{{tenant}}/messages/{{id}}", pages.message),
             Route(f"{UI}/tenants/{{tenant}}/recipients", pages.recipients),
             Route(LOGIN_PAGE, login_page(pages, guard), methods=["GET", "POST"]),
-            Route(f"{CONTROL}/tenants/{{tenant}}/events", events_endpoint(store)),
+            Route(f"{CONTROL}/tenants/{{tenant}}/events", events_endpoint(store, events)),
         ]
     )
 

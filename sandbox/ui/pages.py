@@ -4,7 +4,6 @@ from the store; every value is escaped by the templates (autoescape)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,10 +12,10 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.templating import Jinja2Templates
 
 from sandbox import outbox, schedule, webhooks
+from sandbox.catalog import Catalog
 from sandbox.engine import Category, Channel, Reason, Status
 from sandbox.errors import ApiError, InvalidInput
 from sandbox.store import Store, TenantData
-from sandbox.vendor import Vendor
 
 PAGE_SIZE = 50
 SIBLINGS = 50  # other messages of the same request listed on a message's page
@@ -33,12 +32,13 @@ class Pages:
     def __init__(
         self,
         store: Store,
-        vendors: Sequence[Vendor],
+        catalog: Catalog,
         templates: Jinja2Templates,
         documents: list[str],
     ) -> None:
         self.store = store
-        self.vendors = vendors
+        self.vendors = catalog.vendors
+        self.due = catalog.due
         self.templates = templates
         self.documents = documents
 
@@ -81,7 +81,7 @@ class Pages:
             return self._problem(request, "Unavailable", exc.message, exc.http_status)
         if data is None:
             return self.not_found(request, f"no tenant named '{name}'")
-        schedule.run_due(self.store, data)  # what the page shows includes what is due
+        schedule.run_due(self.due, data)  # what the page shows includes what is due
         return data
 
     # pages -----------------------------------------------------------------------------

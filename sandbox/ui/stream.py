@@ -14,13 +14,13 @@ from starlette.responses import Response, StreamingResponse
 from sandbox import spelling
 from sandbox.asgi import json_response
 from sandbox.errors import ApiError, InvalidInput, NotFound, render
-from sandbox.events import frame
+from sandbox.events import MessageEvents, frame
 from sandbox.store import Store, TenantData
 
 KEEPALIVE = 15.0  # seconds between comments on a quiet stream (proxies close idle ones)
 
 
-def events_endpoint(store: Store) -> Callable[[Request], Awaitable[Response]]:
+def events_endpoint(store: Store, bus: MessageEvents) -> Callable[[Request], Awaitable[Response]]:
     async def events(request: Request) -> Response:
         for unknown in request.query_params:  # it declares none (docs/contract.md section 10)
             refusal = InvalidInput(spelling.unknown("query parameter", unknown, ()), field=unknown)
@@ -36,7 +36,7 @@ def events_endpoint(store: Store) -> Callable[[Request], Awaitable[Response]]:
 
         async def stream() -> AsyncIterator[bytes]:
             # registered here, not before: a client gone before the first byte leaves nothing
-            events = store.events.open_stream(name)
+            events = bus.open_stream(name)
             try:
                 missed = _missed(data, last_id)
                 yield b"retry: 1000\n\n"
@@ -48,7 +48,7 @@ def events_endpoint(store: Store) -> Callable[[Request], Awaitable[Response]]:
                         return
                     yield frames or b": keep-alive\n\n"
             finally:
-                store.events.close_stream(name, events)
+                bus.close_stream(name, events)
 
         return StreamingResponse(
             stream(),

@@ -5,7 +5,8 @@ earlier release, or under any spelling, is found by every spelling of its recipi
 from __future__ import annotations
 
 from sandbox import normalise
-from sandbox.store.collection import CollectionSpec, Doc
+from sandbox.doc import Doc
+from sandbox.store.collection import CollectionSpec
 
 
 def recipient_key(channel: str, to: str) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sandbox.store.collection import CollectionSpec, Doc
+from sandbox.doc import Doc
+from sandbox.store.collection import CollectionSpec
 from sandbox.vendors.symplify.addresses import address_key
 from sandbox.vendors.symplify.flags import OF, STORED
 
