@@ -12,14 +12,32 @@ VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' sandbox/__init__.py)
 # the container's base image (CONTRACT.md section 9); its Python must be the host's minor version
 BASE ?= python:3.11-slim
 
-.PHONY: install serve test lint typecheck unit trace-check trace coverage fuzz bench clean \
+.PHONY: install lock serve test lint typecheck unit trace-check trace coverage fuzz bench clean \
 	wheelhouse image image-test mutate chromium
 
-$(STAMP): pyproject.toml
+# every install takes the versions the tests passed with (constraints.txt, `make lock`); a new
+# constraints.txt reinstalls. The package's own metadata keeps ranges (docs/testing.md
+# "Dependencies").
+CONSTRAINTS := constraints.txt
+
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) --upgrade pip
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	touch $(STAMP)
+
+# constraints.txt anew: the newest versions pyproject.toml's ranges allow, resolved in a fresh
+# environment holding only the project and its dependencies (pip freeze of it). Then
+# `make test` (which reinstalls from it) and commit it.
+lock:
+	rm -rf $(VENV)-lock
+	$(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)-lock/bin/python -m pip install --quiet -e '.[dev]'
+	{ echo "# written by \`make lock\` from pyproject.toml's ranges: the versions \`make test\` passed with"; \
+	  $(VENV)-lock/bin/python -m pip freeze --all --exclude-editable; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	rm -rf $(VENV)-lock
 
 install: $(STAMP)
 
@@ -87,7 +105,7 @@ mutate: $(STAMP)
 # from them with no network
 wheelhouse: $(STAMP)
 	rm -rf dist/wheelhouse
-	$(BIN)/python -m pip wheel --quiet --wheel-dir dist/wheelhouse .
+	$(BIN)/python -m pip wheel --quiet -c $(CONSTRAINTS) --wheel-dir dist/wheelhouse .
 
 image: wheelhouse
 	docker build --build-arg BASE=$(BASE) -t comms-sandbox:latest -t comms-sandbox:$(VERSION) .
@@ -98,4 +116,4 @@ image-test: image
 	$(BIN)/python tests/image_check.py comms-sandbox:$(VERSION)
 
 clean:
-	rm -rf $(VENV) .data .trace .pytest_cache .mypy_cache .ruff_cache .mutmut dist build
+	rm -rf $(VENV) $(VENV)-lock .data .trace .pytest_cache .mypy_cache .ruff_cache .mutmut dist build
