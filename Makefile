@@ -12,7 +12,7 @@ VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' sandbox/__init__.py)
 # the container's base image (CONTRACT.md section 9); its Python must be the host's minor version
 BASE ?= python:3.11-slim
 
-.PHONY: install lock serve test lint typecheck unit trace-check trace coverage fuzz bench clean \
+.PHONY: install lock serve test lint typecheck layers unit trace-check trace coverage fuzz bench clean \
 	wheelhouse image image-test mutate chromium
 
 # every install takes the versions the tests passed with (constraints.txt, `make lock`); a new
@@ -60,7 +60,11 @@ unit: $(STAMP)
 trace-check: $(STAMP)
 	$(BIN)/python features/trace.py --check
 
-test: lint typecheck chromium unit trace-check
+test: lint typecheck layers chromium unit trace-check
+
+# the import contracts of .importlinter: no circle, the store and the engine below the rest
+layers: $(STAMP)
+	$(BIN)/lint-imports
 
 # every fenced example of the Markdown documents runs and prints what its document shows
 # (tests/doc_examples.py; docs/testing.md "Documents that run"); `unit` runs it too

@@ -1,0 +1,64 @@
+"""`make layers` (in `make test`) keeps .importlinter's contracts: these tests show that the
+gate breaks, naming the import, when a copy of sandbox/ gets an import circle or a store that
+reaches up to the vendors, and that the tree as it is keeps every contract."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def _lint(tree: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A copy of the package and the contracts, to break on purpose."""
+    shutil.copytree(ROOT / "sandbox", tmp_path / "sandbox", ignore=shutil.ignore_patterns("*.pyc"))
+    shutil.copy(ROOT / ".importlinter", tmp_path / ".importlinter")
+    return tmp_path
+
+
+def test_the_tree_keeps_every_contract(tree: Path) -> None:
+    result = _lint(tree)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 kept, 0 broken" in result.stdout
+
+
+def test_an_import_circle_breaks_the_gate_naming_it(tree: Path) -> None:
+    with (tree / "sandbox" / "clock.py").open("a") as clock:
+        clock.write("\nimport sandbox.app  # noqa: E402\n")
+    result = _lint(tree)
+    assert result.returncode != 0
+    assert (
+        "No import circle among sandbox's modules, nor among its packages BROKEN" in result.stdout
+    )
+    assert "sandbox.clock" in result.stdout
+
+
+def test_a_store_that_imports_a_vendor_breaks_the_gate_naming_it(tree: Path) -> None:
+    (tree / "sandbox" / "store" / "reach_up.py").write_text("import sandbox.vendors  # noqa\n")
+    result = _lint(tree)
+    assert result.returncode != 0
+    assert "The store knows collections, not vendors, events, HTTP or the app BROKEN" in (
+        result.stdout
+    )
+    assert "sandbox.store.reach_up -> sandbox.vendors" in result.stdout
