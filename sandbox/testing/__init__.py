@@ -10,6 +10,21 @@ With pytest, the `comms_sandbox` fixture (sandbox.testing.plugin) does this for 
 routes the vendors' real hosts into the sandbox.
 """
 
-from sandbox.testing.client import Sandbox, Tenant, in_process, live
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sandbox.testing.client import Sandbox, Tenant, in_process, live
 
 __all__ = ["Sandbox", "Tenant", "in_process", "live"]
+
+
+def __getattr__(name: str) -> Any:
+    """The client's names, imported on first use: pytest loads the plugin below this package
+    in every run, and the client (httpx with it) is only needed once a test asks for it."""
+    if name in __all__:
+        from sandbox.testing import client
+
+        return getattr(client, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
