@@ -66,13 +66,18 @@ class Incoming:
         if not self.query_string:
             return {}, {}
         text = self.query_string.decode("latin-1")
-        # the common ?channel=sms: no parsing needed (four `in` tests: no generator to run)
-        if "&" not in text and "%" not in text and "+" not in text and ";" not in text:
+        multi: dict[str, list[str]] = {}
+        if "%" in text or "+" in text or ";" in text:  # escapes to decode: the library's
+            for key, value in parse_qsl(text, keep_blank_values=True):
+                multi.setdefault(key, []).append(value)
+        elif "&" not in text:  # the common ?channel=sms
             key, _, value = text.partition("=")
             return {key: value}, {key: [value]}
-        multi: dict[str, list[str]] = {}
-        for key, value in parse_qsl(text, keep_blank_values=True):
-            multi.setdefault(key, []).append(value)
+        else:  # nothing to decode: split as parse_qsl would (an empty part is no parameter)
+            for part in text.split("&"):
+                if part:
+                    key, _, value = part.partition("=")
+                    multi.setdefault(key, []).append(value)
         return {key: values[-1] for key, values in multi.items()}, multi
 
 

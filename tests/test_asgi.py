@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from starlette.requests import ClientDisconnect
@@ -46,6 +47,30 @@ def test_headers_are_read_by_lower_case_name_and_the_first_of_repeated_wins() ->
 def test_a_query_string_gives_the_last_and_every_value(
     query: bytes, last: dict[str, str], every: dict[str, list[str]]
 ) -> None:
+    scope = {"method": "GET", "path": "/", "query_string": query, "headers": []}
+    assert Incoming(scope, None).query() == (last, every)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        b"pageSize=100&lastId=2047850000",
+        b"a=1&&a=2&",
+        b"&",
+        b"a&b=&=c&a=3",
+        b"a=1=2&b",
+        b"x=%41&y=1",
+        b"x=a+b&y",
+        b"x=1;y=2&z",
+        b"\xe9=\xff&k=v",
+    ],
+)
+def test_a_query_string_reads_as_the_standard_library_reads_it(query: bytes) -> None:
+    """The split without the library (nothing to decode) reads what parse_qsl reads."""
+    every: dict[str, list[str]] = {}
+    for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        every.setdefault(key, []).append(value)
+    last = {key: values[-1] for key, values in every.items()}
     scope = {"method": "GET", "path": "/", "query_string": query, "headers": []}
     assert Incoming(scope, None).query() == (last, every)  # type: ignore[arg-type]
 
