@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 
 import httptools
 
+from sandbox import CONTROL_PREFIX
 from sandbox.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -51,7 +52,6 @@ READ = 65_536  # bytes read at once from a target
 MAX_HEAD = 65_536
 MAX_BODY = 65_536
 CUT = f"not read: an answer before it had a body over {MAX_BODY} bytes; the connection was closed"
-CONTROL_PLANE = "/_sandbox"  # where no webhook may point (checked_url)
 DECODINGS = 4  # percent-decodings of a URL's path checked (a proxy's, then the server's)
 # marks every delivery: the control plane's guard refuses a request that carries it
 WEBHOOK_HEADER = "x-comms-sandbox-webhook"
@@ -87,7 +87,7 @@ def checked_url(value: object, field: str = "webhook_url") -> str:
         )
     if _at_control_plane(parts.path):
         raise InvalidInput(
-            f"{field}: {value!r} is at the sandbox's control plane ({CONTROL_PLANE}/...): a "
+            f"{field}: {value!r} is at the sandbox's control plane ({CONTROL_PREFIX}/...): a "
             "webhook may not act on the sandbox",
             field=field,
         )
@@ -112,7 +112,7 @@ def _at_control_plane(path: str) -> bool:
                 segments.pop()
         elif segment not in {"", "."}:
             segments.append(segment)
-    return bool(segments) and segments[0].lower().startswith(CONTROL_PLANE[1:])
+    return bool(segments) and segments[0].lower().startswith(CONTROL_PREFIX[1:])
 
 
 class WebhookTarget:
