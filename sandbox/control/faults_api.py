@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sandbox.catalog import of_request
-from sandbox.control.registry import handlers, tenant_of
+from sandbox.control.handler_table import handlers, tenant_of
 from sandbox.doc import Doc
 from sandbox.errors import NotFound
 from sandbox.http import Context, Reply

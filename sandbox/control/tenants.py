@@ -11,7 +11,7 @@ from sandbox import collector, json_slices
 from sandbox.catalog import Catalog, of_request
 from sandbox.clock import wall_now
 from sandbox.control import credentials, fixtures
-from sandbox.control.registry import handlers, tenant_of
+from sandbox.control.handler_table import handlers, tenant_of
 from sandbox.control.tenant_state import settings_doc, stored_settings
 from sandbox.doc import Doc
 from sandbox.errors import Conflict, InvalidInput, NotFound

@@ -22,7 +22,7 @@ from sandbox.store import Doc
 from sandbox.vendors.capillary import customers, messaging
 from sandbox.vendors.capillary.envelopes import batch_outcome, v11_ok
 from sandbox.vendors.capillary.errors import MESSAGES, CapillaryError, NoCommunication, v2_error
-from sandbox.vendors.capillary.registry import handlers
+from sandbox.vendors.capillary.handler_table import handlers
 
 
 class InvalidRecipient(CapillaryError):

@@ -7,7 +7,7 @@ import hmac
 from sandbox.http import Context, Reply
 from sandbox.vendors.capillary.auth import TOKEN_TTL_SECONDS, issue_token
 from sandbox.vendors.capillary.errors import OAuthFailed
-from sandbox.vendors.capillary.registry import handlers
+from sandbox.vendors.capillary.handler_table import handlers
 
 
 @handlers("generateOAuthToken")

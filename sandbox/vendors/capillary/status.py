@@ -15,7 +15,7 @@ from sandbox.vendors.capillary import customer_logs, customers
 from sandbox.vendors.capillary.customers import lookup
 from sandbox.vendors.capillary.envelopes import v2_created
 from sandbox.vendors.capillary.errors import InvalidStatusLabel
-from sandbox.vendors.capillary.registry import handlers
+from sandbox.vendors.capillary.handler_table import handlers
 
 STATUS_LOG_IDS_START = 566_000_001
 SEQUENCE = "status_log"  # the id sequence of the log's entries

@@ -11,7 +11,7 @@ from sandbox.http import Context, Reply
 from sandbox.store import Doc, Tx
 from sandbox.vendors.capillary import customers, messaging, subscription_channels, subscription_log
 from sandbox.vendors.capillary.envelopes import v2_created
-from sandbox.vendors.capillary.registry import handlers
+from sandbox.vendors.capillary.handler_table import handlers
 from sandbox.vendors.capillary.subscription_log import DIRECT_CHANGE, Change
 
 

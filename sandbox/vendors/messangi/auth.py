@@ -16,7 +16,7 @@ from sandbox import tokens
 from sandbox.errors import Unauthorized
 from sandbox.http import Context, Reply
 from sandbox.store import Store, TenantData
-from sandbox.vendors.messangi.registry import handlers
+from sandbox.vendors.messangi.handler_table import handlers
 
 LOGIN_TTL_SECONDS = 24 * 3600
 
