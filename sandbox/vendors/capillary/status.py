@@ -139,5 +139,5 @@ def _render(entry: Doc, customer: Doc, active: bool) -> dict[str, Any]:
 
 
 def _till(ctx: Context) -> str:
-    record = ctx.store.record(ctx.data.name)
-    return str(record["capillary_username"]) if record else "sandbox"
+    keyring = ctx.store.record(ctx.data.name)
+    return str(keyring["capillary_username"]) if keyring else "sandbox"

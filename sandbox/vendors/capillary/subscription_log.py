@@ -45,7 +45,7 @@ DIRECT_CHANGE = Change()  # a change made by an API that names no reason, org un
 _NAMES = {name: name for name in (*subscription_channels.NAMES, "TRANS", "BULK")}
 
 
-def record(
+def append(
     tx: Tx,
     customer: Doc,
     now: datetime,

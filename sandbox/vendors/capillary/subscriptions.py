@@ -28,7 +28,7 @@ def set_subscription(
     """Record (channel, one of subscription_channels.NAMES; priority TRANS|BULK) ->
     subscribed on the customer, and log it; the customer as changed and the log entry."""
     key = customers.subscription_key(channel, priority)
-    entry = subscription_log.record(tx, customer, now, key, subscribed=subscribed, change=change)
+    entry = subscription_log.append(tx, customer, now, key, subscribed=subscribed, change=change)
     prefs = {**customer.get("subscriptions", {}), key: subscribed}
     return customers.save(tx, customer, now, subscriptions=prefs), entry
 
