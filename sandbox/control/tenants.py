@@ -148,7 +148,7 @@ def _stored_document_check(op: Operation) -> Operation:
     known = _STORED_CHECKS.get(id(op))
     if known is not None and known[0] is op:
         return known[1]
-    schema = op.spec["x-sandbox-stored-document"]
+    schema = op.definition["x-sandbox-stored-document"]
     checker = replace(op, body_schema=schema, body_validator=compile_schema(schema))
     _STORED_CHECKS[id(op)] = (op, checker)
     return checker

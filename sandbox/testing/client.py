@@ -175,10 +175,10 @@ class Tenant:
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         return _json(self.http.post(f"{self.control}/clock/advance", json={"seconds": seconds}))
 
-    def set_fault(self, operation_id: str, status: int, **spec: Any) -> dict[str, Any]:
+    def set_fault(self, operation_id: str, status: int, **fault: Any) -> dict[str, Any]:
         """Make the next calls of a vendor operation (its operationId) answer `status`, or drop
-        the connection when it is 0; `spec`: times, latency_ms, probability, seed."""
-        body = {"status": status, **spec}
+        the connection when it is 0; `fault`: times, latency_ms, probability, seed."""
+        body = {"status": status, **fault}
         return _json(self.http.put(f"{self.control}/faults/{operation_id}", json=body))
 
     def clear_faults(self) -> None:
