@@ -36,7 +36,7 @@ from bench.inprocess import BODY, CONSTANT, FIXTURE, HOST, PATH
 from bench.model import Env, Measurement
 from sandbox.testing import Sandbox, in_process
 from sandbox.testing.aiohttp_routes import aiohttp_routes
-from sandbox.testing.transport import Answer
+from sandbox.testing.transport import RawResponse
 
 SENDS = 1_000  # per side and round
 ROUNDS = 6
@@ -114,7 +114,7 @@ class _ConstantCaller:
 
     answer_headers = [(b"content-type", b"application/json")]
 
-    async def exchange(self, **request: Any) -> Answer:
+    async def exchange(self, **request: Any) -> RawResponse:
         return 200, self.answer_headers, _CONSTANT_BODY
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from sandbox import __version__
+from sandbox import CONTROL_PREFIX, __version__
 from sandbox.outbox_filters import FILTERS
 from sandbox.settings import Settings
 
@@ -193,7 +193,9 @@ def _health(url: str) -> int:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(f"{url.rstrip('/')}/_sandbox/health", timeout=3) as answer:
+        with urllib.request.urlopen(
+            f"{url.rstrip('/')}{CONTROL_PREFIX}/health", timeout=3
+        ) as answer:
             answer.read()
     except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
         print(f"comms-sandbox: unhealthy: {url}: {exc}", file=sys.stderr)

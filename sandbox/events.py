@@ -93,19 +93,19 @@ class Listeners:
 
 # tenant -> its webhook's URL now (None: it has none, or is gone)
 WebhookUrl = Callable[[str], "str | None"]
-# tenant, URL, the messages of one delivery, its outcome: a delivery to log
+# tenant, URL, the messages of one delivery, its result: a delivery to log
 DeliveryLog = Callable[[str, str, list[Doc], Delivery], None]
 
 
 class MessageEvents:
     """The tenants' listeners, and the event loop their deliveries run on. `webhook_url` and
     `delivered` are the app's (sandbox/app.py): where a tenant's webhook is, read at each
-    delivery, and where a delivery's outcome is logged."""
+    delivery, and where a delivery's result is logged."""
 
     def __init__(
         self,
         webhook_url: WebhookUrl = lambda tenant: None,
-        delivered: DeliveryLog = lambda tenant, url, messages, outcome: None,
+        delivered: DeliveryLog = lambda tenant, url, messages, delivery: None,
     ) -> None:
         self.tenants: dict[str, Listeners] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -202,7 +202,7 @@ class MessageEvents:
         target = self._targets.get((tenant, url))
         if target is None:
             target = WebhookTarget(
-                url, lambda messages, outcome: self.delivered(tenant, url, messages, outcome)
+                url, lambda messages, delivery: self.delivered(tenant, url, messages, delivery)
             )
             self._targets = {
                 key: value for key, value in self._targets.items() if key[0] != tenant

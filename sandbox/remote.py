@@ -12,6 +12,8 @@ from typing import Any, TextIO
 
 import httpx
 
+from sandbox import CONTROL_PREFIX
+
 YAML_TYPES = {".yaml", ".yml"}
 
 
@@ -27,7 +29,7 @@ class Remote:
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
-            response = self.http.request(method, f"/_sandbox{path}", **kwargs)
+            response = self.http.request(method, f"{CONTROL_PREFIX}{path}", **kwargs)
         except httpx.HTTPError as exc:
             raise Unreachable(
                 f"no sandbox answers at {self.url} ({type(exc).__name__}: {exc})"

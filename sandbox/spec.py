@@ -138,7 +138,7 @@ class Operation:
     unwrap: str | None  # a wrapper key some of the vendor's own examples add (v2 "root")
     accepts_yaml: bool
     query_required: bool  # some query parameter is required
-    spec: dict[str, Any] = field(repr=False)
+    definition: dict[str, Any] = field(repr=False)
     # parsed, validated and handled in a worker thread (x-sandbox-offload): large documents
     # that would otherwise stall every other tenant's requests
     offload: bool = False
@@ -419,7 +419,7 @@ def compile_document(
                     accepts_yaml=any("yaml" in media_type for media_type in media),
                     query_required=any(p.location == "query" and p.required for p in parameters),
                     error_messages=error_messages or {},
-                    spec=op,
+                    definition=op,
                     offload=bool(op.get("x-sandbox-offload", False)),
                     strict_query=bool(op.get("x-sandbox-strict-query", strict_query)),
                 )

@@ -70,8 +70,8 @@ def verify(store: Store, token: str, vendor: str) -> TenantData | Verdict:
 
 
 def _incarnation(store: Store, name: str) -> str | None:
-    record = store.record(name)
-    return None if record is None else record.get("incarnation")
+    keyring = store.record(name)
+    return None if keyring is None else keyring.get("incarnation")
 
 
 def _b64(claims: Mapping[str, object]) -> str:

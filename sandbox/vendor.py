@@ -62,18 +62,18 @@ def refuse_repeated(items: list[dict[str, Any]], key: str, where: str) -> None:
 class Credentials:
     """How a vendor's credentials are issued to a tenant, shown, and found again.
 
-    The tenant's record (tenant.json) holds them as flat fields named after the vendor
+    The tenant's keyring (tenant.json) holds them as flat fields named after the vendor
     (`capillary_username`); `indexed` are the fields a request is authenticated by, each
     looked up in O(1) (`Store.find_by_credential`)."""
 
-    issue: Callable[[str], dict[str, str]]  # tenant name -> record fields (random secrets)
+    issue: Callable[[str], dict[str, str]]  # tenant name -> keyring fields (random secrets)
     demo: Mapping[str, str]  # the demo tenant's fixed fields, printed in the README
-    show: Callable[[Doc], dict[str, Any]]  # the record -> this vendor's credentials document
+    show: Callable[[Doc], dict[str, Any]]  # the keyring -> this vendor's credentials document
     indexed: tuple[str, ...]
 
-    def issued_in(self, record: Doc) -> bool:
-        """Whether `record` holds this vendor's credentials (the demo's fields name them)."""
-        return self.demo.keys() <= record.keys()
+    def issued_in(self, keyring: Doc) -> bool:
+        """Whether `keyring` holds this vendor's credentials (the demo's fields name them)."""
+        return self.demo.keys() <= keyring.keys()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """A tenant's webhook (`webhook_url` in its settings, docs/contract.md section 10): every
 recorded message, with its decision, POSTed as JSON to that URL. Once, no retry, a 1 s
-timeout, as Symplify's and Mailpit's webhooks behave; the outcome of each delivery is an entry
+timeout, as Symplify's and Mailpit's webhooks behave; the result of each delivery is an entry
 of the tenant's request log (`operationId` "webhook", its status, 0 when none came, and why).
 
 Deliveries to one URL go in order over one kept-alive connection, on the event loop, after
@@ -29,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 
 import httptools
 
+from sandbox import CONTROL_PREFIX
 from sandbox.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ TIMEOUT = 1.0  # seconds for one delivery: connect, send, answer
 BACKLOG = 10_000
 BACKLOG_BYTES = 16 << 20
 PIPELINE = 256  # requests written at once when several are waiting
-COALESCE = 0.01  # seconds between writing a batch and reading its answers
+ANSWERS_AFTER = 0.01  # seconds between writing a batch and reading its answers
 EXTEND = 0.05  # seconds between moves of the answers' deadline (each answer has >= 0.95 s)
 IDLE = 5.0  # seconds a worker and its connection wait for the next delivery
 READ = 65_536  # bytes read at once from a target
@@ -51,7 +52,6 @@ READ = 65_536  # bytes read at once from a target
 MAX_HEAD = 65_536
 MAX_BODY = 65_536
 CUT = f"not read: an answer before it had a body over {MAX_BODY} bytes; the connection was closed"
-CONTROL_PLANE = "/_sandbox"  # where no webhook may point (checked_url)
 DECODINGS = 4  # percent-decodings of a URL's path checked (a proxy's, then the server's)
 # marks every delivery: the control plane's guard refuses a request that carries it
 WEBHOOK_HEADER = "x-comms-sandbox-webhook"
@@ -63,9 +63,9 @@ class Delivery(NamedTuple):
     seconds: float
 
 
-# where each delivery's outcome is told: the message(s) it was about (several only for
+# where each delivery's result (a Delivery) is told: the message(s) it was about (several only for
 # messages dropped while the backlog was full, told in one entry)
-Outcome = Callable[[list[dict[str, Any]], Delivery], None]
+Delivered = Callable[[list[dict[str, Any]], Delivery], None]
 DROPPED_ENTRY = 1000  # dropped messages told in one request-log entry at the most
 
 
@@ -87,7 +87,7 @@ def checked_url(value: object, field: str = "webhook_url") -> str:
         )
     if _at_control_plane(parts.path):
         raise InvalidInput(
-            f"{field}: {value!r} is at the sandbox's control plane ({CONTROL_PLANE}/...): a "
+            f"{field}: {value!r} is at the sandbox's control plane ({CONTROL_PREFIX}/...): a "
             "webhook may not act on the sandbox",
             field=field,
         )
@@ -112,13 +112,13 @@ def _at_control_plane(path: str) -> bool:
                 segments.pop()
         elif segment not in {"", "."}:
             segments.append(segment)
-    return bool(segments) and segments[0].lower().startswith(CONTROL_PLANE[1:])
+    return bool(segments) and segments[0].lower().startswith(CONTROL_PREFIX[1:])
 
 
 class WebhookTarget:
     """One URL: its deliveries waiting, and its connection."""
 
-    def __init__(self, url: str, outcome: Outcome) -> None:
+    def __init__(self, url: str, delivered: Delivered) -> None:
         parts = urlsplit(url)
         self.url = url
         self.host = parts.hostname or ""
@@ -126,7 +126,7 @@ class WebhookTarget:
         self.port = parts.port or (443 if self.tls else 80)
         self.target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self.host_header = parts.netloc.rpartition("@")[2]
-        self.outcome = outcome
+        self.delivered = delivered
         self.head = (
             f"POST {self.target} HTTP/1.1\r\nHost: {self.host_header}\r\n"
             "Content-Type: application/json\r\nUser-Agent: comms-sandbox\r\n"
@@ -193,7 +193,7 @@ class WebhookTarget:
     async def _deliver_batch(self, batch: list[tuple[Doc, bytes]]) -> list[tuple[Doc, bytes]]:
         """Deliver `batch`; returns the deliveries to send again on a new connection: those
         written after an answer that closed the connection, which the target never read.
-        Answers alike in a row are told in one outcome (one request-log entry)."""
+        Answers alike in a row are told in one result (one request-log entry)."""
         loop = asyncio.get_running_loop()
         started = loop.time()
         reused = self.connection is not None
@@ -204,7 +204,7 @@ class WebhookTarget:
                 await connection.writer.drain()
             # the answers come one by one: reading them a moment later takes them in a few
             # reads, not one wake-up each (the sandbox's one loop serves the API meanwhile)
-            await asyncio.sleep(COALESCE)
+            await asyncio.sleep(ANSWERS_AFTER)
         except Exception as exc:  # refused, unresolvable, a bad TLS handshake, too slow
             self._close()
             if reused and isinstance(exc, OSError):  # the kept-alive connection had gone
@@ -258,7 +258,7 @@ class WebhookTarget:
         self, batch: list[tuple[Doc, bytes]], status: int, seconds: float, why: str | None = None
     ) -> None:
         if batch:
-            self.outcome([message for message, _ in batch], Delivery(status, why, seconds))
+            self.delivered([message for message, _ in batch], Delivery(status, why, seconds))
 
     def _fail(self, batch: list[tuple[Doc, bytes]], started: float, why: str) -> None:
         self._tell(batch, 0, asyncio.get_running_loop().time() - started, why)
@@ -268,7 +268,7 @@ class WebhookTarget:
             dropped, self.dropped = self.dropped, []
             why = f"not sent: the backlog was full ({BACKLOG} deliveries or {BACKLOG_BYTES} bytes)"
             for start in range(0, len(dropped), DROPPED_ENTRY):
-                self.outcome(dropped[start : start + DROPPED_ENTRY], Delivery(0, why, 0.0))
+                self.delivered(dropped[start : start + DROPPED_ENTRY], Delivery(0, why, 0.0))
 
     def _close(self) -> None:
         if self.connection is not None:

@@ -39,7 +39,7 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # documents larger than this are composed by Python over libyaml's events: as fast as libyaml's
 # own composer here (about 1 MB/s either way), but it gives the GIL back between events, where
 # the C composer would hold it, and stop every other request, for the whole document
-LARGE = 1024 * 1024
+STREAMED_PAST = 1024 * 1024
 
 
 _CParser: Any = getattr(yaml, "CParser", None)
@@ -84,7 +84,7 @@ _MERGE = "tag:yaml.org,2002:merge"
 def load(text: bytes | str, what: str = "body") -> Any:
     """The document's value; InvalidInput naming the path (`what` for the whole) if it is not
     YAML, or not a document this module accepts."""
-    large = len(text) > LARGE
+    large = len(text) > STREAMED_PAST
     # a large text is read by libyaml from a stream, a piece at a time: handed over whole, its
     # conversion alone holds the GIL for 90 ms per 10 MB
     stream = io.BytesIO(text if isinstance(text, bytes) else text.encode()) if large else text

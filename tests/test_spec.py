@@ -51,9 +51,9 @@ def test_a_mismatch_stops_the_app_from_starting() -> None:
 def test_the_fourteen_block_communication_apis_are_all_documented() -> None:
     operations = load_operations(Settings(), VENDORS[0])
     numbered = sorted(
-        (op.spec["x-block-communication-api"], op.method, op.path)
+        (op.definition["x-block-communication-api"], op.method, op.path)
         for op in operations
-        if "x-block-communication-api" in op.spec
+        if "x-block-communication-api" in op.definition
     )
     assert [number for number, _, _ in numbered] == list(range(1, 15))
     assert numbered[9] == (10, "POST", "/v2/communications/sendMessage")

@@ -14,7 +14,7 @@ from sandbox.control import (
     snapshots,
     tenants,
 )
-from sandbox.control.registry import handlers
+from sandbox.control.handler_table import handlers
 from sandbox.errors import Unauthorized
 from sandbox.store import Store, TenantData
 from sandbox.vendor import Vendor

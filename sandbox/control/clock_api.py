@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sandbox.clock import OutOfRange, parse_iso
-from sandbox.control.registry import handlers, tenant_of
+from sandbox.control.handler_table import handlers, tenant_of
 from sandbox.doc import Doc
 from sandbox.errors import InvalidInput
 from sandbox.http import Context, Reply

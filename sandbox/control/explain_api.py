@@ -4,7 +4,7 @@ own send uses, with nothing recorded (docs/contract.md section 10)."""
 from __future__ import annotations
 
 from sandbox.catalog import of_request
-from sandbox.control.registry import handlers, tenant_of
+from sandbox.control.handler_table import handlers, tenant_of
 from sandbox.engine import Category, Channel, Priority, decide
 from sandbox.errors import InvalidInput
 from sandbox.http import Context, Reply

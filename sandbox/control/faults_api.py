@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sandbox.catalog import of_request
-from sandbox.control.registry import handlers, tenant_of
+from sandbox.control.handler_table import handlers, tenant_of
 from sandbox.doc import Doc
 from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
@@ -16,16 +16,16 @@ from sandbox.http import Context, Reply
 def put_fault(ctx: Context) -> Reply:
     data = tenant_of(ctx)
     operation_id = _operation(ctx)
-    spec = ctx.body
-    times = spec.get("times")
+    asked = ctx.body
+    times = asked.get("times")
     fault = {
         "operationId": operation_id,
         "vendor": ctx.catalog.operations[operation_id],
-        "status": spec["status"],
+        "status": asked["status"],
         "times": times,
-        "latency_ms": spec.get("latency_ms", 0),
-        "probability": spec.get("probability", 1.0),
-        "seed": spec.get("seed", 0),
+        "latency_ms": asked.get("latency_ms", 0),
+        "probability": asked.get("probability", 1.0),
+        "seed": asked.get("seed", 0),
         "remaining": times,
         "calls": 0,
         "faulted": 0,

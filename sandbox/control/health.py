@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sandbox.control.guard import ControlGuard
-from sandbox.control.registry import handlers
+from sandbox.control.handler_table import handlers
 from sandbox.http import Context, Reply
 
 

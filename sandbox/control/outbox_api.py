@@ -6,7 +6,7 @@ from __future__ import annotations
 from itertools import islice
 
 from sandbox import outbox
-from sandbox.control.registry import handlers, tenant_of
+from sandbox.control.handler_table import handlers, tenant_of
 from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
 from sandbox.outbox_filters import PAGING

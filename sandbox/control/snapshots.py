@@ -9,7 +9,7 @@ import yaml
 
 from sandbox.catalog import of_request
 from sandbox.control import fixtures
-from sandbox.control.registry import handlers, tenant_of
+from sandbox.control.handler_table import handlers, tenant_of
 from sandbox.http import Context, Reply
 
 

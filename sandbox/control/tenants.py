@@ -11,7 +11,7 @@ from sandbox import collector, json_slices
 from sandbox.catalog import Catalog, of_request
 from sandbox.clock import wall_now
 from sandbox.control import credentials, fixtures
-from sandbox.control.registry import handlers, tenant_of
+from sandbox.control.handler_table import handlers, tenant_of
 from sandbox.control.tenant_state import settings_doc, stored_settings
 from sandbox.doc import Doc
 from sandbox.errors import Conflict, InvalidInput, NotFound
@@ -53,19 +53,19 @@ def staged(
 
 
 def installed(store: Store, catalog: Catalog, new: Staged) -> tuple[Doc, bool]:
-    """Put a staged tenant in place (on the event loop thread); its record and whether it
+    """Put a staged tenant in place (on the event loop thread); its keyring and whether it
     is new. A replaced tenant keeps its credentials. 409 if another create, replace, reset or
     delete of the tenant was installed since this one began (nothing changes)."""
     existing = store.record(new.name)
     created = not store.exists(new.name)
     demo = store.settings.demo_tenant
     try:
-        record = credentials.record_for(new.name, existing, catalog.vendors, demo)
+        keyring = credentials.keyring_for(new.name, existing, catalog.vendors, demo)
     except BaseException:
         store.discard(new)
         raise
-    store.install(record, new)
-    return record, created
+    store.install(keyring, new)
+    return keyring, created
 
 
 def _unwritable(document: Any) -> InvalidInput:
@@ -91,8 +91,8 @@ def put_tenant_handler(ctx: Context) -> Offload:
     catalog = of_request(ctx)
 
     def finish(new: Staged) -> Reply:
-        record, created = installed(ctx.store, catalog, new)
-        return Reply(credentials.document(record, catalog.vendors), 201 if created else 200)
+        keyring, created = installed(ctx.store, catalog, new)
+        return Reply(credentials.document(keyring, catalog.vendors), 201 if created else 200)
 
     return Offload(lambda: staged(ctx.store, catalog, name, ctx.parse_body(), replaces), finish)
 
@@ -100,7 +100,7 @@ def put_tenant_handler(ctx: Context) -> Offload:
 @handlers("getTenant")
 def get_tenant(ctx: Context) -> Reply:
     tenant_of(ctx)
-    return Reply(credentials.document(_record(ctx), of_request(ctx).vendors))
+    return Reply(credentials.document(_keyring(ctx), of_request(ctx).vendors))
 
 
 @handlers("deleteTenant")
@@ -132,8 +132,8 @@ def reset_tenant(ctx: Context) -> Offload:
             ) from None
 
     def finish(new: Staged) -> Reply:
-        record, _ = installed(ctx.store, catalog, new)
-        return Reply(credentials.document(record, catalog.vendors))
+        keyring, _ = installed(ctx.store, catalog, new)
+        return Reply(credentials.document(keyring, catalog.vendors))
 
     return Offload(work, finish)
 
@@ -148,7 +148,7 @@ def _stored_document_check(op: Operation) -> Operation:
     known = _STORED_CHECKS.get(id(op))
     if known is not None and known[0] is op:
         return known[1]
-    schema = op.spec["x-sandbox-stored-document"]
+    schema = op.definition["x-sandbox-stored-document"]
     checker = replace(op, body_schema=schema, body_validator=compile_schema(schema))
     _STORED_CHECKS[id(op)] = (op, checker)
     return checker
@@ -184,8 +184,8 @@ def put_settings(ctx: Context) -> Reply:
     return Reply(stored_settings(data))
 
 
-def _record(ctx: Context) -> Doc:
-    record = ctx.store.record(ctx.path_params["tenant"])
-    if record is None:
+def _keyring(ctx: Context) -> Doc:
+    keyring = ctx.store.record(ctx.path_params["tenant"])
+    if keyring is None:
         raise NotFound(f"no tenant named '{ctx.path_params['tenant']}'", field="tenant")
-    return record
+    return keyring

@@ -42,7 +42,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from sandbox.testing.client import Sandbox
 from sandbox.testing.forwarding import forward_async, outgoing
 from sandbox.testing.network import Gate
-from sandbox.testing.transport import Answer
+from sandbox.testing.transport import RawResponse
 from sandbox.testing.vendor_hosts import VendorHosts
 from sandbox.vendor import Vendor
 from sandbox.vendors import VENDORS
@@ -120,7 +120,7 @@ def _compressed(content: bytes, encoding: str) -> bytes:
 
 async def _forward(
     sandbox: Sandbox, method: str, target: str, headers: list[tuple[bytes, bytes]], body: bytes
-) -> Answer | None:
+) -> RawResponse | None:
     """The live sandbox's answer to the request, sent to `target` (its path and query)."""
     try:
         answer = await forward_async(outgoing(sandbox, method, target, headers, body))
@@ -133,7 +133,7 @@ async def _forward(
     return answer.status_code, answer.headers.raw, answer.content
 
 
-def _response(request: ClientRequest, answer: Answer, sent: int) -> ClientResponse:
+def _response(request: ClientRequest, answer: RawResponse, sent: int) -> ClientResponse:
     """The ClientResponse aiohttp would have made of `answer`, its body already received."""
     loop = request.loop
     arguments: dict[str, Any] = {

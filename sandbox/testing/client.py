@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Unpack
 
 import httpx
 
+from sandbox import CONTROL_PREFIX
 from sandbox.testing import assertions
 from sandbox.testing.filters import (
     KEYWORDS,
@@ -70,7 +71,7 @@ class Tenant:
 
     @property
     def control(self) -> str:
-        return f"/_sandbox/tenants/{self.name}"
+        return f"{CONTROL_PREFIX}/tenants/{self.name}"
 
     # the outbox ------------------------------------------------------------------------------
     def outbox(self, **filters: Unpack[PageFilters]) -> list[dict[str, Any]]:
@@ -174,10 +175,10 @@ class Tenant:
     def advance_clock(self, seconds: float) -> dict[str, Any]:
         return _json(self.http.post(f"{self.control}/clock/advance", json={"seconds": seconds}))
 
-    def set_fault(self, operation_id: str, status: int, **spec: Any) -> dict[str, Any]:
+    def set_fault(self, operation_id: str, status: int, **fault: Any) -> dict[str, Any]:
         """Make the next calls of a vendor operation (its operationId) answer `status`, or drop
-        the connection when it is 0; `spec`: times, latency_ms, probability, seed."""
-        body = {"status": status, **spec}
+        the connection when it is 0; `fault`: times, latency_ms, probability, seed."""
+        body = {"status": status, **fault}
         return _json(self.http.put(f"{self.control}/faults/{operation_id}", json=body))
 
     def clear_faults(self) -> None:
@@ -235,7 +236,7 @@ class Sandbox:
         """A new tenant (or `name` replaced) from a fixture or snapshot document: a dict, or
         the text of a YAML (or JSON) document."""
         name = name or f"t-{uuid.uuid4().hex[:12]}"
-        path = f"/_sandbox/tenants/{name}"
+        path = f"{CONTROL_PREFIX}/tenants/{name}"
         if isinstance(document, bytes):
             yaml = {"Content-Type": "application/yaml"}
             response = self.http.put(path, content=document, headers=yaml)
@@ -250,7 +251,7 @@ class Sandbox:
 
     def tenant(self, name: str) -> Tenant:
         """An existing tenant, by name."""
-        document = _json(self.http.get(f"/_sandbox/tenants/{name}"))
+        document = _json(self.http.get(f"{CONTROL_PREFIX}/tenants/{name}"))
         return Tenant(name, document["credentials"], self.http, self.watch)
 
 
@@ -284,7 +285,10 @@ class ControlToken(httpx.Auth):
         self.header = f"Bearer {token}"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if request.url.path.startswith("/_sandbox/") and "authorization" not in request.headers:
+        if (
+            request.url.path.startswith(f"{CONTROL_PREFIX}/")
+            and "authorization" not in request.headers
+        ):
             request.headers["Authorization"] = self.header
         yield request
 

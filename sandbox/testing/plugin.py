@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from sandbox import CONTROL_PREFIX
 from sandbox.testing import coverage
 from sandbox.testing.network import add_option, blocks_network, describe_marker
 
@@ -93,7 +94,7 @@ def _check_answers(url: str) -> None:
     import httpx
 
     try:
-        answer = httpx.get(f"{url}/_sandbox/health", timeout=5)
+        answer = httpx.get(f"{url}{CONTROL_PREFIX}/health", timeout=5)
     except httpx.HTTPError as exc:
         raise pytest.UsageError(
             f"comms-sandbox: no sandbox answers at {url} ({type(exc).__name__}: {exc}); "
@@ -102,7 +103,7 @@ def _check_answers(url: str) -> None:
         ) from None
     if answer.status_code != 200:
         raise pytest.UsageError(
-            f"comms-sandbox: {url}/_sandbox/health answered {answer.status_code}, not 200: "
+            f"comms-sandbox: {url}{CONTROL_PREFIX}/health answered {answer.status_code}, not 200: "
             "is this a comms-sandbox server?"
         )
 

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message
 
 T = TypeVar("T")
 # an answer of the app: status, headers (names lower-case), body
-Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+RawResponse = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 class AppCaller:
@@ -63,7 +63,7 @@ class AppCaller:
         target: str,
         headers: list[tuple[bytes, bytes]],
         body: bytes,
-    ) -> Answer | None:
+    ) -> RawResponse | None:
         """The app's answer (status, headers, body) to one request: `target` its path and
         query as on the wire (percent-escapes kept: the path is decoded here, once), header
         names lower-case. None when the app hung up without answering (an injected fault)."""

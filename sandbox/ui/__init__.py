@@ -19,6 +19,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sandbox import CONTROL_PREFIX
 from sandbox.asgi import Incoming, json_response, read_body
 from sandbox.catalog import Catalog
 from sandbox.control.guard import COOKIE, LOGIN, STATIC, ControlGuard, cookie_value
@@ -31,10 +32,9 @@ from sandbox.vendor import Vendor
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-CONTROL = "/_sandbox"
-UI = f"{CONTROL}/ui"
+UI = f"{CONTROL_PREFIX}/ui"
 # the two paths open without the token, as the guard names them under the control plane
-LOGIN_PAGE, ASSETS = f"{CONTROL}{LOGIN}", f"{CONTROL}{STATIC}".rstrip("/")
+LOGIN_PAGE, ASSETS = f"{CONTROL_PREFIX}{LOGIN}", f"{CONTROL_PREFIX}{STATIC}".rstrip("/")
 LOGIN_BODY = 4096  # bytes of a login form: a token and where to go next
 
 
@@ -97,7 +97,7 @@ def ui_routes(
             Route(f"{UI}/tenants/{{tenant}}/messages/{{id}}", pages.message),
             Route(f"{UI}/tenants/{{tenant}}/recipients", pages.recipients),
             Route(LOGIN_PAGE, login_page(pages, guard), methods=["GET", "POST"]),
-            Route(f"{CONTROL}/tenants/{{tenant}}/events", events_endpoint(store, events)),
+            Route(f"{CONTROL_PREFIX}/tenants/{{tenant}}/events", events_endpoint(store, events)),
         ]
     )
 
@@ -173,7 +173,7 @@ def login_page(pages: Pages, guard: ControlGuard) -> Callable[[Request], Awaitab
             return pages.login(request, wanted, wrong=guard.cookie is not None)
         response = RedirectResponse(wanted, 303)
         response.set_cookie(
-            COOKIE, cookie_value(token), path=CONTROL, httponly=True, samesite="strict"
+            COOKIE, cookie_value(token), path=CONTROL_PREFIX, httponly=True, samesite="strict"
         )
         return response
 

@@ -312,7 +312,7 @@ GO_HEADERS = {
 
 
 @dataclass
-class Answer:
+class ClientResult:
     response: httpx.Response
     value: Any  # what the Go method returns, None with an error
     error: str | None  # the error it returns
@@ -339,28 +339,30 @@ class Carma:
         self.sent.append(response.request)
         return response
 
-    def get_triggers(self) -> Answer:  # triggers.go:30
+    def get_triggers(self) -> ClientResult:  # triggers.go:30
         return _decoded(self.request("triggers", "GET"), Slice(TRIGGER_DTO))
 
-    def get_trigger(self, trigger_id: int) -> Answer:  # triggers.go:14
+    def get_trigger(self, trigger_id: int) -> ClientResult:  # triggers.go:14
         return _decoded(self.request(f"triggers/{trigger_id}", "GET"), TRIGGER_DTO)
 
-    def post_triggers_messages(self, trigger_id: int, body: bytes) -> Answer:  # triggers.go:46
+    def post_triggers_messages(
+        self, trigger_id: int, body: bytes
+    ) -> ClientResult:  # triggers.go:46
         response = self.request(f"triggers/{trigger_id}/messages", "POST", body)
         if response.status_code != 200:
-            return Answer(response, None, HTTPStatus(response.status_code).phrase)
+            return ClientResult(response, None, HTTPStatus(response.status_code).phrase)
         return _decoded(response, MESSAGE_DTO)
 
-    def get_properties(self) -> Answer:  # properties.go:12
+    def get_properties(self) -> ClientResult:  # properties.go:12
         return _decoded(self.request("properties", "GET"), Slice(PROPERTY_DTO))
 
-    def get_contact(self, list_id: int, original_id: str) -> Answer:  # lists.go:14
+    def get_contact(self, list_id: int, original_id: str) -> ClientResult:  # lists.go:14
         response = self.request(f"lists/{list_id}/contacts/{query_escape(original_id)}", "GET")
         if response.status_code == 404:
-            return Answer(response, None, HTTPStatus(404).phrase)
+            return ClientResult(response, None, HTTPStatus(404).phrase)
         return _decoded(response, CONTACT_DTO)
 
-    def put_contact_update(self, list_id: int, original_id: str, body: bytes) -> Answer:
+    def put_contact_update(self, list_id: int, original_id: str, body: bytes) -> ClientResult:
         """lists.go:34."""
         endpoint = f"lists/{list_id}/contacts/{query_escape(original_id)}/update?force=true"
         return _decoded(self.request(endpoint, "PUT", body), CONTACT_DTO)
@@ -371,11 +373,11 @@ def query_escape(text: str) -> str:
     return quote_plus(text, safe="")
 
 
-def _decoded(response: httpx.Response, into: GoType) -> Answer:
+def _decoded(response: httpx.Response, into: GoType) -> ClientResult:
     try:
-        return Answer(response, go_unmarshal(response.content, into), None)
+        return ClientResult(response, go_unmarshal(response.content, into), None)
     except GoUnmarshalError as exc:
-        return Answer(response, None, str(exc))
+        return ClientResult(response, None, str(exc))
 
 
 # ---------------------------------------------------------------------------------------------

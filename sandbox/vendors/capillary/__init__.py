@@ -29,7 +29,7 @@ from sandbox.vendors.capillary.auth import authenticate
 from sandbox.vendors.capillary.control_api import control_handlers
 from sandbox.vendors.capillary.credentials import CREDENTIALS
 from sandbox.vendors.capillary.errors import MESSAGES
-from sandbox.vendors.capillary.registry import handlers
+from sandbox.vendors.capillary.handler_table import handlers
 
 __all__ = [
     "VENDOR",

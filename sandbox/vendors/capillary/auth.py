@@ -41,15 +41,15 @@ def authenticate(headers: Mapping[str, str], store: Store) -> TenantData:
             field="Authorization",
         ) from None
     tenant = store.find_by_credential("capillary_username", username)
-    record = store.record(tenant.name) if tenant else None
-    if tenant is None or record is None or not password_matches(password, record):
+    keyring = store.record(tenant.name) if tenant else None
+    if tenant is None or keyring is None or not password_matches(password, keyring):
         raise CredentialsRejected(field="Authorization")
     store.remember_verified("capillary", header, tenant)
     return tenant
 
 
-def password_matches(given: str, record: Mapping[str, str]) -> bool:
-    expected = record["capillary_password"].encode()
+def password_matches(given: str, keyring: Mapping[str, str]) -> bool:
+    expected = keyring["capillary_password"].encode()
     digest = hashlib.md5(expected, usedforsecurity=False).hexdigest().encode()
     offered = given.encode()
     return hmac.compare_digest(offered, expected) or hmac.compare_digest(offered.lower(), digest)

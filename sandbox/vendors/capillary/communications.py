@@ -22,7 +22,7 @@ from sandbox.store import Doc
 from sandbox.vendors.capillary import customers, messaging
 from sandbox.vendors.capillary.envelopes import batch_outcome, v11_ok
 from sandbox.vendors.capillary.errors import MESSAGES, CapillaryError, NoCommunication, v2_error
-from sandbox.vendors.capillary.registry import handlers
+from sandbox.vendors.capillary.handler_table import handlers
 
 
 class InvalidRecipient(CapillaryError):
@@ -80,14 +80,16 @@ def _category(item: dict[str, Any]) -> tuple[Priority, Category]:
     return Priority.TRANS, Category.TRANSACTIONAL
 
 
-def _checked_address(ctx: Context, spec: ListChannel, value: Any, where: str) -> str:
+def _checked_address(ctx: Context, list_channel: ListChannel, value: Any, where: str) -> str:
     """The item's recipient as Capillary holds it (`customers.recipient_address`)."""
-    field = f"{where}.{spec.to_field}"
+    field = f"{where}.{list_channel.to_field}"
     try:
-        return customers.recipient_address(ctx.data, spec.channel, value, field)
+        return customers.recipient_address(ctx.data, list_channel.channel, value, field)
     except Unreadable as unreadable:
         raise InvalidRecipient(
-            f"{spec.invalid_message}: {unreadable.message}", field=field, code=spec.invalid_code
+            f"{list_channel.invalid_message}: {unreadable.message}",
+            field=field,
+            code=list_channel.invalid_code,
         ) from None
 
 
@@ -99,21 +101,23 @@ def _sender(item: dict[str, Any], where: str) -> str | None:
     return normalise.read_optional_sender(item.get(name), f"{where}.{name}")
 
 
-def _send_one(ctx: Context, item: dict[str, Any], spec: ListChannel, where: str) -> Doc:
+def _send_one(ctx: Context, item: dict[str, Any], list_channel: ListChannel, where: str) -> Doc:
     """Send one item; `where` names it in errors (e.g. "sms[0]")."""
-    to = _checked_address(ctx, spec, item[spec.to_field], where)
+    to = _checked_address(ctx, list_channel, item[list_channel.to_field], where)
     priority, category = _category(item)
     message = messaging.Outgoing(
-        channel=spec.channel,
+        channel=list_channel.channel,
         category=category,
         priority=priority,
         to=to,
         subject=item.get("subject"),
-        body=item.get(spec.text_field),
+        body=item.get(list_channel.text_field),
         sender=_sender(item, where),
     )
     tx = ctx.data.begin()
-    record = messaging.send(ctx, tx, message, customers.find_recipient(ctx.data, spec.channel, to))
+    record = messaging.send(
+        ctx, tx, message, customers.find_recipient(ctx.data, list_channel.channel, to)
+    )
     tx.commit()
     return record
 
@@ -121,7 +125,7 @@ def _send_one(ctx: Context, item: dict[str, Any], spec: ListChannel, where: str)
 def _send_item(
     ctx: Context,
     item: Any,
-    spec: ListChannel,
+    list_channel: ListChannel,
     where: str,
     error: ApiError | None,
 ) -> tuple[Doc | None, ApiError | None]:
@@ -132,7 +136,7 @@ def _send_item(
         return None, error
     recorded = len(ctx.message_ids)
     try:
-        return _send_one(ctx, item, spec, where), None
+        return _send_one(ctx, item, list_channel, where), None
     except ApiError as exc:
         del ctx.message_ids[recorded:]  # (staged in a transaction that was dropped)
         return None, exc
@@ -228,15 +232,17 @@ def send_message_v11(ctx: Context) -> Reply:
     """Capillary's send-communication-message (research 7a). Its example answers one SMS as
     `{"response": {"status": {"success": "true", "code": "200", "message": "success"}, "sms":
     {"id", "to", "status": "Sent", "scheduled_time"}}}`: statuses are strings here, as there."""
-    spec = V11_LISTS[str(ctx.query.get("channel", "sms")).lower()]
-    items = _items(ctx.body["root"], spec, "root.")  # (the schema requires `root`)
+    list_channel = V11_LISTS[str(ctx.query.get("channel", "sms")).lower()]
+    items = _items(ctx.body["root"], list_channel, "root.")  # (the schema requires `root`)
     results: list[dict[str, Any]] = []
     succeeded = 0
     for index, item in enumerate(items):
-        where = f"root.{spec.body_list}[{index}]"
-        error = ctx.item_errors.get(("root", spec.body_list, index))
-        record, error = _send_item(ctx, item, spec, where, error)
-        results.append(_v11_sent(spec, item if isinstance(item, dict) else {}, record, error))
+        where = f"root.{list_channel.body_list}[{index}]"
+        error = ctx.item_errors.get(("root", list_channel.body_list, index))
+        record, error = _send_item(ctx, item, list_channel, where, error)
+        results.append(
+            _v11_sent(list_channel, item if isinstance(item, dict) else {}, record, error)
+        )
         succeeded += error is None
     http, message = batch_outcome(len(items), succeeded)
     status = {
@@ -245,19 +251,19 @@ def send_message_v11(ctx: Context) -> Reply:
         "message": "success" if http == 200 else message,
     }
     answered = results[0] if len(results) == 1 else results
-    return Reply({"response": {"status": status, spec.body_list: answered}}, http)
+    return Reply({"response": {"status": status, list_channel.body_list: answered}}, http)
 
 
 def _v11_sent(
-    spec: ListChannel, item: dict[str, Any], record: Doc | None, error: ApiError | None
+    list_channel: ListChannel, item: dict[str, Any], record: Doc | None, error: ApiError | None
 ) -> dict[str, Any]:
     """One item's answer: the example's fields, echoed, and the item's own status."""
     scheduled: dict[str, Any] = {k: item[k] for k in SCHEDULE_KEYS if k in item}
     if record is None:
         assert error is not None, "an item that was not sent has its error (_send_item)"
         failed: dict[str, Any] = {"status": "Failed", **scheduled}
-        if item.get(spec.to_field) is not None:
-            failed["to"] = str(item[spec.to_field])
+        if item.get(list_channel.to_field) is not None:
+            failed["to"] = str(item[list_channel.to_field])
         failed["item_status"] = {
             "success": "false",
             "code": str(error.vendor_code or 400),
@@ -265,7 +271,7 @@ def _v11_sent(
         }
         return failed
     sent: dict[str, Any] = {"id": record["id"], "to": record["to"], "status": "Sent", **scheduled}
-    if spec.channel is Channel.EMAIL:
+    if list_channel.channel is Channel.EMAIL:
         sent.update({k: item[k] for k in ("cc", "bcc", "subject") if k in item})
     sent["item_status"] = {"success": "true", "code": "200", "message": "success"}
     return sent
@@ -282,48 +288,48 @@ def send_wechat(ctx: Context) -> Reply:
     return _send_list(ctx, WECHAT)
 
 
-def _items(lists: dict[str, Any], spec: ListChannel, under: str = "") -> list[Any]:
+def _items(lists: dict[str, Any], list_channel: ListChannel, under: str = "") -> list[Any]:
     """The list the channel reads (`under` names where the lists sit, e.g. "root.")."""
-    items: list[Any] | None = lists.get(spec.body_list)
+    items: list[Any] | None = lists.get(list_channel.body_list)
     if not items:
         raise NoCommunication(
-            f"No communication passed or Invalid request body: the {spec.channel.value} "
-            f"channel reads the '{under}{spec.body_list}' list",
-            field=f"{under}{spec.body_list}",
+            f"No communication passed or Invalid request body: the {list_channel.channel.value} "
+            f"channel reads the '{under}{list_channel.body_list}' list",
+            field=f"{under}{list_channel.body_list}",
         )
     return items
 
 
-def _send_list(ctx: Context, spec: ListChannel) -> Reply:
-    items = _items(ctx.body, spec)
+def _send_list(ctx: Context, list_channel: ListChannel) -> Reply:
+    items = _items(ctx.body, list_channel)
     results: list[dict[str, Any]] = []
     succeeded = 0
     sent_at = ""  # the echoed scheduledTime of items without one, formatted once
     for index, item in enumerate(items):
-        where = f"{spec.body_list}[{index}]"
-        error = ctx.item_errors.get((spec.body_list, index))
-        _, error = _send_item(ctx, item, spec, where, error)
-        echo = _echo(spec, item)
+        where = f"{list_channel.body_list}[{index}]"
+        error = ctx.item_errors.get((list_channel.body_list, index))
+        _, error = _send_item(ctx, item, list_channel, where, error)
+        echo = _echo(list_channel, item)
         if "scheduledTime" in echo:
             echo["scheduledTime"] = _scheduled(echo["scheduledTime"])
-        elif spec.stamps_unscheduled:
+        elif list_channel.stamps_unscheduled:
             echo["scheduledTime"] = sent_at = sent_at or _utc(ctx.now)
         results.append(
             {
-                spec.body_list: echo,
+                list_channel.body_list: echo,
                 "errors": [] if error is None else [v2_error(error)],
                 "warnings": [],
             }
         )
         succeeded += error is None
-    body = _list_status(len(items), succeeded, spec.result_list, results)
+    body = _list_status(len(items), succeeded, list_channel.result_list, results)
     return Reply(body, batch_outcome(len(items), succeeded)[0])
 
 
-def _echo(spec: ListChannel, item: Any) -> dict[str, Any]:
+def _echo(list_channel: ListChannel, item: Any) -> dict[str, Any]:
     """The item as its answer echoes it (an e-mail with its files, none unless given)."""
     echo = dict(item) if isinstance(item, dict) else {}
-    if spec.echoes_files:
+    if list_channel.echoes_files:
         echo.setdefault("fileHandler", [])
         echo.setdefault("attachments", [])
     return echo

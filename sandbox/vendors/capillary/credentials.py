@@ -19,13 +19,13 @@ def issue(tenant: str) -> dict[str, str]:
     }
 
 
-def show(record: Doc) -> dict[str, Any]:
+def show(keyring: Doc) -> dict[str, Any]:
     return {
         "type": "basic",
-        "username": record["capillary_username"],
-        "password": record["capillary_password"],
-        "oauth_key": record["capillary_oauth_key"],
-        "oauth_secret": record["capillary_oauth_secret"],
+        "username": keyring["capillary_username"],
+        "password": keyring["capillary_password"],
+        "oauth_key": keyring["capillary_oauth_key"],
+        "oauth_secret": keyring["capillary_oauth_secret"],
     }
 
 

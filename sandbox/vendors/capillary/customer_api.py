@@ -25,7 +25,7 @@ from sandbox.vendors.capillary.errors import (
     NoValidIdentifiers,
     item_status,
 )
-from sandbox.vendors.capillary.registry import handlers
+from sandbox.vendors.capillary.handler_table import handlers
 
 _V2_TYPES = {"mobile": "mobile", "email": "email", "externalId": "external_id", "wechat": "wechat"}
 _TAKEN = {"mobile": MobileTaken, "email": EmailTaken, "external_id": ExternalIdTaken}

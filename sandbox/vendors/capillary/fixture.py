@@ -1,5 +1,5 @@
 """The `capillary` section of a tenant document: the org's settings, status labels and
-customers (what a fixture declares), and the records a snapshot carries too: status log,
+customers (what a fixture declares), and the logs a snapshot carries too: status log,
 subscription change log, customer requests and OTPs. `tables` loads a section, `section`
 writes one from a tenant; they are inverses. Identifiers are read as the APIs read them (a
 national mobile in the org's country), so a document written by an earlier release loads in
@@ -33,18 +33,18 @@ _PROFILE = {"firstname": "", "lastname": "", "source": "INSTORE", "points": 0}
 
 @dataclass(frozen=True)
 class _Known:
-    """What a record is read against: the ids of the section's customers, the org's country."""
+    """What a carried document is read against: the section's customers' ids, the org's country."""
 
     customers: set[str]
     within: normalise.Country | None
 
 
 @dataclass(frozen=True)
-class _Records:
-    """Records a snapshot carries as the API wrote them: their collection, their timestamps,
+class _Carried:
+    """Documents a snapshot carries as the API wrote them: their collection, their timestamps,
     the fields no two of them share once read (the collection's key first), the numeric id
     drawn from an id sequence (which the load moves past every declared one), and how a
-    record is read: as stored, in today's normal form, or refused (InvalidInput naming what
+    document is read: as stored, in today's normal form, or refused (InvalidInput naming what
     its handlers could not use)."""
 
     collection: str
@@ -54,14 +54,14 @@ class _Records:
     read: Callable[[Doc, str, _Known], Doc]
 
 
-def _names_a_customer(record: Doc, where: str, known: _Known) -> Doc:
-    if record["customer_id"] not in known.customers:
+def _names_a_customer(doc: Doc, where: str, known: _Known) -> Doc:
+    if doc["customer_id"] not in known.customers:
         raise InvalidInput(
-            f"{where}.customer_id: {record['customer_id']!r} is not the id of one of "
+            f"{where}.customer_id: {doc['customer_id']!r} is not the id of one of "
             "capillary.customers",
             field=f"{where}.customer_id",
         )
-    return record
+    return doc
 
 
 def _usable_request(request: Doc, where: str, known: _Known) -> Doc:
@@ -96,40 +96,40 @@ def _usable_request(request: Doc, where: str, known: _Known) -> Doc:
     return request if value == request["new_value"] else {**request, "new_value": value}
 
 
-def _otp(record: Doc, where: str, known: _Known) -> Doc:
+def _otp(doc: Doc, where: str, known: _Known) -> Doc:
     """An OTP under the key generate and validate compute today (`MOBILE:<digits>:<action>`),
     whatever spelling the document wrote its entity in."""
-    entity, _, rest = str(record["subject"]).partition(":")
+    entity, _, rest = str(doc["subject"]).partition(":")
     value, _, action = rest.rpartition(":")
     field = "mobile" if entity.upper() == "MOBILE" else "email"
     with contextlib.suppress(normalise.Unreadable):  # else kept as written: its key compares
         value = customers.read_in(known.within, field, value, f"{where}.subject")
-    return {**record, "subject": otp.subject_key(entity, value, action)}
+    return {**doc, "subject": otp.subject_key(entity, value, action)}
 
 
 # the base types of a goodwill request a document may give (the schema's, COUPON aside)
 _GOODWILL_BASES = frozenset({"POINTS", "COUPONS"})
 
 # The section keeps the name `requests` (tenant documents written before say so).
-_RECORDS = {
-    "status_log": _Records(
+_CARRIED = {
+    "status_log": _Carried(
         "status_log", ("createdOn",), ("id",), (status.SEQUENCE, "id"), _names_a_customer
     ),
-    "subscription_log": _Records(
+    "subscription_log": _Carried(
         "subscription_log",
         ("addedOn",),
         ("id",),
         (subscription_log.SEQUENCE, "id"),
         _names_a_customer,
     ),
-    "requests": _Records(
+    "requests": _Carried(
         "change_requests",
         ("requested_on", "decided_on"),
         ("id",),
         (request_model.SEQUENCE, "id"),
         _usable_request,
     ),
-    "otps": _Records(
+    "otps": _Carried(
         "otps", ("expires_at",), ("subject", "created_id"), (otp.SEQUENCE, "created_id"), _otp
     ),
 }
@@ -202,27 +202,27 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
     result: dict[str, list[Doc]] = {
         "status_labels": labels,
         "customers": people,
-        # each sequence past the ids its records took (a sequence with none: as it starts)
+        # each sequence past the ids its documents took (a sequence with none: as it starts)
         "_sequences": [{"id": "customer", "value": next_id - 1}] if people else [],
     }
     if org is not None:
         result[customers.ORG] = [org]
     known = _Known({str(person["id"]) for person in people}, within)
-    for name, kind in _RECORDS.items():
+    for name, kind in _CARRIED.items():
         where = f"capillary.{name}"
-        records: list[Doc] = []
-        for index, record in enumerate(section.get(name) or []):
+        carried: list[Doc] = []
+        for index, doc in enumerate(section.get(name) or []):
             for field in kind.stamps:
-                if record.get(field) is not None:
-                    valid_time(record[field], f"{where}[{index}].{field}")
-            records.append(dict(kind.read(record, f"{where}[{index}]", known)))
+                if doc.get(field) is not None:
+                    valid_time(doc[field], f"{where}[{index}].{field}")
+            carried.append(dict(kind.read(doc, f"{where}[{index}]", known)))
         # repeats as read: two spellings of one OTP subject are one key
         for unique in kind.once:
-            refuse_repeated(records, unique, where)
-        if records:
-            result[kind.collection] = records
+            refuse_repeated(carried, unique, where)
+        if carried:
+            result[kind.collection] = carried
             sequence, numbered = kind.numbered
-            last = max(record[numbered] for record in records)
+            last = max(doc[numbered] for doc in carried)
             result["_sequences"].append({"id": sequence, "value": last})
     return result
 
@@ -251,10 +251,10 @@ def section(data: TenantData) -> dict[str, Any]:
         "status_labels": data["status_labels"].snapshot(),
         "customers": [_customer(doc) for doc in data["customers"].values()],
     }
-    for name, kind in _RECORDS.items():
-        records = data[kind.collection].snapshot()
-        if records:
-            result[name] = records
+    for name, kind in _CARRIED.items():
+        carried = data[kind.collection].snapshot()
+        if carried:
+            result[name] = carried
     return result
 
 

@@ -14,7 +14,7 @@ from sandbox.http import Context, Reply
 from sandbox.store import Doc
 from sandbox.vendors.capillary import customers, message_reads
 from sandbox.vendors.capillary.errors import CustomerNotFoundV11, NoIdentifier, item_status
-from sandbox.vendors.capillary.registry import handlers
+from sandbox.vendors.capillary.handler_table import handlers
 
 # the eight types seed 003 lists for the capillary network, in its order
 V11_TYPES = ("survey", "whatsapp", "line", "zalo", "phone", "missed_call", "email", "sms")

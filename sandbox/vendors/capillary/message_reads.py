@@ -22,7 +22,7 @@ from sandbox.store import Doc, TenantData
 from sandbox.vendors.capillary.customers import capillary_time
 from sandbox.vendors.capillary.envelopes import v11_ok
 from sandbox.vendors.capillary.errors import CapillaryError
-from sandbox.vendors.capillary.registry import handlers
+from sandbox.vendors.capillary.handler_table import handlers
 
 NOT_DELIVERED = "NOT-DELIVERED"
 DELIVERED = "DELIVERED"

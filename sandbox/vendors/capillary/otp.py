@@ -24,7 +24,7 @@ from sandbox.vendors.capillary.errors import (
     WhatsappTemplateMissing,
     ZaloTemplateMissing,
 )
-from sandbox.vendors.capillary.registry import handlers
+from sandbox.vendors.capillary.handler_table import handlers
 
 VALIDITY = timedelta(minutes=15)
 OTP_IDS_START = 10_001

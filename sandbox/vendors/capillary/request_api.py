@@ -17,7 +17,7 @@ from sandbox.vendors.capillary.errors import (
     UserNotRegistered,
     item_status,
 )
-from sandbox.vendors.capillary.registry import handlers
+from sandbox.vendors.capillary.handler_table import handlers
 
 _ADDED = {"CHANGE_IDENTIFIER": 9000, "GOODWILL": 9100}
 _ADDED_MESSAGE = {

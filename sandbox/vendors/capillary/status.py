@@ -15,7 +15,7 @@ from sandbox.vendors.capillary import customer_logs, customers
 from sandbox.vendors.capillary.customers import lookup
 from sandbox.vendors.capillary.envelopes import v2_created
 from sandbox.vendors.capillary.errors import InvalidStatusLabel
-from sandbox.vendors.capillary.registry import handlers
+from sandbox.vendors.capillary.handler_table import handlers
 
 STATUS_LOG_IDS_START = 566_000_001
 SEQUENCE = "status_log"  # the id sequence of the log's entries
@@ -139,5 +139,5 @@ def _render(entry: Doc, customer: Doc, active: bool) -> dict[str, Any]:
 
 
 def _till(ctx: Context) -> str:
-    record = ctx.store.record(ctx.data.name)
-    return str(record["capillary_username"]) if record else "sandbox"
+    keyring = ctx.store.record(ctx.data.name)
+    return str(keyring["capillary_username"]) if keyring else "sandbox"

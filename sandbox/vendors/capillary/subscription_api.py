@@ -19,7 +19,7 @@ from sandbox.vendors.capillary.errors import (
     item_status,
     v2_error,
 )
-from sandbox.vendors.capillary.registry import handlers
+from sandbox.vendors.capillary.handler_table import handlers
 from sandbox.vendors.capillary.subscription_log import DIRECT, Change
 from sandbox.vendors.capillary.subscriptions import set_subscription
 

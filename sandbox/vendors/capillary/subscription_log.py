@@ -20,7 +20,7 @@ from sandbox.clock import iso, parse_iso
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, Tx
 from sandbox.vendors.capillary import customer_logs, customers, subscription_channels
-from sandbox.vendors.capillary.registry import handlers
+from sandbox.vendors.capillary.handler_table import handlers
 
 # entries are numbered as #14 numbers the changes it answers (its createdId is its entry's id)
 SEQUENCE = "subscription_change"
@@ -45,7 +45,7 @@ DIRECT_CHANGE = Change()  # a change made by an API that names no reason, org un
 _NAMES = {name: name for name in (*subscription_channels.NAMES, "TRANS", "BULK")}
 
 
-def record(
+def append(
     tx: Tx,
     customer: Doc,
     now: datetime,

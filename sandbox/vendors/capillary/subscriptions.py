@@ -11,7 +11,7 @@ from sandbox.http import Context, Reply
 from sandbox.store import Doc, Tx
 from sandbox.vendors.capillary import customers, messaging, subscription_channels, subscription_log
 from sandbox.vendors.capillary.envelopes import v2_created
-from sandbox.vendors.capillary.registry import handlers
+from sandbox.vendors.capillary.handler_table import handlers
 from sandbox.vendors.capillary.subscription_log import DIRECT_CHANGE, Change
 
 
@@ -28,7 +28,7 @@ def set_subscription(
     """Record (channel, one of subscription_channels.NAMES; priority TRANS|BULK) ->
     subscribed on the customer, and log it; the customer as changed and the log entry."""
     key = customers.subscription_key(channel, priority)
-    entry = subscription_log.record(tx, customer, now, key, subscribed=subscribed, change=change)
+    entry = subscription_log.append(tx, customer, now, key, subscribed=subscribed, change=change)
     prefs = {**customer.get("subscriptions", {}), key: subscribed}
     return customers.save(tx, customer, now, subscriptions=prefs), entry
 

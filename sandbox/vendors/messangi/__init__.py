@@ -19,7 +19,7 @@ from sandbox.vendors.messangi import (
 )
 from sandbox.vendors.messangi.auth import authenticate
 from sandbox.vendors.messangi.credentials import CREDENTIALS
-from sandbox.vendors.messangi.registry import handlers
+from sandbox.vendors.messangi.handler_table import handlers
 
 __all__ = ["VENDOR", "auth", "blocklist", "envelope", "sends"]
 

@@ -16,7 +16,7 @@ from sandbox import tokens
 from sandbox.errors import Unauthorized
 from sandbox.http import Context, Reply
 from sandbox.store import Store, TenantData
-from sandbox.vendors.messangi.registry import handlers
+from sandbox.vendors.messangi.handler_table import handlers
 
 LOGIN_TTL_SECONDS = 24 * 3600
 
@@ -55,10 +55,10 @@ def login(ctx: Context) -> Reply:
     401 for credentials that do not log in."""
     username, password = ctx.body["username"], ctx.body["password"]
     tenant = ctx.store.find_by_credential("messangi_username", username)
-    record = ctx.store.record(tenant.name) if tenant is not None else None
-    if tenant is None or record is None:
+    keyring = ctx.store.record(tenant.name) if tenant is not None else None
+    if tenant is None or keyring is None:
         raise Unauthorized(f"username: no account '{username}'", field="username")
-    if not hmac.compare_digest(password.encode(), record["messangi_password"].encode()):
+    if not hmac.compare_digest(password.encode(), keyring["messangi_password"].encode()):
         raise Unauthorized("password: wrong password", field="password")
     ctx.tenant = tenant  # the request log belongs to this tenant
     key = tokens.issue(ctx.store, tenant, "messangi", LOGIN_TTL_SECONDS)

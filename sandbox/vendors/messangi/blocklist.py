@@ -20,7 +20,7 @@ from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData
 from sandbox.vendors.messangi.collections import entry_key, recipient_key
 from sandbox.vendors.messangi.envelope import nanos, ok
-from sandbox.vendors.messangi.registry import handlers
+from sandbox.vendors.messangi.handler_table import handlers
 
 COLLECTION = "messangi_blocklist"
 SEQUENCE = "messangi_subscriber"

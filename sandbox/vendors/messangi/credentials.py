@@ -18,13 +18,13 @@ def issue(tenant: str) -> dict[str, str]:
     }
 
 
-def show(record: Doc) -> dict[str, Any]:
+def show(keyring: Doc) -> dict[str, Any]:
     return {
         "type": "header",
         "name": "Authorization",
-        "value": f"Bearer {record['messangi_api_key']}",
-        "username": record["messangi_username"],
-        "password": record["messangi_password"],
+        "value": f"Bearer {keyring['messangi_api_key']}",
+        "username": keyring["messangi_username"],
+        "password": keyring["messangi_password"],
     }
 
 

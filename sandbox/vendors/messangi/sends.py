@@ -27,7 +27,7 @@ from sandbox.store import Doc, TenantData
 from sandbox.vendors.messangi import blocklist
 from sandbox.vendors.messangi.collections import recipient_key
 from sandbox.vendors.messangi.envelope import nanos, ok
-from sandbox.vendors.messangi.registry import handlers
+from sandbox.vendors.messangi.handler_table import handlers
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from sandbox.vendors.symplify import (
 )
 from sandbox.vendors.symplify.auth import authenticate
 from sandbox.vendors.symplify.credentials import CREDENTIALS
-from sandbox.vendors.symplify.registry import handlers
+from sandbox.vendors.symplify.handler_table import handlers
 
 __all__ = [
     "VENDOR",

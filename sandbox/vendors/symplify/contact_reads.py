@@ -20,7 +20,7 @@ from sandbox.vendors.symplify import journey_batches, journeys, sends, triggers
 from sandbox.vendors.symplify.accounts import list_key, path_list
 from sandbox.vendors.symplify.contacts import path_contact
 from sandbox.vendors.symplify.flags import BOUNCES, OF
-from sandbox.vendors.symplify.registry import handlers
+from sandbox.vendors.symplify.handler_table import handlers
 from sandbox.vendors.symplify.sends import ADDRESS
 
 MESSAGES = 100  # noOfMessages by default

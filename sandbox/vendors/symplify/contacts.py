@@ -22,7 +22,7 @@ from sandbox.store import Doc, TenantData
 from sandbox.vendors.symplify.accounts import CONTACTS, LISTS, account, get_list, path_list
 from sandbox.vendors.symplify.addresses import read_address
 from sandbox.vendors.symplify.flags import FLAGS, OPT_OUTS
-from sandbox.vendors.symplify.registry import handlers
+from sandbox.vendors.symplify.handler_table import handlers
 
 CONTACT_IDS_START = 2_047_800_001
 SEQUENCE = "symplify_contact"

@@ -13,11 +13,11 @@ def issue(tenant: str) -> dict[str, str]:
     return {"symplify_token": secrets.token_urlsafe(24)}
 
 
-def show(record: Doc) -> dict[str, Any]:
+def show(keyring: Doc) -> dict[str, Any]:
     return {
         "type": "header",
         "name": "X-Carma-Authentication-Token",
-        "value": record["symplify_token"],
+        "value": keyring["symplify_token"],
     }
 
 

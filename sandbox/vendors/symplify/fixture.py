@@ -131,10 +131,10 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
         **declared,
         **made,
         PROPERTIES: defined,
-        # each sequence past the ids its records took (a sequence with none: as it starts)
+        # each sequence past the ids its documents took (a sequence with none: as it starts)
         "_sequences": [
             {"id": sequence, "value": value}
-            for sequence, value, records in (
+            for sequence, value, documents in (
                 (properties.SEQUENCE, _last(defined, "property_id"), defined),
                 (contacts.SEQUENCE, next_contact - 1, people),
                 (lists.SEQUENCE, max_list, list_docs),
@@ -146,7 +146,7 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
                     made[JOURNEY_BATCHES],
                 ),
             )
-            if records
+            if documents
         ],
     }
 

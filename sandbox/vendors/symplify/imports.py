@@ -38,7 +38,7 @@ from sandbox.vendors.symplify.accounts import (
 )
 from sandbox.vendors.symplify.contacts import CONTACT_IDS_START, new_contact, stamped
 from sandbox.vendors.symplify.contacts import SEQUENCE as CONTACT_SEQUENCE
-from sandbox.vendors.symplify.registry import handlers
+from sandbox.vendors.symplify.handler_table import handlers
 
 IMPORT_SEQUENCE = "symplify_import"
 BATCH_SEQUENCE = "symplify_batch"

@@ -30,7 +30,7 @@ from sandbox.http import Context, Offload, Reply, Steps
 from sandbox.store import Doc, TenantData
 from sandbox.vendors.symplify import journeys
 from sandbox.vendors.symplify.accounts import JOURNEY_BATCHES, JOURNEYS, account, list_key
-from sandbox.vendors.symplify.registry import handlers
+from sandbox.vendors.symplify.handler_table import handlers
 
 SEQUENCE = "symplify_journey_batch"
 AUDIENCE = "symplify-upload"  # a signature is good for this and nothing else

@@ -24,7 +24,7 @@ from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.symplify.accounts import JOURNEYS, path_declared
 from sandbox.vendors.symplify.contact_sends import Recorder, on_list, reaches, send
-from sandbox.vendors.symplify.registry import handlers
+from sandbox.vendors.symplify.handler_table import handlers
 
 OPERATION = "commenceJourney"
 

@@ -13,7 +13,7 @@ from sandbox.vendors.symplify.accounts import CONTACTS, path_list
 from sandbox.vendors.symplify.addresses import address_key, read_address
 from sandbox.vendors.symplify.collections import listed_in
 from sandbox.vendors.symplify.contacts import encoded_dtos
-from sandbox.vendors.symplify.registry import handlers
+from sandbox.vendors.symplify.handler_table import handlers
 
 PAGE_SIZE = 1000  # compost-carma-api's default
 FIRST = -1  # the lastId of the first page (0 reads the same: ids start past it)

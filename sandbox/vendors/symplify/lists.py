@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sandbox.http import Context, Reply
 from sandbox.vendors.symplify.accounts import LISTS, account, list_dto, list_key, path_list
-from sandbox.vendors.symplify.registry import handlers
+from sandbox.vendors.symplify.handler_table import handlers
 
 LIST_IDS_START = 100
 SEQUENCE = "symplify_list"

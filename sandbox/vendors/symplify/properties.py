@@ -10,7 +10,7 @@ from typing import Any
 from sandbox.http import Context, Reply
 from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.symplify.accounts import PROPERTIES, account, list_key
-from sandbox.vendors.symplify.registry import handlers
+from sandbox.vendors.symplify.handler_table import handlers
 
 STATIC = ("originalId", "emailAddress", "mobileNumber", "firstName", "lastName")
 SEQUENCE = "symplify_property"

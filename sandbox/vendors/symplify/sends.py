@@ -25,7 +25,7 @@ from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import CONTACTS, path_list
 from sandbox.vendors.symplify.contacts import day
 from sandbox.vendors.symplify.flags import OPT_OUTS
-from sandbox.vendors.symplify.registry import handlers
+from sandbox.vendors.symplify.handler_table import handlers
 
 ADDRESS = {Channel.EMAIL: "email", Channel.SMS: "mobile"}
 # Symplify's contacts may be blocked until a day, and opt out of e-mail or SMS

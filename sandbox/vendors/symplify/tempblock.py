@@ -23,7 +23,7 @@ from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import CONTACTS, account, get_list
 from sandbox.vendors.symplify.addresses import address_key
 from sandbox.vendors.symplify.contacts import active_block, block_end_ms
-from sandbox.vendors.symplify.registry import handlers
+from sandbox.vendors.symplify.handler_table import handlers
 
 ANY_LIST = -1
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # (fullmatch)

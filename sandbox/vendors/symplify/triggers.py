@@ -22,7 +22,7 @@ from sandbox.vendors.symplify.accounts import CONTACTS, TRIGGERS, account, list_
 from sandbox.vendors.symplify.contact_sends import Recorder, on_list, reaches, send
 from sandbox.vendors.symplify.contacts import stamped
 from sandbox.vendors.symplify.flags import OPT_OUTS
-from sandbox.vendors.symplify.registry import handlers
+from sandbox.vendors.symplify.handler_table import handlers
 
 OPERATION = "sendTrigger"
 CHANNEL_TYPE = {Channel.EMAIL: 1, Channel.SMS: 2}  # TriggerDTO channelTypeId

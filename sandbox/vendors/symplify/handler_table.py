@@ -1,4 +1,4 @@
-"""The Symplify handler registry (operationId -> handler)."""
+"""Symplify's operationId -> handler table, filled by the modules of this package."""
 
 from __future__ import annotations
 

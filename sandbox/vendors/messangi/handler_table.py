@@ -1,4 +1,4 @@
-"""The Messangi handler registry (operationId -> handler)."""
+"""Messangi's operationId -> handler table, filled by the modules of this package."""
 
 from __future__ import annotations
 
