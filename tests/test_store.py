@@ -174,6 +174,44 @@ def test_committed_writes_survive_a_restart(tmp_path: Path) -> None:
     reopened.close()
 
 
+class Heard:
+    """A listener (the app's event bus) that writes down what it is told."""
+
+    def __init__(self) -> None:
+        self.tenants: dict[str, object] = {"t1": object()}  # t1's messages are listened to
+        self.changed: list[str] = []
+        self.messages: list[tuple[str, str]] = []
+
+    def tenant_changed(self, tenant: str) -> None:
+        self.changed.append(tenant)
+
+    def committed(self, tenant: str, message: dict[str, object]) -> None:
+        self.messages.append((tenant, str(message["id"])))
+
+
+def test_a_listener_is_told_of_each_tenant_loaded_then_hears_their_messages(
+    tmp_path: Path,
+) -> None:
+    """The app hands the store its event bus once the bus can read the store (`listen`):
+    each tenant already in the data directory is announced (its webhook, set before the
+    restart, is watched again), and its messages reach the bus from then on."""
+    store = open_store(settings(tmp_path))
+    seeded(store)
+    seeded(store, "t2")
+    store.close()
+    reopened = open_store(settings(tmp_path))
+    heard = Heard()
+    reopened.listen(heard)
+    assert sorted(heard.changed) == ["t1", "t2"]
+    tx = reopened.get("t1").begin()  # type: ignore[union-attr]
+    tx.put("messages", {"id": "m1", "customer_id": "1"})
+    tx.commit()
+    assert heard.messages == [("t1", "m1")]
+    seeded(reopened, "t3")  # a tenant put in place later: announced, listened to as well
+    assert heard.changed[-1] == "t3"
+    reopened.close()
+
+
 def test_an_uncommitted_transaction_changes_nothing(tmp_path: Path) -> None:
     store = open_store(settings(tmp_path))
     seeded(store)
