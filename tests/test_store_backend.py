@@ -50,17 +50,15 @@ class Rows:
         assert problem is None, problem
         return False
 
-    def append(self, ops: list[Op]) -> None:
+    def append(self, ops: list[Op]) -> bool:
         if self.refuse or self.closed:
             raise StorageUnavailable("rows: the database refused the unit; nothing was changed")
         self.sequence += 1
         self.units.append((self.sequence, list(ops)))
+        return len(self.units) > self.compact_after
 
     def retract(self) -> None:
         self.units.pop()
-
-    def due(self) -> bool:
-        return len(self.units) > self.compact_after
 
     def compact(self, state: State, background: bool = False) -> None:
         self.snapshot = state.tables()

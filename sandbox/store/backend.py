@@ -57,17 +57,14 @@ class Backend(Protocol):
         write cut short), and get ready to append; whether the state should be compacted
         now (a long replay, an old format). Damaged when the stored state cannot be trusted."""
 
-    def append(self, ops: list[Op]) -> None:
+    def append(self, ops: list[Op]) -> bool:
         """Make one unit's operations durable together, or raise StorageUnavailable having
-        stored none of them."""
+        stored none of them. True when the backend asks for a compaction now (none running,
+        enough appended since the last: O(1), the answer of every write)."""
 
     def retract(self) -> None:
         """Take the unit `append` just stored back out (a unit of writes another tenant's
         backend refused: sandbox/store/unit.py)."""
-
-    def due(self) -> bool:
-        """Whether a compaction should start now (none running, enough appended since the
-        last); asked after every unit, so O(1)."""
 
     def compact(self, state: State, background: bool = False) -> None:
         """Store `state.tables()`, the whole state at this instant, so the next `open` starts
@@ -98,14 +95,11 @@ class InMemory:
     def open(self, into: State) -> bool:
         return False
 
-    def append(self, ops: list[Op]) -> None:
-        pass
+    def append(self, ops: list[Op]) -> bool:
+        return False
 
     def retract(self) -> None:
         pass
-
-    def due(self) -> bool:
-        return False
 
     def compact(self, state: State, background: bool = False) -> None:
         pass

@@ -72,23 +72,20 @@ class TenantFiles:
         self.journal = self._journal(self.generation)
         return legacy or replayed > self.compact_bytes  # rewrite; bound the next replay
 
-    def append(self, ops: list[Op]) -> None:
+    def append(self, ops: list[Op]) -> bool:
+        """One journal line; True once the journal outgrows max(compact_bytes, 2 x the last
+        snapshot), no compaction running."""
         journal = self.journal
         if journal is None:  # closed: a write now would not be durable
             raise StorageUnavailable(f"tenant {self.name} is closed; nothing was changed")
         journal.append(ops)
+        return (
+            journal.size > max(self.compact_bytes, 2 * self._snapshot_bytes) and not self.compacting
+        )
 
     def retract(self) -> None:
         if self.journal is not None:
             self.journal.withdraw_last()
-
-    def due(self) -> bool:
-        journal = self.journal
-        return (
-            journal is not None
-            and journal.size > max(self.compact_bytes, 2 * self._snapshot_bytes)
-            and not self.compacting
-        )
 
     def compact(self, state: State, background: bool = False) -> None:
         """Start journal N+1 now and write snapshot N+1: the state at this instant."""

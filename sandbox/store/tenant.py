@@ -98,10 +98,10 @@ class TenantData:
             return
         current = None if alone else unit.OPEN.unit
         if current is None:
-            self.backend.append(ops)  # StorageUnavailable: nothing below happens
+            due = self.backend.append(ops)  # StorageUnavailable: nothing below happens
             for op in ops:
                 self._apply(op)
-            self.committed(ops)
+            self.committed(ops, due)
             return
         lines = current.lines  # (a closed tenant refuses the unit: Unit.commit undoes)
         if self in lines:
@@ -120,9 +120,9 @@ class TenantData:
             else:
                 undo((self, op, self._apply_undoable(op)))
 
-    def committed(self, ops: list[Op]) -> None:
-        """`ops` are durable and applied: the listeners hear their messages, and a backend
-        that asks for one starts a compaction."""
+    def committed(self, ops: list[Op], due: bool = False) -> None:
+        """`ops` are durable and applied: the listeners hear their messages, and a compaction
+        starts if `due` (the backend asked for one as it appended them)."""
         self.commits += 1
         listener = self.listener
         if listener is not None and self.name in listener.tenants:
@@ -133,7 +133,7 @@ class TenantData:
             except Exception:
                 log.exception("tenant %s: a message listener failed", self.name)
         if (
-            self.backend.due()
+            due
             # (a write committed alone in a request's unit: a snapshot now would hold the
             # request's writes, which may yet be undone; the unit's commit compacts)
             and not self.uncommitted()

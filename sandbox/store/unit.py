@@ -29,7 +29,7 @@ class TenantData(Protocol):
 
     backend: Backend
 
-    def committed(self, ops: list[Op]) -> None: ...
+    def committed(self, ops: list[Op], due: bool = False) -> None: ...
 
     def undo(self, op: Op, record: Any) -> None: ...
 
@@ -50,13 +50,14 @@ class Unit:
     committed (an exception, a return before the commit). The process has one, emptied by
     each commit or undo (no new objects for every request)."""
 
-    __slots__ = ("lines", "undo")
+    __slots__ = ("due", "lines", "undo")
 
     def __init__(self) -> None:
         # each tenant's operations in order, and what undoes each (oldest first), both kept
         # by the tenant as it applies them (TenantData.commit)
         self.lines: dict[TenantData, list[Op]] = {}
         self.undo: list[tuple[TenantData, Op, Any]] = []
+        self.due: list[TenantData] = []  # the tenants whose backend asked for a compaction
 
     def close(self) -> None:
         OPEN.unit = None
@@ -88,22 +89,27 @@ class Unit:
         lines = self.lines
         if not lines:
             return
+        due = self.due
         try:
             for data, ops in lines.items():
-                data.backend.append(ops)
+                if data.backend.append(ops):
+                    due.append(data)
         except BaseException:
             for written in lines:  # those before the one that refused
                 if written is data:
                     break
                 written.backend.retract()
+            due.clear()
             self.rollback()
             raise
         self.undo.clear()  # (emptied, not replaced: no new objects on every request)
         try:
             for data, ops in lines.items():
-                data.committed(ops)
+                data.committed(ops, data in due)
         finally:
             lines.clear()
+            if due:
+                due.clear()
 
     def rollback(self) -> None:
         """Undo every staged operation, newest first."""
