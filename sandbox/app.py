@@ -159,14 +159,12 @@ def create_app(
     add one (each vendor's handlers must be exactly its document's operations)."""
     settings = settings or Settings.from_env()
     catalog = Catalog.of(vendors)  # the app's vendors, as the layers below ask of them
-    # the event bus: the store tells it each message and tenant change; it reads a tenant's
-    # webhook and logs a delivery through the app's callbacks
-    events = MessageEvents()
-    store = catalog.open_store(settings, events)
-    events.webhook_url = partial(_webhook_url, store)
-    events.delivered = partial(_log_delivery, store)
-    for name in store.tenants:  # webhooks set before a restart
-        events.tenant_changed(name)
+    store = catalog.open_store(settings)
+    # the event bus: the store tells it each message and tenant change (and each tenant there
+    # is: webhooks set before a restart); it reads a tenant's webhook and logs a delivery
+    # through the app's callbacks
+    events = MessageEvents(partial(_webhook_url, store), partial(_log_delivery, store))
+    store.listen(events)
     ensure_demo_tenant(store, catalog, settings)
     routers = {
         vendor.name: OperationRouter(

@@ -17,7 +17,9 @@ from sandbox import schedule
 from sandbox.catalog import Catalog
 from sandbox.errors import StorageUnavailable
 from sandbox.store import TenantData
-from sandbox.store import tenant as tenant_module
+from sandbox.store import files as files_module
+from sandbox.store.files import files_of
+from sandbox.store.journal import Journal
 from sandbox.store.unit import open_unit
 from sandbox.testing import Sandbox, Tenant, in_process
 from sandbox.testing.example import EXAMPLE_FIXTURE
@@ -110,17 +112,18 @@ def test_a_compaction_that_cannot_start_does_not_fail_a_durable_write(
     with in_process(data_dir=tmp_path, compact_bytes=1) as sandbox:
         shop = sandbox.create_tenant(EXAMPLE_FIXTURE, name="shop")
         data = stored(sandbox, shop)
-        data.wait_for_compaction()
-        data._snapshot_bytes = 0  # (the journal is past its size at the next write)
-        generation = data.generation
-        made = tenant_module.Journal
+        files = files_of(data.backend)
+        files.wait()
+        files._snapshot_bytes = 0  # (the journal is past its size at the next write)
+        generation = files.generation
+        made = Journal
 
         def refused(path: Path, *args: Any, **kwargs: Any) -> Any:
             if path.exists():  # (the journal written now is opened again as usual)
                 return made(path, *args, **kwargs)
             raise StorageUnavailable(f"storage full: {path.name} cannot be created")
 
-        monkeypatch.setattr(tenant_module, "Journal", refused)
+        monkeypatch.setattr(files_module, "Journal", refused)
         with caplog.at_level(logging.ERROR, "sandbox.store.tenant"):
             sent = sandbox.http.post(
                 "/capillary/v2/communications/sendMessage?channel=sms",
@@ -129,7 +132,7 @@ def test_a_compaction_that_cannot_start_does_not_fail_a_durable_write(
             )
         assert sent.status_code == 200, sent.text
         assert [m["body"] for m in shop.outbox()] == ["Your order has shipped"]
-        assert data.generation == generation
+        assert files.generation == generation
         assert "compaction not started (storage full: journal." in caplog.text
         monkeypatch.undo()
         again = sandbox.http.post(
@@ -138,8 +141,8 @@ def test_a_compaction_that_cannot_start_does_not_fail_a_durable_write(
             headers=shop.capillary_auth(),
         )
         assert again.status_code == 200, again.text
-        assert data.generation == generation + 1  # compacted now
-        data.wait_for_compaction()
+        assert files.generation == generation + 1  # compacted now
+        files.wait()
     with in_process(data_dir=tmp_path) as sandbox:
         bodies = [m["body"] for m in sandbox.tenant("shop").outbox()]
         assert sorted(bodies) == ["Out for delivery", "Your order has shipped"]

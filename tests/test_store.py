@@ -12,6 +12,7 @@ from sandbox.catalog import Catalog
 from sandbox.settings import Settings
 from sandbox.store import CollectionSpec, Store, schema
 from sandbox.store.collection import Collection
+from sandbox.store.files import files_of
 from sandbox.store.journal import Journal
 from sandbox.store.registry import DataDirectoryBusy
 from sandbox.store.snapshot import read_snapshot
@@ -173,6 +174,44 @@ def test_committed_writes_survive_a_restart(tmp_path: Path) -> None:
     reopened.close()
 
 
+class Heard:
+    """A listener (the app's event bus) that writes down what it is told."""
+
+    def __init__(self) -> None:
+        self.tenants: dict[str, object] = {"t1": object()}  # t1's messages are listened to
+        self.changed: list[str] = []
+        self.messages: list[tuple[str, str]] = []
+
+    def tenant_changed(self, tenant: str) -> None:
+        self.changed.append(tenant)
+
+    def committed(self, tenant: str, message: dict[str, object]) -> None:
+        self.messages.append((tenant, str(message["id"])))
+
+
+def test_a_listener_is_told_of_each_tenant_loaded_then_hears_their_messages(
+    tmp_path: Path,
+) -> None:
+    """The app hands the store its event bus once the bus can read the store (`listen`):
+    each tenant already in the data directory is announced (its webhook, set before the
+    restart, is watched again), and its messages reach the bus from then on."""
+    store = open_store(settings(tmp_path))
+    seeded(store)
+    seeded(store, "t2")
+    store.close()
+    reopened = open_store(settings(tmp_path))
+    heard = Heard()
+    reopened.listen(heard)
+    assert sorted(heard.changed) == ["t1", "t2"]
+    tx = reopened.get("t1").begin()  # type: ignore[union-attr]
+    tx.put("messages", {"id": "m1", "customer_id": "1"})
+    tx.commit()
+    assert heard.messages == [("t1", "m1")]
+    seeded(reopened, "t3")  # a tenant put in place later: announced, listened to as well
+    assert heard.changed[-1] == "t3"
+    reopened.close()
+
+
 def test_an_uncommitted_transaction_changes_nothing(tmp_path: Path) -> None:
     store = open_store(settings(tmp_path))
     seeded(store)
@@ -192,7 +231,7 @@ def test_a_torn_journal_tail_is_dropped_and_appends_continue(tmp_path: Path) -> 
     tx = store.get("t1").begin()  # type: ignore[union-attr]
     tx.put("customers", {"id": 2, "mobile": "919000000002"})
     tx.commit()
-    journal = store.get("t1").journal  # type: ignore[union-attr]
+    journal = files_of(store.get("t1").backend).journal  # type: ignore[union-attr]
     assert journal is not None
     path = journal.path
     store.close()
@@ -214,22 +253,23 @@ def test_compaction_writes_a_tinydb_snapshot_and_a_fresh_journal(tmp_path: Path)
     seeded(store)
     data = store.get("t1")
     assert data is not None
-    first_generation = data.generation
+    files = files_of(data.backend)
+    first_generation = files.generation
     for number in range(40):
         tx = data.begin()
         tx.put("messages", {"id": f"m{number}", "customer_id": "1", "body": "x" * 50})
         tx.commit()
-    assert data.generation > first_generation
-    data.wait_for_compaction()  # it runs in the background, off the request path
-    files = sorted(p.name for p in (tmp_path / "tenants" / "t1").iterdir())
-    assert files == [
+    assert files.generation > first_generation
+    files.wait()  # it runs in the background, off the request path
+    names = sorted(p.name for p in (tmp_path / "tenants" / "t1").iterdir())
+    assert names == [
         "fixture.json",
-        f"journal.{data.generation}.log",
-        f"snapshot.{data.generation}.crc",
-        f"snapshot.{data.generation}.json",
+        f"journal.{files.generation}.log",
+        f"snapshot.{files.generation}.crc",
+        f"snapshot.{files.generation}.json",
         "tenant.json",
     ]
-    snapshot = read_snapshot(tmp_path / "tenants" / "t1" / f"snapshot.{data.generation}.json")
+    snapshot = read_snapshot(tmp_path / "tenants" / "t1" / f"snapshot.{files.generation}.json")
     assert snapshot["customers"][0]["mobile"] == "919353491050"
     store.close()
     assert len(open_store(settings(tmp_path)).get("t1")["messages"]) == 40  # type: ignore[index]
@@ -303,7 +343,7 @@ def test_a_crash_during_compaction_loses_nothing(tmp_path: Path) -> None:
     tx = data.begin()
     tx.put("customers", {"id": 2, "mobile": "919000000002"})
     tx.commit()
-    generation = data.generation
+    generation = files_of(data.backend).generation
     store.close()
     directory = tmp_path / "tenants" / "t1"
     next_journal = Journal(directory / f"journal.{generation + 1}.log")
@@ -315,7 +355,7 @@ def test_a_crash_during_compaction_loses_nothing(tmp_path: Path) -> None:
     data = reopened.get("t1")
     assert data is not None
     assert data["customers"].get(2) is not None and data["customers"].get(3) is not None
-    assert data.generation == generation + 1
+    assert files_of(data.backend).generation == generation + 1
     assert not list(directory.glob("*.tmp"))
     reopened.close()
 

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 
 from sandbox.errors import StorageUnavailable
 from sandbox.store import CollectionSpec, TenantData, schema
+from sandbox.store.files import TenantFiles, files_of
+from sandbox.store.journal import Journal
 from sandbox.store.unit import open_unit
 
 PEOPLE = CollectionSpec(
@@ -34,7 +36,8 @@ SPECS = (schema.META, PEOPLE, OUTBOX, NOTES)  # (a tenant reads its clock from m
 
 
 def tenant(directory: Path | None = None, name: str = "t") -> TenantData:
-    data = TenantData(name, SPECS, directory, capacity=4)
+    files = None if directory is None else TenantFiles(name, directory)
+    data = TenantData(name, SPECS, files, capacity=4)
     people = [{"id": i, "email": f"{i}@x", "team": "red" if i % 2 else "blue"} for i in range(5)]
     outbox = [{"id": i, "to": f"p{i % 2}", "channel": "SMS", "at": 10 + i} for i in range(4)]
     data.initialise({"people": people, "notes": [{"id": "a"}, {"id": "b"}]})
@@ -46,6 +49,13 @@ def tenant(directory: Path | None = None, name: str = "t") -> TenantData:
     if directory is not None:
         data.load()
     return data
+
+
+def journal(data: TenantData) -> Journal:
+    """The journal a tenant on disk appends to now."""
+    found = files_of(data.backend).journal
+    assert found is not None
+    return found
 
 
 def state(data: TenantData) -> dict[str, Any]:
@@ -124,15 +134,14 @@ def test_a_committed_unit_is_one_journal_line_that_replays_to_the_same_state(
     tmp_path: Path,
 ) -> None:
     data = tenant(tmp_path)
-    assert data.journal is not None
-    lines = data.journal.path.read_bytes().count(b"\n")
+    lines = journal(data).path.read_bytes().count(b"\n")
     with open_unit() as unit:
         every_kind_of_write(data)
         unit.commit()
-    assert data.journal.path.read_bytes().count(b"\n") == lines + 1
+    assert journal(data).path.read_bytes().count(b"\n") == lines + 1
     after = state(data)
     data.close()
-    again = TenantData("t", SPECS, tmp_path, capacity=4)
+    again = TenantData("t", SPECS, TenantFiles("t", tmp_path), capacity=4)
     again.load()
     assert state(again) == after
     again.close()
@@ -142,18 +151,17 @@ def test_a_journal_that_refuses_the_line_undoes_the_unit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = tenant(tmp_path)
-    assert data.journal is not None
-    before, content = state(data), data.journal.path.read_bytes()
+    before, content = state(data), journal(data).path.read_bytes()
 
     def refused(record: Any) -> None:
         raise StorageUnavailable("storage full: the disk has no space left")
 
-    monkeypatch.setattr(data.journal, "append", refused)
+    monkeypatch.setattr(journal(data), "append", refused)
     with pytest.raises(StorageUnavailable), open_unit() as unit:
         every_kind_of_write(data)
         unit.commit()
     assert state(data) == before
-    assert data.journal.path.read_bytes() == content
+    assert journal(data).path.read_bytes() == content
     data.close()
 
 
@@ -173,25 +181,24 @@ def test_a_unit_over_two_tenants_withdraws_the_first_line_when_the_second_is_ref
     """The first tenant's line is cut back out of its file, with its descriptor open (one, not
     a second) or closed meanwhile (as the budget of open journals closes an idle one)."""
     first, second = tenant(tmp_path / "a", "a"), tenant(tmp_path / "b", "b")
-    assert first.journal is not None and second.journal is not None
     before = state(first), state(second)
-    content = first.journal.path.read_bytes()
+    content = journal(first).path.read_bytes()
 
     def refused(record: Any) -> None:
         if released:
-            first.journal.release()  # type: ignore[union-attr]
+            journal(first).release()
         raise StorageUnavailable("storage I/O error")
 
-    monkeypatch.setattr(second.journal, "append", refused)
+    monkeypatch.setattr(journal(second), "append", refused)
     with pytest.raises(StorageUnavailable), open_unit() as unit:
         every_kind_of_write(first)
         every_kind_of_write(second)
         unit.commit()
     assert (state(first), state(second)) == before
-    assert first.journal.path.read_bytes() == content
-    assert opened(first.journal.path) == 1  # its own, open again: not a second one
+    assert journal(first).path.read_bytes() == content
+    assert opened(journal(first).path) == 1  # its own, open again: not a second one
     first.close()
-    again = TenantData("a", SPECS, tmp_path / "a", capacity=4)
+    again = TenantData("a", SPECS, TenantFiles("a", tmp_path / "a"), capacity=4)
     again.load()
     assert state(again) == before[0]
     again.close()
@@ -204,7 +211,6 @@ def test_a_withdrawn_line_that_cannot_be_cut_out_breaks_the_journal_and_says_so(
     """The file may now end in the withdrawn line: nothing more is appended to it, and the log
     says which journal and why."""
     first, second = tenant(tmp_path / "a", "a"), tenant(tmp_path / "b", "b")
-    assert first.journal is not None and second.journal is not None
 
     def refused(record: Any) -> None:
         raise StorageUnavailable("storage I/O error")
@@ -212,17 +218,17 @@ def test_a_withdrawn_line_that_cannot_be_cut_out_breaks_the_journal_and_says_so(
     def stuck(fd: int, size: int) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(second.journal, "append", refused)
+    monkeypatch.setattr(journal(second), "append", refused)
     with pytest.raises(StorageUnavailable), open_unit() as unit:
         every_kind_of_write(first)
         every_kind_of_write(second)
         monkeypatch.setattr(os, "ftruncate", stuck)
         unit.commit()
     monkeypatch.undo()
-    assert first.journal.broken is not None
+    assert journal(first).broken is not None
     [said] = [r.getMessage() for r in caplog.records if "could not be undone" in r.getMessage()]
     assert said == (
-        f"journal {first.journal.path}: a failed append (a withdrawn line) could not be "
+        f"journal {journal(first).path}: a failed append (a withdrawn line) could not be "
         "undone ([Errno 5] Input/output error)"
     )
     first.close()
@@ -284,7 +290,7 @@ def test_a_write_that_fails_as_the_units_first_leaves_nothing_to_the_next_reques
     with the next request's, and the tenant did not load again (Damaged: quarantined)."""
     tagged = CollectionSpec("tagged", unique=("tag",), derived={"tag": lambda doc: doc["tag"]})
     specs = (schema.META, tagged, NOTES)
-    data = TenantData("t", specs, tmp_path)
+    data = TenantData("t", specs, TenantFiles("t", tmp_path))
     data.initialise({})
     data.load()
     with pytest.raises(KeyError), open_unit():
@@ -298,7 +304,7 @@ def test_a_write_that_fails_as_the_units_first_leaves_nothing_to_the_next_reques
         tx.commit()
         unit.commit()
     data.close()
-    again = TenantData("t", specs, tmp_path)
+    again = TenantData("t", specs, TenantFiles("t", tmp_path))
     again.load()
     assert again["tagged"].get(1) is None
     assert again["notes"].get("next") == {"id": "next"}
@@ -308,13 +314,14 @@ def test_a_write_that_fails_as_the_units_first_leaves_nothing_to_the_next_reques
 def due_compaction(tmp_path: Path) -> TenantData:
     """A tenant on disk whose journal is past its compaction size at its next write."""
     data = tenant(tmp_path)
-    data.compact_bytes = 0
-    data._snapshot_bytes = 0
+    files = files_of(data.backend)
+    files.compact_bytes = 0
+    files._snapshot_bytes = 0
     return data
 
 
 def request_then_alone(data: TenantData) -> None:
-    """A request's write, then one committed alone (a due item, a fault's counters)."""
+    """A request's write), then one committed alone (a due item, a fault's counters)."""
     tx = data.begin()
     tx.put("notes", {"id": "request's"})
     tx.commit()
@@ -333,11 +340,11 @@ def test_a_write_committed_alone_mid_unit_does_not_compact_the_units_writes(
     with pytest.raises(RuntimeError), open_unit():
         request_then_alone(data)
         raise RuntimeError("the request fails")
-    data.wait_for_compaction()
+    data.backend.wait()
     after = state(data)
     assert data["notes"].get("request's") is None
     data.close()
-    again = TenantData("t", SPECS, tmp_path, capacity=4)
+    again = TenantData("t", SPECS, TenantFiles("t", tmp_path), capacity=4)
     again.load()
     assert again["notes"].get("request's") is None
     assert state(again) == after
@@ -346,12 +353,13 @@ def test_a_write_committed_alone_mid_unit_does_not_compact_the_units_writes(
 
 def test_the_units_commit_compacts_a_journal_past_its_size(tmp_path: Path) -> None:
     data = due_compaction(tmp_path)
-    generation = data.generation
+    files = files_of(data.backend)
+    generation = files.generation
     with open_unit() as unit:
         request_then_alone(data)
-        assert data.generation == generation  # (waits for the unit)
+        assert files.generation == generation  # (waits for the unit)
         unit.commit()
-    assert data.generation == generation + 1
+    assert files.generation == generation + 1
     data.close()
 
 

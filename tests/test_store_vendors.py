@@ -13,6 +13,7 @@ import pytest
 from sandbox.catalog import Catalog
 from sandbox.settings import Settings
 from sandbox.store import Store
+from sandbox.store.files import files_of
 from sandbox.store.snapshot import read_snapshot
 from sandbox.vendors import VENDORS, capillary
 
@@ -72,7 +73,8 @@ def test_a_dormant_collection_is_written_back_with_its_key(tmp_path: Path) -> No
     data = without.get("t1")
     assert data is not None
     data.compact()
-    snapshot = read_snapshot(tmp_path / "tenants" / "t1" / f"snapshot.{data.generation}.json")
+    generation = files_of(data.backend).generation
+    snapshot = read_snapshot(tmp_path / "tenants" / "t1" / f"snapshot.{generation}.json")
     without.close()
     assert snapshot["otps"] == [OTP]
     assert {"id": "otps", "key": "subject"} in snapshot["_keys"]
@@ -82,9 +84,11 @@ def test_a_collection_stored_under_its_former_name_loads(tmp_path: Path) -> None
     seeded(tmp_path)
     store = open_store(settings(tmp_path))
     data = store.get("t1")
-    assert data is not None and data.journal is not None
+    assert data is not None
+    journal = files_of(data.backend).journal
+    assert journal is not None
     # what an earlier release journaled for a change request
-    data.journal.append([["put", "requests", {"id": 7, "customer_id": "1", "status": "PENDING"}]])
+    journal.append([["put", "requests", {"id": 7, "customer_id": "1", "status": "PENDING"}]])
     store.close()
 
     reopened = open_store(settings(tmp_path))
@@ -93,7 +97,8 @@ def test_a_collection_stored_under_its_former_name_loads(tmp_path: Path) -> None
     assert data["change_requests"].get(7) == {"id": 7, "customer_id": "1", "status": "PENDING"}
     assert [r["id"] for r in data["change_requests"].all_by("customer_id", "1")] == [7]
     data.compact()
-    snapshot = read_snapshot(tmp_path / "tenants" / "t1" / f"snapshot.{data.generation}.json")
+    generation = files_of(data.backend).generation
+    snapshot = read_snapshot(tmp_path / "tenants" / "t1" / f"snapshot.{generation}.json")
     reopened.close()
     assert "requests" not in snapshot and snapshot["change_requests"][0]["id"] == 7
 

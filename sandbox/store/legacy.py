@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sandbox.doc import Doc
 from sandbox.store.collection import CollectionSpec
+from sandbox.store.files import TenantFiles
 from sandbox.store.records import Damaged
 from sandbox.store.tenant import TenantData
 
@@ -38,9 +39,10 @@ def read_registry(root: Path) -> Registry | None:
     directory = root / REGISTRY
     if not directory.is_dir():
         return None
-    data = TenantData("_registry", [_TENANTS, _SERVER], directory)
+    files = TenantFiles("_registry", directory)
+    data = TenantData("_registry", [_TENANTS, _SERVER], files)
     try:
-        data.read()
+        files.read(data)
     except Damaged as exc:
         log.error(
             "the first release's registry is damaged (%s): its tenants are not loaded, "

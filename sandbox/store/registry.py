@@ -35,6 +35,7 @@ from sandbox.errors import Conflict, StorageUnavailable
 from sandbox.settings import Settings
 from sandbox.store import legacy, schema
 from sandbox.store.collection import CollectionSpec
+from sandbox.store.files import TenantFiles, files_of
 from sandbox.store.journal import OpenJournals
 from sandbox.store.records import (
     Damaged,
@@ -111,12 +112,12 @@ class Store:
         listener: TenantListener | None = None,
     ) -> None:
         self.settings = settings
-        # hears each recorded message and each tenant changed (the app's event bus)
-        self.listener = listener
+        # hears each recorded message and each tenant changed (the app's event bus): `listen`
+        self.listener: TenantListener | None = None
         self.specs: tuple[CollectionSpec, ...] = schema.all_specs(specs)
         self.credential_fields = tuple(credential_fields)
         self.root = settings.data_dir
-        self.files = OpenJournals(_journals_open())
+        self.journals = OpenJournals(_journals_open())
         self.tenants: dict[str, TenantData] = {}
         self.records: dict[str, Doc] = {}
         self.degraded: dict[str, Degraded] = {}
@@ -130,6 +131,17 @@ class Store:
             self.root.mkdir(parents=True, exist_ok=True)
             self._lock = _lock_directory(self.root)
             self._open_directory(self.root)
+        if listener is not None:
+            self.listen(listener)
+
+    def listen(self, listener: TenantListener) -> None:
+        """From now on `listener` hears each recorded message and each tenant changed; it is
+        told at once of each tenant there is (one loaded from the data directory may have a
+        webhook)."""
+        self.listener = listener
+        for name, data in self.tenants.items():
+            data.listener = listener
+            listener.tenant_changed(name)
 
     # reads ---------------------------------------------------------------------------------
     def get(self, name: str) -> TenantData | None:
@@ -294,15 +306,21 @@ class Store:
                 del self._index[field][value]
 
     def _new_tenant_data(self, name: str, directory: Path | None) -> TenantData:
+        files = None
+        if directory is not None:  # else kept in memory only
+            files = TenantFiles(
+                name,
+                directory,
+                fsync=self.settings.fsync,
+                compact_bytes=self.settings.compact_bytes,
+                journals=self.journals,
+            )
         return TenantData(
             name,
             self.specs,
-            directory,
+            files,
             capacity=self.settings.outbox_retention,
-            fsync=self.settings.fsync,
-            compact_bytes=self.settings.compact_bytes,
             request_log_size=self.settings.request_log_size,
-            files=self.files,
             listener=self.listener,
         )
 
@@ -315,7 +333,7 @@ class Store:
         final = tenants / name
         old = self.tenants.get(name)
         if old is not None:  # its files keep their descriptors; the rename does not touch them
-            old.wait_for_compaction()
+            old.backend.wait()
         replaced = tenants / f".replaced-{name}-{secrets.token_hex(4)}"
         try:
             if final.exists():
@@ -326,7 +344,7 @@ class Store:
             if replaced.exists() and not final.exists():
                 os.rename(replaced, final)
             raise storage_error(exc, final) from None
-        data.relocate(final)
+        files_of(data.backend).relocate(final)
         if replaced.exists():
             self._dispose(name, replaced)
 

@@ -1,44 +1,30 @@
-"""One tenant's state: collections in memory, a journal on disk, TinyDB snapshots.
+"""One tenant's state: collections in memory, and the transactions that change it.
 
-Every write goes through `Tx.commit()`. Outside a request its operations are journaled as
-one line (so they land together or not at all) and only then applied in memory. Inside a
-request (sandbox/store/unit.py) they are applied at once, each with what undoes it, and the
-request's operations are journaled as one line once its answer is made, or all undone: a
-request that fails, or whose journal line the disk refuses (StorageUnavailable), has changed
-nothing. Files that cannot be trusted raise `Damaged` from `load`: the store quarantines the
-tenant.
+Every write goes through `Tx.commit()`. Outside a request its operations are made durable as
+one unit by the tenant's backend (so they land together or not at all) and only then applied
+in memory. Inside a request (sandbox/store/unit.py) they are applied at once, each with what
+undoes it, and the request's operations are made durable as one unit once its answer is made,
+or all undone: a request that fails, or whose unit the backend refuses (StorageUnavailable),
+has changed nothing. The state knows its backend only through sandbox/store/backend.py's
+interface (the embedded journal and snapshot files are sandbox/store/files.py).
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
-import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Protocol
 
-import orjson
-
-from sandbox.clock import Clock, monotonic
+from sandbox.clock import Clock
 from sandbox.doc import Doc
 from sandbox.errors import StorageUnavailable
-from sandbox.json_slices import dumps_in_pieces
 from sandbox.store import unit
+from sandbox.store.backend import Backend, InMemory, Op, Tables
 from sandbox.store.collection import Collection, CollectionSpec, Key
-from sandbox.store.journal import Journal, OpenJournals
-from sandbox.store.records import Damaged, storage_error, write_atomically
-from sandbox.store.snapshot import read_snapshot, write_snapshot
 
 log = logging.getLogger(__name__)
-
-# ["put", coll, doc] | ["delete", coll, key] | ["clear", coll] | ["capacity", coll, n]
-# | ["seq", sequence, last id given]
-Op = unit.Op
-# documents a background snapshot writes between two short sleeps (see snapshot.py)
-BACKGROUND_SLICE = 64
 
 
 class MessageListener(Protocol):
@@ -56,19 +42,16 @@ class TenantData:
         self,
         name: str,
         specs: Iterable[CollectionSpec],
-        directory: Path | None,
+        backend: Backend | None = None,
         *,
         capacity: int = 10_000,
-        fsync: bool = False,
-        compact_bytes: int = 64 * 1024 * 1024,
         request_log_size: int = 1000,
-        files: OpenJournals | None = None,
         listener: MessageListener | None = None,
     ) -> None:
         self.name = name
         self.listener = listener
-        self.directory = directory
-        self.files = files
+        # what keeps the state durable (sandbox/store/backend.py); None: nothing, in memory
+        self.backend: Backend = InMemory() if backend is None else backend
         self.collections: dict[str, Collection] = {
             spec.name: Collection(spec, capacity) for spec in specs
         }
@@ -79,16 +62,7 @@ class TenantData:
         self._dormant: dict[str, Collection] = {}
         self._dormant_rows: dict[str, list[Doc]] = {}  # their tallies and capacity rows
         self.default_capacity = capacity
-        self.fsync = fsync
-        self.compact_bytes = compact_bytes
-        self.journal: Journal | None = None
-        self.generation = 0
-        self._base_generation = 0  # the snapshot the last load started from
-        self._snapshot_bytes = 0
         self._explicit_capacity: dict[str, int] = {}
-        self._compaction: threading.Thread | None = None
-        # the fixture: in memory only for in-memory tenants, else in fixture.json
-        self._fixture: Doc | None = {} if directory is None else None
         self.sequences: dict[str, int] = {}  # id sequence -> the last id it gave
         self.commits = 0  # transactions that changed something since load (a diagnostic)
         # not persisted: the request log is a diagnostic ring buffer (sandbox/request_log.py)
@@ -115,21 +89,21 @@ class TenantData:
         return Tx(self)
 
     def commit(self, ops: list[Op], alone: bool = False) -> None:
-        """Make `ops` durable and apply them. While a request's unit of writes is open
-        (sandbox/store/unit.py) they are applied now, each with what undoes it, and journaled
-        with the rest of the request's at its end, or undone; `alone` commits them by
-        themselves even then (due scheduled items, a fault's counters: a failing request
-        keeps them). The unit keeps `ops` (Tx.commit lets go of its list)."""
+        """Make `ops` durable (the backend's `append`) and apply them. While a request's unit
+        of writes is open (sandbox/store/unit.py) they are applied now, each with what undoes
+        it, and made durable with the rest of the request's at its end, or undone; `alone`
+        commits them by themselves even then (due scheduled items, a fault's counters: a
+        failing request keeps them). The unit keeps `ops` (Tx.commit lets go of its list)."""
         if not ops:
             return
         current = None if alone else unit.OPEN.unit
         if current is None:
-            self.write_line(ops)  # StorageUnavailable: nothing below happens
+            due = self.backend.append(ops)  # StorageUnavailable: nothing below happens
             for op in ops:
                 self._apply(op)
-            self.committed(ops)
+            self.committed(ops, due)
             return
-        lines = current.lines  # (a closed tenant refuses the line: Unit.commit undoes)
+        lines = current.lines  # (a closed tenant refuses the unit: Unit.commit undoes)
         if self in lines:
             lines[self] += ops
         else:
@@ -146,23 +120,9 @@ class TenantData:
             else:
                 undo((self, op, self._apply_undoable(op)))
 
-    def write_line(self, ops: list[Op]) -> None:
-        """Write `ops` as one journal line (an in-memory tenant has none), or raise
-        StorageUnavailable having written nothing."""
-        if self.journal is not None:
-            self.journal.append(ops)
-        elif self.directory is not None:  # closed: a write now would not be durable
-            raise StorageUnavailable(f"tenant {self.name} is closed; nothing was changed")
-
-    def retract(self) -> None:
-        """Cut the line `write_line` just wrote back out (a unit another tenant's journal
-        refused: sandbox/store/unit.py)."""
-        if self.journal is not None:
-            self.journal.withdraw_last()
-
-    def committed(self, ops: list[Op]) -> None:
-        """`ops` are durable and applied: the listeners hear their messages, and a long
-        journal starts a compaction."""
+    def committed(self, ops: list[Op], due: bool = False) -> None:
+        """`ops` are durable and applied: the listeners hear their messages, and a compaction
+        starts if `due` (the backend asked for one as it appended them)."""
         self.commits += 1
         listener = self.listener
         if listener is not None and self.name in listener.tenants:
@@ -172,11 +132,8 @@ class TenantData:
                         listener.committed(self.name, op[2])
             except Exception:
                 log.exception("tenant %s: a message listener failed", self.name)
-        journal = self.journal
         if (
-            journal is not None
-            and journal.size > max(self.compact_bytes, 2 * self._snapshot_bytes)
-            and not self.compacting
+            due
             # (a write committed alone in a request's unit: a snapshot now would hold the
             # request's writes, which may yet be undone; the unit's commit compacts)
             and not self.uncommitted()
@@ -270,173 +227,46 @@ class TenantData:
         dormant = self._dormant[name] = Collection(CollectionSpec(name, key=key))
         return dormant
 
-    # persistence ---------------------------------------------------------------------------
-    #
-    # Files: snapshot.S.json (TinyDB) and journal.J.log for J >= S. State = snapshot S, then
-    # journals S, S+1, ... replayed in order. Compaction opens journal J+1 for new writes at
-    # once, then writes snapshot J+1 (the state at that instant) in a background thread and
-    # only then deletes older files: a crash at any point loses no acknowledged write.
-
-    def _snapshot_path(self, generation: int) -> Path:
-        assert self.directory is not None
-        return self.directory / f"snapshot.{generation}.json"
-
-    def _journal_path(self, generation: int) -> Path:
-        assert self.directory is not None
-        return self.directory / f"journal.{generation}.log"
-
-    def _generations(self, pattern: str) -> list[int]:
-        assert self.directory is not None
-        found = []
-        for path in self.directory.glob(pattern):
-            number = path.name.split(".")[1]
-            if number.isdigit():
-                found.append(int(number))
-        return sorted(found)
-
+    # durability: what the backend asks of the state (sandbox/store/backend.py's State) ---
     def load(self) -> None:
-        """Read the tenant's files (see `read`), then append to the last journal. Files of
-        the first release's format are rewritten in this one at once."""
-        if self.directory is None:
-            return
-        legacy, replayed = self.read(repair=True)
+        """Load the stored state (the backend's `open`), compacting it at once if the
+        backend asks (a long replay, files of the first release's format)."""
+        if self.backend.open(self):
+            self.compact()
+
+    def replay(self, op: Op) -> None:
+        self._apply(op, loading=True)
+
+    def check(self) -> str | None:
         try:  # a clock an earlier release let off the calendar: every call would fail
             self.clock.now()
         except OverflowError:
-            raise Damaged(
-                self._journal_path(self.generation),
-                f"its clock is off the calendar ({self.clock.offset_seconds:g} s from real time)",
-            ) from None
-        self._remove_older_than(self._base_generation)  # redundant files, interrupted writes
-        if self.journal is not None:  # loaded again: the journal it had is let go, not leaked
-            self.journal.close()
-        self.journal = Journal(self._journal_path(self.generation), self.fsync, self.files)
-        if legacy or replayed > self.compact_bytes:
-            self.compact()  # rewrite in this release's format; bound the next replay
+            return f"its clock is off the calendar ({self.clock.offset_seconds:g} s from real time)"
+        return None
 
-    def read(self, repair: bool = False) -> tuple[bool, int]:
-        """Load the newest trustworthy snapshot and replay every journal since; with `repair`,
-        cut a torn last line off. Damaged when the files do not add up: a snapshot or journal
-        that fails its checksum, a journal missing between the snapshot and the last one, a
-        tenant with no snapshot. Returns (whether any file was in the first release's format,
-        bytes of journal replayed)."""
-        assert self.directory is not None
-        snapshots = self._generations("snapshot.*.json")
-        journals = self._generations("journal.*.log")
-        base, tables = self._base(snapshots, journals)
-        self._base_generation = base
-        legacy = tables is not None and not (self.directory / f"snapshot.{base}.crc").exists()
-        if tables is not None:
-            try:
-                self._load_tables(tables)
-            except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
-                raise Damaged(
-                    self._snapshot_path(base), f"holds documents this release cannot read ({exc!r})"
-                ) from None
-            self._snapshot_bytes = self._snapshot_path(base).stat().st_size
-        replayed = 0
-        last = journals[-1] if journals else base
-        for generation in [g for g in journals if g >= base]:
-            path = self._journal_path(generation)
-            legacy = legacy or (path.stat().st_size > 0 and Journal.format_of(path) == 1)
-            records = Journal.replay(path, last=generation == last, repair=repair)
-            for number, record in enumerate(records):
-                try:
-                    for op in record:
-                        self._apply(op, loading=True)
-                except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
-                    raise Damaged(
-                        path, f"record {number + 1} is not one this release understands ({exc!r})"
-                    ) from None
-            replayed += path.stat().st_size
-        self.generation = last
-        return legacy, replayed
-
-    def _base(
-        self, snapshots: list[int], journals: list[int]
-    ) -> tuple[int, dict[str, list[Doc]] | None]:
-        """The snapshot to start from (the newest that can be read and is followed by every
-        journal up to the last) and its tables; (0, None) for a journal-only history."""
-        last = max([*journals, *snapshots], default=0)
-        problem: Damaged | None = None
-        for generation in reversed(snapshots):
-            missing = [g for g in range(generation, last + 1) if g not in journals]
-            if missing:  # compaction makes journal N before snapshot N: it was there
-                problem = problem or Damaged(
-                    self._journal_path(missing[0]),
-                    f"is missing: snapshot.{generation}.json needs journals {generation} to {last}",
-                )
-                continue
-            try:
-                return generation, read_snapshot(self._snapshot_path(generation))
-            except Damaged as damaged:
-                problem = problem or damaged
-        if problem is not None:
-            raise problem
-        if journals and journals == list(range(last + 1)):
-            return 0, None  # never compacted (the first release's registry)
-        if journals:
-            raise Damaged(
-                self._snapshot_path(journals[0]),
-                f"is missing: journal.{journals[0]}.log starts from it",
-            )
-        raise Damaged(self._snapshot_path(1), "is missing: the tenant has no snapshot")
-
-    def initialise(self, tables: Mapping[str, Iterable[Doc]], fixture: Doc | None = None) -> None:
-        """Replace all state with `tables` and make it durable as a new snapshot; keep the
-        `fixture` it came from for resets: in a file, not in memory (it can be as large as
-        the tenant itself)."""
-        self._fixture = fixture or {}
-        if self.directory is not None:
-            try:
-                self.directory.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise storage_error(exc, self.directory) from None
-            write_atomically(self.directory / "fixture.json", dumps_in_pieces(self._fixture))
-            self._fixture = None
+    def initialise(self, tables: Tables, fixture: Doc | None = None) -> None:
+        """Replace all state with `tables` and make it durable (the backend's `create`, then
+        a compaction); the backend keeps the `fixture` it came from for resets."""
+        self.backend.create(fixture or {})
         for coll in self.collections.values():
             coll.clear(tallies=True)
             coll.set_capacity(self.default_capacity)
         self._explicit_capacity.clear()
         self.sequences.clear()
-        self._load_tables(tables)
-        if self.directory is not None:
-            self.compact()
+        self.load_tables(tables)
+        self.backend.compact(self)
 
     def fixture(self) -> Doc:
         """The fixture document the tenant was created from."""
-        if self._fixture is not None:
-            return self._fixture
-        assert self.directory is not None
-        path = self.directory / "fixture.json"
-        try:
-            loaded: Doc = orjson.loads(path.read_bytes())
-        except FileNotFoundError:
-            return {}
-        except (OSError, orjson.JSONDecodeError) as exc:
-            raise StorageUnavailable(
-                f"tenant {self.name}: {path.name} cannot be read ({exc}); the tenant cannot be "
-                "reset until it is restored or the tenant replaced"
-            ) from None
-        return loaded
-
-    def relocate(self, directory: Path) -> None:
-        """The tenant's directory was renamed (a create or replace put it in place)."""
-        self.wait_for_compaction()
-        self.directory = directory
-        if self.journal is not None:
-            self.journal.close()
-            self.journal = Journal(self._journal_path(self.generation), self.fsync, self.files)
-
-    @property
-    def compacting(self) -> bool:
-        return self._compaction is not None and self._compaction.is_alive()
+        return self.backend.fixture()
 
     def compact(self, background: bool = False) -> None:
-        """Start journal N+1 now and write snapshot N+1: the state at this instant."""
-        assert self.directory is not None
-        self.wait_for_compaction()  # one at a time
-        generation = self.generation + 1
+        """Have the backend store the state as it is now (see `tables`)."""
+        self.backend.compact(self, background)
+
+    def tables(self) -> dict[str, list[Doc]]:
+        """The whole state as tables of documents: what a compaction stores and `load_tables`
+        reads back, dormant collections included."""
         # documents are immutable: lists of the current ones are a consistent view
         tables: dict[str, list[Doc]] = {
             name: coll.snapshot()
@@ -456,59 +286,9 @@ class TenantData:
                 tables[f"_tally.{name}"] = [
                     {"id": group, "kinds": kinds} for group, kinds in coll.tallies.items()
                 ]
-        old_journal = self.journal
-        self.journal = Journal(self._journal_path(generation), self.fsync, self.files)
-        self.generation = generation
-        if old_journal is not None:
-            old_journal.close()
-        if background:
-            self._compaction = threading.Thread(
-                target=self._write_snapshot_logged,
-                args=(generation, tables, BACKGROUND_SLICE),
-                name=f"compact-{self.name}",
-                daemon=True,  # a kill mid-write leaves an ignored .tmp, nothing else
-            )
-            self._compaction.start()
-        else:
-            self._write_snapshot(generation, tables)
+        return tables
 
-    def wait_for_compaction(self) -> None:
-        if self._compaction is not None:
-            self._compaction.join()
-            self._compaction = None
-
-    def _write_snapshot_logged(
-        self, generation: int, tables: dict[str, list[Doc]], pause_every: int | None = None
-    ) -> None:
-        """A background compaction: a failure to write the snapshot loses nothing (the older
-        snapshot and every journal since stay), so it is logged and tried again later."""
-        try:
-            self._write_snapshot(generation, tables, pause_every)
-        except StorageUnavailable as exc:
-            log.error(
-                "tenant %s: snapshot %d not written (%s); will retry",
-                self.name,
-                generation,
-                exc.message,
-            )
-
-    def _write_snapshot(
-        self, generation: int, tables: dict[str, list[Doc]], pause_every: int | None = None
-    ) -> None:
-        started = monotonic()
-        path = self._snapshot_path(generation)
-        write_snapshot(path, tables, pause_every)
-        self._snapshot_bytes = path.stat().st_size
-        self._remove_older_than(generation)
-        log.info(
-            "tenant %s: snapshot %d written (%d bytes) in %.0f ms",
-            self.name,
-            generation,
-            self._snapshot_bytes,
-            (monotonic() - started) * 1000,
-        )
-
-    def _load_tables(self, tables: Mapping[str, Iterable[Doc]]) -> None:
+    def load_tables(self, tables: Tables) -> None:
         """State from a snapshot or a fixture: its documents are already in its tallies.
         Tables of collections no vendor of this app declares are kept dormant."""
         keys = {row["id"]: row["key"] for row in tables.get("_keys", ())}
@@ -542,25 +322,8 @@ class TenantData:
                 for doc in rows:
                     coll.load(doc, tally=False)
 
-    def _remove_older_than(self, generation: int) -> None:
-        """Snapshots and journals a newer snapshot has made redundant, and stray .tmp files."""
-        assert self.directory is not None
-        for path in self.directory.iterdir():
-            number = path.name.split(".")[1] if path.name.count(".") >= 2 else ""
-            stale = number.isdigit() and int(number) < generation
-            if stale or path.suffix == ".tmp":
-                path.unlink(missing_ok=True)
-
     def close(self) -> None:
-        self.wait_for_compaction()
-        if self.journal is not None:
-            self.journal.close()
-            self.journal = None
-
-    def destroy(self) -> None:
-        self.close()
-        if self.directory is not None and self.directory.exists():
-            shutil.rmtree(self.directory)
+        self.backend.close()
 
 
 class Tx:

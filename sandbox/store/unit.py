@@ -1,12 +1,13 @@
 """A request's writes as one unit: applied in memory as they are made (so the rest of the
 request reads them), made durable together at its end, or undone together.
 
-While a `Unit` is open, every `Tx.commit()` stages its operations in it instead of journaling
-them: the tenant applies them at once and keeps what undoes each one (TenantData.commit).
-`Unit.commit()` then writes each tenant's operations as ONE journal line and tells the
-listeners of the messages recorded; any failure before or during it (an exception, an answer
-that cannot be encoded, a disk that refuses the line) undoes every operation, newest first,
-so every tenant is exactly as it was (docs/architecture.md, "The store's durability rules").
+While a `Unit` is open, every `Tx.commit()` stages its operations in it instead of making
+them durable: the tenant applies them at once and keeps what undoes each one
+(TenantData.commit). `Unit.commit()` then hands each tenant's operations to its backend as ONE
+append (one journal line) and tells the listeners of the messages recorded; any failure before
+or during it (an exception, an answer that cannot be encoded, a disk that refuses the line)
+undoes every operation, newest first, so every tenant is exactly as it was
+(docs/architecture.md, "The store's durability rules").
 
 A unit never stays open across an `await`: it is opened and committed (or undone) within one
 synchronous step of the event loop, so no other request's writes can join it. There is one
@@ -20,17 +21,15 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Protocol
 
-Op = list[Any]  # a journal operation (sandbox/store/tenant.py)
+from sandbox.store.backend import Backend, Op
 
 
 class TenantData(Protocol):
     """What a unit asks of a tenant (sandbox/store/tenant.py's TenantData)."""
 
-    def write_line(self, ops: list[Op]) -> None: ...
+    backend: Backend
 
-    def retract(self) -> None: ...
-
-    def committed(self, ops: list[Op]) -> None: ...
+    def committed(self, ops: list[Op], due: bool = False) -> None: ...
 
     def undo(self, op: Op, record: Any) -> None: ...
 
@@ -51,13 +50,14 @@ class Unit:
     committed (an exception, a return before the commit). The process has one, emptied by
     each commit or undo (no new objects for every request)."""
 
-    __slots__ = ("lines", "undo")
+    __slots__ = ("due", "lines", "undo")
 
     def __init__(self) -> None:
         # each tenant's operations in order, and what undoes each (oldest first), both kept
         # by the tenant as it applies them (TenantData.commit)
         self.lines: dict[TenantData, list[Op]] = {}
         self.undo: list[tuple[TenantData, Op, Any]] = []
+        self.due: list[TenantData] = []  # the tenants whose backend asked for a compaction
 
     def close(self) -> None:
         OPEN.unit = None
@@ -82,29 +82,34 @@ class Unit:
         return data in self.lines
 
     def commit(self) -> None:
-        """Journal each tenant's operations as one line, then tell the listeners; the unit is
-        closed. A journal that refuses its line raises StorageUnavailable with everything
-        undone (the lines already written for other tenants cut back out)."""
+        """Append each tenant's operations to its backend as one unit, then tell the
+        listeners; the unit is closed. A backend that refuses raises StorageUnavailable with
+        everything undone (the units already appended for other tenants taken back out)."""
         OPEN.unit = None
         lines = self.lines
         if not lines:
             return
+        due = self.due
         try:
             for data, ops in lines.items():
-                data.write_line(ops)
+                if data.backend.append(ops):
+                    due.append(data)
         except BaseException:
             for written in lines:  # those before the one that refused
                 if written is data:
                     break
-                written.retract()
+                written.backend.retract()
+            due.clear()
             self.rollback()
             raise
         self.undo.clear()  # (emptied, not replaced: no new objects on every request)
         try:
             for data, ops in lines.items():
-                data.committed(ops)
+                data.committed(ops, data in due)
         finally:
             lines.clear()
+            if due:
+                due.clear()
 
     def rollback(self) -> None:
         """Undo every staged operation, newest first."""

@@ -1,0 +1,117 @@
+"""The one interface between a tenant's state and what keeps it durable.
+
+A tenant's state (sandbox/store/tenant.py) lives in memory; a `Backend` keeps it: it loads
+the stored state into the tenant at start-up (`open`), makes each unit of writes durable
+before it is acknowledged (`append`), and bounds the next load by storing the whole state
+(`compact`). The state talks to nothing else about storage (an import contract in
+.importlinter keeps it so), so another backend (a database's sequenced journal) is one class
+implementing this, with no change to the state. The embedded one, journal and snapshot files
+in the tenant's directory, is sandbox/store/embedded.py; `InMemory` keeps nothing.
+
+A backend's promises, whatever it stores in: `append` returns only once `ops` are durable, or
+raises StorageUnavailable (a 503 naming what failed) having stored nothing; `open` gives the
+state every acknowledged unit, in order, or raises Damaged (sandbox/store/records.py) naming
+what cannot be trusted, changing nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from sandbox.doc import Doc
+
+# ["put", coll, doc] | ["delete", coll, key] | ["clear", coll] | ["capacity", coll, n]
+# | ["seq", sequence, last id given]: one change to a tenant's state
+Op = list[Any]
+# the whole state as tables of documents: a collection's documents under its name, the
+# store's own rows under names that start with "_" (keys, capacities, sequences, tallies)
+Tables = Mapping[str, Iterable[Doc]]
+
+
+class State(Protocol):
+    """A tenant's state as its backend sees it: what stored state is loaded into, and what
+    a compaction stores."""
+
+    def load_tables(self, tables: Tables) -> None:
+        """Start from a stored snapshot of the whole state."""
+
+    def replay(self, op: Op) -> None:
+        """Apply one stored operation (KeyError, ValueError, TypeError... if it is not one
+        this release understands: the backend reports it as damage)."""
+
+    def check(self) -> str | None:
+        """What is wrong with the state loaded, if anything (the backend reports it as
+        damage of what it loaded last)."""
+
+    def tables(self) -> dict[str, list[Doc]]:
+        """The whole state at this instant (documents are immutable: lists of the current
+        ones are a consistent view, whatever is written after)."""
+
+
+class Backend(Protocol):
+    """What keeps one tenant's state durable."""
+
+    def open(self, into: State) -> bool:
+        """Load the stored state into `into`, repair what a crash left (an unacknowledged
+        write cut short), and get ready to append; whether the state should be compacted
+        now (a long replay, an old format). Damaged when the stored state cannot be trusted."""
+
+    def append(self, ops: list[Op]) -> bool:
+        """Make one unit's operations durable together, or raise StorageUnavailable having
+        stored none of them. True when the backend asks for a compaction now (none running,
+        enough appended since the last: O(1), the answer of every write)."""
+
+    def retract(self) -> None:
+        """Take the unit `append` just stored back out (a unit of writes another tenant's
+        backend refused: sandbox/store/unit.py)."""
+
+    def compact(self, state: State, background: bool = False) -> None:
+        """Store `state.tables()`, the whole state at this instant, so the next `open` starts
+        from them; appends from now on follow them. With `background`, the slow part runs in
+        a thread (a failure there is logged and tried again later: nothing is lost)."""
+
+    def create(self, fixture: Doc) -> None:
+        """Start storage for a new tenant made from `fixture`, kept for `fixture()`; its state
+        follows by `compact`."""
+
+    def fixture(self) -> Doc:
+        """The document the tenant was made from (resets load it again)."""
+
+    def wait(self) -> None:
+        """Return once no compaction is running."""
+
+    def close(self) -> None:
+        """Let go of what the backend holds open; an `append` after it is refused."""
+
+
+class InMemory:
+    """The backend of a tenant kept in memory only (a store with no data directory): nothing
+    is stored, so nothing can fail; the fixture is kept in memory for resets."""
+
+    def __init__(self) -> None:
+        self._fixture: Doc = {}
+
+    def open(self, into: State) -> bool:
+        return False
+
+    def append(self, ops: list[Op]) -> bool:
+        return False
+
+    def retract(self) -> None:
+        pass
+
+    def compact(self, state: State, background: bool = False) -> None:
+        pass
+
+    def create(self, fixture: Doc) -> None:
+        self._fixture = fixture
+
+    def fixture(self) -> Doc:
+        return self._fixture
+
+    def wait(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
