@@ -12,7 +12,7 @@ from sandbox.http import Context
 from sandbox.schedule import DueHandler
 from sandbox.settings import Settings
 from sandbox.store import CollectionSpec, Store
-from sandbox.store.registry import TenantListener
+from sandbox.store.store import TenantListener
 from sandbox.vendor import Vendor
 
 
@@ -23,7 +23,7 @@ class Catalog:
     operations: Mapping[str, str]
     # vendor name -> how a message it scheduled is recorded once due (sandbox/schedule.py)
     due: Mapping[str, DueHandler]
-    # the vendors' collections (the store adds its own, sandbox/store/schema.py)
+    # the vendors' collections (the store adds its own, sandbox/store/base_collections.py)
     specs: tuple[CollectionSpec, ...]
     # the tenant record's fields a request is authenticated by, indexed by the store
     credential_fields: tuple[str, ...]

@@ -29,14 +29,14 @@ from sandbox.clock import iso, monotonic, parse_iso
 from sandbox.errors import StorageUnavailable
 from sandbox.pacing import STEP_SECONDS
 from sandbox.request_log import Entry
-from sandbox.store import Collection, Doc, TenantData, Tx, schema
+from sandbox.store import Collection, Doc, TenantData, Tx, base_collections
 
 if TYPE_CHECKING:
     from sandbox.store import Store
 
 log = logging.getLogger(__name__)
 
-SCHEDULED = schema.SCHEDULED.name
+SCHEDULED = base_collections.SCHEDULED.name
 TICK = 0.5  # seconds between the app's looks for due items, when none are left waiting
 CHUNK = 64  # due items taken from the collection's order at a time
 OPERATION = "deliverScheduled"  # a set-aside item's request log entry

@@ -70,7 +70,7 @@ def verify(store: Store, token: str, vendor: str) -> TenantData | Verdict:
 
 
 def _incarnation(store: Store, name: str) -> str | None:
-    keyring = store.record(name)
+    keyring = store.keyring(name)
     return None if keyring is None else keyring.get("incarnation")
 
 

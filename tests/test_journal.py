@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from sandbox.errors import StorageUnavailable
+from sandbox.store.format import Damaged, NewerFormat, line
 from sandbox.store.journal import HEADER, Journal, OpenJournals
-from sandbox.store.records import Damaged, NewerFormat, line
 
 ONE, TWO, THREE = [["put", "c", {"id": 1}]], [["put", "c", {"id": 2}]], [["put", "c", {"id": 3}]]
 

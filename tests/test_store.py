@@ -10,12 +10,12 @@ import pytest
 
 from sandbox.catalog import Catalog
 from sandbox.settings import Settings
-from sandbox.store import CollectionSpec, Store, schema
+from sandbox.store import CollectionSpec, Store, base_collections
 from sandbox.store.collection import Collection
 from sandbox.store.files import files_of
 from sandbox.store.journal import Journal
-from sandbox.store.registry import DataDirectoryBusy
 from sandbox.store.snapshot import read_snapshot
+from sandbox.store.store import DataDirectoryBusy
 from sandbox.vendors import VENDORS
 
 PEOPLE = CollectionSpec(
@@ -419,8 +419,8 @@ def test_a_collection_knows_its_earliest_value_through_puts_deletes_and_clears()
 
 def test_a_collection_walks_its_documents_in_order_leaving_out_those_without_a_place() -> None:
     """The schedule takes due items earliest first, a batch at a time, without sorting the
-    collection at each look; an item set aside has no place (sandbox/store/schema.py)."""
-    ordered = Collection(schema.SCHEDULED)
+    collection at each look; an item set aside has no place (sandbox/store/base_collections.py)."""
+    ordered = Collection(base_collections.SCHEDULED)
     dues = [f"2020-01-{day:02d}T00:00:00.000Z" for day in (5, 3, 9, 1, 3, 7, 2, 8, 4, 6)]
     for n, due in enumerate(dues, 1):
         ordered.put({"id": str(n), "due": due, "vendor": "v", "work": {}})

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sandbox.errors import StorageUnavailable
-from sandbox.store import CollectionSpec, TenantData, schema
+from sandbox.store import CollectionSpec, TenantData, base_collections
 from sandbox.store.files import TenantFiles, files_of
 from sandbox.store.journal import Journal
 from sandbox.store.unit import open_unit
@@ -32,7 +32,7 @@ OUTBOX = CollectionSpec(
     order=lambda doc: doc["at"],
 )
 NOTES = CollectionSpec("notes")
-SPECS = (schema.META, PEOPLE, OUTBOX, NOTES)  # (a tenant reads its clock from meta)
+SPECS = (base_collections.META, PEOPLE, OUTBOX, NOTES)  # (a tenant reads its clock from meta)
 
 
 def tenant(directory: Path | None = None, name: str = "t") -> TenantData:
@@ -289,7 +289,7 @@ def test_a_write_that_fails_as_the_units_first_leaves_nothing_to_the_next_reques
     own writes: the failed one's line was kept (no undo had been recorded for it), written
     with the next request's, and the tenant did not load again (Damaged: quarantined)."""
     tagged = CollectionSpec("tagged", unique=("tag",), derived={"tag": lambda doc: doc["tag"]})
-    specs = (schema.META, tagged, NOTES)
+    specs = (base_collections.META, tagged, NOTES)
     data = TenantData("t", specs, TenantFiles("t", tmp_path))
     data.initialise({})
     data.load()
@@ -440,7 +440,7 @@ def without_insertion_order(found: dict[str, Any], docs: bool) -> dict[str, Any]
 def test_any_writes_left_uncommitted_leave_the_tenant_exactly_as_it_was(
     before_unit: list[Any], in_unit: list[Any]
 ) -> None:
-    data = TenantData("t", (schema.META, LOG), None, capacity=5)
+    data = TenantData("t", (base_collections.META, LOG), None, capacity=5)
     data.initialise({})
     write(data, before_unit)
     before = state(data)

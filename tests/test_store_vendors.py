@@ -130,5 +130,5 @@ def test_the_store_knows_collections_not_vendors(tmp_path: Path) -> None:
         check=True,
     )
     loaded = set(ran.stdout.split())
-    assert "sandbox.store.registry" in loaded
+    assert "sandbox.store.store" in loaded
     assert not loaded & {"sandbox.vendor", "sandbox.vendors", "sandbox.events", "sandbox.http"}

@@ -18,7 +18,7 @@ from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.http import Context, Offload, Reply
 from sandbox.spec import Operation, compile_schema, field_name
 from sandbox.store import Store
-from sandbox.store.registry import Current, Staged
+from sandbox.store.store import Current, Staged
 from sandbox.webhooks import checked_url
 
 
@@ -56,7 +56,7 @@ def installed(store: Store, catalog: Catalog, new: Staged) -> tuple[Doc, bool]:
     """Put a staged tenant in place (on the event loop thread); its keyring and whether it
     is new. A replaced tenant keeps its credentials. 409 if another create, replace, reset or
     delete of the tenant was installed since this one began (nothing changes)."""
-    existing = store.record(new.name)
+    existing = store.keyring(new.name)
     created = not store.exists(new.name)
     demo = store.settings.demo_tenant
     try:
@@ -185,7 +185,7 @@ def put_settings(ctx: Context) -> Reply:
 
 
 def _keyring(ctx: Context) -> Doc:
-    keyring = ctx.store.record(ctx.path_params["tenant"])
+    keyring = ctx.store.keyring(ctx.path_params["tenant"])
     if keyring is None:
         raise NotFound(f"no tenant named '{ctx.path_params['tenant']}'", field="tenant")
     return keyring

@@ -2,7 +2,7 @@
 
 from sandbox.doc import Doc
 from sandbox.store.collection import Collection, CollectionSpec
-from sandbox.store.registry import Store
+from sandbox.store.store import Store
 from sandbox.store.tenant import TenantData, Tx
 
 __all__ = ["Collection", "CollectionSpec", "Doc", "Store", "TenantData", "Tx"]

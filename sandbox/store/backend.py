@@ -10,7 +10,7 @@ in the tenant's directory, is sandbox/store/embedded.py; `InMemory` keeps nothin
 
 A backend's promises, whatever it stores in: `append` returns only once `ops` are durable, or
 raises StorageUnavailable (a 503 naming what failed) having stored nothing; `open` gives the
-state every acknowledged unit, in order, or raises Damaged (sandbox/store/records.py) naming
+state every acknowledged unit, in order, or raises Damaged (sandbox/store/format.py) naming
 what cannot be trusted, changing nothing.
 """
 

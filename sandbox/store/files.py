@@ -22,8 +22,8 @@ from sandbox.doc import Doc
 from sandbox.errors import StorageUnavailable
 from sandbox.json_slices import dumps_in_pieces
 from sandbox.store.backend import Backend, Op, State
+from sandbox.store.format import Damaged, storage_error, write_atomically
 from sandbox.store.journal import Journal, OpenJournals
-from sandbox.store.records import Damaged, storage_error, write_atomically
 from sandbox.store.snapshot import read_snapshot, write_snapshot
 
 log = logging.getLogger(__name__)

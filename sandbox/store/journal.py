@@ -28,7 +28,7 @@ from typing import Any
 import orjson
 
 from sandbox.errors import StorageUnavailable
-from sandbox.store.records import (
+from sandbox.store.format import (
     FORMAT,
     Damaged,
     NewerFormat,
@@ -88,15 +88,15 @@ class Journal:
                 raise storage_error(exc, path) from None
             self.size = len(HEADER)
 
-    def append(self, record: Any) -> None:
-        """Write one record durably, or raise StorageUnavailable and leave the file as it was."""
+    def append(self, entry: Any) -> None:
+        """Write one entry durably, or raise StorageUnavailable and leave the file as it was."""
         if self.broken is not None:
             raise self.broken
         try:
-            payload = orjson.dumps(record)
+            payload = orjson.dumps(entry)
         except TypeError:  # an integer beyond 64 bits
-            payload = dumps(record)
-        data = b"%08x %s\n" % (zlib.crc32(payload), payload)  # records.line, inlined
+            payload = dumps(entry)
+        data = b"%08x %s\n" % (zlib.crc32(payload), payload)  # format.line, inlined
         try:
             if self._fd < 0:
                 self._open()

@@ -13,7 +13,7 @@ from pathlib import Path
 from sandbox.doc import Doc
 from sandbox.store.collection import CollectionSpec
 from sandbox.store.files import TenantFiles
-from sandbox.store.records import Damaged
+from sandbox.store.format import Damaged
 from sandbox.store.tenant import TenantData
 
 log = logging.getLogger(__name__)
@@ -26,15 +26,15 @@ _SERVER = CollectionSpec("server")
 
 @dataclass
 class Registry:
-    """What a first-release registry held: the tenants' records and the signing secret."""
+    """What a first-release registry held: the tenants' keyrings and the signing secret."""
 
-    records: dict[str, Doc] = field(default_factory=dict)
+    keyrings: dict[str, Doc] = field(default_factory=dict)
     secret: str | None = None
 
 
 def read_registry(root: Path) -> Registry | None:
     """The first release's registry, read without changing a byte of it; None when the data
-    directory has none. A damaged one yields no records: its tenants are then left unloaded,
+    directory has none. A damaged one yields no keyrings: its tenants are then left unloaded,
     their files untouched."""
     directory = root / REGISTRY
     if not directory.is_dir():
@@ -57,9 +57,9 @@ def read_registry(root: Path) -> Registry | None:
     )
 
 
-def upgraded_record(record: Doc) -> Doc:
-    """A first-release record in this release's shape: with an incarnation."""
-    return {**record, "incarnation": record.get("incarnation") or secrets.token_hex(8)}
+def upgraded_keyring(keyring: Doc) -> Doc:
+    """A first-release keyring in this release's shape: with an incarnation."""
+    return {**keyring, "incarnation": keyring.get("incarnation") or secrets.token_hex(8)}
 
 
 def retire_registry(root: Path) -> None:

@@ -28,7 +28,7 @@ from tinydb import TinyDB
 from tinydb.storages import JSONStorage, Storage
 
 from sandbox.doc import Doc
-from sandbox.store.records import (
+from sandbox.store.format import (
     FORMAT,
     Damaged,
     NewerFormat,

@@ -41,7 +41,7 @@ def authenticate(headers: Mapping[str, str], store: Store) -> TenantData:
             field="Authorization",
         ) from None
     tenant = store.find_by_credential("capillary_username", username)
-    keyring = store.record(tenant.name) if tenant else None
+    keyring = store.keyring(tenant.name) if tenant else None
     if tenant is None or keyring is None or not password_matches(password, keyring):
         raise CredentialsRejected(field="Authorization")
     store.remember_verified("capillary", header, tenant)

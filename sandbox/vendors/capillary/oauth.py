@@ -14,7 +14,7 @@ from sandbox.vendors.capillary.handler_table import handlers
 def generate_token(ctx: Context) -> Reply:
     key, secret = ctx.body["key"], ctx.body["secret"]
     tenant = ctx.store.find_by_credential("capillary_oauth_key", key)
-    keyring = ctx.store.record(tenant.name) if tenant else None
+    keyring = ctx.store.keyring(tenant.name) if tenant else None
     if tenant is None or keyring is None:
         raise OAuthFailed("Failed to generate OAuth token: unknown client key", field="key")
     if not hmac.compare_digest(secret.encode(), keyring["capillary_oauth_secret"].encode()):

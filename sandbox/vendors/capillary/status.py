@@ -139,5 +139,5 @@ def _render(entry: Doc, customer: Doc, active: bool) -> dict[str, Any]:
 
 
 def _till(ctx: Context) -> str:
-    keyring = ctx.store.record(ctx.data.name)
+    keyring = ctx.store.keyring(ctx.data.name)
     return str(keyring["capillary_username"]) if keyring else "sandbox"

@@ -55,7 +55,7 @@ def login(ctx: Context) -> Reply:
     401 for credentials that do not log in."""
     username, password = ctx.body["username"], ctx.body["password"]
     tenant = ctx.store.find_by_credential("messangi_username", username)
-    keyring = ctx.store.record(tenant.name) if tenant is not None else None
+    keyring = ctx.store.keyring(tenant.name) if tenant is not None else None
     if tenant is None or keyring is None:
         raise Unauthorized(f"username: no account '{username}'", field="username")
     if not hmac.compare_digest(password.encode(), keyring["messangi_password"].encode()):

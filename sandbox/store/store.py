@@ -33,17 +33,17 @@ from typing import Protocol
 from sandbox.doc import Doc
 from sandbox.errors import Conflict, StorageUnavailable
 from sandbox.settings import Settings
-from sandbox.store import legacy, schema
+from sandbox.store import base_collections, legacy
 from sandbox.store.collection import CollectionSpec
 from sandbox.store.files import TenantFiles, files_of
-from sandbox.store.journal import OpenJournals
-from sandbox.store.records import (
+from sandbox.store.format import (
     Damaged,
     fsync_directory,
-    read_record_file,
+    read_checked_file,
     storage_error,
-    write_record_file,
+    write_checked_file,
 )
+from sandbox.store.journal import OpenJournals
 from sandbox.store.tenant import MessageListener, TenantData
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class Staged:
 
 class Store:
     """The tenants of one data directory, holding the collections `specs` (the app's vendors',
-    sandbox/catalog.py; the store adds its own). A tenant's record carries each vendor's
+    sandbox/catalog.py; the store adds its own). A tenant's keyring carries each vendor's
     credentials as fields; `credential_fields`, the ones a request is authenticated by, are
     indexed for an O(1) lookup. `incarnation` tells a re-created tenant from the one deleted
     before it. The store knows collections, not vendors."""
@@ -114,12 +114,12 @@ class Store:
         self.settings = settings
         # hears each recorded message and each tenant changed (the app's event bus): `listen`
         self.listener: TenantListener | None = None
-        self.specs: tuple[CollectionSpec, ...] = schema.all_specs(specs)
+        self.specs: tuple[CollectionSpec, ...] = base_collections.all_specs(specs)
         self.credential_fields = tuple(credential_fields)
         self.root = settings.data_dir
         self.journals = OpenJournals(_journals_open())
         self.tenants: dict[str, TenantData] = {}
-        self.records: dict[str, Doc] = {}
+        self.keyrings: dict[str, Doc] = {}
         self.degraded: dict[str, Degraded] = {}
         self._index: dict[str, dict[str, str]] = {field: {} for field in self.credential_fields}
         # vendor -> credential already verified -> tenant name; cleared whenever tenants
@@ -161,8 +161,8 @@ class Store:
         data = self.tenants.get(name)
         return data if data is not None else self.degraded.get(name)
 
-    def record(self, name: str) -> Doc | None:
-        return self.records.get(name)
+    def keyring(self, name: str) -> Doc | None:
+        return self.keyrings.get(name)
 
     @property
     def secret(self) -> bytes:
@@ -185,12 +185,12 @@ class Store:
 
     # writes --------------------------------------------------------------------------------
     def put_tenant(
-        self, record: Doc, tables: Mapping[str, Iterable[Doc]], fixture: Doc | None = None
+        self, keyring: Doc, tables: Mapping[str, Iterable[Doc]], fixture: Doc | None = None
     ) -> TenantData:
-        """Create or replace a tenant: its state becomes `tables`, its record `record`;
+        """Create or replace a tenant: its state becomes `tables`, its keyring `keyring`;
         `fixture` is kept (on disk) for resets. StorageUnavailable leaves everything as it was."""
-        name = record["name"]
-        return self.install(record, self.stage(name, tables, fixture, self.current(name)))
+        name = keyring["name"]
+        return self.install(keyring, self.stage(name, tables, fixture, self.current(name)))
 
     def stage(
         self,
@@ -216,7 +216,7 @@ class Store:
             raise
         return new
 
-    def install(self, record: Doc, staged: Staged) -> TenantData:
+    def install(self, keyring: Doc, staged: Staged) -> TenantData:
         """Put a staged tenant in place of the current one (on the event loop thread). If
         another create, replace, reset or delete of the tenant was installed since `staged`
         began, a 409 (Conflict): nothing changes and the staged state is discarded, so an
@@ -227,12 +227,12 @@ class Store:
             if self.current(name) is not staged.replaces:
                 raise self._superseded(staged)
             if staged.directory is not None:
-                write_record_file(staged.directory / "tenant.json", "tenant", {"record": record})
+                write_checked_file(staged.directory / "tenant.json", "tenant", {"record": keyring})
                 self._swap_in(name, staged.directory, data)
         except BaseException:
             self.discard(staged)
             raise
-        self._install(record, data)
+        self._install(keyring, data)
         self.announce(name)
         return data
 
@@ -284,13 +284,13 @@ class Store:
             self._lock = None
 
     # internals: memory ---------------------------------------------------------------------
-    def _install(self, record: Doc, data: TenantData) -> None:
-        name = record["name"]
+    def _install(self, keyring: Doc, data: TenantData) -> None:
+        name = keyring["name"]
         self._uninstall(name)
-        self.records[name] = record
+        self.keyrings[name] = keyring
         for field in self.credential_fields:
-            if record.get(field) is not None:
-                self._index[field][record[field]] = name
+            if keyring.get(field) is not None:
+                self._index[field][keyring[field]] = name
         self.tenants[name] = data
 
     def _uninstall(self, name: str) -> None:
@@ -299,9 +299,9 @@ class Store:
         if old is not None:
             old.close()
         self.degraded.pop(name, None)
-        record = self.records.pop(name, None) or {}
+        keyring = self.keyrings.pop(name, None) or {}
         for field in self.credential_fields:
-            value = record.get(field)
+            value = keyring.get(field)
             if value is not None and self._index[field].get(value) == name:
                 del self._index[field][value]
 
@@ -382,8 +382,8 @@ class Store:
         for directory in sorted(tenants.iterdir()):
             if directory.name.startswith(".") or not directory.is_dir():
                 continue
-            self._open_tenant(directory, old.records if old is not None else None)
-        if old is not None and old.records:
+            self._open_tenant(directory, old.keyrings if old is not None else None)
+        if old is not None and old.keyrings:
             legacy.retire_registry(root)
 
     def _open_tenant(self, directory: Path, migrated: dict[str, Doc] | None) -> None:
@@ -391,16 +391,16 @@ class Store:
         marker = directory / "tenant.json"
         try:
             if marker.exists():
-                record = read_record_file(marker, "tenant")["record"]
-                if record.get("name") != name:
-                    raise Damaged(marker, f"names tenant {record.get('name')!r}, not {name!r}")
+                keyring = read_checked_file(marker, "tenant")["record"]
+                if keyring.get("name") != name:
+                    raise Damaged(marker, f"names tenant {keyring.get('name')!r}, not {name!r}")
             elif migrated is not None and name in migrated:
-                record = legacy.upgraded_record(migrated[name])
-                write_record_file(marker, "tenant", {"record": record})
+                keyring = legacy.upgraded_keyring(migrated[name])
+                write_checked_file(marker, "tenant", {"record": keyring})
             else:
                 log.warning(
                     "%s is not a tenant directory this server understands (no tenant.json, "
-                    "no registry record): left as it is",
+                    "no first-release registry keyring): left as it is",
                     directory,
                 )
                 self.degraded[name] = Degraded(
@@ -415,11 +415,11 @@ class Store:
             data.load()
         except (Damaged, StorageUnavailable, OSError) as exc:
             data.close()
-            self._install(record, data)
+            self._install(keyring, data)
             self.tenants.pop(name, None)
             self._quarantine(name, exc, directory)
             return
-        self._install(record, data)
+        self._install(keyring, data)
 
     def _quarantine(self, name: str, exc: Exception, where: Path) -> None:
         path = exc.path if isinstance(exc, Damaged) else where
@@ -457,7 +457,7 @@ def _server_secret(root: Path, migrated: str | None) -> bytes:
     path = root / "server.json"
     if path.exists():
         try:
-            return bytes.fromhex(read_record_file(path, "server")["secret"])
+            return bytes.fromhex(read_checked_file(path, "server")["secret"])
         except (Damaged, KeyError, ValueError) as exc:
             aside = path.with_name(f"server.json.damaged-{secrets.token_hex(2)}")
             os.rename(path, aside)
@@ -469,7 +469,7 @@ def _server_secret(root: Path, migrated: str | None) -> bytes:
                 aside.name,
             )
     secret = migrated or secrets.token_hex(32)
-    write_record_file(path, "server", {"secret": secret})
+    write_checked_file(path, "server", {"secret": secret})
     return bytes.fromhex(secret)
 
 

@@ -87,15 +87,15 @@ def write_atomically(path: Path, data: bytes | Iterable[bytes]) -> None:
         raise storage_error(exc, path) from None
 
 
-def write_record_file(path: Path, kind: str, body: dict[str, Any]) -> None:
+def write_checked_file(path: Path, kind: str, body: dict[str, Any]) -> None:
     """A small JSON record file (`tenant.json`, `server.json`) with its format and checksum."""
     content = {"comms-sandbox": kind, "format": FORMAT, **body}
     payload = dumps(content)
     write_atomically(path, dumps({**content, "crc32": checksum(payload).decode()}) + b"\n")
 
 
-def read_record_file(path: Path, kind: str) -> dict[str, Any]:
-    """The body of a record file written by `write_record_file`; Damaged if it is not one."""
+def read_checked_file(path: Path, kind: str) -> dict[str, Any]:
+    """The body of a record file written by `write_checked_file`; Damaged if it is not one."""
     try:
         document = orjson.loads(path.read_bytes())
     except OSError as exc:
