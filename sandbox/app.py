@@ -23,8 +23,9 @@ from sandbox.control.guard import ControlGuard
 from sandbox.doc import Doc
 from sandbox.errors import NotFound, known_envelope, render
 from sandbox.events import MessageEvents
-from sandbox.request_log import Entry
-from sandbox.routing import OperationRouter, PrefixDispatcher
+from sandbox.request_log import Entry, RequestLogs
+from sandbox.request_path import RequestPath
+from sandbox.routing import OperationRouter
 from sandbox.schedule import DueHandler
 from sandbox.settings import Settings
 from sandbox.spec import Operation, compile_document, load_document
@@ -90,14 +91,14 @@ def ensure_demo_tenant(store: Store, catalog: Catalog, settings: Settings) -> No
         log.info("created tenant %s from fixtures/demo.yaml", settings.demo_tenant)
 
 
-async def _record_due(store: Store, due: Mapping[str, DueHandler]) -> None:
+async def _record_due(store: Store, due: Mapping[str, DueHandler], logs: RequestLogs) -> None:
     """Messages scheduled for later are recorded when due even if nothing asks (open event
     streams and webhooks hear them then); a batch at a time, at once again while more are
     due (other requests are served between the batches)."""
     more = False
     while True:
         await asyncio.sleep(0 if more else schedule.TICK)
-        more = schedule.run_all_due(store, due)
+        more = schedule.run_all_due(store, due, logs)
 
 
 def _webhook_url(store: Store, tenant: str) -> str | None:
@@ -107,7 +108,13 @@ def _webhook_url(store: Store, tenant: str) -> str | None:
 
 
 def _log_delivery(
-    store: Store, tenant: str, url: str, messages: list[Doc], outcome: Delivery
+    tenant: str,
+    url: str,
+    messages: list[Doc],
+    outcome: Delivery,
+    *,
+    store: Store,
+    logs: RequestLogs,
 ) -> None:
     """Each webhook delivery's outcome is an entry of the tenant's request log."""
     data = store.tenants.get(tenant)
@@ -125,7 +132,7 @@ def _log_delivery(
         [message["id"] for message in messages],
         outcome.error,
     )
-    data.request_log.append(entry.bounded())
+    logs.append(data, entry)
 
 
 def _spec_routes(documents: dict[str, bytes]) -> list[BaseRoute]:
@@ -154,17 +161,18 @@ def create_app(
     *,
     vendors: Sequence[Vendor] = VENDORS,
     control_vendor: Vendor = control.VENDOR,
-) -> PrefixDispatcher:
+) -> RequestPath:
     """The app. `vendors` and `control_vendor` are the defaults except in tests that wrap or
     add one (each vendor's handlers must be exactly its document's operations)."""
     settings = settings or Settings.from_env()
-    catalog = Catalog.of(vendors)  # the app's vendors, as the layers below ask of them
+    # the app's vendors, as the layers below ask of them, and each tenant's request log
+    catalog = Catalog.of(vendors, RequestLogs(settings.request_log_size))
     # the event bus: the store tells it each message and tenant change; it reads a tenant's
     # webhook and logs a delivery through the app's callbacks
     events = MessageEvents()
     store = catalog.open_store(settings, events)
     events.webhook_url = partial(_webhook_url, store)
-    events.delivered = partial(_log_delivery, store)
+    events.delivered = partial(_log_delivery, store=store, logs=catalog.request_logs)
     for name in store.tenants:  # webhooks set before a restart
         events.tenant_changed(name)
     ensure_demo_tenant(store, catalog, settings)
@@ -172,8 +180,6 @@ def create_app(
         vendor.name: OperationRouter(
             vendor,
             load_operations(settings, vendor),
-            store,
-            catalog,
             settings.max_body_bytes,
         )
         for vendor in vendors
@@ -187,8 +193,6 @@ def create_app(
     routers[CONTROL_PREFIX] = OperationRouter(
         control_plane,
         load_operations(settings, control_plane, vendors),
-        store,
-        catalog,
         settings.max_fixture_bytes,
         guard=guard.refusal,
         raw=ui_routes(store, catalog, events, sorted(documents), guard),
@@ -199,7 +203,11 @@ def create_app(
         events.attach()  # webhooks and event streams are delivered on this loop
         # (only a vendor with a `deliver_due` delivers anything scheduled)
         due = catalog.due
-        looking = asyncio.get_running_loop().create_task(_record_due(store, due)) if due else None
+        looking = (
+            asyncio.get_running_loop().create_task(_record_due(store, due, catalog.request_logs))
+            if due
+            else None
+        )
         yield
         if looking is not None:
             looking.cancel()
@@ -210,4 +218,4 @@ def create_app(
     # Vendor and control-plane paths are dispatched from the documents' operations by a dict
     # lookup on the prefix, in front of Starlette (their request path answers any error in
     # the vendor's envelope itself); Starlette serves lifespan, /openapi and the rest.
-    return PrefixDispatcher(shell, routers, store)
+    return RequestPath(shell, routers, store, catalog)

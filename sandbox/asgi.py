@@ -16,6 +16,10 @@ from starlette.types import Receive, Scope, Send
 
 from sandbox.errors import PayloadTooLarge
 
+# an answer as the request path sends it: status (0: drop the connection), body (JSON,
+# `Encoded`, or raw bytes), extra headers
+Answer = tuple[int, Any, Mapping[str, str] | None]
+
 
 def json_response(
     body: Any, status: int = 200, headers: Mapping[str, str] | None = None

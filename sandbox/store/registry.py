@@ -301,7 +301,6 @@ class Store:
             capacity=self.settings.outbox_retention,
             fsync=self.settings.fsync,
             compact_bytes=self.settings.compact_bytes,
-            request_log_size=self.settings.request_log_size,
             files=self.files,
             listener=self.listener,
         )

@@ -14,9 +14,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-from collections import deque
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -61,7 +59,6 @@ class TenantData:
         capacity: int = 10_000,
         fsync: bool = False,
         compact_bytes: int = 64 * 1024 * 1024,
-        request_log_size: int = 1000,
         files: OpenJournals | None = None,
         listener: MessageListener | None = None,
     ) -> None:
@@ -91,10 +88,6 @@ class TenantData:
         self._fixture: Doc | None = {} if directory is None else None
         self.sequences: dict[str, int] = {}  # id sequence -> the last id it gave
         self.commits = 0  # transactions that changed something since load (a diagnostic)
-        # not persisted: the request log is a diagnostic ring buffer (sandbox/request_log.py)
-        self.request_log: deque[Any] = deque(maxlen=request_log_size)
-        # not persisted: vendor -> (start, requests) of its current rate-limit window
-        self.rate_windows: dict[str, tuple[datetime, int]] = {}
         self._clock_doc: Doc | None = None
         self._clock = Clock()
 

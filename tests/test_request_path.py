@@ -1,0 +1,82 @@
+"""The request path (sandbox/request_path.py) as a whole: its steps run once each, in order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+
+import pytest
+from symplify.helpers import ACCOUNT, FIXTURE
+
+from sandbox.store import Store, TenantData
+from sandbox.testing import Sandbox, Tenant, in_process
+from sandbox.vendors import VENDORS, symplify
+
+ADD = {"delimiter": "44", "encoding": "UTF8", "type": "ADD", "identityColumn": "originalId"}
+
+
+class Counted:
+    """A vendor's `authenticate`, counting its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, headers: Mapping[str, str], store: Store) -> TenantData:
+        self.calls += 1
+        return symplify.VENDOR.authenticate(headers, store)
+
+
+@pytest.fixture
+def counted() -> Counted:
+    return Counted()
+
+
+@pytest.fixture
+def made(counted: Counted) -> Iterator[tuple[Sandbox, Tenant]]:
+    wrapped = replace(symplify.VENDOR, authenticate=counted)
+    vendors = [wrapped if vendor.name == "symplify" else vendor for vendor in VENDORS]
+    with in_process(vendors=vendors) as sandbox:
+        yield sandbox, sandbox.create_tenant(FIXTURE)
+
+
+def test_an_offloaded_secured_operation_checks_its_credentials_once(
+    made: tuple[Sandbox, Tenant], counted: Counted
+) -> None:
+    """A CSV import (offloaded: its large body is read only from a caller whose credentials
+    are good) checks them once, not once for the body's limit and again for the call."""
+    sandbox, tenant = made
+    auth = tenant.symplify_auth()
+    declared = sandbox.http.post(f"/symplify/{ACCOUNT}/lists/42/imports", json=ADD, headers=auth)
+    assert declared.status_code == 200, declared.text
+    counted.calls = 0
+    posted = sandbox.http.post(
+        f"/symplify/{ACCOUNT}/lists/42/recipients/{declared.json()['id']}",
+        content=b"originalId\nonce-1\n",
+        headers={**auth, "Content-Type": "text/csv"},
+    )
+    assert posted.status_code == 200, posted.text
+    assert counted.calls == 1
+
+
+def test_a_secured_operation_checks_its_credentials_once(
+    made: tuple[Sandbox, Tenant], counted: Counted
+) -> None:
+    sandbox, tenant = made
+    counted.calls = 0
+    listed = sandbox.http.get(f"/symplify/{ACCOUNT}/lists", headers=tenant.symplify_auth())
+    assert listed.status_code == 200, listed.text
+    assert counted.calls == 1
+
+
+def test_refused_credentials_are_answered_after_the_body_is_read(
+    made: tuple[Sandbox, Tenant], counted: Counted
+) -> None:
+    """A stranger's upload is read only up to the small limit and answered 401 once."""
+    sandbox, _ = made
+    refused = sandbox.http.post(
+        f"/symplify/{ACCOUNT}/lists/42/recipients/1",
+        content=b"originalId\nx\n",
+        headers={"X-Carma-Authentication-Token": "wrong", "Content-Type": "text/csv"},
+    )
+    assert refused.status_code == 401, refused.text
+    assert counted.calls == 1
