@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +58,18 @@ from sandbox.store.unit import Unit, open_unit
 log = logging.getLogger(__name__)
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# `route`'s find: the operation and its path parameters
+Found = tuple[Operation, dict[str, str]]
+
+
+class Raw:
+    """`route`'s find for a path the router's raw app serves, with the guard's judgement."""
+
+    __slots__ = ("app", "refusal")
+
+    def __init__(self, app: ASGIApp, refusal: ApiError | None) -> None:
+        self.app = app
+        self.refusal = refusal
 
 
 class Call:
@@ -98,6 +110,7 @@ class RequestPath:
         self.app = app
         self.routers = routers
         self.store = store
+        self.tenants = store.tenants
         self.catalog = catalog
         self.due = catalog.due
         self.request_logs = catalog.request_logs
@@ -107,67 +120,77 @@ class RequestPath:
         self.max_fixture = store.settings.max_fixture_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The request, step by step (the steps that wait are awaited here)."""
         if scope["type"] == "http":
             prefix, _, rest = scope["path"].lstrip("/").partition("/")
             router = self.routers.get(prefix)
             if router is not None:
-                await self.route(router, prefix, f"/{rest}", scope, receive, send=send)
+                started = monotonic()
+                incoming = Incoming(scope, receive)
+                path = f"/{rest}"
+                routed = self.route(router, incoming, path)
+                if isinstance(routed, Raw):  # the router's raw app answers, a refusal in its form
+                    # it routes the path as the guard judged it (`//_sandbox/x` is /_sandbox/x)
+                    refusal = routed.refusal
+                    raw_scope = {**scope, "path": f"/{prefix}{path}", "sandbox.refusal": refusal}
+                    await routed.app(raw_scope, receive, send)
+                    return
+                if len(routed) == 3:  # an answer already: refused, 404 or 405
+                    await self.reply(send, routed)
+                    return
+                op, params = routed
+                call = Call(router, op, incoming, started)
+                if op.secured:
+                    self.authenticate(call)
+                raw, too_large = b"", None
+                if op.body_schema is not None or op.method in _BODY_METHODS:
+                    limit = self.body_limit(call) if op.offload else router.max_body
+                    try:
+                        raw = await read_body(incoming, limit)
+                    except PayloadTooLarge as exc:
+                        too_large = exc
+                    except ClientDisconnect:  # gone before its body arrived: no answer
+                        return
+                    tenant = call.tenant
+                    if tenant is not None and self.tenants.get(tenant.name) is not tenant:
+                        self.authenticate(call)  # replaced or deleted while the body arrived
+                answered = self.answer(call, params, raw, too_large)
+                raw = b""  # (an offloaded operation holds its body as long as it needs it)
+                if isinstance(answered, Offload):
+                    answered = await self.finish_offloaded(call, answered)
+                self.log(call, answered)
+                stop = call.stop
+                if stop is not None and stop.delay:  # an injected latency
+                    await asyncio.sleep(stop.delay)
+                await self.reply(send, answered)
                 return
         await self.app(scope, receive, send)
 
     # 1. route ------------------------------------------------------------------------------
-    async def route(
-        self,
-        router: OperationRouter,
-        prefix: str,
-        path: str,
-        scope: Scope,
-        receive: Receive,
-        *,
-        send: Send,
-    ) -> None:
-        started = monotonic()
-        incoming = Incoming(scope, receive)
-        guard = router.guard
-        refusal = guard(incoming.method, path, incoming.headers) if guard is not None else None
-        raw_paths = router.raw
-        if raw_paths is not None and raw_paths.handles(path):
-            # the raw app answers a refusal itself, in its own form (a login page); it
-            # routes the path as the guard judged it (`//_sandbox/x` is /_sandbox/x)
-            raw_scope = {**scope, "path": f"/{prefix}{path}", "sandbox.refusal": refusal}
-            await raw_paths.app(raw_scope, receive, send)
-            return
+    def route(self, router: OperationRouter, incoming: Incoming, path: str) -> Found | Answer | Raw:
+        """The router's guard, then its raw app's paths (Raw), then the operation and its
+        path parameters (sandbox/routing.py); or the answer that refuses the request."""
+        refusal = self.guard(router, incoming, path) if router.guard is not None else None
+        raw = router.raw
+        if raw is not None and raw.handles(path):
+            return Raw(raw.app, refusal)
         if refusal is not None:
-            await self.reply(send, router.refused(path, refusal))
-            return
+            return router.refused(path, refusal)
         found = router.resolve(path)
         if found is None:
-            await self.reply(send, router.not_found(incoming, path))
-            return
+            return router.not_found(incoming, path)
         operations, params = found
         op = operations.by_method.get(incoming.method)
         if op is None:
-            await self.reply(send, operations.method_not_allowed(incoming.method))
-            return
-        call = Call(router, op, incoming, started)
-        if op.secured:
-            self.authenticate(call)
-        raw, too_large = b"", None
-        if op.body_schema is not None or op.method in _BODY_METHODS:
-            try:
-                raw = await read_body(incoming, self.body_limit(call))
-            except PayloadTooLarge as exc:
-                too_large = exc
-            except ClientDisconnect:  # gone before its body arrived: no answer
-                return
-            tenant = call.tenant
-            if tenant is not None and self.store.tenants.get(tenant.name) is not tenant:
-                self.authenticate(call)  # replaced or deleted while the body arrived
-        answered = self.answer(call, params, raw, too_large)
-        raw = b""  # (an offloaded operation holds its body as long as it needs it)
-        if isinstance(answered, Offload):
-            answered = await self.finish_offloaded(call, answered)
-        await self.reply(send, self.log(call, answered), call.stop)
+            return operations.method_not_allowed(incoming.method)
+        return op, params
+
+    @staticmethod
+    def guard(router: OperationRouter, incoming: Incoming, path: str) -> ApiError | None:
+        """The router's check before anything else (the control plane's Host, Origin and
+        token): the error that refuses the request, or None."""
+        guard = router.guard
+        return guard(incoming.method, path, incoming.headers) if guard is not None else None
 
     # 2. authenticate -----------------------------------------------------------------------
     def authenticate(self, call: Call) -> None:
@@ -327,8 +350,8 @@ class RequestPath:
         return 500, errors.render(envelope, InternalError(), call.now), None
 
     # 8. log --------------------------------------------------------------------------------
-    def log(self, call: Call, answer: Answer) -> Answer:
-        """The answer, once the tenant's request log has its entry."""
+    def log(self, call: Call, answer: Answer) -> None:
+        """The tenant's request log entry for the answer."""
         ctx = call.ctx
         tenant = ctx.tenant if ctx is not None else call.tenant
         if tenant is not None:
@@ -345,19 +368,16 @@ class RequestPath:
                 ctx.message_ids if ctx is not None else [],
             )
             self.request_logs.append(tenant, entry)
-        return answer
 
     # 9. reply ------------------------------------------------------------------------------
     @staticmethod
-    async def reply(send: Send, answer: Answer, stop: faults.Stop | None = None) -> None:
-        """The answer, after an injected latency; status 0 drops the connection instead."""
-        if stop is not None and stop.delay:
-            await asyncio.sleep(stop.delay)
+    def reply(send: Send, answer: Answer) -> Awaitable[None]:
+        """The answer sent (after an injected latency's wait, in __call__); status 0 drops
+        the connection instead."""
         status, body, headers = answer
         if status == 0:
-            await drop_connection(send)
-        else:
-            await send_json(send, status, body, headers)
+            return drop_connection(send)
+        return send_json(send, status, body, headers)
 
 
 async def _stepped(steps: Steps, message_ids: list[str]) -> Reply:
