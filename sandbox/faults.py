@@ -71,14 +71,15 @@ class RateWindows:
 def check(windows: RateWindows, tenant: TenantData, vendor: str, operation_id: str) -> Stop | None:
     """The rate limit first (a gateway refuses before the service is reached), then the
     operation's fault. O(1); None for a call that goes ahead."""
-    settings = tenant["meta"].get("settings")
+    collections = tenant.collections  # (read on every call: no method in between)
+    settings = collections["meta"].get("settings")
     if settings is not None:
         limit = settings["rate_limits"].get(vendor)
         if limit is not None:
             stop = _rate_limited(windows.of(tenant), tenant, vendor, limit)
             if stop is not None:
                 return stop
-    fault = tenant["faults"].get(operation_id)
+    fault = collections["faults"].get(operation_id)
     if fault is None or fault["remaining"] == 0:
         return None
     return _apply_fault(tenant, fault)

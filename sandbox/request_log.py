@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import deque
 from datetime import datetime
 from typing import Any, NamedTuple
-from weakref import WeakKeyDictionary
+from weakref import ref
 
 from sandbox.clock import iso
 
@@ -71,15 +71,23 @@ class RequestLogs:
 
     def __init__(self, size: int = 1000) -> None:  # (Settings.request_log_size)
         self.size = size
-        self._logs: WeakKeyDictionary[object, deque[Entry]] = WeakKeyDictionary()
+        # (a weak reference is equal to another of the same live object, and hashes as it:
+        # a lookup makes one; the kept one forgets its log when the state is collected)
+        self._logs: dict[ref[object], deque[Entry]] = {}
 
     def of(self, tenant: object) -> deque[Entry]:
         """The tenant's log, oldest entry first (empty until its first entry)."""
-        log = self._logs.get(tenant)
+        log = self._logs.get(ref(tenant))
         if log is None:
-            log = self._logs[tenant] = deque(maxlen=self.size)
+            log = self._logs[ref(tenant, self._forget)] = deque(maxlen=self.size)
         return log
 
     def append(self, tenant: object, entry: Entry) -> None:
-        """`entry`, bounded, as the tenant's newest."""
-        self.of(tenant).append(entry.bounded())
+        """`entry`, bounded, as the tenant's newest (on every request: one lookup)."""
+        log = self._logs.get(ref(tenant))
+        if log is None:
+            log = self.of(tenant)
+        log.append(entry.bounded())
+
+    def _forget(self, gone: ref[object]) -> None:
+        self._logs.pop(gone, None)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from symplify.helpers import ACCOUNT, FIXTURE
@@ -80,3 +82,34 @@ def test_refused_credentials_are_answered_after_the_body_is_read(
     )
     assert refused.status_code == 401, refused.text
     assert counted.calls == 1
+
+
+def test_the_request_log_and_rate_window_last_as_long_as_the_tenants_state(
+    made: tuple[Sandbox, Tenant],
+) -> None:
+    """Writing settings keeps both; a reset starts both afresh, as when they lived in the
+    tenant's state; a deleted tenant's log goes with it."""
+    sandbox, tenant = made
+    auth = tenant.symplify_auth()
+
+    def logged() -> int:
+        total: int = sandbox.http.get(f"{tenant.control}/requests").json()["total"]
+        return total
+
+    tenant.settings(rate_limits={"symplify": 2})
+    lists = f"/symplify/{ACCOUNT}/lists"
+    assert [sandbox.http.get(lists, headers=auth).status_code for _ in range(2)] == [200, 200]
+    tenant.settings(outbox_retention=500)  # the same state: the window goes on
+    assert sandbox.http.get(lists, headers=auth).status_code == 429
+    assert logged() == 3
+    tenant.reset()  # a new state: a new log, a new window (its settings are the fixture's)
+    tenant.settings(rate_limits={"symplify": 2})
+    assert logged() == 0
+    assert sandbox.http.get(lists, headers=auth).status_code == 200
+    app: Any = sandbox.caller.app
+    logs = app.catalog.request_logs
+    gc.collect()  # (the state before the reset)
+    held = len(logs._logs)
+    tenant.delete()
+    gc.collect()
+    assert len(logs._logs) == held - 1
