@@ -110,7 +110,6 @@ class RequestPath:
         self.app = app
         self.routers = routers
         self.store = store
-        self.tenants = store.tenants
         self.catalog = catalog
         self.due = catalog.due
         self.request_logs = catalog.request_logs
@@ -152,7 +151,7 @@ class RequestPath:
                     except ClientDisconnect:  # gone before its body arrived: no answer
                         return
                     tenant = call.tenant
-                    if tenant is not None and self.tenants.get(tenant.name) is not tenant:
+                    if tenant is not None and self.store.tenants.get(tenant.name) is not tenant:
                         self.authenticate(call)  # replaced or deleted while the body arrived
                 answered = self.answer(call, params, raw, too_large)
                 raw = b""  # (an offloaded operation holds its body as long as it needs it)
