@@ -87,7 +87,10 @@ class RequestLogs:
         log = self._logs.get(ref(tenant))
         if log is None:
             log = self.of(tenant)
-        log.append(entry.bounded())
+        path, query, ids = entry.path, entry.query, entry.message_ids
+        # (most entries are within the bounds: no call to bound them)
+        small = len(path) <= MAX_TEXT and len(query) <= MAX_TEXT and len(ids) <= MAX_IDS
+        log.append(entry if small else entry.bounded())
 
     def _forget(self, gone: ref[object]) -> None:
         self._logs.pop(gone, None)

@@ -153,7 +153,12 @@ class RequestPath:
                     tenant = call.tenant
                     if tenant is not None and self.store.tenants.get(tenant.name) is not tenant:
                         self.authenticate(call)  # replaced or deleted while the body arrived
-                answered = self.answer(call, params, raw, too_large)
+                try:  # the synchronous steps, 4 to 7
+                    self.admit(call)
+                    ctx = self.parse(call, params, raw, too_large)
+                    answered = self.handle(call, ctx)
+                except Exception as exc:
+                    answered = self.refuse(call, exc)
                 raw = b""  # (an offloaded operation holds its body as long as it needs it)
                 if isinstance(answered, Offload):
                     answered = await self.finish_offloaded(call, answered)
@@ -210,17 +215,6 @@ class RequestPath:
             return small
         return max(small, self.max_fixture)
 
-    # the synchronous steps, 4 to 7 -----------------------------------------------------------
-    def answer(
-        self, call: Call, path_params: dict[str, str], raw: bytes, too_large: ApiError | None
-    ) -> Answer | Offload:
-        try:
-            self.admit(call)
-            ctx = self.parse(call, path_params, raw, too_large)
-            return self.handle(call, ctx)
-        except Exception as exc:
-            return self.refuse(call, exc)
-
     # 4. admit ------------------------------------------------------------------------------
     def admit(self, call: Call) -> None:
         """A secured call's refused credentials; else, once its tenant is known, what is due
@@ -231,7 +225,11 @@ class RequestPath:
         tenant = call.tenant
         if tenant is not None:
             schedule.run_due(self.due, tenant, self.request_logs)  # due comes before the call
-            self.limit(call, tenant)
+            stop = call.stop = faults.check(  # (as `limit` does: no call in between)
+                self.rate_windows, tenant, call.router.vendor.name, call.op.operation_id
+            )
+            if stop is not None:
+                stop.enforce()
 
     def limit(self, call: Call, tenant: TenantData) -> None:
         """The tenant's rate limit, then the operation's injected fault (sandbox/faults.py)."""
