@@ -5,11 +5,12 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from typing import Any
+from datetime import UTC, datetime
 
 import pytest
 from symplify.helpers import ACCOUNT, FIXTURE
 
+from sandbox.request_log import Entry, RequestLogs
 from sandbox.store import Store, TenantData
 from sandbox.testing import Sandbox, Tenant, in_process
 from sandbox.vendors import VENDORS, symplify
@@ -86,7 +87,7 @@ def test_the_request_log_and_rate_window_last_as_long_as_the_tenants_state(
     made: tuple[Sandbox, Tenant],
 ) -> None:
     """Writing settings keeps both; a reset starts both afresh, as when they lived in the
-    tenant's state; a deleted tenant's log goes with it."""
+    tenant's state; a tenant deleted and made again under its name starts a new log."""
     sandbox, tenant = made
     auth = tenant.symplify_auth()
 
@@ -104,10 +105,24 @@ def test_the_request_log_and_rate_window_last_as_long_as_the_tenants_state(
     tenant.settings(rate_limits={"symplify": 2})
     assert logged() == 0
     assert sandbox.http.get(lists, headers=auth).status_code == 200
-    app: Any = sandbox.caller.app
-    logs = app.catalog.request_logs
-    gc.collect()  # (the state before the reset)
-    held = len(logs._logs)
     tenant.delete()
+    again = sandbox.create_tenant(FIXTURE, name=tenant.name)  # the same name, a new state
+    assert sandbox.http.get(f"{again.control}/requests").json()["total"] == 0
+
+
+def test_a_tenants_log_is_let_go_with_its_state() -> None:
+    """The logs hold a tenant's state weakly: a state no one holds takes its log with it."""
+
+    class State:
+        pass
+
+    logs = RequestLogs(2)
+    kept, dropped = State(), State()
+    entry = Entry("GET", "/x", b"", 200, "op", "fake", datetime(2020, 1, 1, tzinfo=UTC), 0.0, [])
+    for _ in range(3):
+        logs.append(kept, entry)
+    logs.append(dropped, entry)
+    assert (len(logs.of(kept)), len(logs.of(dropped))) == (2, 1)  # each bounded to its size
+    del dropped
     gc.collect()
-    assert len(logs._logs) == held - 1
+    assert list(logs._logs.values()) == [logs.of(kept)]
