@@ -110,7 +110,7 @@ def seed(
                     to=to,
                 )
                 facts = messaging.facts_for(data, customer, now)
-                outbox.record(tx, intent, facts, body=f"seeded message {n}")
+                outbox.Recorder(now).record(tx, intent, facts, body=f"seeded message {n}")
             tx.commit()
         data.compact()  # a snapshot, as the store itself makes when its journal grows
     finally:

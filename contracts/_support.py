@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import negative_data_rejection
 from contracts import leniency, strategies, watch
 from sandbox import control
 from sandbox.app import VENDORS, create_app
-from sandbox.routing import PrefixDispatcher
+from sandbox.request_path import RequestPath
 from sandbox.settings import Settings
 from sandbox.store import Store
 from sandbox.testing.example import EXAMPLE_FIXTURE
@@ -82,7 +82,7 @@ def config() -> SchemathesisConfig:
 HANDLER_CALLS = watch.HandlerCalls()
 
 
-def new_app() -> PrefixDispatcher:
+def new_app() -> RequestPath:
     """A fresh in-memory app (data_dir None) holding only the demo tenant, its handlers
     counted (watch.HandlerCalls). Schemathesis' in-process client calls itself `testserver`:
     the control plane is told that host is its own (the Host guard is tested in
@@ -94,7 +94,7 @@ def new_app() -> PrefixDispatcher:
     )
 
 
-def load(app: PrefixDispatcher, document: str, *, counted: bool = True) -> Any:
+def load(app: RequestPath, document: str, *, counted: bool = True) -> Any:
     """The document as the app serves it, bound to the app for in-process calls, its dates,
     date-times, integers and ids drawing their edges (contracts/strategies.py); with
     `counted`, every check's verdicts are counted (RequestLog.checks)."""
@@ -120,14 +120,14 @@ def operation_ids(schema: Any) -> dict[str, str]:
 
 
 @contextmanager
-def client(app: PrefixDispatcher) -> Iterator[Any]:
+def client(app: RequestPath) -> Iterator[Any]:
     """A `requests` session into the app, on the same lifespan schemathesis starts."""
     with asgi.get_client(app) as session:
         yield session
 
 
 def put_tenant(
-    app: PrefixDispatcher, name: str, fixture: dict[str, Any] | None = None
+    app: RequestPath, name: str, fixture: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Create or replace `name` from `fixture`; its credentials."""
     with client(app) as session:
@@ -509,7 +509,7 @@ class OperationTenants:
     While a stateful run is under way, every operation is sent as its one tenant instead.
     """
 
-    def __init__(self, app: PrefixDispatcher, schema: Any, document: str, prefix: str) -> None:
+    def __init__(self, app: RequestPath, schema: Any, document: str, prefix: str) -> None:
         self.app = app
         self.schema = schema
         self.document = document  # also the vendor: its credentials and its request counts

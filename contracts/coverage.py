@@ -18,14 +18,14 @@ from typing import Any
 
 import yaml
 
-from sandbox import control
-from sandbox.app import CONTROL_PREFIX, VENDORS
+from sandbox import CONTROL_PREFIX, control
+from sandbox.app import VENDORS
 
 ROOT = Path(__file__).resolve().parent.parent
 FUZZ = ROOT / ".trace" / "fuzz.json"
 SCENARIOS = ROOT / ".trace" / "scenarios.json"
 DOCUMENTS = {vendor.name: vendor for vendor in (*VENDORS, control.VENDOR)}
-PREFIXES = {**{name: name for name in DOCUMENTS}, control.VENDOR.name: CONTROL_PREFIX}
+PREFIXES = {**{name: name for name in DOCUMENTS}, control.VENDOR.name: CONTROL_PREFIX[1:]}
 METHODS = ("get", "put", "post", "delete", "patch")
 
 

@@ -35,7 +35,7 @@ from sandbox.app import create_app
 from sandbox.clock import epoch_ms
 from sandbox.errors import ApiError, InvalidInput
 from sandbox.http import Context, Handler, Reply
-from sandbox.routing import PrefixDispatcher
+from sandbox.request_path import RequestPath
 from sandbox.settings import Settings
 from sandbox.spec import Operation
 from sandbox.vendors.symplify import contacts, tempblock
@@ -50,7 +50,7 @@ def own_request_log(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_support, "LOG", _support.RequestLog())
 
 
-def broken_app(operation_id: str, broken: Callable[[Handler], Handler]) -> PrefixDispatcher:
+def broken_app(operation_id: str, broken: Callable[[Handler], Handler]) -> RequestPath:
     """An app whose control-plane handler for `operation_id` is `broken(real handler)`,
     every handler counted like the suite's own app."""
     handlers = dict(control.VENDOR.handlers)
@@ -62,7 +62,7 @@ def broken_app(operation_id: str, broken: Callable[[Handler], Handler]) -> Prefi
     return app
 
 
-def explicit(app: PrefixDispatcher, path: str, method: str, **parts: Any) -> Case:
+def explicit(app: RequestPath, path: str, method: str, **parts: Any) -> Case:
     schema = _support.load(app, "sandbox.yaml", counted=False)
     operation = schema[path][method]
     case: Case = operation.Case(path_parameters={"tenant": TENANT}, **parts)

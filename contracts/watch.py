@@ -31,7 +31,7 @@ Fingerprint = dict[str, tuple[int, int, int]]
 def fingerprint(store: Store) -> Fingerprint:
     """tenant -> (identity of its data, committed writes, identity of its record)."""
     return {
-        name: (id(data), data.commits, id(store.record(name)))
+        name: (id(data), data.commits, id(store.keyring(name)))
         for name, data in store.tenants.items()
     }
 

@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
-from sandbox import control, schedule, webhooks
+from sandbox import CONTROL_PREFIX, control, schedule, webhooks
 from sandbox.asgi import json_response, send_json
 from sandbox.catalog import Catalog
 from sandbox.control import fixtures, tenant_state, tenants, vendor_schemas
@@ -23,8 +23,9 @@ from sandbox.control.guard import ControlGuard
 from sandbox.doc import Doc
 from sandbox.errors import NotFound, known_envelope, render
 from sandbox.events import MessageEvents
-from sandbox.request_log import Entry
-from sandbox.routing import OperationRouter, PrefixDispatcher
+from sandbox.request_log import Entry, RequestLogs
+from sandbox.request_path import RequestPath
+from sandbox.routing import OperationRouter
 from sandbox.schedule import DueHandler
 from sandbox.settings import Settings
 from sandbox.spec import Operation, compile_document, load_document
@@ -36,9 +37,7 @@ from sandbox.webhooks import Delivery
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CONTROL_PREFIX", "VENDORS", "create_app"]
-
-CONTROL_PREFIX = "_sandbox"
+__all__ = ["VENDORS", "create_app"]
 
 
 class HandlerMismatch(RuntimeError):
@@ -90,14 +89,14 @@ def ensure_demo_tenant(store: Store, catalog: Catalog, settings: Settings) -> No
         log.info("created tenant %s from fixtures/demo.yaml", settings.demo_tenant)
 
 
-async def _record_due(store: Store, due: Mapping[str, DueHandler]) -> None:
+async def _record_due(store: Store, due: Mapping[str, DueHandler], logs: RequestLogs) -> None:
     """Messages scheduled for later are recorded when due even if nothing asks (open event
     streams and webhooks hear them then); a batch at a time, at once again while more are
     due (other requests are served between the batches)."""
     more = False
     while True:
         await asyncio.sleep(0 if more else schedule.TICK)
-        more = schedule.run_all_due(store, due)
+        more = schedule.run_all_due(store, due, logs)
 
 
 def _webhook_url(store: Store, tenant: str) -> str | None:
@@ -107,9 +106,15 @@ def _webhook_url(store: Store, tenant: str) -> str | None:
 
 
 def _log_delivery(
-    store: Store, tenant: str, url: str, messages: list[Doc], outcome: Delivery
+    tenant: str,
+    url: str,
+    messages: list[Doc],
+    delivery: Delivery,
+    *,
+    store: Store,
+    logs: RequestLogs,
 ) -> None:
-    """Each webhook delivery's outcome is an entry of the tenant's request log."""
+    """Each webhook delivery's result is an entry of the tenant's request log."""
     data = store.tenants.get(tenant)
     if data is None:
         return
@@ -117,15 +122,15 @@ def _log_delivery(
         "POST",
         url,
         b"",
-        outcome.status,
+        delivery.status,
         webhooks.OPERATION,
         messages[0]["vendor"],
         data.clock.now(),
-        outcome.seconds,
+        delivery.seconds,
         [message["id"] for message in messages],
-        outcome.error,
+        delivery.error,
     )
-    data.request_log.append(entry.bounded())
+    logs.append(data, entry)
 
 
 def _spec_routes(documents: dict[str, bytes]) -> list[BaseRoute]:
@@ -138,7 +143,7 @@ def _spec_routes(documents: dict[str, bytes]) -> list[BaseRoute]:
         return Response(documents[name], media_type="application/yaml")
 
     async def home(request: Request) -> Response:
-        return RedirectResponse("/_sandbox/ui/", status_code=307)
+        return RedirectResponse(f"{CONTROL_PREFIX}/ui/", status_code=307)
 
     return [Route("/", home), Route("/openapi/{name}", serve)]
 
@@ -154,24 +159,26 @@ def create_app(
     *,
     vendors: Sequence[Vendor] = VENDORS,
     control_vendor: Vendor = control.VENDOR,
-) -> PrefixDispatcher:
+) -> RequestPath:
     """The app. `vendors` and `control_vendor` are the defaults except in tests that wrap or
     add one (each vendor's handlers must be exactly its document's operations)."""
     settings = settings or Settings.from_env()
-    catalog = Catalog.of(vendors)  # the app's vendors, as the layers below ask of them
+    # the app's vendors, as the layers below ask of them, and each tenant's request log
+    catalog = Catalog.of(vendors, RequestLogs(settings.request_log_size))
     store = catalog.open_store(settings)
     # the event bus: the store tells it each message and tenant change (and each tenant there
     # is: webhooks set before a restart); it reads a tenant's webhook and logs a delivery
     # through the app's callbacks
-    events = MessageEvents(partial(_webhook_url, store), partial(_log_delivery, store))
+    events = MessageEvents(
+        partial(_webhook_url, store),
+        partial(_log_delivery, store=store, logs=catalog.request_logs),
+    )
     store.listen(events)
     ensure_demo_tenant(store, catalog, settings)
     routers = {
         vendor.name: OperationRouter(
             vendor,
             load_operations(settings, vendor),
-            store,
-            catalog,
             settings.max_body_bytes,
         )
         for vendor in vendors
@@ -182,11 +189,9 @@ def create_app(
     }
     guard = ControlGuard.of(settings)
     control_plane = with_vendor_operations(control_vendor, vendors)
-    routers[CONTROL_PREFIX] = OperationRouter(
+    routers[CONTROL_PREFIX[1:]] = OperationRouter(
         control_plane,
         load_operations(settings, control_plane, vendors),
-        store,
-        catalog,
         settings.max_fixture_bytes,
         guard=guard.refusal,
         raw=ui_routes(store, catalog, events, sorted(documents), guard),
@@ -197,7 +202,11 @@ def create_app(
         events.attach()  # webhooks and event streams are delivered on this loop
         # (only a vendor with a `deliver_due` delivers anything scheduled)
         due = catalog.due
-        looking = asyncio.get_running_loop().create_task(_record_due(store, due)) if due else None
+        looking = (
+            asyncio.get_running_loop().create_task(_record_due(store, due, catalog.request_logs))
+            if due
+            else None
+        )
         yield
         if looking is not None:
             looking.cancel()
@@ -208,4 +217,4 @@ def create_app(
     # Vendor and control-plane paths are dispatched from the documents' operations by a dict
     # lookup on the prefix, in front of Starlette (their request path answers any error in
     # the vendor's envelope itself); Starlette serves lifespan, /openapi and the rest.
-    return PrefixDispatcher(shell, routers, store)
+    return RequestPath(shell, routers, store, catalog)

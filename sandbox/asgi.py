@@ -16,6 +16,10 @@ from starlette.types import Receive, Scope, Send
 
 from sandbox.errors import PayloadTooLarge
 
+# an answer as the request path sends it: status (0: drop the connection), body (JSON,
+# `Encoded`, or raw bytes), extra headers
+Answer = tuple[int, Any, Mapping[str, str] | None]
+
 
 def json_response(
     body: Any, status: int = 200, headers: Mapping[str, str] | None = None
@@ -113,7 +117,7 @@ _new = object.__new__
 
 def encode(status: int, body: Any) -> Any:
     """The body `send_json` would send, encoded now: an answer that cannot be encoded fails
-    here (TypeError, orjson.JSONEncodeError), before anything is written (sandbox/endpoint.py).
+    here (TypeError, orjson.JSONEncodeError), before anything is written (sandbox/request_path.py).
     A `bytes` body, and a 204's, stay as they are."""
     if status == 204 or type(body) is bytes:
         return body

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sandbox.http import Context
+from sandbox.request_log import RequestLogs
 from sandbox.schedule import DueHandler
 from sandbox.settings import Settings
 from sandbox.store import CollectionSpec, Store
@@ -27,9 +28,13 @@ class Catalog:
     specs: tuple[CollectionSpec, ...]
     # the tenant record's fields a request is authenticated by, indexed by the store
     credential_fields: tuple[str, ...]
+    # each tenant's request log (the app's, sized by its settings; kept here so every layer
+    # that writes or reads one reaches the same logs: the request path, due deliveries,
+    # webhook deliveries, the control plane and the web pages)
+    request_logs: RequestLogs
 
     @classmethod
-    def of(cls, vendors: Iterable[Vendor]) -> Catalog:
+    def of(cls, vendors: Iterable[Vendor], request_logs: RequestLogs | None = None) -> Catalog:
         vendors = tuple(vendors)
         operations = {op: vendor.name for vendor in vendors for op in vendor.handlers}
         if len(operations) != sum(len(vendor.handlers) for vendor in vendors):
@@ -45,6 +50,7 @@ class Catalog:
                 if vendor.credentials is not None
                 for field in vendor.credentials.indexed
             ),
+            RequestLogs() if request_logs is None else request_logs,
         )
 
     def vendor(self, name: str) -> Vendor | None:

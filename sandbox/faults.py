@@ -5,7 +5,9 @@ Rate limits: `settings.rate_limits[vendor]` requests per minute. A tenant holds 
 per vendor (tokens from its login or OAuth are that credential), so the count is per tenant
 and vendor. Windows are fixed, 60 s on the tenant's clock, each starting with the first
 request after the previous one ended; past the limit the call answers 429 with `Retry-After`,
-the whole seconds until the window ends. Windows live in memory: a restart forgets them.
+the whole seconds until the window ends. Windows live in memory (`RateWindows`, one per app,
+held for as long as the tenant's state is: a reset, replace, snapshot load or delete starts
+them afresh, and a restart forgets them).
 
 Faults: one per operationId. It applies to the next `times` calls of that operation (every
 call when `times` is null); each of them is stopped with probability `probability`, drawn
@@ -20,8 +22,9 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http import HTTPStatus
+from weakref import WeakKeyDictionary
 
 from sandbox.doc import Doc
 from sandbox.errors import ApiError, TooManyRequests
@@ -47,25 +50,46 @@ class Dropped(Exception):
     """The call is answered by closing its connection."""
 
 
-def check(tenant: TenantData, vendor: str, operation_id: str) -> Stop | None:
+class RateWindows:
+    """Each tenant's current rate-limit windows: vendor -> (start, requests counted), held for
+    as long as the tenant's state is (weakly keyed by it)."""
+
+    __slots__ = ("_windows",)
+
+    def __init__(self) -> None:
+        self._windows: WeakKeyDictionary[TenantData, dict[str, tuple[datetime, int]]] = (
+            WeakKeyDictionary()
+        )
+
+    def of(self, tenant: TenantData) -> dict[str, tuple[datetime, int]]:
+        windows = self._windows.get(tenant)
+        if windows is None:
+            windows = self._windows[tenant] = {}
+        return windows
+
+
+def check(windows: RateWindows, tenant: TenantData, vendor: str, operation_id: str) -> Stop | None:
     """The rate limit first (a gateway refuses before the service is reached), then the
     operation's fault. O(1); None for a call that goes ahead."""
-    settings = tenant["meta"].get("settings")
+    collections = tenant.collections  # (read on every call: no method in between)
+    settings = collections["meta"].get("settings")
     if settings is not None:
         limit = settings["rate_limits"].get(vendor)
         if limit is not None:
-            stop = _rate_limited(tenant, vendor, limit)
+            stop = _rate_limited(windows.of(tenant), tenant, vendor, limit)
             if stop is not None:
                 return stop
-    fault = tenant["faults"].get(operation_id)
+    fault = collections["faults"].get(operation_id)
     if fault is None or fault["remaining"] == 0:
         return None
     return _apply_fault(tenant, fault)
 
 
-def _rate_limited(tenant: TenantData, vendor: str, limit: int) -> Stop | None:
+def _rate_limited(
+    windows: dict[str, tuple[datetime, int]], tenant: TenantData, vendor: str, limit: int
+) -> Stop | None:
     now = tenant.clock.now()
-    start, count = tenant.rate_windows.get(vendor, (now, 0))
+    start, count = windows.get(vendor, (now, 0))
     if not start <= now < start + RATE_WINDOW:  # the window ended, or the clock went back
         start, count = now, 0
     if count >= limit:
@@ -77,7 +101,7 @@ def _rate_limited(tenant: TenantData, vendor: str, limit: int) -> Stop | None:
                 headers={"Retry-After": str(retry)},
             )
         )
-    tenant.rate_windows[vendor] = (start, count + 1)
+    windows[vendor] = (start, count + 1)
     return None
 
 

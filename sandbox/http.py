@@ -10,12 +10,12 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from sandbox import bodies, json_slices, outbox
-from sandbox.clock import iso, wall_now
-from sandbox.engine import Decision, Facts, Intent
+from sandbox.clock import wall_now
 from sandbox.errors import ApiError, InvalidInput
+from sandbox.request_log import RequestLogs
 from sandbox.schedule import DueHandler
 from sandbox.spec import Operation
-from sandbox.store import Doc, Store, TenantData, Tx
+from sandbox.store import Store, TenantData
 
 
 @dataclass
@@ -57,6 +57,10 @@ class CatalogView(Protocol):
     def due(self) -> Mapping[str, DueHandler]:
         """vendor name -> how a message it scheduled is recorded once due."""
 
+    @property
+    def request_logs(self) -> RequestLogs:
+        """Each tenant's request log."""
+
 
 @dataclass(slots=True)
 class Context:
@@ -74,7 +78,7 @@ class Context:
     message_ids: list[str] = field(default_factory=list)
     raw: bytes = b""  # an offloaded operation's body, parsed by `parse_body` in its worker
     _now: datetime | None = None
-    _stamp: str | None = None
+    _outbox: outbox.Recorder | None = None
 
     def parse_body(self) -> Any:
         """An offloaded operation's body, parsed and validated (InvalidInput as usual)."""
@@ -103,29 +107,18 @@ class Context:
             self._now = self.tenant.clock.now() if self.tenant is not None else wall_now()
         return self._now
 
-    def record(
-        self,
-        tx: Tx,
-        intent: Intent,
-        facts: Facts,
-        *,
-        subject: str | None = None,
-        body: str | None = None,
-    ) -> tuple[Doc, Decision]:
-        """Decide and stage one message this request triggers (sandbox/outbox.py), stamped
-        with the request's time; its id goes to the request log."""
-        message, decision = outbox.record(
-            tx, intent, facts, subject=subject, body=body, stamp=self.stamp
-        )
-        self.message_ids.append(message["id"])
-        return message, decision
+    @property
+    def outbox(self) -> outbox.Recorder:
+        """The outbox's entrance for this request: each message it records is stamped with
+        the request's time and its id goes to the request log."""
+        if self._outbox is None:
+            self._outbox = outbox.Recorder(self.now, self.message_ids)
+        return self._outbox
 
     @property
     def stamp(self) -> str:
         """`now` in ISO 8601, formatted once per request."""
-        if self._stamp is None:
-            self._stamp = iso(self.now)
-        return self._stamp
+        return self.outbox.stamp
 
 
 Handler = Callable[[Context], "Reply | Offload"]

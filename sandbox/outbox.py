@@ -32,40 +32,57 @@ def trace_doc(trace: tuple[RuleResult, ...]) -> list[dict[str, str]]:
     return [result.to_doc() for result in trace]
 
 
-def record(
-    tx: Tx,
-    intent: Intent,
-    facts: Facts,
-    *,
-    subject: str | None = None,
-    body: str | None = None,
-    stamp: str | None = None,
-) -> tuple[Doc, Decision]:
-    """Decide `intent` against `facts` and stage the message; returns it and the decision."""
-    decision = decide(intent, facts)
-    message = {
-        "id": str(tx.next_id("message", MESSAGE_IDS_START)),
-        "vendor": intent.vendor,
-        "operation": intent.operation,
-        # enum members are str: stored as they are, one shared object each
-        "channel": intent.channel,
-        "to": intent.to,
-        "from": intent.sender,
-        "customer_id": facts.customer_id,
-        "contact": intent.contact,
-        "contact_id": facts.contact_id,
-        "contact_list": facts.contact_list,
-        "category": intent.category,
-        "priority": intent.priority,
-        "subject": subject,
-        "body": body,
-        "status": decision.status,
-        "reason": decision.reason,
-        "decision": trace_doc(decision.trace),
-        "created_at": stamp or iso(facts.now),
-    }
-    tx.put("messages", message)
-    return message, decision
+class Recorder:
+    """The one entrance to the outbox, for a request's handler (`Context.outbox`) and a due
+    scheduled item's delivery (sandbox/schedule.py) alike: each message it records is decided
+    and staged in the caller's transaction, stamped with one moment (`now`: the request's
+    time, or the item's due time), and its id kept in `message_ids` (a request's go to its
+    request log entry)."""
+
+    __slots__ = ("message_ids", "now", "stamp")
+
+    def __init__(self, now: datetime, message_ids: list[str] | None = None) -> None:
+        self.now = now
+        self.stamp = iso(now)  # formatted once, for every message it records
+        self.message_ids: list[str] = [] if message_ids is None else message_ids
+
+    def record(
+        self,
+        tx: Tx,
+        intent: Intent,
+        facts: Facts,
+        *,
+        subject: str | None = None,
+        body: str | None = None,
+    ) -> tuple[Doc, Decision]:
+        """Decide `intent` against `facts` and stage the message; returns it and the
+        decision."""
+        decision = decide(intent, facts)
+        message_id = str(tx.next_id("message", MESSAGE_IDS_START))
+        message = {
+            "id": message_id,
+            "vendor": intent.vendor,
+            "operation": intent.operation,
+            # enum members are str: stored as they are, one shared object each
+            "channel": intent.channel,
+            "to": intent.to,
+            "from": intent.sender,
+            "customer_id": facts.customer_id,
+            "contact": intent.contact,
+            "contact_id": facts.contact_id,
+            "contact_list": facts.contact_list,
+            "category": intent.category,
+            "priority": intent.priority,
+            "subject": subject,
+            "body": body,
+            "status": decision.status,
+            "reason": decision.reason,
+            "decision": trace_doc(decision.trace),
+            "created_at": self.stamp,
+        }
+        tx.put("messages", message)
+        self.message_ids.append(message_id)
+        return message, decision
 
 
 # a letter: what no phone number holds (a WeChat id, an alphanumeric sender)

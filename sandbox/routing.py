@@ -1,37 +1,28 @@
-"""Routes requests to the operations compiled from the OpenAPI documents:
-
-request -> prefix (dict) -> the router's guard (the control plane's) -> operation (dict for
-        literal paths, compiled patterns for templated ones) -> body, read up to its limit
-        -> the path's endpoint (sandbox/endpoint.py: every step up to the answer) -> answer.
-
-Anything that names no operation is a 404 in the envelope of the vendor and API version the
-path names.
+"""Finds a request's operation among those compiled from the OpenAPI documents: one
+`OperationRouter` per prefix (the request path, sandbox/request_path.py, picks it by a dict
+lookup) finds a path's operations and path parameters (a dict for literal paths, compiled
+patterns for templated ones), and the operation by method. Anything that names no operation
+is a 404 in the envelope of the vendor and API version the path names, naming the nearest
+operations; a method the path does not serve is a 405 naming those it does. Routing only
+finds: every step of the request is sandbox/request_path.py's.
 """
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 import re
 from collections.abc import Callable, Mapping, Sequence
 from difflib import SequenceMatcher
-from typing import Any, Protocol
+from typing import Protocol
 
-from starlette.requests import ClientDisconnect
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
 from sandbox import errors
-from sandbox.asgi import Incoming, drop_connection, read_body, send_json
-from sandbox.clock import monotonic
-from sandbox.endpoint import PathEndpoint, Pending
-from sandbox.errors import ApiError, NotFound, PayloadTooLarge
-from sandbox.http import CatalogView
+from sandbox.asgi import Answer, Incoming
+from sandbox.errors import ApiError, MethodNotAllowed, NotFound
 from sandbox.spec import Operation
-from sandbox.store import Store
 from sandbox.vendor import Vendor
 
-# status, body (JSON, or raw bytes), extra headers
-Answer = tuple[int, Any, Mapping[str, str] | None]
 # a router's check before anything else: the error that refuses a request, or None
 Guard = Callable[[str, str, Mapping[str, str]], ApiError | None]
 
@@ -50,34 +41,50 @@ class RawPaths(Protocol):
     def handles(self, path: str) -> bool: ...
 
 
+class PathOperations:
+    """The operations of one path of one vendor, by method."""
+
+    __slots__ = ("allowed", "by_method", "envelope")
+
+    def __init__(self, operations: Sequence[Operation]) -> None:
+        self.by_method = {op.method: op for op in operations}
+        self.allowed = ", ".join(sorted(self.by_method))
+        self.envelope = operations[0].envelope  # a path's operations share one API version
+
+    def method_not_allowed(self, method: str) -> Answer:
+        error = MethodNotAllowed(f"{method} is not allowed here; use {self.allowed}")
+        return 405, errors.render(self.envelope, error), {"Allow": self.allowed}
+
+
 class OperationRouter:
-    """Dispatches one vendor's paths: literal paths from a dict, templated paths through
-    compiled patterns (literal segments first), anything else a 404 in the envelope of the
-    API version the path names (/v1.1/... answers like v1.1)."""
+    """Finds one vendor's operations (one prefix): literal paths from a dict, templated paths
+    through compiled patterns (literal segments first), anything else a 404 in the envelope
+    of the API version the path names (/v1.1/... answers like v1.1). `max_body` is the
+    prefix's body limit, `guard` its check before anything else, `raw` its paths served by
+    an ASGI app of their own."""
 
     def __init__(
         self,
         vendor: Vendor,
         operations: Sequence[Operation],
-        store: Store,
-        catalog: CatalogView,
         max_body: int,
         *,
         guard: Guard | None = None,
         raw: RawPaths | None = None,
     ) -> None:
         self.vendor = vendor
+        self.max_body = max_body
         self.guard = guard
         self.raw = raw
         by_path: dict[str, list[Operation]] = {}
         for op in operations:
             by_path.setdefault(op.path, []).append(op)
-        self.literal: dict[str, PathEndpoint] = {}
+        self.literal: dict[str, PathOperations] = {}
         # templated paths by their number of segments (a parameter is one segment), so a
         # request tries only the templates as deep as its path
-        self.templated: dict[int, list[tuple[re.Pattern[str], PathEndpoint]]] = {}
+        self.templated: dict[int, list[tuple[re.Pattern[str], PathOperations]]] = {}
         for path in sorted(by_path, key=lambda p: (len(_PARAM.findall(p)), p)):
-            endpoint = PathEndpoint(vendor, by_path[path], store, catalog, max_body)
+            endpoint = PathOperations(by_path[path])
             if _PARAM.search(path):
                 depth = path.count("/")
                 self.templated.setdefault(depth, []).append((_compile_template(path), endpoint))
@@ -86,7 +93,8 @@ class OperationRouter:
         self.version_envelopes = _version_envelopes(operations)
         self.operations = tuple(operations)
 
-    def resolve(self, path: str) -> tuple[PathEndpoint, dict[str, str]] | None:
+    def resolve(self, path: str) -> tuple[PathOperations, dict[str, str]] | None:
+        """The path's operations and its path parameters; None: no path of this prefix."""
         endpoint = self.literal.get(path)
         if endpoint is not None:
             return endpoint, {}
@@ -147,72 +155,6 @@ def _version_envelopes(operations: Sequence[Operation]) -> dict[str, str]:
         tally = counts.setdefault(version, {})
         tally[op.envelope] = tally.get(op.envelope, 0) + 1
     return {version: max(tally, key=tally.__getitem__) for version, tally in counts.items()}
-
-
-class PrefixDispatcher:
-    """The sandbox's ASGI application: /<prefix>/... goes to that prefix's OperationRouter by
-    a dict lookup, anything else (lifespan, /openapi) to the wrapped Starlette app. Vendor
-    requests skip the layers they do not need; every vendor path (a newline in a segment
-    included) is answered in that vendor's envelope."""
-
-    def __init__(self, app: ASGIApp, routers: Mapping[str, OperationRouter], store: Store) -> None:
-        self.app = app
-        self.routers = routers
-        self.store = store
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            prefix, _, rest = scope["path"].lstrip("/").partition("/")
-            router = self.routers.get(prefix)
-            if router is not None:
-                started = monotonic()
-                incoming = Incoming(scope, receive)
-                path = f"/{rest}"
-                refusal = (
-                    router.guard(incoming.method, path, incoming.headers)
-                    if router.guard is not None
-                    else None
-                )
-                if router.raw is not None and router.raw.handles(path):
-                    # the raw app answers a refusal itself, in its own form (a login page);
-                    # it routes the path as the guard judged it (`//_sandbox/x` is /_sandbox/x)
-                    raw_scope = {**scope, "path": f"/{prefix}{path}", "sandbox.refusal": refusal}
-                    await router.raw.app(raw_scope, receive, send)
-                    return
-                route = router.resolve(path) if refusal is None else None
-                delay = 0.0
-                if refusal is not None:
-                    status, answer, headers = router.refused(path, refusal)
-                elif route is None:
-                    status, answer, headers = router.not_found(incoming, path)
-                else:
-                    endpoint, params = route
-                    raw, too_large = b"", None
-                    if incoming.method in endpoint.with_body:
-                        limit = (  # (most paths take no large body: no call to ask)
-                            endpoint.body_limit(incoming)
-                            if endpoint.large_body
-                            else endpoint.max_body
-                        )
-                        try:
-                            raw = await read_body(incoming, limit)
-                        except PayloadTooLarge as exc:
-                            too_large = exc
-                        except ClientDisconnect:  # gone before its body arrived: no answer
-                            return
-                    answered = endpoint.answer(incoming, params, raw, too_large, started)
-                    raw = b""  # (an offloaded operation holds its body as long as it needs it)
-                    if isinstance(answered, Pending):
-                        answered = await answered.answer()
-                    status, answer, headers, delay = answered
-                if delay:
-                    await asyncio.sleep(delay)
-                if status == 0:
-                    await drop_connection(send)
-                else:
-                    await send_json(send, status, answer, headers)
-                return
-        await self.app(scope, receive, send)
 
 
 def _compile_template(path: str) -> re.Pattern[str]:

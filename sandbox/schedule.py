@@ -27,8 +27,9 @@ from weakref import WeakKeyDictionary
 
 from sandbox.clock import iso, monotonic, parse_iso
 from sandbox.errors import StorageUnavailable
+from sandbox.outbox import Recorder
 from sandbox.pacing import STEP_SECONDS
-from sandbox.request_log import Entry
+from sandbox.request_log import Entry, RequestLogs
 from sandbox.store import Collection, Doc, TenantData, Tx, base_collections
 
 if TYPE_CHECKING:
@@ -42,8 +43,9 @@ CHUNK = 64  # due items taken from the collection's order at a time
 OPERATION = "deliverScheduled"  # a set-aside item's request log entry
 MAX_ERROR = 1000  # characters of a failure kept with the item
 
-# a vendor's delivery of one due item: its message(s), staged in `tx`, as sent at `due`
-DueHandler = Callable[[TenantData, Tx, Doc, datetime], None]
+# a vendor's delivery of one due item: its message(s), staged in `tx` through the outbox's
+# entrance, whose `now` is the item's due time
+DueHandler = Callable[[TenantData, Tx, Doc, Recorder], None]
 
 
 def add(tx: Tx, vendor: str, due: datetime, work: Doc) -> Doc:
@@ -61,15 +63,19 @@ _waiting: WeakKeyDictionary[TenantData, tuple[frozenset[str], int, str | None]] 
 )
 
 
-def run_due(due: Mapping[str, DueHandler], data: TenantData) -> int:
+def run_due(due: Mapping[str, DueHandler], data: TenantData, logs: RequestLogs) -> int:
     """Record what is due on the tenant's clock, a bounded batch, by `due` (vendor -> its
     `deliver_due`: the app's `Catalog.due`); how many items were recorded. A storage failure
     leaves them waiting for the next look (the call that looked is not refused for it); a
-    failed delivery is set aside."""
-    return _run(due, data)[0]
+    failed delivery is set aside (an entry of the tenant's log in `logs`)."""
+    if not len(data.collections[SCHEDULED]):  # (every call looks: most find nothing)
+        return 0
+    return _run(due, data, logs)[0]
 
 
-def _run(deliver: Mapping[str, DueHandler], data: TenantData) -> tuple[int, bool]:
+def _run(
+    deliver: Mapping[str, DueHandler], data: TenantData, logs: RequestLogs
+) -> tuple[int, bool]:
     """(items recorded, whether more were due than this batch took)."""
     scheduled = data[SCHEDULED]
     if not len(scheduled) or data.uncommitted():  # (mid-request: they wait for the next look)
@@ -98,7 +104,7 @@ def _run(deliver: Mapping[str, DueHandler], data: TenantData) -> tuple[int, bool
             return delivered, False
         _waiting.pop(data, None)
         for item in due:  # one commit each: an item that fails does not stop the others
-            outcome = _deliver(data, deliver[item["vendor"]], item, now)
+            outcome = _deliver(data, deliver[item["vendor"]], item, now, logs)
             if outcome is None:
                 return delivered, False
             delivered += outcome
@@ -123,23 +129,27 @@ def _due(
     return due, None
 
 
-def _deliver(data: TenantData, deliver: DueHandler, item: Doc, now: str) -> int | None:
+def _deliver(
+    data: TenantData, deliver: DueHandler, item: Doc, now: str, logs: RequestLogs
+) -> int | None:
     """1 when the item was delivered, 0 when it failed and was set aside, None when the
     storage failed (it waits for the next look)."""
     tx = data.begin()
     try:
-        deliver(data, tx, item, parse_iso(item["due"]))
+        deliver(data, tx, item, Recorder(parse_iso(item["due"])))
         tx.delete(SCHEDULED, item["id"])
         tx.commit(alone=True)  # delivered whatever becomes of the call that looked
     except StorageUnavailable:
         log.warning("tenant %s: due messages wait: storage unavailable", data.name)
         return None
     except Exception as exc:  # data the vendor cannot use, or its bug: set aside
-        return _set_aside(data, item, exc, now)
+        return _set_aside(data, item, exc, now, logs)
     return 1
 
 
-def _set_aside(data: TenantData, item: Doc, exc: Exception, now: str) -> int | None:
+def _set_aside(
+    data: TenantData, item: Doc, exc: Exception, now: str, logs: RequestLogs
+) -> int | None:
     """The item marked failed (never tried again), logged once, in the request log."""
     error = f"{type(exc).__name__}: {exc}"
     error = error if len(error) <= MAX_ERROR else f"{error[:MAX_ERROR]}..."
@@ -170,17 +180,17 @@ def _set_aside(data: TenantData, item: Doc, exc: Exception, now: str) -> int | N
         [],
         error,
     )
-    data.request_log.append(entry.bounded())
+    logs.append(data, entry)
     return 0
 
 
-def run_all_due(store: Store, due: Mapping[str, DueHandler]) -> bool:
+def run_all_due(store: Store, due: Mapping[str, DueHandler], logs: RequestLogs) -> bool:
     """The app's regular look, a batch per tenant that has scheduled items; whether any
     tenant has more due than its batch took (the ticker then looks again at once)."""
     more = False
     for data in list(store.tenants.values()):
         try:  # (_run returns at once for a tenant with nothing scheduled)
-            more = _run(due, data)[1] or more
+            more = _run(due, data, logs)[1] or more
         except Exception:  # one tenant's bug must not stop the others' deliveries
             log.exception("tenant %s: due messages failed", data.name)
     return more

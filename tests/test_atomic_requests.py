@@ -16,6 +16,7 @@ from symplify.helpers import FIXTURE as SYMPLIFY
 from sandbox import schedule
 from sandbox.catalog import Catalog
 from sandbox.errors import StorageUnavailable
+from sandbox.request_log import RequestLogs
 from sandbox.store import TenantData
 from sandbox.store import files as files_module
 from sandbox.store.files import files_of
@@ -74,9 +75,9 @@ def test_a_look_for_due_items_in_the_middle_of_a_requests_writes_waits(
         tx = data.begin()
         tx.put("meta", {"id": "written by the request"})
         tx.commit()
-        assert schedule.run_due(due, data) == 0  # its writes first, then what is due
+        assert schedule.run_due(due, data, RequestLogs()) == 0  # its writes first, then what is due
     assert len(data["scheduled"]) == 1
-    assert schedule.run_due(due, data) == 1  # the next look
+    assert schedule.run_due(due, data, RequestLogs()) == 1  # the next look
 
 
 def test_the_fault_that_stops_a_login_call_is_spent(sandbox: Sandbox, shop: Tenant) -> None:
@@ -184,7 +185,8 @@ def test_a_request_failing_between_a_list_sends_steps_undoes_only_its_own_writes
     import httpx
     from symplify.helpers import ACCOUNT, interleaved
 
-    from sandbox import endpoint, pacing
+    from sandbox import pacing
+    from sandbox.request_path import RequestPath
 
     contacts = pacing.STEP * 3
     emails = [{"original_id": str(n), "email": f"c{n}@example.com"} for n in range(contacts)]
@@ -205,14 +207,14 @@ def test_a_request_failing_between_a_list_sends_steps_undoes_only_its_own_writes
             name="big",
         )
         data = stored(sandbox, made)
-        real = endpoint.PathEndpoint.settled
+        real = RequestPath.commit
 
         def failing(self: Any, call: Any, reply: Any, writes: Any) -> Any:
             if call.op.operation_id == "sendTrigger":
                 raise RuntimeError("a bug after the trigger's writes")
             return real(self, call, reply, writes)
 
-        monkeypatch.setattr(endpoint.PathEndpoint, "settled", failing)
+        monkeypatch.setattr(RequestPath, "commit", failing)
         large = httpx.Request(
             "POST",
             f"http://localhost/symplify/{ACCOUNT}/lists/42/send",

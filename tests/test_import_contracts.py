@@ -1,6 +1,7 @@
 """`make layers` (in `make test`) keeps .importlinter's contracts: these tests show that the
 gate breaks, naming the import, when a copy of sandbox/ gets an import circle or a store that
-reaches up to the vendors, and that the tree as it is keeps every contract."""
+reaches up to the vendors, a bottom module or a vendor that imports a layer above it, and
+that the tree as it is keeps every contract."""
 
 from __future__ import annotations
 
@@ -76,3 +77,27 @@ def test_a_tenant_state_that_imports_the_journal_breaks_the_gate_naming_it(tree:
         result.stdout
     )
     assert "sandbox.store.tenant -> sandbox.store.journal" in result.stdout
+
+
+LAYERS = "Each layer imports only the layers below it BROKEN"
+
+
+def test_a_bottom_module_that_imports_upward_breaks_the_layers_naming_it(tree: Path) -> None:
+    """errors.py (the bottom layer) reaching the store: no circle, but a layer upside down."""
+    with (tree / "sandbox" / "errors.py").open("a") as errors:
+        errors.write("\nimport sandbox.store  # noqa: E402\n")
+    result = _lint(tree)
+    assert result.returncode != 0
+    assert LAYERS in result.stdout
+    assert "sandbox.errors -> sandbox.store" in result.stdout
+
+
+def test_a_vendor_that_imports_the_request_path_breaks_the_layers_naming_it(tree: Path) -> None:
+    """The request path, the control plane and the web pages sit above the vendors."""
+    (tree / "sandbox" / "vendors" / "reach_up.py").write_text(
+        "import sandbox.request_path  # noqa\n"
+    )
+    result = _lint(tree)
+    assert result.returncode != 0
+    assert LAYERS in result.stdout
+    assert "sandbox.vendors.reach_up -> sandbox.request_path" in result.stdout

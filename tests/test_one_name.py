@@ -22,14 +22,6 @@ HOME = "sandbox/__init__.py"  # where CONTROL_PREFIX is defined
 # under the same name (as `Answer`, `Outcome`, `LARGE`, `COALESCE` and the prefix were).
 ONE_IDEA = ("CONTROL_PREFIX", "Answer", "Outcome", "LARGE", "COALESCE", "Recorder")
 
-# Left in files another engineer of issue 26 owns; the lead removes each entry with the rename
-# (docs/architecture.md "One name per idea", "after merge").
-AFTER_MERGE = {
-    ("prefix", "sandbox/app.py"),
-    ("CONTROL_PREFIX", "sandbox/app.py"),
-    ("Answer", "sandbox/endpoint.py"),
-}
-
 
 def _modules() -> dict[str, ast.Module]:
     return {
@@ -87,7 +79,7 @@ def defining(modules: dict[str, ast.Module], wanted: str) -> list[str]:
 def test_the_control_prefix_is_spelled_once_in_sandboxs_code() -> None:
     spelt = spelling_the_prefix(_modules())
     assert spelt.pop(HOME, None), f"{HOME} no longer defines CONTROL_PREFIX = {PREFIX!r}"
-    stray = {name: lines for name, lines in spelt.items() if ("prefix", name) not in AFTER_MERGE}
+    stray = spelt
     assert not stray, (
         f"the control prefix {PREFIX!r} spelled again (module: lines); "
         f"use sandbox.CONTROL_PREFIX: {stray}"
@@ -96,7 +88,7 @@ def test_the_control_prefix_is_spelled_once_in_sandboxs_code() -> None:
 
 @pytest.mark.parametrize("name", ONE_IDEA)
 def test_a_glossary_name_is_defined_in_one_module(name: str) -> None:
-    found = [module for module in defining(_modules(), name) if (name, module) not in AFTER_MERGE]
+    found = defining(_modules(), name)
     assert len(found) <= 1, f"{name} is defined in {found}: one name, one idea, one place"
 
 

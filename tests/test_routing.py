@@ -9,7 +9,6 @@ import pytest
 
 from sandbox.app import VENDORS, load_operations
 from sandbox.asgi import Incoming
-from sandbox.catalog import Catalog
 from sandbox.routing import OperationRouter
 from sandbox.settings import Settings
 
@@ -19,12 +18,9 @@ CAPILLARY = VENDORS[0]
 @pytest.fixture(scope="module")
 def router() -> OperationRouter:
     settings = Settings()
-    catalog = Catalog.of(VENDORS)
     return OperationRouter(
         CAPILLARY,
         load_operations(settings, CAPILLARY),
-        catalog.open_store(settings),
-        catalog,
         1_000_000,
     )
 

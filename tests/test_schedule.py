@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
 
 import pytest
 
 from sandbox import schedule
 from sandbox.clock import parse_iso
+from sandbox.outbox import Recorder
+from sandbox.request_log import RequestLogs
 from sandbox.store import Doc, TenantData, Tx
 from sandbox.testing import Sandbox, Tenant, in_process
 from sandbox.vendors import VENDORS, symplify
@@ -25,7 +26,7 @@ class FakeVendor:
     broken: bool = False
     calls: int = 0
 
-    def deliver_due(self, data: TenantData, tx: Tx, item: Doc, due: datetime) -> None:
+    def deliver_due(self, data: TenantData, tx: Tx, item: Doc, outbox: Recorder) -> None:
         self.calls += 1
         if self.broken:
             raise RuntimeError("a bug in deliver_due")
@@ -36,6 +37,7 @@ class FakeVendor:
 class FakeStore:
     vendors: list[FakeVendor]
     tenants: dict[str, TenantData] = field(default_factory=dict)
+    logs: RequestLogs = field(default_factory=RequestLogs)  # (the app's, when a test reads it)
 
     @property
     def due(self) -> dict[str, schedule.DueHandler]:
@@ -116,14 +118,14 @@ def test_items_no_running_vendor_delivers_are_scanned_once_not_at_every_look(
     scheduled(data, "gone", "2020-01-01T00:00:00Z")  # a vendor this app does not run
     scans = counting_scans(data, monkeypatch)
     for _ in range(5):
-        assert schedule.run_due(store.due, data) == 0
+        assert schedule.run_due(store.due, data, store.logs) == 0
     assert len(scans) == 1  # one look found nothing deliverable
     scheduled(data, "ours", "2020-01-15T10:00:00Z")  # ours, due later: still nothing to do
-    assert schedule.run_due(store.due, data) == 0
-    assert schedule.run_due(store.due, data) == 0
+    assert schedule.run_due(store.due, data, store.logs) == 0
+    assert schedule.run_due(store.due, data, store.logs) == 0
     assert len(scans) == 2
     tenant.set_clock(now="2020-01-15T11:00:00Z")  # the clock moves: ours is due
-    assert schedule.run_due(store.due, data) == 1 and ours.delivered
+    assert schedule.run_due(store.due, data, store.logs) == 1 and ours.delivered
     assert len(data[schedule.SCHEDULED]) == 1  # the other vendor's item waits for it
 
 
@@ -131,13 +133,13 @@ def test_a_failed_delivery_is_set_aside_logged_once_and_never_tried_again(
     sandbox: Sandbox, tenant: Tenant, data: TenantData, caplog: pytest.LogCaptureFixture
 ) -> None:
     broken, working = FakeVendor("broken", broken=True), FakeVendor("working")
-    store: Any = FakeStore([broken, working])
+    store: Any = FakeStore([broken, working], logs=sandbox.caller.app.catalog.request_logs)  # type: ignore[union-attr]
     scheduled(data, "broken", "2020-01-01T00:00:00Z")
     scheduled(data, "working", "2020-01-02T00:00:00Z")
     with caplog.at_level(logging.ERROR):
-        assert schedule.run_due(store.due, data) == 1  # the other item is delivered
+        assert schedule.run_due(store.due, data, store.logs) == 1  # the other item is delivered
         for _ in range(5):  # the next looks do not try it again
-            assert schedule.run_due(store.due, data) == 0
+            assert schedule.run_due(store.due, data, store.logs) == 0
     assert broken.calls == 1 and working.delivered == ["2"]
     [record] = caplog.records  # logged once, with its traceback
     assert "set aside" in record.getMessage() and record.exc_info is not None
@@ -152,11 +154,11 @@ def test_a_failed_delivery_is_set_aside_logged_once_and_never_tried_again(
     )
     assert entry["error"] == failed["error"] and entry["path"] == "scheduled/1"
     scheduled(data, "working", "2020-01-03T00:00:00Z")  # later items are still delivered
-    assert schedule.run_due(store.due, data) == 1 and working.delivered == ["2", "3"]
+    assert schedule.run_due(store.due, data, store.logs) == 1 and working.delivered == ["2", "3"]
     assert broken.calls == 1 and len(caplog.records) == 1
 
 
-def broken_delivery(data: TenantData, tx: Tx, item: Doc, due: datetime) -> None:
+def broken_delivery(data: TenantData, tx: Tx, item: Doc, outbox: Recorder) -> None:
     raise KeyError("trigger_id")  # what a vendor's bug, or data it cannot use, raises
 
 
@@ -199,12 +201,14 @@ def test_a_look_records_a_bounded_batch_earliest_first_and_the_ticker_goes_on(
     for day in (5, 3, 9, 1, 3):
         scheduled(data, "ours", f"2020-01-{day:02d}T00:00:00Z")
     monkeypatch.setattr(schedule, "STEP_SECONDS", 0.0)
-    assert schedule.run_due(store.due, data) == 1 and ours.delivered == ["4"]
-    assert schedule.run_due(store.due, data) == 1 and ours.delivered == ["4", "2"]
+    assert schedule.run_due(store.due, data, store.logs) == 1 and ours.delivered == ["4"]
+    assert schedule.run_due(store.due, data, store.logs) == 1 and ours.delivered == ["4", "2"]
     store.tenants[data.name] = data
-    assert schedule.run_all_due(store, store.due) is True  # more due: look again at once
+    # more due: look again at once
+    assert schedule.run_all_due(store, store.due, store.logs) is True
     assert ours.delivered == ["4", "2", "5"]
-    assert schedule.run_all_due(store, store.due) is True
-    assert schedule.run_all_due(store, store.due) is False  # the last one: nothing more is due
+    assert schedule.run_all_due(store, store.due, store.logs) is True
+    # the last one: nothing more is due
+    assert schedule.run_all_due(store, store.due, store.logs) is False
     assert ours.delivered == ["4", "2", "5", "1", "3"]
     assert len(data[schedule.SCHEDULED]) == 0

@@ -15,5 +15,6 @@ def tenant_of(ctx: Context) -> TenantData:
     data = ctx.store.get(name)
     if data is None:
         raise NotFound(f"no tenant named '{name}'", field="tenant")
-    schedule.run_due(ctx.catalog.due, data)  # what the call sees or changes includes what is due
+    # what the call sees or changes includes what is due
+    schedule.run_due(ctx.catalog.due, data, ctx.catalog.request_logs)
     return data

@@ -40,7 +40,7 @@ def clear_outbox(ctx: Context) -> Reply:
 
 @handlers("listRequests")
 def list_requests(ctx: Context) -> Reply:
-    log = tenant_of(ctx).request_log
+    log = ctx.catalog.request_logs.of(tenant_of(ctx))
     limit = ctx.query.get("limit", 100)
     items = [entry.document() for entry in islice(reversed(log), limit)]
     return Reply({"items": items, "total": len(log)})

@@ -320,7 +320,6 @@ class Store:
             self.specs,
             files,
             capacity=self.settings.outbox_retention,
-            request_log_size=self.settings.request_log_size,
             listener=self.listener,
         )
 

@@ -12,9 +12,7 @@ interface (the embedded journal and snapshot files are sandbox/store/files.py).
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any, Protocol
 
 from sandbox.clock import Clock
@@ -45,7 +43,6 @@ class TenantData:
         backend: Backend | None = None,
         *,
         capacity: int = 10_000,
-        request_log_size: int = 1000,
         listener: MessageListener | None = None,
     ) -> None:
         self.name = name
@@ -65,10 +62,6 @@ class TenantData:
         self._explicit_capacity: dict[str, int] = {}
         self.sequences: dict[str, int] = {}  # id sequence -> the last id it gave
         self.commits = 0  # transactions that changed something since load (a diagnostic)
-        # not persisted: the request log is a diagnostic ring buffer (sandbox/request_log.py)
-        self.request_log: deque[Any] = deque(maxlen=request_log_size)
-        # not persisted: vendor -> (start, requests) of its current rate-limit window
-        self.rate_windows: dict[str, tuple[datetime, int]] = {}
         self._clock_doc: Doc | None = None
         self._clock = Clock()
 

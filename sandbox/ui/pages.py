@@ -39,6 +39,7 @@ class Pages:
         self.store = store
         self.vendors = catalog.vendors
         self.due = catalog.due
+        self.request_logs = catalog.request_logs
         self.templates = templates
         self.documents = documents
 
@@ -81,7 +82,8 @@ class Pages:
             return self._problem(request, "Unavailable", exc.message, exc.http_status)
         if data is None:
             return self.not_found(request, f"no tenant named '{name}'")
-        schedule.run_due(self.due, data)  # what the page shows includes what is due
+        # what the page shows includes what is due
+        schedule.run_due(self.due, data, self.request_logs)
         return data
 
     # pages -----------------------------------------------------------------------------
@@ -143,7 +145,7 @@ class Pages:
             )
         entry = None  # the request that recorded it (the newest, were there several)
         deliveries = []  # its webhook deliveries
-        for logged in data.request_log:
+        for logged in self.request_logs.of(data):
             if message_id in logged.message_ids:
                 if logged.operation_id == webhooks.OPERATION:
                     deliveries.append(logged.document())

@@ -36,7 +36,7 @@ def notify(ctx: Context) -> Reply:
     intent = Intent("fake", "fakeNotify", Channel.SMS, Category.TRANSACTIONAL, None, to, "fake")
     facts = Facts(now=ctx.now, sender_blocklisted=data[MUTED.name].get(to) is not None)
     tx = data.begin()
-    message, _ = ctx.record(tx, intent, facts, body=ctx.body["text"])
+    message, _ = ctx.outbox.record(tx, intent, facts, body=ctx.body["text"])
     tx.commit()
     return Reply({"id": message["id"]})
 

@@ -17,6 +17,7 @@ import pytest
 
 from sandbox import pacing
 from sandbox.asgi import Incoming
+from sandbox.request_path import Call
 from sandbox.store import Store
 from sandbox.testing import Sandbox, in_process
 from sandbox.vendors.symplify import import_csv, imports
@@ -418,7 +419,9 @@ def test_a_large_csv_is_read_only_from_a_caller_with_good_credentials(
     good: a stranger may send 1 MiB (and is answered 401), the tenant up to 64 MiB."""
     made = create(sym).json()["id"]
     path = f"/{ACCOUNT}/lists/42/recipients/{made}"
-    endpoint, _ = sandbox.caller.app.routers["symplify"].resolve(path)  # type: ignore[union-attr]
+    app: Any = sandbox.caller.app
+    router = app.routers["symplify"]
+    operations, _ = router.resolve(path)
 
     def limit(token: str) -> int:
         scope = {
@@ -427,7 +430,9 @@ def test_a_large_csv_is_read_only_from_a_caller_with_good_credentials(
             "query_string": b"",
             "headers": [(b"x-carma-authentication-token", token.encode())],
         }
-        allowed: int = endpoint.body_limit(Incoming(scope, None))  # type: ignore[arg-type]
+        call = Call(router, operations.by_method["POST"], Incoming(scope, None), 0.0)  # type: ignore[arg-type]
+        app.authenticate(call)
+        allowed: int = app.body_limit(call)
         return allowed
 
     assert limit("wrong") == 1024 * 1024

@@ -164,7 +164,7 @@ def test_a_send_stops_when_its_tenant_is_reset_between_steps(sandbox: Sandbox) -
         store=sandbox.caller.app.store,  # type: ignore[union-attr]
         now=datetime(2020, 1, 15, tzinfo=UTC),
         op=SimpleNamespace(operation_id="sendToList"),
-        record=outbox.record,
+        outbox=outbox.Recorder(datetime(2020, 1, 15, tzinfo=UTC)),
     )
     members = data[CONTACTS].keys_by("list", (ACCOUNT, 42))
     steps = sends._send(ctx, 42, members, channel=Channel.EMAIL, subject="Sale", text="Hi")

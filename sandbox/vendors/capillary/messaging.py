@@ -64,7 +64,7 @@ def send(ctx: Context, tx: Tx, message: Outgoing, customer: Doc | None) -> Doc:
         to=message.to,
         sender=message.sender,
     )
-    record, _ = ctx.record(
+    record, _ = ctx.outbox.record(
         tx, intent, facts_for(data, customer, now), subject=message.subject, body=message.body
     )
     return record

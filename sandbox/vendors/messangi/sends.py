@@ -140,7 +140,7 @@ def send(ctx: Context) -> Reply:
         fields=api.named,
     )
     tx = data.begin()
-    message, _ = ctx.record(tx, intent, facts, subject=subject, body=text)
+    message, _ = ctx.outbox.record(tx, intent, facts, subject=subject, body=text)
     tx.commit()
     answer = _answer(message, api, fields)
     answer["status"] = ANSWERED  # either way: the blocklist stops it after acceptance

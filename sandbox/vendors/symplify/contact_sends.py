@@ -6,20 +6,17 @@ the channel unless the send ignores opt-outs) and recorded in the outbox with it
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from sandbox.engine import Category, Channel, Decision, Intent
+from sandbox.outbox import Recorder
 from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.symplify.accounts import CONTACTS
 from sandbox.vendors.symplify.sends import ADDRESS, contact_facts
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
-
-# stages one message in `tx` as of `stamp`: the request's Context.record, or the outbox's own
-Recorder = Callable[..., tuple[Doc, Decision]]
-
 
 # a declared category or channel (stored as text) -> its member: a dict lookup, not an enum call
 _CATEGORIES = {category.value: category for category in Category}
@@ -45,7 +42,7 @@ def send(
     *,
     operation: str,
     now: datetime,
-    record: Recorder,
+    outbox: Recorder,
 ) -> tuple[Doc, Decision]:
     """One message to `contact`, decided as of `now` and recorded as made by `operation`
     (sendTrigger, commenceJourney): `message` is what is sent (its `channel`, `subject` and
@@ -67,7 +64,7 @@ def send(
     )
     facts = contact_facts(contact, declared["list_id"], channel, now, declared["ignore_opt_out"])
     subject = message.get("subject") or name
-    return record(
+    return outbox.record(
         tx,
         intent,
         facts,

@@ -211,7 +211,7 @@ def _enter(ctx: Context, data: TenantData, batch: Doc, journey: Doc, rows: _Rows
                 continue
             journeys.enter(
                 tx, journey, contact, messages, properties, operation=UPLOAD,
-                now=ctx.now, record=ctx.record,
+                now=ctx.now, outbox=ctx.outbox,
             )  # fmt: skip
             entered += 1
         pacing.commit(tx, f"batch {batch['batch_id']} stopped there, after {entered} contacts")

@@ -21,9 +21,10 @@ from typing import Any
 from sandbox.engine import Channel
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
+from sandbox.outbox import Recorder
 from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.symplify.accounts import JOURNEYS, path_declared
-from sandbox.vendors.symplify.contact_sends import Recorder, on_list, reaches, send
+from sandbox.vendors.symplify.contact_sends import on_list, reaches, send
 from sandbox.vendors.symplify.handler_table import handlers
 
 OPERATION = "commenceJourney"
@@ -49,7 +50,7 @@ def commence_journey(ctx: Context) -> Reply:
         body.get("properties") or {},
         operation=OPERATION,
         now=ctx.now,
-        record=ctx.record,
+        outbox=ctx.outbox,
     )
     tx.commit()
     return Reply(
@@ -93,9 +94,9 @@ def enter(
     *,
     operation: str,
     now: datetime,
-    record: Recorder,
+    outbox: Recorder,
 ) -> None:
     """The contact enters the journey: each of `messages` (its `entrant` ones) is sent to it,
     decided like a trigger's, and recorded as made by `operation`."""
     for message in messages:
-        send(tx, contact, properties, journey, message, operation=operation, now=now, record=record)
+        send(tx, contact, properties, journey, message, operation=operation, now=now, outbox=outbox)

@@ -126,7 +126,7 @@ def _send(
                 continue
             to = contact[address]
             facts = contact_facts(contact, list_id, channel, now)
-            ctx.record(
+            ctx.outbox.record(
                 tx,
                 intent._replace(to=to, contact=contact["original_id"]),
                 facts,

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from functools import partial
 from typing import Any
 
-from sandbox import outbox, schedule
+from sandbox import schedule
 from sandbox.clock import LATEST, epoch_ms, iso
 from sandbox.engine import Channel
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
+from sandbox.outbox import Recorder
 from sandbox.store import Doc, TenantData, Tx
 from sandbox.vendors.symplify.accounts import CONTACTS, TRIGGERS, account, list_key, path_declared
-from sandbox.vendors.symplify.contact_sends import Recorder, on_list, reaches, send
+from sandbox.vendors.symplify.contact_sends import on_list, reaches, send
 from sandbox.vendors.symplify.contacts import stamped
 from sandbox.vendors.symplify.flags import OPT_OUTS
 from sandbox.vendors.symplify.handler_table import handlers
@@ -99,7 +99,7 @@ def send_trigger(ctx: Context) -> Reply:
         schedule.add(tx, "symplify", due, work)
         tx.commit()
         return Reply({"message": f"Trigger message scheduled for {iso(due)}"})
-    _send(tx, trigger, contact, work, now=ctx.now, record=ctx.record)
+    _send(tx, trigger, contact, work, now=ctx.now, outbox=ctx.outbox)
     tx.commit()
     return Reply({"message": "Trigger message queued"})
 
@@ -124,7 +124,7 @@ WORK = {
 }
 
 
-def deliver_due(data: TenantData, tx: Tx, item: Doc, due: datetime) -> None:
+def deliver_due(data: TenantData, tx: Tx, item: Doc, outbox: Recorder) -> None:
     """A scheduled trigger message, decided as of its due time with the contact as it is now
     (a trigger or contact removed meanwhile: nothing is sent)."""
     work = item["work"]
@@ -134,7 +134,7 @@ def deliver_due(data: TenantData, tx: Tx, item: Doc, due: datetime) -> None:
     contact = _contact(data, trigger, work["original_id"])
     if contact is None or not reaches(contact, Channel(trigger["channel"])):
         return
-    _send(tx, trigger, contact, work, now=due, record=partial(outbox.record, stamp=iso(due)))
+    _send(tx, trigger, contact, work, now=outbox.now, outbox=outbox)
 
 
 def _contact(data: TenantData, trigger: Doc, original_id: str) -> Doc | None:
@@ -142,7 +142,7 @@ def _contact(data: TenantData, trigger: Doc, original_id: str) -> Doc | None:
 
 
 def _send(
-    tx: Tx, trigger: Doc, contact: Doc, work: Doc, *, now: datetime, record: Recorder
+    tx: Tx, trigger: Doc, contact: Doc, work: Doc, *, now: datetime, outbox: Recorder
 ) -> None:
     """The trigger's one message to `contact`, and its opt-out after it when asked for."""
     send(
@@ -153,7 +153,7 @@ def _send(
         trigger,
         operation=OPERATION,
         now=now,
-        record=record,
+        outbox=outbox,
     )
     if work["opt_out"]:
         stored = OPT_OUTS[trigger["channel"]].stored

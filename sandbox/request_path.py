@@ -1,0 +1,394 @@
+"""The request path: every step of a vendor or control-plane request, in the order it runs,
+each a method of `RequestPath` named for its step (the sandbox's ASGI application).
+
+    RequestPath.__call__     /<prefix>/... to its router (a dict lookup); anything else
+                             (lifespan, /openapi) to the wrapped Starlette app
+    1. route       `route`         the router's guard (the control plane's Host, Origin and
+                                   token), its raw app (web pages, event streams), then the
+                                   operation and its path parameters (sandbox/routing.py: a
+                                   404 names the nearest operations, a 405 the methods)
+    2. authenticate `authenticate` a secured operation's tenant from its credentials, ONCE
+                                   (a failure is answered at step 4, after the body is read)
+    3. read body   `read_body`     up to the prefix's limit; an offloaded operation's larger
+                                   limit only once its credentials are good
+    4. admit       `admit`         what is due on the tenant's clock (sandbox/schedule.py),
+                                   then its rate limit and the operation's injected fault
+                                   (sandbox/faults.py); both commit by themselves
+    5. parse       `parse`         parameters and body, parsed and validated -> `Context`
+    6. handler     `handle`        the vendor's handler, its writes one unit
+                                   (sandbox/store/unit.py); an offloaded operation's work runs
+                                   in a worker thread (`finish_offloaded`)
+    7. commit      `commit`        the reply encoded, and only then its writes journaled (a
+                                   login call's rate limit and fault apply here: its tenant is
+                                   known only now); any failure -> `refuse`, nothing written
+    8. log         `log`           the tenant's request log entry (before the reply is sent:
+                                   a caller that reads the log after its answer finds it)
+    9. reply       `reply`         an injected latency's wait, then the answer (or the
+                                   connection dropped)
+
+Steps 4 to 8 are synchronous, so one request is one uninterrupted step of the event loop and
+handlers need no locks; a request answered 4xx or 5xx changed nothing (CONTRACT section 13).
+The one exception: an offloaded finish in `Steps` commits step by step (docs/contract.md
+section 13). Messages reach the outbox only through `outbox.Recorder` (`Context.outbox`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Mapping
+from datetime import datetime
+from typing import Any
+
+from starlette.requests import ClientDisconnect
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from sandbox import collector, errors, faults, schedule
+from sandbox.asgi import Answer, Incoming, drop_connection, encode, read_body, send_json
+from sandbox.bodies import parse_body
+from sandbox.clock import monotonic
+from sandbox.errors import ApiError, InternalError, InvalidInput, PayloadTooLarge
+from sandbox.http import CatalogView, Context, Offload, Reply, Steps
+from sandbox.request_log import Entry
+from sandbox.routing import OperationRouter
+from sandbox.spec import Operation
+from sandbox.store import Store, TenantData
+from sandbox.store.unit import Unit, open_unit
+
+log = logging.getLogger(__name__)
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# `route`'s find: the operation and its path parameters
+Found = tuple[Operation, dict[str, str]]
+
+
+class Raw:
+    """`route`'s find for a path the router's raw app serves, with the guard's judgement."""
+
+    __slots__ = ("app", "refusal")
+
+    def __init__(self, app: ASGIApp, refusal: ApiError | None) -> None:
+        self.app = app
+        self.refusal = refusal
+
+
+class Call:
+    """What is known of one request so far, step by step."""
+
+    __slots__ = ("ctx", "failure", "incoming", "op", "router", "started", "stop", "tenant")
+
+    def __init__(
+        self, router: OperationRouter, op: Operation, incoming: Incoming, started: float
+    ) -> None:
+        self.router = router
+        self.op = op
+        self.incoming = incoming
+        self.started = started
+        self.tenant: TenantData | None = None  # known once its credentials are checked
+        self.failure: Exception | None = None  # credentials refused: answered at `admit`
+        self.ctx: Context | None = None
+        self.stop: faults.Stop | None = None  # a rate limit or fault that stopped it
+
+    @property
+    def now(self) -> datetime | None:
+        """The tenant's time, for an error's envelope, once the request reached a tenant."""
+        if self.ctx is not None and self.ctx.tenant is not None:
+            return self.ctx.now
+        return self.tenant.clock.now() if self.tenant is not None else None
+
+
+class RequestPath:
+    """The sandbox's ASGI application: the request path, step by step (module docstring)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        routers: Mapping[str, OperationRouter],
+        store: Store,
+        catalog: CatalogView,
+    ) -> None:
+        self.app = app
+        self.routers = routers
+        self.store = store
+        self.catalog = catalog
+        self.due = catalog.due
+        self.request_logs = catalog.request_logs
+        self.rate_windows = faults.RateWindows()
+        # an offloaded operation is one made for large bodies (a tenant document, a CSV
+        # import): it takes what a fixture may be, from a caller its credentials admit
+        self.max_fixture = store.settings.max_fixture_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The request, step by step (the steps that wait are awaited here)."""
+        if scope["type"] == "http":
+            prefix, _, rest = scope["path"].lstrip("/").partition("/")
+            router = self.routers.get(prefix)
+            if router is not None:
+                started = monotonic()
+                incoming = Incoming(scope, receive)
+                path = f"/{rest}"
+                routed = self.route(router, incoming, path)
+                if isinstance(routed, Raw):  # the router's raw app answers, a refusal in its form
+                    # it routes the path as the guard judged it (`//_sandbox/x` is /_sandbox/x)
+                    refusal = routed.refusal
+                    raw_scope = {**scope, "path": f"/{prefix}{path}", "sandbox.refusal": refusal}
+                    await routed.app(raw_scope, receive, send)
+                    return
+                if len(routed) == 3:  # an answer already: refused, 404 or 405
+                    await self.reply(send, routed)
+                    return
+                op, params = routed
+                call = Call(router, op, incoming, started)
+                if op.secured:
+                    self.authenticate(call)
+                raw, too_large = b"", None
+                if op.body_schema is not None or op.method in _BODY_METHODS:
+                    limit = self.body_limit(call) if op.offload else router.max_body
+                    try:
+                        raw = await read_body(incoming, limit)
+                    except PayloadTooLarge as exc:
+                        too_large = exc
+                    except ClientDisconnect:  # gone before its body arrived: no answer
+                        return
+                    tenant = call.tenant
+                    if tenant is not None and self.store.tenants.get(tenant.name) is not tenant:
+                        self.authenticate(call)  # replaced or deleted while the body arrived
+                try:  # the synchronous steps, 4 to 7
+                    self.admit(call)
+                    ctx = self.parse(call, params, raw, too_large)
+                    answered = self.handle(call, ctx)
+                except Exception as exc:
+                    answered = self.refuse(call, exc)
+                raw = b""  # (an offloaded operation holds its body as long as it needs it)
+                if isinstance(answered, Offload):
+                    answered = await self.finish_offloaded(call, answered)
+                self.log(call, answered)
+                stop = call.stop
+                if stop is not None and stop.delay:  # an injected latency
+                    await asyncio.sleep(stop.delay)
+                await self.reply(send, answered)
+                return
+        await self.app(scope, receive, send)
+
+    # 1. route ------------------------------------------------------------------------------
+    def route(self, router: OperationRouter, incoming: Incoming, path: str) -> Found | Answer | Raw:
+        """The router's guard, then its raw app's paths (Raw), then the operation and its
+        path parameters (sandbox/routing.py); or the answer that refuses the request."""
+        refusal = self.guard(router, incoming, path) if router.guard is not None else None
+        raw = router.raw
+        if raw is not None and raw.handles(path):
+            return Raw(raw.app, refusal)
+        if refusal is not None:
+            return router.refused(path, refusal)
+        found = router.resolve(path)
+        if found is None:
+            return router.not_found(incoming, path)
+        operations, params = found
+        op = operations.by_method.get(incoming.method)
+        if op is None:
+            return operations.method_not_allowed(incoming.method)
+        return op, params
+
+    @staticmethod
+    def guard(router: OperationRouter, incoming: Incoming, path: str) -> ApiError | None:
+        """The router's check before anything else (the control plane's Host, Origin and
+        token): the error that refuses the request, or None."""
+        guard = router.guard
+        return guard(incoming.method, path, incoming.headers) if guard is not None else None
+
+    # 2. authenticate -----------------------------------------------------------------------
+    def authenticate(self, call: Call) -> None:
+        """The secured operation's tenant from its credentials (the one check of them); a
+        refusal is kept for `admit`, so the body is read as for anyone."""
+        try:
+            call.tenant = call.router.vendor.authenticate(call.incoming.headers, self.store)
+        except Exception as exc:
+            call.tenant, call.failure = None, exc
+
+    # 3. read body --------------------------------------------------------------------------
+    def body_limit(self, call: Call) -> int:
+        """How much of the request's body may be read: the prefix's limit, or for an
+        offloaded operation (a large upload) what a fixture may be, once its credentials are
+        good: a stranger's upload stops at the small limit (and is answered 401)."""
+        small = call.router.max_body
+        if not call.op.offload or (call.op.secured and call.tenant is None):
+            return small
+        return max(small, self.max_fixture)
+
+    # 4. admit ------------------------------------------------------------------------------
+    def admit(self, call: Call) -> None:
+        """A secured call's refused credentials; else, once its tenant is known, what is due
+        on the tenant's clock, then its rate limit and fault (each commits by itself, before
+        the request's own writes: its failure does not undo them)."""
+        if call.failure is not None:
+            raise call.failure
+        tenant = call.tenant
+        if tenant is not None:
+            schedule.run_due(self.due, tenant, self.request_logs)  # due comes before the call
+            stop = call.stop = faults.check(  # (as `limit` does: no call in between)
+                self.rate_windows, tenant, call.router.vendor.name, call.op.operation_id
+            )
+            if stop is not None:
+                stop.enforce()
+
+    def limit(self, call: Call, tenant: TenantData) -> None:
+        """The tenant's rate limit, then the operation's injected fault (sandbox/faults.py)."""
+        call.stop = faults.check(
+            self.rate_windows, tenant, call.router.vendor.name, call.op.operation_id
+        )
+        if call.stop is not None:
+            call.stop.enforce()
+
+    # 5. parse ------------------------------------------------------------------------------
+    def parse(
+        self, call: Call, path_params: dict[str, str], raw: bytes, too_large: ApiError | None
+    ) -> Context:
+        """Parameters and body, parsed and validated against the operation's schemas."""
+        op, incoming = call.op, call.incoming
+        last, multi = incoming.query()
+        query = op.parse_parameters("query", last, multi) if last or op.query_required else {}
+        path = op.parse_parameters("path", path_params, None) if path_params else {}
+        if too_large is not None:
+            raise too_large
+        body: Any = None
+        item_errors: dict[tuple[str | int, ...], ApiError] = {}
+        if op.offload:
+            pass  # parsed in the worker thread, by the handler's work (Context.parse_body)
+        elif raw:  # whatever it parses to, `null` included, is validated (blanks are no JSON)
+            body = op.unwrap_body(parse_body(raw, incoming.headers.get("content-type", ""), op))
+            item_errors = op.validate_body(body)
+        elif op.body_required:
+            raise InvalidInput("request body is required", field="body")
+        ctx = call.ctx = Context(
+            op,
+            self.store,
+            self.catalog,
+            call.tenant,
+            query,
+            path,
+            incoming.headers,
+            body,
+            item_errors,
+        )
+        if op.offload:
+            ctx.raw = raw
+        return ctx
+
+    # 6. handler ----------------------------------------------------------------------------
+    def handle(self, call: Call, ctx: Context) -> Answer | Offload:
+        """The vendor's handler, its writes one unit: committed with its reply, or all undone."""
+        writes = open_unit()
+        try:
+            reply = call.router.vendor.handlers[call.op.operation_id](ctx)
+            if isinstance(reply, Offload):
+                writes.commit()  # (what it wrote before offloading, if anything)
+                return reply  # finished by finish_offloaded
+            return self.commit(call, reply, writes)  # (commits: the unit is closed)
+        except BaseException:
+            writes.close()  # every write the handler made, undone
+            raise
+
+    async def finish_offloaded(self, call: Call, offload: Offload) -> Answer:
+        """An offloaded operation's answer: its handler's work runs in a worker thread, so
+        other requests go on being served; the reply and every change to the store are made
+        back on the event loop thread."""
+        stepped = False
+        try:
+            with collector.paused():
+                work = offload.work
+                result = None if work is None else await asyncio.to_thread(work)
+                with open_unit() as writes:  # a finish made at once is atomic, as any request
+                    finished = offload.finish(result)
+                    if isinstance(finished, Reply):
+                        answer = self.commit(call, finished, writes)
+                if not isinstance(finished, Reply):  # steps commit one by one, by design
+                    stepped = True
+                    ids = call.ctx.message_ids if call.ctx is not None else []
+                    answer = self.commit(call, await _stepped(finished, ids), None)
+        except Exception as exc:
+            answer = self.refuse(call, exc, stepped)
+        finally:
+            if offload.always is not None:
+                offload.always()
+        return answer
+
+    # 7. commit -----------------------------------------------------------------------------
+    def commit(self, call: Call, reply: Reply, writes: Unit | None) -> Answer:
+        """The handler's reply, encoded, and only then its writes made durable: an answer
+        that cannot be made, or a journal that refuses the writes, raises with every write
+        undone (CONTRACT section 13). A login or token call's tenant is known only now, from
+        the credentials in its body: its rate limit and fault apply here."""
+        if not call.op.secured:
+            ctx = call.ctx
+            if ctx is not None and ctx.tenant is not None:
+                self.limit(call, ctx.tenant)
+        status = reply.status
+        body = encode(status, reply.body)
+        if writes is not None:
+            writes.commit()
+        return status, body, reply.headers
+
+    def refuse(self, call: Call, exc: Exception, stepped: bool = False) -> Answer:
+        """A refusal in the vendor's envelope; a dropped connection; or a bug (500, logged).
+        Nothing the request wrote remains (its unit was undone), so it recorded no message;
+        but one that wrote in Steps (`stepped`) keeps the messages of the steps before."""
+        if call.ctx is not None and not stepped:
+            call.ctx.message_ids.clear()
+        if isinstance(exc, faults.Dropped):  # no answer at all: the connection is closed
+            return 0, None, None
+        envelope = call.op.envelope
+        if isinstance(exc, ApiError):
+            refusal = errors.render(envelope, exc, call.now)
+            try:
+                return exc.http_status, encode(exc.http_status, refusal), exc.headers
+            except (TypeError, ValueError) as unencodable:  # a message quoting a bad string
+                exc = unencodable
+        log.error("%s %s failed", call.incoming.method, call.incoming.path, exc_info=exc)
+        return 500, errors.render(envelope, InternalError(), call.now), None
+
+    # 8. log --------------------------------------------------------------------------------
+    def log(self, call: Call, answer: Answer) -> None:
+        """The tenant's request log entry for the answer."""
+        ctx = call.ctx
+        tenant = ctx.tenant if ctx is not None else call.tenant
+        if tenant is not None:
+            incoming = call.incoming
+            entry = Entry(
+                incoming.method,
+                incoming.path,
+                incoming.query_string,
+                answer[0],
+                call.op.operation_id,
+                call.router.vendor.name,
+                ctx.now if ctx is not None else tenant.clock.now(),
+                monotonic() - call.started,
+                ctx.message_ids if ctx is not None else [],
+            )
+            self.request_logs.append(tenant, entry)
+
+    # 9. reply ------------------------------------------------------------------------------
+    @staticmethod
+    def reply(send: Send, answer: Answer) -> Awaitable[None]:
+        """The answer sent (after an injected latency's wait, in __call__); status 0 drops
+        the connection instead."""
+        status, body, headers = answer
+        if status == 0:
+            return drop_connection(send)
+        return send_json(send, status, body, headers)
+
+
+async def _stepped(steps: Steps, message_ids: list[str]) -> Reply:
+    """Run a finish's steps, letting the event loop serve other requests between them. A step
+    commits at its end: one that fails recorded no message (its ids leave the request's
+    `message_ids`), the steps before it did."""
+    while True:
+        logged = len(message_ids)
+        try:
+            next(steps)
+        except StopIteration as done:
+            reply: Reply = done.value
+            return reply
+        except BaseException:
+            del message_ids[logged:]
+            raise
+        await asyncio.sleep(0)
