@@ -35,9 +35,9 @@ from sandbox.app import create_app
 from sandbox.clock import epoch_ms
 from sandbox.errors import ApiError, InvalidInput
 from sandbox.http import Context, Handler, Reply
+from sandbox.openapi import Operation
 from sandbox.request_path import RequestPath
 from sandbox.settings import Settings
-from sandbox.spec import Operation
 from sandbox.vendors.symplify import contacts, tempblock
 
 TENANT = "canary"

@@ -23,12 +23,12 @@ from sandbox.control.guard import ControlGuard
 from sandbox.doc import Doc
 from sandbox.errors import NotFound, known_envelope, render
 from sandbox.events import MessageEvents
+from sandbox.openapi import Operation, compile_document, load_document
 from sandbox.request_log import Entry, RequestLogs
 from sandbox.request_path import RequestPath
 from sandbox.routing import OperationRouter
 from sandbox.schedule import DueHandler
 from sandbox.settings import Settings
-from sandbox.spec import Operation, compile_document, load_document
 from sandbox.store import Store
 from sandbox.ui import ui_routes
 from sandbox.vendor import Vendor

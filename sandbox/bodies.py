@@ -12,7 +12,7 @@ import orjson
 
 from sandbox import json_slices, yaml_documents
 from sandbox.errors import InvalidInput
-from sandbox.spec import Operation, field_name
+from sandbox.openapi import Operation, field_name
 
 
 def parse_body(raw: bytes, content_type: str, op: Operation) -> Any:

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-LARGE = 10_000  # stored documents made at once past which `settle` freezes them
+FREEZE_PAST = 10_000  # stored documents made at once past which `settle` freezes them
 
 _paused = 0
 _was_on = True
@@ -38,9 +38,9 @@ def paused() -> Iterator[None]:
 
 
 def settle(made: int) -> None:
-    """After `made` stored documents were made while paused: past LARGE, every object there
+    """After `made` stored documents were made while paused: past FREEZE_PAST, every object there
     is leaves the collector's sight (gc.freeze, O(1)), so no later collection walks them on
     the event loop (measured: a 200-350 ms stop after an import of 100,000 rows). They hold no
     reference cycles, so reference counting still frees them."""
-    if made >= LARGE:
+    if made >= FREEZE_PAST:
         gc.freeze()

@@ -12,9 +12,9 @@ from typing import Any, Protocol
 from sandbox import bodies, json_slices, outbox
 from sandbox.clock import wall_now
 from sandbox.errors import ApiError, InvalidInput
+from sandbox.openapi import Operation
 from sandbox.request_log import RequestLogs
 from sandbox.schedule import DueHandler
-from sandbox.spec import Operation
 from sandbox.store import Store, TenantData
 
 

@@ -49,9 +49,9 @@ from sandbox.bodies import parse_body
 from sandbox.clock import monotonic
 from sandbox.errors import ApiError, InternalError, InvalidInput, PayloadTooLarge
 from sandbox.http import CatalogView, Context, Offload, Reply, Steps
+from sandbox.openapi import Operation
 from sandbox.request_log import Entry
 from sandbox.routing import OperationRouter
-from sandbox.spec import Operation
 from sandbox.store import Store, TenantData
 from sandbox.store.unit import Unit, open_unit
 

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp
 from sandbox import errors
 from sandbox.asgi import Answer, Incoming
 from sandbox.errors import ApiError, MethodNotAllowed, NotFound
-from sandbox.spec import Operation
+from sandbox.openapi import Operation
 from sandbox.vendor import Vendor
 
 # a router's check before anything else: the error that refuses a request, or None

@@ -30,7 +30,7 @@ from yaml.resolver import Resolver
 
 from sandbox.errors import InvalidInput
 from sandbox.json_slices import LONE_SURROGATE, WRITABLE_INTEGERS, has_surrogate
-from sandbox.spec import field_name
+from sandbox.openapi import field_name
 
 MAX_NODES = 4_000_000
 MAX_DEPTH = 64

@@ -19,8 +19,9 @@ PREFIX = "/_sandbox"
 HOME = "sandbox/__init__.py"  # where CONTROL_PREFIX is defined
 
 # Names the glossary gives to one idea: a second module defining one of them is a second idea
-# under the same name (as `Answer`, `Outcome`, `LARGE`, `COALESCE` and the prefix were).
-ONE_IDEA = ("CONTROL_PREFIX", "Answer", "Outcome", "LARGE", "COALESCE", "Recorder")
+# under the same name (as `Answer`, `Outcome`, `LARGE` (now `FREEZE_PAST`), `COALESCE` and the
+# prefix were).
+ONE_IDEA = ("CONTROL_PREFIX", "Answer", "Outcome", "FREEZE_PAST", "COALESCE", "Recorder")
 
 
 def _modules() -> dict[str, ast.Module]:

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from sandbox.spec import load_document
+from sandbox.openapi import load_document
 from sandbox.testing import Sandbox, Tenant
 from sandbox.testing.example import ACTIVE, BLOCKED
 

@@ -16,8 +16,8 @@ from sandbox.app import (
     with_vendor_operations,
 )
 from sandbox.errors import InvalidInput
+from sandbox.openapi import Operation, compile_document, field_name, resolve_refs
 from sandbox.settings import Settings
-from sandbox.spec import Operation, compile_document, field_name, resolve_refs
 from sandbox.vendor import Vendor
 
 # the control plane with the operations the vendors bring to it (Capillary's status labels)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from sandbox.spec import HTTP_METHODS, load_document, resolve_refs
+from sandbox.openapi import HTTP_METHODS, load_document, resolve_refs
 from sandbox.testing import Sandbox, Tenant
 
 DOCUMENTS = Path(__file__).resolve().parent.parent / "openapi"

@@ -16,7 +16,7 @@ from sandbox.control.tenant_state import settings_doc, stored_settings
 from sandbox.doc import Doc
 from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.http import Context, Offload, Reply
-from sandbox.spec import Operation, compile_schema, field_name
+from sandbox.openapi import Operation, compile_schema, field_name
 from sandbox.store import Store
 from sandbox.store.store import Current, Staged
 from sandbox.webhooks import checked_url
@@ -46,7 +46,7 @@ def staged(
     except orjson.JSONEncodeError:  # a value JSON's grammar allows and the store cannot write
         raise _unwritable(document) from None
     made = sum(len(docs) for docs in tables.values())
-    if made >= collector.LARGE and new.directory is not None:  # on disk now, not in memory
+    if made >= collector.FREEZE_PAST and new.directory is not None:  # on disk now, not in memory
         json_slices.free_in_pieces(document)
     collector.settle(made)  # in the worker, while the collector is paused
     return new

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sandbox.spec import HTTP_METHODS
+from sandbox.openapi import HTTP_METHODS
 from sandbox.vendor import Vendor
 
 MARK = "x-sandbox-vendors"
