@@ -1,5 +1,6 @@
 # comms-sandbox: `make serve` runs the sandbox, `make test` passes the tests. Both set up
-# everything they need on a fresh machine (a virtual environment in .venv).
+# what they need on a fresh machine (a virtual environment in .venv): serving, the package
+# alone; testing, the dev extra too.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -20,9 +21,21 @@ BASE ?= python:3.11-slim
 # "Dependencies").
 CONSTRAINTS := constraints.txt
 
-$(STAMP): pyproject.toml $(CONSTRAINTS)
+# Two sets: `make serve` installs what serving needs (the package and its dependencies,
+# SERVE_STAMP); `make test` and the other developer targets add the dev extra (STAMP: the
+# test tools, schemathesis, playwright, mypy, ...). `make serve` after `make test` serves
+# from the same .venv; `make test` after `make serve` installs the rest.
+SERVE_STAMP := $(VENV)/.installed-serve
+
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) --upgrade pip
+
+$(SERVE_STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e .
+	touch $(SERVE_STAMP)
+
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	touch $(STAMP)
 
@@ -41,7 +54,7 @@ lock:
 
 install: $(STAMP)
 
-serve: $(STAMP)
+serve: $(SERVE_STAMP)
 	HOST=$(HOST) PORT=$(PORT) DATA_DIR=$(DATA_DIR) $(BIN)/comms-sandbox serve
 
 lint: $(STAMP)

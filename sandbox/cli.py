@@ -10,15 +10,16 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from sandbox import CONTROL_PREFIX, __version__
+from sandbox import CONTROL_PREFIX, __version__, filter_choices
 from sandbox.outbox_filters import FILTERS
 from sandbox.settings import Settings
 
 DEFAULT_URL = "http://127.0.0.1:8000"
+DEFAULT_DATA_DIR = ".data"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -28,12 +29,24 @@ def main(argv: Sequence[str] | None = None) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"comms-sandbox {__version__}")
+    _connection_options(parser, None)
     commands = parser.add_subparsers(dest="command", required=True)
     _client_commands(commands)
-    serve = commands.add_parser("serve", help="serve the sandbox over HTTP")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the sandbox over HTTP",
+        description="Serve the sandbox over HTTP. Its state persists in --data-dir (default "
+        f"$DATA_DIR, else {DEFAULT_DATA_DIR}/ in the working directory), a journal and "
+        "snapshots per tenant, kept across restarts.",
+    )
     serve.add_argument("--host", help="bind address (default 127.0.0.1, env HOST)")
     serve.add_argument("--port", type=int, help="port (default 8000, env PORT)")
-    serve.add_argument("--data-dir", type=Path, help="where state persists (env DATA_DIR)")
+    serve.add_argument(
+        "--data-dir",
+        type=Path,
+        help=f"where state persists (default $DATA_DIR, else ./{DEFAULT_DATA_DIR} in the "
+        "working directory)",
+    )
     serve.add_argument("--fsync", action="store_true", help="fsync every acknowledged write")
     serve.add_argument(
         "--outbox-retention", type=int, help="messages kept per tenant (default 10000)"
@@ -49,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     serve.add_argument(
         "--control-token",
+        default=argparse.SUPPRESS,  # the one given before the command, if any
         help="require Authorization: Bearer TOKEN on the control plane (env SANDBOX_CONTROL_TOKEN)",
     )
     serve.add_argument(
@@ -58,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     if args.command != "serve":
-        sys.exit(_run_client(args))
+        sys.exit(quiet_on_closed_pipe(_run_client, args))
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     settings = Settings.from_env(
@@ -71,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         control_token=args.control_token,
     )
     if settings.data_dir is None:  # the server always persists; tests use memory
-        settings = replace(settings, data_dir=Path(".data"))
+        settings = replace(settings, data_dir=Path(DEFAULT_DATA_DIR))
 
     import uvicorn
 
@@ -101,27 +115,33 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
 
 
+def _connection_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """--url and --control-token, given before the command or after it. The command's own
+    copies default to SUPPRESS: argparse copies every attribute a subparser sets over the
+    namespace the main parser filled, so a default there would undo a value given before the
+    command. Unset, each is read from the environment when used (`_url`, `_token`)."""
+    parser.add_argument(
+        "--url",
+        default=default,
+        help=f"the running sandbox (default $SANDBOX_URL, else {DEFAULT_URL}; for health, "
+        "else http://127.0.0.1:$PORT)",
+    )
+    parser.add_argument(
+        "--control-token",
+        default=default,
+        help="the control plane's token, if the server requires one (default "
+        "$SANDBOX_CONTROL_TOKEN)",
+    )
+
+
 def _client_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The commands that talk to a running sandbox's control plane."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--url",
-        default=os.environ.get("SANDBOX_URL") or DEFAULT_URL,
-        help=f"the running sandbox (default $SANDBOX_URL, else {DEFAULT_URL})",
-    )
-    common.add_argument(
-        "--control-token",
-        default=os.environ.get("SANDBOX_CONTROL_TOKEN"),
-        help="the control plane's token, if the server requires one (env SANDBOX_CONTROL_TOKEN)",
-    )
-    health = commands.add_parser(
+    _connection_options(common, argparse.SUPPRESS)
+    commands.add_parser(
         "health",
+        parents=[common],
         help="exit 0 when the sandbox answers its health check (for container HEALTHCHECKs)",
-    )
-    health.add_argument(
-        "--url",
-        default=None,
-        help="default http://127.0.0.1:$PORT (PORT from the environment, else 8000)",
     )
     listing = commands.add_parser("tenants", parents=[common], help="list the tenants")
     listing.add_argument("--json", action="store_true", help="as a JSON array")
@@ -132,32 +152,57 @@ def _client_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     )
     outbox.add_argument("--tenant", default="demo", help="the tenant (default demo)")
     outbox.add_argument(
-        "-f", "--follow", action="store_true", help="print new messages as they come"
+        "-f",
+        "--follow",
+        action="store_true",
+        help="then print each new message as it is recorded (the tenant's event stream)",
     )
     outbox.add_argument("-n", "--lines", type=int, default=10, help="how many to show first (10)")
-    outbox.add_argument("--json", action="store_true", help="one JSON message per line")
+    outbox.add_argument(
+        "--json", action="store_true", help="one JSON message per line ([] when none)"
+    )
     # the outbox's filters (docs/contract.md section 4)
-    only = outbox.add_argument_group("filters", "the messages that match every filter given")
+    only = outbox.add_argument_group(
+        "filters", "the messages that match every filter given (values in any case)"
+    )
     for name, meaning in FILTERS.items():
-        only.add_argument(f"--{name.replace('_', '-')}", dest=name, help=meaning)
+        filter_choices.add_filter(only, name, meaning)
     snapshot = commands.add_parser(
-        "snapshot", help="save a tenant's whole state to a file, or load one into a tenant"
+        "snapshot",
+        parents=[common],
+        help="save a tenant's whole state to a file, or load one into a tenant",
     )
     actions = snapshot.add_subparsers(dest="action", required=True)
     save = actions.add_parser("save", parents=[common], help="write TENANT's snapshot to FILE")
     save.add_argument("--tenant", required=True)
     save.add_argument("file", help="a .yaml/.yml (YAML) or other (JSON) path; - for stdout")
-    load = actions.add_parser("load", parents=[common], help="create TENANT from FILE")
+    load = actions.add_parser(
+        "load",
+        parents=[common],
+        help="create TENANT from FILE, and print its credentials",
+    )
     load.add_argument("--tenant", required=True, help="created, or replaced if it exists")
     load.add_argument("file", help="a snapshot or fixture document (YAML or JSON); - for stdin")
+    load.add_argument(
+        "--json", action="store_true", help="print the tenant and its credentials as JSON"
+    )
+
+
+def _url(args: argparse.Namespace, fallback: str = DEFAULT_URL) -> str:
+    return str(args.url or os.environ.get("SANDBOX_URL") or fallback)
+
+
+def _token(args: argparse.Namespace) -> str | None:
+    return args.control_token or os.environ.get("SANDBOX_CONTROL_TOKEN") or None
 
 
 def _run_client(args: argparse.Namespace) -> int:
     if args.command == "health":
-        return _health(args.url or f"http://127.0.0.1:{os.environ.get('PORT') or 8000}")
+        port = os.environ.get("PORT") or 8000
+        return _health(_url(args, f"http://127.0.0.1:{port}"), _token(args))
     from sandbox import remote
 
-    client = remote.Remote(args.url, args.control_token)
+    client = remote.Remote(_url(args), _token(args))
     try:
         if args.command == "tenants":
             remote.tenants(client, sys.stdout, args.json)
@@ -175,27 +220,50 @@ def _run_client(args: argparse.Namespace) -> int:
         elif args.action == "save":
             remote.snapshot_save(client, args.tenant, args.file, sys.stdout)
         else:
-            remote.snapshot_load(client, args.tenant, args.file, sys.stdout)
+            remote.snapshot_load(client, args.tenant, args.file, sys.stdout, as_json=args.json)
     except remote.Unreachable as exc:
         print(f"comms-sandbox: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        return 130
+    except BrokenPipeError:
+        raise  # quiet_on_closed_pipe's
     except OSError as exc:
         print(f"comms-sandbox: {exc}", file=sys.stderr)
         return 1
     return 0
 
 
-def _health(url: str) -> int:
+# a process killed by SIGPIPE reports 128 + 13 in a shell, as `yes | head -1` does
+CLOSED_PIPE = 141
+
+
+def quiet_on_closed_pipe(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """`run(args)`, ended quietly when whoever reads stdout stops (`| head -1`): exit 141, as
+    a tool the SIGPIPE signal ends, with no traceback; on Ctrl-C, exit 130 with none either.
+    The standard library's recipe (signal module, "Note on SIGPIPE"): the output still
+    buffered is dropped by pointing stdout at /dev/null, so that the flush at exit fails no
+    more."""
+    try:
+        code = run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return CLOSED_PIPE
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def _health(url: str, token: str | None) -> int:
     """0 when `url` answers GET /_sandbox/health with 200, else 1 (and says why on stderr).
     A container runs this every few seconds: the standard library only, no httpx import."""
     import urllib.request
 
+    request = urllib.request.Request(f"{url.rstrip('/')}{CONTROL_PREFIX}/health")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(
-            f"{url.rstrip('/')}{CONTROL_PREFIX}/health", timeout=3
-        ) as answer:
+        with urllib.request.urlopen(request, timeout=3) as answer:
             answer.read()
     except (OSError, ValueError) as exc:  # URLError and HTTPError are OSErrors
         print(f"comms-sandbox: unhealthy: {url}: {exc}", file=sys.stderr)
