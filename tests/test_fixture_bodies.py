@@ -70,3 +70,62 @@ def test_a_body_neither_json_nor_yaml_says_which_header_to_send(
         "(no Content-Type said which: send Content-Type: application/json or application/yaml)"
     ), error
     assert sandbox.http.get(TENANT).status_code == 404
+
+
+# --- identifiers written as numbers ------------------------------------------------------------
+
+UNQUOTED = b"""
+capillary:
+  customers:
+    - {mobile: 919353491050, external_id: 4242}
+messangi:
+  senders:
+    - {from: 141555549, type: SMS}
+  blocklist:
+    - {to: 525500000000, from: 141555549, type: SMS}
+symplify:
+  accounts:
+    - customer_id: 1234
+      lists:
+        - id: 42
+          contacts:
+            - {original_id: 111, mobile: 46701234567}
+"""
+
+
+def test_identifiers_written_as_numbers_are_read_as_their_digits_for_every_vendor(
+    sandbox: Sandbox,
+) -> None:
+    answer = sandbox.http.put(
+        TENANT, content=UNQUOTED, headers={"Content-Type": "application/yaml"}
+    )
+    try:
+        assert answer.status_code == 201, answer.text
+        snapshot = sandbox.tenant("by-content").snapshot()
+        customer = snapshot["capillary"]["customers"][0]
+        assert (customer["mobile"], customer["external_id"]) == ("919353491050", "4242")
+        entry = snapshot["messangi"]["blocklist"][0]
+        assert (entry["from"], entry["to"]) == ("141555549", "525500000000")
+        account = snapshot["symplify"]["accounts"][0]
+        contact = account["lists"][0]["contacts"][0]
+        assert (account["customer_id"], contact["original_id"]) == ("1234", "111")
+        assert contact["mobile"] == "46701234567"
+    finally:
+        sandbox.http.delete(TENANT)
+
+
+def test_the_same_document_in_json_with_numbers_loads_alike(sandbox: Sandbox) -> None:
+    document = yaml.safe_load(UNQUOTED)
+    answer = sandbox.http.put(TENANT, json=document)
+    try:
+        assert answer.status_code == 201, answer.text
+        tenant = sandbox.tenant("by-content")
+        sent = tenant.http.post(
+            "/messangi/raven/v2/messages",
+            json={"from": "141555549", "to": "525500000000", "text": "Hi", "type": "MT"},
+            headers=tenant.messangi_auth(),
+        )
+        assert sent.status_code == 200
+        tenant.assert_suppressed(to="+525500000000", reason="SENDER_BLOCKLISTED")
+    finally:
+        sandbox.http.delete(TENANT)
