@@ -24,7 +24,7 @@ from sandbox.doc import Doc
 from sandbox.errors import NotFound, known_envelope, render
 from sandbox.events import MessageEvents
 from sandbox.request_log import Entry
-from sandbox.routing import OperationRouter, PrefixDispatcher
+from sandbox.routing import OperationRouter, PrefixDispatcher, prefix_hint
 from sandbox.schedule import DueHandler
 from sandbox.settings import Settings
 from sandbox.spec import Operation, compile_document, load_document
@@ -143,9 +143,12 @@ def _spec_routes(documents: dict[str, bytes]) -> list[BaseRoute]:
     return [Route("/", home), Route("/openapi/{name}", serve)]
 
 
-async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+async def _not_found(
+    routers: Mapping[str, OperationRouter], scope: Scope, receive: Receive, send: Send
+) -> None:
     if scope["type"] == "http":
-        error = NotFound(f"no API at {scope['path']}", field="path")
+        hint = prefix_hint(routers, scope["path"])  # a vendor's path without its prefix
+        error = NotFound(f"no API at {scope['path']}{hint}", field="path")
         await send_json(send, 404, render("sandbox", error))
 
 
@@ -206,7 +209,7 @@ def create_app(
         store.close()
 
     shell = Starlette(routes=_spec_routes(documents), lifespan=lifespan)
-    shell.router.default = _not_found
+    shell.router.default = partial(_not_found, routers)
     # Vendor and control-plane paths are dispatched from the documents' operations by a dict
     # lookup on the prefix, in front of Starlette (their request path answers any error in
     # the vendor's envelope itself); Starlette serves lifespan, /openapi and the rest.
