@@ -26,7 +26,7 @@ from sandbox.events import MessageEvents
 from sandbox.openapi import Operation, compile_document, load_document
 from sandbox.request_log import Entry, RequestLogs
 from sandbox.request_path import RequestPath
-from sandbox.routing import OperationRouter
+from sandbox.routing import OperationRouter, prefix_hint
 from sandbox.schedule import DueHandler
 from sandbox.settings import Settings
 from sandbox.store import Store
@@ -148,9 +148,12 @@ def _spec_routes(documents: dict[str, bytes]) -> list[BaseRoute]:
     return [Route("/", home), Route("/openapi/{name}", serve)]
 
 
-async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+async def _not_found(
+    routers: Mapping[str, OperationRouter], scope: Scope, receive: Receive, send: Send
+) -> None:
     if scope["type"] == "http":
-        error = NotFound(f"no API at {scope['path']}", field="path")
+        hint = prefix_hint(routers, scope["path"])  # a vendor's path without its prefix
+        error = NotFound(f"no API at {scope['path']}{hint}", field="path")
         await send_json(send, 404, render("sandbox", error))
 
 
@@ -213,7 +216,7 @@ def create_app(
         store.close()
 
     shell = Starlette(routes=_spec_routes(documents), lifespan=lifespan)
-    shell.router.default = _not_found
+    shell.router.default = partial(_not_found, routers)
     # Vendor and control-plane paths are dispatched from the documents' operations by a dict
     # lookup on the prefix, in front of Starlette (their request path answers any error in
     # the vendor's envelope itself); Starlette serves lifespan, /openapi and the rest.

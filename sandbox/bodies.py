@@ -1,6 +1,12 @@
 """Request bodies: JSON (RFC 8259, numbers that fit a double, nesting bounded, megabytes
 parsed in slices) or, where an operation accepts it, YAML (sandbox/yaml_documents.py). Every
-refusal is an InvalidInput naming the field."""
+refusal is an InvalidInput naming the field.
+
+Where an operation takes both, the Content-Type decides; a type that names neither (none at
+all, or curl's `application/x-www-form-urlencoded` for `--data-binary @fixture.yaml`) leaves it
+to the body: JSON if it parses as JSON, else YAML (YAML reads most JSON too, but JSON's own
+errors and limits are the ones a JSON document should meet). A body that is neither, or one
+whose Content-Type contradicts it, is refused saying which Content-Type to send."""
 
 from __future__ import annotations
 
@@ -11,14 +17,40 @@ from typing import Any
 import orjson
 
 from sandbox import json_slices, yaml_documents
-from sandbox.errors import InvalidInput
+from sandbox.errors import InvalidInput, Unparsed
 from sandbox.openapi import Operation, field_name
+
+YAML_HINT = "(for a YAML document send Content-Type: application/yaml)"
+UNSAID_HINT = (
+    "(no Content-Type said which: send Content-Type: application/json or application/yaml)"
+)
 
 
 def parse_body(raw: bytes, content_type: str, op: Operation) -> Any:
-    if op.accepts_yaml and "yaml" in content_type.lower():
+    if not op.accepts_yaml:
+        return parse_json(raw)
+    said = content_type.split(";", 1)[0].strip().lower()
+    if "yaml" in said:
         return parse_yaml(raw)
-    return parse_json(raw)
+    if said == "application/json" or said.endswith("+json"):
+        try:
+            return parse_json(raw)
+        except Unparsed as refused:
+            raise Unparsed(f"{refused.message} {YAML_HINT}", field=refused.field) from None
+    return _by_content(raw)
+
+
+def _by_content(raw: bytes) -> Any:
+    """A document whose Content-Type does not say: JSON if it parses as JSON, else YAML; the
+    error of the syntax it looks like (JSON's when it opens with a bracket) if neither."""
+    try:
+        return parse_json(raw)
+    except Unparsed as not_json:
+        try:
+            return parse_yaml(raw)
+        except Unparsed as not_yaml:
+            refused = not_json if raw.lstrip()[:1] in (b"{", b"[") else not_yaml
+            raise Unparsed(f"{refused.message} {UNSAID_HINT}", field=refused.field) from None
 
 
 def parse_yaml(raw: bytes) -> Any:
@@ -46,7 +78,7 @@ def parse_json(raw: bytes) -> Any:
             if isinstance(exc, json.JSONDecodeError)
             else str(exc)
         )
-        raise InvalidInput(f"request body is not valid JSON: {problem}", field="body") from None
+        raise Unparsed(f"request body is not valid JSON: {problem}", field="body") from None
     # a body too short to hold MAX_DEPTH brackets, or with fewer, cannot nest past it: most
     # bodies need no walk at all
     if len(raw) > MAX_DEPTH and raw.count(b"[") + raw.count(b"{") > MAX_DEPTH:

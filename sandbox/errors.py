@@ -37,6 +37,11 @@ class InvalidInput(ApiError):
     default_message = "Input is invalid"
 
 
+class Unparsed(InvalidInput):
+    """A body that is not the syntax it was read as (JSON, YAML): refused as a whole, before
+    any of its fields is looked at (bodies.py then says which Content-Type to send)."""
+
+
 class Unauthorized(ApiError):
     status = 401
     default_message = "Unauthorized: missing or invalid credentials"

@@ -287,7 +287,10 @@ class Operation:
             message = f"{where}: {error.message}"
         code_message = self.error_messages.get(code) if isinstance(code, int) else None
         if code_message:
-            message = f"{code_message} ({message})"
+            # the real problem first, the vendor's words for its code after: a missing SMS
+            # body is "sms[0].body is required (Invalid mobile number)", as Capillary's one
+            # code 4203 covers both
+            message = f"{message} ({code_message})"
         if what != "body" and not prefix:
             message = f"{what} {message}"
         return InvalidInput(message, field=where, code=code)

@@ -105,14 +105,30 @@ class OperationRouter:
         return None
 
     def not_found(self, incoming: Incoming, path: str) -> Answer:
-        """A 404 naming the request's method and path, and the operations nearest to it."""
+        """A 404 naming the request's method and path, and the path meant when it is one of
+        the vendor's kept with its real base path (Symplify's `/rest/1234/lists`), else the
+        operations nearest to it."""
         prefix = incoming.path[: len(incoming.path) - len(path)]
-        near = [f"{op.method} {prefix}{op.path}" for op in self.nearest(incoming.method, path)]
         message = f"no operation at {incoming.method} {incoming.path}"
-        if near:
-            message += f"; the nearest emulated: {', '.join(near)}"
+        meant = self.serves(path)
+        if meant is not None and meant != path:
+            message += (
+                f"; did you mean {prefix}{meant}? (the sandbox serves {prefix} paths without "
+                "the vendor's base path)"
+            )
+        else:
+            near = [f"{op.method} {prefix}{op.path}" for op in self.nearest(incoming.method, path)]
+            if near:
+                message += f"; the nearest emulated: {', '.join(near)}"
         error = NotFound(message, field="path")
         return self.refused(path, error)
+
+    def serves(self, path: str) -> str | None:
+        """The path of this router's that serves `path` as the vendor's real API spells it
+        (its real base path, e.g. Symplify's `/rest`, taken off), or None."""
+        hosts = self.vendor.real_hosts
+        own = (path[hosts.path_start(path) :] or "/") if hosts is not None else path
+        return own if self.resolve(own) is not None else None
 
     def nearest(self, method: str, path: str, n: int = NEAREST) -> list[Operation]:
         """The `n` operations nearest to `method path`: those sharing the most leading
@@ -145,6 +161,18 @@ class OperationRouter:
         version = path.lstrip("/").split("/", 1)[0]
         envelope = self.version_envelopes.get(version, self.vendor.envelope)
         return error.http_status, errors.render(envelope, error), error.headers or None
+
+
+def prefix_hint(routers: Mapping[str, OperationRouter], path: str) -> str:
+    """For a path under no prefix that a router serves once its prefix is put first (a
+    vendor's real path, `/v2/communications/sendMessage`): "; did you mean /capillary/v2/...?"
+    naming each such path; "" for none. Only a 404 asks: every router is tried."""
+    meant = [
+        f"/{prefix}{own}"
+        for prefix, router in routers.items()
+        if (own := router.serves(path)) is not None
+    ]
+    return f"; did you mean {' or '.join(meant)}?" if meant else ""
 
 
 def _version_envelopes(operations: Sequence[Operation]) -> dict[str, str]:

@@ -139,7 +139,8 @@ class Vendor:
     authenticate: Authenticator
     envelope: str  # for errors outside any operation (unknown path, wrong method)
     # its error codes -> their messages: the one place they are written. A document field
-    # names its code (`x-sandbox-error-code`); the refusal's message starts with the code's.
+    # names its code (`x-sandbox-error-code`); the refusal names the field's problem, then the
+    # code's message in parentheses.
     error_messages: Mapping[int, str] = field(default_factory=dict)
     # its OpenAPI document: a name in the openapi directory, or a path of its own
     document: str | Path = ""

@@ -28,7 +28,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
-from sandbox.errors import InvalidInput
+from sandbox.errors import InvalidInput, Unparsed
 from sandbox.json_slices import LONE_SURROGATE, WRITABLE_INTEGERS, has_surrogate
 from sandbox.openapi import field_name
 
@@ -94,7 +94,7 @@ def load(text: bytes | str, what: str = "body") -> Any:
         try:
             node = loader.get_single_node()
         except yaml.YAMLError as exc:
-            raise InvalidInput(f"{what} is not valid YAML: {exc}", field=what) from None
+            raise Unparsed(f"{what} is not valid YAML: {exc}", field=what) from None
         if node is None:
             return None
         _Check(what).document(node)

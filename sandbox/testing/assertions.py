@@ -74,6 +74,7 @@ none_recorded = Check("no message", "none", _none_recorded, none_wanted=True)
 
 def check_count(call: str, count: int | None, least: int) -> None:
     """`count` is a whole number of messages an assertion can expect (TypeError, ValueError)."""
+    __tracebackhide__ = True  # pytest shows the test's line that gave it, not this one
     if count is None:
         return
     if type(count) is not int:

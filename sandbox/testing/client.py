@@ -33,6 +33,7 @@ from sandbox.testing.filters import (
     query,
 )
 from sandbox.testing.transport import AppCaller, InProcessTransport
+from sandbox.testing.vendor_auth import VendorAuth
 
 if TYPE_CHECKING:
     from sandbox.vendor import Vendor
@@ -50,24 +51,34 @@ class Watch(Protocol):
     def leaving(self, tenant: Tenant, deleted: bool) -> None: ...
 
 
-@dataclass
+@dataclass(repr=False)
 class Tenant:
     name: str
     credentials: dict[str, Any]
     http: httpx.Client
-    watch: Watch | None = field(default=None, repr=False, compare=False)
+    watch: Watch | None = field(default=None, compare=False)
 
-    # credentials, as each vendor's clients send them ----------------------------------------
-    def capillary_auth(self) -> dict[str, str]:
+    def __repr__(self) -> str:
+        """Its name and which vendors' credentials it holds, never their values: a failed
+        test's report shows it."""
+        return f"Tenant({self.name!r}, credentials for {', '.join(self.credentials) or 'none'})"
+
+    # credentials, as each vendor's clients send them: each an httpx `auth=`, a requests
+    # `auth=` and a Mapping of headers (`headers=`, for every library) at once ---------------
+    def capillary_auth(self) -> VendorAuth:
+        """`Authorization: Basic ...` with the tenant's till (username and password)."""
         creds = self.credentials["capillary"]
         token = base64.b64encode(f"{creds['username']}:{creds['password']}".encode()).decode()
-        return {"Authorization": f"Basic {token}"}
+        return VendorAuth("capillary", "Authorization", f"Basic {token}")
 
-    def messangi_auth(self) -> dict[str, str]:
-        return {"Authorization": self.credentials["messangi"]["value"]}
+    def messangi_auth(self) -> VendorAuth:
+        """`Authorization: Bearer ...` with the tenant's Messangi API key."""
+        return VendorAuth("messangi", "Authorization", self.credentials["messangi"]["value"])
 
-    def symplify_auth(self) -> dict[str, str]:
-        return {"X-Carma-Authentication-Token": self.credentials["symplify"]["value"]}
+    def symplify_auth(self) -> VendorAuth:
+        """`X-Carma-Authentication-Token: ...` with the tenant's Symplify API token."""
+        token = self.credentials["symplify"]["value"]
+        return VendorAuth("symplify", "X-Carma-Authentication-Token", token)
 
     @property
     def control(self) -> str:
@@ -107,6 +118,7 @@ class Tenant:
     def _expect(
         self, call: str, check: assertions.Check, filters: dict[str, Any], count: int | None
     ) -> list[dict[str, Any]]:
+        __tracebackhide__ = True  # a failure shows the test's line, not the plugin's
         params = query(call, filters, KEYWORDS)
         assertions.check_count(call, count, least=0 if check.none_wanted else 1)
         found = self._matching(params)
@@ -136,6 +148,7 @@ class Tenant:
         """At least one message (to `to`, and matching `filters`) was recorded - exactly
         `count` when given - and every one was suppressed (for `reason`, when given). Returns
         them. Filters as `outbox` takes them; an unknown one is a TypeError."""
+        __tracebackhide__ = True
         # `reason` is checked of every match, not filtered on: a message to `to` suppressed
         # for another reason, or delivered, fails the assertion
         check = assertions.every("SUPPRESSED", reason)
@@ -146,6 +159,7 @@ class Tenant:
     ) -> list[dict[str, Any]]:
         """At least one message (to `to`, and matching `filters`) was recorded - exactly
         `count` when given - and every one was delivered. Returns them."""
+        __tracebackhide__ = True
         check = assertions.every("DELIVERED", None)
         return self._expect("assert_delivered", check, {"to": to, **filters}, count)
 
@@ -154,12 +168,14 @@ class Tenant:
     ) -> list[dict[str, Any]]:
         """No message (to `to`, matching `filters`) was delivered; suppressed ones may exist
         (exactly `count` of them, when given). Returns them."""
+        __tracebackhide__ = True
         check = assertions.none_delivered
         return self._expect("assert_nothing_delivered", check, {"to": to, **filters}, count)
 
     def assert_nothing_sent(self, to: str | None = None, **filters: Unpack[ReasonFilters]) -> None:
         """No message at all (to `to`, matching `filters`) was recorded, not even a suppressed
         one: the code under test did not call a vendor API that sends."""
+        __tracebackhide__ = True
         if "count" in filters:
             raise TypeError("assert_nothing_sent() takes no count: it expects no message at all")
         self._expect("assert_nothing_sent", assertions.none_recorded, {"to": to, **filters}, None)
@@ -212,6 +228,7 @@ class Tenant:
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
+    __tracebackhide__ = True
     if response.is_error:
         raise AssertionError(
             f"{response.request.method} {response.request.url.path}: "

@@ -58,6 +58,7 @@ def query(call: str, given: Mapping[str, Any], known: Collection[str]) -> dict[s
     """The query parameters for `given` keyword arguments (None: not given) of `call`:
     `from_` becomes `from`, a datetime ISO 8601. TypeError for a keyword not in `known` or
     the sender given both ways."""
+    __tracebackhide__ = True  # pytest shows the test's line that gave them, not this one
     params: dict[str, Any] = {}
     for name, value in given.items():
         if name not in known:

@@ -150,6 +150,26 @@ def test_send_message_bad_item_fails_alone(cap: Cap) -> None:
     assert [m["to"] for m in cap.outbox()] == [MOBILE[ACTIVE]]
 
 
+def test_an_error_names_the_real_problem_before_the_vendors_words(cap: Cap) -> None:
+    """An SMS item without its body says so first, not "Invalid mobile number" (issue 27):
+    the field's problem, then Capillary's text for the code in parentheses."""
+    answer = cap.post("/v2/communications/sendMessage", {"sms": [{"to": MOBILE[ACTIVE]}]})
+    error = answer.json()["smsList"][0]["errors"][0]
+    assert (error["code"], error["message"]) == (
+        4203,
+        "sms[0].body is required (Invalid mobile number)",
+    )
+    v11 = cap.post("/v1.1/communications/sms", {"root": {"sms": [{"to": MOBILE[ACTIVE]}]}})
+    assert v11.json()["response"]["status"]["message"].endswith(
+        ": root.sms[0].body is required (Unable to send message)"
+    )
+    otp_answer = cap.post("/v2/otp/generate", {"entityType": "MOBILE", "action": "GENERIC"})
+    assert otp_answer.json()["errors"][0]["message"] == (
+        'entityValue is required ("Invalid or Null entity value passed")'
+    )
+    assert cap.outbox() == []
+
+
 def test_send_message_all_bad_is_400_and_sends_nothing(cap: Cap) -> None:
     body = {"email": [{"to": "nope", "subject": "s"}, {"to": EMAIL[ACTIVE]}]}
     response = cap.post("/v2/communications/sendMessage?channel=email", body)

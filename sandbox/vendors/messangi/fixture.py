@@ -22,8 +22,11 @@ def tables(section: dict[str, Any], now: datetime) -> dict[str, list[Doc]]:
     stamp = iso(now)
     entries: dict[str, Doc] = {}
     ids: set[str] = set()
-    for index, given in enumerate(section.get("blocklist") or []):
+    for index, written in enumerate(section.get("blocklist") or []):
         where = f"messangi.blocklist[{index}]"
+        # kept as written, as POST /subscribers keeps it; a number (`to: 525500000000`, an
+        # Identifier of openapi/sandbox.yaml) as its digits
+        given = {**written, "to": str(written["to"])}
         recipient = blocklist.canonical(given["type"], given["to"], f"{where}.to")
         sender = normalise.read_sender(given["from"], f"{where}.from")
         key = entry_key(given["type"], sender, recipient)
