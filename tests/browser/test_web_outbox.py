@@ -1,73 +1,19 @@
-"""The web outbox in a real browser: Debian's headless Chromium driven by Playwright (no
-browser download: `executable_path` points at the system's). Skipped, with one line saying
-why, where neither is installed; `make test` and CI install both.
-
-SANDBOX_SCREENSHOTS=1 also writes the screenshots docs/ shows."""
+"""The web outbox in a real browser (conftest.py: the server, Chromium and its pages): live
+rows, keys, filters, escaping, what if and the clock."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from live_server import server
+from screens import shot
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-CHROMIUM = os.environ.get("SANDBOX_CHROMIUM") or shutil.which("chromium") or ""
-if not CHROMIUM:
-    pytest.skip(
-        "no Chromium (apt-get install chromium): browser tests skipped", allow_module_level=True
-    )
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 SMS = "/capillary/v2/communications/sendMessage?channel=sms"
 AUTH = ("demo_till", "demo-password")
 BLOCKED, ACTIVE = "919353491050", "919988221100"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    with server(tmp_path_factory.mktemp("browser")) as (_, client):
-        yield client
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser, sandbox: httpx.Client):  # type: ignore[no-untyped-def]
-    assert sandbox.post("/_sandbox/tenants/demo/reset").status_code == 200
-    context = browser.new_context(
-        base_url=str(sandbox.base_url), viewport={"width": 1280, "height": 800}
-    )
-    opened = context.new_page()
-    opened.set_default_timeout(5000)
-    yield opened
-    context.close()
-
-
-def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    if os.environ.get("SANDBOX_SCREENSHOTS"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def send(client: httpx.Client, to: str, body: str = "Your order has shipped") -> None:
