@@ -36,7 +36,9 @@ def open_page(browser: Any, sandbox: httpx.Client, width: int = 1280, scheme: st
     return opened
 
 
-def shot(page: Any, name: str) -> None:
+def shot(page: Any, name: str, full_page: bool = True) -> None:
+    """The page, whole or (full_page=False: a page whose frame a whole-page picture leaves
+    blank, as Chromium draws a sandboxed frame apart) as far as the screen shows it."""
     if os.environ.get("SANDBOX_SCREENSHOTS"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)

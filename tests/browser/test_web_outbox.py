@@ -7,7 +7,6 @@ import re
 
 import httpx
 import pytest
-from screens import shot
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
@@ -32,7 +31,6 @@ def test_a_blocked_send_appears_live_as_suppressed_with_its_reason(page, sandbox
     sync_api.expect(suppressed).to_have_count(1, timeout=3000)
     sync_api.expect(suppressed).to_contain_text("customer status blocked")
     sync_api.expect(page.locator("tr.row.delivered")).to_have_count(1)
-    shot(page, "outbox")
     page.keyboard.press("j")
     page.keyboard.press("j")  # the second row: the older message, the blocked one
     page.keyboard.press("Enter")
@@ -44,7 +42,6 @@ def test_a_blocked_send_appears_live_as_suppressed_with_its_reason(page, sandbox
     sync_api.expect(page.locator("main")).to_contain_text(
         "POST /capillary/v2/communications/sendMessage"
     )
-    shot(page, "message")
 
 
 def test_filters_and_search_are_deep_links(page, sandbox) -> None:  # type: ignore[no-untyped-def]
@@ -88,7 +85,6 @@ def test_what_if_answers_for_a_customer(page) -> None:  # type: ignore[no-untype
         f"A SMS to {BLOCKED} now would be suppressed (CUSTOMER_STATUS_BLOCKED)"
     )
     sync_api.expect(result.locator("li").first).to_contain_text("customer_status_block")
-    shot(page, "recipients")
     page.fill("#explain input[name=to]", "not a number")
     page.get_by_role("button", name="Ask").click()
     sync_api.expect(result).to_contain_text("to:")
