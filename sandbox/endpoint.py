@@ -47,12 +47,13 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 class Call:
     """What is known of one request so far, step by step."""
 
-    __slots__ = ("ctx", "incoming", "op", "started", "stop", "tenant")
+    __slots__ = ("ctx", "incoming", "op", "raw", "started", "stop", "tenant")
 
-    def __init__(self, op: Operation, incoming: Incoming, started: float) -> None:
+    def __init__(self, op: Operation, incoming: Incoming, started: float, raw: bytes) -> None:
         self.op = op
         self.incoming = incoming
         self.started = started
+        self.raw = raw  # its body, as read (kept, bounded, by the request log)
         self.tenant: TenantData | None = None  # known once its credentials are checked
         self.ctx: Context | None = None
         self.stop: faults.Stop | None = None  # a rate limit or fault that stopped it
@@ -122,7 +123,7 @@ class PathEndpoint:
         op = self.by_method.get(incoming.method)
         if op is None:
             return self._method_not_allowed(incoming.method)
-        call = Call(op, incoming, started)
+        call = Call(op, incoming, started, raw)
         try:
             self._authenticate(call)
             ctx = self._context(call, path_params, raw, too_large)
@@ -243,6 +244,8 @@ class PathEndpoint:
                 ctx.now if ctx is not None else tenant.clock.now(),
                 monotonic() - call.started,
                 ctx.message_ids if ctx is not None else [],
+                headers=incoming.headers,
+                body=call.raw,
             )
             tenant.request_log.append(entry.bounded())
         return status, body, extra, call.stop.delay if call.stop is not None else 0.0

@@ -4,6 +4,7 @@ tenants and messages. (tests/browser/ drives them in Chromium.)"""
 
 from __future__ import annotations
 
+import json
 from copy import deepcopy
 from html import escape
 from pathlib import Path
@@ -382,3 +383,32 @@ def test_each_page_names_its_icon(tenant: Tenant, http: httpx.Client) -> None:
     assert '<link rel="icon" href="/_sandbox/ui/static/favicon.svg"' in page(tenant).text
     icon = http.get("/_sandbox/ui/static/favicon.svg")
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+
+
+def test_the_message_page_shows_the_request_sent_with_its_credentials_masked(
+    tenant: Tenant,
+) -> None:
+    auth = tenant.capillary_auth()
+    secret = auth["Authorization"].split(" ", 1)[1]
+    long = "x" * 20_000
+    mail = {"email": [{"to": "tom.sawyer@example.com", "subject": "Hi", "body": long}]}
+    payload = json.dumps({"password": "hunter2", "apiKey": 12345, **mail})
+    sent = tenant.http.post(
+        "/capillary/v2/communications/sendMessage?channel=email",
+        content=payload,
+        headers={**auth, "X-Trace": "kept", "Content-Type": "application/json"},
+    )
+    assert sent.status_code == 200, sent.text
+    message = tenant.outbox()[0]
+    text = page(tenant, f"/messages/{message['id']}").text
+    assert "<dt>authorization</dt><dd>Basic ****</dd>" in text and secret not in text
+    assert "<dt>x-trace</dt><dd>kept</dd>" in text
+    assert "&#34;password&#34;: &#34;****&#34;" in text and "hunter2" not in text
+    assert "&#34;apiKey&#34;: &#34;****&#34;" in text and "12345" not in text
+    assert "&#34;subject&#34;: &#34;Hi&#34;" in text
+    assert "truncated: the first 16384 of its " in text
+    shown = text.split('<pre class="sent">', 1)[1].split("</pre>", 1)[0]
+    assert shown.count("x") == payload[:16_384].count("x")  # its first 16 KiB
+    send_sms(tenant, "919988221100")
+    short = page(tenant, f"/messages/{tenant.outbox()[0]['id']}").text
+    assert "Your order has shipped" in short and "truncated" not in short

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.templating import Jinja2Templates
 
-from sandbox import outbox, schedule, webhooks
+from sandbox import outbox, request_log, schedule, webhooks
 from sandbox.catalog import Catalog
 from sandbox.engine import Category, Channel, Reason, Status
 from sandbox.errors import ApiError, InvalidInput
@@ -185,6 +185,7 @@ class Pages:
             "vendor_reads": vendor.reads(data, message) if vendor and vendor.reads else [],
             # (not "request": the template's `request` is Starlette's)
             "trigger": entry.document() if entry is not None else None,
+            "sent": request_log.sent(entry) if entry is not None else None,
             "log_size": self.store.settings.request_log_size,
             "siblings": siblings,
             "more_siblings": max(len(others) - SIBLINGS, 0),

@@ -199,7 +199,7 @@ def test_every_page_fits_the_screen_and_loads_cleanly(
             if name == "mail":  # the preview drawn, in sight, before the picture is taken
                 preview = page.frame_locator("iframe.preview").locator("p").first
                 sync_api.expect(preview).to_be_visible()
-                page.locator("h3", has_text="body").scroll_into_view_if_needed()
+                page.locator("h3", has_text="body").first.scroll_into_view_if_needed()
             page.wait_for_load_state("networkidle") if name != "outbox" else None
             fits(page, width)
             if f"{name}-{width}-{scheme}" in SHOWN:
@@ -267,3 +267,16 @@ def test_an_html_mail_is_previewed_in_a_sandboxed_frame(page, sandbox, remote) -
     assert seen.errors == [] and seen.failed == []
     # the source is there to read too
     sync_api.expect(page.locator("pre.body")).to_contain_text("<script>")
+
+
+def test_the_triggering_request_is_shown_with_its_credentials_masked(page, sandbox, remote) -> None:  # type: ignore[no-untyped-def]
+    ids = populate(sandbox, remote.url)
+    page.goto(f"{UI}/messages/{ids['gopal']}")
+    headers = page.locator("dl.headers")
+    sync_api.expect(headers).to_contain_text("authorization")
+    sync_api.expect(headers).to_contain_text("Basic ****")
+    sync_api.expect(headers).not_to_contain_text("ZGVtb190aWxs")  # base64 of demo_till
+    sync_api.expect(page.locator("pre.sent")).to_contain_text('"to":"919353491050"')
+    page.goto(f"{UI}/messages/{ids['symplify']}")
+    sync_api.expect(page.locator("dl.headers")).to_contain_text("x-carma-authentication-token")
+    sync_api.expect(page.locator("dl.headers")).not_to_contain_text("demo-symplify-token")
