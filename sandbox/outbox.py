@@ -101,13 +101,21 @@ def recipient_key(value: str) -> str:
     return normalise.phone(value) or value.strip()
 
 
+Match = Callable[[Doc], bool]
+
+
 def page(
-    messages: Collection, filters: Mapping[str, Any], offset: int, limit: int
+    messages: Collection,
+    filters: Mapping[str, Any],
+    offset: int,
+    limit: int,
+    named: Match | None = None,
 ) -> tuple[list[Doc], int]:
     """The `limit` messages from `offset` of those matching every filter given (newest
-    first), and how many match: `customer_id` by its index, the rest by `matcher`. Unfiltered,
-    or by customer alone, the page costs `offset + limit` steps, not a walk of the outbox."""
-    match = matcher(filters)
+    first), and how many match: `customer_id` by its index, the rest by `matcher` (`named`:
+    the messages free text finds besides those holding it). Unfiltered, or by customer alone,
+    the page costs `offset + limit` steps, not a walk of the outbox."""
+    match = matcher(filters, named)
     customer = filters.get("customer_id")
     if match is None:
         if customer:
@@ -127,13 +135,11 @@ def page(
     return found, total
 
 
-Match = Callable[[Doc], bool]
-
-
-def matcher(filters: Mapping[str, Any]) -> Match | None:
+def matcher(filters: Mapping[str, Any], named: Match | None = None) -> Match | None:
     """A check of a message against every filter given other than `customer_id` (None when
-    none is); a blank filter filters nothing. An unknown filter, or a time that is not ISO
-    8601, is an InvalidInput naming it."""
+    none is); a blank filter filters nothing; free text (`q`) also finds the messages `named`
+    tells (the web outbox's: those to a recipient whose name holds it). An unknown filter, or
+    a time that is not ISO 8601, is an InvalidInput naming it."""
     for name in filters:
         if name not in FILTERS:
             raise InvalidInput(spelling.unknown("filter", name, FILTERS), field=name)
@@ -149,7 +155,7 @@ def matcher(filters: Mapping[str, Any]) -> Match | None:
         checks.append(_created_within(since, until))
     text = str(given.get("q") or "").strip().lower()
     if text:
-        checks.append(_has_text(text))
+        checks.append(_has_text(text, named))
     if not checks:
         return None
     if len(checks) == 1:
@@ -170,14 +176,15 @@ def _same(name: str, key: Callable[[str], str], value: Any) -> Match:
     return lambda doc: key(doc.get(name) or "") == wanted
 
 
-def _has_text(text: str) -> Match:
+def _has_text(text: str, named: Match | None) -> Match:
     """`text` in any of the TEXT_FIELDS: one lower-cased join of them per message (half the
-    time of a look at each), NUL between them so that no match spans two fields."""
+    time of a look at each), NUL between them so that no match spans two fields; or a
+    message `named` tells."""
 
     def check(doc: Doc) -> bool:
         values = map(doc.get, TEXT_FIELDS)
         joined = "\0".join([v if isinstance(v, str) else str(v or "") for v in values])
-        return text in joined.lower()
+        return text in joined.lower() or (named is not None and named(doc))
 
     return check
 

@@ -1,6 +1,9 @@
 """The request log: the last N requests of each tenant (GET /_sandbox/tenants/{t}/requests),
 in memory, a diagnostic. Entries are bounded: however long a request's path or query, or
-however many messages it triggered, an entry keeps at most a few kilobytes.
+however many messages it triggered, an entry keeps at most a few kilobytes, and of its body
+the first BODY_KEPT bytes. Its headers are kept as received (a reference, no copy) and its
+body as read (a slice only when longer): the web outbox's message page shows them, with
+every credential masked (`sent`).
 
 The app keeps one `RequestLogs` (create_app); a tenant's log belongs to its state as loaded
 (the store's `TenantData`): a tenant created, replaced, reset, loaded from a snapshot or
@@ -8,7 +11,9 @@ deleted starts a new log, and a restart forgets them all."""
 
 from __future__ import annotations
 
+import re
 from collections import deque
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, NamedTuple
 from weakref import ref
@@ -17,6 +22,7 @@ from sandbox.clock import iso
 
 MAX_TEXT = 1024  # characters of a path or query string kept
 MAX_IDS = 1000  # message ids kept (the count is kept whole)
+BODY_KEPT = 16 * 1024  # bytes of a request's body kept (its size is kept whole)
 
 
 class Entry(NamedTuple):
@@ -30,11 +36,19 @@ class Entry(NamedTuple):
     seconds: float
     message_ids: list[str]
     error: str | None = None  # why no answer came (a webhook delivery)
+    headers: Mapping[str, str] | None = None  # as received: `sent` masks the credentials
+    body: bytes = b""  # its first BODY_KEPT bytes
+    body_size: int = -1  # how long it was (-1: len(body))
 
     def bounded(self) -> Entry:
         """This entry within the bounds: itself, or for the rare long request a shorter one."""
         path, query, ids = self.path, self.query, self.message_ids
-        if len(path) <= MAX_TEXT and len(query) <= MAX_TEXT and len(ids) <= MAX_IDS:
+        if (
+            len(path) <= MAX_TEXT
+            and len(query) <= MAX_TEXT
+            and len(ids) <= MAX_IDS
+            and len(self.body) <= BODY_KEPT
+        ):
             return self
         if len(path) > MAX_TEXT:
             path = _bounded(path)
@@ -42,7 +56,10 @@ class Entry(NamedTuple):
             query = _bounded(query.decode("latin-1")).encode("latin-1")
         if len(ids) > MAX_IDS:  # the count is kept whole: the last id is dropped last
             ids = [*ids[: MAX_IDS - 1], f"... {len(ids)} in all"]
-        return self._replace(path=path, query=query, message_ids=ids)
+        body, size = self.body, self.body_size
+        if len(body) > BODY_KEPT:
+            body, size = body[:BODY_KEPT], len(body)
+        return self._replace(path=path, query=query, message_ids=ids, body=body, body_size=size)
 
     def document(self) -> dict[str, Any]:
         return {
@@ -89,8 +106,55 @@ class RequestLogs:
             log = self.of(tenant)
         path, query, ids = entry.path, entry.query, entry.message_ids
         # (most entries are within the bounds: no call to bound them)
-        small = len(path) <= MAX_TEXT and len(query) <= MAX_TEXT and len(ids) <= MAX_IDS
+        small = (
+            len(path) <= MAX_TEXT
+            and len(query) <= MAX_TEXT
+            and len(ids) <= MAX_IDS
+            and len(entry.body) <= BODY_KEPT
+        )
         log.append(entry if small else entry.bounded())
 
     def _forget(self, gone: ref[object]) -> None:
         self._logs.pop(gone, None)
+
+
+# the headers that carry credentials: the vendors' (Capillary Basic and OAuth, Messangi's
+# Bearer, Symplify's X-Carma-Authentication-Token) and any whose name says token, secret,
+# password, key or auth
+_SECRET_NAME = re.compile(r"token|secret|passw|key|auth|cookie|session|signature", re.I)
+# a credential's field in a JSON or form body: its name, then its value
+_JSON_FIELD = re.compile(r'"([^"\\]{1,100})"(\s*:\s*)(?:"(?:[^"\\]|\\.)*"|[^\s,}\]"]+)')
+_FORM_FIELD = re.compile(r"(?<![^&])([^=&]{1,100})=([^&]*)")
+MASK = "****"
+
+
+def _mask_header(name: str, value: str) -> str:
+    if not _SECRET_NAME.search(name):
+        return value
+    scheme, _, rest = value.partition(" ")  # "Basic ...", "Bearer ...": the scheme stays
+    return f"{scheme} {MASK}" if rest and scheme.isalpha() and len(scheme) < 16 else MASK
+
+
+def sent(entry: Entry) -> dict[str, Any]:
+    """What a request sent, as the web outbox shows it: its headers and the kept start of its
+    body, every credential masked (a header or a body field named like one), and whether the
+    body was cut short."""
+    headers = entry.headers or {}
+    text = entry.body.decode("utf-8", "replace")
+    form = "x-www-form-urlencoded" in headers.get("content-type", "")
+    if form:
+        text = _FORM_FIELD.sub(
+            lambda m: f"{m[1]}={MASK}" if _SECRET_NAME.search(m[1]) else m[0], text
+        )
+    else:
+        text = _JSON_FIELD.sub(
+            lambda m: f'"{m[1]}"{m[2]}"{MASK}"' if _SECRET_NAME.search(m[1]) else m[0], text
+        )
+    size = entry.body_size if entry.body_size >= 0 else len(entry.body)
+    return {
+        "headers": [(name, _mask_header(name, headers[name])) for name in headers],
+        "body": text,
+        "size": size,
+        "kept": len(entry.body),
+        "truncated": size > len(entry.body),
+    }

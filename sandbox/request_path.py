@@ -50,7 +50,7 @@ from sandbox.clock import monotonic
 from sandbox.errors import ApiError, InternalError, InvalidInput, PayloadTooLarge
 from sandbox.http import CatalogView, Context, Offload, Reply, Steps
 from sandbox.openapi import Operation
-from sandbox.request_log import Entry
+from sandbox.request_log import BODY_KEPT, Entry
 from sandbox.routing import OperationRouter
 from sandbox.store import Store, TenantData
 from sandbox.store.unit import Unit, open_unit
@@ -75,7 +75,18 @@ class Raw:
 class Call:
     """What is known of one request so far, step by step."""
 
-    __slots__ = ("ctx", "failure", "incoming", "op", "router", "started", "stop", "tenant")
+    __slots__ = (
+        "body",
+        "body_size",
+        "ctx",
+        "failure",
+        "incoming",
+        "op",
+        "router",
+        "started",
+        "stop",
+        "tenant",
+    )
 
     def __init__(
         self, router: OperationRouter, op: Operation, incoming: Incoming, started: float
@@ -88,6 +99,8 @@ class Call:
         self.failure: Exception | None = None  # credentials refused: answered at `admit`
         self.ctx: Context | None = None
         self.stop: faults.Stop | None = None  # a rate limit or fault that stopped it
+        self.body = b""  # the start of its body the request log keeps (BODY_KEPT bytes)
+        self.body_size = -1  # how long the body was, when longer than that
 
     @property
     def now(self) -> datetime | None:
@@ -159,6 +172,10 @@ class RequestPath:
                     answered = self.handle(call, ctx)
                 except Exception as exc:
                     answered = self.refuse(call, exc)
+                if len(raw) > BODY_KEPT:  # the request log keeps the start of a long body
+                    call.body, call.body_size = raw[:BODY_KEPT], len(raw)
+                else:
+                    call.body = raw
                 raw = b""  # (an offloaded operation holds its body as long as it needs it)
                 if isinstance(answered, Offload):
                     answered = await self.finish_offloaded(call, answered)
@@ -363,6 +380,9 @@ class RequestPath:
                 ctx.now if ctx is not None else tenant.clock.now(),
                 monotonic() - call.started,
                 ctx.message_ids if ctx is not None else [],
+                headers=incoming.headers,
+                body=call.body,
+                body_size=call.body_size,
             )
             self.request_logs.append(tenant, entry)
 

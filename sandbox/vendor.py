@@ -122,14 +122,33 @@ ReadBack = Callable[[TenantData, Doc], list[tuple[str, str]]]
 Explainer = Callable[[TenantData, Probe, datetime], tuple[Intent, Facts]]
 
 
+def full_name(recipient: Doc) -> str:
+    """A customer's or contact's first and last name, as far as it has them ("" for none)."""
+    parts = (recipient.get("firstname"), recipient.get("lastname"))
+    return " ".join(str(part).strip() for part in parts if part and str(part).strip())
+
+
+@dataclass(frozen=True)
+class Names:
+    """Where the name a tenant knows a message's recipient by is kept: the message's field
+    that points at the recipient, the collection of recipients it points into (each with
+    `firstname` and `lastname`), and how the field's value is that collection's key."""
+
+    field: str  # e.g. customer_id
+    collection: str  # e.g. customers
+    key: Callable[[Any], Any] = lambda value: value
+
+
 @dataclass(frozen=True)
 class Views:
     """The vendor's part of the web outbox: its recipients (customers, senders, lists) drawn by
-    its own template from what `recipients` gathers."""
+    its own template from what `recipients` gathers, and where its recipients' names are
+    (the outbox lists and searches them); None: its recipients are only addresses."""
 
     templates: Path  # a folder of Jinja2 templates, found as "<vendor>/<name>"
     recipients: Callable[[TenantData, datetime], dict[str, Any]]
     template: str = "recipients.html"
+    names: Names | None = None
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,14 @@ every other /_sandbox path; the page's controls call the control plane's own API
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode
 
 import jinja2
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
@@ -68,7 +70,17 @@ def templates_for(vendors: Sequence[Vendor]) -> Jinja2Templates:
         ]
     )
     env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters["breakable"] = breakable
     return Jinja2Templates(env=env)
+
+
+_PUNCTUATION = re.compile(r"(?<=[/?&=,])")
+
+
+def breakable(text: object) -> Markup:
+    """`text` escaped, with a line-break opportunity after each / ? & = and comma: a long path
+    or query wraps on a phone at its punctuation, never in the middle of a word."""
+    return Markup("<wbr>").join(escape(part) for part in _PUNCTUATION.split(str(text)))
 
 
 def ui_routes(
@@ -95,6 +107,7 @@ def ui_routes(
             Mount(ASSETS, assets(), name="static"),
             Route(f"{UI}/tenants/{{tenant}}", pages.outbox),
             Route(f"{UI}/tenants/{{tenant}}/messages/{{id}}", pages.message),
+            Route(f"{UI}/tenants/{{tenant}}/messages/{{id}}/body", pages.body),
             Route(f"{UI}/tenants/{{tenant}}/recipients", pages.recipients),
             Route(LOGIN_PAGE, login_page(pages, guard), methods=["GET", "POST"]),
             Route(f"{CONTROL_PREFIX}/tenants/{{tenant}}/events", events_endpoint(store, events)),

@@ -11,11 +11,13 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.templating import Jinja2Templates
 
-from sandbox import outbox, schedule, webhooks
+from sandbox import outbox, request_log, schedule, webhooks
 from sandbox.catalog import Catalog
 from sandbox.engine import Category, Channel, Reason, Status
 from sandbox.errors import ApiError, InvalidInput
 from sandbox.store import Store, TenantData
+from sandbox.ui import mail
+from sandbox.ui.names import Directory
 
 PAGE_SIZE = 50
 SIBLINGS = 50  # other messages of the same request listed on a message's page
@@ -38,6 +40,7 @@ class Pages:
     ) -> None:
         self.store = store
         self.vendors = catalog.vendors
+        self.directory = Directory(catalog.vendors)
         self.due = catalog.due
         self.request_logs = catalog.request_logs
         self.templates = templates
@@ -103,8 +106,9 @@ class Pages:
         given = {name: query[name].strip() for name in query if name not in PAGE_PARAMS}
         filters = {name: value for name, value in given.items() if value}
         offset = _number(query.get("offset", ""))
+        named = self.directory.named(data, filters.get("q", ""))
         try:  # an unknown filter or a bad time is refused, not ignored
-            page, total = outbox.page(data["messages"], given, offset, PAGE_SIZE)
+            page, total = outbox.page(data["messages"], given, offset, PAGE_SIZE, named)
         except InvalidInput as exc:
             return PlainTextResponse(exc.message, 400)
 
@@ -117,6 +121,8 @@ class Pages:
             "clock": data.clock.describe(),
             "filters": filters,
             "messages": page,
+            "names": {m["id"]: self.directory.name_of(data, m) for m in page},
+            "excerpts": {m["id"]: mail.excerpt(m) for m in page},
             "total": total,
             "held": len(data["messages"]),
             "offset": offset,
@@ -133,7 +139,8 @@ class Pages:
         name = "outbox_rows.html" if query.get("fragment") == "rows" else "outbox.html"
         return self._page(request, name, context)
 
-    async def message(self, request: Request) -> Response:
+    def _message(self, request: Request) -> tuple[TenantData, dict[str, Any]] | Response:
+        """The page's tenant and message, or the page that says why not."""
         data = self._tenant(request)
         if isinstance(data, Response):
             return data
@@ -143,6 +150,19 @@ class Pages:
             return self.not_found(
                 request, f"no message {message_id} in tenant {data.name}", data.name
             )
+        return data, message
+
+    async def body(self, request: Request) -> Response:
+        """A message's HTML body, for the sandboxed frame of its page (sandbox/ui/mail.py)."""
+        found = self._message(request)
+        return found if isinstance(found, Response) else mail.preview(found[1])
+
+    async def message(self, request: Request) -> Response:
+        found = self._message(request)
+        if isinstance(found, Response):
+            return found
+        data, message = found
+        message_id = message["id"]
         entry = None  # the request that recorded it (the newest, were there several)
         deliveries = []  # its webhook deliveries
         for logged in self.request_logs.of(data):
@@ -162,9 +182,12 @@ class Pages:
             "tenant": data.name,
             "clock": data.clock.describe(),
             "message": message,
+            "name": self.directory.name_of(data, message),
+            "html": mail.is_html(message),
             "vendor_reads": vendor.reads(data, message) if vendor and vendor.reads else [],
             # (not "request": the template's `request` is Starlette's)
             "trigger": entry.document() if entry is not None else None,
+            "sent": request_log.sent(entry) if entry is not None else None,
             "log_size": self.store.settings.request_log_size,
             "siblings": siblings,
             "more_siblings": max(len(others) - SIBLINGS, 0),

@@ -273,7 +273,8 @@ def _reads_shown(cap: Cap, message_id: str) -> dict[str, str]:
     """The page's reads: call -> what it says the call answers."""
     page = cap.http.get(f"/_sandbox/ui/tenants/{cap.tenant.name}/messages/{message_id}")
     assert page.status_code == 200, page.text
-    shown = re.findall(r"<li><code>(.*?)</code>: <strong>(.*?)</strong></li>", page.text)
+    text = page.text.replace("<wbr>", "")  # (a path may wrap at its / ? & = on a phone)
+    shown = re.findall(r"<li><code>(.*?)</code>: <strong>(.*?)</strong></li>", text)
     return {html.unescape(call): html.unescape(answer) for call, answer in shown}
 
 

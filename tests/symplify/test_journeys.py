@@ -387,6 +387,6 @@ def test_the_web_outbox_shows_journey_messages_by_operation_and_category(sym: Sy
     promotional = sym.http.get(ui, params={"category": "PROMOTIONAL"}).text
     assert "commenceJourney" in promotional and "sendTrigger" not in promotional
     message = journey_messages(sym)[0]
-    shown = sym.http.get(f"{ui}/messages/{message['id']}").text
+    shown = sym.http.get(f"{ui}/messages/{message['id']}").text.replace("<wbr>", "")
     assert f"POST /symplify{JOURNEYS}/11/commence" in shown
     assert "contact is blocked until the end of 2020-02-01 (list 42)" in shown

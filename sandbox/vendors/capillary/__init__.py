@@ -50,7 +50,7 @@ VENDOR = Vendor(
     explain=explain.explain,
     concepts=messaging.CONCEPTS,
     channels=explain.CHANNELS,
-    views=Views(Path(__file__).parent / "templates", views.recipients),
+    views=Views(Path(__file__).parent / "templates", views.recipients, names=views.NAMES),
     name="capillary",
     handlers=handlers,
     authenticate=authenticate,

@@ -9,8 +9,19 @@ from itertools import islice
 from typing import Any
 
 from sandbox.store import TenantData
+from sandbox.vendor import Names, full_name
 from sandbox.vendors.capillary import customers, subscription_channels
+from sandbox.vendors.capillary.collections import CUSTOMERS
 
+
+def customer_key(customer_id: Any) -> Any:
+    """A message's customer_id (its text) as the customers' key (a number)."""
+    text = str(customer_id)
+    return int(text) if text.isascii() and text.isdecimal() else customer_id
+
+
+# a message's customer, by name (the outbox lists and searches it)
+NAMES = Names("customer_id", CUSTOMERS.name, customer_key)
 SHOWN = 200  # customers drawn on the page; the rest are counted
 # the preferences that decide sends: each ruled channel, TRANS and BULK
 MATRIX = [
@@ -29,9 +40,7 @@ def recipients(data: TenantData, now: datetime) -> dict[str, Any]:
         people.append(
             {
                 "id": doc["id"],
-                "name": " ".join(
-                    part for part in (doc.get("firstname"), doc.get("lastname")) if part
-                ),
+                "name": full_name(doc),
                 "mobile": doc.get("mobile"),
                 "email": doc.get("email"),
                 "label": doc.get("status_label"),

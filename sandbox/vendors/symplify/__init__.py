@@ -52,7 +52,7 @@ VENDOR = Vendor(
     channels=explain.CHANNELS,
     deliver_due=triggers.deliver_due,
     scheduled_work=triggers.WORK,
-    views=Views(Path(__file__).parent / "templates", views.recipients),
+    views=Views(Path(__file__).parent / "templates", views.recipients, names=views.NAMES),
     name="symplify",
     handlers=handlers,
     authenticate=authenticate,

@@ -8,10 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sandbox.store import Doc, TenantData
+from sandbox.vendor import Names, full_name
 from sandbox.vendors.symplify.accounts import CONTACTS, LISTS
 from sandbox.vendors.symplify.contacts import active_block
 from sandbox.vendors.symplify.flags import FLAGS
 
+# a message's contact, by name (the outbox lists and searches it)
+NAMES = Names("contact_id", CONTACTS)
 SHOWN = 200  # contacts drawn per list
 
 
@@ -24,6 +27,7 @@ def recipients(data: TenantData, now: datetime) -> dict[str, Any]:
         shown = [
             {
                 "original_id": c["original_id"],
+                "name": full_name(c),
                 "email": c.get("email"),
                 "mobile": c.get("mobile"),
                 "block": active_block(c, today),
