@@ -21,9 +21,9 @@ from typing import Any
 from sandbox import outbox
 from sandbox.catalog import Catalog
 from sandbox.control.tenants import put_tenant
+from sandbox.doc import Doc
 from sandbox.engine import Category, Channel, Intent, Priority
 from sandbox.settings import Settings
-from sandbox.store import Doc
 from sandbox.vendors import VENDORS
 from sandbox.vendors.capillary import messaging
 

@@ -17,10 +17,11 @@ from typing import Any
 
 from sandbox import normalise, spelling
 from sandbox.clock import OutOfRange, iso, parse_iso
+from sandbox.doc import Doc
 from sandbox.engine import Decision, Facts, Intent, RuleResult, decide
 from sandbox.errors import InvalidInput
 from sandbox.outbox_filters import EXACT, FILTERS, TEXT_FIELDS
-from sandbox.store import Collection, Doc, Tx
+from sandbox.store import Collection, Tx
 
 MESSAGE_IDS_START = 1_000_001
 

@@ -26,11 +26,12 @@ from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from sandbox.clock import iso, monotonic, parse_iso
+from sandbox.doc import Doc
 from sandbox.errors import StorageUnavailable
 from sandbox.outbox import Recorder
 from sandbox.pacing import STEP_SECONDS
 from sandbox.request_log import Entry, RequestLogs
-from sandbox.store import Collection, Doc, TenantData, Tx, base_collections
+from sandbox.store import Collection, TenantData, Tx, base_collections
 
 if TYPE_CHECKING:
     from sandbox.store import Store

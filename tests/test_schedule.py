@@ -12,9 +12,10 @@ import pytest
 
 from sandbox import schedule
 from sandbox.clock import parse_iso
+from sandbox.doc import Doc
 from sandbox.outbox import Recorder
 from sandbox.request_log import RequestLogs
-from sandbox.store import Doc, TenantData, Tx
+from sandbox.store import TenantData, Tx
 from sandbox.testing import Sandbox, Tenant, in_process
 from sandbox.vendors import VENDORS, symplify
 

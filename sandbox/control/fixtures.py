@@ -16,8 +16,9 @@ from sandbox import __version__, yaml_documents
 from sandbox.catalog import Catalog
 from sandbox.clock import iso
 from sandbox.control import tenant_state
+from sandbox.doc import Doc
 from sandbox.errors import InvalidInput
-from sandbox.store import Doc, TenantData
+from sandbox.store import TenantData
 
 # the snapshot format this sandbox writes; it reads this one and every older one
 SNAPSHOT_FORMAT = 1

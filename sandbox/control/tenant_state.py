@@ -24,9 +24,10 @@ from sandbox.clock import (
     parse_iso,
     valid_time,
 )
+from sandbox.doc import Doc
 from sandbox.errors import InvalidInput
 from sandbox.schedule import SCHEDULED
-from sandbox.store import Doc, TenantData
+from sandbox.store import TenantData
 from sandbox.vendor import refuse_repeated
 from sandbox.webhooks import checked_url
 

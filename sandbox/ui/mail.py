@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 from starlette.responses import Response
 
-from sandbox.store import Doc
+from sandbox.doc import Doc
 
 # a tag an HTML e-mail starts with or holds, near its start: what tells HTML from text
 _TAG = re.compile(

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sandbox.doc import Doc
 from sandbox.outbox import Match
-from sandbox.store import Doc, TenantData
+from sandbox.store import TenantData
 from sandbox.vendor import Names, Vendor, full_name
 
 

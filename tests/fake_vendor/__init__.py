@@ -17,10 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sandbox.doc import Doc
 from sandbox.engine import Category, Channel, Facts, Intent
 from sandbox.errors import Unauthorized
 from sandbox.http import Context, Handlers, Reply
-from sandbox.store import CollectionSpec, Doc, Store, TenantData
+from sandbox.store import CollectionSpec, Store, TenantData
 from sandbox.vendor import Credentials, FixtureSection, RealHosts, Vendor
 
 MUTED = CollectionSpec("fake_muted", key="address")

@@ -14,11 +14,11 @@ from typing import Any
 
 from sandbox import normalise
 from sandbox.clock import parse_iso
+from sandbox.doc import Doc
 from sandbox.engine import Category, Channel, Priority
 from sandbox.errors import ApiError
 from sandbox.http import Context, Reply
 from sandbox.normalise import Unreadable
-from sandbox.store import Doc
 from sandbox.vendors.capillary import customers, messaging
 from sandbox.vendors.capillary.envelopes import batch_outcome, v11_ok
 from sandbox.vendors.capillary.errors import MESSAGES, CapillaryError, NoCommunication, v2_error

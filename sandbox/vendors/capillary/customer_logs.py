@@ -17,8 +17,9 @@ from collections.abc import Callable
 from itertools import islice
 from typing import Any
 
+from sandbox.doc import Doc
 from sandbox.http import Context, Reply
-from sandbox.store import Collection, Doc
+from sandbox.store import Collection
 from sandbox.vendors.capillary import customers
 
 # the entries a log read answers: the newest ones (x-sandbox-assumed)

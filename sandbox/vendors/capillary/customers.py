@@ -8,8 +8,9 @@ from typing import Any
 
 from sandbox import normalise
 from sandbox.clock import iso, parse_iso
+from sandbox.doc import Doc
 from sandbox.engine import Channel
-from sandbox.store import Doc, TenantData, Tx
+from sandbox.store import TenantData, Tx
 from sandbox.vendors.capillary import subscription_channels
 from sandbox.vendors.capillary.collections import CUSTOMERS
 from sandbox.vendors.capillary.errors import (

@@ -15,8 +15,9 @@ from typing import Any
 
 from sandbox import normalise
 from sandbox.clock import iso, valid_time
+from sandbox.doc import Doc
 from sandbox.errors import InvalidInput
-from sandbox.store import Doc, TenantData
+from sandbox.store import TenantData
 from sandbox.vendor import refuse_repeated
 from sandbox.vendors.capillary import (
     customers,

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.clock import parse_iso
+from sandbox.doc import Doc
 from sandbox.http import Context, Reply
-from sandbox.store import Doc
 from sandbox.vendors.capillary import customers, message_reads
 from sandbox.vendors.capillary.errors import CustomerNotFoundV11, NoIdentifier, item_status
 from sandbox.vendors.capillary.handler_table import handlers

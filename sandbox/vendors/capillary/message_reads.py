@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from sandbox.doc import Doc
 from sandbox.engine import Channel, Status
 from sandbox.http import Context, Reply
-from sandbox.store import Doc, TenantData
+from sandbox.store import TenantData
 from sandbox.vendors.capillary.customers import capillary_time
 from sandbox.vendors.capillary.envelopes import v11_ok
 from sandbox.vendors.capillary.errors import CapillaryError

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from sandbox.doc import Doc
 from sandbox.engine import Category, Channel, Concept, Facts, Intent, Priority, StatusLabel
 from sandbox.http import Context
-from sandbox.store import Doc, TenantData, Tx
+from sandbox.store import TenantData, Tx
 from sandbox.vendors.capillary import customers
 
 

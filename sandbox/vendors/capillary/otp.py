@@ -12,10 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 from sandbox.clock import iso, parse_iso
+from sandbox.doc import Doc
 from sandbox.engine import Category, Channel
 from sandbox.http import Context, Reply
 from sandbox.normalise import Unreadable
-from sandbox.store import Doc, TenantData
+from sandbox.store import TenantData
 from sandbox.vendors.capillary import customers, messaging
 from sandbox.vendors.capillary.envelopes import v2_created
 from sandbox.vendors.capillary.errors import (

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.doc import Doc
 from sandbox.errors import ApiError
 from sandbox.http import Context, Reply
-from sandbox.store import Doc, Tx
+from sandbox.store import Tx
 from sandbox.vendors.capillary import customers, request_model
 from sandbox.vendors.capillary.envelopes import v2_created, v11_each
 from sandbox.vendors.capillary.errors import (

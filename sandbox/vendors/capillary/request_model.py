@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.clock import iso
+from sandbox.doc import Doc
 from sandbox.engine import Category, Channel
 from sandbox.errors import InvalidInput
 from sandbox.http import Context
 from sandbox.normalise import Unreadable
-from sandbox.store import Doc, TenantData, Tx
+from sandbox.store import TenantData, Tx
 from sandbox.vendors.capillary import customers, messaging
 from sandbox.vendors.capillary.errors import (
     CapillaryError,

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.clock import iso, parse_iso
+from sandbox.doc import Doc
 from sandbox.http import Context, Reply
-from sandbox.store import Doc, TenantData, Tx
+from sandbox.store import TenantData, Tx
 from sandbox.vendors.capillary import customer_logs, customers
 from sandbox.vendors.capillary.customers import lookup
 from sandbox.vendors.capillary.envelopes import v2_created

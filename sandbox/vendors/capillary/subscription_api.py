@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.doc import Doc
 from sandbox.errors import ApiError
 from sandbox.http import Context, Reply
-from sandbox.store import Doc, Tx
+from sandbox.store import Tx
 from sandbox.vendors.capillary import customers, subscription_channels
 from sandbox.vendors.capillary.envelopes import v11_batch, v11_each
 from sandbox.vendors.capillary.errors import (

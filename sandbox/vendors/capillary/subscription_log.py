@@ -17,8 +17,9 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sandbox.clock import iso, parse_iso
+from sandbox.doc import Doc
 from sandbox.http import Context, Reply
-from sandbox.store import Doc, Tx
+from sandbox.store import Tx
 from sandbox.vendors.capillary import customer_logs, customers, subscription_channels
 from sandbox.vendors.capillary.handler_table import handlers
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sandbox.doc import Doc
 from sandbox.engine import Category
 from sandbox.http import Context, Reply
-from sandbox.store import Doc, Tx
+from sandbox.store import Tx
 from sandbox.vendors.capillary import customers, messaging, subscription_channels, subscription_log
 from sandbox.vendors.capillary.envelopes import v2_created
 from sandbox.vendors.capillary.handler_table import handlers

@@ -14,10 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from sandbox import normalise
+from sandbox.doc import Doc
 from sandbox.engine import Channel
 from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
-from sandbox.store import Doc, TenantData
+from sandbox.store import TenantData
 from sandbox.vendors.messangi.collections import entry_key, recipient_key
 from sandbox.vendors.messangi.envelope import nanos, ok
 from sandbox.vendors.messangi.handler_table import handlers

@@ -9,8 +9,9 @@ from typing import Any
 
 from sandbox import normalise
 from sandbox.clock import EARLIEST, iso, valid_time
+from sandbox.doc import Doc
 from sandbox.errors import InvalidInput
-from sandbox.store import Doc, TenantData
+from sandbox.store import TenantData
 from sandbox.vendors.messangi import blocklist
 from sandbox.vendors.messangi.collections import entry_key
 

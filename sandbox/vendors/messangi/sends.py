@@ -20,10 +20,11 @@ from functools import cached_property
 from typing import Any
 
 from sandbox import normalise
+from sandbox.doc import Doc
 from sandbox.engine import Category, Channel, Concept, Facts, Intent, Status
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
-from sandbox.store import Doc, TenantData
+from sandbox.store import TenantData
 from sandbox.vendors.messangi import blocklist
 from sandbox.vendors.messangi.collections import recipient_key
 from sandbox.vendors.messangi.envelope import nanos, ok

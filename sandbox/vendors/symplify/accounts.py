@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.doc import Doc
 from sandbox.errors import Forbidden, NotFound
 from sandbox.http import Context
-from sandbox.store import Doc
 
 ACCOUNTS = "symplify_accounts"
 LISTS = "symplify_lists"

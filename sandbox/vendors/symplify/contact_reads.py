@@ -12,10 +12,10 @@ from itertools import islice
 from typing import Any
 
 from sandbox.clock import epoch_ms, parse_iso
+from sandbox.doc import Doc
 from sandbox.engine import Channel, Status
 from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
-from sandbox.store import Doc
 from sandbox.vendors.symplify import journey_batches, journeys, sends, triggers
 from sandbox.vendors.symplify.accounts import list_key, path_list
 from sandbox.vendors.symplify.contacts import path_contact

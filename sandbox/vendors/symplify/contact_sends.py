@@ -10,9 +10,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sandbox.doc import Doc
 from sandbox.engine import Category, Channel, Decision, Intent
 from sandbox.outbox import Recorder
-from sandbox.store import Doc, TenantData, Tx
+from sandbox.store import TenantData, Tx
 from sandbox.vendors.symplify.accounts import CONTACTS
 from sandbox.vendors.symplify.sends import ADDRESS, contact_facts
 

@@ -16,9 +16,10 @@ from weakref import WeakKeyDictionary
 import orjson
 
 from sandbox.clock import epoch_ms
+from sandbox.doc import Doc
 from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.http import Context, Reply
-from sandbox.store import Doc, TenantData
+from sandbox.store import TenantData
 from sandbox.vendors.symplify.accounts import CONTACTS, LISTS, account, get_list, path_list
 from sandbox.vendors.symplify.addresses import read_address
 from sandbox.vendors.symplify.flags import FLAGS, OPT_OUTS

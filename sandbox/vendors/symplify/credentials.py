@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sandbox.store import Doc
+from sandbox.doc import Doc
 from sandbox.vendor import Credentials
 
 

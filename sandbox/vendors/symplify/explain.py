@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sandbox.doc import Doc
 from sandbox.engine import Category, Facts, Intent
 from sandbox.errors import InvalidInput
-from sandbox.store import Doc, TenantData
+from sandbox.store import TenantData
 from sandbox.vendor import Probe
 from sandbox.vendors.symplify.accounts import ACCOUNTS, CONTACTS, LISTS, list_key
 from sandbox.vendors.symplify.addresses import address_key, read_address

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sandbox.clock import epoch_ms
+from sandbox.doc import Doc
 from sandbox.errors import InvalidInput
-from sandbox.store import Doc, TenantData
+from sandbox.store import TenantData
 from sandbox.vendor import refuse_repeated
 from sandbox.vendors.symplify import (
     contacts,

@@ -24,9 +24,10 @@ from weakref import WeakKeyDictionary
 
 from sandbox import collector, pacing
 from sandbox.clock import epoch_ms
+from sandbox.doc import Doc
 from sandbox.errors import Conflict, InvalidInput, NotFound
 from sandbox.http import Context, Offload, Reply, Steps
-from sandbox.store import Doc, Store, TenantData, Tx
+from sandbox.store import Store, TenantData, Tx
 from sandbox.vendors.symplify import import_csv, properties
 from sandbox.vendors.symplify.accounts import (
     BATCHES,

@@ -25,9 +25,10 @@ import orjson
 
 from sandbox import collector, pacing, tokens
 from sandbox.clock import epoch_ms
+from sandbox.doc import Doc
 from sandbox.errors import ApiError, Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 from sandbox.http import Context, Offload, Reply, Steps
-from sandbox.store import Doc, TenantData
+from sandbox.store import TenantData
 from sandbox.vendors.symplify import journeys
 from sandbox.vendors.symplify.accounts import JOURNEY_BATCHES, JOURNEYS, account, list_key
 from sandbox.vendors.symplify.handler_table import handlers

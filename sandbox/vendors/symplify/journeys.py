@@ -18,11 +18,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sandbox.doc import Doc
 from sandbox.engine import Channel
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.outbox import Recorder
-from sandbox.store import Doc, TenantData, Tx
+from sandbox.store import TenantData, Tx
 from sandbox.vendors.symplify.accounts import JOURNEYS, path_declared
 from sandbox.vendors.symplify.contact_sends import on_list, reaches, send
 from sandbox.vendors.symplify.handler_table import handlers

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.doc import Doc
 from sandbox.http import Context, Reply
-from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import CONTACTS, path_list
 from sandbox.vendors.symplify.addresses import address_key, read_address
 from sandbox.vendors.symplify.collections import listed_in

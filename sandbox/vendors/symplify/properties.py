@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sandbox.doc import Doc
 from sandbox.http import Context, Reply
-from sandbox.store import Doc, TenantData, Tx
+from sandbox.store import TenantData, Tx
 from sandbox.vendors.symplify.accounts import PROPERTIES, account, list_key
 from sandbox.vendors.symplify.handler_table import handlers
 

@@ -18,10 +18,10 @@ from datetime import datetime
 from typing import Any
 
 from sandbox import collector, pacing
+from sandbox.doc import Doc
 from sandbox.engine import Category, Channel, Concept, Facts, Intent
 from sandbox.errors import InvalidInput
 from sandbox.http import Context, Offload, Reply, Steps
-from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import CONTACTS, path_list
 from sandbox.vendors.symplify.contacts import day
 from sandbox.vendors.symplify.flags import OPT_OUTS

@@ -17,9 +17,9 @@ from typing import Any, NamedTuple
 
 from sandbox import normalise
 from sandbox.clock import epoch_ms
+from sandbox.doc import Doc
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
-from sandbox.store import Doc
 from sandbox.vendors.symplify.accounts import CONTACTS, account, get_list
 from sandbox.vendors.symplify.addresses import address_key
 from sandbox.vendors.symplify.contacts import active_block, block_end_ms

@@ -13,11 +13,12 @@ from typing import Any
 
 from sandbox import schedule
 from sandbox.clock import LATEST, epoch_ms, iso
+from sandbox.doc import Doc
 from sandbox.engine import Channel
 from sandbox.errors import InvalidInput, NotFound
 from sandbox.http import Context, Reply
 from sandbox.outbox import Recorder
-from sandbox.store import Doc, TenantData, Tx
+from sandbox.store import TenantData, Tx
 from sandbox.vendors.symplify.accounts import CONTACTS, TRIGGERS, account, list_key, path_declared
 from sandbox.vendors.symplify.contact_sends import on_list, reaches, send
 from sandbox.vendors.symplify.contacts import stamped

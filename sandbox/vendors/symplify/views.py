@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sandbox.store import Doc, TenantData
+from sandbox.doc import Doc
+from sandbox.store import TenantData
 from sandbox.vendor import Names, full_name
 from sandbox.vendors.symplify.accounts import CONTACTS, LISTS
 from sandbox.vendors.symplify.contacts import active_block
