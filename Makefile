@@ -14,7 +14,7 @@ VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' sandbox/__init__.py)
 BASE ?= python:3.11-slim
 
 .PHONY: install lock serve test lint typecheck layers unit trace-check trace coverage fuzz bench clean \
-	wheelhouse image image-test mutate chromium
+	wheel wheelhouse image image-test mutate chromium
 
 # every install takes the versions the tests passed with (constraints.txt, `make lock`); a new
 # constraints.txt reinstalls. The package's own metadata keeps ranges (docs/testing.md
@@ -117,6 +117,12 @@ bench: $(STAMP)
 mutate: $(STAMP)
 	$(BIN)/python -m mutation.campaign --jobs 2; $(BIN)/python -m mutation.campaign --recheck-timeouts --jobs 2
 	$(BIN)/python -m mutation.breakages
+
+# the package as one wheel, dist/comms_sandbox-$(VERSION)-py3-none-any.whl (it is not on PyPI
+# yet): `pip install` it anywhere, with `[testing]` for the pytest plugin
+wheel: $(SERVE_STAMP)
+	$(BIN)/python -m pip wheel --quiet --no-deps --wheel-dir dist .
+	@echo "built dist/comms_sandbox-$(VERSION)-py3-none-any.whl"
 
 # the package and every dependency as wheels for this machine's Python: the image installs
 # from them with no network

@@ -63,3 +63,19 @@ def test_make_serve_after_make_test_serves_from_the_same_venv(tmp_path: Path) ->
     commands = dry_run("serve", venv)
     assert not [c for c in commands if c[1:3] == ["-m", "venv"]]
     assert installs(commands) == [["--quiet", "-c", "constraints.txt", "-e", "."]]
+
+
+def test_make_wheel_builds_the_package_alone_into_dist(tmp_path: Path) -> None:
+    """The README's install line (`make wheel`, then pip install the wheel: the package is not
+    on PyPI) builds the package without its dependencies, into dist/, in the serve set."""
+    commands = dry_run("wheel", tmp_path / "venv")
+    packages = installs(commands)
+    assert not any(tool in " ".join(p) for p in packages for tool in DEV_TOOLS), packages
+    [build] = [c for c in commands if "wheel" in c and "pip" in c]
+    assert build[build.index("wheel") + 1 :] == [
+        "--quiet",
+        "--no-deps",
+        "--wheel-dir",
+        "dist",
+        ".",
+    ]
