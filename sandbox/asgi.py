@@ -31,12 +31,13 @@ def json_response(
 
 class RawHeaders(Mapping[str, str]):
     """ASGI headers, decoded only when read (a request reads three or four of them). Names
-    arrive lower-cased; the first of repeated headers wins."""
+    arrive lower-cased; the first of repeated headers wins; listed in the order received."""
 
-    __slots__ = ("_raw",)
+    __slots__ = ("_raw", "_received")
 
     def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
         self._raw = dict(raw[::-1])
+        self._received = raw
 
     def get(self, name: str, default: Any = None) -> Any:
         value = self._raw.get(name.encode("latin-1"))
@@ -46,7 +47,7 @@ class RawHeaders(Mapping[str, str]):
         return self._raw[name.encode("latin-1")].decode("latin-1")
 
     def __iter__(self) -> Iterator[str]:
-        return (name.decode("latin-1") for name in self._raw)
+        return iter(dict.fromkeys(name.decode("latin-1") for name, _ in self._received))
 
     def __len__(self) -> int:
         return len(self._raw)

@@ -145,3 +145,11 @@ def test_a_bad_json_body_is_refused_naming_the_field(
 
 def test_a_body_nested_64_levels_is_accepted() -> None:
     assert parse_json(b"[" * 64 + b"]" * 64) == eval("[" * 64 + "]" * 64)
+
+
+def test_headers_are_listed_in_the_order_they_arrived() -> None:
+    """The web outbox shows a request's headers as sent: first header first."""
+    raw = [(b"host", b"h"), (b"authorization", b"Basic x"), (b"content-type", b"a/b")]
+    headers = RawHeaders([*raw, (b"host", b"second")])
+    assert list(headers) == ["host", "authorization", "content-type"]
+    assert headers["host"] == "h"
