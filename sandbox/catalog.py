@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sandbox.http import Context
+from sandbox.recipient_names import Directory
 from sandbox.request_log import RequestLogs
 from sandbox.schedule import DueHandler
 from sandbox.settings import Settings
@@ -32,6 +33,8 @@ class Catalog:
     # that writes or reads one reaches the same logs: the request path, due deliveries,
     # webhook deliveries, the control plane and the web pages)
     request_logs: RequestLogs
+    # the names the tenants know their recipients by (the outbox's q= finds them)
+    names: Directory
 
     @classmethod
     def of(cls, vendors: Iterable[Vendor], request_logs: RequestLogs | None = None) -> Catalog:
@@ -51,6 +54,7 @@ class Catalog:
                 for field in vendor.credentials.indexed
             ),
             RequestLogs() if request_logs is None else request_logs,
+            Directory(vendors),
         )
 
     def vendor(self, name: str) -> Vendor | None:

@@ -20,7 +20,8 @@ FILTERS = {
     "category": "the category (TRANSACTIONAL, PROMOTIONAL, OTP, ...)",
     "since": "created at or after this ISO 8601 time or date, on the tenant's clock",
     "until": "created before this ISO 8601 time or date, on the tenant's clock",
-    "q": "free text, in any case, in any of these fields, the id, subject or body",
+    "q": "free text, in any case, in any of these fields, the id, subject or body, or the "
+    "recipient's name where the tenant knows it",
 }
 # the filters compared with the message's field of the same name as they are
 EXACT = ("vendor", "channel", "contact", "status", "reason", "operation", "category")

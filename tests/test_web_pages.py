@@ -351,6 +351,20 @@ def test_the_outbox_lists_sender_and_name_and_finds_them_by_name(sandbox: Any) -
         tenant.delete()
 
 
+def test_the_control_planes_outbox_finds_names_as_the_page_does(sandbox: Any) -> None:
+    """`q=` means one thing: GET .../outbox (the CLI's and the plugin's read) finds a
+    recipient by name as the web page does."""
+    tenant = sandbox.create_tenant(named_fixture())
+    try:
+        send_sms(tenant, "919353491050")
+        send_sms(tenant, "919988221100")  # a customer without a name
+        for q, found in [("gOpAl", ["919353491050"]), ("nobody", [])]:
+            assert [m["to"] for m in tenant.outbox(q=q)] == found, q
+        assert tenant.outbox(q="Gopal", vendor="symplify") == []
+    finally:
+        tenant.delete()
+
+
 def test_an_html_mail_is_framed_from_a_route_that_forbids_scripts_and_loads(
     tenant: Tenant,
 ) -> None:

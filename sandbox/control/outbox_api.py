@@ -6,6 +6,7 @@ from __future__ import annotations
 from itertools import islice
 
 from sandbox import outbox
+from sandbox.catalog import of_request
 from sandbox.control.handler_table import handlers, tenant_of
 from sandbox.errors import NotFound
 from sandbox.http import Context, Reply
@@ -16,8 +17,10 @@ from sandbox.outbox_filters import PAGING
 def list_outbox(ctx: Context) -> Reply:
     query = ctx.query  # only what openapi/sandbox.yaml declares: the filters and the paging
     filters = {name: value for name, value in query.items() if name not in PAGING}
+    data = tenant_of(ctx)
+    named = of_request(ctx).names.named(data, filters.get("q", ""))  # q= finds names too
     items, total = outbox.page(
-        tenant_of(ctx)["messages"], filters, query.get("offset", 0), query.get("limit", 100)
+        data["messages"], filters, query.get("offset", 0), query.get("limit", 100), named
     )
     return Reply({"items": items, "total": total})
 

@@ -17,7 +17,6 @@ from sandbox.engine import Category, Channel, Reason, Status
 from sandbox.errors import ApiError, InvalidInput
 from sandbox.store import Store, TenantData
 from sandbox.ui import mail
-from sandbox.ui.names import Directory
 
 PAGE_SIZE = 50
 SIBLINGS = 50  # other messages of the same request listed on a message's page
@@ -40,7 +39,7 @@ class Pages:
     ) -> None:
         self.store = store
         self.vendors = catalog.vendors
-        self.directory = Directory(catalog.vendors)
+        self.directory = catalog.names
         self.due = catalog.due
         self.request_logs = catalog.request_logs
         self.templates = templates

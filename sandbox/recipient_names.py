@@ -1,6 +1,7 @@
 """The names a tenant knows its recipients by (a Capillary customer's, a Symplify contact's
 first and last name; Messangi knows only numbers), which the web outbox lists beside each
-message's address and its free text (`q=`) finds. Each vendor says where they are kept
+message's address and the outbox's free text (`q=`, on the web page and the control plane's
+GET .../outbox alike) finds. Each vendor says where they are kept
 (`Vendor.views.names`); they are read as the recipients stand now (a renamed customer's
 messages show the new name), not copied into the messages."""
 
