@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from sandbox import CONTROL_PREFIX, __version__, filter_choices
+from sandbox.errors import StorageUnavailable
 from sandbox.outbox_filters import FILTERS
 from sandbox.settings import Settings
 
@@ -100,7 +101,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     files = raise_open_file_limit()
     warn_if_exposed(settings)
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except StorageUnavailable as exc:  # a database it cannot use: one line naming it
+        sys.exit(f"comms-sandbox: {exc.message}")
     tune_gc()
     uvicorn.run(
         app,

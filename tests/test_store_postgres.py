@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from live_server import server
+from live_server import free_port, server
 from pg_cluster import Cluster
 from test_store_backend import FIXTURE, Rows, history, reopened
 from test_store_unit import SPECS, every_kind_of_write, state
@@ -189,3 +191,55 @@ def test_a_server_killed_with_sigkill_keeps_every_acknowledged_write(
         )
         assert status.json()["blockUntil"] == "2099-01-02"
     assert not (tmp_path / "first" / "tenants").exists()
+
+
+def test_a_send_while_the_database_is_stopped_answers_503_naming_it(
+    postgres_cluster: Cluster, postgres_url: str
+) -> None:
+    send = {"sms": [{"to": "919988221100", "body": "while it is down"}]}
+    with in_process(database_url=postgres_url) as sandbox:
+        tenant = sandbox.create_tenant(EXAMPLE_FIXTURE)
+        postgres_cluster.stop()
+        try:
+            answer = sandbox.http.post(
+                "/capillary/v2/communications/sendMessage",
+                json=send,
+                headers=tenant.capillary_auth(),
+            )
+        finally:
+            postgres_cluster.start()
+        assert answer.status_code == 503
+        assert "PostgreSQL at 127.0.0.1" in answer.text and "changed nothing" in answer.text
+        assert sandbox.http.get(f"{tenant.control}/outbox").json()["items"] == []
+        again = sandbox.http.post(  # service resumes by itself once it is back
+            "/capillary/v2/communications/sendMessage", json=send, headers=tenant.capillary_auth()
+        )
+        assert again.status_code == 200
+
+
+@pytest.mark.parametrize("problem", ["unreachable", "newer format"])
+def test_a_database_the_server_cannot_use_stops_start_up_with_one_line(
+    problem: str, postgres_url: str, tmp_path: Path
+) -> None:
+    url = postgres_url
+    if problem == "unreachable":
+        url = f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere"
+    else:
+        Registry(postgres_url).close()
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            connection.execute("UPDATE sandbox_meta SET value = '2' WHERE key = 'format'")
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "sandbox", "serve", "--port", str(free_port())),
+            *("--data-dir", str(tmp_path), "--database-url", url),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("comms-sandbox: PostgreSQL at 127.0.0.1:")
+    assert ("unavailable" if problem == "unreachable" else "format 2") in lines[0]

@@ -73,7 +73,13 @@ class Database:
     def connection(self) -> psycopg.Connection[Any]:
         connection = self._connection
         if connection is None or connection.closed:
-            import psycopg
+            try:
+                import psycopg
+            except ImportError:
+                raise StorageUnavailable(
+                    "a database URL needs the PostgreSQL driver: pip install "
+                    "'comms-sandbox[postgres]'"
+                ) from None
 
             try:
                 connection = psycopg.connect(
