@@ -31,6 +31,8 @@ from sandbox.store.unit import open_unit
 from sandbox.testing import Sandbox, in_process
 from sandbox.testing.example import EXAMPLE_FIXTURE
 
+SEND_PATH = "/capillary/v2/communications/sendMessage"
+
 
 @pytest.fixture
 def registry(postgres_url: str) -> Iterator[Registry]:
@@ -129,26 +131,31 @@ def test_a_new_store_on_the_same_database_has_every_tenant_back(postgres_url: st
         replaced = sandbox.create_tenant(EXAMPLE_FIXTURE, name="replaced")
         for tenant in (kept, replaced):
             sent = sandbox.http.post(
-                "/capillary/v2/communications/sendMessage",
+                SEND_PATH,
                 json=send,
                 headers=tenant.capillary_auth(),
             )
             assert sent.status_code == 200
+        reset = sandbox.create_tenant(EXAMPLE_FIXTURE, name="reset")
+        assert sandbox.http.post(SEND_PATH, json=send, headers=reset.capillary_auth()).is_success
+        reset.reset()
         gone.delete()
         replaced = sandbox.create_tenant(EXAMPLE_FIXTURE, name="replaced")  # a new state
         outbox = sandbox.http.get(f"{kept.control}/outbox").json()
         assert len(outbox["items"]) == 1
     store = Store(Settings(database_url=postgres_url))
     try:
-        assert sorted(store.tenants) == ["demo", "kept", "replaced"] and not store.degraded
+        assert sorted(store.tenants) == ["demo", "kept", "replaced", "reset"] and not store.degraded
     finally:
         store.close()
     with in_process(database_url=postgres_url) as again:
         assert again.http.get(f"{kept.control}/outbox").json() == outbox
         assert again.http.get(f"{replaced.control}/outbox").json()["items"] == []
+        assert again.http.get(f"{reset.control}/outbox").json()["items"] == []
+        assert again.http.get(f"{reset.control}").status_code == 200
         assert again.http.get(gone.control).status_code == 404
         answer = again.http.post(  # its credentials are back: a send authenticates
-            "/capillary/v2/communications/sendMessage",
+            SEND_PATH,
             json=send,
             headers=kept.capillary_auth(),
         )
@@ -173,7 +180,7 @@ def test_a_server_killed_with_sigkill_keeps_every_acknowledged_write(
         )
         assert blocked.status_code == 200
         sent = client.post(
-            "/capillary/v2/communications/sendMessage",
+            SEND_PATH,
             json={"sms": [{"to": "919988221100", "body": "acknowledged before the kill"}]},
             headers=tenant.capillary_auth(),
         )
@@ -202,7 +209,7 @@ def test_a_send_while_the_database_is_stopped_answers_503_naming_it(
         postgres_cluster.stop()
         try:
             answer = sandbox.http.post(
-                "/capillary/v2/communications/sendMessage",
+                SEND_PATH,
                 json=send,
                 headers=tenant.capillary_auth(),
             )
@@ -212,7 +219,7 @@ def test_a_send_while_the_database_is_stopped_answers_503_naming_it(
         assert "PostgreSQL at 127.0.0.1" in answer.text and "changed nothing" in answer.text
         assert sandbox.http.get(f"{tenant.control}/outbox").json()["items"] == []
         again = sandbox.http.post(  # service resumes by itself once it is back
-            "/capillary/v2/communications/sendMessage", json=send, headers=tenant.capillary_auth()
+            SEND_PATH, json=send, headers=tenant.capillary_auth()
         )
         assert again.status_code == 200
 
