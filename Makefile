@@ -14,7 +14,7 @@ VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' sandbox/__init__.py)
 BASE ?= python:3.11-slim
 
 .PHONY: install lock serve test lint typecheck layers unit trace-check trace coverage fuzz bench clean \
-	wheel wheelhouse image image-test mutate chromium
+	wheel wheelhouse image image-test mutate chromium postgresql
 
 # every install takes the versions the tests passed with (constraints.txt, `make lock`); a new
 # constraints.txt reinstalls. The package's own metadata keeps ranges (docs/testing.md
@@ -73,7 +73,7 @@ unit: $(STAMP)
 trace-check: $(STAMP)
 	$(BIN)/python features/trace.py --check
 
-test: lint typecheck layers chromium unit trace-check
+test: lint typecheck layers chromium postgresql unit trace-check
 
 # the import contracts of .importlinter: no circle, the store and the engine below the rest
 layers: $(STAMP)
@@ -93,6 +93,16 @@ chromium:
 	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 || \
 	    { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; }; }; } || \
 	  echo "no Chromium could be installed (apt-get install chromium): the browser tests are skipped"
+
+# PostgreSQL for the tests of the PostgreSQL backend (tests/pg_cluster.py starts a throw-away
+# cluster with its binaries): Debian's package, installed when this user may; if it cannot be,
+# those tests are skipped and say so in one line.
+postgresql:
+	@{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null 2>&1; }; }; } || \
+	  echo "no PostgreSQL could be installed (apt-get install postgresql): its tests are skipped"
 
 # run the scenarios and rewrite features/TRACE.md from their results
 trace: $(STAMP)

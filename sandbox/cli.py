@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from sandbox import CONTROL_PREFIX, __version__, filter_choices
+from sandbox.errors import StorageUnavailable
 from sandbox.outbox_filters import FILTERS
 from sandbox.settings import Settings
 
@@ -46,6 +47,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         type=Path,
         help=f"where state persists (default $DATA_DIR, else ./{DEFAULT_DATA_DIR} in the "
         "working directory)",
+    )
+    serve.add_argument(
+        "--database-url",
+        help="keep the tenants in PostgreSQL (postgresql://user@host:port/database; env "
+        "SANDBOX_DATABASE_URL; needs comms-sandbox[postgres]) instead of --data-dir",
     )
     serve.add_argument("--fsync", action="store_true", help="fsync every acknowledged write")
     serve.add_argument(
@@ -79,12 +85,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         host=args.host,
         port=args.port,
         data_dir=args.data_dir,
+        database_url=args.database_url,
         fsync=args.fsync or None,
         outbox_retention=args.outbox_retention,
         allowed_hosts=tuple(args.allowed_hosts) if args.allowed_hosts else None,
         control_token=args.control_token,
     )
-    if settings.data_dir is None:  # the server always persists; tests use memory
+    if settings.data_dir is None and settings.database_url is None:  # the server persists
         settings = replace(settings, data_dir=Path(DEFAULT_DATA_DIR))
 
     import uvicorn
@@ -94,7 +101,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     files = raise_open_file_limit()
     warn_if_exposed(settings)
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except StorageUnavailable as exc:  # a database it cannot use: one line naming it
+        sys.exit(f"comms-sandbox: {exc.message}")
     tune_gc()
     uvicorn.run(
         app,

@@ -24,6 +24,8 @@ class Settings:
     """Everything the app factory needs; nothing reads the environment after this."""
 
     data_dir: Path | None = None  # None: in memory only (tests, respx)
+    # postgresql://...: the tenants kept in PostgreSQL (sandbox/store/postgres.py), not data_dir
+    database_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     openapi_dir: Path = field(default_factory=_default_openapi_dir)
@@ -53,6 +55,8 @@ class Settings:
         values: dict[str, object] = {}
         if env.get("DATA_DIR"):
             values["data_dir"] = Path(env["DATA_DIR"])
+        if env.get("SANDBOX_DATABASE_URL"):
+            values["database_url"] = env["SANDBOX_DATABASE_URL"]
         if env.get("HOST"):
             values["host"] = env["HOST"]
         if env.get("PORT"):

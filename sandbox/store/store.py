@@ -44,6 +44,7 @@ from sandbox.store.format import (
     write_checked_file,
 )
 from sandbox.store.journal import OpenJournals
+from sandbox.store.postgres import Registry, TenantRows
 from sandbox.store.tenant import MessageListener, TenantData
 
 log = logging.getLogger(__name__)
@@ -89,12 +90,14 @@ Current = TenantData | Degraded | None
 @dataclass(frozen=True)
 class Staged:
     """A tenant's new state, durable in a staging directory (None in memory), not in place;
-    `replaces` is what stood for the tenant when the operation began (`Store.current`)."""
+    `replaces` is what stood for the tenant when the operation began (`Store.current`);
+    `storage`, its rows in a database (sandbox/store/postgres.py), if it is kept in one."""
 
     name: str
     data: TenantData
     directory: Path | None
     replaces: Current
+    storage: str | None = None
 
 
 class Store:
@@ -127,7 +130,13 @@ class Store:
         self.verified: dict[str, dict[str, str]] = {}
         self._lock: int | None = None
         self._secret = secrets.token_bytes(32)
-        if self.root is not None:
+        # the tenants kept in PostgreSQL (`--database-url`) instead of a data directory
+        self.database: Registry | None = None
+        if settings.database_url is not None:
+            self.root = None
+            self.database = Registry(settings.database_url)
+            self._open_database(self.database)
+        elif self.root is not None:
             self.root.mkdir(parents=True, exist_ok=True)
             self._lock = _lock_directory(self.root)
             self._open_directory(self.root)
@@ -208,7 +217,13 @@ class Store:
             if self.root is None
             else self.root / "tenants" / f".staging-{name}-{secrets.token_hex(4)}"
         )
-        new = Staged(name, self._new_tenant_data(name, staging), staging, replaces)
+        rows = (
+            None
+            if self.database is None
+            else self.database.backend(name, None, self.settings.compact_bytes)
+        )
+        data = self._new_tenant_data(name, staging, rows)
+        new = Staged(name, data, staging, replaces, None if rows is None else rows.storage)
         try:
             new.data.initialise(tables, fixture or {})
         except BaseException:
@@ -229,6 +244,8 @@ class Store:
             if staged.directory is not None:
                 write_checked_file(staged.directory / "tenant.json", "tenant", {"record": keyring})
                 self._swap_in(name, staged.directory, data)
+            if self.database is not None and staged.storage is not None:
+                self.database.install(name, staged.storage, keyring)
         except BaseException:
             self.discard(staged)
             raise
@@ -241,6 +258,11 @@ class Store:
         staged.data.close()
         if staged.directory is not None:
             shutil.rmtree(staged.directory, ignore_errors=True)
+        if self.database is not None and staged.storage is not None:
+            try:
+                self.database.discard(staged.storage)
+            except StorageUnavailable as exc:  # rows no tenant names: harmless, left
+                log.warning("tenant %s: staged rows not dropped (%s)", staged.name, exc.message)
 
     def _superseded(self, staged: Staged) -> Conflict:
         now = self.current(staged.name)
@@ -266,6 +288,8 @@ class Store:
             data.close()
         if self.root is not None:
             self._move_out(name, self.root / "tenants" / name)
+        if self.database is not None:
+            self.database.delete(name)
         self._uninstall(name)
         self.announce(name)
         return True
@@ -282,6 +306,8 @@ class Store:
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
+        if self.database is not None:
+            self.database.close()
 
     # internals: memory ---------------------------------------------------------------------
     def _install(self, keyring: Doc, data: TenantData) -> None:
@@ -305,9 +331,11 @@ class Store:
             if value is not None and self._index[field].get(value) == name:
                 del self._index[field][value]
 
-    def _new_tenant_data(self, name: str, directory: Path | None) -> TenantData:
-        files = None
-        if directory is not None:  # else kept in memory only
+    def _new_tenant_data(
+        self, name: str, directory: Path | None, rows: TenantRows | None = None
+    ) -> TenantData:
+        files: TenantFiles | TenantRows | None = rows
+        if directory is not None:  # else in a database, or kept in memory only
             files = TenantFiles(
                 name,
                 directory,
@@ -384,6 +412,23 @@ class Store:
             self._open_tenant(directory, old.keyrings if old is not None else None)
         if old is not None and old.keyrings:
             legacy.retire_registry(root)
+
+    def _open_database(self, database: Registry) -> None:
+        """Every tenant the database holds, loaded; one whose rows cannot be trusted is
+        quarantined as a damaged directory is."""
+        self._secret = database.secret()
+        for name, storage, keyring in database.tenants():
+            rows = database.backend(name, storage, self.settings.compact_bytes)
+            data = self._new_tenant_data(name, None, rows)
+            try:
+                data.load()
+            except Damaged as exc:
+                data.close()
+                self._install(keyring, data)
+                self.tenants.pop(name, None)
+                self._quarantine(name, exc, exc.path)
+                continue
+            self._install(keyring, data)
 
     def _open_tenant(self, directory: Path, migrated: dict[str, Doc] | None) -> None:
         name = directory.name

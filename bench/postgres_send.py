@@ -1,0 +1,147 @@
+"""`python -m bench.postgres_send`: sendMessage throughput with the tenants in PostgreSQL (one
+process, `--database-url`) as a ratio of the embedded journal (`--data-dir`), same run, and
+the database round trips per send and per read (issue 28's goals: ratio >= 0.3; one commit
+per send; at most one round trip per read).
+
+Throughput: one server of each kind, the same wrk load (POST sendMessage, one SMS) on each,
+the sides alternated round after round with the first side swapped each round; the figure is
+the median of the per-round ratios PostgreSQL / embedded of requests per second. PostgreSQL is
+the throw-away cluster of the tests (tests/pg_cluster.py: Debian's binaries, fsync on), or
+`SANDBOX_BENCH_DATABASE_URL`. Round trips: the same sends in this process
+(sandbox.testing.in_process) with psycopg's Connection.execute counted (in autocommit mode one
+statement is one round trip and one commit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+TESTS = Path(__file__).resolve().parent.parent / "tests"
+sys.path.insert(0, str(TESTS))  # the harness's cluster and live server
+
+from live_server import server  # type: ignore[import-not-found]  # noqa: E402
+from pg_cluster import Cluster, _binaries  # type: ignore[import-not-found]  # noqa: E402
+
+from bench import wrk  # noqa: E402
+from sandbox.testing import Sandbox, in_process  # noqa: E402
+from sandbox.testing.example import EXAMPLE_FIXTURE  # noqa: E402
+
+SEND = "/capillary/v2/communications/sendMessage"
+BODY = {"sms": [{"to": "919988221100", "body": "bench"}]}
+
+
+@contextmanager
+def database() -> Iterator[tuple[str, Cluster | None]]:
+    given = os.environ.get("SANDBOX_BENCH_DATABASE_URL")
+    if given:
+        yield given, None
+        return
+    binaries = _binaries()
+    if binaries is None:
+        raise SystemExit("no PostgreSQL binaries (apt-get install postgresql)")
+    cluster = Cluster(binaries)
+    try:
+        cluster.start()
+        yield cluster.url, cluster
+    finally:
+        cluster.remove()
+
+
+def fresh(url: str, cluster: Cluster | None) -> str:
+    return cluster.database() if cluster is not None else url
+
+
+def round_trips(url: str, sends: int) -> dict[str, float]:
+    """Statements per send and per read, counted in this process."""
+    import psycopg
+
+    counted = {"n": 0}
+    original = psycopg.Connection.execute
+
+    def execute(self: Any, *args: Any, **kwargs: Any) -> Any:
+        counted["n"] += 1
+        return original(self, *args, **kwargs)
+
+    with in_process(database_url=url) as sandbox:
+        tenant = sandbox.create_tenant(EXAMPLE_FIXTURE)
+        auth = tenant.capillary_auth()
+        psycopg.Connection.execute = execute  # type: ignore[method-assign]
+        try:
+            for _ in range(sends):
+                assert sandbox.http.post(SEND, json=BODY, headers=auth).status_code == 200
+            per_send = counted["n"] / sends
+            counted["n"] = 0
+            for _ in range(sends):
+                assert sandbox.http.get(f"{tenant.control}/outbox").status_code == 200
+            per_read = counted["n"] / sends
+        finally:
+            psycopg.Connection.execute = original  # type: ignore[method-assign]
+    return {"statements_per_send": per_send, "statements_per_read": per_read}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--sends", type=int, default=200, help="sends counted for round trips")
+    args = parser.parse_args()
+    rounds = args.rounds + args.rounds % 2  # even: each side first in half of them
+    wrk_binary = wrk.ensure_wrk()
+    with database() as (url, cluster), ExitStack() as stack:
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        sides: dict[str, tuple[str, Path]] = {}
+        for name, extra in (
+            ("embedded", ()),
+            ("postgres", ("--database-url", fresh(url, cluster))),
+        ):
+            _, client = stack.enter_context(
+                server(scratch / name, args=(*extra, "--log-level", "warning"))
+            )
+            tenant = Sandbox(client).create_tenant(EXAMPLE_FIXTURE)
+            headers = {**tenant.capillary_auth(), "Content-Type": "application/json"}
+            script = wrk.write_script(
+                scratch / f"{name}.lua", method="POST", body=json.dumps(BODY), headers=headers
+            )
+            sides[name] = (str(client.base_url).rstrip("/") + SEND, script)
+        rates: dict[str, list[float]] = {name: [] for name in sides}
+        ratios = []
+        for number in range(rounds):
+            order = list(sides) if number % 2 == 0 else list(reversed(sides))
+            for name in order:
+                target, script = sides[name]
+                result = wrk.run(
+                    target,
+                    script,
+                    duration_s=args.seconds,
+                    connections=args.connections,
+                    wrk=wrk_binary,
+                )
+                if result.non_2xx or result.socket_errors:
+                    raise SystemExit(f"{name}: {result.non_2xx} non-2xx, {result.socket_errors}")
+                rates[name].append(result.requests_per_s)
+            ratios.append(rates["postgres"][-1] / rates["embedded"][-1])
+        trips = round_trips(fresh(url, cluster), args.sends)
+    report = {
+        "ratio_postgres_to_embedded": round(statistics.median(ratios), 3),
+        "ratio_spread": [round(min(ratios), 3), round(max(ratios), 3)],
+        "requests_per_s": {name: round(statistics.median(r)) for name, r in rates.items()},
+        "rounds": rounds,
+        "seconds_per_run": args.seconds,
+        "connections": args.connections,
+        **trips,
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
