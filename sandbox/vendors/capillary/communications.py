@@ -322,8 +322,9 @@ def _send_list(ctx: Context, list_channel: ListChannel) -> Reply:
             }
         )
         succeeded += error is None
-    body = _list_status(len(items), succeeded, list_channel.result_list, results)
-    return Reply(body, batch_outcome(len(items), succeeded)[0])
+    status, message = batch_outcome(len(items), succeeded)
+    body = _list_status(len(items), succeeded, status, message, list_channel.result_list, results)
+    return Reply(body, status)
 
 
 def _echo(list_channel: ListChannel, item: Any) -> dict[str, Any]:
@@ -336,9 +337,10 @@ def _echo(list_channel: ListChannel, item: Any) -> dict[str, Any]:
 
 
 def _list_status(
-    count: int, succeeded: int, key: str, results: list[dict[str, Any]]
+    count: int, succeeded: int, code: int, message: str, key: str, results: list[dict[str, Any]]
 ) -> dict[str, Any]:
-    code, message = batch_outcome(count, succeeded)
+    """The answer to a list of `count` items, `succeeded` of them (`batch_outcome`'s `code`
+    and `message`)."""
     return {
         "status": {
             "count": count,
