@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Protocol
 
 from sandbox import bodies, json_slices, outbox

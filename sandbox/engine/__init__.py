@@ -41,7 +41,7 @@ def decide(intent: Intent, facts: Facts) -> Decision:
         return _known_customer(
             # (the intent without its recipient and sender: built as a tuple, no Python-level
             # `_replace` on every send)
-            _new_tuple(Intent, intent[:5] + ("", None, intent.contact)),
+            _new_tuple(Intent, (*intent[:5], "", None, intent.contact)),
             label,
             subscribed,
             facts.subscriptions is None,
