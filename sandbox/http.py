@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Protocol
 
 from sandbox import bodies, json_slices, outbox
@@ -62,9 +63,14 @@ class CatalogView(Protocol):
         """Each tenant's request log."""
 
 
-@dataclass(slots=True)
+@dataclass
 class Context:
-    """Everything a vendor handler may use; handlers never touch the Starlette request."""
+    """Everything a vendor handler may use; handlers never touch the Starlette request.
+
+    `data` and `now` are plain attributes once known: the request path sets them when it makes
+    the context of a request whose tenant its credentials named (sandbox/request_path.py), a
+    handler reads them as values (no call on each read); a login call's, whose tenant its
+    handler sets, are worked out on their first read."""
 
     op: Operation
     store: Store
@@ -77,7 +83,6 @@ class Context:
     item_errors: dict[tuple[str | int, ...], ApiError]
     message_ids: list[str] = field(default_factory=list)
     raw: bytes = b""  # an offloaded operation's body, parsed by `parse_body` in its worker
-    _now: datetime | None = None
     _outbox: outbox.Recorder | None = None
 
     def parse_body(self) -> Any:
@@ -95,17 +100,15 @@ class Context:
             self.item_errors = self.op.validate_body(body)
         return body
 
-    @property
+    @cached_property
     def data(self) -> TenantData:
         assert self.tenant is not None, f"{self.op.operation_id} needs an authenticated tenant"
         return self.tenant
 
-    @property
+    @cached_property
     def now(self) -> datetime:
         """The tenant's time, read once per request: everything a request writes shares it."""
-        if self._now is None:
-            self._now = self.tenant.clock.now() if self.tenant is not None else wall_now()
-        return self._now
+        return self.tenant.clock.now() if self.tenant is not None else wall_now()
 
     @property
     def outbox(self) -> outbox.Recorder:

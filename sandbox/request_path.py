@@ -287,6 +287,11 @@ class RequestPath:
             body,
             item_errors,
         )
+        tenant = call.tenant
+        if tenant is not None:  # known for the whole request: values, not worked out per read
+            ctx.data = tenant
+            if not op.offload:  # (one synchronous step: the tenant's clock cannot move)
+                ctx.now = tenant.clock.now()
         if op.offload:
             ctx.raw = raw
         return ctx

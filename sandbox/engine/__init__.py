@@ -21,6 +21,7 @@ from sandbox.engine.model import (
 )
 from sandbox.engine.rules import RULES, SUBSCRIPTION_KEY
 
+_new_tuple = tuple.__new__
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the memoised rules do not read the time
 
 
@@ -38,7 +39,9 @@ def decide(intent: Intent, facts: Facts) -> Decision:
         key = SUBSCRIPTION_KEY.get((intent.channel, intent.priority))
         subscribed = facts.subscriptions.get(key, True) if key and facts.subscriptions else True
         return _known_customer(
-            intent._replace(to="", sender=None),
+            # (the intent without its recipient and sender: built as a tuple, no Python-level
+            # `_replace` on every send)
+            _new_tuple(Intent, (*intent[:5], "", None, intent.contact)),
             label,
             subscribed,
             facts.subscriptions is None,

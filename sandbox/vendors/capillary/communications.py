@@ -322,8 +322,9 @@ def _send_list(ctx: Context, list_channel: ListChannel) -> Reply:
             }
         )
         succeeded += error is None
-    body = _list_status(len(items), succeeded, list_channel.result_list, results)
-    return Reply(body, batch_outcome(len(items), succeeded)[0])
+    outcome = batch_outcome(len(items), succeeded)
+    body = _list_status(len(items), succeeded, list_channel.result_list, results, outcome)
+    return Reply(body, outcome[0])
 
 
 def _echo(list_channel: ListChannel, item: Any) -> dict[str, Any]:
@@ -336,9 +337,11 @@ def _echo(list_channel: ListChannel, item: Any) -> dict[str, Any]:
 
 
 def _list_status(
-    count: int, succeeded: int, key: str, results: list[dict[str, Any]]
+    count: int, succeeded: int, key: str, results: list[dict[str, Any]], outcome: tuple[int, str]
 ) -> dict[str, Any]:
-    code, message = batch_outcome(count, succeeded)
+    """The answer to a list of `count` items, `succeeded` of them (`outcome`: their
+    `batch_outcome`, worked out once)."""
+    code, message = outcome
     return {
         "status": {
             "count": count,
