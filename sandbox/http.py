@@ -1,5 +1,6 @@
 """The handler's view of a request: what a vendor handler is given (Context) and returns
-(Reply, or Offload for slow work), and the registry of handlers by operationId. The ASGI side
+(Reply, or Offload for slow work), the handler table by operationId, and the tenant a
+control-plane path names (`tenant_of`). The ASGI side
 is sandbox/asgi.py, body parsing sandbox/bodies.py."""
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from typing import Any, Protocol
 
 from sandbox import bodies, json_slices, outbox
 from sandbox.clock import wall_now
-from sandbox.errors import ApiError, InvalidInput
+from sandbox.errors import ApiError, InvalidInput, NotFound
 from sandbox.openapi import Operation
 from sandbox.request_log import RequestLogs
-from sandbox.schedule import DueHandler
+from sandbox.schedule import DueHandler, run_due
 from sandbox.store import Store, TenantData
 
 
@@ -139,3 +140,14 @@ class Handlers(dict[str, Handler]):
             return handler
 
         return register
+
+
+def tenant_of(ctx: Context) -> TenantData:
+    """The tenant a control-plane path names (`/tenants/{tenant}/...`), with what is due on its
+    clock delivered first (what the call sees or changes includes it); a 404 naming it."""
+    name = ctx.path_params["tenant"]
+    data = ctx.store.get(name)
+    if data is None:
+        raise NotFound(f"no tenant named '{name}'", field="tenant")
+    run_due(ctx.catalog.due, data, ctx.catalog.request_logs)
+    return data

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from sandbox.clock import OutOfRange, parse_iso
-from sandbox.control.handler_table import handlers, tenant_of
+from sandbox.control.handler_table import handlers
 from sandbox.doc import Doc
 from sandbox.errors import InvalidInput
-from sandbox.http import Context, Reply
+from sandbox.http import Context, Reply, tenant_of
 from sandbox.store import TenantData
 
 

@@ -4,10 +4,10 @@ own send uses, with nothing recorded (docs/contract.md section 10)."""
 from __future__ import annotations
 
 from sandbox.catalog import of_request
-from sandbox.control.handler_table import handlers, tenant_of
+from sandbox.control.handler_table import handlers
 from sandbox.engine import Category, Channel, Priority, decide
 from sandbox.errors import InvalidInput
-from sandbox.http import Context, Reply
+from sandbox.http import Context, Reply, tenant_of
 from sandbox.outbox import trace_doc
 from sandbox.vendor import Probe
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from sandbox.catalog import of_request
-from sandbox.control.handler_table import handlers, tenant_of
+from sandbox.control.handler_table import handlers
 from sandbox.doc import Doc
 from sandbox.errors import NotFound
-from sandbox.http import Context, Reply
+from sandbox.http import Context, Reply, tenant_of
 
 
 @handlers("putFault")

@@ -7,9 +7,9 @@ from itertools import islice
 
 from sandbox import outbox
 from sandbox.catalog import of_request
-from sandbox.control.handler_table import handlers, tenant_of
+from sandbox.control.handler_table import handlers
 from sandbox.errors import NotFound
-from sandbox.http import Context, Reply
+from sandbox.http import Context, Reply, tenant_of
 from sandbox.outbox_filters import PAGING
 
 

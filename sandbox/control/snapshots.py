@@ -9,8 +9,8 @@ import yaml
 
 from sandbox.catalog import of_request
 from sandbox.control import fixtures
-from sandbox.control.handler_table import handlers, tenant_of
-from sandbox.http import Context, Reply
+from sandbox.control.handler_table import handlers
+from sandbox.http import Context, Reply, tenant_of
 
 
 @handlers("getSnapshot")

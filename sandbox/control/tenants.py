@@ -11,11 +11,11 @@ from sandbox import collector, json_slices
 from sandbox.catalog import Catalog, of_request
 from sandbox.clock import wall_now
 from sandbox.control import credentials, fixtures
-from sandbox.control.handler_table import handlers, tenant_of
+from sandbox.control.handler_table import handlers
 from sandbox.control.tenant_state import settings_doc, stored_settings
 from sandbox.doc import Doc
 from sandbox.errors import Conflict, InvalidInput, NotFound
-from sandbox.http import Context, Offload, Reply
+from sandbox.http import Context, Offload, Reply, tenant_of
 from sandbox.openapi import Operation, compile_schema, field_name
 from sandbox.store import Store
 from sandbox.store.store import Current, Staged

@@ -4,8 +4,7 @@ Intouch's UI rather than through an API (`PUT /_sandbox/tenants/{t}/capillary/st
 
 from __future__ import annotations
 
-from sandbox.control.handler_table import tenant_of
-from sandbox.http import Context, Handlers, Reply
+from sandbox.http import Context, Handlers, Reply, tenant_of
 
 control_handlers = Handlers()
 
