@@ -16,7 +16,8 @@ what cannot be trusted, changing nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from sandbox.doc import Doc
@@ -83,6 +84,32 @@ class Backend(Protocol):
 
     def close(self) -> None:
         """Let go of what the backend holds open; an `append` after it is refused."""
+
+
+class Compaction:
+    """A backend's compaction in a background thread: at most one at a time, waited for before
+    the next one, a reset or a close (the journal files' and PostgreSQL's alike)."""
+
+    __slots__ = ("_thread",)
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+
+    def start(self, name: str, work: Callable[..., None], *args: Any) -> None:
+        """`work(*args)` in a thread of its own (a daemon: a kill mid-write leaves an ignored
+        partial snapshot, nothing else)."""
+        self.wait()
+        self._thread = threading.Thread(target=work, args=args, name=name, daemon=True)
+        self._thread.start()
+
+    def wait(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
 
 class InMemory:

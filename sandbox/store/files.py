@@ -12,7 +12,6 @@ files: a crash at any point loses no acknowledged write. Files that cannot be tr
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 
 import orjson
@@ -21,7 +20,7 @@ from sandbox.clock import monotonic
 from sandbox.doc import Doc
 from sandbox.errors import StorageUnavailable
 from sandbox.json_slices import dumps_in_pieces
-from sandbox.store.backend import Backend, Op, State
+from sandbox.store.backend import Backend, Compaction, Op, State
 from sandbox.store.format import Damaged, storage_error, write_atomically
 from sandbox.store.journal import Journal, OpenJournals
 from sandbox.store.snapshot import read_snapshot, write_snapshot
@@ -56,7 +55,7 @@ class TenantFiles:
         self.generation = 0
         self._base_generation = 0  # the snapshot the last load started from
         self._snapshot_bytes = 0
-        self._compaction: threading.Thread | None = None
+        self._compaction = Compaction()
 
     # the Backend interface -----------------------------------------------------------------
     def open(self, into: State) -> bool:
@@ -98,13 +97,13 @@ class TenantFiles:
         if old_journal is not None:
             old_journal.close()
         if background:
-            self._compaction = threading.Thread(
-                target=self._write_snapshot_logged,
-                args=(generation, tables, BACKGROUND_SLICE),
-                name=f"compact-{self.name}",
-                daemon=True,  # a kill mid-write leaves an ignored .tmp, nothing else
+            self._compaction.start(  # (a kill mid-write leaves an ignored .tmp)
+                f"compact-{self.name}",
+                self._write_snapshot_logged,
+                generation,
+                tables,
+                BACKGROUND_SLICE,
             )
-            self._compaction.start()
         else:
             self._write_snapshot(generation, tables)
 
@@ -131,9 +130,7 @@ class TenantFiles:
         return loaded
 
     def wait(self) -> None:
-        if self._compaction is not None:
-            self._compaction.join()
-            self._compaction = None
+        self._compaction.wait()
 
     def close(self) -> None:
         self.wait()
@@ -190,7 +187,7 @@ class TenantFiles:
 
     @property
     def compacting(self) -> bool:
-        return self._compaction is not None and self._compaction.is_alive()
+        return self._compaction.running
 
     def _journal(self, generation: int) -> Journal:
         return Journal(self._journal_path(generation), self.fsync, self.journals)

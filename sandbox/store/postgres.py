@@ -34,7 +34,7 @@ import orjson
 
 from sandbox.doc import Doc
 from sandbox.errors import StorageUnavailable
-from sandbox.store.backend import Op, State
+from sandbox.store.backend import Compaction, Op, State
 from sandbox.store.format import Damaged
 
 if TYPE_CHECKING:
@@ -233,7 +233,7 @@ class TenantRows:
         self.closed = False
         self._journal_bytes = 0  # appended since the last snapshot
         self._snapshot_bytes = 0
-        self._compaction: threading.Thread | None = None
+        self._compaction = Compaction()
 
     # the Backend interface -----------------------------------------------------------------
     def open(self, into: State) -> bool:
@@ -315,13 +315,7 @@ class TenantRows:
         tables = orjson.dumps(state.tables())
         seq, self._journal_bytes = self.seq, 0
         if background:
-            self._compaction = threading.Thread(
-                target=self._write_snapshot_logged,
-                args=(seq, tables),
-                name=f"compact-{self.name}",
-                daemon=True,
-            )
-            self._compaction.start()
+            self._compaction.start(f"compact-{self.name}", self._write_snapshot_logged, seq, tables)
         else:
             self._write_snapshot(self.database, seq, tables)
 
@@ -340,9 +334,7 @@ class TenantRows:
         return loaded
 
     def wait(self) -> None:
-        if self._compaction is not None:
-            self._compaction.join()
-            self._compaction = None
+        self._compaction.wait()
 
     def close(self) -> None:
         self.wait()
@@ -351,7 +343,7 @@ class TenantRows:
     # internals -----------------------------------------------------------------------------
     @property
     def compacting(self) -> bool:
-        return self._compaction is not None and self._compaction.is_alive()
+        return self._compaction.running
 
     def _write_snapshot(self, database: Database, seq: int, tables: bytes) -> None:
         with database.transaction() as connection:
