@@ -37,18 +37,13 @@ class Entry(NamedTuple):
     message_ids: list[str]
     error: str | None = None  # why no answer came (a webhook delivery)
     headers: Mapping[str, str] | None = None  # as received: `sent` masks the credentials
-    body: bytes = b""  # its first BODY_KEPT bytes
+    body: bytes = b""  # its first BODY_KEPT bytes (`kept_body`)
     body_size: int = -1  # how long it was (-1: len(body))
 
     def bounded(self) -> Entry:
         """This entry within the bounds: itself, or for the rare long request a shorter one."""
         path, query, ids = self.path, self.query, self.message_ids
-        if (
-            len(path) <= MAX_TEXT
-            and len(query) <= MAX_TEXT
-            and len(ids) <= MAX_IDS
-            and len(self.body) <= BODY_KEPT
-        ):
+        if len(path) <= MAX_TEXT and len(query) <= MAX_TEXT and len(ids) <= MAX_IDS:
             return self
         if len(path) > MAX_TEXT:
             path = _bounded(path)
@@ -56,10 +51,7 @@ class Entry(NamedTuple):
             query = _bounded(query.decode("latin-1")).encode("latin-1")
         if len(ids) > MAX_IDS:  # the count is kept whole: the last id is dropped last
             ids = [*ids[: MAX_IDS - 1], f"... {len(ids)} in all"]
-        body, size = self.body, self.body_size
-        if len(body) > BODY_KEPT:
-            body, size = body[:BODY_KEPT], len(body)
-        return self._replace(path=path, query=query, message_ids=ids, body=body, body_size=size)
+        return self._replace(path=path, query=query, message_ids=ids)
 
     def document(self) -> dict[str, Any]:
         return {
@@ -74,6 +66,11 @@ class Entry(NamedTuple):
             "message_ids": self.message_ids,
             **({"error": self.error} if self.error is not None else {}),
         }
+
+
+def kept_body(raw: bytes) -> tuple[bytes, int]:
+    """(the start of a request's body an entry keeps, its whole size; -1: all of it kept)."""
+    return (raw, -1) if len(raw) <= BODY_KEPT else (raw[:BODY_KEPT], len(raw))
 
 
 def _bounded(text: str) -> str:
@@ -106,12 +103,7 @@ class RequestLogs:
             log = self.of(tenant)
         path, query, ids = entry.path, entry.query, entry.message_ids
         # (most entries are within the bounds: no call to bound them)
-        small = (
-            len(path) <= MAX_TEXT
-            and len(query) <= MAX_TEXT
-            and len(ids) <= MAX_IDS
-            and len(entry.body) <= BODY_KEPT
-        )
+        small = len(path) <= MAX_TEXT and len(query) <= MAX_TEXT and len(ids) <= MAX_IDS
         log.append(entry if small else entry.bounded())
 
     def _forget(self, gone: ref[object]) -> None:

@@ -50,7 +50,7 @@ from sandbox.clock import monotonic
 from sandbox.errors import ApiError, InternalError, InvalidInput, PayloadTooLarge
 from sandbox.http import CatalogView, Context, Offload, Reply, Steps
 from sandbox.openapi import Operation
-from sandbox.request_log import BODY_KEPT, Entry
+from sandbox.request_log import Entry, kept_body
 from sandbox.routing import OperationRouter
 from sandbox.store import Store, TenantData
 from sandbox.store.unit import Unit, open_unit
@@ -77,7 +77,6 @@ class Call:
 
     __slots__ = (
         "body",
-        "body_size",
         "ctx",
         "failure",
         "incoming",
@@ -99,8 +98,7 @@ class Call:
         self.failure: Exception | None = None  # credentials refused: answered at `admit`
         self.ctx: Context | None = None
         self.stop: faults.Stop | None = None  # a rate limit or fault that stopped it
-        self.body = b""  # the start of its body the request log keeps (BODY_KEPT bytes)
-        self.body_size = -1  # how long the body was, when longer than that
+        self.body = kept_body(b"")  # what of its body the request log keeps
 
     @property
     def now(self) -> datetime | None:
@@ -172,10 +170,7 @@ class RequestPath:
                     answered = self.handle(call, ctx)
                 except Exception as exc:
                     answered = self.refuse(call, exc)
-                if len(raw) > BODY_KEPT:  # the request log keeps the start of a long body
-                    call.body, call.body_size = raw[:BODY_KEPT], len(raw)
-                else:
-                    call.body = raw
+                call.body = kept_body(raw)  # (taken before an offloaded operation lets it go)
                 raw = b""  # (an offloaded operation holds its body as long as it needs it)
                 if isinstance(answered, Offload):
                     answered = await self.finish_offloaded(call, answered)
@@ -386,8 +381,8 @@ class RequestPath:
                 monotonic() - call.started,
                 ctx.message_ids if ctx is not None else [],
                 headers=incoming.headers,
-                body=call.body,
-                body_size=call.body_size,
+                body=call.body[0],
+                body_size=call.body[1],
             )
             self.request_logs.append(tenant, entry)
 
