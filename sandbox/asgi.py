@@ -5,7 +5,7 @@ messages (no Starlette Request or Response on the hot path)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -67,23 +67,25 @@ class Incoming:
         self.headers = RawHeaders(scope["headers"])
 
     def query(self) -> tuple[dict[str, str], dict[str, list[str]]]:
-        """(last value of each parameter, every value of each parameter)."""
+        """(the last value of each parameter, every value of each parameter given more than
+        once)."""
         if not self.query_string:
             return {}, {}
         text = self.query_string.decode("latin-1")
-        multi: dict[str, list[str]] = {}
         if "%" in text or "+" in text or ";" in text:  # escapes to decode: the library's
-            for key, value in parse_qsl(text, keep_blank_values=True):
-                multi.setdefault(key, []).append(value)
+            pairs: Iterable[tuple[str, str]] = parse_qsl(text, keep_blank_values=True)
         elif "&" not in text:  # the common ?channel=sms
             key, _, value = text.partition("=")
-            return {key: value}, {key: [value]}
+            return {key: value}, {}
         else:  # nothing to decode: split as parse_qsl would (an empty part is no parameter)
-            for part in text.split("&"):
-                if part:
-                    key, _, value = part.partition("=")
-                    multi.setdefault(key, []).append(value)
-        return {key: values[-1] for key, values in multi.items()}, multi
+            pairs = [part.partition("=")[::2] for part in text.split("&") if part]
+        last: dict[str, str] = {}
+        repeated: dict[str, list[str]] = {}
+        for key, value in pairs:
+            if key in last:
+                repeated.setdefault(key, [last[key]]).append(value)
+            last[key] = value
+        return last, repeated
 
 
 async def read_body(incoming: Incoming, limit: int) -> bytes:

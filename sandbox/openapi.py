@@ -156,9 +156,7 @@ class Operation:
         if location == "query" and self.strict_query:
             self._refuse_undeclared(values, multi)
         parsed: dict[str, Any] = {}
-        for param in self.parameters:
-            if param.location != location:
-                continue
+        for param in self.located[location]:
             raw = values.get(param.name)
             if raw is None:
                 if param.required:
@@ -176,6 +174,14 @@ class Operation:
                 raise self.schema_error(error, param.schema, prefix=param.name, what=location)
             parsed[param.name] = value
         return parsed
+
+    @cached_property
+    def located(self) -> dict[str, list[Parameter]]:
+        """The parameters by where they are given (query, path, header, cookie)."""
+        by: dict[str, list[Parameter]] = {"query": [], "path": [], "header": [], "cookie": []}
+        for param in self.parameters:
+            by.setdefault(param.location, []).append(param)
+        return by
 
     @cached_property
     def query_parameters(self) -> dict[str, Parameter]:

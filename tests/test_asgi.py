@@ -48,7 +48,8 @@ def test_a_query_string_gives_the_last_and_every_value(
     query: bytes, last: dict[str, str], every: dict[str, list[str]]
 ) -> None:
     scope = {"method": "GET", "path": "/", "query_string": query, "headers": []}
-    assert Incoming(scope, None).query() == (last, every)  # type: ignore[arg-type]
+    repeated = {key: values for key, values in every.items() if len(values) > 1}
+    assert Incoming(scope, None).query() == (last, repeated)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -66,13 +67,15 @@ def test_a_query_string_gives_the_last_and_every_value(
     ],
 )
 def test_a_query_string_reads_as_the_standard_library_reads_it(query: bytes) -> None:
-    """The split without the library (nothing to decode) reads what parse_qsl reads."""
+    """The split without the library (nothing to decode) reads what parse_qsl reads: the
+    last value of each parameter, and every value of those given more than once."""
     every: dict[str, list[str]] = {}
     for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
         every.setdefault(key, []).append(value)
     last = {key: values[-1] for key, values in every.items()}
     scope = {"method": "GET", "path": "/", "query_string": query, "headers": []}
-    assert Incoming(scope, None).query() == (last, every)  # type: ignore[arg-type]
+    repeated = {key: values for key, values in every.items() if len(values) > 1}
+    assert Incoming(scope, None).query() == (last, repeated)  # type: ignore[arg-type]
 
 
 def test_a_body_in_chunks_is_joined() -> None:
