@@ -34,7 +34,8 @@ from weakref import ref
 
 import orjson
 
-from sandbox.clock import iso, parse_iso, wall_seconds
+from sandbox.asgi import RawHeaders
+from sandbox.clock import iso, wall_seconds
 from sandbox.errors import StorageUnavailable
 from sandbox.store import TenantData
 from sandbox.store.shared import RequestRows, Row, read_requests, rows_of
@@ -45,7 +46,8 @@ MAX_TEXT = 1024  # characters of a path or query string kept
 MAX_IDS = 1000  # message ids kept (the count is kept whole)
 BODY_KEPT = 16 * 1024  # bytes of a request's body kept (its size is kept whole)
 FLUSH_SECONDS = 0.1  # how often a process writes its new entries to a shared database
-PENDING = 100_000  # entries kept for the database while it cannot take them, at most
+PENDING = 10_000  # entries kept for the database while it cannot take them, at most
+BATCH = 1000  # entries written in one transaction, at most
 
 
 class Entry(NamedTuple):
@@ -198,45 +200,48 @@ class SharedRequestLogs(RequestLogs):
         self._rows.close()
 
     def _write(self) -> None:
-        """The writer thread: a batch every FLUSH_SECONDS, the last one when stopped. A batch
-        the database refuses is tried again with the next (PENDING bounds what waits)."""
+        """The writer thread: every FLUSH_SECONDS, what was logged since, in batches of at
+        most BATCH entries; the last when stopped. What the database cannot take waits for
+        the next turn (at most PENDING entries, the oldest dropped first)."""
         numbers = itertools.count()
-        waiting: list[Row] = []
+        waiting: deque[Row] = deque(maxlen=PENDING)
         failing = False
         while True:
             stopping = self._stop.wait(FLUSH_SECONDS)
             pending = self._pending
             while pending:
                 storage, entry = pending.popleft()
-                waiting.append(
-                    (
-                        storage,
-                        self.process,
-                        next(numbers),
-                        round(entry.logged * 1e6),
-                        *encode(entry),
-                    )
-                )
-            if waiting:
                 try:
-                    self._rows.write(waiting, self.size)
-                    waiting, failing = [], False
-                except StorageUnavailable as exc:
-                    if not failing:
-                        log.warning("request log entries wait for the database: %s", exc.message)
-                    failing = True
-                    del waiting[:-PENDING]
+                    fields, body = encode(entry)
+                except Exception:  # a value JSON cannot hold: a bug, logged; the rest go on
+                    log.exception("request log entry %s %s not stored", entry.method, entry.path)
+                    continue
+                logged = round(entry.logged * 1e6)
+                waiting.append((storage, self.process, next(numbers), logged, fields, body))
+            try:
+                while waiting:
+                    batch = list(itertools.islice(waiting, BATCH))
+                    self._rows.write(batch, self.size)
+                    for _ in batch:
+                        waiting.popleft()
+                failing = False
+            except StorageUnavailable as exc:
+                if not failing:
+                    log.warning("request log entries wait for the database: %s", exc.message)
+                failing = True
             if stopping:
                 return
 
 
 def encode(entry: Entry) -> tuple[bytes, bytes]:
     """An entry as a database row keeps it: (its fields as JSON, its kept body)."""
+    headers = entry.headers
     fields = [
         *(entry.method, entry.path, entry.query.decode("latin-1"), entry.status),
-        *(entry.operation_id, entry.vendor, iso(entry.time), entry.seconds),
+        *(entry.operation_id, entry.vendor, entry.time, entry.seconds),
         *(entry.message_ids, entry.error),
-        *(dict(entry.headers) if entry.headers is not None else None, entry.body_size),
+        headers.decoded() if isinstance(headers, RawHeaders) else headers and dict(headers),
+        entry.body_size,
     ]
     return orjson.dumps(fields), entry.body
 
@@ -264,7 +269,7 @@ def decode(fields: bytes, body: bytes, logged: int) -> Entry:
         status,
         operation_id,
         vendor,
-        parse_iso(time),
+        datetime.fromisoformat(time),
         seconds,
         ids,
         error,

@@ -20,7 +20,8 @@ import psycopg
 from pg_cluster import Cluster
 from test_postgres_rates import PATH, two_servers
 
-from sandbox.request_log import Entry, SharedRequestLogs, sent
+from sandbox.asgi import RawHeaders
+from sandbox.request_log import Entry, SharedRequestLogs, decode, encode, sent
 from sandbox.store import TenantData
 from sandbox.store.postgres import Registry
 from sandbox.store.shared import RequestRows
@@ -167,3 +168,21 @@ def test_entries_wait_for_a_stopped_database_and_reading_it_answers_503(
         assert [item["message_ids"] for item in items if item["operationId"] == "sendMessage"] == [
             ["1"]
         ]
+
+
+def test_an_entry_comes_back_from_its_row_as_it_was_logged() -> None:
+    received = [
+        (b"host", b"127.0.0.1:8000"),
+        (b"authorization", b"Basic c2VjcmV0"),
+        (b"x-repeated", b"first"),
+        (b"content-type", b"application/json"),
+        (b"x-repeated", b"second"),  # the first of repeated headers wins, as the request saw
+    ]
+    logged = entry(3, headers=RawHeaders(received), body=b'{"token": "t"}', body_size=99)
+    logged = logged._replace(logged=1_765_000_000.123456)
+    fields, body = encode(logged)
+    again = decode(fields, body, round(logged.logged * 1e6))
+    assert again.document() == logged.document()
+    assert sent(again) == sent(logged)  # the same headers, in the same order, masked alike
+    assert list(again.headers or {}) == ["host", "authorization", "x-repeated", "content-type"]
+    assert again.time == logged.time and again.logged == logged.logged
