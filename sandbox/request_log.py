@@ -48,6 +48,9 @@ BODY_KEPT = 16 * 1024  # bytes of a request's body kept (its size is kept whole)
 FLUSH_SECONDS = 0.1  # how often a process writes its new entries to a shared database
 PENDING = 10_000  # entries kept for the database while it cannot take them, at most
 BATCH = 1000  # entries written in one transaction, at most
+# (an integer: the contract suite's Hypothesis draws the literals of the sandbox's code, and a
+# float such as 1e6 would be drawn, and sent, as "1000000.0" for every integer parameter)
+MICROSECONDS = 1_000_000  # a row's `logged`: wall microseconds
 
 
 class Entry(NamedTuple):
@@ -216,7 +219,7 @@ class SharedRequestLogs(RequestLogs):
                 except Exception:  # a value JSON cannot hold: a bug, logged; the rest go on
                     log.exception("request log entry %s %s not stored", entry.method, entry.path)
                     continue
-                logged = round(entry.logged * 1e6)
+                logged = round(entry.logged * MICROSECONDS)
                 waiting.append((storage, self.process, next(numbers), logged, fields, body))
             try:
                 while waiting:
@@ -276,7 +279,7 @@ def decode(fields: bytes, body: bytes, logged: int) -> Entry:
         headers,
         body,
         size,
-        logged / 1e6,
+        logged / MICROSECONDS,
     )
 
 

@@ -21,7 +21,7 @@ from pg_cluster import Cluster
 from test_postgres_rates import PATH, two_servers
 
 from sandbox.asgi import RawHeaders
-from sandbox.request_log import Entry, SharedRequestLogs, decode, encode, sent
+from sandbox.request_log import MICROSECONDS, Entry, SharedRequestLogs, decode, encode, sent
 from sandbox.store import TenantData
 from sandbox.store.postgres import Registry
 from sandbox.store.shared import RequestRows
@@ -181,7 +181,7 @@ def test_an_entry_comes_back_from_its_row_as_it_was_logged() -> None:
     logged = entry(3, headers=RawHeaders(received), body=b'{"token": "t"}', body_size=99)
     logged = logged._replace(logged=1_765_000_000.123456)
     fields, body = encode(logged)
-    again = decode(fields, body, round(logged.logged * 1e6))
+    again = decode(fields, body, round(logged.logged * MICROSECONDS))
     assert again.document() == logged.document()
     assert sent(again) == sent(logged)  # the same headers, in the same order, masked alike
     assert list(again.headers or {}) == ["host", "authorization", "x-repeated", "content-type"]
