@@ -11,7 +11,7 @@ FROM ${BASE}
 COPY dist/wheelhouse /tmp/wheelhouse
 RUN python3 -m venv /opt/comms-sandbox \
     && /opt/comms-sandbox/bin/pip install --no-cache-dir --no-index \
-         --find-links /tmp/wheelhouse comms-sandbox \
+         --find-links /tmp/wheelhouse 'comms-sandbox[postgres]' \
     && /opt/comms-sandbox/bin/pip uninstall --quiet --yes pip setuptools \
     && rm -rf /tmp/wheelhouse \
     && useradd --system --uid 10001 --user-group --home-dir /data --no-create-home sandbox \
@@ -19,7 +19,9 @@ RUN python3 -m venv /opt/comms-sandbox \
     && chown sandbox:sandbox /data
 
 # Configuration is the environment's: HOST, PORT, DATA_DIR, SANDBOX_OUTBOX_RETENTION,
-# SANDBOX_FSYNC (1 to fsync every acknowledged write), SANDBOX_CONTROL_TOKEN.
+# SANDBOX_FSYNC (1 to fsync every acknowledged write), SANDBOX_CONTROL_TOKEN,
+# SANDBOX_DATABASE_URL (the tenants in PostgreSQL instead of DATA_DIR: compose.yaml's `scale`
+# profile; the image carries the `postgres` extra, psycopg 3 with its libpq, ~13 MB).
 ENV PATH=/opt/comms-sandbox/bin:$PATH \
     HOST=0.0.0.0 \
     PORT=8000 \

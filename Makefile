@@ -138,7 +138,7 @@ wheel: $(SERVE_STAMP)
 # from them with no network
 wheelhouse: $(STAMP)
 	rm -rf dist/wheelhouse
-	$(BIN)/python -m pip wheel --quiet -c $(CONSTRAINTS) --wheel-dir dist/wheelhouse .
+	$(BIN)/python -m pip wheel --quiet -c $(CONSTRAINTS) --wheel-dir dist/wheelhouse '.[postgres]'
 
 image: wheelhouse
 	docker build --build-arg BASE=$(BASE) -t comms-sandbox:latest -t comms-sandbox:$(VERSION) .

@@ -24,7 +24,7 @@ from sandbox.doc import Doc
 from sandbox.errors import NotFound, known_envelope, render
 from sandbox.events import MessageEvents
 from sandbox.openapi import Operation, compile_document, load_document
-from sandbox.request_log import Entry, RequestLogs
+from sandbox.request_log import Entry, RequestLogs, SharedRequestLogs
 from sandbox.request_path import RequestPath
 from sandbox.routing import OperationRouter, prefix_hint
 from sandbox.schedule import DueHandler
@@ -157,6 +157,13 @@ async def _not_found(
         await send_json(send, 404, render("sandbox", error))
 
 
+def request_logs(settings: Settings) -> RequestLogs:
+    """The tenants' request logs: in memory, or shared by the processes of one database."""
+    size = settings.request_log_size
+    url = settings.database_url
+    return RequestLogs(size) if url is None else SharedRequestLogs(url, size)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -167,7 +174,7 @@ def create_app(
     add one (each vendor's handlers must be exactly its document's operations)."""
     settings = settings or Settings.from_env()
     # the app's vendors, as the layers below ask of them, and each tenant's request log
-    catalog = Catalog.of(vendors, RequestLogs(settings.request_log_size))
+    catalog = Catalog.of(vendors, request_logs(settings))
     store = catalog.open_store(settings)
     # the event bus: the store tells it each message and tenant change (and each tenant there
     # is: webhooks set before a restart); it reads a tenant's webhook and logs a delivery
@@ -213,6 +220,7 @@ def create_app(
         yield
         if looking is not None:
             looking.cancel()
+        catalog.request_logs.close()
         store.close()
 
     shell = Starlette(routes=_spec_routes(documents), lifespan=lifespan)

@@ -15,6 +15,10 @@ def wall_now() -> datetime:
     return datetime.now(UTC)
 
 
+# Wall seconds since the epoch, for ordering the records of several processes (the request
+# logs of the processes sharing a database)
+wall_seconds = time.time
+
 # Monotonic seconds, for measuring durations (never for timestamps): the C function itself
 # (read twice on every request, no call of ours around it)
 monotonic = time.monotonic

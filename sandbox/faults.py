@@ -7,7 +7,11 @@ and vendor. Windows are fixed, 60 s on the tenant's clock, each starting with th
 request after the previous one ended; past the limit the call answers 429 with `Retry-After`,
 the whole seconds until the window ends. Windows live in memory (`RateWindows`, one per app,
 held for as long as the tenant's state is: a reset, replace, snapshot load or delete starts
-them afresh, and a restart forgets them).
+them afresh, and a restart forgets them). A tenant kept in PostgreSQL has its windows in the
+database, shared by every process (sandbox/store/shared.py): exact across processes, one
+statement per call while the window has room; once it is full, each process refuses the rest
+of the window from memory. There a call up to RATE_GRACE before the window's start (another
+process read the clock a moment later) still counts in it.
 
 Faults: one per operationId. It applies to the next `times` calls of that operation (every
 call when `times` is null); each of them is stopped with probability `probability`, drawn
@@ -29,8 +33,10 @@ from weakref import WeakKeyDictionary
 from sandbox.doc import Doc
 from sandbox.errors import ApiError, TooManyRequests
 from sandbox.store import TenantData
+from sandbox.store.shared import count_request, rows_of
 
 RATE_WINDOW = timedelta(minutes=1)
+RATE_GRACE = timedelta(seconds=1)  # (windows shared by several processes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,19 +96,28 @@ def _rate_limited(
 ) -> Stop | None:
     now = tenant.clock.now()
     start, count = windows.get(vendor, (now, 0))
-    if not start <= now < start + RATE_WINDOW:  # the window ended, or the clock went back
-        start, count = now, 0
-    if count >= limit:
-        retry = max(1, math.ceil((start + RATE_WINDOW - now).total_seconds()))
-        return Stop(
-            TooManyRequests(
-                f"Rate limit exceeded: {limit} requests per minute for these {vendor} "
-                f"credentials; retry after {retry} s",
-                headers={"Retry-After": str(retry)},
-            )
+    rows = rows_of(tenant)
+    if rows is None:  # counted in this process's memory: (start, requests admitted)
+        if not start <= now < start + RATE_WINDOW:  # the window ended, or the clock went back
+            start, count = now, 0
+        if count < limit:
+            windows[vendor] = (start, count + 1)
+            return None
+    # counted in the database: (start, requests counted) as it last answered; a window it
+    # said was full refuses the rest of its calls without asking again
+    elif count < limit or not start - RATE_GRACE <= now < start + RATE_WINDOW:
+        start, count = count_request(rows, vendor, now, RATE_WINDOW, RATE_GRACE)
+        windows[vendor] = (start, count)
+        if count <= limit:
+            return None
+    retry = max(1, math.ceil((start + RATE_WINDOW - now).total_seconds()))
+    return Stop(
+        TooManyRequests(
+            f"Rate limit exceeded: {limit} requests per minute for these {vendor} "
+            f"credentials; retry after {retry} s",
+            headers={"Retry-After": str(retry)},
         )
-    windows[vendor] = (start, count + 1)
-    return None
+    )
 
 
 def _apply_fault(tenant: TenantData, fault: Doc) -> Stop | None:

@@ -9,6 +9,8 @@ Tables (schema format 1, created on first start):
     sandbox_snapshots  (storage, seq, tables)       the whole state after unit `seq`
     sandbox_journal    (storage, seq, unit)         one row per acknowledged unit of writes,
                                                     PRIMARY KEY (storage, seq)
+    sandbox_rates, sandbox_requests                 rate-limit windows and request logs,
+                                                    shared by the processes (store/shared.py)
 
 `storage` names one incarnation of a tenant's state (its name and a random suffix): a create
 or replace writes a new one, and switching `sandbox_tenants` to it (dropping the old one's
@@ -52,6 +54,13 @@ CREATE TABLE IF NOT EXISTS sandbox_snapshots (
     storage text PRIMARY KEY, seq bigint NOT NULL, tables bytea NOT NULL);
 CREATE TABLE IF NOT EXISTS sandbox_journal (
     storage text NOT NULL, seq bigint NOT NULL, unit bytea NOT NULL, PRIMARY KEY (storage, seq));
+CREATE TABLE IF NOT EXISTS sandbox_rates (
+    storage text NOT NULL, scope text NOT NULL, window_start timestamptz NOT NULL,
+    count bigint NOT NULL, PRIMARY KEY (storage, scope));
+CREATE TABLE IF NOT EXISTS sandbox_requests (
+    storage text NOT NULL, process text NOT NULL, n bigint NOT NULL, logged bigint NOT NULL,
+    entry bytea NOT NULL, body bytea NOT NULL, PRIMARY KEY (storage, process, n));
+CREATE INDEX IF NOT EXISTS sandbox_requests_newest ON sandbox_requests (storage, logged);
 """
 SCHEMA_LOCK = 2_028_001  # an advisory lock: one process creates or migrates the schema
 CONNECT_SECONDS = 5  # a database that does not answer by then is unavailable
@@ -215,7 +224,13 @@ class Registry:
 
 
 def _drop(connection: psycopg.Connection[Any], storage: str) -> None:
-    for table in ("sandbox_journal", "sandbox_snapshots", "sandbox_fixtures"):
+    for table in (
+        "sandbox_journal",
+        "sandbox_snapshots",
+        "sandbox_fixtures",
+        "sandbox_rates",  # these two: store/shared.py
+        "sandbox_requests",
+    ):
         connection.execute(f"DELETE FROM {table} WHERE storage = %s", (storage,))
 
 

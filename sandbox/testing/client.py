@@ -291,6 +291,7 @@ def in_process(vendors: Sequence[Vendor] | None = None, **settings: Any) -> Iter
             yield Sandbox(client, transport.caller)
     finally:
         transport.close()
+        app.request_logs.close()
         app.store.close()
 
 

@@ -164,7 +164,11 @@ class Pages:
         message_id = message["id"]
         entry = None  # the request that recorded it (the newest, were there several)
         deliveries = []  # its webhook deliveries
-        for logged in self.request_logs.of(data):
+        try:  # (shared by the processes of a database: read from it)
+            entries = self.request_logs.of(data)
+        except ApiError as exc:  # StorageUnavailable
+            return self._problem(request, "Unavailable", exc.message, exc.http_status)
+        for logged in entries:
             if message_id in logged.message_ids:
                 if logged.operation_id == webhooks.OPERATION:
                     deliveries.append(logged.document())
