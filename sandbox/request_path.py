@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Mapping
 from datetime import datetime
 from typing import Any
@@ -72,8 +73,10 @@ from sandbox.store.unit import Unit, open_unit
 log = logging.getLogger(__name__)
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-# times a request runs again when another process wrote to its tenant first, before a 503
+# times a request runs again when another process wrote to its tenant first, before a 503;
+# the longest random wait before the first of them, doubled for each next one up to 64 times
 RETRIES = 20
+BACKOFF = 0.0005
 # `route`'s find: the operation and its path parameters
 Found = tuple[Operation, dict[str, str]]
 
@@ -193,7 +196,7 @@ class RequestPath:
                     self.admit(call)
                     answered = self.handle(call, self.parse(call, params, raw, too_large))
                 except Behind:  # another process wrote first: nothing was changed
-                    answered = self.again(call, params, raw, too_large)
+                    answered = await self.again(call, params, raw, too_large)
                 except Exception as exc:
                     answered = self.refuse(call, exc)
                 call.body = kept_body(raw)  # (taken before an offloaded operation lets it go)
@@ -361,14 +364,17 @@ class RequestPath:
             writes.close()  # every write the handler made, undone
             raise
 
-    def again(
+    async def again(
         self, call: Call, path_params: dict[str, str], raw: bytes, too_large: ApiError | None
     ) -> Answer | Offload:
         """Steps 4 to 7 run again, with the same request, after another process wrote to the
         tenant first (Behind: the attempt changed nothing, its unit undone, nothing told to
         any listener): the tenant caught up each time, RETRIES times at most, then a 503
-        naming the contention."""
-        for _ in range(RETRIES):
+        naming the contention. Each attempt waits a random while first, up to BACKOFF
+        seconds doubled at each attempt (other requests are served meanwhile), so that two
+        processes busy with one tenant do not keep meeting at the same instant."""
+        for attempt in range(RETRIES):
+            await asyncio.sleep(random.uniform(0, BACKOFF * 2 ** min(attempt, 6)))
             try:
                 self.catch_up(call, path_params)
                 self.admit(call)
