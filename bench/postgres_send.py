@@ -5,7 +5,10 @@ per send; at most one round trip per read).
 
 Throughput: one server of each kind, the same wrk load (POST sendMessage, one SMS) on each,
 the sides alternated round after round with the first side swapped each round; the figure is
-the median of the per-round ratios PostgreSQL / embedded of requests per second. PostgreSQL is
+the median of the per-round ratios PostgreSQL / embedded of requests per second. Two
+processes: a second PostgreSQL server on the same database, and the same tenant, each of the
+two under half the connections at the same time (two wrk runs at once); the figure is their
+summed requests per second against the one process's, per round (the median). PostgreSQL is
 the throw-away cluster of the tests (tests/pg_cluster.py: Debian's binaries, fsync on), or
 `SANDBOX_BENCH_DATABASE_URL`. Round trips: the same sends in this process
 (sandbox.testing.in_process) with psycopg's Connection.execute counted (in autocommit mode one
@@ -20,6 +23,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -100,9 +104,10 @@ def main() -> None:
     with database() as (url, cluster), ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         sides: dict[str, tuple[str, Path]] = {}
+        shared = fresh(url, cluster)
         for name, extra in (
             ("embedded", ()),
-            ("postgres", ("--database-url", fresh(url, cluster))),
+            ("postgres", ("--database-url", shared)),
         ):
             _, client = stack.enter_context(
                 server(scratch / name, args=(*extra, "--log-level", "warning"))
@@ -113,27 +118,45 @@ def main() -> None:
                 scratch / f"{name}.lua", method="POST", body=json.dumps(BODY), headers=headers
             )
             sides[name] = (str(client.base_url).rstrip("/") + SEND, script)
-        rates: dict[str, list[float]] = {name: [] for name in sides}
-        ratios = []
+        # the second process on the same database serves the same tenant (its credentials)
+        _, second = stack.enter_context(
+            server(scratch / "second", args=("--database-url", shared, "--log-level", "warning"))
+        )
+        pair = [sides["postgres"], (str(second.base_url).rstrip("/") + SEND, sides["postgres"][1])]
+
+        def load(target: str, script: Path, connections: int) -> float:
+            result = wrk.run(
+                target, script, duration_s=args.seconds, connections=connections, wrk=wrk_binary
+            )
+            if result.non_2xx or result.socket_errors:
+                raise SystemExit(f"{target}: {result.non_2xx} non-2xx, {result.socket_errors}")
+            return float(result.requests_per_s)
+
+        rates: dict[str, list[float]] = {name: [] for name in (*sides, "two_processes")}
+        ratios, twos = [], []
         for number in range(rounds):
             order = list(sides) if number % 2 == 0 else list(reversed(sides))
             for name in order:
-                target, script = sides[name]
-                result = wrk.run(
-                    target,
-                    script,
-                    duration_s=args.seconds,
-                    connections=args.connections,
-                    wrk=wrk_binary,
-                )
-                if result.non_2xx or result.socket_errors:
-                    raise SystemExit(f"{name}: {result.non_2xx} non-2xx, {result.socket_errors}")
-                rates[name].append(result.requests_per_s)
+                rates[name].append(load(*sides[name], args.connections))
             ratios.append(rates["postgres"][-1] / rates["embedded"][-1])
+            found: list[float] = []
+
+            def half(target: str, script: Path, into: list[float] = found) -> None:
+                into.append(load(target, script, args.connections // 2))
+
+            threads = [threading.Thread(target=half, args=side) for side in pair]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            rates["two_processes"].append(sum(found))
+            twos.append(sum(found) / rates["postgres"][-1])
         trips = round_trips(fresh(url, cluster), args.sends)
     report = {
         "ratio_postgres_to_embedded": round(statistics.median(ratios), 3),
         "ratio_spread": [round(min(ratios), 3), round(max(ratios), 3)],
+        "ratio_two_processes_to_one": round(statistics.median(twos), 3),
+        "two_processes_spread": [round(min(twos), 3), round(max(twos), 3)],
         "requests_per_s": {name: round(statistics.median(r)) for name, r in rates.items()},
         "rounds": rounds,
         "seconds_per_run": args.seconds,
