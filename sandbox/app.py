@@ -207,6 +207,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         events.attach()  # webhooks and event streams are delivered on this loop
+        store.watch(asyncio.get_running_loop())  # (a database: others' messages told at once)
         # (only a vendor with a `deliver_due` delivers anything scheduled)
         due = catalog.due
         looking = (

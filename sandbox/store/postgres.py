@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,7 +69,20 @@ CREATE TABLE IF NOT EXISTS sandbox_snapshots (
     storage text PRIMARY KEY, seq bigint NOT NULL, tables bytea NOT NULL);
 CREATE TABLE IF NOT EXISTS sandbox_journal (
     storage text NOT NULL, seq bigint NOT NULL, unit bytea NOT NULL, PRIMARY KEY (storage, seq));
+CREATE OR REPLACE FUNCTION sandbox_journal_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('sandbox_journal', NEW.storage || ' ' || NEW.seq);
+    RETURN NULL;
+END $$;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'sandbox_journal_notify') THEN
+        CREATE TRIGGER sandbox_journal_notify AFTER INSERT ON sandbox_journal
+        FOR EACH ROW EXECUTE FUNCTION sandbox_journal_notify();
+    END IF;
+END $$;
 """
+CHANNEL = "sandbox_journal"  # each appended row is told on it, as "storage seq", at its commit
+LISTEN_RETRY = 1.0  # seconds before a listening connection that broke is opened again
 # format 1 (one process per database) had no storages' heads and no credentials table: each
 # tenant's head is its last unit, and its credentials are read from its keyring (in Python)
 MIGRATE_1 = """
@@ -288,6 +301,32 @@ class Registry:
 
     def close(self) -> None:
         self.database.close()
+
+    def watch(self, told: Callable[[str, int], None]) -> Callable[[], None]:
+        """`told(storage, seq)` for each row any process appends from now on (LISTEN on a
+        connection of its own, in a daemon thread; opened again after it broke, rows
+        appended meanwhile are caught up by the next request); what stops it."""
+        stopping = threading.Event()
+
+        def listen() -> None:
+            import psycopg
+
+            while not stopping.is_set():
+                try:
+                    with psycopg.connect(
+                        self.database.url, autocommit=True, connect_timeout=CONNECT_SECONDS
+                    ) as connection:
+                        connection.execute(f"LISTEN {CHANNEL}")
+                        while not stopping.is_set():
+                            for notice in connection.notifies(timeout=LISTEN_RETRY):
+                                storage, _, seq = notice.payload.rpartition(" ")
+                                told(storage, int(seq))
+                except (psycopg.Error, OSError) as exc:
+                    log.warning("PostgreSQL at %s: not listening (%s)", self.database.where, exc)
+                    stopping.wait(LISTEN_RETRY)
+
+        threading.Thread(target=listen, name="sandbox-listen", daemon=True).start()
+        return stopping.set
 
     def _credentials(self, connection: psycopg.Connection[Any], name: str, keyring: Doc) -> None:
         """The tenant's credentials, as its keyring has them now (a value another tenant

@@ -19,13 +19,14 @@ start-up and its registry kept as `registry.format-1`.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import logging
 import os
 import resource
 import secrets
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -133,6 +134,8 @@ class Store:
         # the tenants kept in PostgreSQL (`--database-url`) instead of a data directory
         self.database: Registry | None = None
         self._storages: dict[str, str] = {}  # tenant -> its rows' `storage` in the database
+        self._named: dict[str, str] = {}  # and back
+        self._unwatch: Callable[[], None] | None = None  # stops `watch`
         if settings.database_url is not None:
             self.root = None
             self.database = Registry(settings.database_url, self.credential_fields)
@@ -152,6 +155,33 @@ class Store:
         for name, data in self.tenants.items():
             data.listener = listener
             listener.tenant_changed(name)
+
+    def watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """In a database: from now on, as soon as another process appends to a tenant someone
+        listens to (an event stream, a webhook), catch it up on `loop`, so its streams hear
+        the message then, not at the tenant's next request (LISTEN/NOTIFY: the database tells
+        each appended row at its commit; rows this process appended, or caught up, cost
+        nothing)."""
+        if self.database is None or self._unwatch is not None:
+            return
+
+        def told(storage: str, seq: int) -> None:  # (the listening thread)
+            loop.call_soon_threadsafe(self._appended, storage, seq)
+
+        self._unwatch = self.database.watch(told)
+
+    def _appended(self, storage: str, seq: int) -> None:
+        name = self._named.get(storage)
+        data = None if name is None else self.tenants.get(name)
+        listener = self.listener
+        if data is None or listener is None or data.name not in listener.tenants:
+            return
+        if isinstance(data.backend, TenantRows) and data.backend.seq >= seq:
+            return  # (appended here, or caught up already)
+        try:
+            self.catch_up(data)
+        except StorageUnavailable as exc:  # the next request of the tenant tries again
+            log.warning("tenant %s: not caught up (%s)", data.name, exc.message)
 
     # reads ---------------------------------------------------------------------------------
     def get(self, name: str) -> TenantData | None:
@@ -289,7 +319,7 @@ class Store:
             raise
         self._install(keyring, data)
         if staged.storage is not None:
-            self._storages[name] = staged.storage
+            self._place(name, staged.storage)
         self.announce(name)
         return data
 
@@ -332,7 +362,7 @@ class Store:
             self._move_out(name, self.root / "tenants" / name)
         if self.database is not None:
             self.database.delete(name)
-            self._storages.pop(name, None)
+            self._place(name, None)
         self._uninstall(name)
         self.announce(name)
         return True
@@ -344,6 +374,8 @@ class Store:
             self.listener.tenant_changed(name)
 
     def close(self) -> None:
+        if self._unwatch is not None:
+            self._unwatch()
         for data in self.tenants.values():
             data.close()
         if self._lock is not None:
@@ -470,7 +502,7 @@ class Store:
         had for it (None: quarantined, its rows cannot be trusted)."""
         rows = database.backend(name, storage, self.settings.compact_bytes)
         data = self._new_tenant_data(name, None, rows)
-        self._storages[name] = storage
+        self._place(name, storage)
         try:
             data.load()
         except Damaged as exc:
@@ -482,6 +514,15 @@ class Store:
         self._install(keyring, data)
         return data
 
+    def _place(self, name: str, storage: str | None) -> None:
+        """Tenant `name`'s rows are `storage` now (None: it has none)."""
+        old = self._storages.pop(name, None)
+        if old is not None:
+            self._named.pop(old, None)
+        if storage is not None:
+            self._storages[name] = storage
+            self._named[storage] = name
+
     def _look_up(self, name: str) -> TenantData | None:
         """Tenant `name` as the database has it now, which another process may have created,
         replaced, reset or deleted: loaded and put in place (or removed), and announced."""
@@ -489,7 +530,7 @@ class Store:
         found = self.database.tenant(name)
         if found is None:
             if self.exists(name):  # deleted elsewhere
-                self._storages.pop(name, None)
+                self._place(name, None)
                 self._uninstall(name)
                 self.announce(name)
             return None
