@@ -77,6 +77,9 @@ _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # the longest random wait before the first of them, doubled for each next one up to 64 times
 RETRIES = 20
 BACKOFF = 0.0005
+# attempts run again optimistically; the later ones catch up holding the tenant's row lock
+# (Store.held): another process's appends wait, so the attempt cannot lose the race again
+OPTIMISTIC = 2
 # `route`'s find: the operation and its path parameters
 Found = tuple[Operation, dict[str, str]]
 
@@ -257,19 +260,20 @@ class RequestPath:
         return max(small, self.max_fixture)
 
     # 3b. catch up ---------------------------------------------------------------------------
-    def catch_up(self, call: Call, path_params: dict[str, str]) -> None:
+    def catch_up(self, call: Call, path_params: dict[str, str], lock: bool = False) -> None:
         """The request's tenant brought up to what other processes wrote to it (a database:
         one round trip). One another process replaced, reset or deleted is looked up again and
         the credentials checked again; a control-plane path's tenant (`{tenant}`) this process
-        does not know yet is looked up (another process may have created it)."""
+        does not know yet is looked up (another process may have created it). `lock`: the
+        tenant's appends kept to this process (`again`, in `Store.held`)."""
         tenant = call.tenant
         if tenant is None and call.ctx is not None:  # (running again: a login's tenant)
             tenant = call.ctx.tenant
             if tenant is not None:
-                self.store.catch_up(tenant)
+                self.store.catch_up(tenant, lock)
             return
         if tenant is not None:
-            if self.store.catch_up(tenant) is not tenant:
+            if self.store.catch_up(tenant, lock) is not tenant:
                 self.authenticate(call)
             return
         name = path_params.get("tenant")
@@ -372,13 +376,18 @@ class RequestPath:
         any listener): the tenant caught up each time, RETRIES times at most, then a 503
         naming the contention. Each attempt waits a random while first, up to BACKOFF
         seconds doubled at each attempt (other requests are served meanwhile), so that two
-        processes busy with one tenant do not keep meeting at the same instant."""
+        processes busy with one tenant do not keep meeting at the same instant; past
+        OPTIMISTIC attempts, it holds the tenant's row lock from its catch-up to its append
+        (what is due and a fault's counters, committed alone, let it go: the next attempt
+        takes it again)."""
         for attempt in range(RETRIES):
             await asyncio.sleep(random.uniform(0, BACKOFF * 2 ** min(attempt, 6)))
+            lock = attempt >= OPTIMISTIC
             try:
-                self.catch_up(call, path_params)
-                self.admit(call)
-                return self.handle(call, self.parse(call, path_params, raw, too_large))
+                with self.store.held(lock):
+                    self.catch_up(call, path_params, lock)
+                    self.admit(call)
+                    return self.handle(call, self.parse(call, path_params, raw, too_large))
             except Behind:
                 continue
             except Exception as exc:

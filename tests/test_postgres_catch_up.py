@@ -232,11 +232,11 @@ def test_a_request_behind_another_process_runs_again_caught_up(
         real = RequestPath.catch_up
         skipped: list[int] = []
 
-        def stale_once(self: RequestPath, call: Any, params: Any) -> None:
+        def stale_once(self: RequestPath, call: Any, params: Any, lock: bool = False) -> None:
             if not skipped:
                 skipped.append(1)
                 return
-            real(self, call, params)
+            real(self, call, params, lock)
 
         monkeypatch.setattr(RequestPath, "catch_up", stale_once)
         answer = send(two, "two, again")
@@ -301,3 +301,78 @@ def test_a_database_of_format_1_is_migrated_forward(postgres_url: str) -> None:
         assert connection.execute(
             "SELECT value FROM sandbox_meta WHERE key = 'format'"
         ).fetchone() == ("2",)
+
+
+def test_a_locked_catch_up_keeps_the_other_process_s_append_waiting_until_its_own(
+    registry: Registry, postgres_url: str
+) -> None:
+    """A request that lost the race twice catches up holding the storage's row (`held`):
+    the other process's append waits for it, and then finds the head moved (Behind)."""
+    first, _ = two_processes(registry)
+    other = Registry(postgres_url)  # another process: a connection of its own
+    try:
+        second = TenantData("t", SPECS, other.backend("t", rows(first).storage, 1 << 20))
+        second.load()
+        outcome: dict[str, Any] = {}
+
+        def append_elsewhere() -> None:
+            try:
+                note(second, "elsewhere")
+            except Exception as exc:
+                outcome["error"] = exc
+
+        with registry.database.held():
+            assert first.catch_up(lock=True)
+            thread = threading.Thread(target=append_elsewhere)
+            thread.start()
+            with psycopg.connect(postgres_url, autocommit=True) as watcher:
+                for _ in range(500):
+                    waiting = watcher.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    ).fetchone()
+                    if waiting == (1,):
+                        break
+                    threading.Event().wait(0.01)
+                else:
+                    raise AssertionError("the other append did not wait on the row lock")
+            note(first, "here")  # committed by the append: the row is let go
+            thread.join(10)
+        assert isinstance(outcome.get("error"), Behind)
+        assert journal(postgres_url, rows(first).storage) == [1]
+        assert second.catch_up() and second["notes"].get("here") is not None
+    finally:
+        other.close()
+
+
+def test_a_request_that_lost_the_race_twice_runs_holding_the_tenant_s_row(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its unlocked attempts made stale (their catch-up skipped), the request still lands:
+    the attempt after OPTIMISTIC ones catches up in a held transaction, appends, commits."""
+    from sandbox.request_path import OPTIMISTIC, RequestPath
+
+    with (
+        in_process(database_url=postgres_url) as one,
+        in_process(database_url=postgres_url) as two,
+    ):
+        tenant = one.create_tenant(EXAMPLE_FIXTURE, name="raced")
+        sms = {"sms": [{"to": "919988221100", "body": "two"}]}
+        assert two.http.get(f"{tenant.control}/outbox").status_code == 200  # two knows it
+        sms_one = {"sms": [{"to": "919988221100", "body": "one"}]}
+        assert one.http.post(SEND, json=sms_one, headers=tenant.capillary_auth()).is_success
+        real = RequestPath.catch_up
+        unlocked: list[bool] = []
+
+        def only_locked(self: RequestPath, call: Any, params: Any, lock: bool = False) -> None:
+            if not lock:
+                unlocked.append(True)
+                return
+            real(self, call, params, lock)
+
+        monkeypatch.setattr(RequestPath, "catch_up", only_locked)
+        answer = two.http.post(SEND, json=sms, headers=tenant.capillary_auth())
+        monkeypatch.undo()
+        assert answer.status_code == 200, answer.text
+        assert len(unlocked) == OPTIMISTIC + 1  # the first run and the optimistic runs again
+        bodies = [m["body"] for m in one.http.get(f"{tenant.control}/outbox").json()["items"]]
+        assert bodies == ["two", "one"]

@@ -60,7 +60,7 @@ class Rows:
     def retract(self) -> None:
         self.units.pop()
 
-    def catch_up(self, into: State) -> bool:
+    def catch_up(self, into: State, lock: bool = False) -> bool:
         return True
 
     def compact(self, state: State, background: bool = False) -> None:

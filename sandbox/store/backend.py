@@ -87,13 +87,15 @@ class Backend(Protocol):
         """Take the unit `append` just stored back out (a unit of writes another tenant's
         backend refused: sandbox/store/unit.py)."""
 
-    def catch_up(self, into: State) -> bool:
+    def catch_up(self, into: State, lock: bool = False) -> bool:
         """Bring `into` up to every unit other processes appended since it was loaded or last
         caught up, each replayed as `open` replays (then `into.caught_up(ops)`), or reloaded
         from the snapshot when another process compacted the units it needs away. False when
         this storage is no longer the tenant's (another process replaced, reset or deleted
-        it): the store looks the tenant up again. Damaged as `open`; StorageUnavailable when
-        the storage cannot be read. A backend no other process writes returns True at once."""
+        it): the store looks the tenant up again. With `lock` (a request that lost the race
+        twice), no other process appends until this process's next append or the end of
+        the store's `held` block. Damaged as `open`; StorageUnavailable when the storage
+        cannot be read. A backend no other process writes returns True at once."""
 
     def compact(self, state: State, background: bool = False) -> None:
         """Store `state.tables()`, the whole state at this instant, so the next `open` starts
@@ -156,7 +158,7 @@ class InMemory:
     def retract(self) -> None:
         pass
 
-    def catch_up(self, into: State) -> bool:
+    def catch_up(self, into: State, lock: bool = False) -> bool:
         return True
 
     def compact(self, state: State, background: bool = False) -> None:

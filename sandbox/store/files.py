@@ -86,7 +86,7 @@ class TenantFiles:
         if self.journal is not None:
             self.journal.withdraw_last()
 
-    def catch_up(self, into: State) -> bool:
+    def catch_up(self, into: State, lock: bool = False) -> bool:
         return True  # one process per data directory: nothing is written elsewhere
 
     def compact(self, state: State, background: bool = False) -> None:

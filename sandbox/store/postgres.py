@@ -119,6 +119,9 @@ LEFT JOIN sandbox_journal j
 WHERE st.storage = %(storage)s
 ORDER BY j.seq
 """
+# the same, holding the storage's row until the transaction `Database.held` opened ends: no
+# other process appends meanwhile
+CATCH_UP_LOCKED = CATCH_UP + "FOR UPDATE OF st\n"
 # the storage's row locked against a drop (not against appends) while a snapshot is written:
 # a dropped storage gets no snapshot row back
 SNAPSHOT_LOCK = "SELECT 1 FROM sandbox_storages WHERE storage = %s FOR KEY SHARE"
@@ -147,6 +150,7 @@ class Database:
         self.where = _describe(url)
         self._connection: psycopg.Connection[Any] | None = None
         self._lock = threading.RLock()  # one statement or transaction at a time
+        self._held = False  # a transaction `held` is open
 
     def connection(self) -> psycopg.Connection[Any]:
         connection = self._connection
@@ -186,6 +190,29 @@ class Database:
             connection = self.connection()
             with connection.transaction():
                 yield connection
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """A transaction held open across the block, its statements in it (the row locks
+        they take keep other processes' appends waiting), committed by the first append
+        (`release`: an append is durable when it returns) or when the block ends."""
+        with self._lock:
+            with self._failures():
+                self.connection().execute("BEGIN")
+            self._held = True
+            try:
+                yield
+            finally:
+                self.release()
+
+    def release(self) -> None:
+        """Commit the transaction `held` keeps open, if one is (nothing otherwise)."""
+        if self._held:
+            self._held = False
+            with self._lock, self._failures():
+                connection = self._connection
+                if connection is not None and not connection.closed:
+                    connection.execute("COMMIT")  # (a failed one's: the server rolls back)
 
     def close(self) -> None:
         with self._lock:
@@ -446,6 +473,7 @@ class TenantRows:
             written = self.database.changed(
                 APPEND, {"storage": self.storage, "seq": seq, "unit": unit}
             )
+            self.database.release()  # (committed now if a held transaction holds it)
         except psycopg.errors.UniqueViolation:  # (a head behind its rows: not made here)
             written = 0
         if not written:
@@ -472,11 +500,13 @@ class TenantRows:
             )
         self.seq -= 1
 
-    def catch_up(self, into: State) -> bool:
+    def catch_up(self, into: State, lock: bool = False) -> bool:
         """One statement (CATCH_UP): the units other processes appended since `seq`,
         replayed; the snapshot loaded again when one passed `seq`; False when the storage is
-        no longer there."""
-        rows = self.database.execute(CATCH_UP, {"storage": self.storage, "seq": self.seq})
+        no longer there. With `lock`, inside `Database.held`, the storage's row stays locked
+        until the next append commits."""
+        query = CATCH_UP_LOCKED if lock else CATCH_UP
+        rows = self.database.execute(query, {"storage": self.storage, "seq": self.seq})
         if not rows:
             return False
         if rows[0][0] is not None:  # compacted past this state: load it again

@@ -27,6 +27,7 @@ import resource
 import secrets
 import shutil
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -195,7 +196,15 @@ class Store:
                 return self._look_up(name)
         return data
 
-    def catch_up(self, data: TenantData) -> TenantData | None:
+    def held(self, lock: bool) -> AbstractContextManager[None]:
+        """With `lock` and a database, a transaction held across the block
+        (`Database.held`): a `catch_up(..., lock=True)` in it keeps the tenant's appends to
+        this process until its next append (or the block's end). Else nothing."""
+        if not lock or self.database is None:
+            return nullcontext()
+        return self.database.database.held()
+
+    def catch_up(self, data: TenantData, lock: bool = False) -> TenantData | None:
         """Tenant `data` brought up to what other processes wrote to it (one round trip in a
         database; nothing on the embedded store): the tenant as it is now, `data` itself, the
         state another process put in its place (a replace or reset: loaded), or None (deleted
@@ -205,7 +214,7 @@ class Store:
         meta = data.collections["meta"]
         settings = meta.get("settings")
         try:
-            if not data.catch_up():
+            if not data.catch_up(lock):
                 return self._look_up(data.name)
         except Damaged as exc:  # a unit this release cannot replay: quarantined, as at start
             self._uninstall(data.name)

@@ -149,11 +149,12 @@ class TenantData:
         except Exception:
             log.exception("tenant %s: a message listener failed", self.name)
 
-    def catch_up(self) -> bool:
+    def catch_up(self, lock: bool = False) -> bool:
         """The state brought up to what other processes wrote to the tenant (its backend's
         `catch_up`: nothing for the embedded store); False when its storage is no longer the
-        tenant's (replaced, reset or deleted elsewhere: the store looks it up again)."""
-        return self.backend.catch_up(self)
+        tenant's (replaced, reset or deleted elsewhere: the store looks it up again). `lock`:
+        the backend's."""
+        return self.backend.catch_up(self, lock)
 
     def caught_up(self, ops: list[Op]) -> None:
         """A unit another process committed, replayed by `catch_up`: its messages are told to
