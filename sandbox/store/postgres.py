@@ -172,6 +172,12 @@ class Database:
             self._connection = connection
         return connection
 
+    @property
+    def backend_pid(self) -> int | None:
+        """The server process of this connection, if it is open (a NOTIFY names it)."""
+        connection = self._connection
+        return None if connection is None or connection.closed else connection.info.backend_pid
+
     def execute(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         """Run one statement (committed when it returns, outside `transaction()`); its rows."""
         with self._lock, self._failures():
@@ -346,6 +352,8 @@ class Registry:
                         connection.execute(f"LISTEN {CHANNEL}")
                         while not stopping.is_set():
                             for notice in connection.notifies(timeout=LISTEN_RETRY):
+                                if notice.pid == self.database.backend_pid:
+                                    continue  # (this process's own append)
                                 storage, _, seq = notice.payload.rpartition(" ")
                                 told(storage, int(seq))
                 except (psycopg.Error, OSError) as exc:
