@@ -176,6 +176,16 @@ def test_a_reset_replace_or_delete_through_one_process_is_what_the_other_serves_
     assert "changing" not in b.get("/_sandbox/tenants").json()["tenants"]
 
 
+def test_the_web_outbox_of_one_process_shows_what_another_recorded(pair: Pair) -> None:
+    a, b = pair
+    tenant = created(a, "seen-on-the-web")
+    page = f"/_sandbox/ui/tenants/{tenant.name}"
+    assert "written through A" not in b.get(page).text  # B has the tenant loaded now
+    assert sms(a, tenant, "written through A").status_code == 200
+    shown = b.get(page)
+    assert shown.status_code == 200 and "written through A" in shown.text
+
+
 def test_a_tenant_created_through_one_process_is_served_by_the_other(pair: Pair) -> None:
     a, b = pair
     b.get("/_sandbox/tenants/born-in-a")  # B has looked for it before it exists

@@ -196,6 +196,12 @@ class Store:
                 return self._look_up(name)
         return data
 
+    def fresh(self, name: str) -> TenantData | None:
+        """`get`, brought up to what other processes wrote (`catch_up`): for what reads a
+        tenant outside the request path (its web pages, its event stream)."""
+        data = self.get(name)
+        return data if data is None else self.catch_up(data)
+
     def held(self, lock: bool) -> AbstractContextManager[None]:
         """With `lock` and a database, a transaction held across the block
         (`Database.held`): a `catch_up(..., lock=True)` in it keeps the tenant's appends to
