@@ -190,6 +190,8 @@ def test_a_tenant_created_through_one_process_is_served_by_the_other(pair: Pair)
     a, b = pair
     b.get("/_sandbox/tenants/born-in-a")  # B has looked for it before it exists
     tenant = created(a, "born-in-a")
+    listed = created(a, "listed-by-b")  # B never asks for this one by name
+    assert listed.name in b.get("/_sandbox/tenants").json()["tenants"]
     assert b.get(tenant.control).json()["credentials"] == tenant.credentials
     other = created(a, "also-born-in-a")
     assert sms(b, other, "by its credentials alone").status_code == 200  # no name in the call

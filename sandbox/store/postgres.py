@@ -277,6 +277,10 @@ class Registry:
         )
         return [(name, storage, orjson.loads(keyring)) for name, storage, keyring in rows]
 
+    def names(self) -> list[str]:
+        """Every tenant's name (one query)."""
+        return [name for (name,) in self.database.execute("SELECT name FROM sandbox_tenants")]
+
     def tenant(self, name: str) -> tuple[str, Doc] | None:
         """Tenant `name`'s storage and keyring now, or None: it does not exist (one query)."""
         rows = self.database.execute(

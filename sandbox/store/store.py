@@ -231,6 +231,14 @@ class Store:
             self.announce(data.name)
         return data
 
+    def names(self) -> list[str]:
+        """Every tenant's name, sorted; in a database, as it has them now (another process
+        may have created or deleted some: one query)."""
+        known = {*self.tenants, *self.degraded}
+        if self.database is not None:
+            known = {*self.database.names(), *self.degraded}
+        return sorted(known)
+
     def exists(self, name: str) -> bool:
         return name in self.tenants or name in self.degraded
 
