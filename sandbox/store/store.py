@@ -27,7 +27,7 @@ import resource
 import secrets
 import shutil
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -167,7 +167,8 @@ class Store:
             return
 
         def told(storage: str, seq: int) -> None:  # (the listening thread)
-            loop.call_soon_threadsafe(self._appended, storage, seq)
+            with suppress(RuntimeError):  # the loop is closed (an in-process app's may be)
+                loop.call_soon_threadsafe(self._appended, storage, seq)
 
         self._unwatch = self.database.watch(told)
 
