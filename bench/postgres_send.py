@@ -5,7 +5,12 @@ per send; at most one round trip per read).
 
 Throughput: one server of each kind, the same wrk load (POST sendMessage, one SMS) on each,
 the sides alternated round after round with the first side swapped each round; the figure is
-the median of the per-round ratios PostgreSQL / embedded of requests per second. PostgreSQL is
+the median of the per-round ratios PostgreSQL / embedded of requests per second. Two
+processes: a second PostgreSQL server on the same database, each of the two under half the
+connections at the same time (two wrk runs at once), on ONE tenant both write to (every send
+contends: the worst case) and on a tenant EACH (scale-out across tenants); the figures are
+their summed successful requests per second against the one process's, per round (the
+median), and the answers that were not 200 (a 503 for contention past the retries). PostgreSQL is
 the throw-away cluster of the tests (tests/pg_cluster.py: Debian's binaries, fsync on), or
 `SANDBOX_BENCH_DATABASE_URL`. Round trips: the same sends in this process
 (sandbox.testing.in_process) with psycopg's Connection.execute counted on the requests' thread
@@ -104,9 +109,10 @@ def main() -> None:
     with database() as (url, cluster), ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         sides: dict[str, tuple[str, Path]] = {}
+        shared = fresh(url, cluster)
         for name, extra in (
             ("embedded", ()),
-            ("postgres", ("--database-url", fresh(url, cluster))),
+            ("postgres", ("--database-url", shared)),
         ):
             _, client = stack.enter_context(
                 server(scratch / name, args=(*extra, "--log-level", "warning"))
@@ -117,27 +123,69 @@ def main() -> None:
                 scratch / f"{name}.lua", method="POST", body=json.dumps(BODY), headers=headers
             )
             sides[name] = (str(client.base_url).rstrip("/") + SEND, script)
-        rates: dict[str, list[float]] = {name: [] for name in sides}
-        ratios = []
+        # the second process on the same database: the first's tenant (its credentials), or
+        # a tenant of its own
+        _, second = stack.enter_context(
+            server(scratch / "second", args=("--database-url", shared, "--log-level", "warning"))
+        )
+        own = Sandbox(second).create_tenant(EXAMPLE_FIXTURE)
+        own_script = wrk.write_script(
+            scratch / "own.lua",
+            method="POST",
+            body=json.dumps(BODY),
+            headers={**own.capillary_auth(), "Content-Type": "application/json"},
+        )
+        second_url = str(second.base_url).rstrip("/") + SEND
+        pairs = {
+            "two_processes_one_tenant": [sides["postgres"], (second_url, sides["postgres"][1])],
+            "two_processes_a_tenant_each": [sides["postgres"], (second_url, own_script)],
+        }
+        failed = dict.fromkeys(pairs, 0)
+
+        def load(target: str, script: Path, connections: int) -> wrk.WrkResult:
+            return wrk.run(
+                target, script, duration_s=args.seconds, connections=connections, wrk=wrk_binary
+            )
+
+        rates: dict[str, list[float]] = {name: [] for name in (*sides, *pairs)}
+        ratios: list[float] = []
+        scaled: dict[str, list[float]] = {name: [] for name in pairs}
         for number in range(rounds):
             order = list(sides) if number % 2 == 0 else list(reversed(sides))
             for name in order:
-                target, script = sides[name]
-                result = wrk.run(
-                    target,
-                    script,
-                    duration_s=args.seconds,
-                    connections=args.connections,
-                    wrk=wrk_binary,
-                )
-                if result.non_2xx or result.socket_errors:
-                    raise SystemExit(f"{name}: {result.non_2xx} non-2xx, {result.socket_errors}")
+                result = load(*sides[name], args.connections)
+                if result.errors:
+                    raise SystemExit(f"{name}: {result.errors} failed: {result.output}")
                 rates[name].append(result.requests_per_s)
             ratios.append(rates["postgres"][-1] / rates["embedded"][-1])
+            for name, pair in pairs.items():
+                found: list[wrk.WrkResult] = []
+
+                def half(target: str, script: Path, into: list[wrk.WrkResult] = found) -> None:
+                    into.append(load(target, script, args.connections // 2))
+
+                threads = [threading.Thread(target=half, args=side) for side in pair]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                failed[name] += sum(result.errors for result in found)
+                rate = sum(result.ok_responses / result.seconds for result in found)
+                rates[name].append(rate)
+                scaled[name].append(rate / rates["postgres"][-1])
         trips = round_trips(fresh(url, cluster), args.sends)
     report = {
         "ratio_postgres_to_embedded": round(statistics.median(ratios), 3),
         "ratio_spread": [round(min(ratios), 3), round(max(ratios), 3)],
+        **{
+            f"ratio_{name}_to_one": round(statistics.median(found), 3)
+            for name, found in scaled.items()
+        },
+        **{
+            f"spread_{name}": [round(min(found), 3), round(max(found), 3)]
+            for name, found in scaled.items()
+        },
+        "not_200": failed,
         "requests_per_s": {name: round(statistics.median(r)) for name, r in rates.items()},
         "rounds": rounds,
         "seconds_per_run": args.seconds,

@@ -21,7 +21,7 @@ from sandbox.catalog import Catalog
 from sandbox.control import fixtures, tenant_state, tenants, vendor_schemas
 from sandbox.control.guard import ControlGuard
 from sandbox.doc import Doc
-from sandbox.errors import NotFound, known_envelope, render
+from sandbox.errors import Conflict, NotFound, known_envelope, render
 from sandbox.events import MessageEvents
 from sandbox.openapi import Operation, compile_document, load_document
 from sandbox.request_log import Entry, RequestLogs, SharedRequestLogs
@@ -85,7 +85,11 @@ def ensure_demo_tenant(store: Store, catalog: Catalog, settings: Settings) -> No
     """A fresh server holds the `demo` tenant, seeded from fixtures/demo.yaml."""
     if not store.exists(settings.demo_tenant):
         fixture = fixtures.read_file(settings.fixtures_dir / "demo.yaml")
-        tenants.put_tenant(store, catalog, settings.demo_tenant, fixture)
+        try:
+            tenants.put_tenant(store, catalog, settings.demo_tenant, fixture)
+        except Conflict:  # another process on the database created it first: that one stays
+            store.get(settings.demo_tenant)
+            return
         log.info("created tenant %s from fixtures/demo.yaml", settings.demo_tenant)
 
 
@@ -210,6 +214,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         events.attach()  # webhooks and event streams are delivered on this loop
+        store.watch(asyncio.get_running_loop())  # (a database: others' messages told at once)
         # (only a vendor with a `deliver_due` delivers anything scheduled)
         due = catalog.due
         looking = (

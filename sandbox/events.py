@@ -3,7 +3,9 @@ events, `GET /_sandbox/tenants/{t}/events`) and to its webhook (docs/contract.md
 
 The app builds the bus and hands it to the store as its listener: the store calls
 `MessageEvents.committed` for each message a transaction wrote, after the write is durable,
-and `tenant_changed` when a tenant is put in place or removed. The bus learns a tenant's
+`caught_up` for each message another process sharing the database wrote (this process's
+streams hear it; its webhook is the other process's to deliver, so it is delivered once), and
+`tenant_changed` when a tenant is put in place or removed. The bus learns a tenant's
 webhook URL and logs each delivery through the two callbacks the app gives it, never by
 reading the store. With no stream open and no webhook set that is one dict lookup; otherwise
 the message is kept for the tenant's next delivery on the event loop, off the request's path,
@@ -89,6 +91,8 @@ class Listeners:
     streams: set[EventStream] = field(default_factory=set)
     webhook: WebhookSink | None = None
     pending: list[Doc] = field(default_factory=list)
+    # ids of the pending messages another process recorded: streams only (None: there are none)
+    elsewhere: set[int] | None = None
 
 
 # tenant -> its webhook's URL now (None: it has none, or is gone)
@@ -115,7 +119,12 @@ class MessageEvents:
         self._targets: dict[tuple[str, str], WebhookTarget] = {}
 
     # the store's side --------------------------------------------------------------------
-    def committed(self, tenant: str, message: Doc) -> None:
+    def caught_up(self, tenant: str, message: Doc) -> None:
+        """A message of `tenant` another process recorded, caught up here (on the event loop):
+        for this process's streams; the process that recorded it delivers the webhook."""
+        self.committed(tenant, message, webhook=False)
+
+    def committed(self, tenant: str, message: Doc, webhook: bool = True) -> None:
         """A message of `tenant` is recorded (called from whichever thread committed it)."""
         listeners = self.tenants.get(tenant)
         if listeners is None:
@@ -130,20 +139,31 @@ class MessageEvents:
         if loop is None or loop.is_closed():
             return
         if running is loop:
-            self._hold(loop, listeners, message)
+            self._hold(loop, listeners, message, webhook)
         else:
-            loop.call_soon_threadsafe(self._hold, loop, listeners, message)
+            loop.call_soon_threadsafe(self._hold, loop, listeners, message, webhook)
 
-    def _hold(self, loop: asyncio.AbstractEventLoop, listeners: Listeners, message: Doc) -> None:
+    def _hold(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        listeners: Listeners,
+        message: Doc,
+        webhook: bool = True,
+    ) -> None:
         """Keep `message` for the listeners' next delivery, COALESCE seconds after the first
         message waiting for it (the store's documents are replaced, never changed: the
-        message is encoded as it was recorded)."""
+        message is encoded as it was recorded); not for the webhook unless `webhook`."""
         if not listeners.pending:
             loop.call_later(COALESCE, self._tell, listeners)
         listeners.pending.append(message)
+        if not webhook:
+            if listeners.elsewhere is None:
+                listeners.elsewhere = set()
+            listeners.elsewhere.add(id(message))
 
     def _tell(self, listeners: Listeners) -> None:
         messages, listeners.pending = listeners.pending, []
+        elsewhere, listeners.elsewhere = listeners.elsewhere, None
         encoded = [orjson.dumps(message) for message in messages]
         if listeners.streams:
             chunk = b"".join(map(frame, (m["id"] for m in messages), encoded))
@@ -152,7 +172,11 @@ class MessageEvents:
                     with self._lock:
                         listeners.streams.discard(stream)
         if listeners.webhook is not None:
-            listeners.webhook(list(zip(messages, encoded, strict=True)))
+            batch = list(zip(messages, encoded, strict=True))
+            if elsewhere is not None:  # (another process's: it delivers them)
+                batch = [pair for pair in batch if id(pair[0]) not in elsewhere]
+            if batch:
+                listeners.webhook(batch)
 
     # the listeners' side -----------------------------------------------------------------
     def attach(self) -> None:

@@ -11,6 +11,10 @@ each a method of `RequestPath` named for its step (the sandbox's ASGI applicatio
                                    (a failure is answered at step 4, after the body is read)
     3. read body   `read_body`     up to the prefix's limit; an offloaded operation's larger
                                    limit only once its credentials are good
+       catch up    `catch_up`      on a database several processes share: the tenant brought
+                                   up to what the others wrote, in one round trip (its
+                                   credentials checked again if another process replaced or
+                                   deleted it); not a step at all on the embedded store
     4. admit       `admit`         what is due on the tenant's clock (sandbox/schedule.py),
                                    then its rate limit and the operation's injected fault
                                    (sandbox/faults.py); both commit by themselves
@@ -28,6 +32,9 @@ each a method of `RequestPath` named for its step (the sandbox's ASGI applicatio
 
 Steps 4 to 8 are synchronous, so one request is one uninterrupted step of the event loop and
 handlers need no locks; a request answered 4xx or 5xx changed nothing (CONTRACT section 13).
+Several processes on one database: a write another process made first since the catch-up
+makes the commit refuse the unit (`Behind`, everything undone); the tenant is caught up and
+steps 4 to 7 run again (`again`), up to RETRIES times, then a 503 naming the contention.
 The one exception: an offloaded finish in `Steps` commits step by step (docs/contract.md
 section 13). Messages reach the outbox only through `outbox.Recorder` (`Context.outbox`).
 """
@@ -36,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Mapping
 from datetime import datetime
 from typing import Any
@@ -47,17 +55,31 @@ from sandbox import collector, errors, faults, schedule
 from sandbox.asgi import Answer, Incoming, drop_connection, encode, read_body, send_json
 from sandbox.bodies import parse_body
 from sandbox.clock import monotonic
-from sandbox.errors import ApiError, InternalError, InvalidInput, PayloadTooLarge
+from sandbox.errors import (
+    ApiError,
+    InternalError,
+    InvalidInput,
+    PayloadTooLarge,
+    StorageUnavailable,
+)
 from sandbox.http import CatalogView, Context, Offload, Reply, Steps
 from sandbox.openapi import Operation
 from sandbox.request_log import Entry, kept_body
 from sandbox.routing import OperationRouter
 from sandbox.store import Store, TenantData
+from sandbox.store.backend import Behind
 from sandbox.store.unit import Unit, open_unit
 
 log = logging.getLogger(__name__)
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# times a request runs again when another process wrote to its tenant first, before a 503;
+# the longest random wait before the first of them, doubled for each next one up to 64 times
+RETRIES = 20
+BACKOFF = 0.0005
+# attempts run again optimistically; the later ones catch up holding the tenant's row lock
+# (Store.held): another process's appends wait, so the attempt cannot lose the race again
+OPTIMISTIC = 2
 # `route`'s find: the operation and its path parameters
 Found = tuple[Operation, dict[str, str]]
 
@@ -76,6 +98,7 @@ class Call:
     """What is known of one request so far, step by step."""
 
     __slots__ = (
+        "admitted",
         "body",
         "ctx",
         "failure",
@@ -98,6 +121,7 @@ class Call:
         self.failure: Exception | None = None  # credentials refused: answered at `admit`
         self.ctx: Context | None = None
         self.stop: faults.Stop | None = None  # a rate limit or fault that stopped it
+        self.admitted: TenantData | None = None  # whose rate limit and fault it passed
         self.body = kept_body(b"")  # what of its body the request log keeps
 
     @property
@@ -128,6 +152,8 @@ class RequestPath:
         # an offloaded operation is one made for large bodies (a tenant document, a CSV
         # import): it takes what a fixture may be, from a caller its credentials admit
         self.max_fixture = store.settings.max_fixture_bytes
+        # other processes write to the tenants too (a database): catch up before each request
+        self.shared = store.database is not None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The request, step by step (the steps that wait are awaited here)."""
@@ -141,8 +167,11 @@ class RequestPath:
                 routed = self.route(router, incoming, path)
                 if isinstance(routed, Raw):  # the router's raw app answers, a refusal in its form
                     # it routes the path as the guard judged it (`//_sandbox/x` is /_sandbox/x)
-                    refusal = routed.refusal
-                    raw_scope = {**scope, "path": f"/{prefix}{path}", "sandbox.refusal": refusal}
+                    raw_scope = {
+                        **scope,
+                        "path": f"/{prefix}{path}",
+                        "sandbox.refusal": routed.refusal,
+                    }
                     await routed.app(raw_scope, receive, send)
                     return
                 if len(routed) == 3:  # an answer already: refused, 404 or 405
@@ -165,9 +194,12 @@ class RequestPath:
                     if tenant is not None and self.store.tenants.get(tenant.name) is not tenant:
                         self.authenticate(call)  # replaced or deleted while the body arrived
                 try:  # the synchronous steps, 4 to 7
+                    if self.shared:
+                        self.catch_up(call, params)
                     self.admit(call)
-                    ctx = self.parse(call, params, raw, too_large)
-                    answered = self.handle(call, ctx)
+                    answered = self.handle(call, self.parse(call, params, raw, too_large))
+                except Behind:  # another process wrote first: nothing was changed
+                    answered = await self.again(call, params, raw, too_large)
                 except Exception as exc:
                     answered = self.refuse(call, exc)
                 call.body = kept_body(raw)  # (taken before an offloaded operation lets it go)
@@ -227,27 +259,58 @@ class RequestPath:
             return small
         return max(small, self.max_fixture)
 
+    # 3b. catch up ---------------------------------------------------------------------------
+    def catch_up(self, call: Call, path_params: dict[str, str], lock: bool = False) -> None:
+        """The request's tenant brought up to what other processes wrote to it (a database:
+        one round trip). One another process replaced, reset or deleted is looked up again and
+        the credentials checked again; a control-plane path's tenant (`{tenant}`) this process
+        does not know yet is looked up (another process may have created it). `lock`: the
+        tenant's appends kept to this process (`again`, in `Store.held`)."""
+        tenant = call.tenant
+        if tenant is None and call.ctx is not None:  # (running again: a login's tenant)
+            tenant = call.ctx.tenant
+            if tenant is not None:
+                self.store.catch_up(tenant, lock)
+            return
+        if tenant is not None:
+            if self.store.catch_up(tenant, lock) is not tenant:
+                self.authenticate(call)
+            return
+        name = path_params.get("tenant")
+        if name is not None and not call.op.secured:
+            known = self.store.tenants.get(name)
+            if known is not None:
+                self.store.catch_up(known)
+            elif not self.store.exists(name):  # (a quarantined one is not looked up)
+                self.store.get(name)
+
     # 4. admit ------------------------------------------------------------------------------
     def admit(self, call: Call) -> None:
         """A secured call's refused credentials; else, once its tenant is known, what is due
         on the tenant's clock, then its rate limit and fault (each commits by itself, before
-        the request's own writes: its failure does not undo them)."""
+        the request's own writes: its failure does not undo them; a call run `again` is not
+        counted twice)."""
         if call.failure is not None:
             raise call.failure
         tenant = call.tenant
         if tenant is not None:
             schedule.run_due(self.due, tenant, self.request_logs)  # due comes before the call
-            stop = call.stop = faults.check(  # (as `limit` does: no call in between)
-                self.rate_windows, tenant, call.router.vendor.name, call.op.operation_id
-            )
-            if stop is not None:
-                stop.enforce()
+            if call.admitted is not tenant:  # (as `limit` does: no call in between)
+                stop = call.stop = faults.check(
+                    self.rate_windows, tenant, call.router.vendor.name, call.op.operation_id
+                )
+                call.admitted = tenant
+                if stop is not None:
+                    stop.enforce()
 
     def limit(self, call: Call, tenant: TenantData) -> None:
         """The tenant's rate limit, then the operation's injected fault (sandbox/faults.py)."""
+        if call.admitted is tenant:  # (a call run `again`)
+            return
         call.stop = faults.check(
             self.rate_windows, tenant, call.router.vendor.name, call.op.operation_id
         )
+        call.admitted = tenant
         if call.stop is not None:
             call.stop.enforce()
 
@@ -304,6 +367,38 @@ class RequestPath:
         except BaseException:
             writes.close()  # every write the handler made, undone
             raise
+
+    async def again(
+        self, call: Call, path_params: dict[str, str], raw: bytes, too_large: ApiError | None
+    ) -> Answer | Offload:
+        """Steps 4 to 7 run again, with the same request, after another process wrote to the
+        tenant first (Behind: the attempt changed nothing, its unit undone, nothing told to
+        any listener): the tenant caught up each time, RETRIES times at most, then a 503
+        naming the contention. Each attempt waits a random while first, up to BACKOFF
+        seconds doubled at each attempt (other requests are served meanwhile), so that two
+        processes busy with one tenant do not keep meeting at the same instant; past
+        OPTIMISTIC attempts, it holds the tenant's row lock from its catch-up to its append
+        (what is due and a fault's counters, committed alone, let it go: the next attempt
+        takes it again)."""
+        for attempt in range(RETRIES):
+            await asyncio.sleep(random.uniform(0, BACKOFF * 2 ** min(attempt, 6)))
+            lock = attempt >= OPTIMISTIC
+            try:
+                with self.store.held(lock):
+                    self.catch_up(call, path_params, lock)
+                    self.admit(call)
+                    return self.handle(call, self.parse(call, path_params, raw, too_large))
+            except Behind:
+                continue
+            except Exception as exc:
+                return self.refuse(call, exc)
+        tenant = call.tenant or (call.ctx.tenant if call.ctx is not None else None)
+        name = tenant.name if tenant is not None else "?"
+        contention = StorageUnavailable(
+            f"tenant {name}: other processes wrote to it first {RETRIES + 1} times in a row "
+            "(contention on the database); this request changed nothing: send it again"
+        )
+        return self.refuse(call, contention)
 
     async def finish_offloaded(self, call: Call, offload: Offload) -> Answer:
         """An offloaded operation's answer: its handler's work runs in a worker thread, so

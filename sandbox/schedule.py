@@ -32,6 +32,7 @@ from sandbox.outbox import Recorder
 from sandbox.pacing import STEP_SECONDS
 from sandbox.request_log import Entry, RequestLogs
 from sandbox.store import Collection, TenantData, Tx, base_collections
+from sandbox.store.backend import Behind
 
 if TYPE_CHECKING:
     from sandbox.store import Store
@@ -140,6 +141,8 @@ def _deliver(
         deliver(data, tx, item, Recorder(parse_iso(item["due"])))
         tx.delete(SCHEDULED, item["id"])
         tx.commit(alone=True)  # delivered whatever becomes of the call that looked
+    except Behind:  # another process wrote first (it may have delivered it): caught up first
+        raise
     except StorageUnavailable:
         log.warning("tenant %s: due messages wait: storage unavailable", data.name)
         return None
@@ -158,6 +161,8 @@ def _set_aside(
     tx.put(SCHEDULED, {**item, "failed": {"at": now, "error": error}})
     try:
         tx.commit(alone=True)
+    except Behind:
+        raise
     except StorageUnavailable:  # not set aside: tried again (and logged again) later
         log.warning("tenant %s: due messages wait: storage unavailable", data.name)
         return None
@@ -187,11 +192,19 @@ def _set_aside(
 
 def run_all_due(store: Store, due: Mapping[str, DueHandler], logs: RequestLogs) -> bool:
     """The app's regular look, a batch per tenant that has scheduled items; whether any
-    tenant has more due than its batch took (the ticker then looks again at once)."""
+    tenant has more due than its batch took (the ticker then looks again at once). Where
+    several processes share the tenants, whichever records a due item first does; the other's
+    commit finds it wrote first (Behind): it catches up, and finds the item recorded."""
     more = False
     for data in list(store.tenants.values()):
         try:  # (_run returns at once for a tenant with nothing scheduled)
             more = _run(due, data, logs)[1] or more
+        except Behind:
+            more = True  # looked at again at once, caught up
+            try:
+                store.catch_up(data)
+            except StorageUnavailable as exc:
+                log.warning("tenant %s: due messages wait: %s", data.name, exc.message)
         except Exception:  # one tenant's bug must not stop the others' deliveries
             log.exception("tenant %s: due messages failed", data.name)
     return more

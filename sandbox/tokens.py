@@ -59,10 +59,8 @@ def verify(store: Store, token: str, vendor: str) -> TenantData | Verdict:
         audience = claims["aud"]
     except (ValueError, KeyError, TypeError, binascii.Error):
         return Verdict.INVALID
-    if audience != vendor or incarnation != _incarnation(store, name):
-        return Verdict.INVALID
-    tenant = store.get(name)
-    if tenant is None:
+    tenant = store.get(name)  # (first: another process may have created it)
+    if tenant is None or audience != vendor or incarnation != _incarnation(store, name):
         return Verdict.INVALID
     if tenant.clock.now().timestamp() >= expires:
         return Verdict.EXPIRED

@@ -60,6 +60,9 @@ class Rows:
     def retract(self) -> None:
         self.units.pop()
 
+    def catch_up(self, into: State, lock: bool = False) -> bool:
+        return True
+
     def compact(self, state: State, background: bool = False) -> None:
         self.snapshot = state.tables()
         self.units = []

@@ -25,7 +25,7 @@ from sandbox.errors import StorageUnavailable
 from sandbox.settings import Settings
 from sandbox.store import TenantData
 from sandbox.store.files import TenantFiles
-from sandbox.store.postgres import Registry, TenantRows
+from sandbox.store.postgres import FORMAT, Registry, TenantRows
 from sandbox.store.store import Store
 from sandbox.store.unit import open_unit
 from sandbox.testing import Sandbox, in_process
@@ -234,7 +234,9 @@ def test_a_database_the_server_cannot_use_stops_start_up_with_one_line(
     else:
         Registry(postgres_url).close()
         with psycopg.connect(postgres_url, autocommit=True) as connection:
-            connection.execute("UPDATE sandbox_meta SET value = '2' WHERE key = 'format'")
+            connection.execute(
+                "UPDATE sandbox_meta SET value = %s WHERE key = 'format'", (str(FORMAT + 1),)
+            )
     done = subprocess.run(
         [
             *(sys.executable, "-m", "sandbox", "serve", "--port", str(free_port())),
@@ -249,4 +251,4 @@ def test_a_database_the_server_cannot_use_stops_start_up_with_one_line(
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
     assert lines[0].startswith("comms-sandbox: PostgreSQL at 127.0.0.1:")
-    assert ("unavailable" if problem == "unreachable" else "format 2") in lines[0]
+    assert ("unavailable" if problem == "unreachable" else f"format {FORMAT + 1}") in lines[0]

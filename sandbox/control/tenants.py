@@ -80,7 +80,7 @@ def _unwritable(document: Any) -> InvalidInput:
 
 @handlers("listTenants")
 def list_tenants(ctx: Context) -> Reply:
-    return Reply({"tenants": sorted({*ctx.store.tenants, *ctx.store.degraded})})
+    return Reply({"tenants": ctx.store.names()})
 
 
 @handlers("putTenant")

@@ -11,7 +11,10 @@ in the tenant's directory, is sandbox/store/embedded.py; `InMemory` keeps nothin
 A backend's promises, whatever it stores in: `append` returns only once `ops` are durable, or
 raises StorageUnavailable (a 503 naming what failed) having stored nothing; `open` gives the
 state every acknowledged unit, in order, or raises Damaged (sandbox/store/format.py) naming
-what cannot be trusted, changing nothing.
+what cannot be trusted, changing nothing. A backend several processes share (PostgreSQL)
+also brings the state up to what the others appended (`catch_up`, before each request), and
+refuses an `append` made on a state that is behind (`Behind`: the request catches up and
+runs again); the embedded ones have no other writer, so their `catch_up` returns at once.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from sandbox.doc import Doc
+from sandbox.errors import StorageUnavailable
 
 # ["put", coll, doc] | ["delete", coll, key] | ["clear", coll] | ["capacity", coll, n]
 # | ["seq", sequence, last id given]: one change to a tenant's state
@@ -28,6 +32,14 @@ Op = list[Any]
 # the whole state as tables of documents: a collection's documents under its name, the
 # store's own rows under names that start with "_" (keys, capacities, sequences, tallies)
 Tables = Mapping[str, Iterable[Doc]]
+
+
+class Behind(StorageUnavailable):
+    """`append` refused: another process appended to the tenant (or replaced, reset or
+    deleted it) since this state was brought up to date, so these operations were made on a
+    state that is not the stored one. Nothing was stored; the caller catches up (`catch_up`)
+    and makes them again (the request path runs the request again). Answered 503 where it
+    cannot be, saying so."""
 
 
 class State(Protocol):
@@ -40,6 +52,14 @@ class State(Protocol):
     def replay(self, op: Op) -> None:
         """Apply one stored operation (KeyError, ValueError, TypeError... if it is not one
         this release understands: the backend reports it as damage)."""
+
+    def clear(self) -> None:
+        """Forget the whole state: a load from a snapshot follows (`catch_up` found the units
+        it needs compacted away by another process)."""
+
+    def caught_up(self, ops: list[Op]) -> None:
+        """`ops`, a unit another process appended, were just replayed (`catch_up`): the
+        listeners hear its messages (no webhook: the process that appended it delivers)."""
 
     def check(self) -> str | None:
         """What is wrong with the state loaded, if anything (the backend reports it as
@@ -66,6 +86,16 @@ class Backend(Protocol):
     def retract(self) -> None:
         """Take the unit `append` just stored back out (a unit of writes another tenant's
         backend refused: sandbox/store/unit.py)."""
+
+    def catch_up(self, into: State, lock: bool = False) -> bool:
+        """Bring `into` up to every unit other processes appended since it was loaded or last
+        caught up, each replayed as `open` replays (then `into.caught_up(ops)`), or reloaded
+        from the snapshot when another process compacted the units it needs away. False when
+        this storage is no longer the tenant's (another process replaced, reset or deleted
+        it): the store looks the tenant up again. With `lock` (a request that lost the race
+        twice), no other process appends until this process's next append or the end of
+        the store's `held` block. Damaged as `open`; StorageUnavailable when the storage
+        cannot be read. A backend no other process writes returns True at once."""
 
     def compact(self, state: State, background: bool = False) -> None:
         """Store `state.tables()`, the whole state at this instant, so the next `open` starts
@@ -127,6 +157,9 @@ class InMemory:
 
     def retract(self) -> None:
         pass
+
+    def catch_up(self, into: State, lock: bool = False) -> bool:
+        return True
 
     def compact(self, state: State, background: bool = False) -> None:
         pass

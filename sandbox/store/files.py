@@ -86,6 +86,9 @@ class TenantFiles:
         if self.journal is not None:
             self.journal.withdraw_last()
 
+    def catch_up(self, into: State, lock: bool = False) -> bool:
+        return True  # one process per data directory: nothing is written elsewhere
+
     def compact(self, state: State, background: bool = False) -> None:
         """Start journal N+1 now and write snapshot N+1: the state at this instant."""
         self.wait()  # one at a time

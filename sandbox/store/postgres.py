@@ -1,25 +1,38 @@
 """The tenants kept in PostgreSQL (`serve --database-url postgresql://...`): a shared,
 sequenced journal (docs/architecture.md "PostgreSQL").
 
-Tables (schema format 1, created on first start):
+Tables (schema format 2, created on first start; format 1 is migrated forward):
 
-    sandbox_meta       (key, value)                 the schema's format, the signing secret
-    sandbox_tenants    (name, storage, keyring)     which tenants exist: one row each
-    sandbox_fixtures   (storage, fixture)           the document a tenant was made from
-    sandbox_snapshots  (storage, seq, tables)       the whole state after unit `seq`
-    sandbox_journal    (storage, seq, unit)         one row per acknowledged unit of writes,
+    sandbox_meta        (key, value)                the schema's format, the signing secret
+    sandbox_tenants     (name, storage, keyring)    which tenants exist: one row each
+    sandbox_credentials (field, value, name)        each tenant's credentials, looked up by
+                                                    a process that does not know them yet
+    sandbox_storages    (storage, head)             each state staged or in place, and the
+                                                    last unit appended to it
+    sandbox_fixtures    (storage, fixture)          the document a tenant was made from
+    sandbox_snapshots   (storage, seq, tables)      the whole state after unit `seq`
+    sandbox_journal     (storage, seq, unit)        one row per acknowledged unit of writes,
                                                     PRIMARY KEY (storage, seq)
     sandbox_rates, sandbox_requests                 rate-limit windows and request logs,
                                                     shared by the processes (store/shared.py)
 
 `storage` names one incarnation of a tenant's state (its name and a random suffix): a create
 or replace writes a new one, and switching `sandbox_tenants` to it (dropping the old one's
-rows) is one transaction, so a crash leaves the old tenant or the new one, never a mix. State =
-the snapshot, then the journal rows after its `seq`, in order. An append is one INSERT in its
-own transaction, committed before it returns (an answer is given only once its write is
-committed); a compaction writes the snapshot and deletes the rows it covers in one
-transaction. The driver, psycopg 3, is an optional extra (`comms-sandbox[postgres]`),
-imported only when a database URL is given.
+rows, its `sandbox_storages` row first) is one transaction, so a crash leaves the old tenant or
+the new one, never a mix. State = the snapshot, then the journal rows after its `seq`, in order.
+
+Any number of processes share the tenants (docs/architecture.md "PostgreSQL"). Each keeps the
+state in memory with the `seq` it reflects. An append is ONE statement in its own transaction,
+committed before it returns: it moves the storage's `head` from `seq` to `seq + 1` and inserts
+the row, or, when `head` is not `seq` (another process appended first, or compacted past it)
+or the storage row is gone (replaced, reset or deleted elsewhere), changes nothing and
+`Behind` is raised. PostgreSQL's row lock on the storage's row serialises the appends, the
+drop and (by the snapshot's KEY SHARE lock) the compactions of one storage, so no interleaving
+of READ COMMITTED transactions lets an append land on a state it did not see. Before a
+request, `catch_up` reads in one statement whether the storage is still there, and the rows
+after `seq` (or that a snapshot passed it). A compaction writes the snapshot (never over a
+newer one) and deletes the rows it covers in one transaction. The driver, psycopg 3, is an
+optional extra (`comms-sandbox[postgres]`), imported only when a database URL is given.
 """
 
 from __future__ import annotations
@@ -27,7 +40,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,7 +49,7 @@ import orjson
 
 from sandbox.doc import Doc
 from sandbox.errors import StorageUnavailable
-from sandbox.store.backend import Compaction, Op, State
+from sandbox.store.backend import Behind, Compaction, Op, State
 from sandbox.store.format import Damaged
 
 if TYPE_CHECKING:
@@ -44,11 +57,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # the schema's format; a database of a newer one is refused
+FORMAT = 2  # the schema's format; a database of a newer one is refused
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sandbox_meta (key text PRIMARY KEY, value text NOT NULL);
 CREATE TABLE IF NOT EXISTS sandbox_tenants (
     name text PRIMARY KEY, storage text NOT NULL UNIQUE, keyring bytea NOT NULL);
+CREATE TABLE IF NOT EXISTS sandbox_credentials (
+    field text NOT NULL, value text NOT NULL, name text NOT NULL, PRIMARY KEY (field, value));
+CREATE INDEX IF NOT EXISTS sandbox_credentials_name ON sandbox_credentials (name);
+CREATE TABLE IF NOT EXISTS sandbox_storages (storage text PRIMARY KEY, head bigint NOT NULL);
 CREATE TABLE IF NOT EXISTS sandbox_fixtures (storage text PRIMARY KEY, fixture bytea NOT NULL);
 CREATE TABLE IF NOT EXISTS sandbox_snapshots (
     storage text PRIMARY KEY, seq bigint NOT NULL, tables bytea NOT NULL);
@@ -61,11 +78,75 @@ CREATE TABLE IF NOT EXISTS sandbox_requests (
     storage text NOT NULL, process text NOT NULL, n bigint NOT NULL, logged bigint NOT NULL,
     entry bytea NOT NULL, body bytea NOT NULL, PRIMARY KEY (storage, process, n));
 CREATE INDEX IF NOT EXISTS sandbox_requests_newest ON sandbox_requests (storage, logged);
+CREATE OR REPLACE FUNCTION sandbox_journal_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('sandbox_journal', NEW.storage || ' ' || NEW.seq);
+    RETURN NULL;
+END $$;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'sandbox_journal_notify') THEN
+        CREATE TRIGGER sandbox_journal_notify AFTER INSERT ON sandbox_journal
+        FOR EACH ROW EXECUTE FUNCTION sandbox_journal_notify();
+    END IF;
+END $$;
+"""
+CHANNEL = "sandbox_journal"  # each appended row is told on it, as "storage seq", at its commit
+LISTEN_RETRY = 1.0  # seconds before a listening connection that broke is opened again
+# format 1 (one process per database) had no storages' heads and no credentials table: each
+# tenant's head is its last unit, and its credentials are read from its keyring (in Python)
+MIGRATE_1 = """
+INSERT INTO sandbox_storages (storage, head)
+SELECT t.storage, GREATEST(
+    (SELECT max(seq) FROM sandbox_journal j WHERE j.storage = t.storage),
+    (SELECT seq FROM sandbox_snapshots s WHERE s.storage = t.storage), 0)
+FROM sandbox_tenants t ON CONFLICT (storage) DO NOTHING
+"""
+# an append: the head moves from seq - 1 to seq and the row goes in, or nothing happens (the
+# head moved on, or the storage was dropped). The UPDATE's row lock serialises the appends of
+# one storage; under READ COMMITTED a waiting UPDATE re-reads the head the first one left
+APPEND = """
+WITH moved AS (
+    UPDATE sandbox_storages SET head = %(seq)s
+    WHERE storage = %(storage)s AND head = %(seq)s - 1 RETURNING storage)
+INSERT INTO sandbox_journal (storage, seq, unit) SELECT storage, %(seq)s, %(unit)s FROM moved
+"""
+# the unit just appended taken back out, if no other process appended after it
+RETRACT = """
+WITH back AS (
+    UPDATE sandbox_storages SET head = %(seq)s - 1
+    WHERE storage = %(storage)s AND head = %(seq)s RETURNING storage)
+DELETE FROM sandbox_journal WHERE storage IN (SELECT storage FROM back) AND seq = %(seq)s
+"""
+# one round trip before a request: no row when the storage was dropped (the tenant replaced,
+# reset or deleted elsewhere); else one row per unit after `seq`, or, when a snapshot passed
+# `seq` (another process compacted the units this state needs away), one row saying so
+CATCH_UP = """
+SELECT s.seq, j.seq, j.unit FROM sandbox_storages st
+LEFT JOIN sandbox_snapshots s ON s.storage = st.storage AND s.seq > %(seq)s
+LEFT JOIN sandbox_journal j
+    ON j.storage = st.storage AND j.seq > %(seq)s AND s.storage IS NULL
+WHERE st.storage = %(storage)s
+ORDER BY j.seq
+"""
+# the same, holding the storage's row until the transaction `Database.held` opened ends: no
+# other process appends meanwhile
+CATCH_UP_LOCKED = CATCH_UP + "FOR UPDATE OF st\n"
+# the storage's row locked against a drop (not against appends) while a snapshot is written:
+# a dropped storage gets no snapshot row back
+SNAPSHOT_LOCK = "SELECT 1 FROM sandbox_storages WHERE storage = %s FOR KEY SHARE"
+SNAPSHOT = """
+INSERT INTO sandbox_snapshots VALUES (%(storage)s, %(seq)s, %(tables)s) ON CONFLICT (storage)
+DO UPDATE SET seq = excluded.seq, tables = excluded.tables
+WHERE sandbox_snapshots.seq < excluded.seq
 """
 SCHEMA_LOCK = 2_028_001  # an advisory lock: one process creates or migrates the schema
+NAME_LOCK = 2_028_002  # with the name's hash: one install of a tenant name at a time
 CONNECT_SECONDS = 5  # a database that does not answer by then is unavailable
 # what a stored unit or snapshot row can raise when it is not one this release reads
 UNREADABLE = (KeyError, ValueError, TypeError, IndexError, AttributeError)
+
+
+Params = Sequence[Any] | Mapping[str, Any]
 
 
 class Database:
@@ -78,6 +159,7 @@ class Database:
         self.where = _describe(url)
         self._connection: psycopg.Connection[Any] | None = None
         self._lock = threading.RLock()  # one statement or transaction at a time
+        self._held = False  # a transaction `held` is open
 
     def connection(self) -> psycopg.Connection[Any]:
         connection = self._connection
@@ -99,11 +181,22 @@ class Database:
             self._connection = connection
         return connection
 
-    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    @property
+    def backend_pid(self) -> int | None:
+        """The server process of this connection, if it is open (a NOTIFY names it)."""
+        connection = self._connection
+        return None if connection is None or connection.closed else connection.info.backend_pid
+
+    def execute(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         """Run one statement (committed when it returns, outside `transaction()`); its rows."""
         with self._lock, self._failures():
             cursor = self.connection().execute(sql, params)
             return cursor.fetchall() if cursor.description is not None else []
+
+    def changed(self, sql: str, params: Params = ()) -> int:
+        """Run one statement that writes (committed when it returns); how many rows it wrote."""
+        with self._lock, self._failures():
+            return self.connection().execute(sql, params).rowcount
 
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection[Any]]:
@@ -112,6 +205,29 @@ class Database:
             connection = self.connection()
             with connection.transaction():
                 yield connection
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """A transaction held open across the block, its statements in it (the row locks
+        they take keep other processes' appends waiting), committed by the first append
+        (`release`: an append is durable when it returns) or when the block ends."""
+        with self._lock:
+            with self._failures():
+                self.connection().execute("BEGIN")
+            self._held = True
+            try:
+                yield
+            finally:
+                self.release()
+
+    def release(self) -> None:
+        """Commit the transaction `held` keeps open, if one is (nothing otherwise)."""
+        if self._held:
+            self._held = False
+            with self._lock, self._failures():
+                connection = self._connection
+                if connection is not None and not connection.closed:
+                    connection.execute("COMMIT")  # (a failed one's: the server rolls back)
 
     def close(self) -> None:
         with self._lock:
@@ -145,8 +261,10 @@ class Registry:
     """Which tenants a database holds, their keyrings and the server's secret: the
     database's side of sandbox/store/store.py."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, credential_fields: Iterable[str] = ()) -> None:
         self.database = Database(url)
+        # the keyring fields a request is authenticated by (sandbox_credentials' `field`)
+        self.credential_fields = tuple(credential_fields)
         self._create_schema()
 
     def secret(self) -> bytes:
@@ -168,31 +286,57 @@ class Registry:
         )
         return [(name, storage, orjson.loads(keyring)) for name, storage, keyring in rows]
 
+    def names(self) -> list[str]:
+        """Every tenant's name (one query)."""
+        return [name for (name,) in self.database.execute("SELECT name FROM sandbox_tenants")]
+
+    def tenant(self, name: str) -> tuple[str, Doc] | None:
+        """Tenant `name`'s storage and keyring now, or None: it does not exist (one query)."""
+        rows = self.database.execute(
+            "SELECT storage, keyring FROM sandbox_tenants WHERE name = %s", (name,)
+        )
+        return (rows[0][0], orjson.loads(rows[0][1])) if rows else None
+
+    def named_by(self, field: str, value: str) -> str | None:
+        """The tenant whose credential `field` is `value`, or None (one query)."""
+        rows = self.database.execute(
+            "SELECT name FROM sandbox_credentials WHERE field = %s AND value = %s",
+            (field, value),
+        )
+        return str(rows[0][0]) if rows else None
+
     def backend(self, name: str, storage: str | None, compact_bytes: int) -> TenantRows:
         """The backend of tenant `name`'s state `storage` (None: a new one)."""
         storage = storage or f"{name}/{secrets.token_hex(8)}"
         return TenantRows(self.database, name, storage, compact_bytes)
 
-    def install(self, name: str, storage: str, keyring: Doc) -> None:
+    def install(self, name: str, storage: str, keyring: Doc, replaces: str | None) -> bool:
         """Tenant `name` is now `storage` with `keyring`; the state it had is dropped, in the
-        same transaction."""
+        same transaction. False, and nothing changes, when that state is not `replaces` (None:
+        no tenant): another process created, replaced, reset or deleted it meanwhile."""
         with self.database.transaction() as connection:
+            connection.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (NAME_LOCK, name))
             old = connection.execute(
                 "SELECT storage FROM sandbox_tenants WHERE name = %s FOR UPDATE", (name,)
             ).fetchone()
+            if (old[0] if old is not None else None) != replaces:
+                return False
             connection.execute(
                 "INSERT INTO sandbox_tenants VALUES (%s, %s, %s) ON CONFLICT (name) "
                 "DO UPDATE SET storage = excluded.storage, keyring = excluded.keyring",
                 (name, storage, orjson.dumps(keyring)),
             )
+            self._credentials(connection, name, keyring)
             if old is not None and old[0] != storage:
                 _drop(connection, old[0])
+        return True
 
     def delete(self, name: str) -> None:
         with self.database.transaction() as connection:
             old = connection.execute(
                 "DELETE FROM sandbox_tenants WHERE name = %s RETURNING storage", (name,)
             ).fetchone()
+            connection.execute("DELETE FROM sandbox_credentials WHERE name = %s", (name,))
             if old is not None:
                 _drop(connection, old[0])
 
@@ -204,6 +348,47 @@ class Registry:
     def close(self) -> None:
         self.database.close()
 
+    def watch(self, told: Callable[[str, int], None]) -> Callable[[], None]:
+        """`told(storage, seq)` for each row any process appends from now on (LISTEN on a
+        connection of its own, in a daemon thread; opened again after it broke, rows
+        appended meanwhile are caught up by the next request); what stops it."""
+        stopping = threading.Event()
+
+        def listen() -> None:
+            import psycopg
+
+            while not stopping.is_set():
+                try:
+                    with psycopg.connect(
+                        self.database.url, autocommit=True, connect_timeout=CONNECT_SECONDS
+                    ) as connection:
+                        connection.execute(f"LISTEN {CHANNEL}")
+                        while not stopping.is_set():
+                            for notice in connection.notifies(timeout=LISTEN_RETRY):
+                                if notice.pid == self.database.backend_pid:
+                                    continue  # (this process's own append)
+                                storage, _, seq = notice.payload.rpartition(" ")
+                                told(storage, int(seq))
+                except (psycopg.Error, OSError) as exc:
+                    log.warning("PostgreSQL at %s: not listening (%s)", self.database.where, exc)
+                    stopping.wait(LISTEN_RETRY)
+
+        threading.Thread(target=listen, name="sandbox-listen", daemon=True).start()
+        return stopping.set
+
+    def _credentials(self, connection: psycopg.Connection[Any], name: str, keyring: Doc) -> None:
+        """The tenant's credentials, as its keyring has them now (a value another tenant
+        held is its now, as the store's index has it)."""
+        connection.execute("DELETE FROM sandbox_credentials WHERE name = %s", (name,))
+        for field in self.credential_fields:
+            value = keyring.get(field)
+            if value is not None:
+                connection.execute(
+                    "INSERT INTO sandbox_credentials VALUES (%s, %s, %s) ON CONFLICT "
+                    "(field, value) DO UPDATE SET name = excluded.name",
+                    (field, str(value), name),
+                )
+
     def _create_schema(self) -> None:
         with self.database.transaction() as connection:
             connection.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
@@ -214,6 +399,9 @@ class Registry:
             )
             row = connection.execute("SELECT value FROM sandbox_meta WHERE key = 'format'")
             found = row.fetchone()
+            if found is not None and found[0] == "1":
+                self._migrate_from_1(connection)
+                found = (str(FORMAT),)
         stored = int(found[0]) if found is not None and found[0].isdigit() else None
         if stored != FORMAT:
             raise StorageUnavailable(
@@ -222,9 +410,26 @@ class Registry:
                 "comms-sandbox or another database"
             )
 
+    def _migrate_from_1(self, connection: psycopg.Connection[Any]) -> None:
+        """Format 1 (one process per database) to 2, in the schema's transaction: every
+        process of the older release must be stopped first (it would append without moving
+        the heads)."""
+        connection.execute(MIGRATE_1)
+        for name, keyring in connection.execute("SELECT name, keyring FROM sandbox_tenants"):
+            self._credentials(connection, name, orjson.loads(keyring))
+        connection.execute(
+            "UPDATE sandbox_meta SET value = %s WHERE key = 'format'", (str(FORMAT),)
+        )
+        log.info(
+            "PostgreSQL at %s: sandbox tables migrated to format %d", self.database.where, FORMAT
+        )
+
 
 def _drop(connection: psycopg.Connection[Any], storage: str) -> None:
+    """A state's rows, its storage row first: an append or a snapshot under way finishes
+    before (it holds the row), one that comes after finds no row and writes nothing."""
     for table in (
+        "sandbox_storages",
         "sandbox_journal",
         "sandbox_snapshots",
         "sandbox_fixtures",
@@ -236,15 +441,15 @@ def _drop(connection: psycopg.Connection[Any], storage: str) -> None:
 
 class TenantRows:
     """One tenant's rows (sandbox/store/backend.py's Backend): its fixture, its snapshot and
-    the journal rows after it. One process appends to a tenant (this increment): the
-    sequence number is kept in memory; an INSERT finding it taken is refused."""
+    the journal rows after it. Any number of processes append to a tenant: `seq` is the last
+    unit this process's state reflects; an append finding the head moved raises Behind."""
 
     def __init__(self, database: Database, name: str, storage: str, compact_bytes: int) -> None:
         self.database = database
         self.name = name
         self.storage = storage
         self.compact_bytes = compact_bytes
-        self.seq = 0  # the last unit appended
+        self.seq = 0  # the last unit appended or caught up
         self.closed = False
         self._journal_bytes = 0  # appended since the last snapshot
         self._snapshot_bytes = 0
@@ -276,16 +481,7 @@ class TenantRows:
                 (self.storage, base),
             )
             for seq, unit in rows:
-                try:
-                    for op in orjson.loads(unit):
-                        into.replay(op)
-                except UNREADABLE as exc:
-                    raise Damaged(
-                        self._where("sandbox_journal"),
-                        f"unit {seq} is not one this release understands ({exc!r})",
-                    ) from None
-                self.seq = seq
-                self._journal_bytes += len(unit)
+                self._replay(into, seq, unit)
         problem = into.check()
         if problem is not None:
             raise Damaged(self._where("sandbox_journal"), problem)
@@ -293,23 +489,28 @@ class TenantRows:
         return self._journal_bytes > self.compact_bytes
 
     def append(self, ops: list[Op]) -> bool:
-        """One row, committed before this returns."""
+        """One row, committed before this returns; Behind (nothing stored) when another
+        process appended first, or dropped the storage."""
         if self.closed:
             raise StorageUnavailable(f"tenant {self.name} is closed; nothing was changed")
         unit = orjson.dumps(ops)
+        seq = self.seq + 1
         import psycopg
 
         try:
-            self.database.execute(
-                "INSERT INTO sandbox_journal VALUES (%s, %s, %s)",
-                (self.storage, self.seq + 1, unit),
+            written = self.database.changed(
+                APPEND, {"storage": self.storage, "seq": seq, "unit": unit}
             )
-        except psycopg.errors.UniqueViolation:
-            raise StorageUnavailable(
-                f"tenant {self.name}: unit {self.seq + 1} was written by another process; "
-                "several processes per database are not supported yet: nothing was changed"
-            ) from None
-        self.seq += 1
+            self.database.release()  # (committed now if a held transaction holds it)
+        except psycopg.errors.UniqueViolation:  # (a head behind its rows: not made here)
+            written = 0
+        if not written:
+            raise Behind(
+                f"tenant {self.name}: another process wrote to it at the same time (unit "
+                f"{seq} is taken, or the tenant was replaced, reset or deleted); this request "
+                "changed nothing"
+            )
+        self.seq = seq
         self._journal_bytes += len(unit)
         return (
             self._journal_bytes > max(self.compact_bytes, 2 * self._snapshot_bytes)
@@ -317,10 +518,35 @@ class TenantRows:
         )
 
     def retract(self) -> None:
-        self.database.execute(
-            "DELETE FROM sandbox_journal WHERE storage = %s AND seq = %s", (self.storage, self.seq)
-        )
+        if not self.database.changed(RETRACT, {"storage": self.storage, "seq": self.seq}):
+            log.error(
+                "tenant %s: unit %d could not be taken back out (another process appended "
+                "after it, or the tenant was replaced): it stays, and this state catches up "
+                "with it",
+                self.name,
+                self.seq,
+            )
         self.seq -= 1
+
+    def catch_up(self, into: State, lock: bool = False) -> bool:
+        """One statement (CATCH_UP): the units other processes appended since `seq`,
+        replayed; the snapshot loaded again when one passed `seq`; False when the storage is
+        no longer there. With `lock`, inside `Database.held`, the storage's row stays locked
+        until the next append commits."""
+        query = CATCH_UP_LOCKED if lock else CATCH_UP
+        rows = self.database.execute(query, {"storage": self.storage, "seq": self.seq})
+        if not rows:
+            return False
+        if rows[0][0] is not None:  # compacted past this state: load it again
+            self.wait()
+            into.clear()
+            self.open(into)
+            return True
+        for _, seq, unit in rows:
+            if seq is None:  # (the LEFT JOIN's row when nothing was appended)
+                break
+            into.caught_up(self._replay(into, seq, unit))
+        return True
 
     def compact(self, state: State, background: bool = False) -> None:
         """The snapshot of the state at this instant (after unit `seq`), and the journal
@@ -335,11 +561,16 @@ class TenantRows:
             self._write_snapshot(self.database, seq, tables)
 
     def create(self, fixture: Doc) -> None:
-        self.database.execute(
-            "INSERT INTO sandbox_fixtures VALUES (%s, %s) ON CONFLICT (storage) "
-            "DO UPDATE SET fixture = excluded.fixture",
-            (self.storage, orjson.dumps(fixture)),
-        )
+        with self.database.transaction() as connection:
+            connection.execute(
+                "INSERT INTO sandbox_storages VALUES (%s, 0) ON CONFLICT (storage) DO NOTHING",
+                (self.storage,),
+            )
+            connection.execute(
+                "INSERT INTO sandbox_fixtures VALUES (%s, %s) ON CONFLICT (storage) "
+                "DO UPDATE SET fixture = excluded.fixture",
+                (self.storage, orjson.dumps(fixture)),
+            )
 
     def fixture(self) -> Doc:
         rows = self.database.execute(
@@ -361,17 +592,33 @@ class TenantRows:
         return self._compaction.running
 
     def _write_snapshot(self, database: Database, seq: int, tables: bytes) -> None:
+        """The snapshot after unit `seq`, unless another process's newer one is stored, and
+        the rows it covers deleted; nothing for a storage dropped meanwhile."""
         with database.transaction() as connection:
-            connection.execute(
-                "INSERT INTO sandbox_snapshots VALUES (%s, %s, %s) ON CONFLICT (storage) "
-                "DO UPDATE SET seq = excluded.seq, tables = excluded.tables",
-                (self.storage, seq, tables),
-            )
+            if connection.execute(SNAPSHOT_LOCK, (self.storage,)).fetchone() is None:
+                return
+            connection.execute(SNAPSHOT, {"storage": self.storage, "seq": seq, "tables": tables})
             connection.execute(
                 "DELETE FROM sandbox_journal WHERE storage = %s AND seq <= %s",
                 (self.storage, seq),
             )
         self._snapshot_bytes = len(tables)
+
+    def _replay(self, into: State, seq: int, unit: bytes) -> list[Op]:
+        """Unit `seq` read from its row and replayed into `into` (as `open` and `catch_up`
+        do); its operations."""
+        try:
+            ops: list[Op] = orjson.loads(unit)
+            for op in ops:
+                into.replay(op)
+        except UNREADABLE as exc:
+            raise Damaged(
+                self._where("sandbox_journal"),
+                f"unit {seq} is not one this release understands ({exc!r})",
+            ) from None
+        self.seq = seq
+        self._journal_bytes += len(unit)
+        return ops
 
     def _write_snapshot_logged(self, seq: int, tables: bytes) -> None:
         """A background compaction: a failure loses nothing (the older snapshot and every

@@ -8,9 +8,8 @@ afresh, as the embedded store's memory does, and drops the old rows with the res
     sandbox_requests  (storage, process, n, logged, entry, body)  the newest entries of a
                                                                   tenant's request log
 
-The tables are created with the others (sandbox/store/postgres.py's SCHEMA, IF NOT EXISTS: a
-database of the first increment gains them at the next start; a release that does not know
-them leaves them alone, so the schema's format stays 1).
+The tables are created with the others (sandbox/store/postgres.py's SCHEMA, format 2, IF NOT
+EXISTS: a database of format 1 gains them as it is migrated forward at the next start).
 """
 
 from __future__ import annotations

@@ -19,13 +19,15 @@ start-up and its registry kept as `registry.format-1`.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import logging
 import os
 import resource
 import secrets
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -132,9 +134,12 @@ class Store:
         self._secret = secrets.token_bytes(32)
         # the tenants kept in PostgreSQL (`--database-url`) instead of a data directory
         self.database: Registry | None = None
+        self._storages: dict[str, str] = {}  # tenant -> its rows' `storage` in the database
+        self._named: dict[str, str] = {}  # and back
+        self._unwatch: Callable[[], None] | None = None  # stops `watch`
         if settings.database_url is not None:
             self.root = None
-            self.database = Registry(settings.database_url)
+            self.database = Registry(settings.database_url, self.credential_fields)
             self._open_database(self.database)
         elif self.root is not None:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -152,13 +157,88 @@ class Store:
             data.listener = listener
             listener.tenant_changed(name)
 
+    def watch(self, loop: asyncio.AbstractEventLoop) -> None:
+        """In a database: from now on, as soon as another process appends to a tenant someone
+        listens to (an event stream, a webhook), catch it up on `loop`, so its streams hear
+        the message then, not at the tenant's next request (LISTEN/NOTIFY: the database tells
+        each appended row at its commit; rows this process appended, or caught up, cost
+        nothing)."""
+        if self.database is None or self._unwatch is not None:
+            return
+
+        def told(storage: str, seq: int) -> None:  # (the listening thread)
+            with suppress(RuntimeError):  # the loop is closed (an in-process app's may be)
+                loop.call_soon_threadsafe(self._appended, storage, seq)
+
+        self._unwatch = self.database.watch(told)
+
+    def _appended(self, storage: str, seq: int) -> None:
+        name = self._named.get(storage)
+        data = None if name is None else self.tenants.get(name)
+        listener = self.listener
+        if data is None or listener is None or data.name not in listener.tenants:
+            return
+        if isinstance(data.backend, TenantRows) and data.backend.seq >= seq:
+            return  # (appended here, or caught up already)
+        try:
+            self.catch_up(data)
+        except StorageUnavailable as exc:  # the next request of the tenant tries again
+            log.warning("tenant %s: not caught up (%s)", data.name, exc.message)
+
     # reads ---------------------------------------------------------------------------------
     def get(self, name: str) -> TenantData | None:
-        """The tenant; StorageUnavailable (503) if it is quarantined."""
+        """The tenant; StorageUnavailable (503) if it is quarantined. In a database, a name
+        this process does not know is looked up (another process may have created it)."""
         data = self.tenants.get(name)
-        if data is None and name in self.degraded:
-            raise self.degraded[name].error()
+        if data is None:
+            if name in self.degraded:
+                raise self.degraded[name].error()
+            if self.database is not None:
+                return self._look_up(name)
         return data
+
+    def fresh(self, name: str) -> TenantData | None:
+        """`get`, brought up to what other processes wrote (`catch_up`): for what reads a
+        tenant outside the request path (its web pages, its event stream)."""
+        data = self.get(name)
+        return data if data is None else self.catch_up(data)
+
+    def held(self, lock: bool) -> AbstractContextManager[None]:
+        """With `lock` and a database, a transaction held across the block
+        (`Database.held`): a `catch_up(..., lock=True)` in it keeps the tenant's appends to
+        this process until its next append (or the block's end). Else nothing."""
+        if not lock or self.database is None:
+            return nullcontext()
+        return self.database.database.held()
+
+    def catch_up(self, data: TenantData, lock: bool = False) -> TenantData | None:
+        """Tenant `data` brought up to what other processes wrote to it (one round trip in a
+        database; nothing on the embedded store): the tenant as it is now, `data` itself, the
+        state another process put in its place (a replace or reset: loaded), or None (deleted
+        elsewhere). A webhook set elsewhere is announced."""
+        if self.database is None:
+            return data
+        meta = data.collections["meta"]
+        settings = meta.get("settings")
+        try:
+            if not data.catch_up(lock):
+                return self._look_up(data.name)
+        except Damaged as exc:  # a unit this release cannot replay: quarantined, as at start
+            self._uninstall(data.name)
+            self._quarantine(data.name, exc, exc.path)
+            self.announce(data.name)
+            raise self.degraded[data.name].error() from None
+        if meta.get("settings") is not settings:  # (documents are replaced, never changed)
+            self.announce(data.name)
+        return data
+
+    def names(self) -> list[str]:
+        """Every tenant's name, sorted; in a database, as it has them now (another process
+        may have created or deleted some: one query)."""
+        known = {*self.tenants, *self.degraded}
+        if self.database is not None:
+            known = {*self.database.names(), *self.degraded}
+        return sorted(known)
 
     def exists(self, name: str) -> bool:
         return name in self.tenants or name in self.degraded
@@ -189,7 +269,13 @@ class Store:
         self.verified.setdefault(vendor, {})[credential] = tenant.name
 
     def find_by_credential(self, field: str, value: str) -> TenantData | None:
+        """The tenant holding credential `value` (one query in a database when this process
+        does not know it: another process may have created the tenant)."""
         name = self._index[field].get(value)
+        if name is None and self.database is not None:
+            name = self.database.named_by(field, value)
+            found = None if name is None else self._look_up(name)
+            return found if found is not None and self._index[field].get(value) == name else None
         return None if name is None else self.get(name)
 
     # writes --------------------------------------------------------------------------------
@@ -244,12 +330,20 @@ class Store:
             if staged.directory is not None:
                 write_checked_file(staged.directory / "tenant.json", "tenant", {"record": keyring})
                 self._swap_in(name, staged.directory, data)
-            if self.database is not None and staged.storage is not None:
-                self.database.install(name, staged.storage, keyring)
+            if (
+                self.database is not None
+                and staged.storage is not None
+                and not self.database.install(
+                    name, staged.storage, keyring, self._storages.get(name)
+                )
+            ):
+                raise self._superseded(staged, elsewhere=True)
         except BaseException:
             self.discard(staged)
             raise
         self._install(keyring, data)
+        if staged.storage is not None:
+            self._place(name, staged.storage)
         self.announce(name)
         return data
 
@@ -264,10 +358,12 @@ class Store:
             except StorageUnavailable as exc:  # rows no tenant names: harmless, left
                 log.warning("tenant %s: staged rows not dropped (%s)", staged.name, exc.message)
 
-    def _superseded(self, staged: Staged) -> Conflict:
+    def _superseded(self, staged: Staged, elsewhere: bool = False) -> Conflict:
         now = self.current(staged.name)
         change = (
-            "created"
+            "created, replaced, reset or deleted through another process"
+            if elsewhere
+            else "created"
             if staged.replaces is None
             else "deleted"
             if now is None
@@ -290,6 +386,7 @@ class Store:
             self._move_out(name, self.root / "tenants" / name)
         if self.database is not None:
             self.database.delete(name)
+            self._place(name, None)
         self._uninstall(name)
         self.announce(name)
         return True
@@ -301,6 +398,8 @@ class Store:
             self.listener.tenant_changed(name)
 
     def close(self) -> None:
+        if self._unwatch is not None:
+            self._unwatch()
         for data in self.tenants.values():
             data.close()
         if self._lock is not None:
@@ -418,17 +517,55 @@ class Store:
         quarantined as a damaged directory is."""
         self._secret = database.secret()
         for name, storage, keyring in database.tenants():
-            rows = database.backend(name, storage, self.settings.compact_bytes)
-            data = self._new_tenant_data(name, None, rows)
-            try:
-                data.load()
-            except Damaged as exc:
-                data.close()
-                self._install(keyring, data)
-                self.tenants.pop(name, None)
-                self._quarantine(name, exc, exc.path)
-                continue
+            self._load_rows(database, name, storage, keyring)
+
+    def _load_rows(
+        self, database: Registry, name: str, storage: str, keyring: Doc
+    ) -> TenantData | None:
+        """Tenant `name` loaded from its rows `storage` and put in place of what this process
+        had for it (None: quarantined, its rows cannot be trusted)."""
+        rows = database.backend(name, storage, self.settings.compact_bytes)
+        data = self._new_tenant_data(name, None, rows)
+        self._place(name, storage)
+        try:
+            data.load()
+        except Damaged as exc:
+            data.close()
             self._install(keyring, data)
+            self.tenants.pop(name, None)
+            self._quarantine(name, exc, exc.path)
+            return None
+        self._install(keyring, data)
+        return data
+
+    def _place(self, name: str, storage: str | None) -> None:
+        """Tenant `name`'s rows are `storage` now (None: it has none)."""
+        old = self._storages.pop(name, None)
+        if old is not None:
+            self._named.pop(old, None)
+        if storage is not None:
+            self._storages[name] = storage
+            self._named[storage] = name
+
+    def _look_up(self, name: str) -> TenantData | None:
+        """Tenant `name` as the database has it now, which another process may have created,
+        replaced, reset or deleted: loaded and put in place (or removed), and announced."""
+        assert self.database is not None
+        found = self.database.tenant(name)
+        if found is None:
+            if self.exists(name):  # deleted elsewhere
+                self._place(name, None)
+                self._uninstall(name)
+                self.announce(name)
+            return None
+        storage, keyring = found
+        if self._storages.get(name) == storage and self.exists(name):  # the one in place
+            return self.get(name)
+        data = self._load_rows(self.database, name, storage, keyring)
+        self.announce(name)
+        if data is None:
+            raise self.degraded[name].error()
+        return data
 
     def _open_tenant(self, directory: Path, migrated: dict[str, Doc] | None) -> None:
         name = directory.name

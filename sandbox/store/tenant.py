@@ -12,7 +12,7 @@ interface (the embedded journal and snapshot files are sandbox/store/files.py).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from sandbox.clock import Clock
@@ -26,13 +26,17 @@ log = logging.getLogger(__name__)
 
 
 class MessageListener(Protocol):
-    """Hears every message a transaction recorded, once it is durable (sandbox/events.py)."""
+    """Hears every message a transaction recorded, once it is durable (sandbox/events.py):
+    `committed` for this process's, `caught_up` for another process's, replayed here before
+    a request (its webhook is that process's to deliver)."""
 
     @property
     def tenants(self) -> Mapping[str, object]:
         """The tenants anyone listens to."""
 
     def committed(self, tenant: str, message: Doc) -> None: ...
+
+    def caught_up(self, tenant: str, message: Doc) -> None: ...
 
 
 class TenantData:
@@ -119,12 +123,7 @@ class TenantData:
         self.commits += 1
         listener = self.listener
         if listener is not None and self.name in listener.tenants:
-            try:  # the write is durable and applied: a listener's failure must not undo that
-                for op in ops:
-                    if op[0] == "put" and op[1] == "messages":
-                        listener.committed(self.name, op[2])
-            except Exception:
-                log.exception("tenant %s: a message listener failed", self.name)
+            self._tell(listener.committed, ops)
         if (
             due
             # (a write committed alone in a request's unit: a snapshot now would hold the
@@ -140,6 +139,29 @@ class TenantData:
                     self.name,
                     exc.message,
                 )
+
+    def _tell(self, hear: Callable[[str, Doc], None], ops: list[Op]) -> None:
+        """`hear` each message `ops` recorded."""
+        try:  # the write is durable and applied: a listener's failure must not undo that
+            for op in ops:
+                if op[0] == "put" and op[1] == "messages":
+                    hear(self.name, op[2])
+        except Exception:
+            log.exception("tenant %s: a message listener failed", self.name)
+
+    def catch_up(self, lock: bool = False) -> bool:
+        """The state brought up to what other processes wrote to the tenant (its backend's
+        `catch_up`: nothing for the embedded store); False when its storage is no longer the
+        tenant's (replaced, reset or deleted elsewhere: the store looks it up again). `lock`:
+        the backend's."""
+        return self.backend.catch_up(self, lock)
+
+    def caught_up(self, ops: list[Op]) -> None:
+        """A unit another process committed, replayed by `catch_up`: its messages are told to
+        the listeners (their streams; its webhook is that process's)."""
+        listener = self.listener
+        if listener is not None and self.name in listener.tenants:
+            self._tell(listener.caught_up, ops)
 
     def uncommitted(self) -> bool:
         """Whether this thread's open unit holds writes of this tenant not yet committed."""
@@ -241,13 +263,19 @@ class TenantData:
         """Replace all state with `tables` and make it durable (the backend's `create`, then
         a compaction); the backend keeps the `fixture` it came from for resets."""
         self.backend.create(fixture or {})
+        self.clear()
+        self.load_tables(tables)
+        self.backend.compact(self)
+
+    def clear(self) -> None:
+        """Forget the whole state (a load follows)."""
         for coll in self.collections.values():
             coll.clear(tallies=True)
             coll.set_capacity(self.default_capacity)
+        self._dormant.clear()
+        self._dormant_rows.clear()
         self._explicit_capacity.clear()
         self.sequences.clear()
-        self.load_tables(tables)
-        self.backend.compact(self)
 
     def fixture(self) -> Doc:
         """The fixture document the tenant was created from."""

@@ -16,6 +16,7 @@ from sandbox.catalog import Catalog
 from sandbox.engine import Category, Channel, Reason, Status
 from sandbox.errors import ApiError, InvalidInput
 from sandbox.store import Store, TenantData
+from sandbox.store.backend import Behind
 from sandbox.ui import mail
 
 PAGE_SIZE = 50
@@ -79,13 +80,15 @@ class Pages:
         such tenant (404), or its data is damaged (503, as the API answers)."""
         name = request.path_params["tenant"]
         try:
-            data = self.store.get(name)
-        except ApiError as exc:  # quarantined (StorageUnavailable)
+            data = self.store.fresh(name)  # (what other processes wrote included)
+            if data is None:
+                return self.not_found(request, f"no tenant named '{name}'")
+            try:  # what the page shows includes what is due
+                schedule.run_due(self.due, data, self.request_logs)
+            except Behind:  # another process recorded it first: the page shows theirs
+                data = self.store.catch_up(data) or data
+        except ApiError as exc:  # quarantined or unreachable (StorageUnavailable)
             return self._problem(request, "Unavailable", exc.message, exc.http_status)
-        if data is None:
-            return self.not_found(request, f"no tenant named '{name}'")
-        # what the page shows includes what is due
-        schedule.run_due(self.due, data, self.request_logs)
         return data
 
     # pages -----------------------------------------------------------------------------
