@@ -77,9 +77,10 @@ def test_the_request_log_read_through_either_process_holds_both(
         assert entry["operationId"] == "getCustomerV2" and entry["vendor"] == "capillary"
 
 
-def shared_tenant(registry: Registry, name: str = "t") -> TenantData:
+def shared_tenant(registry: Registry, name: str = "t", replaces: str | None = None) -> TenantData:
+    """A tenant `name` in the database, new or in place of its state `replaces`."""
     rows = registry.backend(name, None, 1 << 20)
-    registry.install(name, rows.storage, {"name": name})
+    assert registry.install(name, rows.storage, {"name": name}, replaces)
     return TenantData(name, SPECS, rows)
 
 
@@ -137,7 +138,7 @@ def test_entries_of_a_state_replaced_before_they_are_written_are_not_kept(
     try:
         old = shared_tenant(registry)
         storage = old.backend.storage  # type: ignore[attr-defined]
-        shared_tenant(registry)  # replaced (or reset): the old state's rows are dropped
+        shared_tenant(registry, replaces=storage)  # replaced (or reset): the old rows dropped
         rows.write([(storage, "p", 1, 1, b"[]", b"")], size=10)
         with psycopg.connect(postgres_url) as connection:
             kept = connection.execute("SELECT count(*) FROM sandbox_requests").fetchone()
