@@ -95,14 +95,20 @@ chromium:
 	  echo "no Chromium could be installed (apt-get install chromium): the browser tests are skipped"
 
 # PostgreSQL for the tests of the PostgreSQL backend (tests/pg_cluster.py starts a throw-away
-# cluster with its binaries): Debian's package, installed when this user may; if it cannot be,
-# those tests are skipped and say so in one line.
+# cluster with its binaries), and nginx for the compose scale profile's load balancer in front
+# of two processes (tests/test_compose.py): Debian's packages, installed when this user may;
+# if they cannot be, those tests are skipped and say so in one line.
 postgresql:
 	@{ command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; } || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null 2>&1 || \
 	    { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null 2>&1; }; }; } || \
 	  echo "no PostgreSQL could be installed (apt-get install postgresql): its tests are skipped"
+	@{ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light >/dev/null 2>&1 || \
+	    { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light >/dev/null 2>&1; }; }; } || \
+	  echo "no nginx could be installed (apt-get install nginx-light): the load-balancer test of the compose scale profile is skipped"
 
 # run the scenarios and rewrite features/TRACE.md from their results
 trace: $(STAMP)
