@@ -5,13 +5,16 @@ through another sees; concurrent writes through both are each recorded once, ids
 increasing; a reset, replace, delete or create through one is what the other serves next; a
 process killed with SIGKILL loses nothing acknowledged; a scheduled item is delivered once;
 an event stream on one process hears what another recorded as soon as it is committed (no
-request needed: LISTEN/NOTIFY), and a webhook is delivered once."""
+request needed: LISTEN/NOTIFY), and a webhook is delivered once; faults, snapshots and the CLI
+work across them."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -337,3 +340,33 @@ def test_a_process_killed_under_load_loses_nothing_acknowledged_and_a_database_s
             assert "PostgreSQL at 127.0.0.1" in answer.text
         assert sms(b, tenant, "after the restart").status_code == 200
         assert [m["body"] for m in outbox(b, tenant)][-1:] == ["after the restart"]
+
+
+def test_faults_snapshots_and_the_cli_work_across_processes(pair: Pair) -> None:
+    """What the control plane sets through one process holds on the other: a fault set
+    through A stops the next call through B (once: its count is shared state), a snapshot
+    exported through B loads through A into a tenant B then serves, and the CLI pointed at
+    either process lists the outbox both wrote."""
+    a, b = pair
+    tenant = created(a, "controlled")
+    fault = {"status": 503, "times": 1}
+    put = a.put(f"{tenant.control}/faults/sendMessage", json=fault)
+    assert put.status_code in (200, 201), put.text
+    assert sms(b, tenant, "stopped by A's fault").status_code == 503
+    assert sms(a, tenant, "after the fault").status_code == 200  # its one time was used on B
+    assert sms(b, tenant, "through B").status_code == 200
+
+    snapshot = b.get(f"{tenant.control}/snapshot")
+    assert snapshot.status_code == 200
+    copy = Sandbox(a).create_tenant(snapshot.json(), name="controlled-copy")
+    assert [m["body"] for m in outbox(b, copy)] == ["after the fault", "through B"]
+    assert sms(b, copy, "to the copy").status_code == 200
+
+    for client in (a, b):
+        listed = subprocess.run(
+            [sys.executable, "-m", "sandbox", "--url", str(client.base_url), "outbox",
+             "--tenant", copy.name, "--json"],
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+        bodies = [json.loads(line)["body"] for line in listed.stdout.splitlines() if line]
+        assert sorted(bodies) == ["after the fault", "through B", "to the copy"]
