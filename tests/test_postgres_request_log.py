@@ -79,7 +79,8 @@ def test_the_request_log_read_through_either_process_holds_both(
 
 def shared_tenant(registry: Registry, name: str = "t") -> TenantData:
     rows = registry.backend(name, None, 1 << 20)
-    registry.install(name, rows.storage, {"name": name})
+    current = registry.tenant(name)  # (what it replaces, if a test made it before)
+    registry.install(name, rows.storage, {"name": name}, current and current[0])
     return TenantData(name, SPECS, rows)
 
 
