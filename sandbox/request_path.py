@@ -117,13 +117,13 @@ class Call:
         op: Operation,
         incoming: Incoming,
         started: float,
-        params: dict[str, str],
+        params: dict[str, str] | None = None,
     ) -> None:
         self.router = router
         self.op = op
         self.incoming = incoming
         self.started = started
-        self.params = params  # its path parameters
+        self.params = {} if params is None else params  # its path parameters
         self.tenant: TenantData | None = None  # known once its credentials are checked
         self.failure: Exception | None = None  # credentials refused: answered at `admit`
         self.ctx: Context | None = None

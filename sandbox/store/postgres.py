@@ -51,7 +51,7 @@ import orjson
 from sandbox.doc import Doc
 from sandbox.errors import StorageUnavailable
 from sandbox.store.backend import Behind, Compaction, Op, State
-from sandbox.store.committer import Committer, Outcome, Pending, Read, Row, Write
+from sandbox.store.committer import Committer, Results, Pending, Read, Row, Write
 from sandbox.store.format import Damaged
 
 if TYPE_CHECKING:
@@ -363,7 +363,7 @@ class Registry:
         storage = storage or f"{name}/{secrets.token_hex(8)}"
         return TenantRows(self.database, name, storage, compact_bytes, self.committer)
 
-    def _cycle(self, writes: list[Write], reads: list[Read]) -> Outcome:
+    def _cycle(self, writes: list[Write], reads: list[Read]) -> Results:
         """One cycle of the committer, in its thread: every storage's units in one statement
         (one transaction, one WAL flush), then every catch-up read in one, each from the unit
         its storage holds once the first statement is settled (so a read never mistakes this
