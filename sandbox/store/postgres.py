@@ -51,7 +51,7 @@ import orjson
 from sandbox.doc import Doc
 from sandbox.errors import StorageUnavailable
 from sandbox.store.backend import Behind, Compaction, Op, State
-from sandbox.store.committer import Committer, Results, Pending, Read, Row, Write
+from sandbox.store.committer import Committer, Pending, Read, Results, Row, Write
 from sandbox.store.format import Damaged
 
 if TYPE_CHECKING:
