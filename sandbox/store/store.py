@@ -203,11 +203,16 @@ class Store:
                 return self._look_up(name)
         return data
 
-    def fresh(self, name: str) -> TenantData | None:
-        """`get`, brought up to what other processes wrote (`catch_up`): for what reads a
-        tenant outside the request path (its web pages, its event stream)."""
+    async def fresh(self, name: str) -> TenantData | None:
+        """`get`, brought up to what other processes wrote (`caught_up`), once every unit of
+        it in flight here is stored (`settled`): for what reads a tenant outside the request
+        path (its web pages, its event stream)."""
         data = self.get(name)
-        return data if data is None else self.catch_up(data)
+        found = None if data is None else await self.caught_up(data)
+        waiting = None if found is None else self.settled(found)
+        if waiting is not None:
+            await waiting
+        return found
 
     def held(self, lock: bool) -> AbstractContextManager[None]:
         """With `lock` and a database, a transaction held across the block
