@@ -273,3 +273,47 @@ def _wait(check: Callable[[], bool], seconds: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("not within the time")
         time.sleep(0.02)
+
+
+def test_a_read_that_fails_after_its_cycle_stored_units_leaves_them_stored(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One cycle stores a unit, then its catch-up read fails (the database went away between
+    the two statements): the unit is stored and answered so, only the read fails."""
+    from test_store_backend import FIXTURE
+    from test_store_unit import SPECS
+
+    from sandbox.store import TenantData
+
+    registry = Registry(postgres_url)
+    try:
+        rows = registry.backend("t", None, 1 << 20)
+        data = TenantData("t", SPECS, rows)
+        data.initialise(FIXTURE, FIXTURE)
+
+        def gone(*args: Any) -> Any:
+            raise StorageUnavailable("PostgreSQL at test is unavailable (gone after the commit)")
+
+        monkeypatch.setattr(registry._batches, "read", gone)
+
+        async def cycle() -> tuple[Any, Any]:
+            tx = data.begin()
+            tx.put("notes", {"id": "stored"})
+            tx.commit()  # (deferred: an event loop runs)
+            stored = rows.settled()
+            assert stored is not None
+            read = registry.committer.read(rows, lambda found: rows.apply(data, found))
+            outcomes = await asyncio.gather(stored, read, return_exceptions=True)
+            return outcomes[0], outcomes[1]
+
+        stored, read = asyncio.run(cycle())
+        assert stored is None  # stored, and answered so
+        assert isinstance(read, StorageUnavailable)
+        assert data["notes"].get("stored") is not None and rows.seq == 1
+        with psycopg.connect(postgres_url) as connection:
+            found = connection.execute(
+                "SELECT count(*) FROM sandbox_journal WHERE storage = %s", (rows.storage,)
+            ).fetchone()
+        assert found == (1,)
+    finally:
+        registry.close()

@@ -397,7 +397,10 @@ class Registry:
             storages = [storage for storage, _ in reads]
             seqs = [sent[storage] if storage in stored else seq for storage, seq in reads]
             found = {storage: [] for storage in storages}
-            rows = self._batches.read(CATCH_UP_BATCH, {"storages": storages, "seqs": seqs})
+            try:
+                rows = self._batches.read(CATCH_UP_BATCH, {"storages": storages, "seqs": seqs})
+            except StorageUnavailable as exc:  # (the units stored above are stored: said so)
+                return stored, exc
             for storage, there, snapshot, seq, unit in rows:
                 if there:
                     found[storage].append((snapshot, seq, unit))
