@@ -13,9 +13,10 @@ their summed successful requests per second against the one process's, per round
 median), and the answers that were not 200 (a 503 for contention past the retries). PostgreSQL is
 the throw-away cluster of the tests (tests/pg_cluster.py: Debian's binaries, fsync on), or
 `SANDBOX_BENCH_DATABASE_URL`. Round trips: the same sends in this process
-(sandbox.testing.in_process) with psycopg's Connection.execute counted on the requests' thread
-(in autocommit mode one statement is one round trip and one commit; the request log's writer
-thread writes its batches off the request path and is not counted).
+(sandbox.testing.in_process, one at a time) with psycopg's Connection.execute counted on the
+requests' thread and the group commit's (in autocommit mode one statement is one round trip and
+one commit; concurrent requests share them; the request log's writer thread writes its batches
+off the request path and is not counted).
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ def round_trips(url: str, sends: int) -> dict[str, float]:
     caller = threading.get_ident()  # the requests' thread (in_process calls the app in it)
 
     def execute(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if threading.get_ident() == caller:
+        thread = threading.current_thread()
+        if thread.ident == caller or thread.name.startswith("sandbox-commit"):
             counted["n"] += 1
         return original(self, *args, **kwargs)
 

@@ -104,6 +104,7 @@ class Call:
         "failure",
         "incoming",
         "op",
+        "params",
         "router",
         "started",
         "stop",
@@ -111,12 +112,18 @@ class Call:
     )
 
     def __init__(
-        self, router: OperationRouter, op: Operation, incoming: Incoming, started: float
+        self,
+        router: OperationRouter,
+        op: Operation,
+        incoming: Incoming,
+        started: float,
+        params: dict[str, str] | None = None,
     ) -> None:
         self.router = router
         self.op = op
         self.incoming = incoming
         self.started = started
+        self.params = {} if params is None else params  # its path parameters
         self.tenant: TenantData | None = None  # known once its credentials are checked
         self.failure: Exception | None = None  # credentials refused: answered at `admit`
         self.ctx: Context | None = None
@@ -178,7 +185,7 @@ class RequestPath:
                     await self.reply(send, routed)
                     return
                 op, params = routed
-                call = Call(router, op, incoming, started)
+                call = Call(router, op, incoming, started, params)
                 if op.secured:
                     self.authenticate(call)
                 raw, too_large = b"", None
@@ -194,10 +201,10 @@ class RequestPath:
                     if tenant is not None and self.store.tenants.get(tenant.name) is not tenant:
                         self.authenticate(call)  # replaced or deleted while the body arrived
                 try:  # the synchronous steps, 4 to 7
-                    if self.shared:
-                        self.catch_up(call, params)
-                    self.admit(call)
-                    answered = self.handle(call, self.parse(call, params, raw, too_large))
+                    if self.shared:  # caught up first, the answer held until stored
+                        answered = await self.attempt(call, params, raw, too_large)
+                    else:
+                        answered = self.run(call, params, raw, too_large)
                 except Behind:  # another process wrote first: nothing was changed
                     answered = await self.again(call, params, raw, too_large)
                 except Exception as exc:
@@ -260,29 +267,83 @@ class RequestPath:
         return max(small, self.max_fixture)
 
     # 3b. catch up ---------------------------------------------------------------------------
-    def catch_up(self, call: Call, path_params: dict[str, str], lock: bool = False) -> None:
+    async def catch_up(self, call: Call, path_params: dict[str, str], lock: bool = False) -> None:
         """The request's tenant brought up to what other processes wrote to it (a database:
-        one round trip). One another process replaced, reset or deleted is looked up again and
-        the credentials checked again; a control-plane path's tenant (`{tenant}`) this process
-        does not know yet is looked up (another process may have created it). `lock`: the
+        one round trip, the group commit's next read, shared with the requests of the tenant
+        that asked before it was sent: `Store.caught_up`). One another process replaced,
+        reset or deleted is looked up again and the credentials checked again; a
+        control-plane path's tenant (`{tenant}`) this process does not know yet is looked up
+        (another process may have created it). `lock`: at once, on this thread, the
         tenant's appends kept to this process (`again`, in `Store.held`)."""
         tenant = call.tenant
         if tenant is None and call.ctx is not None:  # (running again: a login's tenant)
             tenant = call.ctx.tenant
             if tenant is not None:
-                self.store.catch_up(tenant, lock)
+                await self.bring_up(tenant, lock)
             return
         if tenant is not None:
-            if self.store.catch_up(tenant, lock) is not tenant:
+            if await self.bring_up(tenant, lock) is not tenant:
                 self.authenticate(call)
             return
         name = path_params.get("tenant")
         if name is not None and not call.op.secured:
             known = self.store.tenants.get(name)
             if known is not None:
-                self.store.catch_up(known)
+                await self.bring_up(known, False, lock)
             elif not self.store.exists(name):  # (a quarantined one is not looked up)
                 self.store.get(name)
+
+    async def bring_up(
+        self, tenant: TenantData, lock: bool, now: bool = False
+    ) -> TenantData | None:
+        """`tenant` caught up: at once (`lock`, `now`: in a held transaction, no await), or
+        by the group commit's next read."""
+        if lock or now:
+            return self.store.catch_up(tenant, lock)
+        return await self.store.caught_up(tenant)
+
+    async def attempt(
+        self, call: Call, path_params: dict[str, str], raw: bytes, too_large: ApiError | None
+    ) -> Answer | Offload:
+        """Steps 3b to 7 on a database several processes share: caught up, the synchronous
+        steps, then the answer (a refusal's too) held until every unit the request saw is
+        stored (`settle`). Behind: another process wrote first, everything the request saw of
+        this process's was undone: it runs `again`."""
+        await self.catch_up(call, path_params)
+        try:
+            answered = self.run(call, path_params, raw, too_large)
+        except Behind:
+            raise
+        except Exception as exc:
+            answered = self.refuse(call, exc)
+        if not isinstance(answered, Offload):  # (an offloaded one settles once finished)
+            await self.settle(call)
+        return answered
+
+    async def settle(self, call: Call) -> None:
+        """Wait until every unit of writes the request saw is stored: each tenant it reached,
+        its newest unit in flight (the group commit stores a tenant's units in order, or
+        refuses them all). Raises what refused one (Behind: run again; StorageUnavailable),
+        everything it saw of them undone."""
+        ctx = call.ctx
+        reached = call.tenant, ctx.tenant if ctx is not None else None, self.path_tenant(call)
+        for number, tenant in enumerate(reached):
+            if tenant is not None and tenant not in reached[:number]:
+                waiting = self.store.settled(tenant)
+                if waiting is not None:
+                    await waiting
+
+    def path_tenant(self, call: Call) -> TenantData | None:
+        """The tenant a control-plane path names (`{tenant}`), if this process holds it."""
+        name = call.params.get("tenant")
+        return None if name is None else self.store.tenants.get(name)
+
+    def run(
+        self, call: Call, path_params: dict[str, str], raw: bytes, too_large: ApiError | None
+    ) -> Answer | Offload:
+        """Steps 4 to 7, one synchronous step of the event loop."""
+        self.admit(call)
+        return self.handle(call, self.parse(call, path_params, raw, too_large))
 
     # 4. admit ------------------------------------------------------------------------------
     def admit(self, call: Call) -> None:
@@ -382,12 +443,17 @@ class RequestPath:
         takes it again)."""
         for attempt in range(RETRIES):
             await asyncio.sleep(random.uniform(0, BACKOFF * 2 ** min(attempt, 6)))
-            lock = attempt >= OPTIMISTIC
             try:
-                with self.store.held(lock):
-                    self.catch_up(call, path_params, lock)
-                    self.admit(call)
-                    return self.handle(call, self.parse(call, path_params, raw, too_large))
+                if attempt < OPTIMISTIC:
+                    return await self.attempt(call, path_params, raw, too_large)
+                ctx = call.ctx
+                tenant = call.tenant or (ctx.tenant if ctx is not None else None)
+                async with self.store.quiet(tenant):  # (none of its units in flight)
+                    with self.store.held(True):
+                        await self.catch_up(call, path_params, True)  # (awaits nothing)
+                        answered = self.run(call, path_params, raw, too_large)
+                await self.settle(call)  # (another tenant's, if it reached one)
+                return answered
             except Behind:
                 continue
             except Exception as exc:
@@ -416,13 +482,34 @@ class RequestPath:
                 if not isinstance(finished, Reply):  # steps commit one by one, by design
                     stepped = True
                     ids = call.ctx.message_ids if call.ctx is not None else []
-                    answer = self.commit(call, await _stepped(finished, ids), None)
+                    answer = self.commit(call, await self.stepped(call, finished, ids), None)
+                if self.shared:  # (stored before it is answered)
+                    await self.settle(call)
         except Exception as exc:
             answer = self.refuse(call, exc, stepped)
         finally:
             if offload.always is not None:
                 offload.always()
         return answer
+
+    async def stepped(self, call: Call, steps: Steps, message_ids: list[str]) -> Reply:
+        """Run a finish's steps, letting the event loop serve other requests between them. A
+        step commits at its end (on a database, stored before the next step): one that fails
+        recorded no message (its ids leave the request's `message_ids`), the steps before it
+        did."""
+        while True:
+            logged = len(message_ids)
+            try:
+                next(steps)
+                await asyncio.sleep(0)
+                if self.shared:
+                    await self.settle(call)
+            except StopIteration as done:
+                reply: Reply = done.value
+                return reply
+            except BaseException:
+                del message_ids[logged:]
+                raise
 
     # 7. commit -----------------------------------------------------------------------------
     def commit(self, call: Call, reply: Reply, writes: Unit | None) -> Answer:
@@ -490,20 +577,3 @@ class RequestPath:
         if status == 0:
             return drop_connection(send)
         return send_json(send, status, body, headers)
-
-
-async def _stepped(steps: Steps, message_ids: list[str]) -> Reply:
-    """Run a finish's steps, letting the event loop serve other requests between them. A step
-    commits at its end: one that fails recorded no message (its ids leave the request's
-    `message_ids`), the steps before it did."""
-    while True:
-        logged = len(message_ids)
-        try:
-            next(steps)
-        except StopIteration as done:
-            reply: Reply = done.value
-            return reply
-        except BaseException:
-            del message_ids[logged:]
-            raise
-        await asyncio.sleep(0)

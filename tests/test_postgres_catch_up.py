@@ -232,11 +232,11 @@ def test_a_request_behind_another_process_runs_again_caught_up(
         real = RequestPath.catch_up
         skipped: list[int] = []
 
-        def stale_once(self: RequestPath, call: Any, params: Any, lock: bool = False) -> None:
+        async def stale_once(self: RequestPath, call: Any, params: Any, lock: bool = False) -> None:
             if not skipped:
                 skipped.append(1)
                 return
-            real(self, call, params, lock)
+            await real(self, call, params, lock)
 
         monkeypatch.setattr(RequestPath, "catch_up", stale_once)
         answer = send(two, "two, again")
@@ -256,11 +256,13 @@ def test_contention_past_the_retries_is_a_503_naming_it_and_changes_nothing(
         tenant = sandbox.create_tenant(EXAMPLE_FIXTURE, name="contended")
         attempts: list[int] = []
 
-        def always_behind(self: TenantRows, ops: Any) -> bool:
+        def always_behind(self: TenantRows, *args: Any) -> bool:
             attempts.append(1)
             raise Behind(f"tenant {self.name}: another process wrote to it at the same time")
 
+        # (a request defers its unit to the group commit; its locked runs append at once)
         monkeypatch.setattr(TenantRows, "append", always_behind)
+        monkeypatch.setattr(TenantRows, "defer", always_behind)
         answer = sandbox.http.post(
             SEND,
             json={"sms": [{"to": "919988221100", "body": "never"}]},
@@ -363,11 +365,13 @@ def test_a_request_that_lost_the_race_twice_runs_holding_the_tenant_s_row(
         real = RequestPath.catch_up
         unlocked: list[bool] = []
 
-        def only_locked(self: RequestPath, call: Any, params: Any, lock: bool = False) -> None:
+        async def only_locked(
+            self: RequestPath, call: Any, params: Any, lock: bool = False
+        ) -> None:
             if not lock:
                 unlocked.append(True)
                 return
-            real(self, call, params, lock)
+            await real(self, call, params, lock)
 
         monkeypatch.setattr(RequestPath, "catch_up", only_locked)
         answer = two.http.post(SEND, json=sms, headers=tenant.capillary_auth())

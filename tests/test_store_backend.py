@@ -15,7 +15,7 @@ from test_store_unit import SPECS, every_kind_of_write, state
 from sandbox.doc import Doc
 from sandbox.errors import StorageUnavailable
 from sandbox.store import TenantData
-from sandbox.store.backend import Backend, Op, State
+from sandbox.store.backend import Backend, Immediate, Op, State
 from sandbox.store.files import TenantFiles
 from sandbox.store.unit import open_unit
 
@@ -25,7 +25,7 @@ FIXTURE: Doc = {
 }
 
 
-class Rows:
+class Rows(Immediate):
     """A backend keeping a snapshot and the units appended since, in memory: each unit one
     row with its sequence number, as a shared database would keep them."""
 

@@ -83,6 +83,16 @@ class Backend(Protocol):
         stored none of them. True when the backend asks for a compaction now (none running,
         enough appended since the last: O(1), the answer of every write)."""
 
+    @property
+    def defers(self) -> bool:
+        """Whether a unit of writes goes to `defer` now instead of `append` (PostgreSQL's
+        group commit, on an event loop: sandbox/store/committer.py); False for the others."""
+
+    def defer(self, data: Any, ops: list[Op], undo: list[tuple[Any, Op, Any]]) -> None:
+        """Take `ops`, already applied to `data` in memory (`undo`: what undoes each, oldest
+        first), to be stored with other units later; the request waits for them. When they
+        are stored, `data.committed(ops)`; if they are refused, they are undone."""
+
     def retract(self) -> None:
         """Take the unit `append` just stored back out (a unit of writes another tenant's
         backend refused: sandbox/store/unit.py)."""
@@ -142,7 +152,16 @@ class Compaction:
         return self._thread is not None and self._thread.is_alive()
 
 
-class InMemory:
+class Immediate:
+    """A backend that stores each unit as it is appended: none is deferred."""
+
+    defers = False
+
+    def defer(self, data: Any, ops: list[Op], undo: list[tuple[Any, Op, Any]]) -> None:
+        raise RuntimeError("this backend stores each unit as it is appended")
+
+
+class InMemory(Immediate):
     """The backend of a tenant kept in memory only (a store with no data directory): nothing
     is stored, so nothing can fail; the fixture is kept in memory for resets."""
 

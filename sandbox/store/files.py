@@ -20,7 +20,7 @@ from sandbox.clock import monotonic
 from sandbox.doc import Doc
 from sandbox.errors import StorageUnavailable
 from sandbox.json_slices import dumps_in_pieces
-from sandbox.store.backend import Backend, Compaction, Op, State
+from sandbox.store.backend import Backend, Compaction, Immediate, Op, State
 from sandbox.store.format import Damaged, storage_error, write_atomically
 from sandbox.store.journal import Journal, OpenJournals
 from sandbox.store.snapshot import read_snapshot, write_snapshot
@@ -33,7 +33,7 @@ BACKGROUND_SLICE = 64
 UNREADABLE = (KeyError, ValueError, TypeError, IndexError, AttributeError)
 
 
-class TenantFiles:
+class TenantFiles(Immediate):
     """One tenant's directory of journal and snapshot files (sandbox/store/backend.py's
     Backend)."""
 

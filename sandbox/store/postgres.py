@@ -37,6 +37,7 @@ optional extra (`comms-sandbox[postgres]`), imported only when a database URL is
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import threading
@@ -50,6 +51,7 @@ import orjson
 from sandbox.doc import Doc
 from sandbox.errors import StorageUnavailable
 from sandbox.store.backend import Behind, Compaction, Op, State
+from sandbox.store.committer import Committer, Pending, Read, Results, Row, Write
 from sandbox.store.format import Damaged
 
 if TYPE_CHECKING:
@@ -131,6 +133,35 @@ ORDER BY j.seq
 # the same, holding the storage's row until the transaction `Database.held` opened ends: no
 # other process appends meanwhile
 CATCH_UP_LOCKED = CATCH_UP + "FOR UPDATE OF st\n"
+# group commit (sandbox/store/committer.py): the units of several storages in one statement,
+# each storage's moving its head from `base` to `head` and inserting its rows, or (its head
+# moved on, or it was dropped) nothing of that storage; the storages that moved. The storages
+# come sorted, so two processes' batches lock their rows in one order
+APPEND_BATCH = """
+WITH batch AS (
+    SELECT * FROM unnest(%(storages)s::text[], %(bases)s::bigint[], %(heads)s::bigint[])
+        AS b(storage, base, head)),
+moved AS (
+    UPDATE sandbox_storages st SET head = b.head FROM batch b
+    WHERE st.storage = b.storage AND st.head = b.base RETURNING st.storage),
+written AS (
+    INSERT INTO sandbox_journal (storage, seq, unit)
+    SELECT u.storage, u.seq, u.unit
+    FROM unnest(%(of)s::text[], %(seqs)s::bigint[], %(units)s::bytea[]) AS u(storage, seq, unit)
+    WHERE u.storage IN (SELECT storage FROM moved))
+SELECT storage FROM moved
+"""
+# CATCH_UP for several storages at once, each from its own `seq`: (storage, whether its row is
+# there, snapshot seq, unit seq, unit)
+CATCH_UP_BATCH = """
+SELECT q.storage, st.storage IS NOT NULL, s.seq, j.seq, j.unit
+FROM unnest(%(storages)s::text[], %(seqs)s::bigint[]) AS q(storage, seq)
+LEFT JOIN sandbox_storages st ON st.storage = q.storage
+LEFT JOIN sandbox_snapshots s ON s.storage = st.storage AND s.seq > q.seq
+LEFT JOIN sandbox_journal j
+    ON j.storage = st.storage AND j.seq > q.seq AND s.storage IS NULL
+ORDER BY q.storage, j.seq
+"""
 # the storage's row locked against a drop (not against appends) while a snapshot is written:
 # a dropped storage gets no snapshot row back
 SNAPSHOT_LOCK = "SELECT 1 FROM sandbox_storages WHERE storage = %s FOR KEY SHARE"
@@ -193,6 +224,20 @@ class Database:
             cursor = self.connection().execute(sql, params)
             return cursor.fetchall() if cursor.description is not None else []
 
+    def read(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """`execute` a statement that only reads: run once more on a new connection when the
+        one it found open had broken (the server restarted while it was idle: the first
+        statement on it fails), so a read after a restart does not answer 503 for nothing.
+        Inside a held transaction, once."""
+        with self._lock:
+            connection = self._connection
+            try:
+                return self.execute(sql, params)
+            except StorageUnavailable:
+                if self._held or connection is None or self._connection is not None:
+                    raise  # (no connection was open before, or it did not break)
+            return self.execute(sql, params)
+
     def changed(self, sql: str, params: Params = ()) -> int:
         """Run one statement that writes (committed when it returns); how many rows it wrote."""
         with self._lock, self._failures():
@@ -219,6 +264,11 @@ class Database:
                 yield
             finally:
                 self.release()
+
+    @property
+    def holding(self) -> bool:
+        """Whether a transaction `held` is open (its statements run on this connection)."""
+        return self._held
 
     def release(self) -> None:
         """Commit the transaction `held` keeps open, if one is (nothing otherwise)."""
@@ -266,6 +316,9 @@ class Registry:
         # the keyring fields a request is authenticated by (sandbox_credentials' `field`)
         self.credential_fields = tuple(credential_fields)
         self._create_schema()
+        # the group commit's cycles: a thread with a connection of its own
+        self._batches = Database(url)
+        self.committer = Committer(self._cycle, self._batches.close)
 
     def secret(self) -> bytes:
         """The signing secret, made by the first process to ask and shared by every other."""
@@ -281,25 +334,25 @@ class Registry:
 
     def tenants(self) -> list[tuple[str, str, Doc]]:
         """Every tenant: (name, storage, keyring), by name."""
-        rows = self.database.execute(
+        rows = self.database.read(
             "SELECT name, storage, keyring FROM sandbox_tenants ORDER BY name"
         )
         return [(name, storage, orjson.loads(keyring)) for name, storage, keyring in rows]
 
     def names(self) -> list[str]:
         """Every tenant's name (one query)."""
-        return [name for (name,) in self.database.execute("SELECT name FROM sandbox_tenants")]
+        return [name for (name,) in self.database.read("SELECT name FROM sandbox_tenants")]
 
     def tenant(self, name: str) -> tuple[str, Doc] | None:
         """Tenant `name`'s storage and keyring now, or None: it does not exist (one query)."""
-        rows = self.database.execute(
+        rows = self.database.read(
             "SELECT storage, keyring FROM sandbox_tenants WHERE name = %s", (name,)
         )
         return (rows[0][0], orjson.loads(rows[0][1])) if rows else None
 
     def named_by(self, field: str, value: str) -> str | None:
         """The tenant whose credential `field` is `value`, or None (one query)."""
-        rows = self.database.execute(
+        rows = self.database.read(
             "SELECT name FROM sandbox_credentials WHERE field = %s AND value = %s",
             (field, value),
         )
@@ -308,7 +361,50 @@ class Registry:
     def backend(self, name: str, storage: str | None, compact_bytes: int) -> TenantRows:
         """The backend of tenant `name`'s state `storage` (None: a new one)."""
         storage = storage or f"{name}/{secrets.token_hex(8)}"
-        return TenantRows(self.database, name, storage, compact_bytes)
+        return TenantRows(self.database, name, storage, compact_bytes, self.committer)
+
+    def _cycle(self, writes: list[Write], reads: list[Read]) -> Results:
+        """One cycle of the committer, in its thread: every storage's units in one statement
+        (one transaction, one WAL flush), then every catch-up read in one, each from the unit
+        its storage holds once the first statement is settled (so a read never mistakes this
+        process's units for another's)."""
+        import psycopg
+
+        stored: set[str] = set()
+        if writes:
+            writes = sorted(writes)  # (one order of row locks for every process)
+            of, seqs, units = [], [], []
+            for storage, base, batch in writes:
+                for number, unit in enumerate(batch, base + 1):
+                    of.append(storage)
+                    seqs.append(number)
+                    units.append(unit)
+            params = {
+                "storages": [storage for storage, _, _ in writes],
+                "bases": [base for _, base, _ in writes],
+                "heads": [base + len(batch) for _, base, batch in writes],
+                "of": of,
+                "seqs": seqs,
+                "units": units,
+            }
+            try:
+                stored = {row[0] for row in self._batches.execute(APPEND_BATCH, params)}
+            except psycopg.errors.UniqueViolation:  # (a head behind its rows: not made here)
+                stored = set()
+        found: dict[str, list[Row]] = {}
+        if reads:
+            sent = {storage: base + len(batch) for storage, base, batch in writes}
+            storages = [storage for storage, _ in reads]
+            seqs = [sent[storage] if storage in stored else seq for storage, seq in reads]
+            found = {storage: [] for storage in storages}
+            try:
+                rows = self._batches.read(CATCH_UP_BATCH, {"storages": storages, "seqs": seqs})
+            except StorageUnavailable as exc:  # (the units stored above are stored: said so)
+                return stored, exc
+            for storage, there, snapshot, seq, unit in rows:
+                if there:
+                    found[storage].append((snapshot, seq, unit))
+        return stored, found
 
     def install(self, name: str, storage: str, keyring: Doc, replaces: str | None) -> bool:
         """Tenant `name` is now `storage` with `keyring`; the state it had is dropped, in the
@@ -346,6 +442,7 @@ class Registry:
             _drop(connection, storage)
 
     def close(self) -> None:
+        self.committer.close()
         self.database.close()
 
     def watch(self, told: Callable[[str, int], None]) -> Callable[[], None]:
@@ -444,13 +541,26 @@ class TenantRows:
     the journal rows after it. Any number of processes append to a tenant: `seq` is the last
     unit this process's state reflects; an append finding the head moved raises Behind."""
 
-    def __init__(self, database: Database, name: str, storage: str, compact_bytes: int) -> None:
+    def __init__(
+        self,
+        database: Database,
+        name: str,
+        storage: str,
+        compact_bytes: int,
+        committer: Committer | None = None,
+    ) -> None:
         self.database = database
         self.name = name
         self.storage = storage
         self.compact_bytes = compact_bytes
-        self.seq = 0  # the last unit appended or caught up
+        self.seq = 0  # the last unit stored (appended or caught up) and reflected in memory
         self.closed = False
+        # group commit (sandbox/store/committer.py): units applied in memory after unit `seq`,
+        # not yet known to be stored, oldest first
+        self.committer = committer
+        self.inflight: list[Pending] = []
+        self.draining = 0  # requests waiting for `inflight` to empty (`Store.quiet`)
+        self._compact_later = False  # a compaction asked for while units were in flight
         self._journal_bytes = 0  # appended since the last snapshot
         self._snapshot_bytes = 0
         self._compaction = Compaction()
@@ -488,11 +598,79 @@ class TenantRows:
         self.closed = False
         return self._journal_bytes > self.compact_bytes
 
-    def append(self, ops: list[Op]) -> bool:
-        """One row, committed before this returns; Behind (nothing stored) when another
-        process appended first, or dropped the storage."""
+    @property
+    def defers(self) -> bool:
+        """Whether a unit is taken by `defer` now: on an event loop, outside a held
+        transaction (the locked run of a request appends at once), nobody draining."""
+        committer = self.committer
+        return (
+            committer is not None
+            and not self.draining
+            and not self.database.holding
+            and committer.ready()
+        )
+
+    def defer(self, data: Any, ops: list[Op], undo: list[tuple[Any, Op, Any]]) -> None:
+        """A unit applied in memory (`undo` undoes it), stored by the committer's next cycle
+        with every other waiting: `stored` or `abandon` settles it."""
         if self.closed:
             raise StorageUnavailable(f"tenant {self.name} is closed; nothing was changed")
+        assert self.committer is not None
+        self.inflight.append(Pending(data, ops, list(undo), orjson.dumps(ops)))
+        self.committer.wake(self)
+
+    def settled(self) -> asyncio.Future[None] | None:
+        """What resolves once every unit in memory now is stored (or raises what refused
+        one: Behind, StorageUnavailable); None when none is in flight."""
+        if not self.inflight:
+            return None
+        newest = self.inflight[-1]
+        if newest.future is None:
+            newest.future = asyncio.get_running_loop().create_future()
+        return newest.future
+
+    def stored(self, count: int) -> None:
+        """The committer stored the first `count` units in flight: each is this state's now,
+        its listeners told, its waiting requests resumed; a compaction due starts once none
+        is in flight (a snapshot then would hold units that may yet be undone)."""
+        done, self.inflight[:count] = self.inflight[:count], []
+        for pending in done:
+            self.seq += 1
+            self._journal_bytes += len(pending.unit)
+            pending.data.committed(pending.ops)
+            if pending.future is not None and not pending.future.done():
+                pending.future.set_result(None)
+        if self._journal_bytes > max(self.compact_bytes, 2 * self._snapshot_bytes):
+            self._compact_later = True
+        if self._compact_later and not self.inflight and not self.compacting and done:
+            self._compact_later = False
+            try:
+                done[-1].data.compact(background=True)
+            except StorageUnavailable as exc:  # the units are stored: their answers say so
+                log.error("tenant %s: compaction not started (%s)", self.name, exc.message)
+
+    def abandon(self, reason: StorageUnavailable) -> None:
+        """Every unit in flight undone, newest first (its state as at unit `seq`); whoever
+        waits for one gets `reason` (Behind: the request runs again)."""
+        pending, self.inflight = self.inflight, []
+        for unit in reversed(pending):
+            for data, op, record in reversed(unit.undo):
+                data.undo(op, record)
+        for unit in pending:
+            if unit.future is not None and not unit.future.done():
+                unit.future.set_exception(reason)
+
+    def append(self, ops: list[Op]) -> bool:
+        """One row, committed before this returns; Behind (nothing stored) when another
+        process appended first, or dropped the storage, or units of this process are still
+        in flight (they come first)."""
+        if self.closed:
+            raise StorageUnavailable(f"tenant {self.name} is closed; nothing was changed")
+        if self.inflight:
+            raise Behind(
+                f"tenant {self.name}: other writes of this process are being committed; "
+                "this request changed nothing"
+            )
         unit = orjson.dumps(ops)
         seq = self.seq + 1
         import psycopg
@@ -505,11 +683,7 @@ class TenantRows:
         except psycopg.errors.UniqueViolation:  # (a head behind its rows: not made here)
             written = 0
         if not written:
-            raise Behind(
-                f"tenant {self.name}: another process wrote to it at the same time (unit "
-                f"{seq} is taken, or the tenant was replaced, reset or deleted); this request "
-                "changed nothing"
-            )
+            raise self._behind(seq)
         self.seq = seq
         self._journal_bytes += len(unit)
         return (
@@ -532,20 +706,38 @@ class TenantRows:
         """One statement (CATCH_UP): the units other processes appended since `seq`,
         replayed; the snapshot loaded again when one passed `seq`; False when the storage is
         no longer there. With `lock`, inside `Database.held`, the storage's row stays locked
-        until the next append commits."""
-        query = CATCH_UP_LOCKED if lock else CATCH_UP
-        rows = self.database.execute(query, {"storage": self.storage, "seq": self.seq})
+        until the next append commits. With units in flight, nothing: a row the statement
+        found could be one of them, stored by the committer a moment ago (the committer's
+        own reads, `Store.caught_up`, come after its writes are settled)."""
+        if self.inflight:
+            return True
+        if lock:
+            return self.apply(into, self.database.execute(CATCH_UP_LOCKED, self.where_now()))
+        return self.apply(into, self.database.read(CATCH_UP, self.where_now()))
+
+    def where_now(self) -> dict[str, Any]:
+        return {"storage": self.storage, "seq": self.seq}
+
+    def apply(self, into: State, rows: list[Row]) -> bool:
+        """A catch-up read's rows (CATCH_UP's, read from `seq` or before): the units after
+        `seq` replayed, each another process's (this process's stored ones are settled
+        first), so any unit in flight here was made on a state that is behind: undone
+        first (its requests run again). A snapshot past the unit read from (another process
+        compacted what this state needs away), or rows that do not follow `seq`: the state
+        is loaded again. False when the storage is no longer there."""
         if not rows:
             return False
-        if rows[0][0] is not None:  # compacted past this state: load it again
-            self.wait()
-            into.clear()
-            self.open(into)
+        fresh = [row for row in rows if row[1] is not None and row[1] > self.seq]
+        if rows[0][0] is None and (not fresh or fresh[0][1] == self.seq + 1):
+            if fresh:
+                self.abandon(self._behind())
+            for _, seq, unit in fresh:
+                into.caught_up(self._replay(into, seq, unit))
             return True
-        for _, seq, unit in rows:
-            if seq is None:  # (the LEFT JOIN's row when nothing was appended)
-                break
-            into.caught_up(self._replay(into, seq, unit))
+        self.abandon(self._behind())  # compacted past this state: load it again
+        self.wait()
+        into.clear()
+        self.open(into)
         return True
 
     def compact(self, state: State, background: bool = False) -> None:
@@ -635,6 +827,14 @@ class TenantRows:
             )
         finally:
             database.close()
+
+    def _behind(self, seq: int | None = None) -> Behind:
+        seq = self.seq + 1 if seq is None else seq
+        return Behind(
+            f"tenant {self.name}: another process wrote to it at the same time (unit "
+            f"{seq} is taken, or the tenant was replaced, reset or deleted); this request "
+            "changed nothing"
+        )
 
     def _where(self, table: str) -> Path:
         return Path(f"{self.database.where}/{table}/{self.storage}")

@@ -100,7 +100,7 @@ class RequestRows:
 def read_requests(rows: TenantRows, other_than: str, size: int) -> list[tuple[int, bytes, bytes]]:
     """The newest `size` rows of the tenant's request log that processes other than
     `other_than` wrote, oldest first: (logged, entry, body). One statement."""
-    found = rows.database.execute(
+    found = rows.database.read(
         "SELECT logged, entry, body FROM sandbox_requests WHERE storage = %s AND process <> %s "
         "ORDER BY logged DESC LIMIT %s",
         (rows.storage, other_than, size),

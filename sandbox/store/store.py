@@ -26,8 +26,8 @@ import os
 import resource
 import secrets
 import shutil
-from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager, nullcontext, suppress
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -137,6 +137,7 @@ class Store:
         self._storages: dict[str, str] = {}  # tenant -> its rows' `storage` in the database
         self._named: dict[str, str] = {}  # and back
         self._unwatch: Callable[[], None] | None = None  # stops `watch`
+        self._told: set[asyncio.Future[None]] = set()  # catch-ups a NOTIFY started
         if settings.database_url is not None:
             self.root = None
             self.database = Registry(settings.database_url, self.credential_fields)
@@ -180,8 +181,13 @@ class Store:
             return
         if isinstance(data.backend, TenantRows) and data.backend.seq >= seq:
             return  # (appended here, or caught up already)
+        told = asyncio.ensure_future(self._catch_up_told(data))
+        self._told.add(told)  # (held until it ends: the loop keeps only a weak reference)
+        told.add_done_callback(self._told.discard)
+
+    async def _catch_up_told(self, data: TenantData) -> None:
         try:
-            self.catch_up(data)
+            await self.caught_up(data)
         except StorageUnavailable as exc:  # the next request of the tenant tries again
             log.warning("tenant %s: not caught up (%s)", data.name, exc.message)
 
@@ -197,11 +203,16 @@ class Store:
                 return self._look_up(name)
         return data
 
-    def fresh(self, name: str) -> TenantData | None:
-        """`get`, brought up to what other processes wrote (`catch_up`): for what reads a
-        tenant outside the request path (its web pages, its event stream)."""
+    async def fresh(self, name: str) -> TenantData | None:
+        """`get`, brought up to what other processes wrote (`caught_up`), once every unit of
+        it in flight here is stored (`settled`): for what reads a tenant outside the request
+        path (its web pages, its event stream)."""
         data = self.get(name)
-        return data if data is None else self.catch_up(data)
+        found = None if data is None else await self.caught_up(data)
+        waiting = None if found is None else self.settled(found)
+        if waiting is not None:
+            await waiting
+        return found
 
     def held(self, lock: bool) -> AbstractContextManager[None]:
         """With `lock` and a database, a transaction held across the block
@@ -213,15 +224,60 @@ class Store:
 
     def catch_up(self, data: TenantData, lock: bool = False) -> TenantData | None:
         """Tenant `data` brought up to what other processes wrote to it (one round trip in a
-        database; nothing on the embedded store): the tenant as it is now, `data` itself, the
-        state another process put in its place (a replace or reset: loaded), or None (deleted
-        elsewhere). A webhook set elsewhere is announced."""
+        database, on this thread; nothing on the embedded store): the tenant as it is now,
+        `data` itself, the state another process put in its place (a replace or reset:
+        loaded), or None (deleted elsewhere). A webhook set elsewhere is announced. With
+        units of this process in flight, nothing (TenantRows.catch_up): `caught_up` is the
+        request path's."""
         if self.database is None:
             return data
+        return self._brought_up(data, lambda: data.catch_up(lock))
+
+    async def caught_up(self, data: TenantData) -> TenantData | None:
+        """`catch_up`, by the group commit's next cycle (sandbox/store/committer.py): its read
+        is sent after this call, shared with the other requests of the tenant that ask before
+        the cycle starts, and applied after that cycle's writes are settled."""
+        backend = data.backend
+        if not isinstance(backend, TenantRows) or backend.committer is None:
+            return self.catch_up(data)
+        found: TenantData | None = await backend.committer.read(
+            backend, lambda rows: self._brought_up(data, lambda: backend.apply(data, rows))
+        )
+        return found
+
+    @staticmethod
+    def settled(data: TenantData) -> Awaitable[None] | None:
+        """What resolves once every unit of tenant `data` in memory now is stored (raising
+        what refused one: Behind, StorageUnavailable); None: nothing in flight."""
+        backend = data.backend
+        return backend.settled() if isinstance(backend, TenantRows) else None
+
+    @asynccontextmanager
+    async def quiet(self, data: TenantData | None) -> AsyncIterator[None]:
+        """The block runs once no unit of tenant `data` is in flight (the ones in flight
+        settled, whatever became of them; no new one deferred meanwhile: a write appends
+        at once, or, while others are in flight, is refused as Behind and runs again)."""
+        backend = None if data is None else data.backend
+        if not isinstance(backend, TenantRows):
+            yield
+            return
+        backend.draining += 1
+        try:
+            waiting = backend.settled()
+            while waiting is not None:
+                with suppress(StorageUnavailable):
+                    await waiting
+                waiting = backend.settled()
+            yield
+        finally:
+            backend.draining -= 1
+
+    def _brought_up(self, data: TenantData, read: Callable[[], bool]) -> TenantData | None:
+        """`catch_up`'s work, `read` bringing the state up (False: its storage is gone)."""
         meta = data.collections["meta"]
         settings = meta.get("settings")
         try:
-            if not data.catch_up(lock):
+            if not read():
                 return self._look_up(data.name)
         except Damaged as exc:  # a unit this release cannot replay: quarantined, as at start
             self._uninstall(data.name)

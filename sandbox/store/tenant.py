@@ -95,6 +95,9 @@ class TenantData:
             return
         current = None if alone else unit.OPEN.unit
         if current is None:
+            if self.backend.defers:  # (a database's group commit: applied now, undoable)
+                unit.commit_alone(self, ops)
+                return
             due = self.backend.append(ops)  # StorageUnavailable: nothing below happens
             for op in ops:
                 self._apply(op)

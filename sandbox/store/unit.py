@@ -29,6 +29,8 @@ class TenantData(Protocol):
 
     backend: Backend
 
+    def commit(self, ops: list[Op], alone: bool = False) -> None: ...
+
     def committed(self, ops: list[Op], due: bool = False) -> None: ...
 
     def undo(self, op: Op, record: Any) -> None: ...
@@ -92,7 +94,13 @@ class Unit:
         due = self.due
         try:
             for data, ops in lines.items():
-                if data.backend.append(ops):
+                backend = data.backend
+                if backend.defers and len(lines) == 1:  # (a database's group commit)
+                    backend.defer(data, ops, self.undo)
+                    self.undo.clear()
+                    lines.clear()
+                    return
+                if backend.append(ops):
                     due.append(data)
         except BaseException:
             for written in lines:  # those before the one that refused
@@ -121,6 +129,20 @@ class Unit:
 
 
 _SHARED = Unit()  # the process's unit, opened by every request in turn
+_ALONE = Unit()  # the unit of writes committed by themselves (`commit_alone`)
+
+
+def commit_alone(data: TenantData, ops: list[Op]) -> None:
+    """`ops` of `data` committed by themselves (outside a request's unit, or beside it), as
+    a unit of their own: applied now with what undoes them, then handed to the backend,
+    which defers them (TenantData.commit sends them here only then)."""
+    outer, OPEN.unit = OPEN.unit, _ALONE
+    try:
+        data.commit(ops)
+        _ALONE.commit()
+    finally:
+        _ALONE.rollback()  # (nothing left after a commit; what a failed one applied, undone)
+        OPEN.unit = outer
 
 
 def open_unit() -> Unit:

@@ -75,18 +75,21 @@ class Pages:
         context = {"title": title, "what": what, "tenant": tenant}
         return self._page(request, "problem.html", context, status)
 
-    def _tenant(self, request: Request) -> TenantData | Response:
+    async def _tenant(self, request: Request) -> TenantData | Response:
         """The page's tenant, with what is due delivered; or the page that says why not: no
         such tenant (404), or its data is damaged (503, as the API answers)."""
         name = request.path_params["tenant"]
         try:
-            data = self.store.fresh(name)  # (what other processes wrote included)
+            data = await self.store.fresh(name)  # (what other processes wrote included)
             if data is None:
                 return self.not_found(request, f"no tenant named '{name}'")
             try:  # what the page shows includes what is due
                 schedule.run_due(self.due, data, self.request_logs)
             except Behind:  # another process recorded it first: the page shows theirs
                 data = self.store.catch_up(data) or data
+            waiting = self.store.settled(data)  # (a database: what is due, stored first)
+            if waiting is not None:
+                await waiting
         except ApiError as exc:  # quarantined or unreachable (StorageUnavailable)
             return self._problem(request, "Unavailable", exc.message, exc.http_status)
         return data
@@ -101,7 +104,7 @@ class Pages:
         return self._page(request, "tenants.html", {"rows": rows, "degraded": degraded})
 
     async def outbox(self, request: Request) -> Response:
-        data = self._tenant(request)
+        data = await self._tenant(request)
         if isinstance(data, Response):
             return data
         query = request.query_params
@@ -141,9 +144,9 @@ class Pages:
         name = "outbox_rows.html" if query.get("fragment") == "rows" else "outbox.html"
         return self._page(request, name, context)
 
-    def _message(self, request: Request) -> tuple[TenantData, dict[str, Any]] | Response:
+    async def _message(self, request: Request) -> tuple[TenantData, dict[str, Any]] | Response:
         """The page's tenant and message, or the page that says why not."""
-        data = self._tenant(request)
+        data = await self._tenant(request)
         if isinstance(data, Response):
             return data
         message_id = request.path_params["id"]
@@ -156,11 +159,11 @@ class Pages:
 
     async def body(self, request: Request) -> Response:
         """A message's HTML body, for the sandboxed frame of its page (sandbox/ui/mail.py)."""
-        found = self._message(request)
+        found = await self._message(request)
         return found if isinstance(found, Response) else mail.preview(found[1])
 
     async def message(self, request: Request) -> Response:
-        found = self._message(request)
+        found = await self._message(request)
         if isinstance(found, Response):
             return found
         data, message = found
@@ -202,7 +205,7 @@ class Pages:
         return self._page(request, "message.html", context)
 
     async def recipients(self, request: Request) -> Response:
-        data = self._tenant(request)
+        data = await self._tenant(request)
         if isinstance(data, Response):
             return data
         now = data.clock.now()

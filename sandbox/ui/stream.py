@@ -27,7 +27,7 @@ def events_endpoint(store: Store, bus: MessageEvents) -> Callable[[Request], Awa
             return json_response(render("sandbox", refusal), 400)
         name = request.path_params["tenant"]
         try:
-            data = store.fresh(name)  # (what other processes wrote included)
+            data = await store.fresh(name)  # (what other processes wrote included)
             if data is None:
                 raise NotFound(f"no tenant named '{name}'", field="tenant")
         except ApiError as error:  # unknown (404), or quarantined (503), as the API answers
