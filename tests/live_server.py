@@ -56,17 +56,9 @@ def server(
     )
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if client.get("/_sandbox/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                os.killpg(process.pid, signal.SIGKILL)
-                raise AssertionError(f"server did not start: {Path(log.name).read_text()}")
-            time.sleep(0.05)
+        if not answers_health(client, process, seconds=30):
+            os.killpg(process.pid, signal.SIGKILL)
+            raise AssertionError(f"server did not start: {Path(log.name).read_text()}")
         process.log = Path(log.name)  # type: ignore[attr-defined]  # what it logged, for tests
         yield process, client
     finally:
@@ -76,3 +68,18 @@ def server(
         process.wait()
         log.close()
         Path(log.name).unlink(missing_ok=True)
+
+
+def answers_health(client: httpx.Client, process: subprocess.Popen[bytes], seconds: float) -> bool:
+    """Whether `client` got a 200 from /_sandbox/health within `seconds`, asking every 50 ms;
+    False as soon as `process` (what serves it) has exited."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if client.get("/_sandbox/health").status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)

@@ -12,7 +12,6 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -22,7 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import yaml
-from live_server import free_port, server
+from live_server import answers_health, free_port, server
 
 from sandbox.testing import Sandbox
 from sandbox.testing.example import EXAMPLE_FIXTURE
@@ -144,16 +143,9 @@ def nginx_before(ports: list[int], tmp_path: Path) -> Iterator[httpx.Client]:
     )
     client = httpx.Client(base_url=f"http://127.0.0.1:{listen}", timeout=10)
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                if client.get("/_sandbox/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
+        if not answers_health(client, process, seconds=15):
             assert process.poll() is None, process.stderr and process.stderr.read()
-            assert time.monotonic() < deadline, "nginx did not answer"
-            time.sleep(0.05)
+            raise AssertionError("nginx did not answer")
         yield client
     finally:
         client.close()

@@ -12,13 +12,13 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from live_server import free_port, server
+from webhook_receiver import Receiver
 
 SMS = "/capillary/v2/communications/sendMessage?channel=sms"
 AUTH = ("demo_till", "demo-password")
@@ -153,32 +153,6 @@ def test_an_unknown_tenant_has_no_stream(sandbox: httpx.Client) -> None:
     response = sandbox.get("/_sandbox/tenants/nobody/events")
     assert response.status_code == 404
     assert response.json()["error"]["field"] == "tenant"
-
-
-class Receiver(BaseHTTPRequestHandler):
-    """Answers 204 on kept-alive HTTP/1.1 connections, as most webhook targets do."""
-
-    protocol_version = "HTTP/1.1"
-    received: list[dict[str, Any]] = []
-
-    def do_POST(self) -> None:
-        length = int(self.headers["Content-Length"])
-        Receiver.received.append(json.loads(self.rfile.read(length)))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[str]:
-    Receiver.received = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/hook?x=1"
-    httpd.shutdown()
 
 
 def test_the_webhook_receives_each_message_once_and_the_log_says_so(

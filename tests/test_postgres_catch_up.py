@@ -70,6 +70,20 @@ def journal(url: str, storage: str) -> list[int]:
         return [seq for (seq,) in found]
 
 
+def waiting_on_a_lock(url: str, otherwise: str) -> None:
+    """Return once one session of the database waits on a lock (seen in pg_stat_activity,
+    within 5 s); else fail saying `otherwise`."""
+    with psycopg.connect(url, autocommit=True) as watcher:
+        for _ in range(500):
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            ).fetchone()
+            if waiting == (1,):
+                return
+            threading.Event().wait(0.01)
+    raise AssertionError(otherwise)
+
+
 def test_what_another_process_appended_is_caught_up_as_open_replays_it(
     registry: Registry,
 ) -> None:
@@ -161,16 +175,7 @@ def racing(postgres_url: str, first_sql: str, params: Any, then: Any) -> Any:
 
         thread = threading.Thread(target=run)
         thread.start()
-        with psycopg.connect(postgres_url, autocommit=True) as watcher:
-            for _ in range(500):
-                waiting = watcher.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                ).fetchone()
-                if waiting == (1,):
-                    break
-                threading.Event().wait(0.01)
-            else:
-                raise AssertionError("the second statement never waited on the first's lock")
+        waiting_on_a_lock(postgres_url, "the second statement never waited on the first's lock")
         connection.commit()
         thread.join(10)
     return outcome
@@ -327,16 +332,7 @@ def test_a_locked_catch_up_keeps_the_other_process_s_append_waiting_until_its_ow
             assert first.catch_up(lock=True)
             thread = threading.Thread(target=append_elsewhere)
             thread.start()
-            with psycopg.connect(postgres_url, autocommit=True) as watcher:
-                for _ in range(500):
-                    waiting = watcher.execute(
-                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    ).fetchone()
-                    if waiting == (1,):
-                        break
-                    threading.Event().wait(0.01)
-                else:
-                    raise AssertionError("the other append did not wait on the row lock")
+            waiting_on_a_lock(postgres_url, "the other append did not wait on the row lock")
             note(first, "here")  # committed by the append: the row is let go
             thread.join(10)
         assert isinstance(outcome.get("error"), Behind)

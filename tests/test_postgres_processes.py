@@ -19,7 +19,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ import httpx
 import pytest
 from live_server import server
 from pg_cluster import Cluster
+from webhook_receiver import Receiver
 
 from sandbox.testing import Sandbox, Tenant
 from sandbox.testing.example import EXAMPLE_FIXTURE
@@ -235,30 +235,6 @@ def test_a_scheduled_item_is_delivered_once_with_both_processes_looking(pair: Pa
     assert outbox(a, tenant) == outbox(b, tenant)
     snapshot = b.get(f"{tenant.control}/snapshot").json()
     assert snapshot.get("scheduled", []) == []
-
-
-class Receiver(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    received: list[dict[str, Any]] = []
-
-    def do_POST(self) -> None:
-        length = int(self.headers["Content-Length"])
-        Receiver.received.append(json.loads(self.rfile.read(length)))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[str]:
-    Receiver.received = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/hook"
-    httpd.shutdown()
 
 
 def test_a_stream_on_one_process_hears_at_once_what_another_recorded_and_a_webhook_hears_it_once(
