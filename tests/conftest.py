@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from pg_cluster import postgres_cluster, postgres_url  # noqa: F401 (fixtures: a PostgreSQL)
+from pg_cluster import postgres_cluster, postgres_url, registry  # noqa: F401 (fixtures: PostgreSQL)
 from webhook_receiver import receiver  # noqa: F401 (a fixture: a webhook target)
 
 from sandbox.testing import Sandbox, Tenant, in_process

@@ -20,8 +20,12 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from sandbox.store.postgres import Registry
 
 
 def _binaries() -> Path | None:
@@ -142,3 +146,13 @@ def postgres_cluster() -> Iterator[Cluster]:
 def postgres_url(postgres_cluster: Cluster) -> str:
     """The URL of a fresh database of the session's cluster."""
     return postgres_cluster.database()
+
+
+@pytest.fixture
+def registry(postgres_url: str) -> Iterator[Registry]:
+    """The tenants' registry of a fresh database, as one sandbox process opens it."""
+    from sandbox.store.postgres import Registry  # psycopg is there only where installed
+
+    opened = Registry(postgres_url)
+    yield opened
+    opened.close()

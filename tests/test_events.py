@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from event_stream import listening, wait_for
 from live_server import free_port, server
 from webhook_receiver import Receiver
 
@@ -58,41 +59,11 @@ def webhook_told(client: httpx.Client) -> dict[str, tuple[int, str | None]]:
     }
 
 
-def wait_for(check: Any, seconds: float = 5.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.02)
-    raise AssertionError("not within the time")
-
-
 def test_each_recorded_message_is_an_event_with_its_decision(demo: httpx.Client) -> None:
-    events: list[dict[str, Any]] = []
-    opened = threading.Event()
-
-    def listen() -> None:
-        with demo.stream("GET", "/_sandbox/tenants/demo/events", timeout=10) as stream:
-            assert stream.headers["content-type"].startswith("text/event-stream")
-            opened.set()
-            kind = None
-            for line in stream.iter_lines():
-                if line.startswith("event: "):
-                    kind = line[7:]
-                elif line.startswith("data: ") and kind == "message":
-                    events.append(json.loads(line[6:]))
-                    if len(events) == 2:
-                        return
-
-    listener = threading.Thread(target=listen, daemon=True)
-    listener.start()
-    assert opened.wait(5)
-    time.sleep(0.1)  # the stream is registered before its first byte is sent
-    sent_at = time.monotonic()
-    send(demo, BLOCKED)
-    send(demo, ACTIVE)
-    listener.join(5)
+    with listening(demo, "/_sandbox/tenants/demo/events", count=2) as events:
+        sent_at = time.monotonic()
+        send(demo, BLOCKED)
+        send(demo, ACTIVE)
     assert time.monotonic() - sent_at < 1.0
     assert [(e["to"], e["status"], e["reason"]) for e in events] == [
         (BLOCKED, "SUPPRESSED", "CUSTOMER_STATUS_BLOCKED"),
@@ -105,30 +76,16 @@ def test_each_recorded_message_is_an_event_with_its_decision(demo: httpx.Client)
 def test_a_scheduled_message_reaches_an_open_stream_when_due_unasked(demo: httpx.Client) -> None:
     """A Symplify trigger with a deliveryTime a second ahead on the demo's (real-time) clock:
     the app records it when due though no request comes, and the open stream hears it."""
-    events: list[dict[str, Any]] = []
-    opened = threading.Event()
-
-    def listen() -> None:
-        with demo.stream("GET", "/_sandbox/tenants/demo/events", timeout=10) as stream:
-            opened.set()
-            for line in stream.iter_lines():
-                if line.startswith("data: "):
-                    events.append(json.loads(line[6:]))
-                    return
-
-    listener = threading.Thread(target=listen, daemon=True)
-    listener.start()
-    assert opened.wait(5)
-    now = datetime.fromisoformat(demo.get("/_sandbox/tenants/demo/clock").json()["now"])
-    due = (now + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S+0000")
-    token = demo.get("/_sandbox/tenants/demo").json()["credentials"]["symplify"]["value"]
-    answer = demo.post(
-        "/symplify/1234/triggers/7/messages",
-        json={"originalId": "111", "deliveryTime": due},
-        headers={"X-Carma-Authentication-Token": token},
-    )
-    assert answer.status_code == 200 and "scheduled" in answer.json()["message"]
-    listener.join(5)
+    with listening(demo, "/_sandbox/tenants/demo/events") as events:
+        now = datetime.fromisoformat(demo.get("/_sandbox/tenants/demo/clock").json()["now"])
+        due = (now + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+        token = demo.get("/_sandbox/tenants/demo").json()["credentials"]["symplify"]["value"]
+        answer = demo.post(
+            "/symplify/1234/triggers/7/messages",
+            json={"originalId": "111", "deliveryTime": due},
+            headers={"X-Carma-Authentication-Token": token},
+        )
+        assert answer.status_code == 200 and "scheduled" in answer.json()["message"]
     [event] = events
     assert (event["operation"], event["to"]) == ("sendTrigger", "lady_gaga@example.com")
     assert event["created_at"].startswith(due[:19])

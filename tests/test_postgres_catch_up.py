@@ -9,7 +9,6 @@ runs again after catching up, and contention past its retries is a 503 naming it
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
@@ -28,13 +27,6 @@ from sandbox.testing import in_process
 from sandbox.testing.example import EXAMPLE_FIXTURE
 
 SEND = "/capillary/v2/communications/sendMessage"
-
-
-@pytest.fixture
-def registry(postgres_url: str) -> Iterator[Registry]:
-    opened = Registry(postgres_url)
-    yield opened
-    opened.close()
 
 
 def two_processes(

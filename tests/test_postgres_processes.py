@@ -17,13 +17,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from event_stream import listening, wait_for
 from live_server import server
 from pg_cluster import Cluster
 from webhook_receiver import Receiver
@@ -66,16 +67,6 @@ def sms(client: httpx.Client, tenant: Tenant, body: str, to: str = ACTIVE) -> ht
 def outbox(client: httpx.Client, tenant: Tenant) -> list[dict[str, Any]]:
     """Every message of the tenant's outbox as `client`'s process serves it, oldest first."""
     return list(reversed(list(Tenant(tenant.name, tenant.credentials, client).messages())))
-
-
-def wait_for(check: Callable[[], Any], seconds: float = 10.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError("not within the time")
 
 
 def test_a_block_set_through_one_process_suppresses_the_next_send_through_another(
@@ -245,23 +236,8 @@ def test_a_stream_on_one_process_hears_at_once_what_another_recorded_and_a_webho
     # the webhook is set through B: A, which records the message, learns it as it catches up
     settings = b.put(f"{tenant.control}/settings", json={"webhook_url": receiver})
     assert settings.status_code == 200
-    events: list[dict[str, Any]] = []
-    opened = threading.Event()
-
-    def listen() -> None:
-        with b.stream("GET", f"{tenant.control}/events", timeout=10) as stream:
-            opened.set()
-            for line in stream.iter_lines():
-                if line.startswith("data: "):
-                    events.append(json.loads(line[6:]))
-                    return
-
-    listener = threading.Thread(target=listen, daemon=True)
-    listener.start()
-    assert opened.wait(5)
-    time.sleep(0.2)  # (registered before its first byte)
-    assert sms(a, tenant, "recorded through A").status_code == 200  # and no request to B
-    listener.join(5)
+    with listening(b, f"{tenant.control}/events") as events:
+        assert sms(a, tenant, "recorded through A").status_code == 200  # and no request to B
     assert [e["body"] for e in events] == ["recorded through A"]
     wait_for(lambda: Receiver.received)
     time.sleep(0.5)  # a second delivery, from B, would have come by now

@@ -8,7 +8,6 @@ the requests are reads."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from functools import partial
@@ -17,6 +16,7 @@ from typing import Any
 
 import httpx
 import psycopg
+from event_stream import wait_for
 from pg_cluster import Cluster
 from test_postgres_rates import PATH, two_servers
 
@@ -36,13 +36,6 @@ def entries_through(client: httpx.Client, tenant: Tenant) -> list[dict[str, Any]
     assert answer.status_code == 200, answer.text
     items: list[dict[str, Any]] = answer.json()["items"]
     return items
-
-
-def eventually(check: Callable[[], bool], seconds: float = 15) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "not seen in time"
-        time.sleep(0.05)
 
 
 def test_the_request_log_read_through_either_process_holds_both(
@@ -69,7 +62,7 @@ def test_the_request_log_read_through_either_process_holds_both(
             return queries(client) == every
 
         for client in (first, second):  # the other's entries once its batch is written
-            eventually(partial(has_every, client))
+            wait_for(partial(has_every, client), seconds=15)
         entry = next(
             e for e in entries_through(first, tenant) if e["query"] == "source=INSTORE&via=second-0"
         )

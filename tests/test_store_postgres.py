@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +31,6 @@ from sandbox.testing import Sandbox, in_process
 from sandbox.testing.example import EXAMPLE_FIXTURE
 
 SEND_PATH = "/capillary/v2/communications/sendMessage"
-
-
-@pytest.fixture
-def registry(postgres_url: str) -> Iterator[Registry]:
-    opened = Registry(postgres_url)
-    yield opened
-    opened.close()
 
 
 def rows_of(registry: Registry, compact_bytes: int = 64 * 1024 * 1024) -> TenantRows:
