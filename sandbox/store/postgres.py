@@ -50,6 +50,7 @@ import orjson
 
 from sandbox.doc import Doc
 from sandbox.errors import StorageUnavailable
+from sandbox.store import outcome
 from sandbox.store.backend import Behind, Compaction, Op, State
 from sandbox.store.committer import Committer, Pending, Read, Results, Row, Write
 from sandbox.store.format import Damaged
@@ -387,10 +388,13 @@ class Registry:
                 "seqs": seqs,
                 "units": units,
             }
+            self._batches.connection()  # (one that cannot be opened: nothing was sent)
             try:
                 stored = {row[0] for row in self._batches.execute(APPEND_BATCH, params)}
             except psycopg.errors.UniqueViolation:  # (a head behind its rows: not made here)
                 stored = set()
+            except StorageUnavailable as exc:  # sent, and then? asked (store/outcome.py)
+                stored = outcome.resolve(self._batches, writes, exc)
         found: dict[str, list[Row]] = {}
         if reads:
             sent = {storage: base + len(batch) for storage, base, batch in writes}
