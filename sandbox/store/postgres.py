@@ -50,7 +50,7 @@ import orjson
 
 from sandbox.doc import Doc
 from sandbox.errors import StorageUnavailable
-from sandbox.store import outcome
+from sandbox.store import outcome, staging
 from sandbox.store.backend import Behind, Compaction, Op, State
 from sandbox.store.committer import Committer, Pending, Read, Results, Row, Write
 from sandbox.store.format import Damaged
@@ -317,6 +317,7 @@ class Registry:
         # the keyring fields a request is authenticated by (sandbox_credentials' `field`)
         self.credential_fields = tuple(credential_fields)
         self._create_schema()
+        staging.sweep(self.database, _drop)  # (what a crash left between stage and install)
         # the group commit's cycles: a thread with a connection of its own
         self._batches = Database(url)
         self.committer = Committer(self._cycle, self._batches.close)
@@ -421,6 +422,11 @@ class Registry:
             ).fetchone()
             if (old[0] if old is not None else None) != replaces:
                 return False
+            if connection.execute(SNAPSHOT_LOCK, (storage,)).fetchone() is None:
+                raise StorageUnavailable(  # (swept: store/staging.py)
+                    f"tenant {name}: its new state was removed before it was installed (this "
+                    "process lost its connection meanwhile); nothing changed: send it again"
+                )
             connection.execute(
                 "INSERT INTO sandbox_tenants VALUES (%s, %s, %s) ON CONFLICT (name) "
                 "DO UPDATE SET storage = excluded.storage, keyring = excluded.keyring",
@@ -429,6 +435,7 @@ class Registry:
             self._credentials(connection, name, keyring)
             if old is not None and old[0] != storage:
                 _drop(connection, old[0])
+        staging.let_go(self.database, storage)  # (once committed: a sweep never sees it half)
         return True
 
     def delete(self, name: str) -> None:
@@ -444,6 +451,7 @@ class Registry:
         """Drop a staged state that will not be installed."""
         with self.database.transaction() as connection:
             _drop(connection, storage)
+        staging.let_go(self.database, storage)
 
     def close(self) -> None:
         self.committer.close()
@@ -758,6 +766,7 @@ class TenantRows:
 
     def create(self, fixture: Doc) -> None:
         with self.database.transaction() as connection:
+            staging.take(connection, self.storage)  # (until installed: store/staging.py)
             connection.execute(
                 "INSERT INTO sandbox_storages VALUES (%s, 0) ON CONFLICT (storage) DO NOTHING",
                 (self.storage,),
