@@ -50,7 +50,7 @@ import orjson
 
 from sandbox.doc import Doc
 from sandbox.errors import StorageUnavailable
-from sandbox.store import outcome, staging
+from sandbox.store import outcome, reloaded, staging
 from sandbox.store.backend import Behind, Compaction, Op, State
 from sandbox.store.committer import Committer, Pending, Read, Results, Row, Write
 from sandbox.store.format import Damaged
@@ -748,8 +748,7 @@ class TenantRows:
             return True
         self.abandon(self._behind())  # compacted past this state: load it again
         self.wait()
-        into.clear()
-        self.open(into)
+        reloaded.reload(into, self.open)  # (its streams told what it missed)
         return True
 
     def compact(self, state: State, background: bool = False) -> None:
