@@ -20,9 +20,12 @@ from typing import Any
 import psycopg
 import pytest
 from test_postgres_group_commit import App
+from test_store_backend import FIXTURE
+from test_store_unit import SPECS
 
-from sandbox.store import outcome
-from sandbox.store.postgres import APPEND_BATCH, Database, Registry
+from sandbox.store import TenantData, outcome
+from sandbox.store.backend import Behind
+from sandbox.store.postgres import APPEND, APPEND_BATCH, Database, Registry
 from sandbox.testing import in_process
 from sandbox.testing.example import EXAMPLE_FIXTURE
 
@@ -233,3 +236,44 @@ def test_a_commit_that_finds_no_connection_sent_nothing_and_says_so(
         reader.close()
     assert status == 503 and "changed nothing" in json.dumps(body)
     assert "never sent" not in [m["body"] for m in stored_bodies(postgres_url)]
+
+
+@pytest.mark.parametrize("after", [True, False], ids=["committed", "not sent"])
+def test_an_append_made_at_once_whose_connection_broke_is_resolved_too(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, after: bool
+) -> None:
+    """The appends made at once (no event loop, a locked run, a step: `TenantRows.append`):
+    committed before the break -> the write stands, in memory and in the database; broken
+    before -> nothing stored, and the caller is told to catch up and run again (Behind)."""
+    registry = Registry(postgres_url)
+    try:
+        rows = registry.backend("t", None, 1 << 20)
+        data = TenantData("t", SPECS, rows)
+        data.initialise(FIXTURE, FIXTURE)
+        real: Callable[..., Any] = registry.database.changed
+
+        def changed(sql: str, params: Any = ()) -> Any:
+            if sql is not APPEND:
+                return real(sql, params)
+            if after:
+                real(sql, params)
+            terminate(postgres_url, registry.database)
+            return real(sql, params)
+
+        monkeypatch.setattr(registry.database, "changed", changed)
+        tx = data.begin()
+        tx.put("notes", {"id": "written"})
+        if after:
+            tx.commit()
+            assert data["notes"].get("written") is not None and rows.seq == 1
+        else:
+            with pytest.raises(Behind):
+                tx.commit()
+            assert data["notes"].get("written") is None and rows.seq == 0
+        with psycopg.connect(postgres_url) as connection:
+            found = connection.execute(
+                "SELECT count(*) FROM sandbox_journal WHERE storage = %s", (rows.storage,)
+            ).fetchone()
+        assert found == (1 if after else 0,)
+    finally:
+        registry.close()

@@ -687,6 +687,7 @@ class TenantRows:
         seq = self.seq + 1
         import psycopg
 
+        self.database.connection()  # (one that cannot be opened: nothing was sent)
         try:
             written = self.database.changed(
                 APPEND, {"storage": self.storage, "seq": seq, "unit": unit}
@@ -694,6 +695,8 @@ class TenantRows:
             self.database.release()  # (committed now if a held transaction holds it)
         except psycopg.errors.UniqueViolation:  # (a head behind its rows: not made here)
             written = 0
+        except StorageUnavailable as exc:  # sent, and then? asked (store/outcome.py)
+            written = len(outcome.resolve(self.database, [(self.storage, seq - 1, [unit])], exc))
         if not written:
             raise self._behind(seq)
         self.seq = seq
