@@ -32,6 +32,8 @@ from sandbox.store.backend import Behind
 log = logging.getLogger(__name__)
 
 BOUND = 5.0  # seconds spent asking the database again before the outcome is called unknown
+# the same for an append made at once, on the event loop's thread (every request waits)
+BOUND_AT_ONCE = 1.0
 FIRST_WAIT = 0.05  # the first wait before asking again, doubled each time
 
 # a storage's head and the rows after `base` up to what the batch would have moved it to
@@ -65,16 +67,18 @@ class Unknown(StorageUnavailable):
         self.unknown = unknown
 
 
-def resolve(database: Reader, writes: list[Write], failure: StorageUnavailable) -> set[str]:
+def resolve(
+    database: Reader, writes: list[Write], failure: StorageUnavailable, bound: float = BOUND
+) -> set[str]:
     """The storages of `writes` whose units the database holds, after `failure` broke the
     statement that sent them; raises Unknown when some cannot be told (the database did not
-    answer within BOUND seconds, or their rows are gone)."""
+    answer within `bound` seconds, or their rows are gone)."""
     params = {
         "storages": [storage for storage, _, _ in writes],
         "bases": [base for _, base, _ in writes],
         "heads": [base + len(units) for _, base, units in writes],
     }
-    rows = _ask(database, params)
+    rows = _ask(database, params, bound)
     if rows is None:
         message = _unknown_message(database.where, failure)
         raise Unknown(message, set(), {storage for storage, _, _ in writes})
@@ -126,9 +130,9 @@ def stored(failure: StorageUnavailable) -> set[str]:
     return failure.stored if isinstance(failure, Unknown) else set()
 
 
-def _ask(database: Reader, params: dict[str, Any]) -> list[tuple[Any, ...]] | None:
-    """LANDED's rows, asked again with waits that double, for BOUND seconds at most."""
-    deadline = time.monotonic() + BOUND
+def _ask(database: Reader, params: dict[str, Any], bound: float) -> list[tuple[Any, ...]] | None:
+    """LANDED's rows, asked again with waits that double, for `bound` seconds at most."""
+    deadline = time.monotonic() + bound
     wait = FIRST_WAIT
     while True:
         try:

@@ -696,7 +696,8 @@ class TenantRows:
         except psycopg.errors.UniqueViolation:  # (a head behind its rows: not made here)
             written = 0
         except StorageUnavailable as exc:  # sent, and then? asked (store/outcome.py)
-            written = len(outcome.resolve(self.database, [(self.storage, seq - 1, [unit])], exc))
+            sent = [(self.storage, seq - 1, [unit])]
+            written = len(outcome.resolve(self.database, sent, exc, outcome.BOUND_AT_ONCE))
         if not written:
             raise self._behind(seq)
         self.seq = seq
