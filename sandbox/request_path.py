@@ -494,22 +494,34 @@ class RequestPath:
 
     async def stepped(self, call: Call, steps: Steps, message_ids: list[str]) -> Reply:
         """Run a finish's steps, letting the event loop serve other requests between them. A
-        step commits at its end (on a database, stored before the next step): one that fails
-        recorded no message (its ids leave the request's `message_ids`), the steps before it
-        did."""
+        step commits at its end (on a database, stored before the next step, `step_held`):
+        one that fails recorded no message (its ids leave the request's `message_ids`), the
+        steps before it did."""
         while True:
             logged = len(message_ids)
             try:
-                next(steps)
+                reply = await self.step_held(call, steps) if self.shared else _step(steps)
+                if reply is not None:
+                    return reply
                 await asyncio.sleep(0)
-                if self.shared:
-                    await self.settle(call)
-            except StopIteration as done:
-                reply: Reply = done.value
-                return reply
             except BaseException:
                 del message_ids[logged:]
                 raise
+
+    async def step_held(self, call: Call, steps: Steps) -> Reply | None:
+        """One step on a database several processes share, run as a request that lost the
+        race twice runs (`again`): once none of its tenant's units is in flight, caught up
+        holding the tenant's row, its commit appended at once. Another process's appends
+        wait for it, so it cannot be refused as Behind: a step is never left to be run again
+        (a generator cannot be), and the steps before it stay stored."""
+        ctx = call.ctx
+        tenant = call.tenant or (ctx.tenant if ctx is not None else None)
+        async with self.store.quiet(tenant):
+            with self.store.held(True):
+                await self.catch_up(call, call.params, True)  # (awaits nothing)
+                reply = _step(steps)
+        await self.settle(call)  # (another tenant's, if a step reached one)
+        return reply
 
     # 7. commit -----------------------------------------------------------------------------
     def commit(self, call: Call, reply: Reply, writes: Unit | None) -> Answer:
@@ -577,3 +589,13 @@ class RequestPath:
         if status == 0:
             return drop_connection(send)
         return send_json(send, status, body, headers)
+
+
+def _step(steps: Steps) -> Reply | None:
+    """The next of `steps`; the Reply once they are all done."""
+    try:
+        next(steps)
+    except StopIteration as done:
+        reply: Reply = done.value
+        return reply
+    return None

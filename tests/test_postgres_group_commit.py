@@ -220,10 +220,13 @@ def test_stopping_the_database_mid_burst_keeps_every_acknowledged_send_and_no_re
     postgres_cluster: Cluster, postgres_url: str, tmp_path: Path
 ) -> None:
     """A real server under concurrent sends to one tenant; PostgreSQL stopped and started in
-    the middle: each send answered 200 is in the outbox afterwards, each answered 503 is not."""
+    the middle: each send answered 200 is in the outbox afterwards, each answered 503 is not
+    (but for a 503 saying its write may have been stored: the database went away with the
+    commit's answer, sandbox/store/outcome.py)."""
     with server(tmp_path / "a", args=("--database-url", postgres_url)) as (_, client):
         tenant = Sandbox(client).create_tenant(EXAMPLE_FIXTURE, name="burst")
         answered: dict[str, int] = {}
+        unsure: set[str] = set()  # 503s saying the write may have been stored (outcome.py)
         stop = threading.Event()
 
         def load(thread: int) -> None:
@@ -241,6 +244,8 @@ def test_stopping_the_database_mid_burst_keeps_every_acknowledged_send_and_no_re
                     except httpx.TransportError:
                         continue
                     answered[text] = answer.status_code
+                    if "may have been" in answer.text:  # committed or not: nobody can tell
+                        unsure.add(text)
 
         threads = [threading.Thread(target=load, args=(n,)) for n in range(8)]
         for thread in threads:
@@ -257,7 +262,7 @@ def test_stopping_the_database_mid_burst_keeps_every_acknowledged_send_and_no_re
                 thread.join(30)
         bodies = [m["body"] for m in Tenant(tenant.name, tenant.credentials, client).messages()]
         ok = {text for text, code in answered.items() if code == 200}
-        refused = {text for text, code in answered.items() if code == 503}
+        refused = {text for text, code in answered.items() if code == 503} - unsure
         assert refused and len(ok) >= 50
         assert set(answered.values()) <= {200, 503}
         assert ok <= set(bodies)

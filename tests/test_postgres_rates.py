@@ -85,6 +85,7 @@ def test_a_shared_window_starts_restarts_and_goes_with_its_state(
     registry = Registry(postgres_url)
     try:
         rows = registry.backend("t", None, 1 << 20)
+        rows.create({})  # (staged, as a create stages it: an install needs its rows)
         assert registry.install("t", rows.storage, {"name": "t"}, None)
         start = datetime(2026, 1, 1, tzinfo=UTC)
         minute, grace = timedelta(seconds=60), timedelta(seconds=1)
@@ -99,6 +100,7 @@ def test_a_shared_window_starts_restarts_and_goes_with_its_state(
         assert count(60) == (start + minute, 1)  # the window ended: the next one starts
         assert count(30) == (start + timedelta(seconds=30), 1)  # the clock went back
         other = registry.backend("t", None, 1 << 20)
+        other.create({})
         assert registry.install("t", other.storage, {"name": "t"}, rows.storage)  # a reset
         with psycopg.connect(postgres_url) as connection:
             left = connection.execute("SELECT count(*) FROM sandbox_rates").fetchone()

@@ -73,6 +73,7 @@ def test_the_request_log_read_through_either_process_holds_both(
 def shared_tenant(registry: Registry, name: str = "t", replaces: str | None = None) -> TenantData:
     """A tenant `name` in the database, new or in place of its state `replaces`."""
     rows = registry.backend(name, None, 1 << 20)
+    rows.create({})  # (staged, as a create stages it: an install needs its rows)
     assert registry.install(name, rows.storage, {"name": name}, replaces)
     return TenantData(name, SPECS, rows)
 

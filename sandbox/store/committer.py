@@ -27,7 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
 from sandbox.errors import StorageUnavailable
-from sandbox.store.backend import Behind, Op
+from sandbox.store import outcome
+from sandbox.store.backend import Op
 
 log = logging.getLogger(__name__)
 
@@ -145,21 +146,17 @@ class Committer:
             ]
             asked = [(backend.storage, backend.seq) for backend in reads]
             self.cycles += 1
+            failure: StorageUnavailable | None = None
             try:
                 stored, rows = await loop.run_in_executor(self._thread, self._io, writes, asked)
             except Exception as exc:  # (StorageUnavailable; anything else is a bug, told)
-                failure = _unavailable(exc)
-                for backend, _ in sent:
-                    backend.abandon(failure)
-                for read in reads.values():
-                    for future in read.futures:
-                        _fail(future, failure)
-                continue
+                failure = rows = _unavailable(exc)
+                stored = outcome.stored(failure)  # (an outcome known in part: store/outcome.py)
             for backend, units in sent:
                 if backend.storage in stored:
                     backend.stored(len(units))
                 else:
-                    backend.abandon(_behind(backend.storage))
+                    backend.abandon(outcome.refusal(failure, backend.storage))
             for backend, read in reads.items():
                 try:
                     if isinstance(rows, StorageUnavailable):
@@ -172,14 +169,6 @@ class Committer:
                     for future in read.futures:
                         if not future.done():
                             future.set_result(result)
-
-
-def _behind(storage: str) -> StorageUnavailable:
-    name = storage.rsplit("/", 1)[0]
-    return Behind(
-        f"tenant {name}: another process wrote to it at the same time (or replaced, reset or "
-        "deleted it); this request changed nothing"
-    )
 
 
 def _unavailable(exc: Exception) -> StorageUnavailable:

@@ -50,6 +50,7 @@ import orjson
 
 from sandbox.doc import Doc
 from sandbox.errors import StorageUnavailable
+from sandbox.store import outcome, reloaded, staging
 from sandbox.store.backend import Behind, Compaction, Op, State
 from sandbox.store.committer import Committer, Pending, Read, Results, Row, Write
 from sandbox.store.format import Damaged
@@ -316,6 +317,7 @@ class Registry:
         # the keyring fields a request is authenticated by (sandbox_credentials' `field`)
         self.credential_fields = tuple(credential_fields)
         self._create_schema()
+        staging.sweep(self.database, _drop)  # (what a crash left between stage and install)
         # the group commit's cycles: a thread with a connection of its own
         self._batches = Database(url)
         self.committer = Committer(self._cycle, self._batches.close)
@@ -387,10 +389,13 @@ class Registry:
                 "seqs": seqs,
                 "units": units,
             }
+            self._batches.connection()  # (one that cannot be opened: nothing was sent)
             try:
                 stored = {row[0] for row in self._batches.execute(APPEND_BATCH, params)}
             except psycopg.errors.UniqueViolation:  # (a head behind its rows: not made here)
                 stored = set()
+            except StorageUnavailable as exc:  # sent, and then? asked (store/outcome.py)
+                stored = outcome.resolve(self._batches, writes, exc)
         found: dict[str, list[Row]] = {}
         if reads:
             sent = {storage: base + len(batch) for storage, base, batch in writes}
@@ -417,6 +422,11 @@ class Registry:
             ).fetchone()
             if (old[0] if old is not None else None) != replaces:
                 return False
+            if connection.execute(SNAPSHOT_LOCK, (storage,)).fetchone() is None:
+                raise StorageUnavailable(  # (swept: store/staging.py)
+                    f"tenant {name}: its new state was removed before it was installed (this "
+                    "process lost its connection meanwhile); nothing changed: send it again"
+                )
             connection.execute(
                 "INSERT INTO sandbox_tenants VALUES (%s, %s, %s) ON CONFLICT (name) "
                 "DO UPDATE SET storage = excluded.storage, keyring = excluded.keyring",
@@ -425,6 +435,7 @@ class Registry:
             self._credentials(connection, name, keyring)
             if old is not None and old[0] != storage:
                 _drop(connection, old[0])
+        staging.let_go(self.database, storage)  # (once committed: a sweep never sees it half)
         return True
 
     def delete(self, name: str) -> None:
@@ -440,6 +451,7 @@ class Registry:
         """Drop a staged state that will not be installed."""
         with self.database.transaction() as connection:
             _drop(connection, storage)
+        staging.let_go(self.database, storage)
 
     def close(self) -> None:
         self.committer.close()
@@ -675,6 +687,7 @@ class TenantRows:
         seq = self.seq + 1
         import psycopg
 
+        self.database.connection()  # (one that cannot be opened: nothing was sent)
         try:
             written = self.database.changed(
                 APPEND, {"storage": self.storage, "seq": seq, "unit": unit}
@@ -682,6 +695,9 @@ class TenantRows:
             self.database.release()  # (committed now if a held transaction holds it)
         except psycopg.errors.UniqueViolation:  # (a head behind its rows: not made here)
             written = 0
+        except StorageUnavailable as exc:  # sent, and then? asked (store/outcome.py)
+            sent = [(self.storage, seq - 1, [unit])]
+            written = len(outcome.resolve(self.database, sent, exc, outcome.BOUND_AT_ONCE))
         if not written:
             raise self._behind(seq)
         self.seq = seq
@@ -736,8 +752,7 @@ class TenantRows:
             return True
         self.abandon(self._behind())  # compacted past this state: load it again
         self.wait()
-        into.clear()
-        self.open(into)
+        reloaded.reload(into, self.open)  # (its streams told what it missed)
         return True
 
     def compact(self, state: State, background: bool = False) -> None:
@@ -754,6 +769,7 @@ class TenantRows:
 
     def create(self, fixture: Doc) -> None:
         with self.database.transaction() as connection:
+            staging.take(connection, self.storage)  # (until installed: store/staging.py)
             connection.execute(
                 "INSERT INTO sandbox_storages VALUES (%s, 0) ON CONFLICT (storage) DO NOTHING",
                 (self.storage,),
