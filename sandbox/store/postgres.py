@@ -52,7 +52,7 @@ from sandbox.doc import Doc
 from sandbox.errors import StorageUnavailable
 from sandbox.store.backend import Behind, Compaction, Op, State
 from sandbox.store.committer import Committer, Pending, Read, Results, Row, Write
-from sandbox.store.format import Damaged
+from sandbox.store.format import Damaged, dumps
 
 if TYPE_CHECKING:
     import psycopg
@@ -759,7 +759,7 @@ class TenantRows:
         rows it covers deleted, in one transaction; with `background`, in a thread on a
         connection of its own."""
         self.wait()
-        tables = orjson.dumps(state.tables())
+        tables = dumps(state.tables())  # (as the embedded store's: a tally keyed by an enum)
         seq, self._journal_bytes = self.seq, 0
         if background:
             self._compaction.start(f"compact-{self.name}", self._write_snapshot_logged, seq, tables)
