@@ -14,7 +14,9 @@ each a method of `RequestPath` named for its step (the sandbox's ASGI applicatio
        catch up    `catch_up`      on a database several processes share: the tenant brought
                                    up to what the others wrote, in one round trip (its
                                    credentials checked again if another process replaced or
-                                   deleted it); not a step at all on the embedded store
+                                   deleted it); a vendor request's first attempt leaves it to
+                                   its commit (`attempt`); not a step at all on the embedded
+                                   store
     4. admit       `admit`         what is due on the tenant's clock (sandbox/schedule.py),
                                    then its rate limit and the operation's injected fault
                                    (sandbox/faults.py); both commit by themselves
