@@ -68,6 +68,46 @@ def fresh(url: str, cluster: Cluster | None) -> str:
     return cluster.database() if cluster is not None else url
 
 
+# appended to each wrk script: the first line of each answer that was not 200, printed
+TELL_FAILURES = """
+response = function(status, headers, body)
+  if status ~= 200 then io.write("not 200: " .. status .. " " .. body:sub(1, 200) .. "\\n") end
+end
+"""
+
+
+def send_script(path: Path, auth: dict[str, str]) -> Path:
+    """A wrk script of sendMessage with `auth`, telling the answers that were not 200."""
+    headers = {**auth, "Content-Type": "application/json"}
+    script = wrk.write_script(path, method="POST", body=json.dumps(BODY), headers=headers)
+    with script.open("a") as lua:
+        lua.write(TELL_FAILURES)
+    return script
+
+
+def failures(output: str) -> list[str]:
+    """The answers that were not 200 in wrk's output (TELL_FAILURES)."""
+    return [line[9:] for line in output.splitlines() if line.startswith("not 200: ")]
+
+
+def count_failures(
+    found: list[wrk.WrkResult], failed: dict[str, int], told: dict[str, int]
+) -> None:
+    """Add the runs' answers that were not 200 and socket errors to `failed`, and each
+    answer's first line to `told`."""
+    failed["non_2xx"] += sum(result.non_2xx for result in found)
+    failed["socket_errors"] += sum(sum(result.socket_errors.values()) for result in found)
+    for result in found:
+        for answer in failures(result.output):
+            told[answer] = told.get(answer, 0) + 1
+
+
+def errors_logged(log: Path) -> list[str]:
+    """Each error a server logged (its traceback's last lines)."""
+    text = log.read_text(errors="replace")
+    return ["\n".join(found.splitlines()[-40:]) for found in text.split("Traceback")[1:]]
+
+
 def round_trips(url: str, sends: int) -> dict[str, float]:
     """Statements per send and per read, counted in this process."""
     import psycopg
@@ -111,38 +151,36 @@ def main() -> None:
     with database() as (url, cluster), ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         sides: dict[str, tuple[str, Path]] = {}
+        processes: list[Any] = []  # the servers, whose logs are read at the end
         shared = fresh(url, cluster)
         for name, extra in (
             ("embedded", ()),
             ("postgres", ("--database-url", shared)),
         ):
-            _, client = stack.enter_context(
+            process, client = stack.enter_context(
                 server(scratch / name, args=(*extra, "--log-level", "warning"))
             )
+            processes.append(process)
             tenant = Sandbox(client).create_tenant(EXAMPLE_FIXTURE)
-            headers = {**tenant.capillary_auth(), "Content-Type": "application/json"}
-            script = wrk.write_script(
-                scratch / f"{name}.lua", method="POST", body=json.dumps(BODY), headers=headers
-            )
+            script = send_script(scratch / f"{name}.lua", tenant.capillary_auth())
             sides[name] = (str(client.base_url).rstrip("/") + SEND, script)
         # the second process on the same database: the first's tenant (its credentials), or
         # a tenant of its own
-        _, second = stack.enter_context(
+        process, second = stack.enter_context(
             server(scratch / "second", args=("--database-url", shared, "--log-level", "warning"))
         )
+        processes.append(process)
         own = Sandbox(second).create_tenant(EXAMPLE_FIXTURE)
-        own_script = wrk.write_script(
-            scratch / "own.lua",
-            method="POST",
-            body=json.dumps(BODY),
-            headers={**own.capillary_auth(), "Content-Type": "application/json"},
-        )
+        own_script = send_script(scratch / "own.lua", own.capillary_auth())
         second_url = str(second.base_url).rstrip("/") + SEND
         pairs = {
             "two_processes_one_tenant": [sides["postgres"], (second_url, sides["postgres"][1])],
             "two_processes_a_tenant_each": [sides["postgres"], (second_url, own_script)],
         }
-        failed = dict.fromkeys(pairs, 0)
+        # answers that were not 200 (a 503 for contention past the retries), and requests
+        # wrk gave up on (a socket error: its timeout is 2 s)
+        failed = {name: {"non_2xx": 0, "socket_errors": 0} for name in pairs}
+        told: dict[str, int] = {}  # each distinct answer that was not 200, how often
 
         def load(target: str, script: Path, connections: int) -> wrk.WrkResult:
             return wrk.run(
@@ -171,11 +209,12 @@ def main() -> None:
                     thread.start()
                 for thread in threads:
                     thread.join()
-                failed[name] += sum(result.errors for result in found)
+                count_failures(found, failed[name], told)
                 rate = sum(result.ok_responses / result.seconds for result in found)
                 rates[name].append(rate)
                 scaled[name].append(rate / rates["postgres"][-1])
         trips = round_trips(fresh(url, cluster), args.sends)
+        logged = [error for process in processes for error in errors_logged(process.log)]
     report = {
         "ratio_postgres_to_embedded": round(statistics.median(ratios), 3),
         "ratio_spread": [round(min(ratios), 3), round(max(ratios), 3)],
@@ -188,6 +227,8 @@ def main() -> None:
             for name, found in scaled.items()
         },
         "not_200": failed,
+        "server_errors": logged[:3],
+        "not_200_answers": dict(sorted(told.items(), key=lambda item: -item[1])[:5]),
         "requests_per_s": {name: round(statistics.median(r)) for name, r in rates.items()},
         "rounds": rounds,
         "seconds_per_run": args.seconds,

@@ -74,6 +74,17 @@ class RateWindows:
         return windows
 
 
+def unchecked(tenant: TenantData, vendor: str, operation_id: str) -> bool:
+    """Whether `check` lets the call go ahead counting nothing: the tenant has no rate limit
+    for `vendor` and no fault left for the operation (O(1))."""
+    collections = tenant.collections
+    settings = collections["meta"].get("settings")
+    if settings is not None and settings["rate_limits"].get(vendor) is not None:
+        return False
+    fault = collections["faults"].get(operation_id)
+    return fault is None or fault["remaining"] == 0
+
+
 def check(windows: RateWindows, tenant: TenantData, vendor: str, operation_id: str) -> Stop | None:
     """The rate limit first (a gateway refuses before the service is reached), then the
     operation's fault. O(1); None for a call that goes ahead."""

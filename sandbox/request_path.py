@@ -14,7 +14,9 @@ each a method of `RequestPath` named for its step (the sandbox's ASGI applicatio
        catch up    `catch_up`      on a database several processes share: the tenant brought
                                    up to what the others wrote, in one round trip (its
                                    credentials checked again if another process replaced or
-                                   deleted it); not a step at all on the embedded store
+                                   deleted it); a vendor request's first attempt leaves it to
+                                   its commit (`attempt`); not a step at all on the embedded
+                                   store
     4. admit       `admit`         what is due on the tenant's clock (sandbox/schedule.py),
                                    then its rate limit and the operation's injected fault
                                    (sandbox/faults.py); both commit by themselves
@@ -303,22 +305,76 @@ class RequestPath:
         return await self.store.caught_up(tenant)
 
     async def attempt(
-        self, call: Call, path_params: dict[str, str], raw: bytes, too_large: ApiError | None
+        self,
+        call: Call,
+        path_params: dict[str, str],
+        raw: bytes,
+        too_large: ApiError | None,
+        first: bool = True,
     ) -> Answer | Offload:
         """Steps 3b to 7 on a database several processes share: caught up, the synchronous
         steps, then the answer (a refusal's too) held until every unit the request saw is
         stored (`settle`). Behind: another process wrote first, everything the request saw of
-        this process's was undone: it runs `again`."""
-        await self.catch_up(call, path_params)
+        this process's was undone: it runs `again`.
+
+        A vendor request's `first` attempt, on a tenant no other process was heard to write
+        to since (`Store.presumed`), runs on the state as held, without the catch-up read: a
+        unit it made is stored only if the tenant's head is still the one its state follows
+        (the head-guarded append, checked after the request started: read-your-writes
+        holds), else Behind. One that made no unit (a read, a refusal) answered from state
+        that nothing checked: a catch-up read, sent now, must find nothing new, else Behind
+        (`checked`)."""
+        tenant = call.tenant
+        made = None  # the units made of `tenant` before the handler, when presumed
+        if first and tenant is not None and self.presumed(call, tenant):
+            made = self.store.counts(tenant)[0]
+        else:
+            await self.catch_up(call, path_params)
         try:
-            answered = self.run(call, path_params, raw, too_large)
+            try:
+                answered = self.run(call, path_params, raw, too_large)
+            except Behind:
+                raise
+            except Exception as exc:
+                answered = self.refuse(call, exc)
+            if isinstance(answered, Offload):  # (an offloaded one settles once finished)
+                return answered
+            if tenant is not None and self.store.counts(tenant)[0] == made:
+                await self.checked(call)
+            else:
+                await self.settle(call)
         except Behind:
+            if made is not None:  # admitted on a state that was behind, counting nothing
+                call.admitted = None  # (its run again admits it on the state caught up)
             raise
-        except Exception as exc:
-            answered = self.refuse(call, exc)
-        if not isinstance(answered, Offload):  # (an offloaded one settles once finished)
-            await self.settle(call)
         return answered
+
+    def presumed(self, call: Call, tenant: TenantData) -> bool:
+        """Whether the request's first attempt runs on `tenant` as this process holds it
+        (`attempt`): a vendor request, not offloaded, whose admission counts nothing on that
+        state (no rate limit, no fault: run again, it is admitted again, on the state caught
+        up), on a tenant no other process was heard to write to since (`Store.presumed`)."""
+        return (
+            not call.op.offload
+            and faults.unchecked(tenant, call.router.vendor.name, call.op.operation_id)
+            and self.store.presumed(tenant)
+        )
+
+    async def checked(self, call: Call) -> None:
+        """`settle` for a request run on its tenant as held that made no unit: a catch-up
+        read sent now (the group commit's next, shared) finds nothing another process wrote,
+        and the tenant is still the one it ran on; else Behind (it runs `again`: it changed
+        nothing)."""
+        tenant = call.tenant
+        assert tenant is not None
+        _, foreign = self.store.counts(tenant)
+        found = await self.store.caught_up(tenant)
+        await self.settle(call)
+        if found is not tenant or self.store.counts(tenant)[1] != foreign:
+            raise Behind(
+                f"tenant {tenant.name}: another process wrote to it since this process's "
+                "state; this request changed nothing"
+            )
 
     async def settle(self, call: Call) -> None:
         """Wait until every unit of writes the request saw is stored: each tenant it reached,
@@ -445,7 +501,7 @@ class RequestPath:
             await asyncio.sleep(random.uniform(0, BACKOFF * 2 ** min(attempt, 6)))
             try:
                 if attempt < OPTIMISTIC:
-                    return await self.attempt(call, path_params, raw, too_large)
+                    return await self.attempt(call, path_params, raw, too_large, False)
                 ctx = call.ctx
                 tenant = call.tenant or (ctx.tenant if ctx is not None else None)
                 async with self.store.quiet(tenant):  # (none of its units in flight)

@@ -194,6 +194,33 @@ def test_a_server_killed_with_sigkill_keeps_every_acknowledged_write(
     assert not (tmp_path / "first" / "tenants").exists()
 
 
+def test_a_state_holding_what_a_handler_made_in_memory_compacts(postgres_url: str) -> None:
+    """A message to a customer starts that customer's tally in memory, keyed by the
+    handler's channel (an enum, not a plain str): its snapshot is written (as the embedded
+    store's is), and read back with the message and the tally."""
+    send = {"sms": [{"to": "919988221100", "body": "tallied"}]}
+    with in_process(database_url=postgres_url) as sandbox:
+        tenant = sandbox.create_tenant(EXAMPLE_FIXTURE, name="tallied")
+        assert sandbox.http.post(SEND_PATH, json=send, headers=tenant.capillary_auth()).is_success
+        assert sandbox.caller is not None
+        data = sandbox.caller.app.store.tenants["tallied"]  # type: ignore[attr-defined]
+        data.compact()
+        before = data.tables()
+    with psycopg.connect(postgres_url) as connection:
+        rows = connection.execute(
+            "SELECT count(*) FROM sandbox_journal j JOIN sandbox_tenants t USING (storage) "
+            "WHERE t.name = 'tallied'"
+        ).fetchone()
+    assert rows == (0,)  # the snapshot holds it all
+    store = Store(Settings(database_url=postgres_url))
+    try:
+        again = store.tenants["tallied"]
+        assert [m["body"] for m in again["messages"].snapshot()][-1:] == ["tallied"]
+        assert again.tables()["_tally.messages"] == before["_tally.messages"]
+    finally:
+        store.close()
+
+
 def test_a_send_while_the_database_is_stopped_answers_503_naming_it(
     postgres_cluster: Cluster, postgres_url: str
 ) -> None:

@@ -53,7 +53,7 @@ from sandbox.errors import StorageUnavailable
 from sandbox.store import outcome, reloaded, staging
 from sandbox.store.backend import Behind, Compaction, Op, State
 from sandbox.store.committer import Committer, Pending, Read, Results, Row, Write
-from sandbox.store.format import Damaged
+from sandbox.store.format import Damaged, dumps
 
 if TYPE_CHECKING:
     import psycopg
@@ -474,7 +474,10 @@ class Registry:
                         connection.execute(f"LISTEN {CHANNEL}")
                         while not stopping.is_set():
                             for notice in connection.notifies(timeout=LISTEN_RETRY):
-                                if notice.pid == self.database.backend_pid:
+                                if notice.pid in (
+                                    self.database.backend_pid,
+                                    self._batches.backend_pid,
+                                ):
                                     continue  # (this process's own append)
                                 storage, _, seq = notice.payload.rpartition(" ")
                                 told(storage, int(seq))
@@ -572,6 +575,13 @@ class TenantRows:
         self.committer = committer
         self.inflight: list[Pending] = []
         self.draining = 0  # requests waiting for `inflight` to empty (`Store.quiet`)
+        # a request run on the state as held, its catch-up left to its commit (docs/
+        # architecture.md "Catch-up on commit"): the units this process made of this state
+        # (deferred or appended), how often other processes' units were applied to it, and the
+        # newest unit another process was heard to append (NOTIFY; past `seq`: catch up first)
+        self.made = 0
+        self.foreign = 0
+        self.heard = 0
         self._compact_later = False  # a compaction asked for while units were in flight
         self._journal_bytes = 0  # appended since the last snapshot
         self._snapshot_bytes = 0
@@ -629,6 +639,7 @@ class TenantRows:
             raise StorageUnavailable(f"tenant {self.name} is closed; nothing was changed")
         assert self.committer is not None
         self.inflight.append(Pending(data, ops, list(undo), orjson.dumps(ops)))
+        self.made += 1
         self.committer.wake(self)
 
     def settled(self) -> asyncio.Future[None] | None:
@@ -701,6 +712,7 @@ class TenantRows:
         if not written:
             raise self._behind(seq)
         self.seq = seq
+        self.made += 1
         self._journal_bytes += len(unit)
         return (
             self._journal_bytes > max(self.compact_bytes, 2 * self._snapshot_bytes)
@@ -746,10 +758,12 @@ class TenantRows:
         fresh = [row for row in rows if row[1] is not None and row[1] > self.seq]
         if rows[0][0] is None and (not fresh or fresh[0][1] == self.seq + 1):
             if fresh:
+                self.foreign += 1
                 self.abandon(self._behind())
             for _, seq, unit in fresh:
                 into.caught_up(self._replay(into, seq, unit))
             return True
+        self.foreign += 1
         self.abandon(self._behind())  # compacted past this state: load it again
         self.wait()
         reloaded.reload(into, self.open)  # (its streams told what it missed)
@@ -760,7 +774,7 @@ class TenantRows:
         rows it covers deleted, in one transaction; with `background`, in a thread on a
         connection of its own."""
         self.wait()
-        tables = orjson.dumps(state.tables())
+        tables = dumps(state.tables())  # (as the embedded store's: a tally keyed by an enum)
         seq, self._journal_bytes = self.seq, 0
         if background:
             self._compaction.start(f"compact-{self.name}", self._write_snapshot_logged, seq, tables)

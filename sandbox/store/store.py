@@ -176,6 +176,8 @@ class Store:
     def _appended(self, storage: str, seq: int) -> None:
         name = self._named.get(storage)
         data = None if name is None else self.tenants.get(name)
+        if data is not None and isinstance(data.backend, TenantRows):
+            data.backend.heard = max(data.backend.heard, seq)  # (`presumed`: catch up first)
         listener = self.listener
         if data is None or listener is None or data.name not in listener.tenants:
             return
@@ -244,6 +246,27 @@ class Store:
             backend, lambda rows: self._brought_up(data, lambda: backend.apply(data, rows))
         )
         return found
+
+    @staticmethod
+    def presumed(data: TenantData) -> bool:
+        """Whether a request may run on tenant `data` as this process holds it, its catch-up
+        left to its commit (the head-guarded append refuses a unit made on a state that is
+        behind: `RequestPath.attempt`): in a database with a group commit, unless another
+        process was heard to append to it since (NOTIFY: its next request catches up
+        first, as it would lose the race)."""
+        backend = data.backend
+        return (
+            isinstance(backend, TenantRows)
+            and backend.committer is not None
+            and backend.heard <= backend.seq
+        )
+
+    @staticmethod
+    def counts(data: TenantData) -> tuple[int, int]:
+        """(units this process made of tenant `data`, times other processes' units were
+        applied to it): counts that only grow, for `presumed` requests (in a database)."""
+        backend = data.backend
+        return (backend.made, backend.foreign) if isinstance(backend, TenantRows) else (0, 0)
 
     @staticmethod
     def settled(data: TenantData) -> Awaitable[None] | None:
