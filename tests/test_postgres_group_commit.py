@@ -32,6 +32,7 @@ from sandbox.testing.transport import AppCaller
 
 SEND = "/capillary/v2/communications/sendMessage"
 ACTIVE = "919988221100"
+CUSTOMER = "/capillary/v2/customers/565039505?source=INSTORE"  # a read
 Cycle = Callable[[list[Any], list[Any]], Any]
 
 
@@ -322,3 +323,45 @@ def test_a_read_that_fails_after_its_cycle_stored_units_leaves_them_stored(
         assert found == (1,)
     finally:
         registry.close()
+
+
+def test_a_compaction_that_fails_to_start_leaves_every_request_of_its_cycle_answered(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in starting a compaction (here a TypeError, as an unencodable snapshot raised)
+    is logged; the committer's cycle goes on: every request that waited on it, the reads
+    checked in it too, is answered (not left waiting for ever)."""
+    data = app.app.store.tenants[app.tenant.name]
+    backend = data.backend
+    monkeypatch.setattr(backend, "compact_bytes", 0)  # every stored unit makes one due
+    monkeypatch.setattr(backend, "_snapshot_bytes", 0)
+    started: list[bool] = []
+
+    def broken(background: bool = False) -> None:
+        started.append(background)
+        raise TypeError("Dict key must be str")
+
+    monkeypatch.setattr(data, "compact", broken)
+    held, holding = threading.Event(), threading.Event()
+
+    def hold(real: Cycle, writes: Any, reads: Any) -> Any:
+        if not holding.is_set():
+            holding.set()
+            assert held.wait(10)
+        return real(writes, reads)
+
+    wrap_cycle(app, monkeypatch, hold)
+
+    async def requests() -> list[int]:
+        first = asyncio.ensure_future(app.send("compacting"))
+        while not holding.is_set():
+            await asyncio.sleep(0.005)
+        together = [asyncio.ensure_future(app.send(f"compacting {n}")) for n in range(3)]
+        together.append(asyncio.ensure_future(app.call("GET", CUSTOMER)))
+        await asyncio.sleep(0.1)  # (all four wait for the cycle after the held one)
+        held.set()
+        answers = await asyncio.wait_for(asyncio.gather(first, *together), 10)
+        return [status for status, _ in answers]
+
+    assert asyncio.run(requests()) == [200] * 5
+    assert started  # (the compaction was due and its start failed)

@@ -671,6 +671,8 @@ class TenantRows:
                 done[-1].data.compact(background=True)
             except StorageUnavailable as exc:  # the units are stored: their answers say so
                 log.error("tenant %s: compaction not started (%s)", self.name, exc.message)
+            except Exception:  # (a bug: told, and the committer's cycle goes on answering)
+                log.exception("tenant %s: compaction not started", self.name)
 
     def abandon(self, reason: StorageUnavailable) -> None:
         """Every unit in flight undone, newest first (its state as at unit `seq`); whoever
