@@ -365,3 +365,67 @@ def test_a_compaction_that_fails_to_start_leaves_every_request_of_its_cycle_answ
 
     assert asyncio.run(requests()) == [200] * 5
     assert started  # (the compaction was due and its start failed)
+
+
+def test_a_web_page_is_sent_only_once_the_units_it_shows_are_stored(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The outbox page waits for its catch-up read, then for the units in flight it found
+    (the second send's, then the third's, each made while it waited for the one before); a
+    fourth send served meanwhile is in memory when the page renders, but its batch fails:
+    the page must not show that message (it never happened): it says the database is
+    unavailable instead."""
+    held = ("read", "second", "third")
+    gates = {name: threading.Event() for name in held}
+    reached = {name: threading.Event() for name in held}
+
+    def around(real: Cycle, writes: Any, reads: Any) -> Any:
+        units = b"".join(unit for _, _, batch in writes for unit in batch)
+        if b"fourth send" in units:
+            raise StorageUnavailable("PostgreSQL at test is unavailable; nothing was sent")
+        for name in held[1:]:
+            if f"{name} send".encode() in units and not reached[name].is_set():
+                reached[name].set()
+                assert gates[name].wait(10)
+        if reads and not writes and not reached["read"].is_set():
+            reached["read"].set()
+            assert gates["read"].wait(10)
+        return real(writes, reads)
+
+    wrap_cycle(app, monkeypatch, around)
+    page_target = f"/_sandbox/ui/tenants/{app.tenant.name}"
+
+    async def page() -> tuple[int, str]:
+        answer = await app.caller.exchange(
+            method="GET",
+            scheme="http",
+            server=("localhost", 80),
+            target=page_target,
+            headers=[(b"host", b"localhost")],
+            body=b"",
+        )
+        assert answer is not None
+        return answer[0], answer[2].decode()
+
+    async def until(event: threading.Event) -> None:
+        for _ in range(1000):
+            if event.is_set():
+                return
+            await asyncio.sleep(0.005)
+        raise AssertionError("the committer never reached that cycle")
+
+    async def story() -> tuple[tuple[int, str], list[int]]:
+        shown = asyncio.ensure_future(page())
+        sends = []
+        for held_cycle, text in zip(held, ("second", "third", "fourth"), strict=True):
+            await until(reached[held_cycle])  # the page waits on this cycle, held
+            sends.append(asyncio.ensure_future(app.send(f"{text} send")))
+            await asyncio.sleep(0.05)  # (its unit in memory, waiting for the next cycle)
+            gates[held_cycle].set()
+        results = await asyncio.wait_for(asyncio.gather(shown, *sends), 10)
+        return results[0], [status for status, _ in results[1:]]
+
+    (status, html), statuses = asyncio.run(story())
+    assert statuses == [200, 200, 503]
+    assert "fourth send" not in html
+    assert status == 503 and "unavailable" in html

@@ -94,6 +94,21 @@ class Pages:
             return self._problem(request, "Unavailable", exc.message, exc.http_status)
         return data
 
+    async def _shown(self, request: Request, data: TenantData, page: Response) -> Response:
+        """`page`, rendered from tenant `data` as this process holds it, sent once every unit
+        of writes it showed is stored (a database's group commit: units still in flight when
+        it was rendered, made by requests served while the page waited for its catch-up), as
+        an API answer is; the problem page (503) if one was refused: it showed what did not
+        happen (reloading it shows what did)."""
+        waiting = self.store.settled(data)
+        if waiting is None:
+            return page
+        try:
+            await waiting
+        except ApiError as exc:  # StorageUnavailable, Behind
+            return self._problem(request, "Unavailable", exc.message, exc.http_status)
+        return page
+
     # pages -----------------------------------------------------------------------------
     async def tenants(self, request: Request) -> Response:
         rows = [
@@ -142,7 +157,7 @@ class Pages:
             },
         }
         name = "outbox_rows.html" if query.get("fragment") == "rows" else "outbox.html"
-        return self._page(request, name, context)
+        return await self._shown(request, data, self._page(request, name, context))
 
     async def _message(self, request: Request) -> tuple[TenantData, dict[str, Any]] | Response:
         """The page's tenant and message, or the page that says why not."""
@@ -160,7 +175,9 @@ class Pages:
     async def body(self, request: Request) -> Response:
         """A message's HTML body, for the sandboxed frame of its page (sandbox/ui/mail.py)."""
         found = await self._message(request)
-        return found if isinstance(found, Response) else mail.preview(found[1])
+        if isinstance(found, Response):
+            return found
+        return await self._shown(request, found[0], mail.preview(found[1]))
 
     async def message(self, request: Request) -> Response:
         found = await self._message(request)
@@ -202,7 +219,7 @@ class Pages:
             "more_siblings": max(len(others) - SIBLINGS, 0),
             "deliveries": deliveries,
         }
-        return self._page(request, "message.html", context)
+        return await self._shown(request, data, self._page(request, "message.html", context))
 
     async def recipients(self, request: Request) -> Response:
         data = await self._tenant(request)
@@ -226,7 +243,7 @@ class Pages:
             "channels": [c.value for c in Channel],
             "categories": [c.value for c in Category],
         }
-        return self._page(request, "recipients.html", context)
+        return await self._shown(request, data, self._page(request, "recipients.html", context))
 
     def login(self, request: Request, wanted: str, *, wrong: bool) -> Response:
         return self._page(
