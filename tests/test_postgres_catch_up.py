@@ -20,7 +20,8 @@ from sandbox.request_path import RETRIES
 from sandbox.settings import Settings
 from sandbox.store import TenantData
 from sandbox.store.backend import Behind
-from sandbox.store.postgres import APPEND, Registry, TenantRows
+from sandbox.store.pg_rows import APPEND, TenantRows
+from sandbox.store.postgres import Registry
 from sandbox.store.store import Store
 from sandbox.store.unit import open_unit
 from sandbox.testing import in_process

@@ -25,7 +25,9 @@ from test_store_unit import SPECS
 
 from sandbox.store import TenantData, outcome
 from sandbox.store.backend import Behind
-from sandbox.store.postgres import APPEND, APPEND_BATCH, Database, Registry
+from sandbox.store.pg_database import Database
+from sandbox.store.pg_rows import APPEND
+from sandbox.store.postgres import APPEND_BATCH, Registry
 from sandbox.testing import in_process
 from sandbox.testing.example import EXAMPLE_FIXTURE
 

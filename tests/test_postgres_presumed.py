@@ -19,7 +19,7 @@ import pytest
 
 from sandbox.request_path import RequestPath
 from sandbox.store import Store
-from sandbox.store.postgres import TenantRows
+from sandbox.store.pg_rows import TenantRows
 from sandbox.testing import Sandbox, Tenant, in_process
 from sandbox.testing.example import EXAMPLE_FIXTURE
 

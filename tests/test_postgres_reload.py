@@ -13,7 +13,8 @@ from test_store_unit import SPECS
 
 from sandbox.store import TenantData
 from sandbox.store.collection import CollectionSpec
-from sandbox.store.postgres import Registry, TenantRows
+from sandbox.store.pg_rows import TenantRows
+from sandbox.store.postgres import Registry
 from sandbox.store.unit import open_unit
 
 MESSAGES = CollectionSpec("messages")

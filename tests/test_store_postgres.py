@@ -24,7 +24,8 @@ from sandbox.errors import StorageUnavailable
 from sandbox.settings import Settings
 from sandbox.store import TenantData
 from sandbox.store.files import TenantFiles
-from sandbox.store.postgres import FORMAT, Registry, TenantRows
+from sandbox.store.pg_rows import TenantRows
+from sandbox.store.postgres import FORMAT, Registry
 from sandbox.store.store import Store
 from sandbox.store.unit import open_unit
 from sandbox.testing import Sandbox, in_process

@@ -61,7 +61,7 @@ class Pending:
 
 
 class Batching(Protocol):
-    """What the committer asks of a tenant's backend (sandbox/store/postgres.py's TenantRows)."""
+    """What the committer asks of a tenant's backend (sandbox/store/pg_rows.py's TenantRows)."""
 
     storage: str
     seq: int  # the last unit stored and reflected in memory

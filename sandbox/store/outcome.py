@@ -50,7 +50,7 @@ Write = tuple[str, int, list[bytes]]  # as sandbox/store/committer.py's
 
 
 class Reader(Protocol):
-    """What `resolve` asks of the connection (sandbox/store/postgres.py's Database)."""
+    """What `resolve` asks of the connection (sandbox/store/pg_database.py's Database)."""
 
     where: str
 

@@ -3,7 +3,7 @@ it (docs/architecture.md "Catch-up per request").
 
 A catch-up that finds another process compacted past the unit this state reflects cannot
 replay the units in between (their rows are gone): it loads the state again from the snapshot
-(sandbox/store/postgres.py `TenantRows.apply`). The messages those units recorded are told to
+(sandbox/store/pg_rows.py `TenantRows.apply`). The messages those units recorded are told to
 the state's listeners (this process's event streams) as the snapshot's outbox shows them:
 each message the reloaded state holds that the state before did not, or held otherwise (its
 status moved on), as caught up, in the outbox's order. What a unit recorded and a later one

@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
 
-from sandbox.store.postgres import Database, TenantRows
+from sandbox.store.pg_database import Database
+from sandbox.store.pg_rows import TenantRows
 from sandbox.store.tenant import TenantData
 
 # One statement: the row lock orders every process's requests of a tenant and scope. A window

@@ -45,7 +45,7 @@ SELECT pg_try_advisory_xact_lock(%(lock)s, hashtext(%(storage)s))
 
 
 class Database(Protocol):
-    """What staging asks of the connection (sandbox/store/postgres.py's Database)."""
+    """What staging asks of the connection (sandbox/store/pg_database.py's Database)."""
 
     def read(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]: ...
 

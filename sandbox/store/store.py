@@ -46,7 +46,8 @@ from sandbox.store.format import (
     write_checked_file,
 )
 from sandbox.store.journal import OpenJournals
-from sandbox.store.postgres import Registry, TenantRows
+from sandbox.store.pg_rows import TenantRows
+from sandbox.store.postgres import Registry
 from sandbox.store.tenant import MessageListener, TenantData
 
 log = logging.getLogger(__name__)
