@@ -17,7 +17,7 @@ import httpx
 import pytest
 from live_server import server
 
-from sandbox.store import store as store_module
+from sandbox.store.directory import DataDirectoryBusy
 from sandbox.store.journal import Journal
 from sandbox.testing import Sandbox, in_process
 from sandbox.testing.example import EXAMPLE_FIXTURE
@@ -308,7 +308,7 @@ def test_a_deleted_lock_file_does_not_let_a_second_server_in(tmp_path: Path) -> 
     data = tmp_path / "data"
     with server(data):
         (data / "LOCK").unlink()
-        busy = pytest.raises(store_module.DataDirectoryBusy, match="another comms-sandbox process")
+        busy = pytest.raises(DataDirectoryBusy, match="another comms-sandbox process")
         with busy, in_process(data_dir=data):
             pass
 

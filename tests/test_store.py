@@ -12,10 +12,10 @@ from sandbox.catalog import Catalog
 from sandbox.settings import Settings
 from sandbox.store import CollectionSpec, Store, base_collections
 from sandbox.store.collection import Collection
+from sandbox.store.directory import DataDirectoryBusy
 from sandbox.store.files import files_of
 from sandbox.store.journal import Journal
 from sandbox.store.snapshot import read_snapshot
-from sandbox.store.store import DataDirectoryBusy
 from sandbox.vendors import VENDORS
 
 PEOPLE = CollectionSpec(

@@ -1,26 +1,21 @@
-"""The set of tenants, their credentials, and the data directory that holds them.
+"""The set of tenants and their credentials, kept in a data directory (the default) or in
+PostgreSQL (`--database-url`, store/postgres.py).
 
-    DATA_DIR/
-      LOCK                  the owning process's pid (the lock itself is on the directory)
-      server.json           the server's signing secret
-      tenants/<name>/       one tenant: tenant.json (its name, credentials and incarnation),
-                            fixture.json, snapshot.N.json + snapshot.N.crc, journal.N.log
-      damaged/<name>-<time> a damaged tenant's files, set aside when it was replaced or deleted
-
-A tenant directory describes itself, so there is no registry to lose: the tenants are the
-directories with a readable tenant.json. A tenant is created or replaced by writing a whole
-new directory under a staging name and renaming it into place (a crash leaves the old tenant
-or the new one, never a mix), and deleted by renaming it out of the way first. A tenant whose
-files are damaged is quarantined, not deleted: the server starts, its calls answer 503 naming
-the problem and the file, and `degraded` lists it. A directory that is not understood is left
-exactly as it is and logged. The first release's layout (a `registry/` journal) is migrated at
-start-up and its registry kept as `registry.format-1`.
+A tenant directory describes itself (tenants/<name>/tenant.json: its name, credentials and
+incarnation; store/directory.py the directory's other files and its renames), so there is no
+registry to lose: the tenants are the directories with a readable tenant.json. A tenant is
+created or replaced by writing a whole new directory under a staging name and renaming it into
+place (a crash leaves the old tenant or the new one, never a mix), and deleted by renaming it
+out of the way first. A tenant whose files are damaged is quarantined, not deleted: the server
+starts, its calls answer 503 naming the problem and the file, and `degraded` lists it. A
+directory that is not understood is left exactly as it is and logged. The first release's
+layout (a `registry/` journal) is migrated at start-up and its registry kept as
+`registry.format-1`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import logging
 import os
 import resource
@@ -37,14 +32,16 @@ from sandbox.errors import Conflict, StorageUnavailable
 from sandbox.settings import Settings
 from sandbox.store import base_collections, legacy
 from sandbox.store.collection import CollectionSpec
-from sandbox.store.files import TenantFiles, files_of
-from sandbox.store.format import (
-    Damaged,
-    fsync_directory,
-    read_checked_file,
-    storage_error,
-    write_checked_file,
+from sandbox.store.directory import (
+    finish_interrupted_swaps,
+    lock_directory,
+    move_out,
+    relative,
+    server_secret,
+    swap_in,
 )
+from sandbox.store.files import TenantFiles, files_of
+from sandbox.store.format import Damaged, read_checked_file, write_checked_file
 from sandbox.store.journal import OpenJournals
 from sandbox.store.pg_rows import TenantRows
 from sandbox.store.postgres import Registry
@@ -54,10 +51,6 @@ log = logging.getLogger(__name__)
 
 # journals kept open at once, at most (a quarter of the server's file descriptors)
 JOURNALS_OPEN = 256
-
-
-class DataDirectoryBusy(RuntimeError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -145,7 +138,7 @@ class Store:
             self._open_database(self.database)
         elif self.root is not None:
             self.root.mkdir(parents=True, exist_ok=True)
-            self._lock = _lock_directory(self.root)
+            self._lock = lock_directory(self.root)
             self._open_directory(self.root)
         if listener is not None:
             self.listen(listener)
@@ -409,7 +402,12 @@ class Store:
                 raise self._superseded(staged)
             if staged.directory is not None:
                 write_checked_file(staged.directory / "tenant.json", "tenant", {"record": keyring})
-                self._swap_in(name, staged.directory, data)
+                old = self.tenants.get(name)
+                if old is not None:  # (its journal's writes done before the rename)
+                    old.backend.wait()
+                assert self.root is not None  # (a staged directory is in it)
+                final = swap_in(self.root, name, staged.directory, name in self.degraded)
+                files_of(data.backend).relocate(final)
             if (
                 self.database is not None
                 and staged.storage is not None
@@ -463,7 +461,7 @@ class Store:
         if data is not None:
             data.close()
         if self.root is not None:
-            self._move_out(name, self.root / "tenants" / name)
+            move_out(self.root, name, name in self.degraded)
         if self.database is not None:
             self.database.delete(name)
             self._place(name, None)
@@ -531,60 +529,12 @@ class Store:
         )
 
     # internals: the directory --------------------------------------------------------------
-    def _swap_in(self, name: str, staging: Path, data: TenantData) -> None:
-        """Rename the complete staging directory to the tenant's; the old one (if any) goes
-        first to a name start-up restores from should a crash fall between the two renames."""
-        assert self.root is not None
-        tenants = self.root / "tenants"
-        final = tenants / name
-        old = self.tenants.get(name)
-        if old is not None:  # its files keep their descriptors; the rename does not touch them
-            old.backend.wait()
-        replaced = tenants / f".replaced-{name}-{secrets.token_hex(4)}"
-        try:
-            if final.exists():
-                os.rename(final, replaced)
-            os.rename(staging, final)
-            fsync_directory(tenants)
-        except OSError as exc:
-            if replaced.exists() and not final.exists():
-                os.rename(replaced, final)
-            raise storage_error(exc, final) from None
-        files_of(data.backend).relocate(final)
-        if replaced.exists():
-            self._dispose(name, replaced)
-
-    def _move_out(self, name: str, directory: Path) -> None:
-        if not directory.exists():
-            return
-        doomed = directory.with_name(f".deleting-{name}-{secrets.token_hex(4)}")
-        try:
-            os.rename(directory, doomed)
-            fsync_directory(directory.parent)
-        except OSError as exc:
-            raise storage_error(exc, directory) from None
-        self._dispose(name, doomed)
-
-    def _dispose(self, name: str, directory: Path) -> None:
-        """Remove a tenant's old directory; a damaged tenant's is set aside, never deleted."""
-        if name in self.degraded:
-            self._set_aside(name, directory)
-        else:
-            shutil.rmtree(directory, ignore_errors=True)
-
-    def _set_aside(self, name: str, directory: Path) -> None:
-        assert self.root is not None
-        target = self.root / "damaged" / f"{name}-{secrets.token_hex(4)}"
-        target.parent.mkdir(exist_ok=True)
-        os.rename(directory, target)
-        log.warning("tenant %s: its damaged files were set aside in %s", name, target)
-
     def _open_directory(self, root: Path) -> None:
         old = legacy.read_registry(root)
-        self._secret = _server_secret(root, old.secret if old is not None else None)
+        self._secret = server_secret(root, old.secret if old is not None else None)
         tenants = root / "tenants"
         tenants.mkdir(exist_ok=True)
-        _finish_interrupted_swaps(tenants)
+        finish_interrupted_swaps(tenants)
         for directory in sorted(tenants.iterdir()):
             if directory.name.startswith(".") or not directory.is_dir():
                 continue
@@ -665,7 +615,7 @@ class Store:
                     directory,
                 )
                 self.degraded[name] = Degraded(
-                    name, "no tenant.json: not loaded, left as it is", _relative(marker, self.root)
+                    name, "no tenant.json: not loaded, left as it is", relative(marker, self.root)
                 )
                 return
         except (Damaged, StorageUnavailable) as exc:
@@ -685,71 +635,8 @@ class Store:
     def _quarantine(self, name: str, exc: Exception, where: Path) -> None:
         path = exc.path if isinstance(exc, Damaged) else where
         problem = exc.problem if isinstance(exc, Damaged) else str(exc)
-        self.degraded[name] = Degraded(name, problem, _relative(path, self.root))
+        self.degraded[name] = Degraded(name, problem, relative(path, self.root))
         log.error("tenant %s quarantined: %s: %s", name, path, problem)
-
-
-def _relative(path: Path, root: Path | None) -> str:
-    try:
-        return str(path.relative_to(root)) if root is not None else str(path)
-    except ValueError:
-        return str(path)
-
-
-def _finish_interrupted_swaps(tenants: Path) -> None:
-    """What a crash during a create, replace or delete left: a staging directory (never
-    acknowledged: removed), the old directory of a replace whose new one is not in place
-    (restored), and a deleted tenant's directory (acknowledged: removed)."""
-    for path in sorted(tenants.iterdir()):
-        kind, _, rest = path.name.partition("-")
-        name = rest.rsplit("-", 1)[0]
-        if kind in {".staging", ".deleting"}:
-            shutil.rmtree(path, ignore_errors=True)
-        elif kind == ".replaced":
-            if (tenants / name).exists():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                os.rename(path, tenants / name)
-                log.warning("tenant %s: restored after a replace a crash interrupted", name)
-
-
-def _server_secret(root: Path, migrated: str | None) -> bytes:
-    """The signing secret: server.json, else the first release's registry, else a new one."""
-    path = root / "server.json"
-    if path.exists():
-        try:
-            return bytes.fromhex(read_checked_file(path, "server")["secret"])
-        except (Damaged, KeyError, ValueError) as exc:
-            aside = path.with_name(f"server.json.damaged-{secrets.token_hex(2)}")
-            os.rename(path, aside)
-            log.error(
-                "%s (%s): a new signing secret replaces it, so tokens issued before no longer "
-                "verify; the old file is %s",
-                path,
-                exc,
-                aside.name,
-            )
-    secret = migrated or secrets.token_hex(32)
-    write_checked_file(path, "server", {"secret": secret})
-    return bytes.fromhex(secret)
-
-
-def _lock_directory(root: Path) -> int:
-    """One process per data directory. The lock is on the directory itself, so deleting the
-    LOCK file (which only tells people the owner's pid) does not let a second server in."""
-    fd = os.open(root, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise DataDirectoryBusy(
-            f"another comms-sandbox process is using {root}; give each its own --data-dir"
-        ) from None
-    try:
-        (root / "LOCK").write_text(f"{os.getpid()}\n")
-    except OSError as exc:
-        log.warning("cannot write %s (%s); continuing", root / "LOCK", exc)
-    return fd
 
 
 def _journals_open() -> int:
