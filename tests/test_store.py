@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sandbox.catalog import Catalog
 from sandbox.settings import Settings
 from sandbox.store import CollectionSpec, Store, base_collections
-from sandbox.store.collection import Collection
+from sandbox.store.collection import Collection, Key
 from sandbox.store.directory import DataDirectoryBusy
 from sandbox.store.files import files_of
 from sandbox.store.journal import Journal
@@ -436,3 +438,50 @@ def test_a_collection_walks_its_documents_in_order_leaving_out_those_without_a_p
     assert [doc["id"] for doc in ordered.in_order()][-1] == "2"
     assert len(list(ordered.in_order())) == 8  # neither the set-aside one nor the deleted
     assert len(ordered._heap) <= 2 * len(ordered) + 64 + 1
+
+
+# each write to a collection, on one held with documents 1 and 2 (capped at 2): the key(s)
+# whose document it changes
+Write = Callable[[Collection], object]
+MADE: dict[Key, str] = {1: "of 1", 2: "of 2", 3: "of a 3 stored before"}
+
+
+def undone(write: Callable[[Collection], Any]) -> Write:
+    """`write`, the memo filled again, then the write undone: what the undo changes."""
+
+    def run(members: Collection) -> None:
+        undo = write(members)
+        members.memo("made").update(MADE)
+        members.undo(undo)
+
+    return run
+
+
+MEMO_WRITES: dict[str, tuple[Write, tuple[int, ...]]] = {
+    "put replacing": (lambda c: c.put({"id": 1, "team": "blue"}), (1,)),
+    "put new": (lambda c: c.put({"id": 3, "team": "red"}), (1, 3)),  # (1 evicted)
+    "load": (lambda c: c.load({"id": 1, "team": "blue"}), (1,)),
+    "delete": (lambda c: c.delete(1), (1,)),
+    "capacity": (lambda c: c.set_capacity(1), (1,)),
+    "clear": (lambda c: c.clear(), (1, 2)),
+    "undo put": (undone(lambda c: c.put_undoable({"id": 1, "team": "blue"})), (1,)),
+    "undo delete": (undone(lambda c: c.delete_undoable(1)), (1,)),
+    "undo eviction": (undone(lambda c: c.put_undoable({"id": 3, "team": "red"})), (1, 3)),
+    "undo clear": (undone(lambda c: c.clear()), (1, 2)),
+}
+
+
+@pytest.mark.parametrize("write", list(MEMO_WRITES))
+def test_a_memo_loses_the_entry_of_each_document_a_write_changes_and_only_it(write: str) -> None:
+    """What a reader keeps of a document (`Collection.memo`) is never read for another
+    document under its key: every write drops the entries of the keys it touches."""
+    change, touched = MEMO_WRITES[write]
+    members = Collection(CollectionSpec("m", multi=("team",), capped=True), capacity=2)
+    for key in (1, 2):
+        members.put({"id": key, "team": "red"})
+    memo = members.memo("made")
+    memo.update(MADE)
+    change(members)
+    assert members.memo("made") is memo
+    assert {key: memo.get(key) for key in touched} == dict.fromkeys(touched)
+    assert all(memo[key] == MADE[key] for key in (1, 2) if key not in touched)

@@ -88,6 +88,9 @@ class Collection:
         self._order = spec.order
         self._heap: list[tuple[Any, int, Key, Doc]] = []
         self._pushed = count()
+        # caches of what readers make from each document, by key (`memo`); every change of
+        # the document under a key drops that key's entries
+        self._memos: dict[str, dict[Key, Any]] = {}
 
     # reads -------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -124,14 +127,29 @@ class Collection:
     def page_by(self, index: str, value: Any, after: Key | None, size: int) -> list[Doc]:
         """Up to `size` documents of an `in_key_order` index under `value` whose keys come
         after `after` (None: from the first), smallest key first, in O(log n + size)."""
+        # (each looked up in one pass of C)
+        return list(map(self._docs.__getitem__, self.page_keys(index, value, after, size)))
+
+    def page_keys(self, index: str, value: Any, after: Key | None, size: int) -> list[Key]:
+        """The keys of `page_by`'s documents, in its order and cost."""
         assert index in self._sorted, f"{self.spec.name}.{index} is not kept in key order"
         bucket: Any = self._multi[index].get(self._norm(index, value))  # (a SortedDict)
         if not bucket:
             return []
         start = 0 if after is None else bucket.bisect_right(after)
-        # (a slice of the keys' view, each looked up in one pass of C: a walk of irange
-        # costs ~3x)
-        return list(map(self._docs.__getitem__, bucket.keys()[start : start + size]))
+        keys: list[Key] = bucket.keys()[start : start + size]  # (a walk of irange costs ~3x)
+        return keys
+
+    def memo(self, name: str) -> dict[Key, Any]:
+        """A cache, by key, of something a reader makes from each document (e.g. its encoded
+        answer), named `name`: the collection drops a key's entry whenever the document
+        under that key changes (a put, a delete, an eviction, an undo, a clear, a load), so
+        an entry found is of the document stored now. What it may hold is the reader's to
+        bound (it may clear it at any time); a new collection starts with none."""
+        memo = self._memos.get(name)
+        if memo is None:
+            memo = self._memos[name] = {}
+        return memo
 
     def newest_by(self, index: str, value: Any) -> Iterator[Doc]:
         keys = self._multi[index].get(self._norm(index, value), {})
@@ -186,6 +204,8 @@ class Collection:
         """Store `doc` under its key; the document it replaced (None: a new key). A capped
         collection's documents evicted to make room are added to `evicted` when given."""
         key = doc[self.spec.key]
+        if self._memos:
+            self._forget(key)
         if self._plain:  # no index, no cap: nothing else to maintain
             old = self._docs.get(key)
             self._docs[key] = doc
@@ -212,6 +232,8 @@ class Collection:
         self.tallies[group] = {**kinds, kind: (count, doc.get(time_field))}
 
     def delete(self, key: Key) -> None:
+        if self._memos:
+            self._forget(key)
         old = self._docs.pop(key, None)
         if old is not None:
             self._unindex(key, old)
@@ -222,6 +244,7 @@ class Collection:
         if tallies:
             self.tallies = {}
         undo = ("clear", self._docs, self._unique, self._multi, self._heap)
+        self._forget_all()
         self._docs = OrderedDict() if self.spec.capped else {}
         self._heap = []
         self._unique = {name: {} for name in self.spec.unique}
@@ -281,6 +304,7 @@ class Collection:
                 self.put(self._back(old), tally=False)
         elif kind == "clear":
             _, self._docs, self._unique, self._multi, self._heap = undo
+            self._forget_all()
         else:  # capacity
             _, self.capacity, evicted = undo
             self._restore_evicted(evicted)
@@ -299,6 +323,8 @@ class Collection:
         for gone in reversed(evicted):  # the newest evicted first: each goes in front
             doc = self._back(gone)
             key = doc[self.spec.key]
+            if self._memos:
+                self._forget(key)
             docs[key] = doc
             docs.move_to_end(key, last=False)
             for name, index in self._unique.items():
@@ -313,6 +339,15 @@ class Collection:
                 self._ordered(key, doc)
 
     # internals ---------------------------------------------------------------------------
+    def _forget(self, key: Key) -> None:
+        """The memos' entries of the document under `key`, dropped: it is changing."""
+        for memo in self._memos.values():
+            memo.pop(key, None)
+
+    def _forget_all(self) -> None:
+        for memo in self._memos.values():
+            memo.clear()
+
     def _norm(self, index: str, value: Any) -> Any:
         normalise = self.spec.normalise.get(index)
         return normalise(value) if normalise is not None and value is not None else value
@@ -321,6 +356,8 @@ class Collection:
         assert isinstance(self._docs, OrderedDict) and self.capacity is not None
         while len(self._docs) > self.capacity:
             key, old = self._docs.popitem(last=False)
+            if self._memos:
+                self._forget(key)
             self._unindex(key, old)
             if evicted is not None:
                 evicted.append(old)

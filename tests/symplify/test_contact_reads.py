@@ -9,16 +9,18 @@ import copy
 import datetime
 import gc
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 
 from sandbox.store import TenantData
 from sandbox.testing import Sandbox
 from sandbox.vendors.symplify import contacts, flags
+from sandbox.vendors.symplify.collections import CONTACTS
 
 from .helpers import ACCOUNT, ANN, FIRST_CONTACT, FIXTURE, GAGA, TOM, Sym, dto, error
 
@@ -613,63 +615,79 @@ def test_the_recipients_page_shows_opt_outs_bounces_their_days_and_the_counts(bo
 
 
 # --- encoded ContactDTOs, made once per stored document ------------------------------------------
-TENANT = TenantData("encoded", [], None)
+def stored_in(data: TenantData, contact: dict[str, Any]) -> dict[str, Any]:
+    data[CONTACTS.name].put(contact)
+    return contact
 
 
-def encoded(contact: dict[str, Any], today: datetime.date, properties: bool = True) -> Any:
-    [one] = contacts.encoded_dtos(TENANT, [contact], today, properties)
-    return one
+def encoded(data: TenantData, contact: dict[str, Any], today: datetime.date) -> Any:
+    return contacts.encoded_dto(data, contact, today)
 
 
-def decoded(fragment: Any) -> dict[str, Any]:
-    answer: dict[str, Any] = orjson.loads(orjson.dumps(fragment))
-    return answer
+def decoded(fragment: Any) -> Any:
+    return orjson.loads(orjson.dumps(fragment))
 
 
-def test_a_documents_dto_is_encoded_once_and_a_changed_contact_gets_its_own() -> None:
+def test_a_contacts_dto_is_encoded_once_until_the_contact_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = TenantData("encoded", [CONTACTS])
     today = datetime.date(2020, 1, 15)
-    stored = contacts.new_contact(7, "1234", 42, {"original_id": "7", "email": "a@x.io"}, 1)
-    first = encoded(stored, today)
-    assert encoded(stored, today) is first  # the same document: made once
-    assert decoded(first) == contacts.contact_dto(stored, today)
-    changed = contacts.stamped({**stored, "unsubscribed": True}, 2)
-    assert decoded(encoded(changed, today))["optOutDate"] == 2
-    with_props = {**stored, "properties": {"tier": "gold"}}
-    assert decoded(encoded(with_props, today))["properties"] == {"tier": "gold"}
-    assert "properties" not in decoded(encoded(with_props, today, properties=False))
-    assert decoded(encoded(with_props, today))["properties"] == {"tier": "gold"}
-    blocked = {**stored, "block": {"until": "2020-01-16", "all": False}}
-    assert "blockedUntil" in decoded(encoded(blocked, today))
+    stored = stored_in(data, contacts.new_contact(7, "1234", 42, {"original_id": "7"}, 1))
+    made: list[int] = []
+    dto_of = contacts.contact_dto
+
+    def counted(contact: dict[str, Any], *args: Any) -> dict[str, Any]:
+        made.append(contact["id"])
+        return dto_of(contact, *args)
+
+    monkeypatch.setattr(contacts, "contact_dto", counted)
+    first = encoded(data, stored, today)
+    assert decoded(encoded(data, stored, today)) == decoded(first) == dto_of(stored, today)
+    assert made == [7]  # made once
+    changed = stored_in(data, contacts.stamped({**stored, "unsubscribed": True}, 2))
+    assert decoded(encoded(data, changed, today))["optOutDate"] == 2
+    with_props = stored_in(data, {**stored, "properties": {"tier": "gold"}})
+    assert decoded(encoded(data, with_props, today))["properties"] == {"tier": "gold"}
+    [bare] = decoded(contacts.encoded_page(data, [7], today, properties=False))
+    assert "properties" not in bare
+    assert decoded(encoded(data, with_props, today))["properties"] == {"tier": "gold"}
+    blocked = stored_in(data, {**stored, "block": {"until": "2020-01-16", "all": False}})
+    assert "blockedUntil" in decoded(encoded(data, blocked, today))
     later = today + datetime.timedelta(days=2)  # a block's DTO follows the day
-    assert "blockedUntil" not in decoded(encoded(blocked, later))
+    assert "blockedUntil" not in decoded(encoded(data, blocked, later))
 
 
-def test_an_encoded_dto_is_used_only_for_the_document_it_was_made_from() -> None:
-    """An id is an object's only while it lives: an entry under the id of another document
-    (one let go, its id taken again) is not this one's."""
+def test_a_page_is_the_array_of_its_contacts_dtos_in_the_order_asked() -> None:
+    data = TenantData("encoded", [CONTACTS])
     today = datetime.date(2020, 1, 15)
-    stored = contacts.new_contact(7, "1234", 42, {"original_id": "7"}, 1)
-    other = orjson.Fragment(b'{"originalId": "other"}')
-    contacts._ENCODED.of(TENANT, True)[id(stored)] = ({"id": 8}, other)
-    assert encoded(stored, today) is not other
-    assert decoded(encoded(stored, today))["originalId"] == "7"
+    made = [
+        stored_in(data, contacts.new_contact(n, "1234", 42, {"original_id": str(n)}, 1))
+        for n in (1, 2, 3)
+    ]
+    assert decoded(contacts.encoded_page(data, [], today)) == []
+    encoded(data, made[1], today)  # one kept already, the others made now
+    page = decoded(contacts.encoded_page(data, [3, 2, 1], today))
+    assert page == [contacts.contact_dto(c, today) for c in reversed(made)]
+    assert decoded(contacts.encoded_page(data, [2], today)) == [page[1]]
 
 
 def test_an_encoded_dto_is_one_tenants_own() -> None:
     today = datetime.date(2020, 1, 15)
-    stored = contacts.new_contact(7, "1234", 42, {"original_id": "7"}, 1)
-    mine = encoded(stored, today)
-    [theirs] = contacts.encoded_dtos(TenantData("other", [], None), [stored], today)
-    assert theirs is not mine and decoded(theirs) == decoded(mine)
+    mine, theirs = TenantData("mine", [CONTACTS]), TenantData("theirs", [CONTACTS])
+    stored_in(mine, contacts.new_contact(7, "1234", 42, {"original_id": "7"}, 1))
+    other = stored_in(theirs, contacts.new_contact(7, "1234", 42, {"original_id": "x"}, 1))
+    assert decoded(encoded(mine, other, today))["originalId"] == "7"
+    assert decoded(encoded(theirs, other, today))["originalId"] == "x"
 
 
 def test_past_their_number_the_encoded_dtos_are_let_go(
     sym: Sym, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(contacts._ENCODED, "MAX", 2)
-    monkeypatch.setattr(contacts._ENCODED, "held", 0)
+    monkeypatch.setattr(contacts._KEPT, "MAX", 2)
+    monkeypatch.setattr(contacts._KEPT, "held", 0)
     assert ids(listing(sym, "all")) == ["111", "222", "333"]
-    assert contacts._ENCODED.held == 1  # (emptied when the third came)
+    assert contacts._KEPT.held == 1  # (emptied when the third came)
     update(sym, "111", firstName="Lady")
     assert listing(sym, "all")[0]["firstName"] == "Lady"
 
@@ -752,6 +770,68 @@ def test_a_listing_read_before_and_after_each_change_reads_the_change(
         assert answer.status_code == 200, answer.text
     assert listing(sym, "all")[0][field] == value
     assert sym.call("GET", f"{LIST}/contacts/111").json()[field] == value
+
+
+def _answered(response: httpx.Response) -> None:
+    assert response.status_code == 200, response.text
+
+
+# a change, the contact read (its DTO kept), then a change back: read after the second, the
+# listings and the contact read are the contact as it is now, nothing kept from before
+AGAIN: dict[str, tuple[Callable[[Sym], Any], Callable[[Sym], Any], str, Any]] = {
+    "opted out, then back in": (
+        lambda sym: update(sym, "111", unsubscribed=True),
+        lambda sym: update(sym, "111", unsubscribed=False),
+        "unsubscribed",
+        False,
+    ),
+    "opted out by a trigger, then back in by a save": (
+        lambda sym: _answered(
+            sym.call(
+                "POST", f"/{ACCOUNT}/triggers/7/messages", {"originalId": "111", "optOut": True}
+            )
+        ),
+        lambda sym: _answered(
+            sym.call(
+                "POST",
+                f"/{ACCOUNT}/contacts",
+                {"originalId": "111", "listId": 42, "unsubscribed": False},
+            )
+        ),
+        "optOutDate",
+        None,
+    ),
+    "blocked, then released": (
+        lambda sym: _answered(sym.call("PUT", f"/{ACCOUNT}/lists/contacts/tempblock", dto())),
+        lambda sym: _answered(sym.release()),
+        "blockedUntil",
+        None,
+    ),
+    "renamed, then the tenant reset": (
+        lambda sym: update(sym, "111", firstName="Lady"),
+        lambda sym: sym.tenant.reset(),
+        "firstName",
+        None,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(AGAIN))
+def test_a_contact_read_between_two_changes_reads_as_the_second_left_it(
+    sym: Sym, case: str
+) -> None:
+    first, second, field, value = AGAIN[case]
+    first(sym)
+    changed = listing(sym, "all")[0]
+    assert changed.get(field) != value
+    assert sym.call("GET", f"{LIST}/contacts/111").json() == changed
+    if changed["unsubscribed"]:
+        assert listing(sym, "unsubscribed")[0] == changed
+    second(sym)
+    now = listing(sym, "all")[0]
+    assert (now["originalId"], now.get(field)) == ("111", value)
+    assert sym.call("GET", f"{LIST}/contacts/111").json() == now
+    assert "111" not in ids(listing(sym, "unsubscribed"))
 
 
 def test_the_message_page_names_the_contact_a_symplify_message_went_to(sym: Sym) -> None:

@@ -12,7 +12,7 @@ from sandbox.http import Context, Reply
 from sandbox.vendors.symplify.accounts import CONTACTS, path_list
 from sandbox.vendors.symplify.addresses import address_key, read_address
 from sandbox.vendors.symplify.collections import listed_in
-from sandbox.vendors.symplify.contacts import encoded_dtos
+from sandbox.vendors.symplify.contacts import encoded_page
 from sandbox.vendors.symplify.handler_table import handlers
 
 PAGE_SIZE = 1000  # compost-carma-api's default
@@ -48,11 +48,12 @@ def _page(ctx: Context, mode: str) -> Reply:
     after, size = query.get("lastId", FIRST), query.get("pageSize", PAGE_SIZE)
     email = query.get("email")
     if email:
-        page = [c for c in _with_address(ctx, email, index, value) if c["id"] > after][:size]
+        found = _with_address(ctx, email, index, value)
+        keys = [c["id"] for c in found if c["id"] > after][:size]
     else:
-        page = ctx.data[CONTACTS].page_by(index, value, after, size)
+        keys = ctx.data[CONTACTS].page_keys(index, value, after, size)
     today, properties = ctx.now.date(), query.get("includeProperties", True)
-    return Reply(encoded_dtos(ctx.data, page, today, properties))
+    return Reply(encoded_page(ctx.data, keys, today, properties))
 
 
 def _with_address(ctx: Context, email: str, index: str, value: tuple[Any, ...]) -> list[Doc]:
