@@ -22,6 +22,7 @@ import pytest
 from test_postgres_group_commit import App
 from test_store_backend import FIXTURE
 from test_store_unit import SPECS
+from webhook_receiver import Receiver
 
 from sandbox.store import TenantData, outcome
 from sandbox.store.backend import Behind
@@ -30,6 +31,9 @@ from sandbox.store.pg_rows import APPEND
 from sandbox.store.postgres import APPEND_BATCH, Registry
 from sandbox.testing import in_process
 from sandbox.testing.example import EXAMPLE_FIXTURE
+
+
+CONTROL = "/_sandbox/tenants/unsure"
 
 
 @pytest.fixture
@@ -160,6 +164,46 @@ def test_a_database_silent_beyond_the_bound_answers_that_the_write_may_be_stored
     assert status == 200 and outbox["items"] == stored
     assert [status for status, _ in burst(app, ["after"])] == [200]
     assert [m["body"] for m in stored_bodies(postgres_url)] == ["after", "maybe"]
+
+
+def test_a_write_of_unknown_outcome_found_stored_later_has_its_webhook_delivered_once(
+    app: App, postgres_url: str, monkeypatch: pytest.MonkeyPatch, receiver: str
+) -> None:
+    """Committed, then the database silent beyond the bound: a 503 that says it may have been
+    stored. The tenant's next request catches up and finds the unit stored, byte for byte as
+    this process made it: its message is this process's (no other will deliver its webhook),
+    so the webhook hears it, once, and the next send's after it."""
+    monkeypatch.setattr(outcome, "BOUND", 0.3)
+    database = batches(app)
+    real_read = database.read
+    silent: list[int] = []
+
+    def read(sql: str, params: Any = ()) -> Any:
+        if sql is outcome.LANDED and not silent:  # the database does not answer meanwhile
+            raise database.unavailable(ConnectionRefusedError("connection refused"))
+        return real_read(sql, params)
+
+    broken: list[list[int]] = []  # (the batches broken, once the webhook is set)
+
+    async def story() -> list[int]:
+        settings = {"webhook_url": receiver}
+        statuses = [(await app.call("PUT", f"{CONTROL}/settings", settings))[0]]
+        monkeypatch.setattr(database, "read", read)
+        broken.append(break_commit(app, monkeypatch, postgres_url, after=True))
+        statuses.append((await app.send("maybe"))[0])
+        silent.append(1)
+        statuses.append((await app.outbox())[0])  # caught up: the unit is found stored
+        statuses.append((await app.send("after"))[0])
+        for _ in range(250):
+            if len(Receiver.received) >= 2:
+                break
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(0.3)  # (a second delivery of either would have come by now)
+        return statuses
+
+    assert asyncio.run(story()) == [200, 503, 200, 200]
+    assert broken[0] == [1]
+    assert [m["body"] for m in Receiver.received] == ["maybe", "after"]
 
 
 def test_a_batch_of_several_tenants_is_resolved_per_tenant(

@@ -61,6 +61,10 @@ class State(Protocol):
         """`ops`, a unit another process appended, were just replayed (`catch_up`): the
         listeners hear its messages (no webhook: the process that appended it delivers)."""
 
+    def committed(self, ops: list[Op], due: bool = False) -> None:
+        """`ops`, a unit of this process's, are durable and applied: the listeners hear its
+        messages (its webhook delivered here)."""
+
     def check(self) -> str | None:
         """What is wrong with the state loaded, if anything (the backend reports it as
         damage of what it loaded last)."""

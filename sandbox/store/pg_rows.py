@@ -97,6 +97,10 @@ class TenantRows:
         self.made = 0
         self.foreign = 0
         self.heard = 0
+        # this process's units whose commit's outcome stayed unknown (store/outcome.py), by
+        # the number each would have taken: one a catch-up finds stored, byte for byte, is
+        # told as this process's (its webhook delivered here), not as another's
+        self.unsure: dict[int, bytes] = {}
         self._compact_later = False  # a compaction asked for while units were in flight
         self._journal_bytes = 0  # appended since the last snapshot
         self._snapshot_bytes = 0
@@ -193,6 +197,8 @@ class TenantRows:
         """Every unit in flight undone, newest first (its state as at unit `seq`); whoever
         waits for one gets `reason` (Behind: the request runs again)."""
         pending, self.inflight = self.inflight, []
+        if isinstance(reason, outcome.Unknown):  # (they may be stored: `apply` tells)
+            self.unsure = {self.seq + n: unit.unit for n, unit in enumerate(pending, 1)}
         for unit in reversed(pending):
             for data, op, record in reversed(unit.undo):
                 data.undo(op, record)
@@ -225,7 +231,11 @@ class TenantRows:
             written = 0
         except StorageUnavailable as exc:  # sent, and then? asked (store/outcome.py)
             sent = [(self.storage, seq - 1, [unit])]
-            written = len(outcome.resolve(self.database, sent, exc, outcome.BOUND_AT_ONCE))
+            try:
+                written = len(outcome.resolve(self.database, sent, exc, outcome.BOUND_AT_ONCE))
+            except outcome.Unknown:
+                self.unsure = {seq: unit}
+                raise
         if not written:
             raise self._behind(seq)
         self.seq = seq
@@ -277,9 +287,15 @@ class TenantRows:
             if fresh:
                 self.foreign += 1
                 self.abandon(self._behind())
+            unsure, self.unsure = self.unsure, {}
             for _, seq, unit in fresh:
-                into.caught_up(self._replay(into, seq, unit))
+                ops = self._replay(into, seq, unit)
+                if unsure.get(seq) == bytes(unit):  # this process's, its outcome unknown
+                    into.committed(ops)
+                else:
+                    into.caught_up(ops)
             return True
+        self.unsure = {}  # (compacted past: what they were cannot be told any more)
         self.foreign += 1
         self.abandon(self._behind())  # compacted past this state: load it again
         self.wait()
