@@ -32,7 +32,6 @@ from sandbox.store.postgres import APPEND_BATCH, Registry
 from sandbox.testing import in_process
 from sandbox.testing.example import EXAMPLE_FIXTURE
 
-
 CONTROL = "/_sandbox/tenants/unsure"
 
 
