@@ -429,3 +429,78 @@ def test_a_web_page_is_sent_only_once_the_units_it_shows_are_stored(
     assert statuses == [200, 200, 503]
     assert "fourth send" not in html
     assert status == 503 and "unavailable" in html
+
+
+def test_a_reconnecting_stream_hears_a_message_in_flight_once_stored_and_once(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stream opened with Last-Event-ID while a send's unit is in flight (made as the
+    stream's answer began, after its catch-up): its backlog holds the stored messages only;
+    the one in flight reaches it once stored, through the bus, once (not also in the backlog,
+    which would tell it twice, or tell it though its batch failed)."""
+    gate, reached = threading.Event(), threading.Event()
+
+    def hold(real: Cycle, writes: Any, reads: Any) -> Any:
+        units = b"".join(unit for _, _, batch in writes for unit in batch)
+        if b"in flight" in units:
+            reached.set()
+            assert gate.wait(10)
+        return real(writes, reads)
+
+    events = f"/_sandbox/tenants/{app.tenant.name}/events"
+
+    async def story() -> list[str]:
+        status, _ = await app.send("stored first")
+        assert status == 200
+        _, outbox = await app.outbox()
+        before = int(outbox["items"][0]["id"]) - 1  # the stream resumes before it
+        wrap_cycle(app, monkeypatch, hold)
+        heard: list[str] = []
+        closing = asyncio.Event()
+        sends: list[asyncio.Future[Any]] = []
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "path": events,
+            "raw_path": events.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": [(b"host", b"localhost"), (b"last-event-id", str(before).encode())],
+            "client": ("127.0.0.1", 50000),
+            "server": ("localhost", 80),
+            "state": {},
+        }
+        requested = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal requested
+            if requested:
+                await closing.wait()
+                return {"type": "http.disconnect"}
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":  # a send served meanwhile
+                sends.append(asyncio.ensure_future(app.send("in flight")))
+                while not reached.is_set():
+                    await asyncio.sleep(0.005)
+            for line in message.get("body", b"").decode().splitlines():
+                if line.startswith("data: "):
+                    heard.append(json.loads(line[6:])["body"])
+
+        streaming = asyncio.ensure_future(app.app(scope, receive, send))
+        while not reached.is_set():
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.2)  # (the backlog sent)
+        gate.set()
+        assert (await sends[0])[0] == 200
+        await asyncio.sleep(0.3)  # (a second telling would have come by now)
+        closing.set()
+        await asyncio.wait_for(streaming, 5)
+        return heard
+
+    assert asyncio.run(story()) == ["stored first", "in flight"]

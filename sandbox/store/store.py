@@ -25,7 +25,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from contextlib import AbstractContextManager, asynccontextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sandbox.doc import Doc
 from sandbox.errors import Conflict, StorageUnavailable
@@ -261,6 +261,22 @@ class Store:
         applied to it): counts that only grow, for `presumed` requests (in a database)."""
         backend = data.backend
         return (backend.made, backend.foreign) if isinstance(backend, TenantRows) else (0, 0)
+
+    @staticmethod
+    def in_flight(data: TenantData, collection: str) -> set[Any]:
+        """The keys of `collection`'s documents put by units of tenant `data` not yet known
+        to be stored (a database's group commit; none on the embedded store): what a reader
+        that is not answered after them (an event stream's backlog) must leave out."""
+        backend = data.backend
+        if not isinstance(backend, TenantRows) or not backend.inflight:
+            return set()
+        key = data.collections[collection].spec.key
+        return {
+            op[2][key]
+            for pending in backend.inflight
+            for op in pending.ops
+            if op[0] == "put" and op[1] == collection
+        }
 
     @staticmethod
     def settled(data: TenantData) -> Awaitable[None] | None:

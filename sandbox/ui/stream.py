@@ -38,7 +38,9 @@ def events_endpoint(store: Store, bus: MessageEvents) -> Callable[[Request], Awa
             # registered here, not before: a client gone before the first byte leaves nothing
             events = bus.open_stream(name)
             try:
-                missed = _missed(data, last_id)
+                # (a message in flight is left to the bus, which tells it once it is stored)
+                unstored = store.in_flight(data, "messages")
+                missed = [m for m in _missed(data, last_id) if m["id"] not in unstored]
                 yield b"retry: 1000\n\n"
                 for message in missed:
                     yield frame(str(message["id"]), orjson.dumps(message))
