@@ -365,14 +365,20 @@ class Collection:
                 _add_multi(multi, value, key)
 
     def _unindex(self, key: Key, doc: Doc) -> None:
+        value_of = self._value_of
         for name, index in self._unique.items():
-            _drop_unique(index, self._indexed_as(name, doc), key)
+            _drop_unique(index, value_of[name](doc), key)
         several = self._several
         for name, multi in self._multi.items():
             if several and name in several:
-                self._drop_values(name, multi, self._indexed_as(name, doc), key)
-            else:
-                _drop_multi(multi, self._indexed_as(name, doc), key)
+                self._drop_values(name, multi, value_of[name](doc), key)
+                continue
+            value = value_of[name](doc)  # (_drop_multi inlined: a full outbox evicts a
+            keys = multi.get(value)  # message on every send)
+            if keys is not None:
+                keys.pop(key, None)
+                if not keys:
+                    del multi[value]
 
     def _drop_values(
         self, name: str, multi: dict[Any, dict[Key, None]], value: Any, key: Key

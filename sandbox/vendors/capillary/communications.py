@@ -97,7 +97,10 @@ def _sender(item: dict[str, Any], where: str) -> str | None:
     """The item's sender (`sender`, or `from` on e-mail) trimmed, None when it gives none
     (a blank one included: Capillary's sender is optional); one with an invisible character
     is a 400 naming it."""
-    name = "sender" if str(item.get("sender") or "").strip() else "from"
+    sender = item.get("sender")
+    if sender is None and item.get("from") is None:  # (most items name none)
+        return None
+    name = "sender" if str(sender or "").strip() else "from"
     return normalise.read_optional_sender(item.get(name), f"{where}.{name}")
 
 
