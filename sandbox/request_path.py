@@ -64,7 +64,7 @@ from sandbox.errors import (
 )
 from sandbox.http import CatalogView, Context, Offload, Reply, Steps
 from sandbox.openapi import Operation
-from sandbox.request_log import Entry, kept_body
+from sandbox.request_log import BODY_KEPT, Entry, kept_body
 from sandbox.routing import OperationRouter
 from sandbox.store import Store, TenantData
 from sandbox.store.backend import Behind
@@ -211,7 +211,8 @@ class RequestPath:
                     answered = await self.again(call, params, raw, too_large)
                 except Exception as exc:
                     answered = self.refuse(call, exc)
-                call.body = kept_body(raw)  # (taken before an offloaded operation lets it go)
+                # (taken before an offloaded operation lets it go; most bodies are kept whole)
+                call.body = (raw, -1) if len(raw) <= BODY_KEPT else kept_body(raw)
                 raw = b""  # (an offloaded operation holds its body as long as it needs it)
                 if isinstance(answered, Offload):
                     answered = await self.finish_offloaded(call, answered)

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sandbox import normalise
-from sandbox.clock import parse_iso
+from sandbox.clock import iso, parse_iso
 from sandbox.doc import Doc
 from sandbox.engine import Category, Channel, Priority
 from sandbox.errors import ApiError
@@ -146,8 +146,13 @@ def _send_item(
 
 
 def _utc(moment: datetime) -> str:
-    """2026-11-23T10:00:00Z, as Capillary echoes scheduledTime."""
-    return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+    """2026-11-23T10:00:00Z, as Capillary echoes scheduledTime (in UTC)."""
+    return _to_second(iso(moment))
+
+
+def _to_second(stamp: str) -> str:
+    """An `iso` stamp to the second: 2026-11-23T10:00:00.123Z -> 2026-11-23T10:00:00Z."""
+    return stamp[:19] + "Z"
 
 
 # an ISO 8601 date-time whose time may be written with one-digit parts, as Capillary's own
@@ -316,7 +321,8 @@ def _send_list(ctx: Context, list_channel: ListChannel) -> Reply:
         if "scheduledTime" in echo:
             echo["scheduledTime"] = _scheduled(echo["scheduledTime"])
         elif list_channel.stamps_unscheduled:
-            echo["scheduledTime"] = sent_at = sent_at or _utc(ctx.now)
+            # (`_utc` of the request's time: its stamp, formatted once)
+            echo["scheduledTime"] = sent_at = sent_at or _to_second(ctx.stamp)
         results.append(
             {
                 list_channel.body_list: echo,
