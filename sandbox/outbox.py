@@ -62,6 +62,7 @@ class Recorder:
         message_id = str(tx.next_id("message", MESSAGE_IDS_START))
         # (unpacked at once: a named field's read is a slow attribute lookup on Python 3.11)
         vendor, operation, channel, category, priority, to, sender, contact = intent
+        _, customer_id, _, _, _, _, _, _, _, _, contact_id, contact_list = facts
         status, reason, trace = decision
         message = {
             "id": message_id,
@@ -71,10 +72,10 @@ class Recorder:
             "channel": channel,
             "to": to,
             "from": sender,
-            "customer_id": facts.customer_id,
+            "customer_id": customer_id,
             "contact": contact,
-            "contact_id": facts.contact_id,
-            "contact_list": facts.contact_list,
+            "contact_id": contact_id,
+            "contact_list": contact_list,
             "category": category,
             "priority": priority,
             "subject": subject,
