@@ -22,6 +22,10 @@ from sandbox import spelling
 from sandbox.errors import ApiError, InvalidInput
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+# query strings an operation keeps parsed (`Operation.parsed_query`), each up to QUERY_KEPT
+# bytes: the few a client sends on every call, not every page of a listing
+QUERIES_KEPT = 64
+QUERY_KEPT = 200
 
 try:  # libyaml parses the documents ~10x faster than the pure-Python loader
     YAML_LOADER: Any = yaml.CSafeLoader
@@ -148,6 +152,9 @@ class Operation:
     # the vendor's error code -> its message, which starts a refusal of a field with that code
     error_messages: Mapping[int, str] = field(default_factory=dict, repr=False)
     _items_validators: dict[int, Any] = field(default_factory=dict, repr=False)
+    # query string -> its parameters as parsed and validated (`parsed_query`): clients send
+    # the same few on every call (`?channel=sms`); at most QUERIES_KEPT
+    _queries: dict[bytes, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
 
     # parameters -----------------------------------------------------------------------------
     def parse_parameters(
@@ -173,6 +180,24 @@ class Operation:
                 error = next(iter(param.validator.iter_errors(value)))
                 raise self.schema_error(error, param.schema, prefix=param.name, what=location)
             parsed[param.name] = value
+        return parsed
+
+    def parsed_query(
+        self, query_string: bytes, read: Callable[[], tuple[dict[str, str], dict[str, list[str]]]]
+    ) -> dict[str, Any]:
+        """The query parameters of `query_string` parsed and validated (`read` splits it:
+        the last value of each parameter, every value of those given more than once), each
+        time a new dict; one seen before is not parsed again (at most QUERIES_KEPT kept).
+        Raises InvalidInput as `parse_parameters` does (a refused one is never kept)."""
+        parsed = self._queries.get(query_string)
+        if parsed is not None:
+            return dict(parsed)  # (a handler may change its own)
+        last, multi = read()
+        if not last and not self.query_required:
+            return {}
+        parsed = self.parse_parameters("query", last, multi)
+        if len(self._queries) < QUERIES_KEPT and len(query_string) <= QUERY_KEPT:
+            self._queries[query_string] = dict(parsed)
         return parsed
 
     @cached_property

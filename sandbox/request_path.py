@@ -66,7 +66,7 @@ from sandbox.errors import (
 )
 from sandbox.http import CatalogView, Context, Offload, Reply, Steps
 from sandbox.openapi import Operation
-from sandbox.request_log import Entry, kept_body
+from sandbox.request_log import BODY_KEPT, Entry, kept_body
 from sandbox.routing import OperationRouter
 from sandbox.store import Store, TenantData
 from sandbox.store.backend import Behind
@@ -84,6 +84,8 @@ BACKOFF = 0.0005
 OPTIMISTIC = 2
 # `route`'s find: the operation and its path parameters
 Found = tuple[Operation, dict[str, str]]
+_NO_BODY = kept_body(b"")
+_new_tuple = tuple.__new__  # (a request log entry made without its Python-level __new__)
 
 
 class Raw:
@@ -131,7 +133,7 @@ class Call:
         self.ctx: Context | None = None
         self.stop: faults.Stop | None = None  # a rate limit or fault that stopped it
         self.admitted: TenantData | None = None  # whose rate limit and fault it passed
-        self.body = kept_body(b"")  # what of its body the request log keeps
+        self.body = _NO_BODY  # what of its body the request log keeps (`kept_body`)
 
     @property
     def now(self) -> datetime | None:
@@ -211,7 +213,8 @@ class RequestPath:
                     answered = await self.again(call, params, raw, too_large)
                 except Exception as exc:
                     answered = self.refuse(call, exc)
-                call.body = kept_body(raw)  # (taken before an offloaded operation lets it go)
+                # (taken before an offloaded operation lets it go; most bodies are kept whole)
+                call.body = (raw, -1) if len(raw) <= BODY_KEPT else kept_body(raw)
                 raw = b""  # (an offloaded operation holds its body as long as it needs it)
                 if isinstance(answered, Offload):
                     answered = await self.finish_offloaded(call, answered)
@@ -437,8 +440,7 @@ class RequestPath:
     ) -> Context:
         """Parameters and body, parsed and validated against the operation's schemas."""
         op, incoming = call.op, call.incoming
-        last, multi = incoming.query()
-        query = op.parse_parameters("query", last, multi) if last or op.query_required else {}
+        query = op.parsed_query(incoming.query_string, incoming.query)
         path = op.parse_parameters("path", path_params, None) if path_params else {}
         if too_large is not None:
             raise too_large
@@ -447,7 +449,9 @@ class RequestPath:
         if op.offload:
             pass  # parsed in the worker thread, by the handler's work (Context.parse_body)
         elif raw:  # whatever it parses to, `null` included, is validated (blanks are no JSON)
-            body = op.unwrap_body(parse_body(raw, incoming.headers.get("content-type", ""), op))
+            # (the Content-Type is read only by an operation that takes YAML too)
+            said = incoming.headers.get("content-type", "") if op.accepts_yaml else ""
+            body = op.unwrap_body(parse_body(raw, said, op))
             item_errors = op.validate_body(body)
         elif op.body_required:
             raise InvalidInput("request body is required", field="body")
@@ -620,19 +624,25 @@ class RequestPath:
         tenant = ctx.tenant if ctx is not None else call.tenant
         if tenant is not None:
             incoming = call.incoming
-            entry = Entry(
-                incoming.method,
-                incoming.path,
-                incoming.query_string,
-                answer[0],
-                call.op.operation_id,
-                call.router.vendor.name,
-                ctx.now if ctx is not None else tenant.clock.now(),
-                monotonic() - call.started,
-                ctx.message_ids if ctx is not None else [],
-                headers=incoming.headers,
-                body=call.body[0],
-                body_size=call.body[1],
+            body, body_size = call.body
+            entry = _new_tuple(
+                Entry,
+                (
+                    incoming.method,
+                    incoming.path,
+                    incoming.query_string,
+                    answer[0],
+                    call.op.operation_id,
+                    call.router.vendor.name,
+                    ctx.now if ctx is not None else tenant.clock.now(),
+                    monotonic() - call.started,
+                    ctx.message_ids if ctx is not None else [],
+                    None,  # error
+                    incoming.headers,
+                    body,
+                    body_size,
+                    0.0,  # logged
+                ),
             )
             self.request_logs.append(tenant, entry)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sandbox import control
+from sandbox import control, openapi
 from sandbox.app import (
     VENDORS,
     HandlerMismatch,
@@ -139,6 +139,37 @@ def test_query_parameters_are_coerced_then_validated() -> None:
         op.parse_parameters("query", {"limit": "9"}, None)
     with pytest.raises(InvalidInput, match='"many" is not of type integer'):
         op.parse_parameters("query", {"limit": "many"}, None)
+
+
+def test_a_query_string_seen_before_gives_the_same_parameters_in_a_dict_of_its_own() -> None:
+    """`Operation.parsed_query` keeps what it parsed: each request still gets a dict of its
+    own, a refused query string is refused every time, and what it keeps is bounded."""
+    op = operation()
+    reads: list[bytes] = []
+
+    def reader(text: bytes) -> Any:
+        def read() -> tuple[dict[str, str], dict[str, list[str]]]:
+            reads.append(text)
+            key, _, value = text.decode().partition("=")
+            return {key: value}, {}
+
+        return read
+
+    first = op.parsed_query(b"limit=3", reader(b"limit=3"))
+    first["limit"] = 99  # a handler changing its own
+    again = op.parsed_query(b"limit=3", reader(b"limit=3"))
+    assert again == {"limit": 3} and again is not first
+    assert reads == [b"limit=3"]  # parsed once
+    for _ in range(2):
+        with pytest.raises(InvalidInput, match="limit"):
+            op.parsed_query(b"limit=9", reader(b"limit=9"))
+    assert reads == [b"limit=3", b"limit=9", b"limit=9"]
+    long = b"limit=1&" + b"x" * openapi.QUERY_KEPT
+    assert op.parsed_query(long, reader(b"limit=1")) == {"limit": 1}
+    assert long not in op._queries  # a long one is not kept
+    for number in range(2 * openapi.QUERIES_KEPT):
+        op.parsed_query(b"x=%d" % number, reader(b"x=%d" % number))
+    assert len(op._queries) == openapi.QUERIES_KEPT
 
 
 def test_field_names_read_like_paths() -> None:

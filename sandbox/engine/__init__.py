@@ -27,25 +27,41 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the memoised rules do not read the 
 
 def decide(intent: Intent, facts: Facts) -> Decision:
     """Consult every rule in order; the first that suppresses gives the reason."""
+    # (the facts read in one unpacking: a named field's read is a generic attribute lookup on
+    # Python 3.11, and every send is decided)
+    (
+        _,
+        customer_id,
+        label,
+        subscriptions,
+        blocklisted,
+        blocked_until,
+        _,
+        opt_out,
+        _,
+        concepts,
+        _,
+        _,
+    ) = facts
     if (
-        facts.customer_id is not None
-        and facts.sender_blocklisted is None
-        and facts.temp_block_until is None
-        and facts.contact_opt_out is None
+        customer_id is not None
+        and blocklisted is None
+        and blocked_until is None
+        and opt_out is None
     ):
         # a known customer with no vendor-specific facts: every rule's answer depends only on
         # the kind of message, the label and one subscription preference, so it is memoised
-        label = facts.status_label
-        key = SUBSCRIPTION_KEY.get((intent.channel, intent.priority))
-        subscribed = facts.subscriptions.get(key, True) if key and facts.subscriptions else True
+        vendor, operation, channel, category, priority, _, _, contact = intent
+        key = SUBSCRIPTION_KEY.get((channel, priority))
+        subscribed = subscriptions.get(key, True) if key and subscriptions else True
         return _known_customer(
             # (the intent without its recipient and sender: built as a tuple, no Python-level
             # `_replace` on every send)
-            _new_tuple(Intent, (*intent[:5], "", None, intent.contact)),
+            _new_tuple(Intent, (vendor, operation, channel, category, priority, "", None, contact)),
             label,
             subscribed,
-            facts.subscriptions is None,
-            facts.concepts,
+            subscriptions is None,
+            concepts,
         )
     return _decide(intent, facts)
 

@@ -66,10 +66,15 @@ class CollectionSpec:
 
 
 class Collection:
+    # get(key): the document stored under `key`, or None. The documents' own dict.get, set
+    # with them (`_hold`): a C call, no Python frame (a send reads five documents this way)
+    get: Callable[[Key], Doc | None]
+
     def __init__(self, spec: CollectionSpec, capacity: int | None = None) -> None:
         self.spec = spec
         self.capacity = capacity if spec.capped else None
-        self._docs: dict[Key, Doc] = OrderedDict() if spec.capped else {}
+        self._docs: dict[Key, Doc] = {}
+        self._hold(OrderedDict() if spec.capped else {})
         self._unique: dict[str, dict[Any, Key]] = {name: {} for name in spec.unique}
         # multi-valued index: value -> keys in insertion order (a dict used as an ordered set)
         self._multi: dict[str, dict[Any, dict[Key, None]]] = {name: {} for name in spec.multi}
@@ -99,8 +104,10 @@ class Collection:
     def __contains__(self, key: object) -> bool:
         return key in self._docs
 
-    def get(self, key: Key) -> Doc | None:
-        return self._docs.get(key)
+    def _hold(self, docs: dict[Key, Doc]) -> None:
+        """`docs` as the collection's documents (a new collection, a clear and its undo)."""
+        self._docs = docs
+        self.get = docs.get
 
     def count_by(self, index: str, value: Any) -> int:
         """How many documents a multi-valued index holds under `value`, in O(1)."""
@@ -245,7 +252,7 @@ class Collection:
             self.tallies = {}
         undo = ("clear", self._docs, self._unique, self._multi, self._heap)
         self._forget_all()
-        self._docs = OrderedDict() if self.spec.capped else {}
+        self._hold(OrderedDict() if self.spec.capped else {})
         self._heap = []
         self._unique = {name: {} for name in self.spec.unique}
         self._multi = {name: {} for name in self.spec.multi}
@@ -303,7 +310,8 @@ class Collection:
             if old is not None:  # (comes back as the newest: see docs/architecture.md)
                 self.put(self._back(old), tally=False)
         elif kind == "clear":
-            _, self._docs, self._unique, self._multi, self._heap = undo
+            _, docs, self._unique, self._multi, self._heap = undo
+            self._hold(docs)
             self._forget_all()
         else:  # capacity
             _, self.capacity, evicted = undo
@@ -402,14 +410,20 @@ class Collection:
                 _add_multi(multi, value, key)
 
     def _unindex(self, key: Key, doc: Doc) -> None:
+        value_of = self._value_of
         for name, index in self._unique.items():
-            _drop_unique(index, self._indexed_as(name, doc), key)
+            _drop_unique(index, value_of[name](doc), key)
         several = self._several
         for name, multi in self._multi.items():
             if several and name in several:
-                self._drop_values(name, multi, self._indexed_as(name, doc), key)
-            else:
-                _drop_multi(multi, self._indexed_as(name, doc), key)
+                self._drop_values(name, multi, value_of[name](doc), key)
+                continue
+            value = value_of[name](doc)  # (_drop_multi inlined: a full outbox evicts a
+            keys = multi.get(value)  # message on every send)
+            if keys is not None:
+                keys.pop(key, None)
+                if not keys:
+                    del multi[value]
 
     def _drop_values(
         self, name: str, multi: dict[Any, dict[Key, None]], value: Any, key: Key

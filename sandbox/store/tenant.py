@@ -375,7 +375,7 @@ class Tx:
 
     def put(self, collection: str, doc: Doc) -> Doc:
         self.ops.append(["put", collection, doc])
-        self._staged[(collection, doc[self.data[collection].spec.key])] = doc
+        self._staged[(collection, doc[self.data.collections[collection].spec.key])] = doc
         return doc
 
     def delete(self, collection: str, key: Key) -> None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sandbox import normalise
-from sandbox.clock import parse_iso
+from sandbox.clock import iso, parse_iso
 from sandbox.doc import Doc
 from sandbox.engine import Category, Channel, Priority
 from sandbox.errors import ApiError
@@ -97,7 +97,10 @@ def _sender(item: dict[str, Any], where: str) -> str | None:
     """The item's sender (`sender`, or `from` on e-mail) trimmed, None when it gives none
     (a blank one included: Capillary's sender is optional); one with an invisible character
     is a 400 naming it."""
-    name = "sender" if str(item.get("sender") or "").strip() else "from"
+    sender = item.get("sender")
+    if sender is None and item.get("from") is None:  # (most items name none)
+        return None
+    name = "sender" if str(sender or "").strip() else "from"
     return normalise.read_optional_sender(item.get(name), f"{where}.{name}")
 
 
@@ -143,8 +146,13 @@ def _send_item(
 
 
 def _utc(moment: datetime) -> str:
-    """2026-11-23T10:00:00Z, as Capillary echoes scheduledTime."""
-    return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
+    """2026-11-23T10:00:00Z, as Capillary echoes scheduledTime (in UTC)."""
+    return _to_second(iso(moment))
+
+
+def _to_second(stamp: str) -> str:
+    """An `iso` stamp to the second: 2026-11-23T10:00:00.123Z -> 2026-11-23T10:00:00Z."""
+    return stamp[:19] + "Z"
 
 
 # an ISO 8601 date-time whose time may be written with one-digit parts, as Capillary's own
@@ -313,7 +321,8 @@ def _send_list(ctx: Context, list_channel: ListChannel) -> Reply:
         if "scheduledTime" in echo:
             echo["scheduledTime"] = _scheduled(echo["scheduledTime"])
         elif list_channel.stamps_unscheduled:
-            echo["scheduledTime"] = sent_at = sent_at or _utc(ctx.now)
+            # (`_utc` of the request's time: its stamp, formatted once)
+            echo["scheduledTime"] = sent_at = sent_at or _to_second(ctx.stamp)
         results.append(
             {
                 list_channel.body_list: echo,

@@ -85,7 +85,7 @@ def identifier_key(field: str, value: Any) -> str:
 def recipient_address(data: TenantData, channel: Channel, text: str, where: str) -> str:
     """The recipient address of a send on `channel`, as stored (a WeChat id is any text);
     `normalise.Unreadable` naming `where` when it cannot be read."""
-    return read_identifier(data, RECIPIENT_FIELD[channel], text, where)
+    return read_in(default_country(data), RECIPIENT_FIELD[channel], text, where)
 
 
 def find(source: TenantData | Tx, field: str, value: Any) -> Doc | None:
