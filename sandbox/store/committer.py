@@ -153,10 +153,16 @@ class Committer:
                 failure = rows = _unavailable(exc)
                 stored = outcome.stored(failure)  # (an outcome known in part: store/outcome.py)
             for backend, units in sent:
-                if backend.storage in stored:
-                    backend.stored(len(units))
-                else:
-                    backend.abandon(outcome.refusal(failure, backend.storage))
+                try:
+                    if backend.storage in stored:
+                        backend.stored(len(units))
+                    else:
+                        backend.abandon(outcome.refusal(failure, backend.storage))
+                except Exception as exc:  # (a bug, told: the cycle's other requests answered)
+                    unsettled = _unavailable(exc)
+                    for unit in units:
+                        if unit.future is not None:
+                            _fail(unit.future, unsettled)
             for backend, read in reads.items():
                 try:
                     if isinstance(rows, StorageUnavailable):

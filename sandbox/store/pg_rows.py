@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
@@ -18,9 +18,6 @@ from sandbox.store.backend import Behind, Compaction, Op, State
 from sandbox.store.committer import Committer, Pending, Row
 from sandbox.store.format import Damaged, dumps
 from sandbox.store.pg_database import Database
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +95,10 @@ class TenantRows:
         self.foreign = 0
         self.heard = 0
         # this process's units whose commit's outcome stayed unknown (store/outcome.py), by
-        # the number each would have taken: one a catch-up finds stored, byte for byte, is
-        # told as this process's (its webhook delivered here), not as another's
-        self.unsure: dict[int, bytes] = {}
+        # the number each would have taken (several, when the database failed again before a
+        # catch-up): one a catch-up finds stored, byte for byte, is told as this process's
+        # (its webhook delivered here), not as another's
+        self.unsure: dict[int, set[bytes]] = {}
         self._compact_later = False  # a compaction asked for while units were in flight
         self._journal_bytes = 0  # appended since the last snapshot
         self._snapshot_bytes = 0
@@ -192,13 +190,15 @@ class TenantRows:
                 log.error("tenant %s: compaction not started (%s)", self.name, exc.message)
             except Exception:  # (a bug: told, and the committer's cycle goes on answering)
                 log.exception("tenant %s: compaction not started", self.name)
+                self._journal_bytes = 0  # (tried again after as much journal, not each cycle)
 
     def abandon(self, reason: StorageUnavailable) -> None:
         """Every unit in flight undone, newest first (its state as at unit `seq`); whoever
         waits for one gets `reason` (Behind: the request runs again)."""
         pending, self.inflight = self.inflight, []
         if isinstance(reason, outcome.Unknown):  # (they may be stored: `apply` tells)
-            self.unsure = {self.seq + n: unit.unit for n, unit in enumerate(pending, 1)}
+            for n, unit in enumerate(pending, 1):
+                self.unsure.setdefault(self.seq + n, set()).add(unit.unit)
         for unit in reversed(pending):
             for data, op, record in reversed(unit.undo):
                 data.undo(op, record)
@@ -234,7 +234,7 @@ class TenantRows:
             try:
                 written = len(outcome.resolve(self.database, sent, exc, outcome.BOUND_AT_ONCE))
             except outcome.Unknown:
-                self.unsure = {seq: unit}
+                self.unsure.setdefault(seq, set()).add(unit)
                 raise
         if not written:
             raise self._behind(seq)
@@ -287,13 +287,15 @@ class TenantRows:
             if fresh:
                 self.foreign += 1
                 self.abandon(self._behind())
-            unsure, self.unsure = self.unsure, {}
+            unsure = self.unsure
             for _, seq, unit in fresh:
                 ops = self._replay(into, seq, unit)
-                if unsure.get(seq) == bytes(unit):  # this process's, its outcome unknown
+                if bytes(unit) in unsure.get(seq, ()):  # this process's, outcome unknown
                     into.committed(ops)
                 else:
                     into.caught_up(ops)
+            if unsure:  # (the numbers reached are told; a later one may yet be found)
+                self.unsure = {seq: units for seq, units in unsure.items() if seq > self.seq}
             return True
         self.unsure = {}  # (compacted past: what they were cannot be told any more)
         self.foreign += 1

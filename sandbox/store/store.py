@@ -263,20 +263,20 @@ class Store:
         return (backend.made, backend.foreign) if isinstance(backend, TenantRows) else (0, 0)
 
     @staticmethod
-    def in_flight(data: TenantData, collection: str) -> set[Any]:
-        """The keys of `collection`'s documents put by units of tenant `data` not yet known
-        to be stored (a database's group commit; none on the embedded store): what a reader
-        that is not answered after them (an event stream's backlog) must leave out."""
+    def in_flight(data: TenantData, collection: str) -> dict[Any, Doc | None]:
+        """The documents of `collection` that units of tenant `data` not yet known to be
+        stored have put (a database's group commit; none on the embedded store), each by its
+        key with what is stored of it: the document before the first such unit (None: put
+        new by one). For a reader not answered after them (an event stream's backlog)."""
         backend = data.backend
         if not isinstance(backend, TenantRows) or not backend.inflight:
-            return set()
-        key = data.collections[collection].spec.key
-        return {
-            op[2][key]
-            for pending in backend.inflight
-            for op in pending.ops
-            if op[0] == "put" and op[1] == collection
-        }
+            return {}
+        stored: dict[Any, Doc | None] = {}
+        for pending in backend.inflight:  # (oldest first: the first pre-image is stored)
+            for owner, op, record in pending.undo:
+                if owner is data and op[0] == "put" and op[1] == collection:
+                    stored.setdefault(record[1], record[2])  # ("put", key, old, ...)
+        return stored
 
     @staticmethod
     def settled(data: TenantData) -> Awaitable[None] | None:

@@ -142,6 +142,8 @@ class TenantData:
                     self.name,
                     exc.message,
                 )
+            except Exception:  # (a bug: told; the write is durable and its answer says so)
+                log.exception("tenant %s: compaction not started", self.name)
 
     def _tell(self, hear: Callable[[str, Doc], None], ops: list[Op]) -> None:
         """`hear` each message `ops` recorded."""

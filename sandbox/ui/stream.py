@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from itertools import takewhile
+from typing import Any
 
 import orjson
 from starlette.requests import Request
@@ -13,6 +14,7 @@ from starlette.responses import Response, StreamingResponse
 
 from sandbox import spelling
 from sandbox.asgi import json_response
+from sandbox.doc import Doc
 from sandbox.errors import ApiError, InvalidInput, NotFound, render
 from sandbox.events import MessageEvents, frame
 from sandbox.store import Store, TenantData
@@ -38,9 +40,7 @@ def events_endpoint(store: Store, bus: MessageEvents) -> Callable[[Request], Awa
             # registered here, not before: a client gone before the first byte leaves nothing
             events = bus.open_stream(name)
             try:
-                # (a message in flight is left to the bus, which tells it once it is stored)
-                unstored = store.in_flight(data, "messages")
-                missed = [m for m in _missed(data, last_id) if m["id"] not in unstored]
+                missed = _stored(_missed(data, last_id), store.in_flight(data, "messages"))
                 yield b"retry: 1000\n\n"
                 for message in missed:
                     yield frame(str(message["id"]), orjson.dumps(message))
@@ -61,10 +61,23 @@ def events_endpoint(store: Store, bus: MessageEvents) -> Callable[[Request], Awa
     return events
 
 
-def _missed(data: TenantData, last_id: str | None) -> list[dict[str, object]]:
+def _missed(data: TenantData, last_id: str | None) -> list[Doc]:
     """The messages after `last_id`, oldest first (ids grow with each message)."""
     if not last_id or not (last_id.isascii() and last_id.isdecimal() and len(last_id) <= 18):
         return []
     after = int(last_id)
     newer = takewhile(lambda m: int(m["id"]) > after, data["messages"].newest())
     return list(newer)[::-1]
+
+
+def _stored(messages: list[Doc], in_flight: dict[Any, Doc | None]) -> list[Doc]:
+    """`messages` as they are stored: one a unit in flight put new is left out, one it
+    changed is as it was before (the bus tells each unit's messages once it is stored)."""
+    if not in_flight:
+        return messages
+    stored = []
+    for message in messages:
+        before = in_flight.get(message["id"], message)
+        if before is not None:
+            stored.append(before)
+    return stored
