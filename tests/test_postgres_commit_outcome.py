@@ -82,6 +82,23 @@ def break_commit(
     return broken
 
 
+def silence_the_resolution(app: App, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The database silent to the committer's resolving read (store/outcome.py's LANDED)
+    past the bound (0.3 s) until the list given back holds something."""
+    monkeypatch.setattr(outcome, "BOUND", 0.3)
+    database = batches(app)
+    real_read = database.read
+    silent: list[int] = []
+
+    def read(sql: str, params: Any = ()) -> Any:
+        if sql is outcome.LANDED and not silent:  # the database does not answer meanwhile
+            raise database.unavailable(ConnectionRefusedError("connection refused"))
+        return real_read(sql, params)
+
+    monkeypatch.setattr(database, "read", read)
+    return silent
+
+
 def stored_bodies(url: str, name: str = "unsure") -> list[Any]:
     """The outbox as a process started now reads it from the database."""
     with in_process(database_url=url) as fresh:
@@ -138,17 +155,7 @@ def test_a_database_silent_beyond_the_bound_answers_that_the_write_may_be_stored
     """Committed, then the database cannot be asked within the bound: the send is a 503 that
     says its write may have been stored (not "changed nothing": it was), and once the database
     answers, the next read serves what it holds, the message included, as a restart does."""
-    monkeypatch.setattr(outcome, "BOUND", 0.3)
-    database = batches(app)
-    real_read = database.read
-    silent: list[int] = []
-
-    def read(sql: str, params: Any = ()) -> Any:
-        if sql is outcome.LANDED and not silent:  # the database does not answer meanwhile
-            raise database.unavailable(ConnectionRefusedError("connection refused"))
-        return real_read(sql, params)
-
-    monkeypatch.setattr(database, "read", read)
+    silent = silence_the_resolution(app, monkeypatch)
     broken = break_commit(app, monkeypatch, postgres_url, after=True)
     [(status, body)] = burst(app, ["maybe"])
     assert broken
@@ -179,26 +186,17 @@ def test_a_write_of_unknown_outcome_found_stored_later_has_its_webhook_delivered
     up and finds the first unit stored, byte for byte as this process made it: its message
     is this process's (no other will deliver its webhook), so the webhook hears it, once,
     and the next send's after it."""
-    monkeypatch.setattr(outcome, "BOUND", 0.3)
-    database = batches(app)
-    real_read = database.read
-    silent: list[int] = []
-
-    def read(sql: str, params: Any = ()) -> Any:
-        if sql is outcome.LANDED and not silent:  # the database does not answer meanwhile
-            raise database.unavailable(ConnectionRefusedError("connection refused"))
-        return real_read(sql, params)
-
+    switches: list[list[int]] = []  # (the database's silence, once the webhook is set)
     broken: list[list[int]] = []  # (the batches broken, once the webhook is set)
 
     async def story() -> list[int]:
         settings = {"webhook_url": receiver}
         statuses = [(await app.call("PUT", f"{CONTROL}/settings", settings))[0]]
-        monkeypatch.setattr(database, "read", read)
+        switches.append(silence_the_resolution(app, monkeypatch))
         broken.append(break_commit(app, monkeypatch, postgres_url, True, len(unsure)))
         for text in unsure:
             statuses.append((await app.send(text))[0])
-        silent.append(1)
+        switches[0].append(1)
         statuses.append((await app.outbox())[0])  # caught up: the unit is found stored
         statuses.append((await app.send("after"))[0])
         for _ in range(250):
