@@ -504,3 +504,34 @@ def test_a_reconnecting_stream_hears_a_message_in_flight_once_stored_and_once(
         return heard
 
     assert asyncio.run(story()) == ["stored first", "in flight"]
+
+
+def test_a_bug_settling_a_tenants_units_fails_its_requests_and_the_committer_goes_on(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug while the committer settles a cycle's units (here `stored` raising once, after
+    the statement stored them) fails the requests of those units with a 503 saying the write
+    may have been stored, instead of leaving them and every later request waiting for ever;
+    the next send is answered as before, and the outbox holds both, each once."""
+    backend = app.app.store.tenants[app.tenant.name].backend
+    real = backend.stored
+    raised: list[int] = []
+
+    def stored(count: int) -> None:
+        if not raised:
+            raised.append(count)
+            raise RuntimeError("a bug while settling")
+        real(count)
+
+    monkeypatch.setattr(backend, "stored", stored)
+
+    async def sends() -> list[tuple[int, Any]]:
+        first = await asyncio.wait_for(app.send("settling"), 10)
+        after = await asyncio.wait_for(app.send("after the bug"), 10)
+        return [first, after]
+
+    (status, body), (after, _) = asyncio.run(sends())
+    assert (status, after) == (503, 200) and raised == [1]
+    assert "may have been stored" in json.dumps(body)  # (it was: not "nothing changed")
+    _, outbox = asyncio.run(app.outbox())
+    assert [m["body"] for m in outbox["items"]][:2] == ["after the bug", "settling"]

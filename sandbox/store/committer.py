@@ -159,7 +159,12 @@ class Committer:
                     else:
                         backend.abandon(outcome.refusal(failure, backend.storage))
                 except Exception as exc:  # (a bug, told: the cycle's other requests answered)
-                    unsettled = _unavailable(exc)
+                    log.error("the committer failed settling %s", backend.storage, exc_info=exc)
+                    unsettled = StorageUnavailable(
+                        f"the database's committer failed once this request's write was sent "
+                        f"({exc!r}), so it may have been stored: read the tenant (its outbox) "
+                        "before sending the request again"
+                    )
                     for unit in units:
                         if unit.future is not None:
                             _fail(unit.future, unsettled)
