@@ -46,9 +46,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -66,7 +66,7 @@ from sandbox.errors import (
 )
 from sandbox.http import CatalogView, Context, Offload, Reply, Steps
 from sandbox.openapi import Operation
-from sandbox.request_log import BODY_KEPT, Entry, kept_body
+from sandbox.request_log import Entry, kept_body
 from sandbox.routing import OperationRouter
 from sandbox.store import Store, TenantData
 from sandbox.store.backend import Behind
@@ -84,6 +84,7 @@ BACKOFF = 0.0005
 OPTIMISTIC = 2
 # `route`'s find: the operation and its path parameters
 Found = tuple[Operation, dict[str, str]]
+T = TypeVar("T")  # what `locked` work gives
 _NO_BODY = kept_body(b"")
 _new_tuple = tuple.__new__  # (a request log entry made without its Python-level __new__)
 
@@ -213,8 +214,7 @@ class RequestPath:
                     answered = await self.again(call, params, raw, too_large)
                 except Exception as exc:
                     answered = self.refuse(call, exc)
-                # (taken before an offloaded operation lets it go; most bodies are kept whole)
-                call.body = (raw, -1) if len(raw) <= BODY_KEPT else kept_body(raw)
+                call.body = kept_body(raw)  # (taken before an offloaded operation lets it go)
                 raw = b""  # (an offloaded operation holds its body as long as it needs it)
                 if isinstance(answered, Offload):
                     answered = await self.finish_offloaded(call, answered)
@@ -506,19 +506,12 @@ class RequestPath:
             try:
                 if attempt < OPTIMISTIC:
                     return await self.attempt(call, path_params, raw, too_large, False)
-                ctx = call.ctx
-                tenant = call.tenant or (ctx.tenant if ctx is not None else None)
-                async with self.store.quiet(tenant):  # (none of its units in flight)
-                    with self.store.held(True):
-                        await self.catch_up(call, path_params, True)  # (awaits nothing)
-                        answered = self.run(call, path_params, raw, too_large)
-                await self.settle(call)  # (another tenant's, if it reached one)
-                return answered
+                return await self.locked(call, lambda: self.run(call, path_params, raw, too_large))
             except Behind:
                 continue
             except Exception as exc:
                 return self.refuse(call, exc)
-        tenant = call.tenant or (call.ctx.tenant if call.ctx is not None else None)
+        tenant = _tenant_of(call)
         name = tenant.name if tenant is not None else "?"
         contention = StorageUnavailable(
             f"tenant {name}: other processes wrote to it first {RETRIES + 1} times in a row "
@@ -554,13 +547,17 @@ class RequestPath:
 
     async def stepped(self, call: Call, steps: Steps, message_ids: list[str]) -> Reply:
         """Run a finish's steps, letting the event loop serve other requests between them. A
-        step commits at its end (on a database, stored before the next step, `step_held`):
+        step commits at its end (on a database, stored before the next step, `locked`):
         one that fails recorded no message (its ids leave the request's `message_ids`), the
         steps before it did."""
         while True:
             logged = len(message_ids)
             try:
-                reply = await self.step_held(call, steps) if self.shared else _step(steps)
+                # (on a database, each step `locked`: a generator cannot be run again, so a
+                # step must not be refused as Behind; the steps before it stay stored)
+                reply = (
+                    await self.locked(call, lambda: _step(steps)) if self.shared else _step(steps)
+                )
                 if reply is not None:
                     return reply
                 await asyncio.sleep(0)
@@ -568,20 +565,17 @@ class RequestPath:
                 del message_ids[logged:]
                 raise
 
-    async def step_held(self, call: Call, steps: Steps) -> Reply | None:
-        """One step on a database several processes share, run as a request that lost the
-        race twice runs (`again`): once none of its tenant's units is in flight, caught up
-        holding the tenant's row, its commit appended at once. Another process's appends
-        wait for it, so it cannot be refused as Behind: a step is never left to be run again
-        (a generator cannot be), and the steps before it stay stored."""
-        ctx = call.ctx
-        tenant = call.tenant or (ctx.tenant if ctx is not None else None)
-        async with self.store.quiet(tenant):
+    async def locked(self, call: Call, work: Callable[[], T]) -> T:
+        """`work` (steps 4 to 7, or one step of a finish) run as a request that lost the
+        race twice runs: once none of its tenant's units is in flight, caught up holding the
+        tenant's row, its commit appended at once. Another process's appends wait for it,
+        so it cannot be refused as Behind; then every unit it reached is settled."""
+        async with self.store.quiet(_tenant_of(call)):  # (none of its units in flight)
             with self.store.held(True):
                 await self.catch_up(call, call.params, True)  # (awaits nothing)
-                reply = _step(steps)
-        await self.settle(call)  # (another tenant's, if a step reached one)
-        return reply
+                done = work()
+        await self.settle(call)  # (another tenant's, if it reached one)
+        return done
 
     # 7. commit -----------------------------------------------------------------------------
     def commit(self, call: Call, reply: Reply, writes: Unit | None) -> Answer:
@@ -665,3 +659,9 @@ def _step(steps: Steps) -> Reply | None:
         reply: Reply = done.value
         return reply
     return None
+
+
+def _tenant_of(call: Call) -> TenantData | None:
+    """The tenant the request reached: its credentials', or the one a login found."""
+    ctx = call.ctx
+    return call.tenant or (ctx.tenant if ctx is not None else None)
