@@ -143,7 +143,8 @@ async def send_json(
 ) -> None:
     """A JSON answer as two ASGI messages (a 204 carries no body, as HTTP requires; a
     `bytes` body is sent as it is, e.g. the empty body of a login that answers in a header;
-    an `Encoded` one is JSON encoded already)."""
+    an `Encoded` one is JSON encoded already). Under uvicorn, the two are one write to the
+    socket."""
     if status == 204:
         raw, fields = b"", []
     elif type(body) is Encoded:
@@ -158,11 +159,63 @@ async def send_json(
         fields.extend(
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
         )
-    await send({"type": "http.response.start", "status": status, "headers": fields})
-    await send({"type": "http.response.body", "body": raw})
+    start = {"type": "http.response.start", "status": status, "headers": fields}
+    cycle = getattr(send, "__self__", None)
+    if cycle is None or not _writes_through(type(cycle)):
+        await send(start)
+        await send({"type": "http.response.body", "body": raw})
+        return
+    # uvicorn writes the head and the body as two writes to the socket (two system calls, two
+    # TCP segments); held while both are sent, they go out as one
+    held = cycle.transport = _Held(cycle.transport)
+    try:
+        await send(start)
+        await send({"type": "http.response.body", "body": raw})
+    finally:
+        cycle.transport = held.transport
+        held.flush()
 
 
 _JSON = (b"content-type", b"application/json")
+
+
+class _Held:
+    """A uvicorn request cycle's transport while send_json sends an answer: what the cycle
+    writes is kept and written at once by `flush`, or before the connection is closed (all
+    the cycle does with its transport while it sends)."""
+
+    __slots__ = ("parts", "transport")
+
+    def __init__(self, transport: Any) -> None:
+        self.transport = transport
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.parts.append(data)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def flush(self) -> None:
+        if self.parts:
+            if not self.transport.is_closing():
+                self.transport.write(b"".join(self.parts))
+            self.parts = []
+
+
+_CYCLES: dict[type, bool] = {}
+
+
+def _writes_through(kind: type) -> bool:
+    """Whether `send` belongs to a uvicorn request cycle, which writes the answer through its
+    `transport` attribute (tests/test_dependency_internals.py checks that it does)."""
+    known = _CYCLES.get(kind)
+    if known is None:
+        known = _CYCLES[kind] = kind.__module__.startswith("uvicorn.protocols.http.") and (
+            kind.__name__ == "RequestResponseCycle"
+        )
+    return known
 
 
 async def drop_connection(send: Send) -> None:

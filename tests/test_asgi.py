@@ -156,3 +156,82 @@ def test_headers_are_listed_in_the_order_they_arrived() -> None:
     headers = RawHeaders([*raw, (b"host", b"second")])
     assert list(headers) == ["host", "authorization", "content-type"]
     assert headers["host"] == "h"
+
+
+class _Recording(asyncio.Transport):
+    """A connection's transport as uvicorn's protocol sees it, keeping each write."""
+
+    def __init__(self, closing: bool = False) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+        self.closed = closing
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 5000)}.get(name)
+
+    def write(self, data: Any) -> None:
+        self.writes.append(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+
+def served(request: bytes, status: int, body: Any, closing: bool = False) -> _Recording:
+    """`request` through uvicorn's httptools protocol to an app answering with send_json."""
+    from uvicorn.config import Config
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    from uvicorn.server import ServerState
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        transport.closed = closing  # (the client went away while the app ran)
+        await send_json(send, status, body)
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        config = Config(app, lifespan="off", log_config=None, proxy_headers=False)
+        protocol = HttpToolsProtocol(config, ServerState(), {}, _loop=loop)
+        protocol.connection_made(transport)
+        protocol.data_received(request)
+        for _ in range(10):
+            await asyncio.sleep(0)
+
+    transport = _Recording()
+    asyncio.run(run())
+    return transport
+
+
+def test_under_uvicorn_an_answer_is_one_write_and_the_connection_stays_open() -> None:
+    transport = served(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", 200, {"ok": True})
+    [written] = transport.writes
+    assert written.startswith(b"HTTP/1.1 200 OK\r\n") and written.endswith(b'\r\n\r\n{"ok":true}')
+    assert b"content-length: 11\r\n" in written and not transport.closed
+
+
+def test_under_uvicorn_an_answer_on_a_closing_connection_is_written_before_it_closes() -> None:
+    transport = served(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n", 404, {"e": 1})
+    [written] = transport.writes
+    assert written.startswith(b"HTTP/1.1 404") and written.endswith(b'{"e":1}')
+    assert b"connection: close\r\n" in written and transport.closed
+
+
+@pytest.mark.parametrize(("method", "status"), [(b"HEAD", 200), (b"GET", 204)])
+def test_under_uvicorn_an_answer_with_no_body_is_its_head_in_one_write(
+    method: bytes, status: int
+) -> None:
+    transport = served(method + b" / HTTP/1.1\r\nhost: x\r\n\r\n", status, {"ok": True})
+    [written] = transport.writes
+    assert written.startswith(b"HTTP/1.1 %d" % status) and written.endswith(b"\r\n\r\n")
+
+
+def test_under_uvicorn_nothing_is_written_to_a_connection_already_closing() -> None:
+    transport = served(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", 200, {"ok": True}, closing=True)
+    assert transport.writes == []

@@ -57,6 +57,7 @@ class _Transport(asyncio.Transport):
     def __init__(self) -> None:
         super().__init__()
         self.written = b""
+        self.writes = 0
         self.closed = False
 
     def get_extra_info(self, name: str, default: Any = None) -> Any:
@@ -64,6 +65,7 @@ class _Transport(asyncio.Transport):
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         self.written += bytes(data)
+        self.writes += 1
 
     def is_closing(self) -> bool:
         return self.closed
@@ -165,6 +167,46 @@ def _uvicorn_names_free() -> None:
 
     clash = asyncio.run(probe())
     expect(not clash, f"uvicorn now defines {sorted(clash)}, which the subclass sets too")
+
+
+@internal(
+    "uvicorn.protocols.http.{httptools,h11}_impl.RequestResponseCycle: send writes through "
+    ".transport",
+    "uvicorn",
+    "sandbox/asgi.py send_json (an answer's head and body written to the socket at once)",
+)
+def _uvicorn_cycle_transport() -> None:
+    from uvicorn.config import Config
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    from uvicorn.server import ServerState
+
+    from sandbox.asgi import send_json
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send_json(send, 200, {"ok": True}, {"X-Request-Id": "r1"})
+
+    async def probe(protocol_class: type[Any]) -> _Transport:
+        config = Config(app, lifespan="off", log_config=None, proxy_headers=False)
+        loop = asyncio.get_running_loop()
+        protocol = protocol_class(
+            config=config, server_state=ServerState(), app_state={}, _loop=loop
+        )
+        transport = _Transport()
+        protocol.connection_made(transport)
+        protocol.data_received(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
+        for _ in range(10):
+            await asyncio.sleep(0)
+        protocol.connection_lost(None)
+        return transport
+
+    for protocol_class in (HttpToolsProtocol, H11Protocol):
+        transport = asyncio.run(probe(protocol_class))
+        head, _, body = transport.written.partition(b"\r\n\r\n")
+        name = protocol_class.__name__
+        expect(head.startswith(b"HTTP/1.1 200") and b"x-request-id: r1" in head, f"{name}: head")
+        expect(body == b'{"ok":true}', f"{name}: the body follows its head")
+        expect(transport.writes == 1, f"{name}: {transport.writes} writes, not one")
 
 
 # -- respx: sandbox/testing/respx_routes.py --------------------------------------------------
