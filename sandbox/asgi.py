@@ -161,7 +161,7 @@ async def send_json(
         )
     start = {"type": "http.response.start", "status": status, "headers": fields}
     cycle = getattr(send, "__self__", None)
-    if cycle is None or not _writes_through(type(cycle)):
+    if cycle is None or not _writes_through(cycle):
         await send(start)
         await send({"type": "http.response.body", "body": raw})
         return
@@ -207,13 +207,17 @@ class _Held:
 _CYCLES: dict[type, bool] = {}
 
 
-def _writes_through(kind: type) -> bool:
+def _writes_through(cycle: Any) -> bool:
     """Whether `send` belongs to a uvicorn request cycle, which writes the answer through its
-    `transport` attribute (tests/test_dependency_internals.py checks that it does)."""
+    `transport` attribute (tests/test_dependency_internals.py checks that it does); decided
+    once per class."""
+    kind = type(cycle)
     known = _CYCLES.get(kind)
     if known is None:
-        known = _CYCLES[kind] = kind.__module__.startswith("uvicorn.protocols.http.") and (
-            kind.__name__ == "RequestResponseCycle"
+        known = _CYCLES[kind] = (
+            kind.__module__.startswith("uvicorn.protocols.http.")
+            and kind.__name__ == "RequestResponseCycle"
+            and hasattr(cycle, "transport")
         )
     return known
 

@@ -290,6 +290,12 @@ class Collection:
         self.set_capacity(capacity, evicted)
         return ("capacity", before, evicted)
 
+    @staticmethod
+    def replaced(undo: Undo) -> tuple[Key, Doc | None]:
+        """From what undoes a put (`put_undoable`): its key and the document it replaced
+        (None: a new key)."""
+        return undo[1], undo[2]
+
     def undo(self, undo: Undo) -> None:
         """Put back what one write (newest first) changed."""
         kind = undo[0]

@@ -31,7 +31,7 @@ from sandbox.doc import Doc
 from sandbox.errors import Conflict, StorageUnavailable
 from sandbox.settings import Settings
 from sandbox.store import base_collections, legacy
-from sandbox.store.collection import CollectionSpec
+from sandbox.store.collection import Collection, CollectionSpec
 from sandbox.store.directory import (
     finish_interrupted_swaps,
     lock_directory,
@@ -275,7 +275,7 @@ class Store:
         for pending in backend.inflight:  # (oldest first: the first pre-image is stored)
             for owner, op, record in pending.undo:
                 if owner is data and op[0] == "put" and op[1] == collection:
-                    stored.setdefault(record[1], record[2])  # ("put", key, old, ...)
+                    stored.setdefault(*Collection.replaced(record))
         return stored
 
     @staticmethod
