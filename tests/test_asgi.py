@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+from recording_transport import RecordingTransport
 from starlette.requests import ClientDisconnect
 
 from sandbox.asgi import Incoming, RawHeaders, read_body, send_json
@@ -158,34 +159,7 @@ def test_headers_are_listed_in_the_order_they_arrived() -> None:
     assert headers["host"] == "h"
 
 
-class _Recording(asyncio.Transport):
-    """A connection's transport as uvicorn's protocol sees it, keeping each write."""
-
-    def __init__(self, closing: bool = False) -> None:
-        super().__init__()
-        self.writes: list[bytes] = []
-        self.closed = closing
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 5000)}.get(name)
-
-    def write(self, data: Any) -> None:
-        self.writes.append(bytes(data))
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def close(self) -> None:
-        self.closed = True
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-
-def served(request: bytes, status: int, body: Any, closing: bool = False) -> _Recording:
+def served(request: bytes, status: int, body: Any, closing: bool = False) -> RecordingTransport:
     """`request` through uvicorn's httptools protocol to an app answering with send_json."""
     from uvicorn.config import Config
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -204,7 +178,7 @@ def served(request: bytes, status: int, body: Any, closing: bool = False) -> _Re
         for _ in range(10):
             await asyncio.sleep(0)
 
-    transport = _Recording()
+    transport = RecordingTransport()
     asyncio.run(run())
     return transport
 

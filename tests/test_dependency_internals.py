@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+from recording_transport import RecordingTransport
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,35 +50,6 @@ def expect(condition: bool, what: str) -> None:
 
 
 # -- uvicorn: sandbox/guarded_http.py, sandbox/asgi.py ---------------------------------------
-
-
-class _Transport(asyncio.Transport):
-    """What uvicorn's protocol needs of a transport, keeping what is written."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.written = b""
-        self.writes = 0
-        self.closed = False
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"sockname": ("127.0.0.1", 8000), "peername": ("127.0.0.1", 5000)}.get(name)
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        self.written += bytes(data)
-        self.writes += 1
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def close(self) -> None:
-        self.closed = True
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
 
 
 def _uvicorn_protocol(protocol_class: type[Any], loop: asyncio.AbstractEventLoop) -> Any:
@@ -119,7 +91,7 @@ def _uvicorn_http_tools_protocol() -> None:
         expect(protocol.loop is loop, "loop")
         expect(protocol.scope is None, "scope is None before a request")
         expect(protocol.cycle is None, "cycle is None before a request")
-        transport = _Transport()
+        transport = RecordingTransport()
         protocol.seen["transport"] = transport
         protocol.connection_made(transport)
         expect(
@@ -186,13 +158,13 @@ def _uvicorn_cycle_transport() -> None:
     async def app(scope: Any, receive: Any, send: Any) -> None:
         await send_json(send, 200, {"ok": True}, {"X-Request-Id": "r1"})
 
-    async def probe(protocol_class: type[Any]) -> _Transport:
+    async def probe(protocol_class: type[Any]) -> RecordingTransport:
         config = Config(app, lifespan="off", log_config=None, proxy_headers=False)
         loop = asyncio.get_running_loop()
         protocol = protocol_class(
             config=config, server_state=ServerState(), app_state={}, _loop=loop
         )
-        transport = _Transport()
+        transport = RecordingTransport()
         protocol.connection_made(transport)
         protocol.data_received(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n")
         for _ in range(10):
@@ -206,7 +178,8 @@ def _uvicorn_cycle_transport() -> None:
         name = protocol_class.__name__
         expect(head.startswith(b"HTTP/1.1 200") and b"x-request-id: r1" in head, f"{name}: head")
         expect(body == b'{"ok":true}', f"{name}: the body follows its head")
-        expect(transport.writes == 1, f"{name}: {transport.writes} writes, not one")
+        writes = len(transport.writes)
+        expect(writes == 1, f"{name}: {writes} writes, not one")
 
 
 # -- respx: sandbox/testing/respx_routes.py --------------------------------------------------
