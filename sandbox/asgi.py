@@ -143,8 +143,8 @@ async def send_json(
 ) -> None:
     """A JSON answer as two ASGI messages (a 204 carries no body, as HTTP requires; a
     `bytes` body is sent as it is, e.g. the empty body of a login that answers in a header;
-    an `Encoded` one is JSON encoded already). Under uvicorn, the two are one write to the
-    socket."""
+    an `Encoded` one is JSON encoded already). Under uvicorn's httptools protocol, the two are
+    one write to the socket."""
     if status == 204:
         raw, fields = b"", []
     elif type(body) is Encoded:
@@ -161,12 +161,15 @@ async def send_json(
         )
     start = {"type": "http.response.start", "status": status, "headers": fields}
     cycle = getattr(send, "__self__", None)
-    if cycle is None or not _writes_through(cycle):
+    if cycle is None or not _writes_through(cycle) or cycle.flow.write_paused:
+        # (a paused connection: uvicorn's send waits for it to drain, and meanwhile the
+        # cycle's transport must be its own)
         await send(start)
         await send({"type": "http.response.body", "body": raw})
         return
     # uvicorn writes the head and the body as two writes to the socket (two system calls, two
-    # TCP segments); held while both are sent, they go out as one
+    # TCP segments); held while both are sent (neither waits: nothing reached the socket to
+    # pause it), they go out as one
     held = cycle.transport = _Held(cycle.transport)
     try:
         await send(start)
@@ -208,16 +211,19 @@ _CYCLES: dict[type, bool] = {}
 
 
 def _writes_through(cycle: Any) -> bool:
-    """Whether `send` belongs to a uvicorn request cycle, which writes the answer through its
-    `transport` attribute (tests/test_dependency_internals.py checks that it does); decided
-    once per class."""
+    """Whether `send` belongs to uvicorn's httptools request cycle, which writes the answer
+    through its `transport` attribute and starts a pipelined request's cycle as a task, after
+    this answer is written (tests/test_dependency_internals.py checks both); decided once per
+    class. Not h11's: its `send` handles the next pipelined request at once, a bad one
+    answered 400 and the connection closed before the held answer could be written."""
     kind = type(cycle)
     known = _CYCLES.get(kind)
     if known is None:
         known = _CYCLES[kind] = (
-            kind.__module__.startswith("uvicorn.protocols.http.")
+            kind.__module__ == "uvicorn.protocols.http.httptools_impl"
             and kind.__name__ == "RequestResponseCycle"
             and hasattr(cycle, "transport")
+            and hasattr(cycle, "flow")
         )
     return known
 

@@ -159,17 +159,26 @@ def test_headers_are_listed_in_the_order_they_arrived() -> None:
     assert headers["host"] == "h"
 
 
-def served(request: bytes, status: int, body: Any, closing: bool = False) -> RecordingTransport:
-    """`request` through uvicorn's httptools protocol to an app answering with send_json."""
+def served(
+    request: bytes, status: int, body: Any, closing: bool = False, paused: bool = False
+) -> RecordingTransport:
+    """`request` (one or several, pipelined) through uvicorn's httptools protocol to an app
+    answering each with send_json and its path (`closing`: the client went away while the app
+    ran; `paused`: the connection's writing paused, resumed a moment later)."""
     from uvicorn.config import Config
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
     from uvicorn.server import ServerState
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
-        transport.closed = closing  # (the client went away while the app ran)
-        await send_json(send, status, body)
+        transport.closed = closing
+        if paused:
+            protocol.pause_writing()
+            asyncio.get_running_loop().call_later(0.01, protocol.resume_writing)
+        answer = {**body, "path": scope["path"]} if isinstance(body, dict) else body
+        await send_json(send, status, answer)
 
     async def run() -> None:
+        nonlocal protocol
         loop = asyncio.get_running_loop()
         config = Config(app, lifespan="off", log_config=None, proxy_headers=False)
         protocol = HttpToolsProtocol(config, ServerState(), {}, _loop=loop)
@@ -177,7 +186,9 @@ def served(request: bytes, status: int, body: Any, closing: bool = False) -> Rec
         protocol.data_received(request)
         for _ in range(10):
             await asyncio.sleep(0)
+        await asyncio.sleep(0.05)
 
+    protocol: Any = None
     transport = RecordingTransport()
     asyncio.run(run())
     return transport
@@ -186,14 +197,15 @@ def served(request: bytes, status: int, body: Any, closing: bool = False) -> Rec
 def test_under_uvicorn_an_answer_is_one_write_and_the_connection_stays_open() -> None:
     transport = served(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", 200, {"ok": True})
     [written] = transport.writes
-    assert written.startswith(b"HTTP/1.1 200 OK\r\n") and written.endswith(b'\r\n\r\n{"ok":true}')
-    assert b"content-length: 11\r\n" in written and not transport.closed
+    assert written.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert written.endswith(b'\r\n\r\n{"ok":true,"path":"/"}')
+    assert b"content-length: 22\r\n" in written and not transport.closed
 
 
 def test_under_uvicorn_an_answer_on_a_closing_connection_is_written_before_it_closes() -> None:
     transport = served(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n", 404, {"e": 1})
     [written] = transport.writes
-    assert written.startswith(b"HTTP/1.1 404") and written.endswith(b'{"e":1}')
+    assert written.startswith(b"HTTP/1.1 404") and written.endswith(b'{"e":1,"path":"/"}')
     assert b"connection: close\r\n" in written and transport.closed
 
 
@@ -209,3 +221,16 @@ def test_under_uvicorn_an_answer_with_no_body_is_its_head_in_one_write(
 def test_under_uvicorn_nothing_is_written_to_a_connection_already_closing() -> None:
     transport = served(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", 200, {"ok": True}, closing=True)
     assert transport.writes == []
+
+
+def test_under_uvicorn_pipelined_requests_are_answered_in_order_one_write_each() -> None:
+    requests = b"GET /a HTTP/1.1\r\nhost: x\r\n\r\nGET /b HTTP/1.1\r\nhost: x\r\n\r\n"
+    first, second = served(requests, 200, {}).writes
+    assert first.endswith(b'{"path":"/a"}') and second.endswith(b'{"path":"/b"}')
+
+
+def test_under_uvicorn_an_answer_to_a_paused_connection_waits_for_it_whole() -> None:
+    """Writing paused (a client not reading): uvicorn's send waits for it to drain, with the
+    cycle's own transport (the answer is not held: two writes, as uvicorn makes them)."""
+    head, body = served(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", 200, {}, paused=True).writes
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n") and body == b'{"path":"/"}'
