@@ -5,7 +5,7 @@ messages (no Starlette Request or Response on the hot path)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -143,8 +143,8 @@ async def send_json(
 ) -> None:
     """A JSON answer as two ASGI messages (a 204 carries no body, as HTTP requires; a
     `bytes` body is sent as it is, e.g. the empty body of a login that answers in a header;
-    an `Encoded` one is JSON encoded already). Under uvicorn's httptools protocol, the two are
-    one write to the socket."""
+    an `Encoded` one is JSON encoded already). Under uvicorn's httptools protocol, written at
+    once instead (sandbox/uvicorn_answer.py)."""
     if status == 204:
         raw, fields = b"", []
     elif type(body) is Encoded:
@@ -155,77 +155,41 @@ async def send_json(
     else:
         raw = orjson.dumps(body)
         fields = [_JSON, (b"content-length", b"%d" % len(raw))]
-    if headers:
+    if headers:  # (rare: uvicorn's send checks them)
         fields.extend(
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
         )
-    start = {"type": "http.response.start", "status": status, "headers": fields}
-    cycle = getattr(send, "__self__", None)
-    if cycle is None or not _writes_through(cycle) or cycle.flow.write_paused:
-        # (a paused connection: uvicorn's send waits for it to drain, and meanwhile the
-        # cycle's transport must be its own)
-        await send(start)
-        await send({"type": "http.response.body", "body": raw})
-        return
-    # uvicorn writes the head and the body as two writes to the socket (two system calls, two
-    # TCP segments); held while both are sent (neither waits: nothing reached the socket to
-    # pause it), they go out as one
-    held = cycle.transport = _Held(cycle.transport)
-    try:
-        await send(start)
-        await send({"type": "http.response.body", "body": raw})
-    finally:
-        cycle.transport = held.transport
-        held.flush()
+    else:
+        cycle = getattr(send, "__self__", None)
+        if cycle is not None:
+            write = _WRITERS.get(type(cycle), _UNKNOWN)
+            if write is _UNKNOWN:
+                write = _writer_of(type(cycle))
+            if write is not None and write(cycle, status, fields, raw):
+                return  # under uvicorn: one write (sandbox/uvicorn_answer.py)
+    await send({"type": "http.response.start", "status": status, "headers": fields})
+    await send({"type": "http.response.body", "body": raw})
 
 
 _JSON = (b"content-type", b"application/json")
 
 
-class _Held:
-    """A uvicorn request cycle's transport while send_json sends an answer: what the cycle
-    writes is kept and written at once by `flush`, or before the connection is closed (all
-    the cycle does with its transport while it sends)."""
-
-    __slots__ = ("parts", "transport")
-
-    def __init__(self, transport: Any) -> None:
-        self.transport = transport
-        self.parts: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        self.parts.append(data)
-
-    def close(self) -> None:
-        self.flush()
-        self.transport.close()
-
-    def flush(self) -> None:
-        if self.parts:
-            if not self.transport.is_closing():
-                self.transport.write(b"".join(self.parts))
-            self.parts = []
+AnswerWriter = Callable[[Any, int, list[tuple[bytes, bytes]], bytes], bool]
+_WRITERS: dict[type, Any] = {}  # a `send`'s class -> its AnswerWriter, or None
+_UNKNOWN = object()
 
 
-_CYCLES: dict[type, bool] = {}
+def _writer_of(kind: type) -> AnswerWriter | None:
+    """What writes an answer at once for a `send` bound to an instance of `kind`: for
+    uvicorn's httptools request cycle, sandbox/uvicorn_answer.py (imported only then); None
+    for any other. Decided once per class."""
+    writer = None
+    if kind.__module__ == "uvicorn.protocols.http.httptools_impl":
+        from sandbox import uvicorn_answer
 
-
-def _writes_through(cycle: Any) -> bool:
-    """Whether `send` belongs to uvicorn's httptools request cycle, which writes the answer
-    through its `transport` attribute and starts a pipelined request's cycle as a task, after
-    this answer is written (tests/test_dependency_internals.py checks both); decided once per
-    class. Not h11's: its `send` handles the next pipelined request at once, a bad one
-    answered 400 and the connection closed before the held answer could be written."""
-    kind = type(cycle)
-    known = _CYCLES.get(kind)
-    if known is None:
-        known = _CYCLES[kind] = (
-            kind.__module__ == "uvicorn.protocols.http.httptools_impl"
-            and kind.__name__ == "RequestResponseCycle"
-            and hasattr(cycle, "transport")
-            and hasattr(cycle, "flow")
-        )
-    return known
+        writer = uvicorn_answer.write_answer if kind is uvicorn_answer.CYCLE else None
+    _WRITERS[kind] = writer
+    return writer
 
 
 async def drop_connection(send: Send) -> None:

@@ -160,27 +160,30 @@ def test_headers_are_listed_in_the_order_they_arrived() -> None:
 
 
 def served(
-    request: bytes, status: int, body: Any, closing: bool = False, paused: bool = False
+    request: bytes,
+    status: int,
+    body: Any,
+    paused: bool = False,
+    headers: dict[str, str] | None = None,
 ) -> RecordingTransport:
     """`request` (one or several, pipelined) through uvicorn's httptools protocol to an app
-    answering each with send_json and its path (`closing`: the client went away while the app
-    ran; `paused`: the connection's writing paused, resumed a moment later)."""
+    answering each with send_json and its path (`paused`: the connection's writing paused,
+    resumed a moment later)."""
     from uvicorn.config import Config
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
     from uvicorn.server import ServerState
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
-        transport.closed = closing
         if paused:
             protocol.pause_writing()
             asyncio.get_running_loop().call_later(0.01, protocol.resume_writing)
         answer = {**body, "path": scope["path"]} if isinstance(body, dict) else body
-        await send_json(send, status, answer)
+        await send_json(send, status, answer, headers)
 
     async def run() -> None:
         nonlocal protocol
         loop = asyncio.get_running_loop()
-        config = Config(app, lifespan="off", log_config=None, proxy_headers=False)
+        config = Config(app, lifespan="off", log_config=None, proxy_headers=False, access_log=False)
         protocol = HttpToolsProtocol(config, ServerState(), {}, _loop=loop)
         protocol.connection_made(transport)
         protocol.data_received(request)
@@ -218,11 +221,6 @@ def test_under_uvicorn_an_answer_with_no_body_is_its_head_in_one_write(
     assert written.startswith(b"HTTP/1.1 %d" % status) and written.endswith(b"\r\n\r\n")
 
 
-def test_under_uvicorn_nothing_is_written_to_a_connection_already_closing() -> None:
-    transport = served(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", 200, {"ok": True}, closing=True)
-    assert transport.writes == []
-
-
 def test_under_uvicorn_pipelined_requests_are_answered_in_order_one_write_each() -> None:
     requests = b"GET /a HTTP/1.1\r\nhost: x\r\n\r\nGET /b HTTP/1.1\r\nhost: x\r\n\r\n"
     first, second = served(requests, 200, {}).writes
@@ -234,3 +232,13 @@ def test_under_uvicorn_an_answer_to_a_paused_connection_waits_for_it_whole() -> 
     cycle's own transport (the answer is not held: two writes, as uvicorn makes them)."""
     head, body = served(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", 200, {}, paused=True).writes
     assert head.startswith(b"HTTP/1.1 200 OK\r\n") and body == b'{"path":"/"}'
+
+
+def test_under_uvicorn_an_answer_with_headers_of_its_own_goes_through_uvicorns_checks() -> None:
+    """A header of the answer's own (a Retry-After, a WWW-Authenticate) is uvicorn's to check:
+    the answer takes its send (two writes); one uvicorn refuses is not written at all."""
+    request = b"GET / HTTP/1.1\r\nhost: x\r\n\r\n"
+    head, body = served(request, 429, {}, headers={"Retry-After": "3"}).writes
+    assert b"retry-after: 3\r\n" in head and body == b'{"path":"/"}'
+    refused = served(request, 200, {}, headers={"X-Echo": "a\r\nset-cookie: x"})
+    assert refused.writes == [] and refused.closed

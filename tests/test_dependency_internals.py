@@ -141,45 +141,75 @@ def _uvicorn_names_free() -> None:
     expect(not clash, f"uvicorn now defines {sorted(clash)}, which the subclass sets too")
 
 
-@internal(
-    "uvicorn.protocols.http.httptools_impl.RequestResponseCycle: send writes through "
-    ".transport, flow.write_paused; a pipelined request's cycle starts after the answer",
-    "uvicorn",
-    "sandbox/asgi.py send_json (an answer's head and body written to the socket at once)",
-)
-def _uvicorn_cycle_transport() -> None:
+ANSWERED = [  # (requests, status, body): what send_json answers, through each path
+    (b"GET /a HTTP/1.1\r\nhost: x\r\n\r\n", 200, {"ok": True}),
+    (b"HEAD /a HTTP/1.1\r\nhost: x\r\n\r\n", 200, {"ok": True}),
+    (b"DELETE /a HTTP/1.1\r\nhost: x\r\n\r\n", 204, None),
+    (b"POST /a HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n", 200, b""),
+    (b"GET /a HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n", 404, {"e": 1}),
+    (b"GET /a HTTP/1.0\r\n\r\n", 200, {"ok": True}),
+    (b"GET /a HTTP/1.1\r\nhost: x\r\n\r\nGET /b HTTP/1.1\r\nhost: x\r\n\r\n", 200, {}),
+]
+
+
+def _answered(requests: bytes, status: int, body: Any, at_once: bool) -> tuple[Any, ...]:
+    """`requests` through uvicorn's httptools protocol, each answered by send_json: written at
+    once (sandbox/uvicorn_answer.py), or (`at_once` False) through uvicorn's own send.
+    Returns what was written, how many writes, and the state the cycle and connection are in."""
     from uvicorn.config import Config
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
     from uvicorn.server import ServerState
 
     from sandbox.asgi import send_json
 
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        expect(send.__self__.flow.write_paused is False, "cycle.flow.write_paused")
-        await send_json(send, 200, {"path": scope["path"]}, {"X-Request-Id": "r1"})
+    cycles: list[Any] = []
 
-    async def probe() -> RecordingTransport:
-        config = Config(app, lifespan="off", log_config=None, proxy_headers=False)
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        cycles.append(send.__self__)
+
+        async def uvicorns(message: Any) -> None:  # (not the cycle's method: uvicorn's path)
+            await send(message)
+
+        answer = {**body, "path": scope["path"]} if isinstance(body, dict) else body
+        await send_json(send if at_once else uvicorns, status, answer)
+
+    async def run() -> tuple[RecordingTransport, bool]:
+        config = Config(app, lifespan="off", log_config=None, proxy_headers=False, access_log=False)
+        state = ServerState()
+        state.default_headers = [(b"date", b"Mon, 07 Dec 2026 00:00:00 GMT"), (b"server", b"x")]
         loop = asyncio.get_running_loop()
-        protocol = HttpToolsProtocol(
-            config=config, server_state=ServerState(), app_state={}, _loop=loop
-        )
+        protocol = HttpToolsProtocol(config=config, server_state=state, app_state={}, _loop=loop)
         transport = RecordingTransport()
         protocol.connection_made(transport)
-        protocol.data_received(
-            b"GET /a HTTP/1.1\r\nhost: x\r\n\r\nGET /b HTTP/1.1\r\nhost: x\r\n\r\n"
-        )
-        for _ in range(10):
+        protocol.data_received(requests)
+        for _ in range(20):
             await asyncio.sleep(0)
+        closed = transport.closed  # (by the answer: connection_lost closes it anyway)
         protocol.connection_lost(None)
-        return transport
+        return transport, closed
 
-    transport = asyncio.run(probe())
-    expect(len(transport.writes) == 2, f"{len(transport.writes)} writes for two answers, not two")
-    for path, written in zip((b"/a", b"/b"), transport.writes, strict=True):
-        head, _, body = written.partition(b"\r\n\r\n")
-        expect(head.startswith(b"HTTP/1.1 200") and b"x-request-id: r1" in head, "a head")
-        expect(body == b'{"path":"%s"}' % path, "each body after its head, in order")
+    transport, closed = asyncio.run(run())
+    states = [
+        (c.response_started, c.response_complete, c.message_event.is_set(), c.keep_alive)
+        for c in cycles
+    ]
+    return transport.written, len(transport.writes), closed, states
+
+
+@internal(
+    "uvicorn.protocols.http.httptools_impl.RequestResponseCycle: what its send writes, and "
+    "the state it leaves (STATUS_LINE, default_headers, keep_alive, flow, on_response, ...)",
+    "uvicorn",
+    "sandbox/uvicorn_answer.py (an answer written at once, as uvicorn's send would write it)",
+)
+def _uvicorn_answer_at_once() -> None:
+    for requests, status, body in ANSWERED:
+        ours, writes, closed, states = _answered(requests, status, body, at_once=True)
+        theirs, _, their_closed, their_states = _answered(requests, status, body, False)
+        case = f"{requests.split(b' ')[0].decode()} {status}"
+        expect(ours == theirs, f"{case}: written as uvicorn writes it ({ours!r} vs {theirs!r})")
+        expect((closed, states) == (their_closed, their_states), f"{case}: the cycle's state")
+        expect(writes == len(states), f"{case}: {writes} writes for {len(states)} answers")
 
 
 # -- respx: sandbox/testing/respx_routes.py --------------------------------------------------
