@@ -48,11 +48,11 @@ def write_answer(cycle: Any, status: int, fields: list[tuple[bytes, bytes]], raw
     parts.append(b"\r\n")
     if cycle.scope["method"] != "HEAD":
         parts.append(raw)
-    cycle.response_started = True
-    cycle.waiting_for_100_continue = False
-    cycle.response_complete = True
+    cycle.response_started = True  # (in the order uvicorn's send sets them: a write that
+    cycle.waiting_for_100_continue = False  # raises leaves the response begun, not complete)
     transport = cycle.transport
     transport.write(b"".join(parts))
+    cycle.response_complete = True
     cycle.message_event.set()
     if not keep_alive:
         transport.close()
