@@ -38,7 +38,8 @@ def write_answer(cycle: Any, status: int, fields: list[tuple[bytes, bytes]], raw
     ):
         return False
     parts = [STATUS_LINE[status]]
-    for name, value in cycle.default_headers:  # date, server (uvicorn's, as it sends them)
+    # date and server: uvicorn's own (written as they are: the sandbox configures no other)
+    for name, value in cycle.default_headers:
         parts += (name, b": ", value, b"\r\n")
     for name, value in fields:
         parts += (name, b": ", value, b"\r\n")

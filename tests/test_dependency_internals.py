@@ -7,7 +7,9 @@ bound in pyproject.toml, and every dependency is pinned in constraints.txt (docs
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+import logging
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -141,21 +143,45 @@ def _uvicorn_names_free() -> None:
     expect(not clash, f"uvicorn now defines {sorted(clash)}, which the subclass sets too")
 
 
-ANSWERED = [  # (requests, status, body): what send_json answers, through each path
-    (b"GET /a HTTP/1.1\r\nhost: x\r\n\r\n", 200, {"ok": True}),
-    (b"HEAD /a HTTP/1.1\r\nhost: x\r\n\r\n", 200, {"ok": True}),
-    (b"DELETE /a HTTP/1.1\r\nhost: x\r\n\r\n", 204, None),
-    (b"POST /a HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n", 200, b""),
-    (b"GET /a HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n", 404, {"e": 1}),
-    (b"GET /a HTTP/1.0\r\n\r\n", 200, {"ok": True}),
-    (b"GET /a HTTP/1.1\r\nhost: x\r\n\r\nGET /b HTTP/1.1\r\nhost: x\r\n\r\n", 200, {}),
+_GET = b"GET /a HTTP/1.1\r\nhost: x\r\n\r\n"
+_POSTED = b"POST /a HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n{}"
+# (requests, status, body, how the app answers): what send_json answers, through each path;
+# how: "" answers at once, "read" reads the body first, "then-read" reads after answering (an
+# `expect: 100-continue` must not be answered after the answer), "gone" answers a client that
+# hung up, "raising" a connection whose write raises, "logged" with the access log on,
+# "twice" answers a second time
+ANSWERED = [
+    (_GET, 200, {"ok": True}, ""),
+    (b"HEAD /a HTTP/1.1\r\nhost: x\r\n\r\n", 200, {"ok": True}, ""),
+    (b"DELETE /a HTTP/1.1\r\nhost: x\r\n\r\n", 204, None, ""),
+    (b"POST /a HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n", 200, b"", ""),
+    (b"GET /a HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n", 404, {"e": 1}, ""),
+    (b"GET /a HTTP/1.0\r\n\r\n", 200, {"ok": True}, ""),
+    (_GET + b"GET /b HTTP/1.1\r\nhost: x\r\n\r\n", 200, {}, ""),
+    (_POSTED, 201, {}, "read"),
+    (
+        b"POST /a HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\ncontent-length: 2\r\n\r\n",
+        401,
+        {},
+        "then-read",
+    ),
+    (_GET, 200, {}, "gone"),
+    (_GET, 200, {}, "raising"),
+    (_GET, 200, {}, "logged"),
+    (_GET, 200, {}, "twice"),
 ]
 
 
-def _answered(requests: bytes, status: int, body: Any, at_once: bool) -> tuple[Any, ...]:
-    """`requests` through uvicorn's httptools protocol, each answered by send_json: written at
-    once (sandbox/uvicorn_answer.py), or (`at_once` False) through uvicorn's own send.
-    Returns what was written, how many writes, and the state the cycle and connection are in."""
+class _Raising(RecordingTransport):
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        raise OSError("the connection broke")
+
+
+def _answered(requests: bytes, status: int, body: Any, how: str, at_once: bool) -> Any:
+    """`requests` through uvicorn's httptools protocol, each answered by send_json as `how`
+    says: written at once (sandbox/uvicorn_answer.py), or (`at_once` False) through uvicorn's
+    own send. What was written, how many writes, and the state of the connection and of each
+    request's cycle after it."""
     from uvicorn.config import Config
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
     from uvicorn.server import ServerState
@@ -163,6 +189,7 @@ def _answered(requests: bytes, status: int, body: Any, at_once: bool) -> tuple[A
     from sandbox.asgi import send_json
 
     cycles: list[Any] = []
+    protocol: Any = None
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         cycles.append(send.__self__)
@@ -170,30 +197,63 @@ def _answered(requests: bytes, status: int, body: Any, at_once: bool) -> tuple[A
         async def uvicorns(message: Any) -> None:  # (not the cycle's method: uvicorn's path)
             await send(message)
 
+        if how == "read":
+            await receive()
+        elif how == "gone":
+            protocol.connection_lost(None)
         answer = {**body, "path": scope["path"]} if isinstance(body, dict) else body
         await send_json(send if at_once else uvicorns, status, answer)
+        if how == "then-read":
+            await receive()
+        elif how == "twice":  # (uvicorn refuses a second answer)
+            with contextlib.suppress(RuntimeError):
+                await send_json(send if at_once else uvicorns, status, answer)
 
-    async def run() -> tuple[RecordingTransport, bool]:
-        config = Config(app, lifespan="off", log_config=None, proxy_headers=False, access_log=False)
+    async def run() -> tuple[RecordingTransport, tuple[Any, Any]]:
+        nonlocal protocol
+        config = Config(
+            app, lifespan="off", log_config=None, proxy_headers=False, access_log=how == "logged"
+        )
         state = ServerState()
         state.default_headers = [(b"date", b"Mon, 07 Dec 2026 00:00:00 GMT"), (b"server", b"x")]
         loop = asyncio.get_running_loop()
         protocol = HttpToolsProtocol(config=config, server_state=state, app_state={}, _loop=loop)
-        transport = RecordingTransport()
+        transport = _Raising() if how == "raising" else RecordingTransport()
         protocol.connection_made(transport)
         protocol.data_received(requests)
         for _ in range(20):
             await asyncio.sleep(0)
-        closed = transport.closed  # (by the answer: connection_lost closes it anyway)
+        # (taken before connection_lost, which closes the transport and sets the event)
+        connection = (
+            transport.closed,
+            state.total_requests,
+            protocol.timeout_keep_alive_task is not None,
+            len(protocol.pipeline),
+        )
+        cycles_state = [
+            (
+                c.response_started,
+                c.response_complete,
+                c.waiting_for_100_continue,
+                c.keep_alive,
+                c.disconnected,
+                c.more_body,
+                c.message_event.is_set(),
+            )
+            for c in cycles
+        ]
         protocol.connection_lost(None)
-        return transport, closed
+        return transport, (connection, cycles_state)
 
-    transport, closed = asyncio.run(run())
-    states = [
-        (c.response_started, c.response_complete, c.message_event.is_set(), c.keep_alive)
-        for c in cycles
-    ]
-    return transport.written, len(transport.writes), closed, states
+    access = logging.getLogger("uvicorn.access")
+    handler = logging.NullHandler()
+    if how == "logged":  # (uvicorn logs access when its logger has a handler)
+        access.addHandler(handler)
+    try:
+        transport, (connection, cycles_state) = asyncio.run(run())
+    finally:
+        access.removeHandler(handler)
+    return transport.written, len(transport.writes), connection, cycles_state
 
 
 @internal(
@@ -203,13 +263,15 @@ def _answered(requests: bytes, status: int, body: Any, at_once: bool) -> tuple[A
     "sandbox/uvicorn_answer.py (an answer written at once, as uvicorn's send would write it)",
 )
 def _uvicorn_answer_at_once() -> None:
-    for requests, status, body in ANSWERED:
-        ours, writes, closed, states = _answered(requests, status, body, at_once=True)
-        theirs, _, their_closed, their_states = _answered(requests, status, body, False)
-        case = f"{requests.split(b' ')[0].decode()} {status}"
+    for requests, status, body, how in ANSWERED:
+        ours, writes, *state = _answered(requests, status, body, how, at_once=True)
+        theirs, their_writes, *their_state = _answered(requests, status, body, how, False)
+        case = f"{requests.split(b' ')[0].decode()} {status} {how}"
         expect(ours == theirs, f"{case}: written as uvicorn writes it ({ours!r} vs {theirs!r})")
-        expect((closed, states) == (their_closed, their_states), f"{case}: the cycle's state")
-        expect(writes == len(states), f"{case}: {writes} writes for {len(states)} answers")
+        expect(state == their_state, f"{case}: the state left ({state} vs {their_state})")
+        answers = len(state[1]) if how not in ("gone", "raising") else 0
+        expected = their_writes if how == "logged" else answers  # (logged: uvicorn's send)
+        expect(writes == expected, f"{case}: {writes} writes, not {expected}")
 
 
 # -- respx: sandbox/testing/respx_routes.py --------------------------------------------------
