@@ -1,6 +1,7 @@
 """The ASGI side of a request: the parts of the scope the sandbox reads (`Incoming`, its
 headers decoded only when read), the body read to its limit, and answers written as ASGI
-messages (no Starlette Request or Response on the hot path)."""
+messages, or under uvicorn at once (sandbox/uvicorn_answer.py); no Starlette Request or
+Response on the hot path."""
 
 from __future__ import annotations
 

@@ -8,8 +8,9 @@ apart (two system calls, two TCP segments). For an answer whose every header the
 itself (a content type and a length), that work is known in advance: here the head and body
 are joined and written once, and the cycle is left exactly as its `send` leaves it after the
 last message (response started and complete, the request's event set, the connection closed
-when it is not kept alive, the protocol told the response is complete). About a tenth of a
-sendMessage's time through a live server (docs/performance.md).
+when it is not kept alive, the protocol told the response is complete). sendMessage through
+a live server: 1.046x the throughput for one write instead of two, and a further 1.039x for
+uvicorn's per-message work skipped (docs/performance.md).
 
 Only when the cycle is in the state a new answer starts from (no answer begun, the client
 there, writing not paused, no access log to write); in any other, `write_answer` does nothing

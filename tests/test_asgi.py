@@ -228,8 +228,8 @@ def test_under_uvicorn_pipelined_requests_are_answered_in_order_one_write_each()
 
 
 def test_under_uvicorn_an_answer_to_a_paused_connection_waits_for_it_whole() -> None:
-    """Writing paused (a client not reading): uvicorn's send waits for it to drain, with the
-    cycle's own transport (the answer is not held: two writes, as uvicorn makes them)."""
+    """Writing paused (a client not reading): uvicorn's send waits for it to drain (the
+    answer not written at once: two writes, as uvicorn's send makes them)."""
     head, body = served(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", 200, {}, paused=True).writes
     assert head.startswith(b"HTTP/1.1 200 OK\r\n") and body == b'{"path":"/"}'
 
