@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-from recording_transport import RecordingTransport
 from starlette.requests import ClientDisconnect
+from uvicorn_by_hand import RecordingTransport, uvicorn_protocol
 
 from sandbox.asgi import Incoming, RawHeaders, read_body, send_json
 from sandbox.bodies import parse_json
@@ -169,9 +169,6 @@ def served(
     """`request` (one or several, pipelined) through uvicorn's httptools protocol to an app
     answering each with send_json and its path (`paused`: the connection's writing paused,
     resumed a moment later)."""
-    from uvicorn.config import Config
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-    from uvicorn.server import ServerState
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         if paused:
@@ -182,9 +179,7 @@ def served(
 
     async def run() -> None:
         nonlocal protocol
-        loop = asyncio.get_running_loop()
-        config = Config(app, lifespan="off", log_config=None, proxy_headers=False, access_log=False)
-        protocol = HttpToolsProtocol(config, ServerState(), {}, _loop=loop)
+        protocol = uvicorn_protocol(app)
         protocol.connection_made(transport)
         protocol.data_received(request)
         for _ in range(10):

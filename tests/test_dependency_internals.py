@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-from recording_transport import RecordingTransport
+from uvicorn_by_hand import RecordingTransport, uvicorn_protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,10 +54,7 @@ def expect(condition: bool, what: str) -> None:
 # -- uvicorn: sandbox/guarded_http.py, sandbox/asgi.py ---------------------------------------
 
 
-def _uvicorn_protocol(protocol_class: type[Any], loop: asyncio.AbstractEventLoop) -> Any:
-    from uvicorn.config import Config
-    from uvicorn.server import ServerState
-
+def _uvicorn_protocol(protocol_class: type[Any]) -> Any:
     async def app(scope: Any, receive: Any, send: Any) -> None:
         # sandbox/asgi.py drop_connection: `send` is the cycle's method, the cycle holds the
         # connection's transport
@@ -67,8 +64,7 @@ def _uvicorn_protocol(protocol_class: type[Any], loop: asyncio.AbstractEventLoop
         await send({"type": "http.response.body", "body": b""})
 
     seen: dict[str, Any] = {}
-    config = Config(app, lifespan="off", log_config=None, proxy_headers=False)
-    protocol = protocol_class(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+    protocol = uvicorn_protocol(app, protocol_class)
     protocol.seen = seen
     return protocol
 
@@ -89,7 +85,7 @@ def _uvicorn_http_tools_protocol() -> None:
 
     async def probe() -> None:
         loop = asyncio.get_running_loop()
-        protocol = _uvicorn_protocol(HttpToolsProtocol, loop)
+        protocol = _uvicorn_protocol(HttpToolsProtocol)
         expect(protocol.loop is loop, "loop")
         expect(protocol.scope is None, "scope is None before a request")
         expect(protocol.cycle is None, "cycle is None before a request")
@@ -131,8 +127,8 @@ def _uvicorn_names_free() -> None:
     from sandbox.guarded_http import GuardedHttpToolsProtocol
 
     async def probe() -> set[str]:
-        protocol = _uvicorn_protocol(HttpToolsProtocol, asyncio.get_running_loop())
-        guarded = _uvicorn_protocol(GuardedHttpToolsProtocol, asyncio.get_running_loop())
+        protocol = _uvicorn_protocol(HttpToolsProtocol)
+        guarded = _uvicorn_protocol(GuardedHttpToolsProtocol)
         ours = (set(vars(guarded)) - set(vars(protocol)) - {"seen"}) | {
             name for name in vars(GuardedHttpToolsProtocol) if not name.startswith("__")
         }
@@ -182,8 +178,6 @@ def _answered(requests: bytes, status: int, body: Any, how: str, at_once: bool) 
     says: written at once (sandbox/uvicorn_answer.py), or (`at_once` False) through uvicorn's
     own send. What was written, how many writes, and the state of the connection and of each
     request's cycle after it."""
-    from uvicorn.config import Config
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
     from uvicorn.server import ServerState
 
     from sandbox.asgi import send_json
@@ -211,13 +205,9 @@ def _answered(requests: bytes, status: int, body: Any, how: str, at_once: bool) 
 
     async def run() -> tuple[RecordingTransport, tuple[Any, Any]]:
         nonlocal protocol
-        config = Config(
-            app, lifespan="off", log_config=None, proxy_headers=False, access_log=how == "logged"
-        )
         state = ServerState()
         state.default_headers = [(b"date", b"Mon, 07 Dec 2026 00:00:00 GMT"), (b"server", b"x")]
-        loop = asyncio.get_running_loop()
-        protocol = HttpToolsProtocol(config=config, server_state=state, app_state={}, _loop=loop)
+        protocol = uvicorn_protocol(app, access_log=how == "logged", state=state)
         transport = _Raising() if how == "raising" else RecordingTransport()
         protocol.connection_made(transport)
         protocol.data_received(requests)
